@@ -1,0 +1,275 @@
+"""Demo data for the Kyrgyz pilot region: markets, commodities with their names in
+English, Russian, Kyrgyz and French (and the Latin spellings farmers type), and two
+years of prices with seasons, regional spread and a few slipped decimal points.
+
+Every price is a pure function of (market, commodity, price type, day), so running the
+seed on another day adds the new days and leaves the stored ones unchanged. The prices
+enter through ``services.import_price_rows``, so the outlier rule flags the slips.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from agriprices.importers.rows import PriceRow
+from agriprices.models import (
+    AgentProfile,
+    Commodity,
+    CommodityAlias,
+    Market,
+    MarketAlias,
+    PriceType,
+    Region,
+    Unit,
+)
+from agriprices.names import make_slug, normalize_name
+from agriprices.roles import MARKET_AGENTS, OPERATORS
+from agriprices.units import BASE_UNIT_CODES, parse_unit_label
+
+SEED = "agriprices-demo-v1"
+CURRENCY = "KGS"
+YEARS = 2
+
+
+@dataclass(frozen=True)
+class DemoMarket:
+    name: str
+    region: str
+    latitude: str
+    longitude: str
+    ru: str
+    ky: str
+    weekdays: tuple[int, ...]  # days prices are collected (Monday = 0)
+    level: float  # how dear the market is overall
+
+
+MARKETS = [
+    DemoMarket("Bishkek", "Bishkek City", "42.874600", "74.569800", "Бишкек", "Бишкек", (0, 2, 4), 1.06),
+    DemoMarket("Osh", "Osh", "40.528300", "72.798500", "Ош", "Ош", (0, 2, 4), 0.97),
+    DemoMarket("Jalal-Abad", "Jalal-Abad", "40.933300", "73.000000", "Джалал-Абад", "Жалал-Абад", (1, 4), 0.95),
+    DemoMarket("Karakol", "Issyk-Kul", "42.490700", "78.393600", "Каракол", "Каракол", (1, 4), 1.01),
+    DemoMarket("Tokmok", "Chuy", "42.841900", "75.301500", "Токмак", "Токмок", (1, 4), 0.99),
+    DemoMarket("Naryn", "Naryn", "41.428700", "75.991100", "Нарын", "Нарын", (3,), 1.08),
+    DemoMarket("Talas", "Talas", "42.522800", "72.242700", "Талас", "Талас", (3,), 0.96),
+    DemoMarket("Batken", "Batken", "40.062800", "70.819400", "Баткен", "Баткен", (3,), 1.03),
+]
+
+
+@dataclass(frozen=True)
+class DemoCommodity:
+    name: str
+    category: str
+    unit: str  # the unit agents quote in
+    price: float  # typical retail price per that unit, KGS, at the start of the demo
+    season: float  # share the price swings over the year
+    peak_month: int  # month the price is dearest
+    ru: str
+    ky: str
+    fr: str
+    spellings: tuple[str, ...]  # other names farmers type (Latin transliterations, slang)
+    cheap_at: tuple[str, ...] = ()  # markets where it is grown, so cheaper
+
+
+COMMODITIES = [
+    DemoCommodity("Wheat", "cereals and tubers", "kg", 22, 0.08, 5, "Пшеница", "Буудай", "Blé",
+                  ("pshenitsa", "buuday", "bugday", "ble"), ("Talas", "Tokmok")),
+    DemoCommodity("Wheat flour", "cereals and tubers", "kg", 40, 0.05, 5, "Мука", "Ун", "Farine",
+                  ("muka", "un", "flour", "farine de ble")),
+    DemoCommodity("Potatoes", "cereals and tubers", "kg", 30, 0.30, 6, "Картофель", "Картошка",
+                  "Pommes de terre", ("картошка", "kartoshka", "kartofel", "potato", "картоха"),
+                  ("Karakol", "Naryn")),
+    DemoCommodity("Onions", "vegetables and fruits", "kg", 25, 0.30, 5, "Лук", "Пияз", "Oignons",
+                  ("luk", "piyaz", "onion"), ("Jalal-Abad", "Osh")),
+    DemoCommodity("Carrots", "vegetables and fruits", "kg", 25, 0.25, 5, "Морковь", "Сабиз",
+                  "Carottes", ("morkov", "sabiz", "carrot"), ("Osh",)),
+    DemoCommodity("Maize", "cereals and tubers", "kg", 20, 0.08, 6, "Кукуруза", "Жүгөрү", "Maïs",
+                  ("kukuruza", "jugoru", "corn"), ("Jalal-Abad",)),
+    DemoCommodity("Rice", "cereals and tubers", "kg", 90, 0.05, 6, "Рис", "Күрүч", "Riz",
+                  ("ris", "kuruch", "guruch"), ("Osh", "Jalal-Abad")),
+    DemoCommodity("Beans", "pulses and nuts", "kg", 120, 0.08, 7, "Фасоль", "Буурчак", "Haricots",
+                  ("fasol", "buurchak", "bean"), ("Talas",)),
+    DemoCommodity("Apples", "vegetables and fruits", "kg", 60, 0.30, 6, "Яблоки", "Алма", "Pommes",
+                  ("yabloki", "alma", "apple"), ("Karakol",)),
+    DemoCommodity("Cabbage", "vegetables and fruits", "kg", 20, 0.30, 5, "Капуста", "Капуста",
+                  "Chou", ("kapusta",)),
+    DemoCommodity("Tomatoes", "vegetables and fruits", "kg", 70, 0.40, 2, "Помидоры", "Помидор",
+                  "Tomates", ("pomidory", "pomidor", "tomato"), ("Jalal-Abad", "Osh", "Batken")),
+    DemoCommodity("Cucumbers", "vegetables and fruits", "kg", 60, 0.40, 2, "Огурцы", "Бадыраң",
+                  "Concombres", ("ogurtsy", "badyrang", "cucumber")),
+    DemoCommodity("Milk", "milk and dairy", "l", 60, 0.10, 1, "Молоко", "Сүт", "Lait",
+                  ("moloko", "sut", "süt")),
+    DemoCommodity("Beef", "meat, fish and eggs", "kg", 650, 0.05, 3, "Говядина", "Уй эти", "Bœuf",
+                  ("govyadina", "uy eti", "myaso", "мясо"), ("Naryn",)),
+    DemoCommodity("Mutton", "meat, fish and eggs", "kg", 700, 0.05, 3, "Баранина", "Кой эти",
+                  "Mouton", ("baranina", "koy eti"), ("Naryn",)),
+    DemoCommodity("Eggs", "meat, fish and eggs", "10 pcs", 120, 0.10, 1, "Яйца", "Жумуртка",
+                  "Œufs", ("yaytsa", "jumurtka", "egg")),
+    DemoCommodity("Sugar", "miscellaneous food", "kg", 85, 0.04, 9, "Сахар", "Кант", "Sucre",
+                  ("sahar", "kant")),
+    DemoCommodity("Sunflower oil", "oil and fats", "l", 150, 0.04, 3, "Подсолнечное масло",
+                  "Күн карама майы", "Huile de tournesol", ("maslo", "oil", "may")),
+]
+
+#: Where wholesale and farm-gate prices are also collected (weekly, on Mondays).
+WHOLESALE = {"Bishkek": ("Wheat", "Wheat flour", "Potatoes", "Onions", "Rice", "Sugar"),
+             "Osh": ("Wheat", "Wheat flour", "Potatoes", "Onions", "Rice", "Sugar")}
+FARM_GATE = {"Naryn": ("Potatoes", "Wheat"), "Talas": ("Beans", "Wheat", "Potatoes")}
+PRICE_TYPE_LEVEL = {PriceType.RETAIL: 1.0, PriceType.WHOLESALE: 0.85, PriceType.FARM_GATE: 0.7}
+
+DEMO_USERS = [
+    # username, password, role; the password is printed by seed_demo, for demos only.
+    ("admin", "admin-demo", "admin"),
+    ("operator", "operator-demo", OPERATORS),
+    ("agent", "agent-demo", MARKET_AGENTS),
+]
+DEMO_AGENT_MARKETS = ("Osh", "Jalal-Abad")
+
+
+def _noise(*key: object) -> float:
+    """A repeatable number in [0, 1) for the key."""
+    digest = hashlib.blake2b(repr((SEED, *key)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def demo_price(
+    market: DemoMarket, commodity: DemoCommodity, price_type: str, day: date
+) -> Decimal:
+    """The demo price of one quote: season, yearly drift, market level, local produce,
+    day-to-day noise, and now and then a slipped decimal point."""
+    season = commodity.season * math.cos(2 * math.pi * (day.month - commodity.peak_month) / 12)
+    drift = 1 + 0.06 * (day.toordinal() - date(2024, 1, 1).toordinal()) / 365
+    local = 0.85 if market.name in commodity.cheap_at else 1.0
+    noise = 1 + (_noise(market.name, commodity.name, price_type, day) - 0.5) * 0.06
+    value = commodity.price * (1 + season) * drift * market.level * local * noise
+    value *= PRICE_TYPE_LEVEL[price_type]
+    slip = _noise("slip", market.name, commodity.name, price_type, day)
+    if slip < 0.0008:
+        value *= 10  # an agent typed 1850 for 185.0
+    elif slip < 0.0012:
+        value /= 10
+    step = Decimal("1") if value >= 100 else Decimal("0.5") if value >= 20 else Decimal("0.1")
+    return max((Decimal(str(value)) / step).quantize(Decimal(1)) * step, step)
+
+
+def _collection_days(weekdays: tuple[int, ...], today: date) -> Iterator[date]:
+    day = today - timedelta(days=365 * YEARS)
+    while day <= today:
+        if day.weekday() in weekdays:
+            yield day
+        day += timedelta(days=1)
+
+
+def demo_rows(today: date) -> Iterator[PriceRow]:
+    """Two years of demo prices up to ``today``, as rows of a price file."""
+    line = 1
+    by_name = {c.name: c for c in COMMODITIES}
+    for market in MARKETS:
+        series = [(c, PriceType.RETAIL, market.weekdays) for c in COMMODITIES]
+        series += [(by_name[n], PriceType.WHOLESALE, (0,)) for n in WHOLESALE.get(market.name, ())]
+        series += [(by_name[n], PriceType.FARM_GATE, (0,)) for n in FARM_GATE.get(market.name, ())]
+        for commodity, price_type, weekdays in series:
+            unit = commodity.unit
+            if price_type == PriceType.WHOLESALE and commodity.unit == "kg":
+                unit = "bag50kg"
+            for day in _collection_days(weekdays, today):
+                line += 1
+                price = demo_price(market, commodity, price_type, day)
+                if unit == "bag50kg":
+                    price *= 50
+                yield PriceRow(
+                    line=line,
+                    observed_on=day.isoformat(),
+                    commodity=commodity.name,
+                    market=market.name,
+                    unit=unit,
+                    price=str(price),
+                    currency=CURRENCY,
+                    price_type=price_type,
+                    region=market.region,
+                    external_id=(
+                        f"demo:{make_slug(market.name)}:{make_slug(commodity.name)}:"
+                        f"{price_type}:{day.isoformat()}"
+                    ),
+                )
+
+
+def _alias(model: type, owner: str, obj: object, name: str, language: str) -> None:
+    """Add a matching name unless some thing already answers to it (Russian and Kyrgyz
+    share words such as "Капуста")."""
+    if not model.objects.filter(normalized=normalize_name(name), kind="name").exists():
+        model.objects.create(**{owner: obj}, name=name, language=language)
+
+
+@transaction.atomic
+def ensure_demo_catalogue() -> None:
+    """Regions, markets, units and commodities with their names; idempotent."""
+    for market in MARKETS:
+        region, _ = Region.objects.get_or_create(
+            name=market.region, defaults={"slug": make_slug(market.region)}
+        )
+        obj, _ = Market.objects.update_or_create(
+            name=market.name,
+            defaults={
+                "slug": make_slug(market.name),
+                "region": region,
+                "latitude": Decimal(market.latitude),
+                "longitude": Decimal(market.longitude),
+                "translations": {"ru": market.ru, "ky": market.ky},
+            },
+        )
+        for name, language in ((market.name, "en"), (market.ru, "ru"), (market.ky, "ky")):
+            _alias(MarketAlias, "market", obj, name, language)
+    for commodity in COMMODITIES:
+        spec = parse_unit_label(commodity.unit)
+        base = parse_unit_label(BASE_UNIT_CODES[spec.dimension])
+        units = {}
+        for s in {spec, base, parse_unit_label("bag50kg")}:
+            units[s.code], _ = Unit.objects.get_or_create(
+                code=s.code,
+                defaults={"name": s.name, "dimension": s.dimension, "base_quantity": s.base_quantity},
+            )
+        obj, _ = Commodity.objects.update_or_create(
+            name=commodity.name,
+            defaults={
+                "slug": make_slug(commodity.name),
+                "category": commodity.category,
+                "base_unit": units[base.code],
+                "translations": {"ru": commodity.ru, "ky": commodity.ky, "fr": commodity.fr},
+            },
+        )
+        names = [
+            (commodity.name, "en"),
+            (commodity.ru, "ru"),
+            (commodity.ky, "ky"),
+            (commodity.fr, "fr"),
+            *((spelling, "") for spelling in commodity.spellings),
+        ]
+        for name, language in names:
+            _alias(CommodityAlias, "commodity", obj, name, language)
+
+
+@transaction.atomic
+def ensure_demo_users() -> list[tuple[str, str, str]]:
+    """The demo logins, with known passwords; returns (username, password, role)."""
+    user_model = get_user_model()
+    for username, password, role in DEMO_USERS:
+        user, _ = user_model.objects.get_or_create(username=username)
+        user.set_password(password)
+        user.is_staff = role != MARKET_AGENTS
+        user.is_superuser = role == "admin"
+        user.save()
+        if role != "admin":
+            user.groups.add(Group.objects.get(name=role))
+        if role == MARKET_AGENTS:
+            profile, _ = AgentProfile.objects.get_or_create(user=user)
+            profile.markets.set(Market.objects.filter(name__in=DEMO_AGENT_MARKETS))
+    return DEMO_USERS

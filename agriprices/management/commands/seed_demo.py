@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from agriprices import demo, services
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: markets and commodities of the Kyrgyz pilot region, two years of "
+        "prices and three logins (admin, operator, agent) with known passwords. Safe to "
+        "run again: nothing is duplicated. Refuses to run with DEBUG off unless --force, "
+        "because the demo passwords are public."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
+        parser.add_argument("--no-users", action="store_true", help="skip the demo logins")
+
+    def handle(self, *args: object, **options: object) -> None:
+        if not settings.DEBUG and not options["force"] and not options["no_users"]:
+            raise CommandError(
+                "DEBUG is off: the demo logins have public passwords. Use --no-users, or "
+                "--force if this really is a throwaway install."
+            )
+        demo.ensure_demo_catalogue()
+
+        def progress(done: int) -> None:
+            if done % 5000 == 0:
+                self.stderr.write(f"\r  {done} demo prices checked…", ending="")
+                self.stderr.flush()
+
+        report = services.import_price_rows(
+            demo.demo_rows(timezone.localdate()), progress=progress
+        )
+        self.stderr.write("")
+        for error in report.errors:
+            self.stderr.write(self.style.ERROR(str(error)))
+        if not report.stored:
+            raise CommandError(f"demo prices not loaded: {report.summary()}")
+        self.stdout.write(f"Demo prices: {report.summary()}")
+        if options["no_users"]:
+            return
+        self.stdout.write(self.style.SUCCESS("Demo logins (for this demo only):"))
+        for username, password, role in demo.ensure_demo_users():
+            self.stdout.write(f"  {role:<14} {username:<9} password: {password}")

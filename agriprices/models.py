@@ -1,0 +1,388 @@
+"""Price data and its invariants. Every write goes through ``services``; reads through
+``selectors``. Constraints live in the database so a race fails loudly instead of
+doubling data."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from agriprices.names import normalize_name
+
+
+class Region(models.Model):
+    """First-level administrative area (WFP's admin1), e.g. Osh Region."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    """A unit a price is quoted in, and how many base units of its dimension it holds.
+
+    Base units are kg (mass), l (volume) and pcs (count). A unit that measures
+    something else (a loaf, a day's wage) is its own dimension with quantity 1, so it
+    only converts to itself.
+    """
+
+    class Dimension(models.TextChoices):
+        MASS = "mass", _("mass (kg)")
+        VOLUME = "volume", _("volume (l)")
+        COUNT = "count", _("count (pieces)")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    dimension = models.CharField(_("dimension"), max_length=40)
+    base_quantity = models.DecimalField(
+        _("quantity in base units"), max_digits=14, decimal_places=6, default=Decimal(1)
+    )
+
+    class Meta:
+        ordering = ["dimension", "base_quantity"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(base_quantity__gt=0), name="unit_base_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def converts_to(self, other: Unit) -> bool:
+        return self.dimension == other.dimension
+
+    def factor_to(self, other: Unit) -> Decimal:
+        """How many ``other`` one of this unit holds (50 for bag50kg -> kg)."""
+        if not self.converts_to(other):
+            raise ValueError(f"{self.code} cannot be converted to {other.code}")
+        return self.base_quantity / other.base_quantity
+
+
+class Commodity(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    category = models.CharField(_("category"), max_length=80, blank=True)
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_('Name shown per language code, e.g. {"ru": "Картофель", "ky": "Картошка"}.'),
+    )
+    base_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("base unit"),
+        help_text=_("Prices are compared per this unit; quotes must use a unit of its kind."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("commodity")
+        verbose_name_plural = _("commodities")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def display_name(self, language: str) -> str:
+        return self.translations.get(language) or self.name
+
+
+class Market(models.Model):
+    class Kind(models.TextChoices):
+        RETAIL = "retail", _("retail")
+        WHOLESALE = "wholesale", _("wholesale")
+        FARM_GATE = "farmgate", _("farm gate")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="markets", verbose_name=_("region")
+    )
+    district = models.CharField(_("district"), max_length=120, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.RETAIL)
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_('Name shown per language code, e.g. {"ru": "Картофель", "ky": "Картошка"}.'),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("market")
+        verbose_name_plural = _("markets")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def display_name(self, language: str) -> str:
+        return self.translations.get(language) or self.name
+
+
+class AliasBase(models.Model):
+    """Another name for a thing, in any language or script, or an outside code.
+
+    ``normalized`` is what matching compares (see ``names.normalize_name``). Codes
+    (e.g. ``wfp:2618``) match imports only, never a farmer's free text.
+    """
+
+    class Kind(models.TextChoices):
+        NAME = "name", _("name")
+        CODE = "code", _("external code")
+
+    name = models.CharField(_("alias"), max_length=120)
+    normalized = models.CharField(max_length=120, editable=False, db_index=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.NAME)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self.normalized = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommodityAlias(AliasBase):
+    commodity = models.ForeignKey(Commodity, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        verbose_name = _("commodity alias")
+        verbose_name_plural = _("commodity aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["normalized", "kind"], name="commodity_alias_unique"),
+        ]
+
+
+class MarketAlias(AliasBase):
+    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        verbose_name = _("market alias")
+        verbose_name_plural = _("market aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["normalized", "kind"], name="market_alias_unique"),
+        ]
+
+
+class AgentProfile(models.Model):
+    """A market agent: a user in the "market agents" group and the markets they cover."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    markets = models.ManyToManyField(Market, related_name="agents", blank=True)
+    phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("market agent")
+        verbose_name_plural = _("market agents")
+
+    def __str__(self) -> str:
+        return self.user.get_username()
+
+
+class PriceType(models.TextChoices):
+    RETAIL = "retail", _("retail")
+    WHOLESALE = "wholesale", _("wholesale")
+    FARM_GATE = "farmgate", _("farm gate")
+
+
+def new_external_id() -> str:
+    return f"ap:{uuid.uuid4().hex}"
+
+
+class Quote(models.Model):
+    """One observed price. Never deleted by the service: a wrong price is rejected."""
+
+    class Source(models.TextChoices):
+        WEB = "web", _("web form")
+        SMS = "sms", _("SMS")
+        API = "api", _("API")
+        IMPORT = "import", _("file import")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        APPROVED = "approved", _("approved")
+        FLAGGED = "flagged", _("flagged")
+        REJECTED = "rejected", _("rejected")
+
+    commodity = models.ForeignKey(
+        Commodity, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("commodity")
+    )
+    market = models.ForeignKey(
+        Market, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("market")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("unit")
+    )
+    # Four places, not two: WFP files carry sub-cent prices and an import must lose nothing.
+    price = models.DecimalField(_("price"), max_digits=16, decimal_places=4)
+    currency = models.CharField(_("currency"), max_length=3)
+    price_type = models.CharField(
+        _("price type"), max_length=12, choices=PriceType, default=PriceType.RETAIL
+    )
+    price_per_base_unit = models.DecimalField(
+        _("price per base unit"), max_digits=20, decimal_places=6, editable=False
+    )
+    observed_on = models.DateField(_("observed on"))
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quotes",
+        verbose_name=_("agent"),
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.PENDING, db_index=True
+    )
+    status_reason = models.CharField(_("reason"), max_length=255, blank=True)
+    # Stable identity for idempotent imports and exports: files re-imported match by it.
+    external_id = models.CharField(
+        _("external id"), max_length=255, unique=True, default=new_external_id
+    )
+    usd_price = models.DecimalField(
+        _("price in USD"), max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    price_flag = models.CharField(
+        _("price flag"), max_length=20, blank=True, help_text=_("WFP: actual, aggregate, …")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-observed_on", "-id"]
+        permissions = [
+            ("review_quote", _("Can approve or reject prices")),
+            ("record_any_market", _("Can record prices at any market")),
+        ]
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="quote_price_positive"),
+            # One live quote per agent, market, commodity, price type and day; a rejected
+            # one does not block a corrected entry.
+            models.UniqueConstraint(
+                fields=["agent", "market", "commodity", "price_type", "observed_on"],
+                condition=Q(agent__isnull=False) & ~Q(status="rejected"),
+                name="quote_one_per_agent_day",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["commodity", "market", "price_type", "status", "observed_on"],
+                name="quote_series_idx",
+            ),
+            models.Index(fields=["commodity", "status", "observed_on"], name="quote_commodity_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commodity} @ {self.market} {self.observed_on}: {self.price} {self.currency}"
+
+
+class QuoteEvent(models.Model):
+    """Every status change of a quote: who, when, why. Append-only."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, choices=Quote.Status, blank=True)
+    to_status = models.CharField(max_length=10, choices=Quote.Status)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("quote event")
+        verbose_name_plural = _("quote events")
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class LatestPrice(models.Model):
+    """The newest approved quote per (commodity, market, price type), with the reference
+    prices a week and a month before it, so SMS replies and the dashboard read one row.
+
+    Kept current by ``services.refresh_latest_price`` inside the transaction that changes
+    a quote's status; never written anywhere else.
+    """
+
+    commodity = models.ForeignKey(Commodity, on_delete=models.CASCADE, related_name="+")
+    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="+")
+    price_type = models.CharField(max_length=12, choices=PriceType)
+    quote = models.OneToOneField(Quote, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    price = models.DecimalField(max_digits=16, decimal_places=4)
+    currency = models.CharField(max_length=3)
+    price_per_base_unit = models.DecimalField(max_digits=20, decimal_places=6)
+    observed_on = models.DateField()
+    week_ago_per_base_unit = models.DecimalField(
+        max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    week_ago_on = models.DateField(null=True, blank=True)
+    month_ago_per_base_unit = models.DecimalField(
+        max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    month_ago_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("latest price")
+        verbose_name_plural = _("latest prices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commodity", "market", "price_type"], name="latest_price_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["market", "price_type"], name="latest_market_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.commodity} @ {self.market}: {self.price} {self.currency}/{self.unit}"
+
+    @staticmethod
+    def _change(now: Decimal, then: Decimal | None) -> Decimal | None:
+        if then is None or then == 0:
+            return None
+        return ((now - then) / then * 100).quantize(Decimal("0.1"))
+
+    @property
+    def change_week_pct(self) -> Decimal | None:
+        """Percent change against the price a week earlier; None when there is none."""
+        return self._change(self.price_per_base_unit, self.week_ago_per_base_unit)
+
+    @property
+    def change_month_pct(self) -> Decimal | None:
+        return self._change(self.price_per_base_unit, self.month_ago_per_base_unit)

@@ -1,0 +1,40 @@
+"""The two roles besides admin, as Django groups: operators run a telecentre (review
+prices, record anywhere, work in the admin); market agents record prices at the
+markets assigned to them."""
+
+from django.contrib.auth.models import Group, Permission
+
+OPERATORS = "operators"
+MARKET_AGENTS = "market agents"
+
+_OPERATOR_PERMISSIONS = [
+    "review_quote",
+    "record_any_market",
+    "view_quote",
+    "view_quoteevent",
+    "view_latestprice",
+    *(
+        f"{action}_{model}"
+        for model in (
+            "commodity",
+            "commodityalias",
+            "market",
+            "marketalias",
+            "region",
+            "unit",
+            "agentprofile",
+        )
+        for action in ("view", "add", "change")
+    ),
+]
+_AGENT_PERMISSIONS = ["add_quote", "view_quote", "view_commodity", "view_market", "view_unit"]
+
+
+def ensure_role_groups(**kwargs: object) -> None:
+    """Create or complete the role groups; safe to run any number of times."""
+    for name, codenames in ((OPERATORS, _OPERATOR_PERMISSIONS), (MARKET_AGENTS, _AGENT_PERMISSIONS)):
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = Permission.objects.filter(
+            content_type__app_label="agriprices", codename__in=codenames
+        )
+        group.permissions.add(*permissions)

@@ -1,0 +1,330 @@
+"""Every read of price data that SMS replies, the API and the dashboard use.
+
+Each function makes a known, small number of queries whatever the number of rows it
+returns (tests hold them to it).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.utils import timezone
+from rapidfuzz import fuzz, process
+
+from agriprices.models import (
+    AgentProfile,
+    AliasBase,
+    Commodity,
+    CommodityAlias,
+    LatestPrice,
+    Market,
+    MarketAlias,
+    PriceType,
+    Quote,
+    Region,
+)
+from agriprices.names import normalize_name
+from agriprices.validation import Observation
+
+# --- Who may record where ---------------------------------------------------------------
+
+
+def can_record_for(user: AbstractBaseUser, market: Market) -> bool:
+    """Operators (who hold ``record_any_market``) record anywhere; agents only at the
+    markets they are assigned to."""
+    if not user.is_active:
+        return False
+    if user.has_perm("agriprices.record_any_market"):
+        return True
+    return AgentProfile.objects.filter(user=user, markets=market).exists()
+
+
+def assigned_markets(user: AbstractBaseUser) -> QuerySet[Market]:
+    if user.has_perm("agriprices.record_any_market"):
+        return Market.objects.select_related("region")
+    return Market.objects.filter(agents__user=user).select_related("region")
+
+
+def live_quote_of_agent(
+    *,
+    agent: AbstractBaseUser,
+    market: Market,
+    commodity: Commodity,
+    price_type: str,
+    observed_on: date,
+) -> Quote | None:
+    return (
+        Quote.objects.filter(
+            agent=agent,
+            market=market,
+            commodity=commodity,
+            price_type=price_type,
+            observed_on=observed_on,
+        )
+        .exclude(status=Quote.Status.REJECTED)
+        .select_related("unit")
+        .first()
+    )
+
+
+# --- Inputs of the validation rules -----------------------------------------------------
+
+
+def approved_observations(
+    *, commodity_id: int, price_type: str, currency: str, start: date, end: date
+) -> list[Observation]:
+    """Approved prices per base unit of one commodity in [start, end], in one currency,
+    for the outlier rule."""
+    rows = Quote.objects.filter(
+        commodity_id=commodity_id,
+        price_type=price_type,
+        currency=currency,
+        status=Quote.Status.APPROVED,
+        observed_on__gte=start,
+        observed_on__lte=end,
+    ).values_list("observed_on", "market_id", "price_per_base_unit")
+    return [Observation(day, market_id, value) for day, market_id, value in rows]
+
+
+def quotes_by_external_id(external_ids: Sequence[str]) -> dict[str, Quote]:
+    found: dict[str, Quote] = {}
+    # Chunks keep each IN list under SQLite's variable limit.
+    for start in range(0, len(external_ids), 500):
+        chunk = external_ids[start : start + 500]
+        for quote in Quote.objects.filter(external_id__in=chunk):
+            found[quote.external_id] = quote
+    return found
+
+
+# --- Latest prices ------------------------------------------------------------------
+
+
+def _latest_queryset() -> QuerySet[LatestPrice]:
+    return LatestPrice.objects.select_related(
+        "commodity", "commodity__base_unit", "market", "market__region", "unit"
+    )
+
+
+def latest_price(
+    *, commodity: Commodity, market: Market, price_type: str = PriceType.RETAIL
+) -> LatestPrice | None:
+    """The newest approved price of a commodity at a market, with its week and month
+    changes (``change_week_pct``, ``change_month_pct``). One query."""
+    return (
+        _latest_queryset()
+        .filter(commodity=commodity, market=market, price_type=price_type)
+        .first()
+    )
+
+
+def latest_prices(
+    *,
+    commodity: Commodity | None = None,
+    market: Market | None = None,
+    region: Region | None = None,
+    price_type: str | None = PriceType.RETAIL,
+) -> QuerySet[LatestPrice]:
+    """Latest prices across markets (for a commodity) or across commodities (for a
+    market), cheapest per base unit first. One query, however many rows."""
+    rows = _latest_queryset()
+    if commodity is not None:
+        rows = rows.filter(commodity=commodity)
+    if market is not None:
+        rows = rows.filter(market=market)
+    if region is not None:
+        rows = rows.filter(market__region=region)
+    if price_type is not None:
+        rows = rows.filter(price_type=price_type)
+    return rows.order_by("commodity__name", "price_per_base_unit", "market__name")
+
+
+# --- Series ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """Median, lowest and highest approved price per base unit in one week or month."""
+
+    period_start: date
+    median: Decimal
+    low: Decimal
+    high: Decimal
+    count: int
+
+
+def period_start(day: date, period: str) -> date:
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    raise ValueError(f"period must be 'week' or 'month', not {period!r}")
+
+
+def price_series(
+    *,
+    commodity: Commodity,
+    markets: Iterable[Market] | None = None,
+    period: str = "week",
+    start: date | None = None,
+    end: date | None = None,
+    price_type: str = PriceType.RETAIL,
+) -> dict[int, list[SeriesPoint]]:
+    """Weekly (Monday-based) or monthly median series per market id, oldest first.
+
+    Defaults to the last 52 weeks up to today. One query for any number of markets.
+    """
+    period_start(date.today(), period)  # validates ``period``
+    end = end or timezone.localdate()
+    start = start or end - timedelta(weeks=52)
+    rows = Quote.objects.filter(
+        commodity=commodity,
+        price_type=price_type,
+        status=Quote.Status.APPROVED,
+        observed_on__gte=start,
+        observed_on__lte=end,
+    )
+    if markets is not None:
+        rows = rows.filter(market__in=list(markets))
+    buckets: dict[int, dict[date, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
+    for day, market_id, value in rows.values_list(
+        "observed_on", "market_id", "price_per_base_unit"
+    ).order_by():
+        buckets[market_id][period_start(day, period)].append(value)
+    return {
+        market_id: [
+            SeriesPoint(
+                period_start=when,
+                median=Decimal(statistics.median(values)).quantize(Decimal("0.0001")),
+                low=min(values),
+                high=max(values),
+                count=len(values),
+            )
+            for when, values in sorted(by_period.items())
+        ]
+        for market_id, by_period in buckets.items()
+    }
+
+
+# --- Names ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """A commodity or market that typed text may mean, and how sure we are (0-100)."""
+
+    obj: Commodity | Market
+    alias: str
+    score: float
+
+
+def _search(
+    text: str,
+    *,
+    model: type[Commodity] | type[Market],
+    alias_model: type[AliasBase],
+    owner_field: str,
+    limit: int,
+    min_score: float,
+) -> list[NameMatch]:
+    query = normalize_name(text)
+    if not query:
+        return []
+    entries: list[tuple[str, int, str]] = list(
+        alias_model.objects.filter(kind=AliasBase.Kind.NAME).values_list(
+            "normalized", owner_field, "name"
+        )
+    )
+    entries += [(normalize_name(name), pk, name) for pk, name in model.objects.values_list("pk", "name")]
+    best: dict[int, tuple[float, str]] = {}
+    for normalized, owner_id, name in entries:
+        if normalized == query:
+            best[owner_id] = (100.0, name)
+    if len(best) < limit:
+        choices = [e[0] for e in entries]
+        for _choice, score, index in process.extract(
+            query, choices, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=min_score
+        ):
+            _, owner_id, name = entries[index]
+            if score > best.get(owner_id, (0.0, ""))[0]:
+                best[owner_id] = (score, name)
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1]))[:limit]
+    objects = model.objects.in_bulk([owner_id for owner_id, _ in ranked])
+    return [
+        NameMatch(obj=objects[owner_id], alias=name, score=score)
+        for owner_id, (score, name) in ranked
+        if owner_id in objects
+    ]
+
+
+def search_commodities(text: str, *, limit: int = 5, min_score: float = 80) -> list[NameMatch]:
+    """Commodities that ``text`` may name, best first: exact alias in any language or
+    script first ("картошка", "pommes de terre"), then typo-tolerant matches ("potatos")."""
+    return _search(
+        text,
+        model=Commodity,
+        alias_model=CommodityAlias,
+        owner_field="commodity_id",
+        limit=limit,
+        min_score=min_score,
+    )
+
+
+def search_markets(text: str, *, limit: int = 5, min_score: float = 80) -> list[NameMatch]:
+    """Markets that ``text`` may name, best first (see ``search_commodities``)."""
+    return _search(
+        text,
+        model=Market,
+        alias_model=MarketAlias,
+        owner_field="market_id",
+        limit=limit,
+        min_score=min_score,
+    )
+
+
+# --- Export -----------------------------------------------------------------------------
+
+
+def _plain(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def quotes_for_export(
+    *,
+    status: str | None = Quote.Status.APPROVED,
+    commodity_slug: str | None = None,
+    market_slug: str | None = None,
+) -> Iterable[list[str]]:
+    """Rows in the column order of ``importers.readers.CSV_COLUMNS``, streamed in chunks
+    so a file of millions of prices needs little memory."""
+    rows = Quote.objects.select_related("commodity", "market", "market__region", "unit")
+    if status:
+        rows = rows.filter(status=status)
+    if commodity_slug:
+        rows = rows.filter(commodity__slug=commodity_slug)
+    if market_slug:
+        rows = rows.filter(market__slug=market_slug)
+    for q in rows.order_by("observed_on", "id").iterator(chunk_size=2000):
+        yield [
+            q.external_id,
+            q.observed_on.isoformat(),
+            q.market.region.name,
+            q.market.district,
+            q.market.name,
+            _plain(q.market.latitude),
+            _plain(q.market.longitude),
+            q.commodity.category,
+            q.commodity.name,
+            q.unit.code,
+            q.price_type,
+            q.currency,
+            _plain(q.price),
+            _plain(q.usd_price),
+            q.price_flag,
+        ]

@@ -1,0 +1,12 @@
+"""Celery tasks that belong to prices. They take ids, not objects, and are safe to run
+twice."""
+
+from celery import shared_task
+
+from agriprices import services
+
+
+@shared_task(acks_late=True)
+def rebuild_latest_prices() -> dict[str, int]:
+    """Recompute every latest-price row from the quotes (repair after manual work)."""
+    return {"series": services.rebuild_latest_prices()}

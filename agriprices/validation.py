@@ -1,0 +1,157 @@
+"""Validation rules for a price, as pure functions (no ORM), so every entry path —
+web form, SMS, API, file import — reaches the same rule through ``services``.
+
+The outlier rule is the modified z-score of Iglewicz and Hoaglin: with m the median and
+MAD the median absolute deviation of recent prices, a price x is an outlier when
+0.6745 * |x - m| / MAD exceeds the threshold (3.5 by default). Medians and MAD resist
+the very outliers we hunt, unlike mean and standard deviation. Market prices often sit
+still for weeks (MAD = 0), so MAD is floored at 10 % of the median: against a flat
+series a price is flagged beyond about 1.5× or below 0.5× the median. Vegetables move
+30 % in a week in season; a slipped decimal point moves 10×.
+"""
+
+from __future__ import annotations
+
+import bisect
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+#: Fewest recent prices that make a median worth trusting.
+MIN_SAMPLES = 4
+#: How far back the same market's prices count, and how many of them at most.
+MARKET_WINDOW = timedelta(days=90)
+MARKET_MAX_SAMPLES = 12
+#: With too few at the market, all markets' prices of these last days stand in.
+ALL_MARKETS_WINDOW = timedelta(days=28)
+MAD_FLOOR_SHARE = Decimal("0.10")
+MAD_TO_SIGMA = Decimal("0.6745")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One approved recent price of the same commodity and price type."""
+
+    observed_on: date
+    market_id: int
+    per_base_unit: Decimal
+
+
+@dataclass(frozen=True)
+class Outlier:
+    value: Decimal
+    median: Decimal
+    score: Decimal
+    samples: int
+    scope: str  # "market" or "all markets"
+
+    @property
+    def ratio(self) -> Decimal:
+        return (self.value / self.median).quantize(Decimal("0.1"))
+
+    def reason(self, market_name: str) -> str:
+        where = f"at {market_name}" if self.scope == "market" else "across markets"
+        return (
+            f"{self.ratio}× the recent median {where} "
+            f"(median {self.median.normalize():f} of {self.samples} prices)"
+        )
+
+
+class RecentPrices:
+    """Approved prices of one commodity and price type, by date, answering "what is a new
+    price judged against?". Kept sorted so a whole file can be checked in one pass
+    (the importer) and one new price can be checked from a small query (``record_quote``).
+    """
+
+    def __init__(self, observations: Iterable[Observation] = ()) -> None:
+        self._by_market: dict[int, list[Observation]] = {}
+        self._all: list[Observation] = []
+        for obs in sorted(observations, key=lambda o: o.observed_on):
+            self.add(obs)
+
+    def add(self, obs: Observation) -> None:
+        for series in (self._by_market.setdefault(obs.market_id, []), self._all):
+            # Appends are the common case (rows arrive in date order); insort keeps order.
+            if series and series[-1].observed_on > obs.observed_on:
+                bisect.insort(series, obs, key=lambda o: o.observed_on)
+            else:
+                series.append(obs)
+
+    @staticmethod
+    def _window(series: list[Observation], start: date, end: date) -> list[Observation]:
+        lo = bisect.bisect_left(series, start, key=lambda o: o.observed_on)
+        hi = bisect.bisect_right(series, end, key=lambda o: o.observed_on)
+        return series[lo:hi]
+
+    def reference(self, *, market_id: int, observed_on: date) -> tuple[list[Decimal], str]:
+        """The same market's latest prices, or when it has too few, every market's from
+        the last four weeks. Only prices observed on or before ``observed_on`` count, so a
+        backfilled quote is judged by its own time."""
+        at_market = self._window(
+            self._by_market.get(market_id, []), observed_on - MARKET_WINDOW, observed_on
+        )[-MARKET_MAX_SAMPLES:]
+        if len(at_market) >= MIN_SAMPLES:
+            return [o.per_base_unit for o in at_market], "market"
+        everywhere = self._window(self._all, observed_on - ALL_MARKETS_WINDOW, observed_on)
+        return [o.per_base_unit for o in everywhere], "all markets"
+
+    def assess(
+        self, value: Decimal, *, market_id: int, observed_on: date, threshold: float = 3.5
+    ) -> Outlier | None:
+        recent, scope = self.reference(market_id=market_id, observed_on=observed_on)
+        return assess_outlier(value, recent, threshold=threshold, scope=scope)
+
+
+#: How far back ``RecentPrices`` can look; callers load at least this much history.
+LOOKBACK = max(MARKET_WINDOW, ALL_MARKETS_WINDOW)
+
+
+def assess_outlier(
+    value: Decimal, recent: Sequence[Decimal], *, threshold: float = 3.5, scope: str = "market"
+) -> Outlier | None:
+    """Return an ``Outlier`` verdict when ``value`` is far from ``recent``, else None.
+
+    Too few recent prices give no verdict: a new series is never flagged for lack of data.
+    """
+    if len(recent) < MIN_SAMPLES or value <= 0:
+        return None
+    median = Decimal(statistics.median(recent))
+    if median <= 0:
+        return None
+    mad = Decimal(statistics.median(abs(x - median) for x in recent))
+    scale = max(mad, median * MAD_FLOOR_SHARE)
+    score = MAD_TO_SIGMA * abs(value - median) / scale
+    if score <= Decimal(str(threshold)):
+        return None
+    return Outlier(
+        value=value,
+        median=median,
+        score=score.quantize(Decimal("0.01")),
+        samples=len(recent),
+        scope=scope,
+    )
+
+
+def price_per_base_unit(price: Decimal, unit_quantity: Decimal, base_quantity: Decimal) -> Decimal:
+    """Price of one base unit: 900 for a 50 kg bag is 18 per kg."""
+    return (price * base_quantity / unit_quantity).quantize(Decimal("0.000001"))
+
+
+def future_date_error(observed_on: date, today: date) -> str | None:
+    if observed_on > today:
+        return f"date {observed_on.isoformat()} is in the future"
+    return None
+
+
+def price_error(price: Decimal) -> str | None:
+    if not price.is_finite():
+        return "price is not a number"
+    if price <= 0:
+        return "price must be greater than zero"
+    if price.normalize().as_tuple().exponent < -4:
+        return "price has more than 4 decimal places"
+    if price >= Decimal("1e12"):
+        return "price is too large"
+    return None
