@@ -53,10 +53,23 @@ class DemoMarket:
 
 
 MARKETS = [
-    DemoMarket("Bishkek", "Bishkek City", "42.874600", "74.569800", "Бишкек", "Бишкек", (0, 2, 4), 1.06),
+    DemoMarket(
+        "Bishkek", "Bishkek City", "42.874600", "74.569800", "Бишкек", "Бишкек", (0, 2, 4), 1.06
+    ),
     DemoMarket("Osh", "Osh", "40.528300", "72.798500", "Ош", "Ош", (0, 2, 4), 0.97),
-    DemoMarket("Jalal-Abad", "Jalal-Abad", "40.933300", "73.000000", "Джалал-Абад", "Жалал-Абад", (1, 4), 0.95),
-    DemoMarket("Karakol", "Issyk-Kul", "42.490700", "78.393600", "Каракол", "Каракол", (1, 4), 1.01),
+    DemoMarket(
+        "Jalal-Abad",
+        "Jalal-Abad",
+        "40.933300",
+        "73.000000",
+        "Джалал-Абад",
+        "Жалал-Абад",
+        (1, 4),
+        0.95,
+    ),
+    DemoMarket(
+        "Karakol", "Issyk-Kul", "42.490700", "78.393600", "Каракол", "Каракол", (1, 4), 1.01
+    ),
     DemoMarket("Tokmok", "Chuy", "42.841900", "75.301500", "Токмак", "Токмок", (1, 4), 0.99),
     DemoMarket("Naryn", "Naryn", "41.428700", "75.991100", "Нарын", "Нарын", (3,), 1.08),
     DemoMarket("Talas", "Talas", "42.522800", "72.242700", "Талас", "Талас", (3,), 0.96),
@@ -80,48 +93,240 @@ class DemoCommodity:
 
 
 COMMODITIES = [
-    DemoCommodity("Wheat", "cereals and tubers", "kg", 22, 0.08, 5, "Пшеница", "Буудай", "Blé",
-                  ("pshenitsa", "buuday", "bugday", "ble"), ("Talas", "Tokmok")),
-    DemoCommodity("Wheat flour", "cereals and tubers", "kg", 40, 0.05, 5, "Мука", "Ун", "Farine",
-                  ("muka", "un", "flour", "farine de ble")),
-    DemoCommodity("Potatoes", "cereals and tubers", "kg", 30, 0.30, 6, "Картофель", "Картошка",
-                  "Pommes de terre", ("картошка", "kartoshka", "kartofel", "potato", "картоха"),
-                  ("Karakol", "Naryn")),
-    DemoCommodity("Onions", "vegetables and fruits", "kg", 25, 0.30, 5, "Лук", "Пияз", "Oignons",
-                  ("luk", "piyaz", "onion"), ("Jalal-Abad", "Osh")),
-    DemoCommodity("Carrots", "vegetables and fruits", "kg", 25, 0.25, 5, "Морковь", "Сабиз",
-                  "Carottes", ("morkov", "sabiz", "carrot"), ("Osh",)),
-    DemoCommodity("Maize", "cereals and tubers", "kg", 20, 0.08, 6, "Кукуруза", "Жүгөрү", "Maïs",
-                  ("kukuruza", "jugoru", "corn"), ("Jalal-Abad",)),
-    DemoCommodity("Rice", "cereals and tubers", "kg", 90, 0.05, 6, "Рис", "Күрүч", "Riz",
-                  ("ris", "kuruch", "guruch"), ("Osh", "Jalal-Abad")),
-    DemoCommodity("Beans", "pulses and nuts", "kg", 120, 0.08, 7, "Фасоль", "Буурчак", "Haricots",
-                  ("fasol", "buurchak", "bean"), ("Talas",)),
-    DemoCommodity("Apples", "vegetables and fruits", "kg", 60, 0.30, 6, "Яблоки", "Алма", "Pommes",
-                  ("yabloki", "alma", "apple"), ("Karakol",)),
-    DemoCommodity("Cabbage", "vegetables and fruits", "kg", 20, 0.30, 5, "Капуста", "Капуста",
-                  "Chou", ("kapusta",)),
-    DemoCommodity("Tomatoes", "vegetables and fruits", "kg", 70, 0.40, 2, "Помидоры", "Помидор",
-                  "Tomates", ("pomidory", "pomidor", "tomato"), ("Jalal-Abad", "Osh", "Batken")),
-    DemoCommodity("Cucumbers", "vegetables and fruits", "kg", 60, 0.40, 2, "Огурцы", "Бадыраң",
-                  "Concombres", ("ogurtsy", "badyrang", "cucumber")),
-    DemoCommodity("Milk", "milk and dairy", "l", 60, 0.10, 1, "Молоко", "Сүт", "Lait",
-                  ("moloko", "sut", "süt")),
-    DemoCommodity("Beef", "meat, fish and eggs", "kg", 650, 0.05, 3, "Говядина", "Уй эти", "Bœuf",
-                  ("govyadina", "uy eti", "myaso", "мясо"), ("Naryn",)),
-    DemoCommodity("Mutton", "meat, fish and eggs", "kg", 700, 0.05, 3, "Баранина", "Кой эти",
-                  "Mouton", ("baranina", "koy eti"), ("Naryn",)),
-    DemoCommodity("Eggs", "meat, fish and eggs", "10 pcs", 120, 0.10, 1, "Яйца", "Жумуртка",
-                  "Œufs", ("yaytsa", "jumurtka", "egg")),
-    DemoCommodity("Sugar", "miscellaneous food", "kg", 85, 0.04, 9, "Сахар", "Кант", "Sucre",
-                  ("sahar", "kant")),
-    DemoCommodity("Sunflower oil", "oil and fats", "l", 150, 0.04, 3, "Подсолнечное масло",
-                  "Күн карама майы", "Huile de tournesol", ("maslo", "oil", "may")),
+    DemoCommodity(
+        "Wheat",
+        "cereals and tubers",
+        "kg",
+        22,
+        0.08,
+        5,
+        "Пшеница",
+        "Буудай",
+        "Blé",
+        ("pshenitsa", "buuday", "bugday", "ble"),
+        ("Talas", "Tokmok"),
+    ),
+    DemoCommodity(
+        "Wheat flour",
+        "cereals and tubers",
+        "kg",
+        40,
+        0.05,
+        5,
+        "Мука",
+        "Ун",
+        "Farine",
+        ("muka", "un", "flour", "farine de ble"),
+    ),
+    DemoCommodity(
+        "Potatoes",
+        "cereals and tubers",
+        "kg",
+        30,
+        0.30,
+        6,
+        "Картофель",
+        "Картошка",
+        "Pommes de terre",
+        ("картошка", "kartoshka", "kartofel", "potato", "картоха"),
+        ("Karakol", "Naryn"),
+    ),
+    DemoCommodity(
+        "Onions",
+        "vegetables and fruits",
+        "kg",
+        25,
+        0.30,
+        5,
+        "Лук",
+        "Пияз",
+        "Oignons",
+        ("luk", "piyaz", "onion"),
+        ("Jalal-Abad", "Osh"),
+    ),
+    DemoCommodity(
+        "Carrots",
+        "vegetables and fruits",
+        "kg",
+        25,
+        0.25,
+        5,
+        "Морковь",
+        "Сабиз",
+        "Carottes",
+        ("morkov", "sabiz", "carrot"),
+        ("Osh",),
+    ),
+    DemoCommodity(
+        "Maize",
+        "cereals and tubers",
+        "kg",
+        20,
+        0.08,
+        6,
+        "Кукуруза",
+        "Жүгөрү",
+        "Maïs",
+        ("kukuruza", "jugoru", "corn"),
+        ("Jalal-Abad",),
+    ),
+    DemoCommodity(
+        "Rice",
+        "cereals and tubers",
+        "kg",
+        90,
+        0.05,
+        6,
+        "Рис",
+        "Күрүч",
+        "Riz",
+        ("ris", "kuruch", "guruch"),
+        ("Osh", "Jalal-Abad"),
+    ),
+    DemoCommodity(
+        "Beans",
+        "pulses and nuts",
+        "kg",
+        120,
+        0.08,
+        7,
+        "Фасоль",
+        "Буурчак",
+        "Haricots",
+        ("fasol", "buurchak", "bean"),
+        ("Talas",),
+    ),
+    DemoCommodity(
+        "Apples",
+        "vegetables and fruits",
+        "kg",
+        60,
+        0.30,
+        6,
+        "Яблоки",
+        "Алма",
+        "Pommes",
+        ("yabloki", "alma", "apple"),
+        ("Karakol",),
+    ),
+    DemoCommodity(
+        "Cabbage",
+        "vegetables and fruits",
+        "kg",
+        20,
+        0.30,
+        5,
+        "Капуста",
+        "Капуста",
+        "Chou",
+        ("kapusta",),
+    ),
+    DemoCommodity(
+        "Tomatoes",
+        "vegetables and fruits",
+        "kg",
+        70,
+        0.40,
+        2,
+        "Помидоры",
+        "Помидор",
+        "Tomates",
+        ("pomidory", "pomidor", "tomato"),
+        ("Jalal-Abad", "Osh", "Batken"),
+    ),
+    DemoCommodity(
+        "Cucumbers",
+        "vegetables and fruits",
+        "kg",
+        60,
+        0.40,
+        2,
+        "Огурцы",
+        "Бадыраң",
+        "Concombres",
+        ("ogurtsy", "badyrang", "cucumber"),
+    ),
+    DemoCommodity(
+        "Milk",
+        "milk and dairy",
+        "l",
+        60,
+        0.10,
+        1,
+        "Молоко",
+        "Сүт",
+        "Lait",
+        ("moloko", "sut", "süt"),
+    ),
+    DemoCommodity(
+        "Beef",
+        "meat, fish and eggs",
+        "kg",
+        650,
+        0.05,
+        3,
+        "Говядина",
+        "Уй эти",
+        "Bœuf",
+        ("govyadina", "uy eti", "myaso", "мясо"),
+        ("Naryn",),
+    ),
+    DemoCommodity(
+        "Mutton",
+        "meat, fish and eggs",
+        "kg",
+        700,
+        0.05,
+        3,
+        "Баранина",
+        "Кой эти",
+        "Mouton",
+        ("baranina", "koy eti"),
+        ("Naryn",),
+    ),
+    DemoCommodity(
+        "Eggs",
+        "meat, fish and eggs",
+        "10 pcs",
+        120,
+        0.10,
+        1,
+        "Яйца",
+        "Жумуртка",
+        "Œufs",
+        ("yaytsa", "jumurtka", "egg"),
+    ),
+    DemoCommodity(
+        "Sugar",
+        "miscellaneous food",
+        "kg",
+        85,
+        0.04,
+        9,
+        "Сахар",
+        "Кант",
+        "Sucre",
+        ("sahar", "kant"),
+    ),
+    DemoCommodity(
+        "Sunflower oil",
+        "oil and fats",
+        "l",
+        150,
+        0.04,
+        3,
+        "Подсолнечное масло",
+        "Күн карама майы",
+        "Huile de tournesol",
+        ("maslo", "oil", "may"),
+    ),
 ]
 
 #: Where wholesale and farm-gate prices are also collected (weekly, on Mondays).
-WHOLESALE = {"Bishkek": ("Wheat", "Wheat flour", "Potatoes", "Onions", "Rice", "Sugar"),
-             "Osh": ("Wheat", "Wheat flour", "Potatoes", "Onions", "Rice", "Sugar")}
+WHOLESALE = {
+    "Bishkek": ("Wheat", "Wheat flour", "Potatoes", "Onions", "Rice", "Sugar"),
+    "Osh": ("Wheat", "Wheat flour", "Potatoes", "Onions", "Rice", "Sugar"),
+}
 FARM_GATE = {"Naryn": ("Potatoes", "Wheat"), "Talas": ("Beans", "Wheat", "Potatoes")}
 PRICE_TYPE_LEVEL = {PriceType.RETAIL: 1.0, PriceType.WHOLESALE: 0.85, PriceType.FARM_GATE: 0.7}
 
@@ -140,9 +345,7 @@ def _noise(*key: object) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
-def demo_price(
-    market: DemoMarket, commodity: DemoCommodity, price_type: str, day: date
-) -> Decimal:
+def demo_price(market: DemoMarket, commodity: DemoCommodity, price_type: str, day: date) -> Decimal:
     """The demo price of one quote: season, yearly drift, market level, local produce,
     day-to-day noise, and now and then a slipped decimal point."""
     season = commodity.season * math.cos(2 * math.pi * (day.month - commodity.peak_month) / 12)
@@ -160,16 +363,17 @@ def demo_price(
     return max((Decimal(str(value)) / step).quantize(Decimal(1)) * step, step)
 
 
-def _collection_days(weekdays: tuple[int, ...], today: date) -> Iterator[date]:
-    day = today - timedelta(days=365 * YEARS)
+def _collection_days(weekdays: tuple[int, ...], today: date, days: int) -> Iterator[date]:
+    day = today - timedelta(days=days)
     while day <= today:
         if day.weekday() in weekdays:
             yield day
         day += timedelta(days=1)
 
 
-def demo_rows(today: date) -> Iterator[PriceRow]:
-    """Two years of demo prices up to ``today``, as rows of a price file."""
+def demo_rows(today: date, days: int = 365 * YEARS) -> Iterator[PriceRow]:
+    """Demo prices of the ``days`` up to ``today`` (two years by default), as rows of a
+    price file."""
     line = 1
     by_name = {c.name: c for c in COMMODITIES}
     for market in MARKETS:
@@ -180,7 +384,7 @@ def demo_rows(today: date) -> Iterator[PriceRow]:
             unit = commodity.unit
             if price_type == PriceType.WHOLESALE and commodity.unit == "kg":
                 unit = "bag50kg"
-            for day in _collection_days(weekdays, today):
+            for day in _collection_days(weekdays, today, days):
                 line += 1
                 price = demo_price(market, commodity, price_type, day)
                 if unit == "bag50kg":
@@ -235,7 +439,11 @@ def ensure_demo_catalogue() -> None:
         for s in {spec, base, parse_unit_label("bag50kg")}:
             units[s.code], _ = Unit.objects.get_or_create(
                 code=s.code,
-                defaults={"name": s.name, "dimension": s.dimension, "base_quantity": s.base_quantity},
+                defaults={
+                    "name": s.name,
+                    "dimension": s.dimension,
+                    "base_quantity": s.base_quantity,
+                },
             )
         obj, _ = Commodity.objects.update_or_create(
             name=commodity.name,

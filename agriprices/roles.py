@@ -32,7 +32,10 @@ _AGENT_PERMISSIONS = ["add_quote", "view_quote", "view_commodity", "view_market"
 
 def ensure_role_groups(**kwargs: object) -> None:
     """Create or complete the role groups; safe to run any number of times."""
-    for name, codenames in ((OPERATORS, _OPERATOR_PERMISSIONS), (MARKET_AGENTS, _AGENT_PERMISSIONS)):
+    for name, codenames in (
+        (OPERATORS, _OPERATOR_PERMISSIONS),
+        (MARKET_AGENTS, _AGENT_PERMISSIONS),
+    ):
         group, _ = Group.objects.get_or_create(name=name)
         permissions = Permission.objects.filter(
             content_type__app_label="agriprices", codename__in=codenames

@@ -118,9 +118,7 @@ def latest_price(
     """The newest approved price of a commodity at a market, with its week and month
     changes (``change_week_pct``, ``change_month_pct``). One query."""
     return (
-        _latest_queryset()
-        .filter(commodity=commodity, market=market, price_type=price_type)
-        .first()
+        _latest_queryset().filter(commodity=commodity, market=market, price_type=price_type).first()
     )
 
 
@@ -159,6 +157,9 @@ class SeriesPoint:
     count: int
 
 
+PERIODS = ("week", "month")
+
+
 def period_start(day: date, period: str) -> date:
     if period == "week":
         return day - timedelta(days=day.weekday())
@@ -180,7 +181,8 @@ def price_series(
 
     Defaults to the last 52 weeks up to today. One query for any number of markets.
     """
-    period_start(date.today(), period)  # validates ``period``
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     end = end or timezone.localdate()
     start = start or end - timedelta(weeks=52)
     rows = Quote.objects.filter(
@@ -241,7 +243,9 @@ def _search(
             "normalized", owner_field, "name"
         )
     )
-    entries += [(normalize_name(name), pk, name) for pk, name in model.objects.values_list("pk", "name")]
+    entries += [
+        (normalize_name(name), pk, name) for pk, name in model.objects.values_list("pk", "name")
+    ]
     best: dict[int, tuple[float, str]] = {}
     for normalized, owner_id, name in entries:
         if normalized == query:
@@ -249,7 +253,12 @@ def _search(
     if len(best) < limit:
         choices = [e[0] for e in entries]
         for _choice, score, index in process.extract(
-            query, choices, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=min_score
+            # Whole-string similarity: partial scorers let "ош" match inside "картошка".
+            query,
+            choices,
+            scorer=fuzz.ratio,
+            limit=limit * 4,
+            score_cutoff=min_score,
         ):
             _, owner_id, name = entries[index]
             if score > best.get(owner_id, (0.0, ""))[0]:

@@ -303,7 +303,9 @@ def rebuild_latest_prices() -> int:
         stale = LatestPrice.objects.all().values_list(
             "pk", "commodity_id", "market_id", "price_type"
         )
-        LatestPrice.objects.filter(pk__in=[pk for pk, *key in stale if tuple(key) not in keys]).delete()
+        LatestPrice.objects.filter(
+            pk__in=[pk for pk, *key in stale if tuple(key) not in keys]
+        ).delete()
         for commodity_id, market_id, price_type in keys:
             refresh_latest_price(
                 commodity_id=commodity_id, market_id=market_id, price_type=price_type
@@ -549,7 +551,11 @@ class _Catalogue:
         return commodity
 
     def learn_aliases(
-        self, alias_model: type[AliasBase], owner: str, obj: Market | Commodity, name: str,
+        self,
+        alias_model: type[AliasBase],
+        owner: str,
+        obj: Market | Commodity,
+        name: str,
         code: str,
     ) -> None:
         """Remember a file's code and spelling for this thing, so the next file that
@@ -636,8 +642,11 @@ def _store_checked_rows(
         )
         if external_id in seen:
             report.errors.append(
-                RowError(row.line, f"repeats line {seen[external_id]} (same market, "
-                         "commodity, unit, price type and day)")
+                RowError(
+                    row.line,
+                    f"repeats line {seen[external_id]} (same market, "
+                    "commodity, unit, price type and day)",
+                )
             )
             continue
         seen[external_id] = row.line
@@ -749,11 +758,17 @@ def _resolve(catalogue: _Catalogue, item: _Checked) -> tuple[Market, Commodity, 
         commodity = catalogue.create_commodity(item)
     namespace = row.code_namespace
     catalogue.learn_aliases(
-        MarketAlias, "market", market, row.market,
+        MarketAlias,
+        "market",
+        market,
+        row.market,
         f"{namespace}:{row.market_code}" if row.market_code else "",
     )
     catalogue.learn_aliases(
-        CommodityAlias, "commodity", commodity, row.commodity,
+        CommodityAlias,
+        "commodity",
+        commodity,
+        row.commodity,
         f"{namespace}:{row.commodity_code}" if row.commodity_code else "",
     )
     return market, commodity, unit

@@ -1,3 +1,4 @@
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -69,3 +70,29 @@ def wfp_file() -> Path:
 @pytest.fixture
 def wfp_hxl_file() -> Path:
     return SHARED_DATA / "hxl-2025" / "wfp_food_prices_blr.csv"
+
+
+@pytest.fixture
+def celery_worker_on_redis(transactional_db):
+    """A real Celery worker thread consuming from a real Redis broker.
+
+    Skipped unless AGRIPRICES_TEST_REDIS_URL names a Redis database the tests may flush
+    (CI sets it). Tasks must see committed data, hence the transactional database.
+    """
+    url = os.environ.get("AGRIPRICES_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("set AGRIPRICES_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run")
+    import redis
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    redis.Redis.from_url(url).flushdb()
+    saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
+            yield app
+    finally:
+        app.conf.update(saved)
+        redis.Redis.from_url(url).flushdb()

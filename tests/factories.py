@@ -18,7 +18,11 @@ def unit(label: str) -> Unit:
     spec = parse_unit_label(label)
     obj, _ = Unit.objects.get_or_create(
         code=spec.code,
-        defaults={"name": spec.name, "dimension": spec.dimension, "base_quantity": spec.base_quantity},
+        defaults={
+            "name": spec.name,
+            "dimension": spec.dimension,
+            "base_quantity": spec.base_quantity,
+        },
     )
     return obj
 
@@ -50,7 +54,9 @@ class MarketFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Market {n}")
     slug = factory.LazyAttribute(lambda o: make_slug(o.name))
-    region = factory.SubFactory(RegionFactory, name=factory.LazyAttribute(lambda o: f"{o.factory_parent.name} Region"))
+    region = factory.SubFactory(
+        RegionFactory, name=factory.LazyAttribute(lambda o: f"{o.factory_parent.name} Region")
+    )
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -97,5 +103,7 @@ class QuoteFactory(factory.django.DjangoModelFactory):
     source = Quote.Source.IMPORT
     status = Quote.Status.APPROVED
     price_per_base_unit = factory.LazyAttribute(
-        lambda o: price_per_base_unit(o.price, o.unit.base_quantity, o.commodity.base_unit.base_quantity)
+        lambda o: price_per_base_unit(
+            o.price, o.unit.base_quantity, o.commodity.base_unit.base_quantity
+        )
     )

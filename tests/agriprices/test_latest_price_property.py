@@ -40,9 +40,13 @@ def newest_approved(commodity, market):
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=steps)
-def test_latest_price_is_always_the_newest_approved_quote(steps, potatoes, osh, bishkek, operator, today):
+def test_latest_price_is_always_the_newest_approved_quote(
+    steps, potatoes, osh, bishkek, operator, today
+):
     markets = [osh, bishkek]
     with transaction.atomic():
         for step in steps:
@@ -112,8 +116,14 @@ def test_rebuild_restores_rows_after_manual_database_work(potatoes, osh, bishkek
     newest = factories.QuoteFactory(commodity=potatoes, market=osh, observed_on=days_ago(1))
     orphan_quote = factories.QuoteFactory(commodity=potatoes, market=bishkek, status="rejected")
     LatestPrice.objects.create(
-        commodity=potatoes, market=bishkek, price_type="retail", quote=orphan_quote,
-        unit=orphan_quote.unit, price=1, currency="KGS", price_per_base_unit=1,
+        commodity=potatoes,
+        market=bishkek,
+        price_type="retail",
+        quote=orphan_quote,
+        unit=orphan_quote.unit,
+        price=1,
+        currency="KGS",
+        price_per_base_unit=1,
         observed_on=orphan_quote.observed_on,
     )
     assert services.rebuild_latest_prices() == 1

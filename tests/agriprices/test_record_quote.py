@@ -139,7 +139,9 @@ def test_outliers_are_judged_in_the_quotes_own_currency(agent, potatoes, osh, da
     assert (quote.status, quote.currency) == (Quote.Status.APPROVED, "USD")
 
 
-def test_a_new_market_is_judged_against_other_markets(agent, operator, potatoes, osh, bishkek, days_ago):
+def test_a_new_market_is_judged_against_other_markets(
+    agent, operator, potatoes, osh, bishkek, days_ago
+):
     for n in range(2, 7):
         record(operator, potatoes, bishkek, "18", days_ago(n))
     quote = record(agent, potatoes, osh, "180", days_ago(1))

@@ -25,14 +25,18 @@ def history(agent, potatoes, osh, days_ago):
     ]
 
 
-def test_operator_approves_a_flagged_price_and_it_becomes_the_latest(history, operator, potatoes, osh):
+def test_operator_approves_a_flagged_price_and_it_becomes_the_latest(
+    history, operator, potatoes, osh
+):
     flagged = history[-1]
     assert flagged.status == Quote.Status.FLAGGED
     services.review_quote(quote_id=flagged.pk, reviewer=operator, approve=True, reason="checked")
     latest = selectors.latest_price(commodity=potatoes, market=osh)
     assert latest.quote_id == flagged.pk
     assert latest.change_week_pct == Decimal("900.0")  # 180 against 18 eight days before
-    events = list(flagged.events.values_list("from_status", "to_status", "actor__username", "reason"))
+    events = list(
+        flagged.events.values_list("from_status", "to_status", "actor__username", "reason")
+    )
     assert events[-1] == ("flagged", "approved", operator.username, "checked")
 
 
@@ -52,7 +56,9 @@ def test_agents_cannot_review(history, agent):
 
 def test_retracting_the_latest_price_falls_back_to_the_one_before(history, operator, potatoes, osh):
     newest_approved = history[3]
-    services.review_quote(quote_id=newest_approved.pk, reviewer=operator, approve=False, reason="wrong")
+    services.review_quote(
+        quote_id=newest_approved.pk, reviewer=operator, approve=False, reason="wrong"
+    )
     assert selectors.latest_price(commodity=potatoes, market=osh).quote_id == history[2].pk
 
 

@@ -42,7 +42,9 @@ def test_unreadable_unit_labels_are_refused(label):
         parse_unit_label(label)
 
 
-@given(quantity=st.integers(min_value=1, max_value=10_000), base=st.sampled_from(["KG", "L", "pcs"]))
+@given(
+    quantity=st.integers(min_value=1, max_value=10_000), base=st.sampled_from(["KG", "L", "pcs"])
+)
 def test_a_sized_unit_holds_that_many_base_units_and_its_code_reads_back(quantity, base):
     spec = parse_unit_label(f"{quantity} {base}")
     assert spec.base_quantity == quantity

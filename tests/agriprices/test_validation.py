@@ -61,7 +61,11 @@ def test_verdict_does_not_depend_on_currency_scale(recent, value, scale):
     assert before is after
 
 
-@given(recent=st.lists(st.decimals(min_value=D(10), max_value=D(12), places=2), min_size=4, max_size=30))
+@given(
+    recent=st.lists(
+        st.decimals(min_value=D(10), max_value=D(12), places=2), min_size=4, max_size=30
+    )
+)
 def test_a_tenfold_slip_is_always_flagged_in_a_steady_series(recent):
     median_ish = sorted(recent)[len(recent) // 2]
     assert assess_outlier(median_ish * 10, recent) is not None

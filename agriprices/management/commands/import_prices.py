@@ -19,9 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="the CSV file to read ('-' for stdin)")
         parser.add_argument("--format", choices=sorted(FORMATS), default="csv")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="check and count, store nothing"
-        )
+        parser.add_argument("--dry-run", action="store_true", help="check and count, store nothing")
         parser.add_argument(
             "--partial",
             action="store_true",

@@ -16,6 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
         parser.add_argument("--no-users", action="store_true", help="skip the demo logins")
+        parser.add_argument(
+            "--days", type=int, default=365 * demo.YEARS, help="how many days of prices (730)"
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         if not settings.DEBUG and not options["force"] and not options["no_users"]:
@@ -31,7 +34,7 @@ class Command(BaseCommand):
                 self.stderr.flush()
 
         report = services.import_price_rows(
-            demo.demo_rows(timezone.localdate()), progress=progress
+            demo.demo_rows(timezone.localdate(), options["days"]), progress=progress
         )
         self.stderr.write("")
         for error in report.errors:

@@ -1,0 +1,101 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from agriprices import services
+from agriprices.models import (
+    AgentProfile,
+    Commodity,
+    CommodityAlias,
+    LatestPrice,
+    Market,
+    MarketAlias,
+    Quote,
+    QuoteEvent,
+    Region,
+    Unit,
+)
+
+pytestmark = pytest.mark.django_db
+MODELS = [
+    Region,
+    Unit,
+    Commodity,
+    Market,
+    CommodityAlias,
+    MarketAlias,
+    AgentProfile,
+    Quote,
+    QuoteEvent,
+    LatestPrice,
+]
+
+
+@pytest.fixture
+def flagged(agent, potatoes, osh, days_ago):
+    quotes = [
+        services.record_quote(
+            agent=agent,
+            commodity=potatoes,
+            market=osh,
+            unit=potatoes.base_unit,
+            price=Decimal(p),
+            observed_on=days_ago(d),
+            source=Quote.Source.WEB,
+        )
+        for d, p in [(9, "18"), (7, "18"), (5, "19"), (3, "18"), (1, "190")]
+    ]
+    assert quotes[-1].status == "flagged"
+    return quotes[-1]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_model_has_a_list_page_with_search(admin_client, flagged, model):
+    url = reverse(f"admin:agriprices_{model._meta.model_name}_changelist")
+    response = admin_client.get(url, {"q": "Osh"})
+    assert response.status_code == 200
+    assert b"searchbar" in response.content
+
+
+def test_operator_sees_the_flag_reason_and_approves_from_the_list(client, operator, flagged):
+    client.force_login(operator)
+    url = reverse("admin:agriprices_quote_changelist")
+    page = client.get(url, {"status__exact": "flagged"})
+    assert flagged.status_reason.startswith("10.6× the recent median at Osh")
+    assert flagged.status_reason in page.content.decode()
+    client.post(url, {"action": "approve", "_selected_action": [flagged.pk]})
+    flagged.refresh_from_db()
+    assert flagged.status == "approved"
+    assert LatestPrice.objects.get().quote_id == flagged.pk
+    assert QuoteEvent.objects.filter(quote=flagged, actor=operator, to_status="approved").exists()
+
+
+def test_rejecting_in_the_admin_asks_for_a_reason(client, operator, flagged):
+    client.force_login(operator)
+    url = reverse("admin:agriprices_quote_changelist")
+    page = client.post(url, {"action": "reject", "_selected_action": [flagged.pk]})
+    assert b'name="reason"' in page.content
+    flagged.refresh_from_db()
+    assert flagged.status == "flagged"
+    client.post(
+        url, {"action": "reject", "_selected_action": [flagged.pk], "apply": "1", "reason": "typo"}
+    )
+    flagged.refresh_from_db()
+    assert (flagged.status, flagged.status_reason) == ("rejected", "typo")
+
+
+def test_quotes_cannot_be_edited_or_deleted_in_the_admin(admin_client, flagged):
+    page = admin_client.get(reverse("admin:agriprices_quote_change", args=[flagged.pk]))
+    assert b'name="price"' not in page.content
+    response = admin_client.post(
+        reverse("admin:agriprices_quote_delete", args=[flagged.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert Quote.objects.filter(pk=flagged.pk).exists()
+
+
+def test_agents_cannot_enter_the_admin(client, agent):
+    client.force_login(agent)
+    response = client.get(reverse("admin:agriprices_quote_changelist"))
+    assert response.status_code == 302 and "/login/" in response["Location"]

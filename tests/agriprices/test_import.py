@@ -1,0 +1,247 @@
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from agriprices import services
+from agriprices.importers import read_price_file
+from agriprices.importers.readers import FileFormatError
+from agriprices.models import LatestPrice, Market, MarketAlias, Quote
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(path, file_format="wfp", *args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_prices", str(path), "--format", file_format, *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def read_rows(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return [r for r in csv.DictReader(f) if not r["date"].startswith("#")]
+
+
+def stored_tuple(q):
+    return (
+        q.observed_on.isoformat(),
+        q.market.region.name,
+        q.market.district,
+        q.market.name,
+        q.commodity.category,
+        q.commodity.name,
+        q.unit.code,
+        q.price_flag,
+        q.price_type,
+        q.currency,
+        q.price,
+        q.usd_price,
+    )
+
+
+def file_tuple(row):
+    return (
+        row["date"],
+        row["admin1"],
+        row["admin2"],
+        row["market"],
+        row["category"],
+        row["commodity"],
+        row["unit"].lower(),
+        row["priceflag"],
+        row["pricetype"].lower(),
+        row["currency"],
+        Decimal(row["price"]),
+        Decimal(row["usdprice"]),
+    )
+
+
+@pytest.mark.parametrize("which", ["wfp_file", "wfp_hxl_file"])
+def test_wfp_file_imports_with_nothing_lost(request, which):
+    path = request.getfixturevalue(which)
+    out, _ = run_import(path)
+    assert "rows read 483, created 483, unchanged 0, flagged 0, rejected 0 — stored" in out
+    stored = sorted(
+        stored_tuple(q) for q in Quote.objects.select_related("market__region", "commodity", "unit")
+    )
+    assert stored == sorted(file_tuple(r) for r in read_rows(path))
+    minsk = Market.objects.get(name="Minsk")
+    assert (minsk.latitude, minsk.longitude) == (Decimal("53.91"), Decimal("27.56"))
+    # The file's ids become aliases, so a later file that spells the names differently matches.
+    assert MarketAlias.objects.filter(market=minsk, name="wfp:2618", kind="code").exists()
+    assert LatestPrice.objects.count() == 3
+
+
+def test_reimporting_changes_nothing_even_in_the_other_layout(wfp_file, wfp_hxl_file):
+    run_import(wfp_file)
+    before = list(Quote.objects.values_list("id", "updated_at"))
+    out, _ = run_import(wfp_file)
+    assert "created 0, unchanged 483" in out
+    out, _ = run_import(wfp_hxl_file)
+    assert "created 0, unchanged 483" in out
+    assert list(Quote.objects.values_list("id", "updated_at")) == before
+
+
+def write_variant(tmp_path, source, transform, drop=()):
+    """A copy of a real file, with rows changed by ``transform`` and columns dropped."""
+    with open(source, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    header = [h for h in rows[0] if h not in drop]
+    keep = [i for i, h in enumerate(rows[0]) if h not in drop]
+    out = tmp_path / "variant.csv"
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for row in rows[1:]:
+            cells = dict(zip(rows[0], row, strict=True))
+            cells = transform(cells)
+            if cells is not None:
+                writer.writerow([list(cells.values())[i] for i in keep])
+    return out
+
+
+def test_older_fourteen_column_layout_imports_and_matches_the_newer(tmp_path, wfp_file):
+    old = write_variant(tmp_path, wfp_file, lambda c: c, drop=("market_id", "commodity_id"))
+    out, _ = run_import(old)
+    assert "created 483" in out
+    out, _ = run_import(wfp_file)
+    assert "created 0, unchanged 483" in out
+
+
+def test_a_respelled_market_with_the_same_id_is_the_same_market(tmp_path, wfp_file):
+    run_import(wfp_file)
+    respelled = write_variant(tmp_path, wfp_file, lambda c: {**c, "market": "Minsk city market"})
+    out, _ = run_import(respelled)
+    assert "created 0, unchanged 483" in out
+    assert Market.objects.count() == 1
+
+
+def test_sized_units_are_compared_per_kg(tmp_path, wfp_file):
+    bags = write_variant(
+        tmp_path,
+        wfp_file,
+        lambda c: {**c, "unit": "46 KG", "price": str(Decimal(c["price"]) * 46)},
+    )
+    run_import(bags)
+    quote = Quote.objects.filter(unit__code="46kg").first()
+    assert quote.price_per_base_unit == quote.price / 46
+
+
+BAD_ROWS = {
+    3: ({"price": "abc"}, "price 'abc' is not a number"),
+    5: ({"price": "-1"}, "price must be greater than zero"),
+    7: ({"date": "2099-01-15"}, "date 2099-01-15 is in the future"),
+    9: ({"date": "15/01/2009"}, "is not a date"),
+    11: ({"pricetype": "Auction"}, "price type 'Auction' is not one of"),
+    13: ({"unit": "L"}, "cannot be converted to kg"),
+    15: ({"currency": "rubles"}, "not an ISO 4217 code"),
+    17: ({"commodity": ""}, "commodity is missing"),
+    19: ({"latitude": "123"}, "latitude 123 is out of range"),
+}
+
+
+def with_bad_rows(tmp_path, wfp_file):
+    line = {"n": 1}
+
+    def transform(cells):
+        line["n"] += 1
+        change = BAD_ROWS.get(line["n"])
+        return {**cells, **change[0]} if change else cells
+
+    return write_variant(tmp_path, wfp_file, transform)
+
+
+def test_a_file_with_bad_rows_stores_nothing_and_reports_every_line(tmp_path, wfp_file):
+    path = with_bad_rows(tmp_path, wfp_file)
+    with pytest.raises(CommandError) as error:
+        run_import(path)
+    assert "rejected 9" in str(error.value) and "nothing stored" in str(error.value)
+    assert Quote.objects.count() == 0 and Market.objects.count() == 0
+    report = services.import_price_rows(read_price_file(path.open(), "wfp"))
+    assert {e.line: e.reason for e in report.errors}.keys() == BAD_ROWS.keys()
+    for error in report.errors:
+        assert BAD_ROWS[error.line][1] in error.reason
+
+
+def test_partial_import_stores_the_good_rows_only(tmp_path, wfp_file):
+    path = with_bad_rows(tmp_path, wfp_file)
+    out, err = run_import(path, "wfp", "--partial")
+    assert "created 474" in out and "rejected 9" in out
+    assert f"{path}: line 3: price 'abc' is not a number" in err
+    assert Quote.objects.count() == 474
+
+
+def test_dry_run_counts_but_stores_nothing(wfp_file):
+    out, _ = run_import(wfp_file, "wfp", "--dry-run")
+    assert "created 483" in out and "dry run: nothing stored" in out
+    assert Quote.objects.count() == 0 and Market.objects.count() == 0
+
+
+def test_a_repeated_row_in_one_file_is_reported(tmp_path, wfp_file):
+    path = tmp_path / "twice.csv"
+    lines = wfp_file.read_text().splitlines()
+    path.write_text("\n".join([lines[0], lines[1], lines[1]]) + "\n")
+    with pytest.raises(CommandError):
+        run_import(path)
+    report = services.import_price_rows(read_price_file(path.open(), "wfp"))
+    assert [str(e) for e in report.errors] == [
+        "line 3: repeats line 2 (same market, commodity, unit, price type and day)"
+    ]
+
+
+def test_a_changed_price_under_a_stored_id_is_refused(tmp_path, wfp_file):
+    run_import(wfp_file)
+    before = sorted(Quote.objects.values_list("external_id", "price"))
+    changed = write_variant(
+        tmp_path, wfp_file, lambda c: {**c, "price": str(Decimal(c["price"]) + 1)}
+    )
+    with pytest.raises(CommandError, match="rejected 483"):
+        run_import(changed)
+    assert sorted(Quote.objects.values_list("external_id", "price")) == before
+
+
+def test_a_row_with_the_wrong_number_of_columns_is_reported(tmp_path, wfp_file):
+    path = tmp_path / "short.csv"
+    lines = wfp_file.read_text().splitlines()
+    path.write_text("\n".join([lines[0], lines[1], "2009-01-15,Minsk City"]) + "\n")
+    report = services.import_price_rows(read_price_file(path.open(), "wfp"))
+    assert [str(e) for e in report.errors] == ["line 3: has 2 columns, the header has 16"]
+
+
+def test_a_file_of_another_layout_is_refused_whole(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("name,value\npotato,3\n")
+    with pytest.raises(CommandError, match="missing column\\(s\\) commodity, currency, date"):
+        run_import(path)
+    with pytest.raises(FileFormatError):
+        list(read_price_file(io.StringIO(""), "csv"))
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="cannot read"):
+        run_import(tmp_path / "nope.csv")
+
+
+def test_export_then_import_into_an_empty_database_round_trips(
+    tmp_path, wfp_file, django_db_blocker
+):
+    run_import(wfp_file)
+    exported = tmp_path / "export.csv"
+    call_command("export_prices", "--output", str(exported), stderr=io.StringIO())
+    before = sorted(
+        stored_tuple(q) for q in Quote.objects.select_related("market__region", "commodity", "unit")
+    )
+    ids = set(Quote.objects.values_list("external_id", flat=True))
+    Quote.objects.all().delete()
+    Market.objects.all().delete()
+    out, _ = run_import(exported, "csv")
+    assert "created 483" in out
+    after = sorted(
+        stored_tuple(q) for q in Quote.objects.select_related("market__region", "commodity", "unit")
+    )
+    assert after == before
+    assert set(Quote.objects.values_list("external_id", flat=True)) == ids
+    out, _ = run_import(exported, "csv")
+    assert "created 0, unchanged 483" in out

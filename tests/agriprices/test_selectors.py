@@ -1,0 +1,175 @@
+"""Reads used by SMS, API and dashboard. CI runs this file on SQLite and PostgreSQL."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from agriprices import selectors, services
+from agriprices.models import PriceType
+from agriprices.validation import Observation
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def catalogue(potatoes):
+    onions = factories.CommodityFactory(name="Onions")
+    markets = [factories.MarketFactory(name=n) for n in ("Osh", "Naryn", "Talas", "Batken")]
+    from agriprices.models import CommodityAlias, MarketAlias
+
+    for name, lang in [("картошка", "ky"), ("kartoshka", ""), ("pommes de terre", "fr")]:
+        CommodityAlias.objects.create(commodity=potatoes, name=name, language=lang)
+    MarketAlias.objects.create(market=markets[0], name="Ош", language="ru")
+    return {"potatoes": potatoes, "onions": onions, "markets": markets}
+
+
+def seed_latest(commodity, market, *prices_by_days_ago):
+    for ago, price in prices_by_days_ago:
+        factories.QuoteFactory(
+            commodity=commodity,
+            market=market,
+            price=D(price),
+            observed_on=date.today() - timedelta(days=ago),
+        )
+    services.refresh_latest_price(
+        commodity_id=commodity.pk, market_id=market.pk, price_type=PriceType.RETAIL
+    )
+
+
+def test_latest_across_markets_is_cheapest_first_in_one_query(catalogue, django_assert_num_queries):
+    potatoes = catalogue["potatoes"]
+    for market, price in zip(catalogue["markets"], ["20", "18", "25", "19"], strict=True):
+        seed_latest(potatoes, market, (8, "17"), (1, price))
+    with django_assert_num_queries(1):
+        rows = list(selectors.latest_prices(commodity=potatoes))
+        labels = [(r.market.name, r.price, r.unit.code, r.market.region.name) for r in rows]
+    assert [label[:2] for label in labels] == [
+        ("Naryn", D("18")),
+        ("Batken", D("19")),
+        ("Osh", D("20")),
+        ("Talas", D("25")),
+    ]
+
+
+def test_latest_for_a_market_lists_every_commodity(catalogue):
+    osh = catalogue["markets"][0]
+    seed_latest(catalogue["potatoes"], osh, (1, "20"))
+    seed_latest(catalogue["onions"], osh, (2, "30"))
+    rows = selectors.latest_prices(market=osh)
+    assert [r.commodity.name for r in rows] == ["Onions", "Potatoes"]
+
+
+def test_latest_by_region(catalogue):
+    osh, naryn = catalogue["markets"][:2]
+    seed_latest(catalogue["potatoes"], osh, (1, "20"))
+    seed_latest(catalogue["potatoes"], naryn, (1, "22"))
+    assert [r.market for r in selectors.latest_prices(region=naryn.region)] == [naryn]
+
+
+def test_weekly_series_is_the_median_per_week_for_several_markets_in_one_query(
+    catalogue, django_assert_num_queries
+):
+    potatoes = catalogue["potatoes"]
+    osh, naryn = catalogue["markets"][:2]
+    monday = date(2026, 6, 1)
+    for day, price in [(0, "10"), (2, "30"), (4, "12"), (7, "20")]:
+        factories.QuoteFactory(
+            commodity=potatoes, market=osh, price=D(price), observed_on=monday + timedelta(days=day)
+        )
+    factories.QuoteFactory(commodity=potatoes, market=naryn, price=D("40"), observed_on=monday)
+    factories.QuoteFactory(
+        commodity=potatoes, market=naryn, price=D("99"), observed_on=monday, status="flagged"
+    )
+    with django_assert_num_queries(1):
+        series = selectors.price_series(
+            commodity=potatoes, start=monday, end=monday + timedelta(days=13)
+        )
+    osh_points = [(p.period_start, p.median, p.low, p.high, p.count) for p in series[osh.pk]]
+    assert osh_points == [
+        (monday, D("12"), D("10"), D("30"), 3),
+        (monday + timedelta(days=7), D("20"), D("20"), D("20"), 1),
+    ]
+    assert [p.median for p in series[naryn.pk]] == [D("40")]  # the flagged 99 is left out
+
+
+def test_monthly_series_and_market_filter(catalogue):
+    potatoes = catalogue["potatoes"]
+    osh, naryn = catalogue["markets"][:2]
+    for day, price in [
+        (date(2026, 5, 3), "10"),
+        (date(2026, 5, 20), "14"),
+        (date(2026, 6, 2), "16"),
+    ]:
+        factories.QuoteFactory(commodity=potatoes, market=osh, price=D(price), observed_on=day)
+    factories.QuoteFactory(commodity=potatoes, market=naryn, observed_on=date(2026, 5, 3))
+    series = selectors.price_series(
+        commodity=potatoes,
+        markets=[osh],
+        period="month",
+        start=date(2026, 5, 1),
+        end=date(2026, 6, 30),
+    )
+    assert list(series) == [osh.pk]
+    assert [(p.period_start, p.median) for p in series[osh.pk]] == [
+        (date(2026, 5, 1), D("12")),
+        (date(2026, 6, 1), D("16")),
+    ]
+
+
+def test_series_refuses_an_unknown_period(catalogue):
+    with pytest.raises(ValueError):
+        selectors.price_series(commodity=catalogue["potatoes"], period="fortnight")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Potatoes", "Potatoes"),
+        ("POTATOES", "Potatoes"),
+        ("картошка", "Potatoes"),
+        ("Картошка", "Potatoes"),
+        ("kartoshka", "Potatoes"),
+        ("pommes de terre", "Potatoes"),
+        ("potatos", "Potatoes"),  # typo
+        ("kartoshk", "Potatoes"),  # typo in a transliteration
+        ("onion", "Onions"),
+    ],
+)
+def test_commodity_search_understands_aliases_and_typos(catalogue, text, expected):
+    matches = selectors.search_commodities(text)
+    assert matches and matches[0].obj.name == expected
+
+
+@pytest.mark.parametrize("text", ["", "   ", "zzzz", "tractor"])
+def test_commodity_search_finds_nothing_for_unrelated_words(catalogue, text):
+    assert selectors.search_commodities(text) == []
+
+
+def test_market_search_in_cyrillic_and_latin(catalogue):
+    assert selectors.search_markets("ош")[0].obj.name == "Osh"
+    assert selectors.search_markets("narin")[0].obj.name == "Naryn"
+    assert selectors.search_markets("osh")[0].score == 100
+
+
+def test_approved_observations_are_per_currency(catalogue):
+    potatoes, osh = catalogue["potatoes"], catalogue["markets"][0]
+    day = date(2026, 6, 1)
+    factories.QuoteFactory(commodity=potatoes, market=osh, observed_on=day, price=D(18))
+    factories.QuoteFactory(
+        commodity=potatoes, market=osh, observed_on=day, currency="USD", price=D(1)
+    )
+    assert selectors.approved_observations(
+        commodity_id=potatoes.pk, price_type="retail", currency="KGS", start=day, end=day
+    ) == [Observation(day, osh.pk, D("18"))]
+
+
+def test_who_may_record_where(catalogue, operator):
+    osh, naryn = catalogue["markets"][:2]
+    agent = factories.agent(markets=[osh])
+    assert selectors.can_record_for(agent, osh)
+    assert not selectors.can_record_for(agent, naryn)
+    assert selectors.can_record_for(operator, naryn)
+    assert list(selectors.assigned_markets(agent)) == [osh]
