@@ -6,7 +6,9 @@ from tests import factories
 
 
 @pytest.mark.redis
-def test_a_real_worker_rebuilds_latest_prices_through_redis(celery_worker_on_redis, potatoes, osh, days_ago):
+def test_a_real_worker_rebuilds_latest_prices_through_redis(
+    celery_worker_on_redis, potatoes, osh, days_ago
+):
     newest = factories.QuoteFactory(commodity=potatoes, market=osh, observed_on=days_ago(1))
     factories.QuoteFactory(commodity=potatoes, market=osh, observed_on=days_ago(5))
     result = rebuild_latest_prices.delay()
