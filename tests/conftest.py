@@ -87,12 +87,21 @@ def celery_worker_on_redis(transactional_db):
 
     from config.celery import app
 
+    def reconnect(**conf: object) -> None:
+        app.conf.update(conf)
+        # Celery caches the result backend and the producer pool on first use; an eager
+        # task earlier in the session built them from the in-process settings.
+        # Celery 5.7 has no public way to drop them, so clear both of its caches.
+        app._backend_cache = None
+        vars(app._local).pop("backend", None)
+        app._after_fork()
+
     redis.Redis.from_url(url).flushdb()
     saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+    reconnect(broker_url=url, result_backend=url, task_always_eager=False)
     try:
         with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
             yield app
     finally:
-        app.conf.update(saved)
+        reconnect(**saved)
         redis.Redis.from_url(url).flushdb()
