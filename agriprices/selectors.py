@@ -31,7 +31,13 @@ from agriprices.models import (
     Region,
 )
 from agriprices.names import normalize_name
-from agriprices.validation import Observation
+from agriprices.validation import (
+    ALL_MARKETS_WINDOW,
+    MARKET_MAX_SAMPLES,
+    MARKET_WINDOW,
+    MIN_SAMPLES,
+    Observation,
+)
 
 # --- Who may record where ---------------------------------------------------------------
 
@@ -89,8 +95,40 @@ def approved_observations(
         status=Quote.Status.APPROVED,
         observed_on__gte=start,
         observed_on__lte=end,
-    ).values_list("observed_on", "market_id", "price_per_base_unit")
-    return [Observation(day, market_id, value) for day, market_id, value in rows]
+    ).order_by("observed_on", "id")  # same tie order as reference_observations
+    fields = ("observed_on", "market_id", "price_per_base_unit")
+    return [
+        Observation(day, market_id, value) for day, market_id, value in rows.values_list(*fields)
+    ]
+
+
+def reference_observations(
+    *, commodity_id: int, market_id: int, price_type: str, currency: str, observed_on: date
+) -> list[Observation]:
+    """Just the approved prices the outlier rule can use for one new price: the market's
+    latest few, and every market's recent ones only when the market has too few. Two
+    bounded queries at most, however large the history."""
+    approved = Quote.objects.filter(
+        commodity_id=commodity_id,
+        price_type=price_type,
+        currency=currency,
+        status=Quote.Status.APPROVED,
+        observed_on__lte=observed_on,
+    )
+    fields = ("observed_on", "market_id", "price_per_base_unit")
+    at_market = list(
+        approved.filter(market_id=market_id, observed_on__gte=observed_on - MARKET_WINDOW)
+        .order_by("-observed_on", "-id")
+        .values_list(*fields)[:MARKET_MAX_SAMPLES]
+    )
+    rows = at_market
+    if len(at_market) < MIN_SAMPLES:
+        rows = at_market + list(
+            approved.filter(observed_on__gte=observed_on - ALL_MARKETS_WINDOW)
+            .exclude(market_id=market_id)
+            .values_list(*fields)
+        )
+    return [Observation(day, market, value) for day, market, value in rows]
 
 
 def quotes_by_external_id(external_ids: Sequence[str]) -> dict[str, Quote]:

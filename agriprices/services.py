@@ -120,12 +120,12 @@ def record_quote(
     currency = (currency or settings.AGRIPRICES_CURRENCY).upper()
     per_base = price_per_base_unit(price, unit.base_quantity, commodity.base_unit.base_quantity)
     history = RecentPrices(
-        selectors.approved_observations(
+        selectors.reference_observations(
             commodity_id=commodity.pk,
+            market_id=market.pk,
             price_type=price_type,
             currency=currency,
-            start=observed_on - LOOKBACK,
-            end=observed_on,
+            observed_on=observed_on,
         )
     )
     verdict = history.assess(

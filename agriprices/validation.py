@@ -68,6 +68,7 @@ class RecentPrices:
     def __init__(self, observations: Iterable[Observation] = ()) -> None:
         self._by_market: dict[int, list[Observation]] = {}
         self._all: list[Observation] = []
+        # Stable sort: prices of one day keep the order they came in (oldest id first).
         for obs in sorted(observations, key=lambda o: o.observed_on):
             self.add(obs)
 
