@@ -301,6 +301,8 @@ class Quote(models.Model):
                 name="quote_series_idx",
             ),
             models.Index(fields=["commodity", "status", "observed_on"], name="quote_commodity_idx"),
+            # Last-Modified of API answers is max(updated_at): an index makes it O(log n).
+            models.Index(fields=["updated_at"], name="quote_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ MARKET_AGENTS = "market agents"
 _OPERATOR_PERMISSIONS = [
     "review_quote",
     "record_any_market",
+    "add_quote",
     "view_quote",
     "view_quoteevent",
     "view_latestprice",

@@ -6,15 +6,16 @@ returns (tests hold them to it).
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
@@ -29,6 +30,7 @@ from agriprices.models import (
     PriceType,
     Quote,
     Region,
+    Unit,
 )
 from agriprices.names import normalize_name
 from agriprices.validation import (
@@ -78,6 +80,141 @@ def live_quote_of_agent(
         .select_related("unit")
         .first()
     )
+
+
+# --- Finding things by what callers call them ------------------------------------------
+
+
+def _by_ref(model: type, alias_model: type[AliasBase], owner: str, ref: str) -> object | None:
+    """An object by id, slug, or any alias (name in any script, or code like wfp:2618).
+    Exact matches only: the API and forms must be predictable; typo tolerance is for
+    ``search_*``."""
+    ref = ref.strip()
+    if not ref or len(ref) > 120 or "\x00" in ref:
+        return None
+    if ref.isdigit() and len(ref) <= 18:
+        found = model.objects.filter(pk=int(ref)).first()
+        if found is not None:
+            return found
+    found = model.objects.filter(slug=ref.lower()).first()
+    if found is not None:
+        return found
+    alias = alias_model.objects.filter(normalized=normalize_name(ref)).select_related(owner).first()
+    if alias is not None:
+        return getattr(alias, owner)
+    return model.objects.filter(name__iexact=ref).first()
+
+
+def commodity_by_ref(ref: str) -> Commodity | None:
+    return _by_ref(Commodity, CommodityAlias, "commodity", ref)
+
+
+def market_by_ref(ref: str) -> Market | None:
+    return _by_ref(Market, MarketAlias, "market", ref)
+
+
+def region_by_ref(ref: str) -> Region | None:
+    ref = ref.strip()
+    if not ref or len(ref) > 120 or "\x00" in ref:
+        return None
+    if ref.isdigit() and len(ref) <= 18:
+        found = Region.objects.filter(pk=int(ref)).first()
+        if found is not None:
+            return found
+    return (
+        Region.objects.filter(slug=ref.lower()).first()
+        or Region.objects.filter(name__iexact=ref).first()
+    )
+
+
+def unit_by_code(code: str) -> Unit | None:
+    if "\x00" in code:
+        return None
+    return Unit.objects.filter(code=code.strip().lower()).first()
+
+
+# --- Catalogue lists ----------------------------------------------------------------------
+
+
+def regions() -> QuerySet[Region]:
+    return Region.objects.order_by("name")
+
+
+def commodities(*, category: str | None = None) -> QuerySet[Commodity]:
+    rows = Commodity.objects.select_related("base_unit").prefetch_related("aliases")
+    if category:
+        rows = rows.filter(category__iexact=category)
+    return rows.order_by("name")
+
+
+def markets(*, region: Region | None = None) -> QuerySet[Market]:
+    rows = Market.objects.select_related("region").prefetch_related("aliases")
+    if region is not None:
+        rows = rows.filter(region=region)
+    return rows.order_by("name")
+
+
+EARTH_RADIUS_KM = 6371.0
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def markets_near(
+    *,
+    latitude: float,
+    longitude: float,
+    region: Region | None = None,
+    within_km: float | None = None,
+) -> list[Market]:
+    """Markets with a known position, nearest first, each with ``distance_km`` set.
+    Markets are few (hundreds), so the distance is computed here, the same on every
+    database."""
+    found = []
+    for market in markets(region=region).exclude(latitude=None).exclude(longitude=None):
+        market.distance_km = round(
+            distance_km(latitude, longitude, float(market.latitude), float(market.longitude)), 1
+        )
+        if within_km is None or market.distance_km <= within_km:
+            found.append(market)
+    return sorted(found, key=lambda m: (m.distance_km, m.name))
+
+
+def quotes(
+    *,
+    commodity: Commodity | None = None,
+    market: Market | None = None,
+    region: Region | None = None,
+    price_type: str | None = None,
+    status: str | None = Quote.Status.APPROVED,
+    observed_after: date | None = None,
+    observed_before: date | None = None,
+) -> QuerySet[Quote]:
+    """Quotes matching the filters, newest first, with everything a listing shows."""
+    rows = Quote.objects.select_related(
+        "commodity", "commodity__base_unit", "market", "market__region", "unit"
+    )
+    filters = {
+        "commodity": commodity,
+        "market": market,
+        "market__region": region,
+        "price_type": price_type,
+        "status": status,
+        "observed_on__gte": observed_after,
+        "observed_on__lte": observed_before,
+    }
+    rows = rows.filter(**{k: v for k, v in filters.items() if v is not None})
+    return rows.order_by("-observed_on", "-id")
+
+
+def prices_last_modified() -> datetime | None:
+    """When any price last changed (an index lookup), for Last-Modified headers."""
+    return Quote.objects.aggregate(changed=Max("updated_at"))["changed"]
 
 
 # --- Inputs of the validation rules -----------------------------------------------------

@@ -39,7 +39,7 @@ from agriprices.validation import (
     LOOKBACK,
     Observation,
     RecentPrices,
-    future_date_error,
+    date_error,
     price_error,
     price_per_base_unit,
 )
@@ -91,7 +91,7 @@ def record_quote(
     message = price_error(price)
     if message:
         raise QuoteError(message, field="price")
-    message = future_date_error(observed_on, timezone.localdate())
+    message = date_error(observed_on, timezone.localdate())
     if message:
         raise QuoteError(message, field="observed_on")
     if not unit.converts_to(commodity.base_unit):
@@ -174,6 +174,37 @@ def record_quote(
         status,
     )
     return quote
+
+
+def record_quote_once(*, external_id: str, **fields: object) -> tuple[Quote, bool]:
+    """``record_quote`` for clients that retry: the same ``external_id`` with the same
+    price returns the stored quote and False instead of an error. The id reused for a
+    different price, or by another agent, is refused."""
+    existing = selectors.quotes_by_external_id([external_id]).get(external_id)
+    if existing is None:
+        try:
+            return record_quote(external_id=external_id, **fields), True
+        except QuoteError as exc:
+            # Two deliveries of one request racing: the other one stored it first.
+            existing = selectors.quotes_by_external_id([external_id]).get(external_id)
+            if existing is None:
+                raise exc from None
+    agent = fields.get("agent")
+    same = (
+        existing.agent_id == (agent.pk if agent is not None else None)
+        and existing.commodity_id == fields["commodity"].pk
+        and existing.market_id == fields["market"].pk
+        and existing.unit_id == fields["unit"].pk
+        and existing.price == fields["price"]
+        and existing.observed_on == fields["observed_on"]
+    )
+    if not same:
+        raise QuoteError(
+            f"external id {external_id} was already used for another price (quote {existing.pk})",
+            field="external_id",
+            code="conflict",
+        )
+    return existing, False
 
 
 def _duplicate_error(existing: Quote) -> QuoteError:
@@ -401,7 +432,7 @@ def _check_row(row: PriceRow, today: date) -> _Checked:
         if not getattr(row, name):
             raise _RowRejected(f"{name} is missing")
     observed_on = _read_date(row.observed_on)
-    message = future_date_error(observed_on, today)
+    message = date_error(observed_on, today)
     if message:
         raise _RowRejected(message)
     price = _read_decimal(row.price, "price")

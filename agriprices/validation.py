@@ -140,9 +140,15 @@ def price_per_base_unit(price: Decimal, unit_quantity: Decimal, base_quantity: D
     return (price * base_quantity / unit_quantity).quantize(Decimal("0.000001"))
 
 
-def future_date_error(observed_on: date, today: date) -> str | None:
+#: Prices older than this are a typo, not history (and would overflow date arithmetic).
+EARLIEST_DATE = date(1900, 1, 1)
+
+
+def date_error(observed_on: date, today: date) -> str | None:
     if observed_on > today:
         return f"date {observed_on.isoformat()} is in the future"
+    if observed_on < EARLIEST_DATE:
+        return f"date {observed_on.isoformat()} is before {EARLIEST_DATE.year}"
     return None
 
 

@@ -38,15 +38,23 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "agriprices",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Compressed pages and API answers cost a metered 2G link a fraction of the bytes.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag on every answer, and 304 Not Modified for a client that already has it.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -149,6 +157,56 @@ CELERY_TIMEZONE = TIME_ZONE
 AGRIPRICES_CURRENCY = env.str("AGRIPRICES_CURRENCY", default="KGS").upper()
 # Outlier rule (see agriprices/validation.py): modified z-score above this is flagged.
 AGRIPRICES_OUTLIER_THRESHOLD = env.float("AGRIPRICES_OUTLIER_THRESHOLD", default=3.5)
+
+# --- API ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "agriprices.api.renderers.CSVRenderer",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "agriprices.api.throttles.ReadThrottle",
+        "agriprices.api.throttles.WriteThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "read": env.str("API_READ_RATE", default="300/min"),
+        "write": env.str("API_WRITE_RATE", default="60/min"),
+    },
+    # Behind a load balancer, the client address is the Nth from the right in X-Forwarded-For.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    "DEFAULT_SCHEMA_CLASS": "agriprices.api.schema.AgriPricesAutoSchema",
+    "EXCEPTION_HANDLER": "agriprices.api.errors.exception_handler",
+    "DATE_INPUT_FORMATS": ["iso-8601"],
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AgriPrices API",
+    "DESCRIPTION": (
+        "Commodity prices from market agents, as farmers get them by SMS. Reading needs no "
+        "account; agents and operators write with a token (`Authorization: Token <key>`). "
+        "Every list is also CSV with `?format=csv`. Errors are JSON: "
+        '`{"errors": [{"field": "price", "message": "...", "code": "invalid"}]}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PriceTypeEnum": "agriprices.models.PriceType",
+        "QuoteStatusEnum": "agriprices.models.Quote.Status",
+    },
+}
+#: Largest batch of prices one POST may carry.
+API_MAX_BATCH = 500
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

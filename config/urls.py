@@ -1,9 +1,17 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("agriprices.api.urls")),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves its script as a file: no inline script, so a strict CSP holds.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     # Until the dashboard lands, the admin is the operator's UI.
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
+
+handler404 = "agriprices.api.errors.not_found"
+handler500 = "agriprices.api.errors.server_error"

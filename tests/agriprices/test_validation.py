@@ -10,7 +10,7 @@ from agriprices.validation import (
     Observation,
     RecentPrices,
     assess_outlier,
-    future_date_error,
+    date_error,
     price_error,
     price_per_base_unit,
 )
@@ -138,10 +138,12 @@ def test_price_rule(price, error):
     assert price_error(price) == error
 
 
-def test_future_date_rule():
+def test_date_rule():
     today = date(2026, 11, 22)
-    assert future_date_error(today, today) is None
-    assert future_date_error(today + timedelta(days=1), today) == "date 2026-11-23 is in the future"
+    assert date_error(today, today) is None
+    assert date_error(date(1900, 1, 1), today) is None
+    assert date_error(today + timedelta(days=1), today) == "date 2026-11-23 is in the future"
+    assert date_error(date(1, 1, 1), today) == "date 0001-01-01 is before 1900"
 
 
 @given(price=prices, quantity=st.integers(min_value=1, max_value=100))

@@ -1,0 +1,105 @@
+"""One error shape for every API failure:
+``{"errors": [{"field": "price", "message": "...", "code": "invalid"}]}``; ``field`` is
+null when the error concerns the request as a whole."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from agriprices.services import QuoteError
+
+_QUOTE_ERROR_STATUS = {
+    "forbidden": status.HTTP_403_FORBIDDEN,
+    "not_found": status.HTTP_404_NOT_FOUND,
+    "conflict": status.HTTP_409_CONFLICT,
+    "duplicate": status.HTTP_409_CONFLICT,
+}
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text="The input at fault, or null.")
+    message = serializers.CharField()
+    code = serializers.CharField(help_text="Machine-readable: invalid, required, forbidden, …")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx answer."""
+
+    errors = ErrorItemSerializer(many=True)
+
+
+def _join(parent: str | None, child: str | None) -> str | None:
+    return f"{parent}.{child}" if parent and child else parent or child
+
+
+def _is_leaf(value: Any) -> bool:
+    return not isinstance(value, dict | list) or (
+        isinstance(value, dict) and set(value) == {"message", "code"}
+    )
+
+
+def flatten_errors(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
+    """DRF's nested error details (``get_full_details()``) as a flat list; nested fields
+    are dotted (``market.region``, and ``3.price`` for the fourth item of a list)."""
+    if isinstance(detail, dict) and set(detail) == {"message", "code"}:
+        return [{"field": field, "message": str(detail["message"]), "code": str(detail["code"])}]
+    if isinstance(detail, dict):
+        items = []
+        for key, value in detail.items():
+            name = None if key in ("non_field_errors", "detail") else str(key)
+            items += flatten_errors(value, _join(field, name))
+        return items
+    if isinstance(detail, list):
+        items = []
+        for index, value in enumerate(detail):
+            items += flatten_errors(value, field if _is_leaf(value) else _join(field, str(index)))
+        return items
+    return [{"field": field, "message": str(detail), "code": getattr(detail, "code", "invalid")}]
+
+
+def error_response(items: list[dict[str, Any]], status_code: int) -> Response:
+    return Response({"errors": items}, status=status_code)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, QuoteError):
+        return error_response(
+            [{"field": exc.field, "message": exc.message, "code": exc.code}],
+            _QUOTE_ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST),
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let it be a logged 500, never a silent success
+    if isinstance(exc, exceptions.APIException):
+        response.data = {"errors": flatten_errors(exc.get_full_details())}
+    return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 404 for a URL no route matches: JSON under /api/, the usual page elsewhere."""
+    if _is_api(request):
+        body = {"errors": [{"field": None, "message": "no such URL", "code": "not_found"}]}
+        return JsonResponse(body, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        body = {"errors": [{"field": None, "message": "internal error", "code": "error"}]}
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)

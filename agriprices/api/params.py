@@ -1,0 +1,157 @@
+"""Query parameters of the read endpoints, validated like request bodies: an unknown
+name, an unknown market or a bad date is a 400 naming the parameter, never an empty or
+unfiltered answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from agriprices import selectors
+from agriprices.api.serializers import RefField
+from agriprices.models import PriceType, Quote
+from agriprices.validation import EARLIEST_DATE
+
+#: Parameters every list understands besides its own filters.
+COMMON = {"format", "cursor", "page", "page_size"}
+#: Longest span one series request may cover.
+MAX_SERIES_DAYS = 366 * 5
+
+
+def _commodity(**kwargs: Any) -> RefField:
+    return RefField(kind="commodity", resolve=selectors.commodity_by_ref, **kwargs)
+
+
+def _market(**kwargs: Any) -> RefField:
+    return RefField(kind="market", resolve=selectors.market_by_ref, **kwargs)
+
+
+def _region(**kwargs: Any) -> RefField:
+    return RefField(kind="region", resolve=selectors.region_by_ref, **kwargs)
+
+
+class DayField(serializers.DateField):
+    """An ISO date between 1900 and a year from now."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        day = super().to_internal_value(value)
+        latest = timezone.localdate() + timedelta(days=366)
+        if not EARLIEST_DATE <= day <= latest:
+            raise serializers.ValidationError(
+                f"give a date between {EARLIEST_DATE.isoformat()} and {latest.isoformat()}"
+            )
+        return day
+
+
+class QueryParams(serializers.Serializer):
+    """Base: refuses parameters it does not know, so a typo is not silently ignored."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(self.initial_data) - set(self.fields) - COMMON)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: "unknown parameter" for name in unknown}, code="unknown"
+            )
+        return attrs
+
+
+class CommodityParams(QueryParams):
+    category = serializers.CharField(required=False, max_length=80)
+    search = serializers.CharField(
+        required=False, max_length=80, help_text="A name in any language; typos are forgiven."
+    )
+
+
+class MarketParams(QueryParams):
+    region = _region(required=False)
+    near = serializers.RegexField(
+        r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$",
+        required=False,
+        help_text="`lat,lon`: only markets with a position, nearest first, with distance_km.",
+    )
+    within_km = serializers.FloatField(required=False, min_value=0, max_value=20000)
+
+    def validate_near(self, value: str) -> tuple[float, float]:
+        lat, lon = (float(x) for x in value.split(","))
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise serializers.ValidationError("latitude or longitude out of range")
+        return lat, lon
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if "within_km" in attrs and "near" not in attrs:
+            raise serializers.ValidationError({"within_km": "goes with near"})
+        return attrs
+
+
+ORDERINGS = ["observed_on", "-observed_on", "price_per_base_unit", "-price_per_base_unit"]
+
+
+class QuoteParams(QueryParams):
+    commodity = _commodity(required=False)
+    market = _market(required=False)
+    region = _region(required=False)
+    price_type = serializers.ChoiceField(choices=PriceType.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=Quote.Status.choices,
+        default=Quote.Status.APPROVED,
+        help_text="Other than approved: operators only.",
+    )
+    observed_after = DayField(required=False, help_text="On or after this day.")
+    observed_before = DayField(required=False, help_text="On or before this day.")
+    ordering = serializers.ChoiceField(choices=ORDERINGS, default="-observed_on")
+
+    def filters(self) -> dict[str, Any]:
+        return {k: v for k, v in self.validated_data.items() if k != "ordering"}
+
+
+class LatestParams(QueryParams):
+    commodity = _commodity(required=False, help_text="Latest price at every market.")
+    market = _market(required=False, help_text="Latest price of every commodity there.")
+    region = _region(required=False)
+    price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if "commodity" not in attrs and "market" not in attrs:
+            raise serializers.ValidationError(
+                {"commodity": "give a commodity, a market, or both"}, code="required"
+            )
+        return attrs
+
+
+class SeriesParams(QueryParams):
+    commodity = _commodity()
+    markets = serializers.CharField(
+        required=False,
+        max_length=2000,
+        help_text="Comma-separated markets (ids, slugs or names); default all.",
+    )
+    period = serializers.ChoiceField(choices=selectors.PERIODS, default="week")
+    start = DayField(required=False, help_text="Default: 52 weeks before end.")
+    end = DayField(required=False, help_text="Default: today.")
+    price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)
+
+    def validate_markets(self, value: str) -> list:
+        found = []
+        for ref in (r.strip() for r in value.split(",")):
+            if not ref:
+                continue
+            market = selectors.market_by_ref(ref)
+            if market is None:
+                raise serializers.ValidationError(f"no market called {ref[:60]!r}", code="unknown")
+            found.append(market)
+        return found
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        attrs.setdefault("end", timezone.localdate())
+        attrs.setdefault("start", attrs["end"] - timedelta(weeks=52))
+        if attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError({"start": "must not be after end"})
+        if (attrs["end"] - attrs["start"]).days > MAX_SERIES_DAYS:
+            raise serializers.ValidationError({"start": "at most five years per request"})
+        return attrs

@@ -1,0 +1,262 @@
+"""Serializers check the shape of what comes in and describe what goes out. Whether a
+price may be recorded (unit, date, market assignment, outliers) is decided by
+``services``; serializers never repeat those rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from agriprices import selectors
+from agriprices.models import Commodity, LatestPrice, Market, PriceType, Quote, Region
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "Id, slug or any alias, e.g. `potatoes`, `3`, `картошка` or `wfp:83`.",
+        "example": "potatoes",
+    }
+)
+class RefField(serializers.Field):
+    """A commodity, market or region named by id, slug or alias."""
+
+    default_error_messages = {"unknown": "no {kind} called {ref!r}", "invalid": "give a name or id"}
+
+    def __init__(self, *, kind: str, resolve: Callable[[str], Any], **kwargs: Any) -> None:
+        self.kind = kind
+        self.resolve = resolve
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, str | int) or "\x00" in str(data):
+            self.fail("invalid")
+        found = self.resolve(str(data))
+        if found is None:
+            self.fail("unknown", kind=self.kind, ref=str(data)[:60])
+        return found
+
+    def to_representation(self, value: Any) -> Any:  # pragma: no cover - write-only use
+        return value.pk
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "slug", "name"]
+
+
+class CommodityRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Commodity
+        fields = ["id", "slug", "name"]
+
+
+class MarketRefSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.name", read_only=True)
+
+    class Meta:
+        model = Market
+        fields = ["id", "slug", "name", "region"]
+
+
+def _alias_names(obj: Commodity | Market) -> list[str]:
+    # Uses the prefetched aliases: no query per row.
+    return sorted({a.name for a in obj.aliases.all() if a.kind == "name"} - {obj.name})
+
+
+class CommoditySerializer(serializers.ModelSerializer):
+    base_unit = serializers.CharField(source="base_unit.code", read_only=True)
+    names = serializers.DictField(
+        source="translations",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Display name per language code.",
+    )
+    aliases = serializers.SerializerMethodField(help_text="Other names it answers to.")
+
+    class Meta:
+        model = Commodity
+        fields = ["id", "slug", "name", "category", "base_unit", "names", "aliases"]
+
+    def get_aliases(self, obj: Commodity) -> list[str]:
+        return _alias_names(obj)
+
+
+class MarketSerializer(serializers.ModelSerializer):
+    region = RegionSerializer(read_only=True)
+    names = serializers.DictField(
+        source="translations", child=serializers.CharField(), read_only=True
+    )
+    aliases = serializers.SerializerMethodField()
+    distance_km = serializers.SerializerMethodField(
+        help_text="With `near`: kilometres from that point; otherwise null."
+    )
+
+    class Meta:
+        model = Market
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "region",
+            "district",
+            "latitude",
+            "longitude",
+            "kind",
+            "names",
+            "aliases",
+            "distance_km",
+        ]
+
+    def get_aliases(self, obj: Market) -> list[str]:
+        return _alias_names(obj)
+
+    def get_distance_km(self, obj: Market) -> float | None:
+        return getattr(obj, "distance_km", None)
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    commodity = CommodityRefSerializer(read_only=True)
+    market = MarketRefSerializer(read_only=True)
+    unit = serializers.CharField(source="unit.code", read_only=True)
+    base_unit = serializers.CharField(source="commodity.base_unit.code", read_only=True)
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "commodity",
+            "market",
+            "price",
+            "currency",
+            "unit",
+            "price_type",
+            "price_per_base_unit",
+            "base_unit",
+            "observed_on",
+            "source",
+            "status",
+            "status_reason",
+            "external_id",
+            "created_at",
+        ]
+
+
+class QuoteInputSerializer(serializers.Serializer):
+    """One price as an agent sends it."""
+
+    commodity = RefField(kind="commodity", resolve=selectors.commodity_by_ref)
+    market = RefField(kind="market", resolve=selectors.market_by_ref)
+    unit = serializers.CharField(
+        max_length=40, help_text="Unit code, e.g. `kg`, `bag50kg`, `10pcs`, `l`."
+    )
+    price = serializers.DecimalField(max_digits=16, decimal_places=4, coerce_to_string=True)
+    observed_on = serializers.DateField(
+        required=False, help_text="Day the price was seen (default: today)."
+    )
+    price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)
+    currency = serializers.RegexField(
+        r"^[A-Za-z]{3}$", required=False, help_text="ISO 4217; default the service's currency."
+    )
+    external_id = serializers.CharField(
+        max_length=200,
+        required=False,
+        help_text="Your own id for this price: a retried request with it is answered, not doubled.",
+    )
+
+    def validate_unit(self, value: str) -> Any:
+        unit = selectors.unit_by_code(value)
+        if unit is None:
+            raise serializers.ValidationError(f"unknown unit {value!r}", code="unknown")
+        return unit
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs.setdefault("observed_on", timezone.localdate())
+        return attrs
+
+
+class BatchItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["created", "unchanged", "rejected"])
+    quote = QuoteSerializer(required=False)
+    errors = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class BatchResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    results = BatchItemResultSerializer(many=True)
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class LatestPriceSerializer(serializers.ModelSerializer):
+    commodity = CommodityRefSerializer(read_only=True)
+    market = MarketRefSerializer(read_only=True)
+    unit = serializers.CharField(source="unit.code", read_only=True)
+    base_unit = serializers.CharField(source="commodity.base_unit.code", read_only=True)
+    change_week_pct = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=1,
+        read_only=True,
+        allow_null=True,
+        help_text="Percent change per base unit against the price 7-14 days earlier.",
+    )
+    change_month_pct = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=1,
+        read_only=True,
+        allow_null=True,
+        help_text="Percent change per base unit against the price 28-62 days earlier.",
+    )
+
+    class Meta:
+        model = LatestPrice
+        fields = [
+            "commodity",
+            "market",
+            "price_type",
+            "price",
+            "currency",
+            "unit",
+            "price_per_base_unit",
+            "base_unit",
+            "observed_on",
+            "change_week_pct",
+            "week_ago_on",
+            "change_month_pct",
+            "month_ago_on",
+            "quote",
+        ]
+
+
+class SeriesPointSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    median = serializers.DecimalField(max_digits=20, decimal_places=4)
+    low = serializers.DecimalField(max_digits=20, decimal_places=4)
+    high = serializers.DecimalField(max_digits=20, decimal_places=4)
+    count = serializers.IntegerField()
+
+
+class MarketSeriesSerializer(serializers.Serializer):
+    market = MarketRefSerializer()
+    points = SeriesPointSerializer(many=True)
+
+
+class SeriesSerializer(serializers.Serializer):
+    commodity = CommodityRefSerializer()
+    period = serializers.ChoiceField(choices=selectors.PERIODS)
+    price_type = serializers.ChoiceField(choices=PriceType.choices)
+    base_unit = serializers.CharField(help_text="Medians are prices per this unit.")
+    start = serializers.DateField()
+    end = serializers.DateField()
+    series = MarketSeriesSerializer(many=True)

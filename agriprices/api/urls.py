@@ -1,0 +1,17 @@
+from django.urls import path
+
+from agriprices.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("commodities/", views.CommodityList.as_view(), name="commodities"),
+    path("commodities/<str:ref>/", views.CommodityDetail.as_view(), name="commodity"),
+    path("markets/", views.MarketList.as_view(), name="markets"),
+    path("markets/<str:ref>/", views.MarketDetail.as_view(), name="market"),
+    path("regions/", views.RegionList.as_view(), name="regions"),
+    path("quotes/", views.QuoteList.as_view(), name="quotes"),
+    path("quotes/<int:pk>/review/", views.QuoteReview.as_view(), name="quote-review"),
+    path("prices/latest/", views.LatestPrices.as_view(), name="latest"),
+    path("prices/series/", views.PriceSeries.as_view(), name="series"),
+]

@@ -1,0 +1,442 @@
+"""API v1 views: parse and check the request, call selectors or services, serialise.
+No business rule lives here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404
+from django.utils.http import http_date
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import permissions, status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agriprices import selectors, services
+from agriprices.api import params as p
+from agriprices.api import serializers as s
+from agriprices.api.errors import ErrorSerializer, flatten_errors
+from agriprices.models import Quote
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="A parameter or field is wrong."),
+    429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
+}
+PAGED_ERRORS = {
+    **ERRORS,
+    404: OpenApiResponse(ErrorSerializer, description="No such page or cursor."),
+}
+WRITE_ERRORS = {
+    **ERRORS,
+    401: OpenApiResponse(ErrorSerializer, description="No or bad token."),
+    403: OpenApiResponse(ErrorSerializer, description="Not allowed for this account."),
+}
+CSV_NOTE = " Add `format=csv` for the same rows as CSV."
+
+
+class LinkHeaderMixin:
+    """Pagination that also says where the next page is in a Link header, for CSV
+    clients that cannot read the JSON envelope."""
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        if self.get_next_link():
+            response["Link"] = f'<{self.get_next_link()}>; rel="next"'
+        return response
+
+
+class PagePagination(LinkHeaderMixin, PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class QuoteCursorPagination(LinkHeaderMixin, CursorPagination):
+    """Cursor pages stay fast at millions of rows (no COUNT, no OFFSET)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+    ordering = ("-observed_on", "-id")
+
+    def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
+        field = getattr(view, "ordering", None) or self.ordering[0]
+        return (field, "-id" if field.startswith("-") else "id")
+
+
+class ApiView(GenericAPIView):
+    """Common to every v1 view: parameters validated by ``params_class``."""
+
+    params_class: type[p.QueryParams] | None = None
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            # DRF answers an unknown ?format= with 404; it is a bad parameter.
+            raise ValidationError({"format": "use json or csv"}, code="invalid") from None
+
+    def params(self) -> p.QueryParams:
+        checked = self.params_class(data=self.request.query_params.dict())
+        checked.is_valid(raise_exception=True)
+        return checked
+
+
+class PricesChangeMixin:
+    """Last-Modified for answers made of prices. It is read before the data, so a price
+    that changes while the answer is built makes the next request a full one, never a
+    wrong 304."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self._changed = selectors.prices_last_modified() if request.method == "GET" else None
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        changed = getattr(self, "_changed", None)
+        if changed is not None and response.status_code == 200:
+            response["Last-Modified"] = http_date(changed.timestamp())
+        return response
+
+
+# --- Catalogue ------------------------------------------------------------------------
+
+
+class CommodityList(ApiView):
+    params_class = p.CommodityParams
+    pagination_class = PagePagination
+    serializer_class = s.CommoditySerializer
+
+    @extend_schema(
+        summary="Commodities",
+        description="Every commodity with its names in each language." + CSV_NOTE,
+        parameters=[p.CommodityParams],
+        responses={200: s.CommoditySerializer(many=True), **PAGED_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = self.params().validated_data
+        rows = selectors.commodities(category=query.get("category"))
+        if "search" in query:
+            ranked = [m.obj.pk for m in selectors.search_commodities(query["search"], limit=10)]
+            rows = sorted(rows.filter(pk__in=ranked), key=lambda c: ranked.index(c.pk))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class CommodityDetail(ApiView):
+    serializer_class = s.CommoditySerializer
+
+    @extend_schema(
+        summary="One commodity",
+        parameters=[OpenApiParameter("ref", str, "path", description="Id, slug or any name.")],
+        responses={200: s.CommoditySerializer, 404: ErrorSerializer, **ERRORS},
+    )
+    def get(self, request: Request, ref: str) -> Response:
+        found = selectors.commodity_by_ref(ref)
+        if found is None:
+            raise NotFound(f"no commodity called {ref[:60]!r}")
+        return Response(self.get_serializer(selectors.commodities().get(pk=found.pk)).data)
+
+
+class MarketList(ApiView):
+    params_class = p.MarketParams
+    pagination_class = PagePagination
+    serializer_class = s.MarketSerializer
+
+    @extend_schema(
+        summary="Markets",
+        description="Markets, by region, or nearest first to a point." + CSV_NOTE,
+        parameters=[p.MarketParams],
+        responses={200: s.MarketSerializer(many=True), **PAGED_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = self.params().validated_data
+        if "near" in query:
+            lat, lon = query["near"]
+            rows = selectors.markets_near(
+                latitude=lat,
+                longitude=lon,
+                region=query.get("region"),
+                within_km=query.get("within_km"),
+            )
+        else:
+            rows = selectors.markets(region=query.get("region"))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class MarketDetail(ApiView):
+    serializer_class = s.MarketSerializer
+
+    @extend_schema(
+        summary="One market",
+        parameters=[OpenApiParameter("ref", str, "path", description="Id, slug or any name.")],
+        responses={200: s.MarketSerializer, 404: ErrorSerializer, **ERRORS},
+    )
+    def get(self, request: Request, ref: str) -> Response:
+        found = selectors.market_by_ref(ref)
+        if found is None:
+            raise NotFound(f"no market called {ref[:60]!r}")
+        return Response(self.get_serializer(selectors.markets().get(pk=found.pk)).data)
+
+
+class RegionList(ApiView):
+    serializer_class = s.RegionSerializer
+    pagination_class = PagePagination
+    params_class = p.QueryParams
+
+    @extend_schema(
+        summary="Regions", responses={200: s.RegionSerializer(many=True), **PAGED_ERRORS}
+    )
+    def get(self, request: Request) -> Response:
+        self.params()
+        page = self.paginate_queryset(selectors.regions())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+# --- Quotes ---------------------------------------------------------------------------
+
+QUOTE_EXAMPLE = {
+    "commodity": "potatoes",
+    "market": "osh",
+    "unit": "kg",
+    "price": "18.50",
+    "observed_on": "2026-11-20",
+    "external_id": "agent7-2026-11-20-1",
+}
+
+
+class QuoteList(PricesChangeMixin, ApiView):
+    params_class = p.QuoteParams
+    pagination_class = QuoteCursorPagination
+    serializer_class = s.QuoteSerializer
+
+    def get_permissions(self) -> list:
+        if self.request.method == "POST":
+            return [permissions.IsAuthenticated(), permissions.DjangoModelPermissions()]
+        return super().get_permissions()
+
+    def get_queryset(self):  # DjangoModelPermissions reads the model from here
+        return Quote.objects.none()
+
+    @extend_schema(
+        summary="Recorded prices",
+        description=(
+            "Approved prices, newest first, by cursor pages. Names in filters may be ids, "
+            "slugs or any alias." + CSV_NOTE
+        ),
+        parameters=[p.QuoteParams],
+        responses={200: s.QuoteSerializer(many=True), **PAGED_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = self.params()
+        if query.validated_data["status"] != Quote.Status.APPROVED and not request.user.has_perm(
+            "agriprices.review_quote"
+        ):
+            raise PermissionDenied("only operators may list prices that are not approved")
+        self.ordering = query.validated_data["ordering"]
+        page = self.paginate_queryset(selectors.quotes(**query.filters()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Record prices (market agents)",
+        description=(
+            "One price (an object: answered 201 with the quote, or an error) or a batch of "
+            f"up to {settings.API_MAX_BATCH} (a list: answered 200 with each item created, "
+            "unchanged or rejected with its own reasons; the good ones are stored). Each "
+            "price is checked like every other entry path: a price far from the recent "
+            "median is stored with status `flagged` for an operator. An agent may only "
+            "write for the markets assigned to them. Give `external_id` so that a retried "
+            "request is answered `unchanged` instead of doubled."
+        ),
+        request=s.QuoteInputSerializer,
+        responses={
+            201: s.QuoteSerializer,
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="QuoteWriteResult",
+                    serializers=[s.BatchResultSerializer, s.QuoteSerializer],
+                    resource_type_field_name=None,
+                ),
+                description=(
+                    "A batch was sent (the result of each item), or one price was sent "
+                    "again with an external_id already stored (that quote, unchanged)."
+                ),
+            ),
+            409: OpenApiResponse(ErrorSerializer, description="Already recorded."),
+            **WRITE_ERRORS,
+        },
+        examples=[
+            OpenApiExample("One price", value=QUOTE_EXAMPLE, request_only=True),
+            OpenApiExample(
+                "A batch",
+                value=[QUOTE_EXAMPLE, {**QUOTE_EXAMPLE, "commodity": "onions", "price": "25"}],
+                request_only=True,
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        body = request.data
+        if isinstance(body, dict):
+            quote, created = self._record(body)
+            code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            return Response(s.QuoteSerializer(quote).data, status=code)
+        if not isinstance(body, list) or not body:
+            raise ValidationError("send one price as an object, or a list of them")
+        if len(body) > settings.API_MAX_BATCH:
+            raise ValidationError(f"at most {settings.API_MAX_BATCH} prices per request")
+        results = []
+        for index, item in enumerate(body):
+            try:
+                quote, created = self._record(item)
+            except (ValidationError, services.QuoteError) as exc:
+                errors = (
+                    flatten_errors(exc.get_full_details())
+                    if isinstance(exc, ValidationError)
+                    else [{"field": exc.field, "message": exc.message, "code": exc.code}]
+                )
+                results.append({"index": index, "status": "rejected", "errors": errors})
+                continue
+            results.append(
+                {
+                    "index": index,
+                    "status": "created" if created else "unchanged",
+                    "quote": s.QuoteSerializer(quote).data,
+                }
+            )
+        counts = {
+            k: sum(r["status"] == k for r in results) for k in ("created", "unchanged", "rejected")
+        }
+        return Response({**counts, "results": results})
+
+    def _record(self, item: Any) -> tuple[Quote, bool]:
+        if not isinstance(item, dict):
+            raise ValidationError("each price must be an object")
+        data = s.QuoteInputSerializer(data=item)
+        data.is_valid(raise_exception=True)
+        fields = {**data.validated_data, "agent": self.request.user, "source": Quote.Source.API}
+        external_id = fields.pop("external_id", None)
+        if external_id:
+            return services.record_quote_once(external_id=f"api:{external_id}", **fields)
+        return services.record_quote(**fields), True
+
+
+class QuoteReview(ApiView):
+    serializer_class = s.QuoteSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="Approve or reject a price (operators)",
+        description="Rejecting needs a reason. The latest price follows at once.",
+        request=s.ReviewInputSerializer,
+        responses={
+            200: s.QuoteSerializer,
+            404: ErrorSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Already in that state."),
+            **WRITE_ERRORS,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.ReviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        quote = services.review_quote(
+            quote_id=pk,
+            reviewer=request.user,
+            approve=data.validated_data["decision"] == "approve",
+            reason=data.validated_data["reason"],
+        )
+        return Response(self.get_serializer(selectors.quotes(status=None).get(pk=quote.pk)).data)
+
+
+# --- Prices ---------------------------------------------------------------------------
+
+
+class LatestPrices(PricesChangeMixin, ApiView):
+    params_class = p.LatestParams
+    serializer_class = s.LatestPriceSerializer
+
+    @extend_schema(
+        summary="Latest prices",
+        description=(
+            "The newest approved price per market for a commodity (cheapest per base unit "
+            "first), or per commodity at a market, with the change against a week and a "
+            "month earlier." + CSV_NOTE
+        ),
+        parameters=[p.LatestParams],
+        responses={200: s.LatestPriceSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = self.params().validated_data
+        rows = selectors.latest_prices(
+            commodity=query.get("commodity"),
+            market=query.get("market"),
+            region=query.get("region"),
+            price_type=query["price_type"],
+        )
+        return Response(self.get_serializer(rows, many=True).data)
+
+
+class PriceSeries(PricesChangeMixin, ApiView):
+    params_class = p.SeriesParams
+    serializer_class = s.SeriesSerializer
+
+    @extend_schema(
+        summary="Price series",
+        description=(
+            "Weekly (Monday-based) or monthly median, lowest and highest approved price per "
+            "base unit, per market. With `format=csv`, one row per market and period."
+        ),
+        parameters=[p.SeriesParams],
+        responses={200: s.SeriesSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = self.params().validated_data
+        commodity = query["commodity"]
+        chosen = query.get("markets") or None
+        by_market = selectors.price_series(
+            commodity=commodity,
+            markets=chosen,
+            period=query["period"],
+            start=query["start"],
+            end=query["end"],
+            price_type=query["price_type"],
+        )
+        names = {m.pk: m for m in (chosen or selectors.markets().filter(pk__in=list(by_market)))}
+        series = [
+            {"market": names[market_id], "points": points}
+            for market_id, points in sorted(by_market.items(), key=lambda kv: names[kv[0]].name)
+        ]
+        if request.accepted_renderer.format == "csv":
+            return Response(self._csv_rows(series))
+        body = {
+            "commodity": commodity,
+            "period": query["period"],
+            "price_type": query["price_type"],
+            "base_unit": commodity.base_unit.code,
+            "start": query["start"],
+            "end": query["end"],
+            "series": series,
+        }
+        return Response(self.get_serializer(body).data)
+
+    @staticmethod
+    def _csv_rows(series: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "market": entry["market"].name,
+                **s.SeriesPointSerializer(point).data,
+            }
+            for entry in series
+            for point in entry["points"]
+        ]

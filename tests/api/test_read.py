@@ -1,0 +1,287 @@
+import csv
+import gzip
+import io
+from urllib.parse import urlencode
+
+import pytest
+from django.test import override_settings
+
+from agriprices.models import Quote
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def get(api, path, **params):
+    return api.get(f"{path}?{urlencode(params)}" if params else path)
+
+
+@pytest.mark.parametrize("ref", ["potatoes", "Potatoes", "картошка", "КАРТОШКА"])
+def test_commodity_by_slug_name_or_alias(api, prices, ref):
+    response = api.get(f"/api/v1/commodities/{ref}/")
+    assert response.status_code == 200
+    assert response.json()["slug"] == "potatoes"
+
+
+def test_commodity_by_id_and_unknown_name(api, prices):
+    assert api.get(f"/api/v1/commodities/{prices['potatoes'].pk}/").json()["name"] == "Potatoes"
+    response = api.get("/api/v1/commodities/tractors/")
+    assert response.status_code == 404
+    assert response.json() == {
+        "errors": [
+            {"field": None, "message": "no commodity called 'tractors'", "code": "not_found"}
+        ]
+    }
+
+
+def test_commodity_list_with_names_search_and_category(api, prices):
+    rows = api.get("/api/v1/commodities/").json()["results"]
+    assert [r["name"] for r in rows] == ["Onions", "Potatoes"]
+    potatoes = rows[1]
+    assert potatoes["aliases"] == ["картошка"] and potatoes["base_unit"] == "kg"
+    found = get(api, "/api/v1/commodities/", search="potatos").json()["results"]
+    assert [r["name"] for r in found] == ["Potatoes"]
+    veg = get(api, "/api/v1/commodities/", category="Vegetables and fruits").json()["results"]
+    assert [r["name"] for r in veg] == ["Onions"]
+
+
+def test_markets_by_region_and_nearest_first(api, prices):
+    osh = prices["osh"]
+    rows = get(api, "/api/v1/markets/", region=osh.region.slug).json()["results"]
+    assert [r["name"] for r in rows] == ["Osh"]
+    near = get(api, "/api/v1/markets/", near="40.6,72.9").json()["results"]
+    assert [r["name"] for r in near] == ["Osh", "Bishkek"]  # Naryn has no position
+    assert near[0]["distance_km"] == 11.7  # 7.97 km north, 8.57 km east
+    close = get(api, "/api/v1/markets/", near="40.6,72.9", within_km=100).json()["results"]
+    assert [r["name"] for r in close] == ["Osh"]
+    assert get(api, "/api/v1/markets/").json()["results"][0]["distance_km"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"near": "91,10"}, "near"),
+        ({"near": "abc"}, "near"),
+        ({"within_km": "5"}, "within_km"),
+        ({"region": "atlantis"}, "region"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_bad_market_parameters_name_the_parameter(api, prices, params, field):
+    response = get(api, "/api/v1/markets/", **params)
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_quotes_are_approved_newest_first_and_filterable_by_any_name(api, prices, days_ago):
+    rows = get(api, "/api/v1/quotes/", commodity="картошка", market="Ош").json()["results"]
+    assert len(rows) == 6  # the flagged 180 is not listed
+    assert [r["observed_on"] for r in rows] == sorted(
+        (r["observed_on"] for r in rows), reverse=True
+    )
+    assert {(r["commodity"]["slug"], r["market"]["slug"], r["status"]) for r in rows} == {
+        ("potatoes", "osh", "approved")
+    }
+    since = get(
+        api, "/api/v1/quotes/", market="osh", observed_after=days_ago(14).isoformat()
+    ).json()["results"]
+    assert len(since) == 4 and all(r["observed_on"] >= days_ago(14).isoformat() for r in since)
+    by_region = get(api, "/api/v1/quotes/", region=prices["naryn"].region.slug).json()["results"]
+    assert {r["market"]["name"] for r in by_region} == {"Naryn"}
+
+
+def test_quotes_ordering_and_cursor_pages_cover_everything_once(api, prices):
+    seen, url = [], "/api/v1/quotes/?page_size=5&ordering=price_per_base_unit"
+    while url:
+        body = api.get(url).json()
+        seen += body["results"]
+        url = body["next"]
+    assert len(seen) == Quote.objects.filter(status="approved").count() == 36
+    assert len({r["id"] for r in seen}) == 36
+    values = [float(r["price_per_base_unit"]) for r in seen]
+    assert values == sorted(values)
+
+
+def test_only_operators_list_flagged_prices(api, prices, operator):
+    assert get(api, "/api/v1/quotes/", status="flagged").status_code == 403
+    api.force_authenticate(operator)
+    rows = get(api, "/api/v1/quotes/", status="flagged").json()["results"]
+    assert [r["price"] for r in rows] == ["180.0000"]
+
+
+def test_latest_per_market_cheapest_first_with_changes(api, prices):
+    rows = get(api, "/api/v1/prices/latest/", commodity="potatoes").json()
+    assert [(r["market"]["name"], r["price"]) for r in rows] == [
+        ("Osh", "23.0000"),
+        ("Bishkek", "25.0000"),
+        ("Naryn", "27.0000"),
+    ]
+    assert rows[0]["change_week_pct"] == "4.5"  # 23 against 22 a week before
+    assert rows[0]["change_month_pct"] == "21.1"  # 23 against 19 four weeks before
+
+
+def test_latest_per_commodity_at_a_market(api, prices):
+    rows = get(api, "/api/v1/prices/latest/", market="osh").json()
+    assert [r["commodity"]["name"] for r in rows] == ["Onions", "Potatoes"]
+
+
+def test_latest_needs_a_commodity_or_a_market(api, prices):
+    response = api.get("/api/v1/prices/latest/")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "commodity"
+
+
+def test_latest_query_count_does_not_grow_with_markets(api, prices, django_assert_num_queries):
+    # Last-Modified, the commodity named, the rows: for 3 markets now and 13 below.
+    with django_assert_num_queries(3):
+        api.get("/api/v1/prices/latest/?commodity=potatoes")
+    for n in range(10):
+        market = factories.MarketFactory(name=f"Extra {n}")
+        factories.QuoteFactory(commodity=prices["potatoes"], market=market)
+    from agriprices.services import rebuild_latest_prices
+
+    rebuild_latest_prices()
+    with django_assert_num_queries(3):
+        assert len(api.get("/api/v1/prices/latest/?commodity=potatoes").json()) == 13
+
+
+def test_series_weekly_medians_per_market(api, prices, days_ago):
+    body = get(
+        api,
+        "/api/v1/prices/series/",
+        commodity="potatoes",
+        markets="osh,Bishkek",
+        start=days_ago(50).isoformat(),
+    ).json()
+    assert body["base_unit"] == "kg" and body["period"] == "week"
+    assert [s["market"]["name"] for s in body["series"]] == ["Bishkek", "Osh"]
+    osh_points = body["series"][1]["points"]
+    assert [p["median"] for p in osh_points] == [
+        "18.0000",
+        "19.0000",
+        "20.0000",
+        "21.0000",
+        "22.0000",
+        "23.0000",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "commodity"),
+        ({"commodity": "potatoes", "markets": "osh,atlantis"}, "markets"),
+        ({"commodity": "potatoes", "period": "fortnight"}, "period"),
+        ({"commodity": "potatoes", "start": "2026-02-30"}, "start"),
+        ({"commodity": "potatoes", "start": "0001-01-01"}, "start"),
+        ({"commodity": "potatoes", "start": "2020-01-01", "end": "2026-01-01"}, "start"),
+        ({"commodity": "potatoes", "start": "2026-05-01", "end": "2026-04-01"}, "start"),
+    ],
+)
+def test_bad_series_parameters_name_the_parameter(api, prices, params, field):
+    response = get(api, "/api/v1/prices/series/", **params)
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+LISTS = [
+    ("/api/v1/commodities/", {}),
+    ("/api/v1/markets/", {"near": "40.6,72.9"}),
+    ("/api/v1/regions/", {}),
+    ("/api/v1/quotes/", {"market": "osh"}),
+    ("/api/v1/prices/latest/", {"commodity": "potatoes"}),
+]
+
+
+def _flat(row, prefix=""):
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        elif isinstance(value, list):
+            out[f"{prefix}{key}"] = "; ".join(map(str, value))
+        else:
+            out[f"{prefix}{key}"] = "" if value is None else str(value)
+    return out
+
+
+@pytest.mark.parametrize(("path", "params"), LISTS, ids=[p for p, _ in LISTS])
+def test_csv_has_the_same_rows_as_json(api, prices, path, params):
+    body = get(api, path, **params).json()
+    rows = body["results"] if isinstance(body, dict) else body
+    response = get(api, path, **params, format="csv")
+    assert response["Content-Type"].startswith("text/csv")
+    parsed = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert parsed == [_flat(r) for r in rows]
+
+
+def test_series_as_csv_is_one_row_per_market_and_week(api, prices, days_ago):
+    response = get(
+        api,
+        "/api/v1/prices/series/",
+        commodity="potatoes",
+        start=days_ago(50).isoformat(),
+        format="csv",
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(rows) == 18 and set(rows[0]) == {
+        "market",
+        "period_start",
+        "median",
+        "low",
+        "high",
+        "count",
+    }
+
+
+def test_unchanged_answers_revalidate_to_304(api, prices):
+    first = api.get("/api/v1/prices/latest/?commodity=potatoes")
+    assert first["ETag"] and first["Last-Modified"]
+    again = api.get("/api/v1/prices/latest/?commodity=potatoes", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    since = api.get(
+        "/api/v1/prices/latest/?commodity=potatoes", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+    assert since.status_code == 304
+
+
+def test_a_new_price_invalidates_the_cached_answer(api, prices, operator, today):
+    first = api.get("/api/v1/prices/latest/?commodity=potatoes")
+    factories.QuoteFactory(commodity=prices["potatoes"], market=prices["osh"], price=30)
+    from agriprices.services import rebuild_latest_prices
+
+    rebuild_latest_prices()
+    again = api.get("/api/v1/prices/latest/?commodity=potatoes", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+
+
+def test_answers_are_gzipped_for_clients_that_accept_it(api, prices):
+    response = api.get("/api/v1/quotes/?page_size=50", HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    plain = api.get("/api/v1/quotes/?page_size=50")
+    assert gzip.decompress(response.content) == plain.content
+    assert len(response.content) < len(plain.content) / 4
+
+
+def test_reads_are_throttled_per_address_with_retry_after(api, prices, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"read": "3/min", "write": "60/min"},
+    }
+    codes = [api.get("/api/v1/regions/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    blocked = api.get("/api/v1/regions/")
+    assert int(blocked["Retry-After"]) > 0
+    assert blocked.json()["errors"][0]["code"] == "throttled"
+    other = api.get("/api/v1/regions/", REMOTE_ADDR="10.9.9.9")
+    assert other.status_code == 200
+
+
+@override_settings(DEBUG=False)
+def test_wrong_content_type_is_415_with_a_json_body(api, prices, operator):
+    api.force_authenticate(operator)
+    response = api.post(
+        "/api/v1/quotes/", data="price=3", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["code"] == "unsupported_media_type"
