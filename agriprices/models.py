@@ -388,3 +388,39 @@ class LatestPrice(models.Model):
     @property
     def change_month_pct(self) -> Decimal | None:
         return self._change(self.price_per_base_unit, self.month_ago_per_base_unit)
+
+
+class PriceSummary(models.Model):
+    """Median, lowest and highest approved price per base unit of one series in one week
+    or month. Derived data: kept current by ``services.refresh_summaries`` in the
+    transaction that changes the series' quotes, so charts and the series API read a row
+    per period instead of every quote."""
+
+    commodity = models.ForeignKey(Commodity, on_delete=models.CASCADE, related_name="+")
+    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="+")
+    price_type = models.CharField(max_length=12, choices=PriceType)
+    period = models.CharField(max_length=5, choices=[("week", "week"), ("month", "month")])
+    period_start = models.DateField()
+    median = models.DecimalField(max_digits=20, decimal_places=4)
+    low = models.DecimalField(max_digits=20, decimal_places=6)
+    high = models.DecimalField(max_digits=20, decimal_places=6)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("price summary")
+        verbose_name_plural = _("price summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commodity", "price_type", "period", "period_start", "market"],
+                name="price_summary_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["market", "commodity", "price_type", "period", "period_start"],
+                name="price_summary_market_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commodity_id}@{self.market_id} {self.period} {self.period_start}"

@@ -7,7 +7,6 @@ returns (tests hold them to it).
 from __future__ import annotations
 
 import math
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,12 +26,14 @@ from agriprices.models import (
     LatestPrice,
     Market,
     MarketAlias,
+    PriceSummary,
     PriceType,
     Quote,
     Region,
     Unit,
 )
 from agriprices.names import normalize_name
+from agriprices.periods import PERIODS, Summary, period_start
 from agriprices.validation import (
     ALL_MARKETS_WINDOW,
     MARKET_MAX_SAMPLES,
@@ -152,6 +153,10 @@ def markets(*, region: Region | None = None) -> QuerySet[Market]:
     if region is not None:
         rows = rows.filter(region=region)
     return rows.order_by("name")
+
+
+def markets_by_id(ids: list[int]) -> QuerySet[Market]:
+    return Market.objects.filter(pk__in=ids).select_related("region")
 
 
 EARTH_RADIUS_KM = 6371.0
@@ -321,28 +326,6 @@ def latest_prices(
 # --- Series ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SeriesPoint:
-    """Median, lowest and highest approved price per base unit in one week or month."""
-
-    period_start: date
-    median: Decimal
-    low: Decimal
-    high: Decimal
-    count: int
-
-
-PERIODS = ("week", "month")
-
-
-def period_start(day: date, period: str) -> date:
-    if period == "week":
-        return day - timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    raise ValueError(f"period must be 'week' or 'month', not {period!r}")
-
-
 def price_series(
     *,
     commodity: Commodity,
@@ -351,42 +334,29 @@ def price_series(
     start: date | None = None,
     end: date | None = None,
     price_type: str = PriceType.RETAIL,
-) -> dict[int, list[SeriesPoint]]:
-    """Weekly (Monday-based) or monthly median series per market id, oldest first.
-
-    Defaults to the last 52 weeks up to today. One query for any number of markets.
-    """
+) -> dict[int, list[Summary]]:
+    """Weekly (Monday-based) or monthly median, lowest and highest approved price per
+    base unit, per market id, oldest first; the periods that begin from ``start`` to
+    ``end`` (default: the 52 weeks up to today). One query for any number of markets."""
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     end = end or timezone.localdate()
     start = start or end - timedelta(weeks=52)
-    rows = Quote.objects.filter(
+    rows = PriceSummary.objects.filter(
         commodity=commodity,
         price_type=price_type,
-        status=Quote.Status.APPROVED,
-        observed_on__gte=start,
-        observed_on__lte=end,
+        period=period,
+        period_start__gte=period_start(start, period),
+        period_start__lte=end,
     )
     if markets is not None:
         rows = rows.filter(market__in=list(markets))
-    buckets: dict[int, dict[date, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
-    for day, market_id, value in rows.values_list(
-        "observed_on", "market_id", "price_per_base_unit"
-    ).order_by():
-        buckets[market_id][period_start(day, period)].append(value)
-    return {
-        market_id: [
-            SeriesPoint(
-                period_start=when,
-                median=Decimal(statistics.median(values)).quantize(Decimal("0.0001")),
-                low=min(values),
-                high=max(values),
-                count=len(values),
-            )
-            for when, values in sorted(by_period.items())
-        ]
-        for market_id, by_period in buckets.items()
-    }
+    series: dict[int, list[Summary]] = defaultdict(list)
+    fields = ("market_id", "period_start", "median", "low", "high", "count")
+    # Tuples, not model instances: a year of weeks at every market is thousands of rows.
+    for market_id, *summary in rows.order_by("market_id", "period_start").values_list(*fields):
+        series[market_id].append(Summary(*summary))
+    return dict(series)
 
 
 # --- Names ----------------------------------------------------------------------------

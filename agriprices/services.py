@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from agriprices import selectors
@@ -27,6 +28,7 @@ from agriprices.models import (
     LatestPrice,
     Market,
     MarketAlias,
+    PriceSummary,
     PriceType,
     Quote,
     QuoteEvent,
@@ -34,6 +36,7 @@ from agriprices.models import (
     Unit,
 )
 from agriprices.names import make_slug, normalize_name
+from agriprices.periods import PERIODS, period_end, period_start, summarize
 from agriprices.units import BASE_UNIT_CODES, UnitSpec, parse_unit_label
 from agriprices.validation import (
     LOOKBACK,
@@ -157,8 +160,12 @@ def record_quote(
             quote.save()
             QuoteEvent.objects.create(quote=quote, to_status=status, actor=agent, reason=reason)
             if status == Quote.Status.APPROVED:
-                refresh_latest_price(
-                    commodity_id=commodity.pk, market_id=market.pk, price_type=price_type
+                refresh_series(
+                    commodity_id=commodity.pk,
+                    market_id=market.pk,
+                    price_type=price_type,
+                    first_day=observed_on,
+                    last_day=observed_on,
                 )
     except IntegrityError as exc:
         # Lost a race with the same agent's other submission, or a replayed external id.
@@ -253,10 +260,12 @@ def review_quote(
             QuoteEvent.objects.create(
                 quote=quote, from_status=previous, to_status=target, actor=reviewer, reason=reason
             )
-            refresh_latest_price(
+            refresh_series(
                 commodity_id=quote.commodity_id,
                 market_id=quote.market_id,
                 price_type=quote.price_type,
+                first_day=quote.observed_on,
+                last_day=quote.observed_on,
             )
     except IntegrityError as exc:
         raise QuoteError(
@@ -266,6 +275,48 @@ def review_quote(
 
 
 # --- The latest price ------------------------------------------------------------------
+
+
+def refresh_series(
+    *, commodity_id: int, market_id: int, price_type: str, first_day: date, last_day: date
+) -> None:
+    """Bring everything derived from one series' approved quotes up to date after quotes
+    observed between ``first_day`` and ``last_day`` changed: its latest price and its
+    weekly and monthly summaries. Must run inside the transaction that changed them."""
+    series = {"commodity_id": commodity_id, "market_id": market_id, "price_type": price_type}
+    refresh_latest_price(**series)
+    refresh_summaries(**series, first_day=first_day, last_day=last_day)
+
+
+def refresh_summaries(
+    *, commodity_id: int, market_id: int, price_type: str, first_day: date, last_day: date
+) -> None:
+    """Recompute the week and month summaries of one series for the periods that hold
+    any day from ``first_day`` to ``last_day``."""
+    series = {"commodity_id": commodity_id, "market_id": market_id, "price_type": price_type}
+    for period in PERIODS:
+        start, end = period_start(first_day, period), period_end(last_day, period)
+        prices = Quote.objects.filter(
+            **series, status=Quote.Status.APPROVED, observed_on__gte=start, observed_on__lte=end
+        ).values_list("observed_on", "price_per_base_unit")
+        PriceSummary.objects.filter(
+            **series, period=period, period_start__gte=start, period_start__lte=end
+        ).delete()
+        PriceSummary.objects.bulk_create(
+            [
+                PriceSummary(
+                    **series,
+                    period=period,
+                    period_start=summary.period_start,
+                    median=summary.median,
+                    low=summary.low,
+                    high=summary.high,
+                    count=summary.count,
+                )
+                for summary in summarize(prices, period)
+            ],
+            batch_size=1000,
+        )
 
 
 def refresh_latest_price(*, commodity_id: int, market_id: int, price_type: str) -> None:
@@ -321,27 +372,29 @@ def refresh_latest_price(*, commodity_id: int, market_id: int, price_type: str) 
 
 
 def rebuild_latest_prices() -> int:
-    """Recompute every LatestPrice row from the quotes; returns how many series exist.
-
-    For repairs after manual database work; normal writes keep the rows current."""
-    series = (
+    """Recompute every latest price and every week and month summary from the quotes;
+    returns how many series there are. For repairs after manual database work and bulk
+    loads; normal writes keep them current."""
+    spans = (
         Quote.objects.filter(status=Quote.Status.APPROVED)
         .values_list("commodity_id", "market_id", "price_type")
-        .distinct()
+        .annotate(first=Min("observed_on"), last=Max("observed_on"))
+        .order_by()
     )
-    keys = set(series)
     with transaction.atomic():
-        stale = LatestPrice.objects.all().values_list(
-            "pk", "commodity_id", "market_id", "price_type"
-        )
-        LatestPrice.objects.filter(
-            pk__in=[pk for pk, *key in stale if tuple(key) not in keys]
-        ).delete()
-        for commodity_id, market_id, price_type in keys:
-            refresh_latest_price(
-                commodity_id=commodity_id, market_id=market_id, price_type=price_type
+        LatestPrice.objects.all().delete()
+        PriceSummary.objects.all().delete()
+        count = 0
+        for commodity_id, market_id, price_type, first, last in spans:
+            refresh_series(
+                commodity_id=commodity_id,
+                market_id=market_id,
+                price_type=price_type,
+                first_day=first,
+                last_day=last,
             )
-    return len(keys)
+            count += 1
+    return count
 
 
 # --- Importing price files -------------------------------------------------------------
@@ -686,7 +739,7 @@ def _store_checked_rows(
     stored = selectors.quotes_by_external_id([p[4] for p in prepared])
     histories: dict[tuple[int, str, str], RecentPrices] = {}
     new_quotes: list[Quote] = []
-    touched: set[tuple[int, int, str]] = set()
+    touched: dict[tuple[int, int, str], tuple[date, date]] = {}
     threshold = settings.AGRIPRICES_OUTLIER_THRESHOLD
     first_day = min((p[0].observed_on for p in prepared), default=None)
     last_day = max((p[0].observed_on for p in prepared), default=None)
@@ -733,7 +786,9 @@ def _store_checked_rows(
         if verdict is None:
             status, reason = Quote.Status.APPROVED, ""
             histories[key].add(Observation(item.observed_on, market.pk, per_base))
-            touched.add((commodity.pk, market.pk, item.price_type))
+            series = (commodity.pk, market.pk, item.price_type)
+            first, last = touched.get(series, (item.observed_on, item.observed_on))
+            touched[series] = (min(first, item.observed_on), max(last, item.observed_on))
         else:
             status, reason = Quote.Status.FLAGGED, verdict.reason(market.name)
             report.flagged += 1
@@ -764,8 +819,14 @@ def _store_checked_rows(
         batch_size=1000,
     )
     report.created = len(created)
-    for commodity_id, market_id, price_type in touched:
-        refresh_latest_price(commodity_id=commodity_id, market_id=market_id, price_type=price_type)
+    for (commodity_id, market_id, price_type), (first, last) in touched.items():
+        refresh_series(
+            commodity_id=commodity_id,
+            market_id=market_id,
+            price_type=price_type,
+            first_day=first,
+            last_day=last,
+        )
 
 
 def _resolve(catalogue: _Catalogue, item: _Checked) -> tuple[Market, Commodity, Unit]:

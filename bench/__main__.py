@@ -1,48 +1,81 @@
-"""`make bench`: run the benchmarks on a scratch database and print a table.
+"""`make bench`: every benchmark, each in its own process, printed as one table.
 
-By default a fresh SQLite file under bench/results/; set BENCH_DATABASE_URL to measure on
-PostgreSQL (the database is emptied first). Figures also go to bench/results/latest.json.
+    python -m bench            # all
+    python -m bench core       # price core on a scratch SQLite file
+    python -m bench api        # API under load, on BENCH_DATABASE_URL (5M quotes)
+
+The API benchmark fills the PostgreSQL database named by BENCH_DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/agriprices_bench) with BENCH_QUOTES quotes the first
+time (about two minutes for 5 million). Figures also go to bench/results/<suite>.json.
 """
 
 import json
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+SUITES = ("core", "api")
+DEFAULT_BENCH_DB = "postgres://postgres@127.0.0.1:5432/agriprices_bench"
 
 
-def main() -> int:
-    RESULTS.mkdir(exist_ok=True)
-    scratch = RESULTS / "bench.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{scratch}{suffix}").unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{scratch}")
+def _setup(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
-    from django.core.management import call_command
-    from django.db import connection
 
-    if connection.vendor == "postgresql":
-        call_command("flush", "--noinput", verbosity=0)
-    call_command("migrate", "--noinput", verbosity=0)
 
-    from bench import core
+def run_suite(name: str) -> list:
+    if name == "core":
+        scratch = RESULTS / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+        _setup(f"sqlite:///{scratch}")
+        from django.core.management import call_command
 
-    rows = core.run_all()
+        call_command("migrate", "--noinput", verbosity=0)
+        from bench import core
+
+        return core.run_all()
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DB)
+    from bench import generate
+
+    generate.ensure_database(url)
+    _setup(url)
+    made = generate.generate(int(os.environ.get("BENCH_QUOTES", 5_000_000)))
+    from bench import api
+
+    rows = api.run(url)
+    if made.get("seconds"):
+        rows.append(("bench data generated", f"{made['seconds']} s", "—"))
+    return rows
+
+
+def main() -> int:
+    RESULTS.mkdir(exist_ok=True)
+    wanted = sys.argv[1:] or list(SUITES)
+    if len(wanted) > 1:
+        status = 0
+        for name in wanted:
+            status |= subprocess.call([sys.executable, "-m", "bench", name])
+        return status
+    name = wanted[0]
+    if name not in SUITES:
+        print(f"unknown suite {name!r}; choose from {', '.join(SUITES)}", file=sys.stderr)
+        return 2
+    rows = run_suite(name)
     machine = f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}"
-    print(f"\nAgriPrices benchmarks on {connection.vendor} — {machine}\n")
-    print(f"{'benchmark':<52} {'figure':>14}  goal")
-    for name, figure, goal in rows:
-        print(f"{name:<52} {figure:>14}  {goal}")
-    (RESULTS / "latest.json").write_text(
-        json.dumps({"database": connection.vendor, "machine": machine, "rows": rows}, indent=2)
-    )
+    print(f"\n[{name}] {machine}\n")
+    print(f"{'benchmark':<64} {'figure':>40}  goal")
+    for bench, figure, goal in rows:
+        print(f"{bench:<64} {figure:>40}  {goal}")
+    (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
     return 0
 
 

@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
 }
 #: Largest batch of prices one POST may carry.
 API_MAX_BATCH = 500
+#: How long a public price answer may sit in the cache (it is never stale: see api.views).
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

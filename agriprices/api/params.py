@@ -13,6 +13,7 @@ from rest_framework import serializers
 from agriprices import selectors
 from agriprices.api.serializers import RefField
 from agriprices.models import PriceType, Quote
+from agriprices.periods import PERIODS
 from agriprices.validation import EARLIEST_DATE
 
 #: Parameters every list understands besides its own filters.
@@ -130,7 +131,7 @@ class SeriesParams(QueryParams):
         max_length=2000,
         help_text="Comma-separated markets (ids, slugs or names); default all.",
     )
-    period = serializers.ChoiceField(choices=selectors.PERIODS, default="week")
+    period = serializers.ChoiceField(choices=PERIODS, default="week")
     start = DayField(required=False, help_text="Default: 52 weeks before end.")
     end = DayField(required=False, help_text="Default: today.")
     price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)

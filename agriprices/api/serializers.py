@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from agriprices import selectors
 from agriprices.models import Commodity, LatestPrice, Market, PriceType, Quote, Region
+from agriprices.periods import PERIODS, Summary
 
 
 @extend_schema_field(
@@ -239,6 +240,19 @@ class LatestPriceSerializer(serializers.ModelSerializer):
         ]
 
 
+def series_point(summary: Summary) -> dict[str, Any]:
+    """One point of a series as the API shows it (described by SeriesPointSerializer).
+    Built directly: a year of weeks at every market is thousands of points, too many for
+    serializer fields on a hot path. Schemathesis checks it against the schema."""
+    return {
+        "period_start": summary.period_start.isoformat(),
+        "median": f"{summary.median:.4f}",
+        "low": f"{summary.low:.4f}",
+        "high": f"{summary.high:.4f}",
+        "count": summary.count,
+    }
+
+
 class SeriesPointSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     median = serializers.DecimalField(max_digits=20, decimal_places=4)
@@ -254,7 +268,7 @@ class MarketSeriesSerializer(serializers.Serializer):
 
 class SeriesSerializer(serializers.Serializer):
     commodity = CommodityRefSerializer()
-    period = serializers.ChoiceField(choices=selectors.PERIODS)
+    period = serializers.ChoiceField(choices=PERIODS)
     price_type = serializers.ChoiceField(choices=PriceType.choices)
     base_unit = serializers.CharField(help_text="Medians are prices per this unit.")
     start = serializers.DateField()

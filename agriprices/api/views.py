@@ -3,10 +3,14 @@ No business rule lives here."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
 from django.utils.http import http_date
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -108,6 +112,42 @@ class PricesChangeMixin:
         if changed is not None and response.status_code == 200:
             response["Last-Modified"] = http_date(changed.timestamp())
         return response
+
+
+def cached_until_prices_change(
+    handler: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """Keep a public price answer in the shared cache until any price changes: the key
+    holds the time of the last change (read before the data, see PricesChangeMixin), so a
+    cached answer is never stale and needs no invalidation. Only for answers that are the
+    same for every caller."""
+
+    @wraps(handler)
+    def answer(
+        self: PricesChangeMixin, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        if self._changed is None:
+            return handler(self, request, *args, **kwargs)
+        renderer = request.accepted_renderer
+        raw = f"{request.get_full_path()}|{renderer.format}|{self._changed}"
+        key = "api:v1:" + hashlib.sha256(raw.encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            return HttpResponse(content, content_type=content_type)
+        response = handler(self, request, *args, **kwargs)
+        if response.status_code == 200:
+            # The rendered bytes: a year of weekly medians at every market is a megabyte
+            # of JSON, too slow to encode again on every read.
+            content_type = request.accepted_media_type
+            if renderer.charset:  # JSON has none: it is UTF-8 by definition
+                content_type += f"; charset={renderer.charset}"
+            content = renderer.render(response.data, request.accepted_media_type, {})
+            cache.set(key, (content, content_type), settings.API_CACHE_SECONDS)
+            return HttpResponse(content, content_type=content_type)
+        return response
+
+    return answer
 
 
 # --- Catalogue ------------------------------------------------------------------------
@@ -376,6 +416,7 @@ class LatestPrices(PricesChangeMixin, ApiView):
         parameters=[p.LatestParams],
         responses={200: s.LatestPriceSerializer(many=True), **ERRORS},
     )
+    @cached_until_prices_change
     def get(self, request: Request) -> Response:
         query = self.params().validated_data
         rows = selectors.latest_prices(
@@ -400,6 +441,7 @@ class PriceSeries(PricesChangeMixin, ApiView):
         parameters=[p.SeriesParams],
         responses={200: s.SeriesSerializer, **ERRORS},
     )
+    @cached_until_prices_change
     def get(self, request: Request) -> Response:
         query = self.params().validated_data
         commodity = query["commodity"]
@@ -412,31 +454,30 @@ class PriceSeries(PricesChangeMixin, ApiView):
             end=query["end"],
             price_type=query["price_type"],
         )
-        names = {m.pk: m for m in (chosen or selectors.markets().filter(pk__in=list(by_market)))}
+        markets = chosen or selectors.markets_by_id(list(by_market))
+        # One serializer for all markets: DRF builds its fields once, not 250 times.
+        refs = {ref["id"]: ref for ref in s.MarketRefSerializer(markets, many=True).data}
         series = [
-            {"market": names[market_id], "points": points}
-            for market_id, points in sorted(by_market.items(), key=lambda kv: names[kv[0]].name)
+            {
+                "market": refs[market_id],
+                "points": [s.series_point(summary) for summary in summaries],
+            }
+            for market_id, summaries in sorted(
+                by_market.items(), key=lambda kv: refs[kv[0]]["name"]
+            )
         ]
         if request.accepted_renderer.format == "csv":
-            return Response(self._csv_rows(series))
-        body = {
-            "commodity": commodity,
-            "period": query["period"],
-            "price_type": query["price_type"],
-            "base_unit": commodity.base_unit.code,
-            "start": query["start"],
-            "end": query["end"],
-            "series": series,
-        }
-        return Response(self.get_serializer(body).data)
-
-    @staticmethod
-    def _csv_rows(series: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [
+            return Response(
+                [{"market": e["market"]["name"], **point} for e in series for point in e["points"]]
+            )
+        return Response(
             {
-                "market": entry["market"].name,
-                **s.SeriesPointSerializer(point).data,
+                "commodity": s.CommodityRefSerializer(commodity).data,
+                "period": query["period"],
+                "price_type": query["price_type"],
+                "base_unit": commodity.base_unit.code,
+                "start": query["start"].isoformat(),
+                "end": query["end"].isoformat(),
+                "series": series,
             }
-            for entry in series
-            for point in entry["points"]
-        ]
+        )

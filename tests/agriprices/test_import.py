@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from agriprices import services
 from agriprices.importers import read_price_file
 from agriprices.importers.readers import FileFormatError
-from agriprices.models import LatestPrice, Market, MarketAlias, Quote
+from agriprices.models import LatestPrice, Market, MarketAlias, PriceSummary, Quote
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +72,9 @@ def test_wfp_file_imports_with_nothing_lost(request, which):
     # The file's ids become aliases, so a later file that spells the names differently matches.
     assert MarketAlias.objects.filter(market=minsk, name="wfp:2618", kind="code").exists()
     assert LatestPrice.objects.count() == 3
+    # Monthly prices: one summary per commodity and month, and as many weeks.
+    assert PriceSummary.objects.filter(period="month").count() == 483
+    assert PriceSummary.objects.filter(period="week").count() == 483
 
 
 def test_reimporting_changes_nothing_even_in_the_other_layout(wfp_file, wfp_hxl_file):

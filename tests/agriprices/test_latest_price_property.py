@@ -1,5 +1,6 @@
-"""The latest-price row of every series always equals its newest approved quote, whatever
-sequence of recordings, approvals and rejections led there."""
+"""What is derived from a series' quotes (its latest price, its week and month summaries)
+always equals what its approved quotes say, whatever sequence of recordings, approvals
+and rejections led there."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -10,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agriprices import services
-from agriprices.models import LatestPrice, Quote
+from agriprices.models import LatestPrice, PriceSummary, Quote
+from agriprices.periods import PERIODS, summarize
 from agriprices.services import QuoteError
 from tests import factories
 
@@ -37,6 +39,24 @@ def newest_approved(commodity, market):
         Quote.objects.filter(commodity=commodity, market=market, status="approved")
         .order_by("-observed_on", "-id")
         .first()
+    )
+
+
+def stored_summaries(commodity, market):
+    rows = PriceSummary.objects.filter(commodity=commodity, market=market, price_type="retail")
+    return sorted((r.period, r.period_start, r.median, r.low, r.high, r.count) for r in rows)
+
+
+def summaries_from_quotes(commodity, market):
+    prices = list(
+        Quote.objects.filter(commodity=commodity, market=market, status="approved").values_list(
+            "observed_on", "price_per_base_unit"
+        )
+    )
+    return sorted(
+        (period, x.period_start, x.median, x.low, x.high, x.count)
+        for period in PERIODS
+        for x in summarize(prices, period)
     )
 
 
@@ -75,6 +95,7 @@ def test_latest_price_is_always_the_newest_approved_quote(
             except QuoteError:
                 pass  # refused inputs change nothing; the invariant must still hold
             for market in markets:
+                assert stored_summaries(potatoes, market) == summaries_from_quotes(potatoes, market)
                 newest = newest_approved(potatoes, market)
                 row = LatestPrice.objects.filter(commodity=potatoes, market=market).first()
                 if newest is None:

@@ -83,6 +83,7 @@ def test_weekly_series_is_the_median_per_week_for_several_markets_in_one_query(
     factories.QuoteFactory(
         commodity=potatoes, market=naryn, price=D("99"), observed_on=monday, status="flagged"
     )
+    services.rebuild_latest_prices()  # the factory stores quotes past the services
     with django_assert_num_queries(1):
         series = selectors.price_series(
             commodity=potatoes, start=monday, end=monday + timedelta(days=13)
@@ -105,6 +106,7 @@ def test_monthly_series_and_market_filter(catalogue):
     ]:
         factories.QuoteFactory(commodity=potatoes, market=osh, price=D(price), observed_on=day)
     factories.QuoteFactory(commodity=potatoes, market=naryn, observed_on=date(2026, 5, 3))
+    services.rebuild_latest_prices()
     series = selectors.price_series(
         commodity=potatoes,
         markets=[osh],

@@ -42,8 +42,12 @@ def prices(db, potatoes, osh, bishkek, days_ago):
                     price=Decimal(str(round(level * factor + (42 - ago) / 7, 1))),
                     observed_on=days_ago(ago),
                 )
-            services.refresh_latest_price(
-                commodity_id=commodity.pk, market_id=market.pk, price_type=PriceType.RETAIL
+            services.refresh_series(
+                commodity_id=commodity.pk,
+                market_id=market.pk,
+                price_type=PriceType.RETAIL,
+                first_day=days_ago(42),
+                last_day=days_ago(7),
             )
     factories.QuoteFactory(
         commodity=potatoes,

@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from agriprices.models import Quote
 from tests import factories
+from tests.api.conftest import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -285,3 +286,20 @@ def test_wrong_content_type_is_415_with_a_json_body(api, prices, operator):
     )
     assert response.status_code == 415
     assert response.json()["errors"][0]["code"] == "unsupported_media_type"
+
+
+def test_a_cached_answer_follows_a_new_price_at_once(api, prices, agent):
+    """Answers are cached until a price changes: the next read after a write is fresh."""
+    first = api.get("/api/v1/prices/latest/?commodity=potatoes").json()
+    assert api.get("/api/v1/prices/latest/?commodity=potatoes").json() == first
+    client = token_client(agent)
+    body = {"commodity": "potatoes", "market": "osh", "unit": "kg", "price": "24"}
+    assert client.post("/api/v1/quotes/", body, format="json").status_code == 201
+    fresh = api.get("/api/v1/prices/latest/?commodity=potatoes").json()
+    assert [r["price"] for r in fresh if r["market"]["slug"] == "osh"] == ["24.0000"]
+
+
+def test_a_cached_answer_costs_one_query(api, prices, django_assert_num_queries):
+    api.get("/api/v1/prices/series/?commodity=potatoes")
+    with django_assert_num_queries(1):  # when did prices last change?
+        assert api.get("/api/v1/prices/series/?commodity=potatoes").status_code == 200

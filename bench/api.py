@@ -1,0 +1,185 @@
+"""API latency with the bench data set in PostgreSQL: gunicorn serves, a separate load
+process (bench.load) measures. Also counts the queries each request makes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PORT = 8099
+Row = tuple[str, str, str]
+
+
+def _server_env(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-not-a-secret",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "API_READ_RATE": "1000000/min",
+        "LOG_LEVEL": "WARNING",
+        "CONN_MAX_AGE": "600",
+        # As in production: one cache shared by the web processes.
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
+    }
+
+
+def flush_cache() -> None:
+    import redis
+
+    redis.Redis.from_url(os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")).flushdb()
+
+
+def start_gunicorn(url: str, workers: int = 2) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=_server_env(url),
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/regions/", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def load(paths: list[str], requests: int, concurrency: int = 2) -> dict:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.load",
+            f"http://127.0.0.1:{PORT}",
+            *paths,
+            "--requests",
+            str(requests),
+            "--concurrency",
+            str(concurrency),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def cold_requests(paths: list[str]) -> tuple[list[int], list[float]]:
+    """Query count and time of each path answered in-process with an empty cache: the
+    cost of the first request after a price changed. Django resets its query log at each
+    request, so queries are counted as they execute."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    counts, times = [], []
+    for path in paths:
+        cache.clear()
+        executed: list[str] = []
+
+        def count(execute, sql, params, many, context, executed=executed):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            start = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+        counts.append(len(executed))
+    return counts, sorted(times)
+
+
+def run(url: str) -> list[Row]:
+    from agriprices.models import Commodity, LatestPrice, Market, Quote
+
+    slugs = list(Commodity.objects.values_list("slug", flat=True))
+    quotes = Quote.objects.count()
+    markets = Market.objects.count()
+    latest = [f"/api/v1/prices/latest/?commodity={s}" for s in slugs]
+    series = [f"/api/v1/prices/series/?commodity={s}" for s in slugs]
+    by_market = [
+        f"/api/v1/prices/latest/?market={m}"
+        for m in Market.objects.values_list("slug", flat=True)[:50]
+    ]
+    cold = {
+        "latest": cold_requests(latest),
+        "latest_few": cold_requests([f"{p}&region=osh" for p in latest]),
+        "series": cold_requests(series),
+    }
+    rows_per_latest = LatestPrice.objects.filter(commodity__slug=slugs[0]).count()
+    flush_cache()
+    server = start_gunicorn(url)
+    try:
+        results = {
+            "latest": load(latest, 2000),
+            "latest_market": load(by_market, 2000),
+            "series": load(series, 200),
+        }
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    size = f"{quotes / 1e6:.1f}M quotes, {markets} markets, PostgreSQL, gunicorn 2 workers"
+
+    def figure(r: dict) -> str:
+        return f"p50 {r['p50_ms']} / p99 {r['p99_ms']} ms ({r['rps']} req/s)"
+
+    def cold_figure(name: str) -> str:
+        counts, times = cold[name]
+        queries = "/".join(str(n) for n in sorted(set(counts)))
+        return f"{queries} queries; median {times[len(times) // 2]:.1f} / max {times[-1]:.1f} ms"
+
+    return [
+        (
+            f"/prices/latest/ ?commodity ({rows_per_latest} markets), under load",
+            figure(results["latest"]),
+            "p99 < 25 ms",
+        ),
+        (
+            "  same, uncached (first after a price change), in-process",
+            cold_figure("latest"),
+            "queries constant",
+        ),
+        (
+            "  same with &region=osh (a few markets), uncached",
+            cold_figure("latest_few"),
+            "same queries",
+        ),
+        (
+            "/prices/latest/ ?market (every commodity), under load",
+            figure(results["latest_market"]),
+            "—",
+        ),
+        (
+            "/prices/series/ 52 weeks, all markets, under load",
+            figure(results["series"]),
+            "p99 < 150 ms",
+        ),
+        ("  same, uncached, in-process", cold_figure("series"), "—"),
+        ("data set", size, "5M quotes"),
+        ("statuses seen", json.dumps({k: v["statuses"] for k, v in results.items()}), "all 200"),
+    ]
