@@ -86,6 +86,14 @@ def live_quote_of_agent(
 # --- Finding things by what callers call them ------------------------------------------
 
 
+def _as_id(ref: str) -> int | None:
+    """The id ``ref`` spells, if any. ASCII digits only: str.isdigit() also accepts "¹",
+    which int() refuses."""
+    if ref.isascii() and ref.isdigit() and len(ref) <= 18:
+        return int(ref)
+    return None
+
+
 def _by_ref(model: type, alias_model: type[AliasBase], owner: str, ref: str) -> object | None:
     """An object by id, slug, or any alias (name in any script, or code like wfp:2618).
     Exact matches only: the API and forms must be predictable; typo tolerance is for
@@ -93,8 +101,8 @@ def _by_ref(model: type, alias_model: type[AliasBase], owner: str, ref: str) -> 
     ref = ref.strip()
     if not ref or len(ref) > 120 or "\x00" in ref:
         return None
-    if ref.isdigit() and len(ref) <= 18:
-        found = model.objects.filter(pk=int(ref)).first()
+    if _as_id(ref) is not None:
+        found = model.objects.filter(pk=_as_id(ref)).first()
         if found is not None:
             return found
     found = model.objects.filter(slug=ref.lower()).first()
@@ -118,8 +126,8 @@ def region_by_ref(ref: str) -> Region | None:
     ref = ref.strip()
     if not ref or len(ref) > 120 or "\x00" in ref:
         return None
-    if ref.isdigit() and len(ref) <= 18:
-        found = Region.objects.filter(pk=int(ref)).first()
+    if _as_id(ref) is not None:
+        found = Region.objects.filter(pk=_as_id(ref)).first()
         if found is not None:
             return found
     return (

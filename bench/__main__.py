@@ -16,19 +16,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench import generate
+
 RESULTS = Path(__file__).resolve().parent / "results"
 SUITES = ("core", "api")
 DEFAULT_BENCH_DB = "postgres://postgres@127.0.0.1:5432/agriprices_bench"
-
-
-def _setup(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
 
 
 def run_suite(name: str) -> list:
@@ -36,7 +28,7 @@ def run_suite(name: str) -> list:
         scratch = RESULTS / "bench.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{scratch}{suffix}").unlink(missing_ok=True)
-        _setup(f"sqlite:///{scratch}")
+        generate.setup_django(f"sqlite:///{scratch}")
         from django.core.management import call_command
 
         call_command("migrate", "--noinput", verbosity=0)
@@ -44,10 +36,8 @@ def run_suite(name: str) -> list:
 
         return core.run_all()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DB)
-    from bench import generate
-
     generate.ensure_database(url)
-    _setup(url)
+    generate.setup_django(url)
     made = generate.generate(int(os.environ.get("BENCH_QUOTES", 5_000_000)))
     from bench import api
 

@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_view,
 )
 from rest_framework import permissions, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -96,6 +97,27 @@ class ApiView(GenericAPIView):
         checked.is_valid(raise_exception=True)
         return checked
 
+    def paged(self, rows: Any) -> Response:
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class RefDetail(ApiView):
+    """One commodity or market, named in the URL by id, slug or any alias."""
+
+    kind: str
+    resolve: Callable[[str], Any]
+    rows: Callable[[], Any]
+
+    def get(self, request: Request, ref: str) -> Response:
+        found = type(self).resolve(ref)
+        if found is None:
+            raise NotFound(f"no {self.kind} called {ref[:60]!r}")
+        return Response(self.get_serializer(type(self).rows().get(pk=found.pk)).data)
+
+
+REF_PARAMETER = OpenApiParameter("ref", str, "path", description="Id, slug or any name.")
+
 
 class PricesChangeMixin:
     """Last-Modified for answers made of prices. It is read before the data, so a price
@@ -170,23 +192,21 @@ class CommodityList(ApiView):
         if "search" in query:
             ranked = [m.obj.pk for m in selectors.search_commodities(query["search"], limit=10)]
             rows = sorted(rows.filter(pk__in=ranked), key=lambda c: ranked.index(c.pk))
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.paged(rows)
 
 
-class CommodityDetail(ApiView):
-    serializer_class = s.CommoditySerializer
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="One commodity",
-        parameters=[OpenApiParameter("ref", str, "path", description="Id, slug or any name.")],
+        parameters=[REF_PARAMETER],
         responses={200: s.CommoditySerializer, 404: ErrorSerializer, **ERRORS},
     )
-    def get(self, request: Request, ref: str) -> Response:
-        found = selectors.commodity_by_ref(ref)
-        if found is None:
-            raise NotFound(f"no commodity called {ref[:60]!r}")
-        return Response(self.get_serializer(selectors.commodities().get(pk=found.pk)).data)
+)
+class CommodityDetail(RefDetail):
+    serializer_class = s.CommoditySerializer
+    kind = "commodity"
+    resolve = selectors.commodity_by_ref
+    rows = selectors.commodities
 
 
 class MarketList(ApiView):
@@ -212,23 +232,21 @@ class MarketList(ApiView):
             )
         else:
             rows = selectors.markets(region=query.get("region"))
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.paged(rows)
 
 
-class MarketDetail(ApiView):
-    serializer_class = s.MarketSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="One market",
-        parameters=[OpenApiParameter("ref", str, "path", description="Id, slug or any name.")],
+        parameters=[REF_PARAMETER],
         responses={200: s.MarketSerializer, 404: ErrorSerializer, **ERRORS},
     )
-    def get(self, request: Request, ref: str) -> Response:
-        found = selectors.market_by_ref(ref)
-        if found is None:
-            raise NotFound(f"no market called {ref[:60]!r}")
-        return Response(self.get_serializer(selectors.markets().get(pk=found.pk)).data)
+)
+class MarketDetail(RefDetail):
+    serializer_class = s.MarketSerializer
+    kind = "market"
+    resolve = selectors.market_by_ref
+    rows = selectors.markets
 
 
 class RegionList(ApiView):
@@ -241,8 +259,7 @@ class RegionList(ApiView):
     )
     def get(self, request: Request) -> Response:
         self.params()
-        page = self.paginate_queryset(selectors.regions())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.paged(selectors.regions())
 
 
 # --- Quotes ---------------------------------------------------------------------------
@@ -286,8 +303,7 @@ class QuoteList(PricesChangeMixin, ApiView):
         ):
             raise PermissionDenied("only operators may list prices that are not approved")
         self.ordering = query.validated_data["ordering"]
-        page = self.paginate_queryset(selectors.quotes(**query.filters()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.paged(selectors.quotes(**query.filters()))
 
     @extend_schema(
         summary="Record prices (market agents)",

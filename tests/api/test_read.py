@@ -24,6 +24,14 @@ def test_commodity_by_slug_name_or_alias(api, prices, ref):
     assert response.json()["slug"] == "potatoes"
 
 
+@pytest.mark.parametrize("ref", ["¹", "٣", "99999999999999999999999", "x\x00"])
+def test_odd_names_are_unknown_not_errors(api, prices, ref):
+    # Found by schemathesis: "¹".isdigit() is true but int("¹") fails.
+    response = get(api, "/api/v1/quotes/", commodity=ref, region=ref)
+    assert response.status_code == 400
+    assert {e["field"] for e in response.json()["errors"]} == {"commodity", "region"}
+
+
 def test_commodity_by_id_and_unknown_name(api, prices):
     assert api.get(f"/api/v1/commodities/{prices['potatoes'].pk}/").json()["name"] == "Potatoes"
     response = api.get("/api/v1/commodities/tractors/")
