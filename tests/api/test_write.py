@@ -244,3 +244,14 @@ def test_api_token_command_issues_rotates_and_revokes(prices):
     assert not Token.objects.filter(user=user).exists()
     with pytest.raises(CommandError, match="no user"):
         call_command("api_token", "ghost", stdout=io.StringIO())
+
+
+def test_tokens_are_issued_and_revoked_in_the_admin(admin_client, prices):
+    user = factories.agent(markets=[prices["osh"]], username="field2")
+    added = admin_client.post("/admin/authtoken/tokenproxy/add/", {"user": user.pk})
+    assert added.status_code == 302
+    token = Token.objects.get(user=user)
+    listing = admin_client.get("/admin/authtoken/tokenproxy/")
+    assert "field2" in listing.content.decode()
+    admin_client.post(f"/admin/authtoken/tokenproxy/{user.pk}/delete/", {"post": "yes"})
+    assert not Token.objects.filter(user=user).exists()
