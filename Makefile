@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1:8000
 DEMO_ENV := DEBUG=$${DEBUG:-true}
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format migrations-check bench clean install install-dev
+.PHONY: demo test lint format migrations-check messages messages-check bench clean install install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,19 @@ format: install-dev
 
 migrations-check: install-dev
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Translation catalogues (needs GNU gettext: apt-get install gettext). The compiled .mo
+# files are committed, so running the service needs no gettext.
+MAKEMESSAGES := manage.py makemessages -l en -l fr -l ru -l ky --no-wrap \
+	--ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles
+
+messages: install-dev
+	DEBUG=true $(BIN)/python $(MAKEMESSAGES)
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
+
+messages-check: messages
+	@git diff -I'POT-Creation-Date' --exit-code -- locale/ \
+		|| (echo "translation catalogues are stale: run 'make messages', translate, commit"; exit 1)
 
 bench: install-dev
 	$(BIN)/python -m bench

@@ -379,75 +379,71 @@ class NameMatch:
     score: float
 
 
-def _search(
-    text: str,
-    *,
-    model: type[Commodity] | type[Market],
-    alias_model: type[AliasBase],
-    owner_field: str,
-    limit: int,
-    min_score: float,
-) -> list[NameMatch]:
-    query = normalize_name(text)
-    if not query:
-        return []
-    entries: list[tuple[str, int, str]] = list(
-        alias_model.objects.filter(kind=AliasBase.Kind.NAME).values_list(
-            "normalized", owner_field, "name"
+class NameIndex:
+    """Every name one kind of thing answers to, in memory, for matching typed text many
+    times over (an SMS tries several ways to split its words) at the cost of one query.
+
+    Exact names in any script win; then whole-string similarity, which forgives typos
+    ("potatos") without letting a short word match inside a long one ("ош" in
+    "картошка")."""
+
+    def __init__(self, model: type[Commodity] | type[Market]) -> None:
+        self.model = model
+        owner = "commodity_id" if model is Commodity else "market_id"
+        alias_model = CommodityAlias if model is Commodity else MarketAlias
+        rows = alias_model.objects.filter(kind=AliasBase.Kind.NAME).values_list(
+            "normalized", owner, "name", "language"
         )
-    )
-    entries += [
-        (normalize_name(name), pk, name) for pk, name in model.objects.values_list("pk", "name")
-    ]
-    best: dict[int, tuple[float, str]] = {}
-    for normalized, owner_id, name in entries:
-        if normalized == query:
-            best[owner_id] = (100.0, name)
-    if len(best) < limit:
-        choices = [e[0] for e in entries]
-        for _choice, score, index in process.extract(
-            # Whole-string similarity: partial scorers let "ош" match inside "картошка".
-            query,
-            choices,
-            scorer=fuzz.ratio,
-            limit=limit * 4,
-            score_cutoff=min_score,
-        ):
-            _, owner_id, name = entries[index]
-            if score > best.get(owner_id, (0.0, ""))[0]:
-                best[owner_id] = (score, name)
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1]))[:limit]
-    objects = model.objects.in_bulk([owner_id for owner_id, _ in ranked])
-    return [
-        NameMatch(obj=objects[owner_id], alias=name, score=score)
-        for owner_id, (score, name) in ranked
-        if owner_id in objects
-    ]
+        entries = [(normalized, owner_id, name) for normalized, owner_id, name, _ in rows]
+        #: The language of each name, where an alias says (tells "pommes" is French).
+        self.languages = {normalized: language for normalized, _, _, language in rows if language}
+        # Own names too, for things created without an alias (e.g. in the admin).
+        entries += [
+            (normalize_name(name), pk, name) for pk, name in model.objects.values_list("pk", "name")
+        ]
+        self.entries = entries
+        self.choices = [e[0] for e in entries]
+
+    def scores(
+        self, text: str, *, limit: int = 5, min_score: float = 80
+    ) -> list[tuple[int, str, float]]:
+        """(id, matched name, score) of the best matches, best first."""
+        query = normalize_name(text)
+        if not query:
+            return []
+        best: dict[int, tuple[float, str]] = {}
+        for normalized, owner_id, name in self.entries:
+            if normalized == query:
+                best[owner_id] = (100.0, name)
+        if len(best) < limit:
+            for _choice, score, index in process.extract(
+                query, self.choices, scorer=fuzz.ratio, limit=limit * 4, score_cutoff=min_score
+            ):
+                _, owner_id, name = self.entries[index]
+                if score > best.get(owner_id, (0.0, ""))[0]:
+                    best[owner_id] = (score, name)
+        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1]))[:limit]
+        return [(owner_id, name, score) for owner_id, (score, name) in ranked]
+
+    def search(self, text: str, *, limit: int = 5, min_score: float = 80) -> list[NameMatch]:
+        found = self.scores(text, limit=limit, min_score=min_score)
+        objects = self.model.objects.in_bulk([owner_id for owner_id, _, _ in found])
+        return [
+            NameMatch(obj=objects[owner_id], alias=name, score=score)
+            for owner_id, name, score in found
+            if owner_id in objects
+        ]
 
 
 def search_commodities(text: str, *, limit: int = 5, min_score: float = 80) -> list[NameMatch]:
     """Commodities that ``text`` may name, best first: exact alias in any language or
     script first ("картошка", "pommes de terre"), then typo-tolerant matches ("potatos")."""
-    return _search(
-        text,
-        model=Commodity,
-        alias_model=CommodityAlias,
-        owner_field="commodity_id",
-        limit=limit,
-        min_score=min_score,
-    )
+    return NameIndex(Commodity).search(text, limit=limit, min_score=min_score)
 
 
 def search_markets(text: str, *, limit: int = 5, min_score: float = 80) -> list[NameMatch]:
     """Markets that ``text`` may name, best first (see ``search_commodities``)."""
-    return _search(
-        text,
-        model=Market,
-        alias_model=MarketAlias,
-        owner_field="market_id",
-        limit=limit,
-        min_score=min_score,
-    )
+    return NameIndex(Market).search(text, limit=limit, min_score=min_score)
 
 
 # --- Export -----------------------------------------------------------------------------

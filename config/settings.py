@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "agriprices",
+    "sms_gateway",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +210,14 @@ SPECTACULAR_SETTINGS = {
 API_MAX_BATCH = 500
 #: How long a public price answer may sit in the cache (it is never stale: see api.views).
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
+
+# --- SMS ------------------------------------------------------------------------------
+#: Country whose national number forms (0555 123 456) are understood.
+SMS_DEFAULT_REGION = env.str("SMS_DEFAULT_REGION", default="KG")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+#: The URL Twilio calls, when the service sits behind a proxy that rewrites it
+#: (signatures are computed over the public URL), e.g. https://prices.example.org
+TWILIO_PUBLIC_BASE_URL = env.str("TWILIO_PUBLIC_BASE_URL", default="")
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

@@ -1,0 +1,63 @@
+"""People who text us and what they sent. Phone numbers are E.164 strings."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from agriprices.models import Market
+from sms_gateway.phones import mask_phone
+
+LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français"), ("ru", "Русский"), ("ky", "Кыргызча")]
+
+
+class Subscriber(models.Model):
+    """A phone that has written to us. Created on its first message."""
+
+    phone = models.CharField(_("phone (E.164)"), max_length=20, unique=True)
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=LANGUAGE_CHOICES,
+        blank=True,
+        help_text=_("Set by LANG; empty means: answer in the language of each message."),
+    )
+    home_market = models.ForeignKey(
+        Market, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    #: Ids of the markets this phone asked about last, newest first (at most three).
+    recent_markets = models.JSONField(default=list, blank=True)
+    opted_out = models.BooleanField(_("opted out"), default=False)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
+
+    def __str__(self) -> str:
+        return mask_phone(self.phone)
+
+
+class InboundMessage(models.Model):
+    """One SMS received, stored once per provider message id with the reply it got, so
+    a retried webhook is answered the same and acted on once."""
+
+    provider = models.CharField(max_length=16)
+    provider_sid = models.CharField(max_length=64)
+    sender = models.CharField(max_length=32)
+    body = models.TextField()
+    action = models.CharField(max_length=16, blank=True)
+    reply = models.TextField(blank=True)
+    reply_segments = models.PositiveSmallIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inbound SMS")
+        verbose_name_plural = _("inbound SMS")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_sid"], name="inbound_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_sid} from {mask_phone(self.sender)}"

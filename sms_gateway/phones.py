@@ -1,0 +1,39 @@
+"""Phone numbers at the edge: normalised to E.164 with phonenumbers, masked in logs."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.conf import settings
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+def normalize_phone(raw: str, region: str | None = None) -> str:
+    """E.164 form of ``raw`` ("+996555123456"); national forms are read in ``region``
+    (default SMS_DEFAULT_REGION). Raises InvalidPhone."""
+    try:
+        number = phonenumbers.parse(raw, region or settings.SMS_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone(f"not a phone number: {mask_phone(raw)}") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidPhone(f"not a possible phone number: {mask_phone(raw)}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(number: str) -> str:
+    """Enough of a number to tell two apart in a log, not enough to call it:
+    "+996555123456" -> "+9965******56"."""
+    text = str(number)
+    if len(text) <= 6:
+        return "*" * len(text)
+    return text[:5] + "*" * (len(text) - 7) + text[-2:]
+
+
+def is_person(sender: str) -> bool:
+    """Whether a sender can be a person's phone. Short codes and alphanumeric senders
+    (banks, carriers, other services) are never answered: that is how auto-reply loops
+    and paid replies to robots start."""
+    digits = sender.lstrip("+")
+    return digits.isascii() and digits.isdigit() and len(digits) >= 8

@@ -1,0 +1,232 @@
+"""Answering an incoming SMS. Reads prices through agriprices.selectors only.
+
+Each message is stored once per provider id inside the transaction that acts on it, so
+a retried webhook gets the stored reply and changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agriprices import selectors
+from agriprices.models import Commodity, Market
+from sms_gateway import replies
+from sms_gateway.models import InboundMessage, Subscriber
+from sms_gateway.parser import Command, parse
+from sms_gateway.phones import InvalidPhone, is_person, mask_phone, normalize_phone
+from sms_gateway.segments import count_segments
+
+logger = logging.getLogger(__name__)
+
+#: Markets listed for a crop asked without a market.
+CROP_ONLY_MARKETS = 3
+#: A name must score at least this (0-100) to be taken for a crop or market.
+MATCH_SCORE = 80
+
+
+@dataclass(frozen=True)
+class Resolved:
+    commodity: Commodity | None
+    market: Market | None
+    language: str  # of the names matched, when an alias says
+    unmatched: str  # the words that matched nothing
+
+
+def receive_sms(*, provider: str, provider_sid: str, sender: str, body: str) -> InboundMessage:
+    """Store and answer one incoming SMS; the same provider id again returns the stored
+    message and reply without acting twice. ``reply`` is empty when we must not answer
+    (short codes, alphanumeric senders)."""
+    stored = InboundMessage.objects.filter(provider=provider, provider_sid=provider_sid).first()
+    if stored is not None:
+        logger.info("sms %s:%s replayed; answered from storage", provider, provider_sid)
+        return stored
+    try:
+        with transaction.atomic():
+            message = InboundMessage.objects.create(
+                provider=provider, provider_sid=provider_sid, sender=sender, body=body[:1600]
+            )
+            message.action, message.reply = answer(sender=sender, body=body)
+            message.reply_segments = count_segments(message.reply).segments
+            message.save(update_fields=["action", "reply", "reply_segments"])
+    except IntegrityError:
+        # The same message arrived twice at once; the other delivery stored it.
+        return InboundMessage.objects.get(provider=provider, provider_sid=provider_sid)
+    logger.info(
+        "sms %s:%s from %s: %s, reply of %d segment(s)",
+        provider,
+        provider_sid,
+        mask_phone(sender),
+        message.action,
+        message.reply_segments,
+    )
+    return message
+
+
+def answer(*, sender: str, body: str) -> tuple[str, str]:
+    """(action, reply text) for one message. Changes the sender's settings (language,
+    opt-out) when the message asks to; must run inside a transaction."""
+    if not is_person(sender):
+        return "ignored", ""
+    try:
+        phone = normalize_phone(sender)
+    except InvalidPhone:
+        return "ignored", ""
+    subscriber, _ = Subscriber.objects.get_or_create(phone=phone)
+    command = parse(body)
+    language = subscriber.language or command.language or settings.LANGUAGE_CODE
+    handler = _HANDLERS.get(command.action, _not_open_yet)
+    return command.action, handler(command, subscriber, language)
+
+
+def _help(command: Command, subscriber: Subscriber, language: str) -> str:
+    return replies.help_reply(language=language)
+
+
+def _list(command: Command, subscriber: Subscriber, language: str) -> str:
+    if command.list_kind == "markets":
+        names = [m.display_name(language) for m in selectors.markets()]
+    else:
+        names = [c.display_name(language) for c in selectors.commodities()]
+    return replies.list_reply(language=language, kind=command.list_kind, names=names)
+
+
+def _lang(command: Command, subscriber: Subscriber, language: str) -> str:
+    if command.set_language:
+        subscriber.language = command.set_language
+        subscriber.save(update_fields=["language"])
+    return replies.language_reply(language=language, chosen=command.set_language)
+
+
+def _opt_out(command: Command, subscriber: Subscriber, language: str) -> str:
+    if not subscriber.opted_out:
+        subscriber.opted_out, subscriber.opted_out_at = True, timezone.now()
+        subscriber.save(update_fields=["opted_out", "opted_out_at"])
+    return replies.opted_out_reply(language=language)
+
+
+def _opt_in(command: Command, subscriber: Subscriber, language: str) -> str:
+    subscriber.opted_out, subscriber.opted_out_at = False, None
+    subscriber.save(update_fields=["opted_out", "opted_out_at"])
+    return replies.opted_in_reply(language=language)
+
+
+def _not_open_yet(command: Command, subscriber: Subscriber, language: str) -> str:
+    return replies.not_open_yet_reply(language=language, action=command.action)
+
+
+def resolve(terms: tuple[str, ...]) -> Resolved:
+    """Which words name the crop and which the market, in either order ("POTATO OSH",
+    "ош картошка", "pommes de terre osh"): every split is scored against the names in
+    memory, two queries in all."""
+    crops, places = selectors.NameIndex(Commodity), selectors.NameIndex(Market)
+
+    def best(index: selectors.NameIndex, words: tuple[str, ...]) -> tuple[int | None, float]:
+        if not words:
+            return None, 0.0
+        found = index.scores(" ".join(words), limit=1, min_score=MATCH_SCORE)
+        return (found[0][0], found[0][2]) if found else (None, -1.0)
+
+    choices = []
+    for k in range(len(terms) + 1):
+        for crop_words, market_words in ((terms[:k], terms[k:]), (terms[k:], terms[:k])):
+            crop_id, crop_score = best(crops, crop_words)
+            market_id, market_score = best(places, market_words)
+            if crop_score < 0 or market_score < 0 or (crop_id is None and market_id is None):
+                continue
+            choices.append((crop_score + market_score, crop_id, market_id, crop_words))
+    if not choices:
+        return Resolved(None, None, "", " ".join(terms))
+    _, crop_id, market_id, crop_words = max(choices, key=lambda c: c[0])
+    language = crops.languages.get(" ".join(crop_words), "") if crop_words else ""
+    return Resolved(
+        commodity=Commodity.objects.filter(pk=crop_id).select_related("base_unit").first()
+        if crop_id
+        else None,
+        market=Market.objects.filter(pk=market_id).first() if market_id else None,
+        language=language,
+        unmatched="",
+    )
+
+
+def _suggestions(text: str, language: str) -> list[str]:
+    found = selectors.NameIndex(Commodity).search(text, limit=3, min_score=55)
+    found += selectors.NameIndex(Market).search(text, limit=2, min_score=55)
+    return [m.obj.display_name(language) for m in found]
+
+
+def _query(command: Command, subscriber: Subscriber, language: str) -> str:
+    resolved = resolve(command.terms)
+    if not subscriber.language and not command.language and resolved.language:
+        language = resolved.language  # "pommes de terre osh" is answered in French
+    if resolved.commodity is None and resolved.market is None:
+        return replies.not_found_reply(
+            language=language,
+            words=resolved.unmatched,
+            suggestions=_suggestions(resolved.unmatched, language),
+        )
+    if resolved.market is not None:
+        _remember_market(subscriber, resolved.market)
+    if resolved.commodity is None:
+        rows = list(selectors.latest_prices(market=resolved.market))
+        return replies.market_crops_reply(language=language, market=resolved.market, rows=rows)
+    if resolved.market is None:
+        return _crop_only(resolved.commodity, subscriber, language)
+    latest = selectors.latest_price(commodity=resolved.commodity, market=resolved.market)
+    cheaper = dearer = None
+    if latest is not None:
+        others = [
+            row
+            for row in selectors.latest_prices(commodity=resolved.commodity)
+            if row.market_id != latest.market_id and row.currency == latest.currency
+        ]
+        cheaper = next(
+            (r for r in others if r.price_per_base_unit < latest.price_per_base_unit), None
+        )
+        dearer = next(
+            (r for r in reversed(others) if r.price_per_base_unit > latest.price_per_base_unit),
+            None,
+        )
+    return replies.quote_reply(
+        language=language,
+        commodity=resolved.commodity,
+        market=resolved.market,
+        latest=latest,
+        cheaper=cheaper,
+        dearer=dearer,
+    )
+
+
+def _crop_only(commodity: Commodity, subscriber: Subscriber, language: str) -> str:
+    """A crop without a market: the sender's home market, else the markets they asked
+    about last, else the markets with the newest prices."""
+    rows = list(selectors.latest_prices(commodity=commodity))
+    wanted = [subscriber.home_market_id] if subscriber.home_market_id else subscriber.recent_markets
+    chosen = [r for r in rows if r.market_id in wanted]
+    chosen.sort(key=lambda r: wanted.index(r.market_id))
+    if not chosen:
+        chosen = sorted(rows, key=lambda r: r.observed_on, reverse=True)
+    return replies.crop_at_markets_reply(
+        language=language, commodity=commodity, rows=chosen[:CROP_ONLY_MARKETS]
+    )
+
+
+def _remember_market(subscriber: Subscriber, market: Market) -> None:
+    recent = [market.pk] + [pk for pk in subscriber.recent_markets if pk != market.pk]
+    if recent[:CROP_ONLY_MARKETS] != subscriber.recent_markets:
+        subscriber.recent_markets = recent[:CROP_ONLY_MARKETS]
+        subscriber.save(update_fields=["recent_markets"])
+
+
+_HANDLERS = {
+    "query": _query,
+    "help": _help,
+    "list": _list,
+    "lang": _lang,
+    "opt_out": _opt_out,
+    "opt_in": _opt_in,
+}

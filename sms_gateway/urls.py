@@ -1,0 +1,9 @@
+from django.urls import path
+
+from sms_gateway import views
+
+app_name = "sms"
+
+urlpatterns = [
+    path("twilio/inbound/", views.twilio_inbound, name="twilio-inbound"),
+]

@@ -1,0 +1,49 @@
+"""Twilio's inbound webhook. Thin: check the signature, hand the message to the service,
+answer with TwiML inside the request (the fast path: no queue between a farmer's
+question and the answer)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from sms_gateway import services
+
+logger = logging.getLogger(__name__)
+
+
+def _signed_by_twilio(request: HttpRequest) -> bool:
+    """Whether X-Twilio-Signature matches, computed over the URL Twilio called (behind a
+    proxy that rewrites it, TWILIO_PUBLIC_BASE_URL says which)."""
+    if not settings.TWILIO_AUTH_TOKEN:
+        logger.error("TWILIO_AUTH_TOKEN is not set: refusing every inbound webhook")
+        return False
+    base = settings.TWILIO_PUBLIC_BASE_URL.rstrip("/")
+    url = f"{base}{request.get_full_path()}" if base else request.build_absolute_uri()
+    return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(
+        url, request.POST.dict(), request.headers.get("X-Twilio-Signature", "")
+    )
+
+
+@csrf_exempt  # Twilio signs its requests; it cannot hold a CSRF token
+@require_POST
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    if not _signed_by_twilio(request):
+        logger.warning("inbound webhook with a bad signature refused")
+        return HttpResponseForbidden("bad signature")
+    sid, sender = request.POST.get("MessageSid", ""), request.POST.get("From", "")
+    if not sid or not sender:
+        return HttpResponseBadRequest("MessageSid and From are required")
+    message = services.receive_sms(
+        provider="twilio", provider_sid=sid, sender=sender, body=request.POST.get("Body", "")
+    )
+    twiml = MessagingResponse()
+    if message.reply:
+        twiml.message(message.reply)
+    return HttpResponse(str(twiml), content_type="application/xml")
