@@ -215,6 +215,11 @@ API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
 #: Country whose national number forms (0555 123 456) are understood.
 SMS_DEFAULT_REGION = env.str("SMS_DEFAULT_REGION", default="KG")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+#: What one number may cost us: queries per hour, reply segments per day.
+SMS_MAX_QUERIES_PER_HOUR = env.int("SMS_MAX_QUERIES_PER_HOUR", default=30)
+SMS_MAX_SEGMENTS_PER_DAY = env.int("SMS_MAX_SEGMENTS_PER_DAY", default=60)
+#: Wrong PINs in an hour before an agent's SMS reports are locked for that hour.
+SMS_PIN_TRIES = env.int("SMS_PIN_TRIES", default=5)
 #: The URL Twilio calls, when the service sits behind a proxy that rewrites it
 #: (signatures are computed over the public URL), e.g. https://prices.example.org
 TWILIO_PUBLIC_BASE_URL = env.str("TWILIO_PUBLIC_BASE_URL", default="")

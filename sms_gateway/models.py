@@ -61,3 +61,21 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_sid} from {mask_phone(self.sender)}"
+
+
+class AgentPin(models.Model):
+    """The PIN a market agent adds to price reports sent by SMS, hashed like a password.
+    The agent's number is AgentProfile.phone."""
+
+    profile = models.OneToOneField(
+        "agriprices.AgentProfile", on_delete=models.CASCADE, related_name="sms_pin"
+    )
+    pin_hash = models.CharField(max_length=128)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("agent SMS PIN")
+        verbose_name_plural = _("agent SMS PINs")
+
+    def __str__(self) -> str:
+        return str(self.profile)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.utils import translation
 from django.utils.translation import pgettext
 
-from agriprices.models import Commodity, LatestPrice, Market
+from agriprices.models import Commodity, LatestPrice, Market, Quote
 from sms_gateway.segments import fits_one_segment, plain, truncate_to_one_segment
 
 
@@ -194,11 +194,46 @@ def opted_in_reply(*, language: str) -> str:
 
 
 def not_open_yet_reply(*, language: str, action: str) -> str:
-    """Subscriptions and price reports by SMS are not open yet: say so plainly rather
-    than pretend a price was recorded or an alert set."""
+    """SMS alerts are not open yet: say so plainly rather than pretend one was set."""
     with translation.override(language):
-        if action == "report":
-            text = pgettext("sms", "Price reports by SMS are not open yet: use the web form.")
-        else:
-            text = pgettext("sms", "SMS alerts are not open yet. Send CROP MARKET for a price.")
-        return fit([text])
+        return fit([pgettext("sms", "SMS alerts are not open yet. Send CROP MARKET for a price.")])
+
+
+def limited_reply(*, language: str) -> str:
+    with translation.override(language):
+        return fit([pgettext("sms", "Too many messages from this number. Try again later.")])
+
+
+def report_reply(*, language: str, problem: str, detail: str = "") -> str:
+    """Why a price report by SMS was not recorded."""
+    with translation.override(language):
+        texts = {
+            "not_agent": pgettext("sms", "This number may not report prices."),
+            "locked": pgettext("sms", "Too many wrong PINs: reports locked for an hour."),
+            "wrong_pin": pgettext("sms", "Wrong PIN. Nothing recorded."),
+            "missing PIN": pgettext("sms", "Add your PIN: P POTATO OSH 18.5 KG 1234"),
+            "missing price": pgettext("sms", "Add the price: P POTATO OSH 18.5 KG 1234"),
+            "names": pgettext("sms", "Crop or market not found. Nothing recorded."),
+            "unit": pgettext("sms", "Unknown unit. Nothing recorded."),
+            "refused": pgettext("sms", "Not recorded: {reason}").format(reason=detail),
+        }
+        return fit([texts[problem]])
+
+
+def recorded_reply(*, language: str, quote: Quote) -> str:
+    """Confirmation of a price an agent reported, or why it waits for review."""
+    with translation.override(language):
+        crop = quote.commodity.display_name(language)
+        place = quote.market.display_name(language)
+        price = f"{format_price(quote.price)} {quote.currency}/{quote.unit.code}"
+        what = f"{crop} {place} {price} {_day(quote.observed_on)}"
+        if quote.status == Quote.Status.FLAGGED:
+            return fit(
+                [
+                    pgettext("sms", "Recorded for review: {what}. {reason}").format(
+                        what=what, reason=quote.status_reason
+                    ),
+                    pgettext("sms", "Recorded for review: {what}").format(what=what),
+                ]
+            )
+        return fit([pgettext("sms", "Recorded: {what}").format(what=what)])

@@ -10,13 +10,17 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agriprices import selectors
-from agriprices.models import Commodity, Market
-from sms_gateway import replies
-from sms_gateway.models import InboundMessage, Subscriber
+from agriprices.models import AgentProfile, Commodity, Market, Quote, Unit
+from agriprices.services import QuoteError, record_quote_once
+from agriprices.units import parse_unit_label
+from sms_gateway import limits, replies
+from sms_gateway.models import AgentPin, InboundMessage, Subscriber
 from sms_gateway.parser import Command, parse
 from sms_gateway.phones import InvalidPhone, is_person, mask_phone, normalize_phone
 from sms_gateway.segments import count_segments
@@ -48,9 +52,14 @@ def receive_sms(*, provider: str, provider_sid: str, sender: str, body: str) -> 
     try:
         with transaction.atomic():
             message = InboundMessage.objects.create(
-                provider=provider, provider_sid=provider_sid, sender=sender, body=body[:1600]
+                provider=provider,
+                provider_sid=provider_sid,
+                sender=sender,
+                body=redact_pin(body[:1600]),
             )
-            message.action, message.reply = answer(sender=sender, body=body)
+            message.action, message.reply = answer(
+                sender=sender, body=body, message_key=f"{provider}:{provider_sid}"
+            )
             message.reply_segments = count_segments(message.reply).segments
             message.save(update_fields=["action", "reply", "reply_segments"])
     except IntegrityError:
@@ -67,9 +76,19 @@ def receive_sms(*, provider: str, provider_sid: str, sender: str, body: str) -> 
     return message
 
 
-def answer(*, sender: str, body: str) -> tuple[str, str]:
+def redact_pin(body: str) -> str:
+    """The message as stored: a price report's PIN replaced by asterisks."""
+    command = parse(body)
+    if command.action != "report" or not command.pin:
+        return body
+    head, _, tail = body.rpartition(command.pin)
+    return f"{head}{'*' * len(command.pin)}{tail}" if head or tail else body
+
+
+def answer(*, sender: str, body: str, message_key: str) -> tuple[str, str]:
     """(action, reply text) for one message. Changes the sender's settings (language,
-    opt-out) when the message asks to; must run inside a transaction."""
+    opt-out) or records a price when the message asks to; must run inside a transaction.
+    ``message_key`` identifies the message, so what it records is recorded once."""
     if not is_person(sender):
         return "ignored", ""
     try:
@@ -79,8 +98,96 @@ def answer(*, sender: str, body: str) -> tuple[str, str]:
     subscriber, _ = Subscriber.objects.get_or_create(phone=phone)
     command = parse(body)
     language = subscriber.language or command.language or settings.LANGUAGE_CODE
-    handler = _HANDLERS.get(command.action, _not_open_yet)
-    return command.action, handler(command, subscriber, language)
+    queries = limits.count("queries", phone, window_seconds=3600)
+    if queries > settings.SMS_MAX_QUERIES_PER_HOUR:
+        # One notice when the limit is reached, then silence: each reply costs money.
+        over = queries == settings.SMS_MAX_QUERIES_PER_HOUR + 1
+        return "limited", replies.limited_reply(language=language) if over else ""
+    if command.action == "report":
+        reply = _report(command, subscriber, language, message_key)
+    else:
+        reply = _HANDLERS.get(command.action, _not_open_yet)(command, subscriber, language)
+    segments = limits.count(
+        "segments", phone, window_seconds=86400, by=count_segments(reply).segments
+    )
+    if segments > settings.SMS_MAX_SEGMENTS_PER_DAY:
+        return "limited", ""
+    return command.action, reply
+
+
+# --- Price reports by market agents ------------------------------------------------------
+
+
+def register_agent_phone(*, user: AbstractBaseUser, phone: str, pin: str) -> str:
+    """Let ``user`` (a market agent) report prices by SMS from ``phone`` with ``pin``;
+    returns the number in E.164. Raises ValueError or InvalidPhone."""
+    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
+        raise ValueError("the PIN must be 4 to 8 digits")
+    number = normalize_phone(phone)
+    with transaction.atomic():
+        taken = AgentProfile.objects.filter(phone=number).exclude(user=user).first()
+        if taken is not None:
+            raise ValueError(f"{mask_phone(number)} belongs to another agent")
+        profile, _ = AgentProfile.objects.get_or_create(user=user)
+        profile.phone = number
+        profile.save(update_fields=["phone"])
+        AgentPin.objects.update_or_create(
+            profile=profile, defaults={"pin_hash": make_password(pin)}
+        )
+    return number
+
+
+def _report(command: Command, subscriber: Subscriber, language: str, message_key: str) -> str:
+    """``P POTATO OSH 18.5 KG 1234``: checked by PIN, then recorded through
+    agriprices.services.record_quote exactly like the web form."""
+    profile = (
+        AgentProfile.objects.filter(phone=subscriber.phone, sms_pin__isnull=False)
+        .select_related("user", "sms_pin")
+        .first()
+    )
+    if profile is None:
+        return replies.report_reply(language=language, problem="not_agent")
+    tries_key = str(profile.user_id)
+    if limits.peek("pin", tries_key, window_seconds=3600) >= settings.SMS_PIN_TRIES:
+        return replies.report_reply(language=language, problem="locked")
+    if command.problem:
+        return replies.report_reply(language=language, problem=command.problem)
+    if not check_password(command.pin, profile.sms_pin.pin_hash):
+        failed = limits.count("pin", tries_key, window_seconds=3600)
+        logger.warning("wrong SMS PIN for agent %s (%d in this hour)", profile.user_id, failed)
+        problem = "locked" if failed >= settings.SMS_PIN_TRIES else "wrong_pin"
+        return replies.report_reply(language=language, problem=problem)
+    resolved = resolve(command.terms)
+    if resolved.commodity is None or resolved.market is None:
+        return replies.report_reply(language=language, problem="names")
+    unit = _unit(command.unit, resolved.commodity)
+    if unit is None:
+        return replies.report_reply(language=language, problem="unit")
+    try:
+        quote, _ = record_quote_once(
+            external_id=f"sms:{message_key}",
+            agent=profile.user,
+            commodity=resolved.commodity,
+            market=resolved.market,
+            unit=unit,
+            price=command.price,
+            observed_on=timezone.localdate(),
+            source=Quote.Source.SMS,
+        )
+    except QuoteError as exc:
+        return replies.report_reply(language=language, problem="refused", detail=exc.message)
+    return replies.recorded_reply(language=language, quote=quote)
+
+
+def _unit(text: str, commodity: Commodity) -> Unit | None:
+    """The unit an agent typed ("kg", "кг", "bag50kg"), or the commodity's own."""
+    if not text:
+        return commodity.base_unit
+    try:
+        code = parse_unit_label(text).code
+    except ValueError:
+        return None
+    return selectors.unit_by_code(code)
 
 
 def _help(command: Command, subscriber: Subscriber, language: str) -> str:

@@ -1,0 +1,25 @@
+"""Per-number limits, counted atomically in the shared cache (Redis in production: INCR
+is atomic across every web process, unlike read-then-write throttles)."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.utils import timezone
+
+
+def count(name: str, key: str, *, window_seconds: int, by: int = 1) -> int:
+    """Add ``by`` to the counter of ``key`` in the current window; return the new total."""
+    window = int(timezone.now().timestamp()) // window_seconds
+    cache_key = f"sms:{name}:{key}:{window}"
+    # add() creates the counter only if absent; incr() is atomic where the cache is shared.
+    cache.add(cache_key, 0, timeout=window_seconds + 60)
+    try:
+        return cache.incr(cache_key, by)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, by, timeout=window_seconds + 60)
+        return by
+
+
+def peek(name: str, key: str, *, window_seconds: int) -> int:
+    window = int(timezone.now().timestamp()) // window_seconds
+    return cache.get(f"sms:{name}:{key}:{window}", 0)

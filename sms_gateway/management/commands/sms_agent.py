@@ -1,0 +1,32 @@
+import getpass
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sms_gateway import services
+from sms_gateway.phones import InvalidPhone
+
+
+class Command(BaseCommand):
+    help = (
+        "Let a market agent report prices by SMS: set their phone number and PIN "
+        "(asked for when not given). They then text: P POTATO OSH 18.5 KG <PIN>."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--phone", required=True)
+        parser.add_argument("--pin", help="4 to 8 digits (prompted for when omitted)")
+
+    def handle(self, *args: object, **options: object) -> None:
+        user_model = get_user_model()
+        try:
+            user = user_model.objects.get(username=options["username"])
+        except user_model.DoesNotExist:
+            raise CommandError(f"no user {options['username']!r}") from None
+        pin = options["pin"] or getpass.getpass("PIN (4-8 digits): ")
+        try:
+            phone = services.register_agent_phone(user=user, phone=options["phone"], pin=pin)
+        except (InvalidPhone, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"{user.username} may now report prices by SMS from {phone}")

@@ -1,0 +1,147 @@
+"""Market agents report prices by SMS; every number is held to its limits."""
+
+import io
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from agriprices.models import CommodityAlias, MarketAlias, Quote
+from sms_gateway import services
+from sms_gateway.models import InboundMessage
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+AGENT_PHONE = "+996555700001"
+sids = (f"SM{n}" for n in itertools.count())
+
+
+@pytest.fixture
+def field_agent(agent, potatoes, osh, bishkek):
+    call_command(
+        "sms_agent",
+        agent.username,
+        "--phone",
+        "0555 700 001",
+        "--pin",
+        "2468",
+        stdout=io.StringIO(),
+    )
+    return agent
+
+
+def text(body, sender=AGENT_PHONE, sid=None):
+    return services.receive_sms(
+        provider="test", provider_sid=sid or next(sids), sender=sender, body=body
+    )
+
+
+def test_an_agent_reports_a_price_like_the_web_form(field_agent, potatoes, today):
+    message = text("P POTATOES OSH 18.5 KG 2468")
+    quote = Quote.objects.get()
+    assert (quote.agent, quote.source, quote.status, quote.price) == (
+        field_agent,
+        "sms",
+        "approved",
+        Decimal("18.5"),
+    )
+    assert message.reply == f"Recorded: Potatoes Osh 18.5 KGS/kg {today:%d.%m}"
+    assert message.body == "P POTATOES OSH 18.5 KG ****"  # the PIN is never stored
+
+
+def test_a_cyrillic_report_in_a_bag_unit(field_agent, potatoes, osh):
+    factories.unit("bag50kg")
+    CommodityAlias.objects.create(commodity=potatoes, name="картошка")
+    MarketAlias.objects.create(market=osh, name="ош")
+    text("Р картошка ош 900 bag50kg 2468")  # Cyrillic Р
+    quote = Quote.objects.get()
+    assert (quote.unit.code, quote.price_per_base_unit) == ("bag50kg", Decimal("18"))
+
+
+def test_a_retried_report_is_recorded_once(field_agent, potatoes):
+    first = text("P POTATOES OSH 18.5 KG 2468", sid="SM-retry")
+    again = text("P POTATOES OSH 18.5 KG 2468", sid="SM-retry")
+    assert again.reply == first.reply and Quote.objects.count() == 1
+
+
+def test_the_rules_of_record_quote_apply(field_agent, potatoes):
+    reply = text("P POTATOES BISHKEK 18.5 KG 2468").reply
+    assert reply == "Not recorded: you are not assigned to the market Bishkek"
+    assert not Quote.objects.exists()
+
+
+def test_an_outlier_is_recorded_for_review(field_agent, potatoes, osh, days_ago):
+    for n in range(2, 7):
+        factories.QuoteFactory(commodity=potatoes, market=osh, price=18, observed_on=days_ago(n))
+    reply = text("P POTATOES OSH 185 KG 2468").reply
+    assert reply.startswith("Recorded for review: Potatoes Osh 185 KGS/kg")
+    assert Quote.objects.get(price=185).status == "flagged"
+
+
+def test_five_wrong_pins_lock_reports_for_the_hour(field_agent, potatoes):
+    replies = [text("P POTATOES OSH 18.5 KG 1111").reply for _ in range(5)]
+    assert replies[:4] == ["Wrong PIN. Nothing recorded."] * 4
+    assert replies[4] == "Too many wrong PINs: reports locked for an hour."
+    assert text("P POTATOES OSH 18.5 KG 2468").reply == replies[4]  # even the right one
+    assert not Quote.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "reply"),
+    [
+        ("P POTATOES OSH 18.5 KG", "Add your PIN: P POTATO OSH 18.5 KG 1234"),
+        ("P POTATOES OSH KG 2468", "Add the price: P POTATO OSH 18.5 KG 1234"),
+        ("P TRACTORS OSH 18.5 KG 2468", "Crop or market not found. Nothing recorded."),
+        ("P POTATOES OSH 18.5 furlongs 2468", "Unknown unit. Nothing recorded."),
+        (
+            "P POTATOES OSH 18.5 L 2468",
+            "Not recorded: Potatoes is priced by mass; unit l cannot be converted to kg",
+        ),
+    ],
+)
+def test_bad_reports_say_why_and_record_nothing(field_agent, potatoes, body, reply):
+    factories.unit("l")
+    assert text(body).reply.startswith(reply[:60])
+    assert not Quote.objects.exists()
+
+
+def test_a_number_that_is_no_agent_cannot_report(potatoes, osh):
+    assert text("P POTATOES OSH 18.5 KG 2468", sender="+996555999999").reply == (
+        "This number may not report prices."
+    )
+
+
+def test_sms_agent_command_refuses_bad_input(agent, db):
+    with pytest.raises(CommandError, match="4 to 8 digits"):
+        call_command("sms_agent", agent.username, "--phone", "+996555700001", "--pin", "12")
+    with pytest.raises(CommandError, match="not a"):
+        call_command("sms_agent", agent.username, "--phone", "call me", "--pin", "1234")
+    other = factories.agent(username="other")
+    call_command(
+        "sms_agent",
+        other.username,
+        "--phone",
+        "+996555700001",
+        "--pin",
+        "1234",
+        stdout=io.StringIO(),
+    )
+    with pytest.raises(CommandError, match="belongs to another agent"):
+        call_command("sms_agent", agent.username, "--phone", "+996555700001", "--pin", "1234")
+
+
+def test_queries_per_hour_are_limited_per_number(settings, potatoes):
+    settings.SMS_MAX_QUERIES_PER_HOUR = 3
+    replies = [text("HELP", sender="+996555800001").reply for _ in range(5)]
+    assert all(replies[:3])
+    assert replies[3] == "Too many messages from this number. Try again later."
+    assert replies[4] == ""  # one notice, then silence
+    assert text("HELP", sender="+996555800002").reply  # another number is not affected
+    assert InboundMessage.objects.filter(action="limited").count() == 2
+
+
+def test_reply_segments_per_day_are_limited_per_number(settings, potatoes):
+    settings.SMS_MAX_SEGMENTS_PER_DAY = 2
+    replies = [text("HELP", sender="+996555800003").reply for _ in range(3)]
+    assert replies[0] and replies[1] and replies[2] == ""
