@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,7 +9,13 @@ class AgripricesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from agriprices import selectors
+        from agriprices.models import Commodity, CommodityAlias, Market, MarketAlias
         from agriprices.roles import ensure_role_groups
 
         # Permissions exist only after migrate has run, so the groups follow it.
         post_migrate.connect(ensure_role_groups, sender=self)
+        # Cached name indexes follow every change of a name (cache invalidation only).
+        for model in (Commodity, CommodityAlias, Market, MarketAlias):
+            post_save.connect(selectors.names_changed, sender=model)
+            post_delete.connect(selectors.names_changed, sender=model)

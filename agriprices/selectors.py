@@ -7,6 +7,7 @@ returns (tests hold them to it).
 from __future__ import annotations
 
 import math
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process
@@ -331,6 +333,32 @@ def latest_prices(
     return rows.order_by("commodity__name", "price_per_base_unit", "market__name")
 
 
+def price_neighbours(latest: LatestPrice) -> tuple[LatestPrice | None, LatestPrice | None]:
+    """The cheapest and the dearest other market for the same commodity, price type and
+    currency, compared per base unit (None when no market is cheaper, or dearer). Two
+    single-row queries, however many markets there are."""
+    others = (
+        _latest_queryset()
+        .filter(
+            commodity_id=latest.commodity_id,
+            price_type=latest.price_type,
+            currency=latest.currency,
+        )
+        .exclude(market_id=latest.market_id)
+    )
+    cheaper = (
+        others.filter(price_per_base_unit__lt=latest.price_per_base_unit)
+        .order_by("price_per_base_unit", "market__name")
+        .first()
+    )
+    dearer = (
+        others.filter(price_per_base_unit__gt=latest.price_per_base_unit)
+        .order_by("-price_per_base_unit", "market__name")
+        .first()
+    )
+    return cheaper, dearer
+
+
 # --- Series ---------------------------------------------------------------------------
 
 
@@ -379,6 +407,25 @@ class NameMatch:
     score: float
 
 
+NAMES_VERSION_KEY = "names:version"
+NAMES_CACHE_SECONDS = 24 * 3600
+
+
+def _names_version() -> str:
+    """Changes whenever a commodity, market or alias does (see apps.py), so cached name
+    indexes are never stale; a lost cache simply starts a new version."""
+    version = cache.get(NAMES_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(NAMES_VERSION_KEY, version, timeout=None)
+        version = cache.get(NAMES_VERSION_KEY, version)
+    return version
+
+
+def names_changed(**kwargs: object) -> None:
+    cache.set(NAMES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
 class NameIndex:
     """Every name one kind of thing answers to, in memory, for matching typed text many
     times over (an SMS tries several ways to split its words) at the cost of one query.
@@ -389,20 +436,31 @@ class NameIndex:
 
     def __init__(self, model: type[Commodity] | type[Market]) -> None:
         self.model = model
+        key = f"names:{model._meta.model_name}:{_names_version()}"
+        cached = cache.get(key)
+        if cached is None:
+            cached = self._load(model)
+            cache.set(key, cached, timeout=NAMES_CACHE_SECONDS)
+        self.entries, self.languages = cached
+        self.choices = [e[0] for e in self.entries]
+
+    @staticmethod
+    def _load(model: type) -> tuple[list[tuple[str, int, str]], dict[str, str]]:
         owner = "commodity_id" if model is Commodity else "market_id"
         alias_model = CommodityAlias if model is Commodity else MarketAlias
-        rows = alias_model.objects.filter(kind=AliasBase.Kind.NAME).values_list(
-            "normalized", owner, "name", "language"
+        rows = list(
+            alias_model.objects.filter(kind=AliasBase.Kind.NAME).values_list(
+                "normalized", owner, "name", "language"
+            )
         )
         entries = [(normalized, owner_id, name) for normalized, owner_id, name, _ in rows]
-        #: The language of each name, where an alias says (tells "pommes" is French).
-        self.languages = {normalized: language for normalized, _, _, language in rows if language}
         # Own names too, for things created without an alias (e.g. in the admin).
         entries += [
             (normalize_name(name), pk, name) for pk, name in model.objects.values_list("pk", "name")
         ]
-        self.entries = entries
-        self.choices = [e[0] for e in entries]
+        # The language of each name, where an alias says (tells "pommes" is French).
+        languages = {normalized: language for normalized, _, _, language in rows if language}
+        return entries, languages
 
     def scores(
         self, text: str, *, limit: int = 5, min_score: float = 80

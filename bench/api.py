@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PORT = 8099
+TWILIO_TOKEN = "bench-twilio-token-not-a-secret"
 Row = tuple[str, str, str]
 
 
@@ -29,6 +30,8 @@ def _server_env(url: str) -> dict[str, str]:
         "CONN_MAX_AGE": "600",
         # As in production: one cache shared by the web processes.
         "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "SMS_MAX_QUERIES_PER_HOUR": "100000",
     }
 
 
@@ -65,7 +68,7 @@ def start_gunicorn(url: str, workers: int = 2) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def load(paths: list[str], requests: int, concurrency: int = 2) -> dict:
+def load(paths: list[str], requests: int, concurrency: int = 2, *extra: str) -> dict:
     out = subprocess.run(
         [
             sys.executable,
@@ -77,6 +80,7 @@ def load(paths: list[str], requests: int, concurrency: int = 2) -> dict:
             str(requests),
             "--concurrency",
             str(concurrency),
+            *extra,
         ],
         cwd=ROOT,
         capture_output=True,
@@ -139,6 +143,8 @@ def run(url: str) -> list[Row]:
             "latest": load(latest, 2000),
             "latest_market": load(by_market, 2000),
             "series": load(series, 200),
+            "trivial": load(["/healthz"], 3000),
+            "sms": load(["/sms/twilio/inbound/"], 1500, 2, "--twilio-token", TWILIO_TOKEN),
         }
     finally:
         server.send_signal(signal.SIGTERM)
@@ -180,6 +186,17 @@ def run(url: str) -> list[Row]:
             "p99 < 150 ms",
         ),
         ("  same, uncached, in-process", cold_figure("series"), "—"),
+        ("trivial view (/healthz), same server", figure(results["trivial"]), "—"),
+        (
+            "signed inbound SMS webhook (stores, parses, answers)",
+            figure(results["sms"]),
+            "p99 < 50 ms",
+        ),
+        (
+            "  webhook / trivial view throughput",
+            f"{results['sms']['rps'] / results['trivial']['rps']:.2f}",
+            ">= 0.50",
+        ),
         ("data set", size, "5M quotes"),
         ("statuses seen", json.dumps({k: v["statuses"] for k, v in results.items()}), "all 200"),
     ]

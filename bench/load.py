@@ -16,8 +16,51 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+SMS_BODIES = [
+    "POTATO OSH",
+    "картошка бишкек",
+    "onions naryn",
+    "жүгөрү жалал-абад",
+    "potatos talas",
+    "HELP",
+    "milk karakol",
+    "pommes de terre osh",
+    "OSH",
+    "wheat",
+]
 
-def run(base: str, paths: list[str], requests: int, concurrency: int, warmup: int) -> dict:
+
+def signed_sms(base: str, token: str, n: int) -> tuple[str, dict[str, str], bytes]:
+    """The n-th inbound SMS as Twilio would POST it, signed with ``token``. Each has its
+    own MessageSid (a repeated one would be answered from storage) and one of 5,000
+    senders, so no number reaches its hourly limit."""
+    from urllib.parse import urlencode
+
+    from twilio.request_validator import RequestValidator
+
+    path = "/sms/twilio/inbound/"
+    params = {
+        "MessageSid": f"SMbench{int(time.time())}x{n}",
+        "From": f"+99655{5000000 + n % 5000:07d}",
+        "To": "+15005550006",
+        "Body": SMS_BODIES[n % len(SMS_BODIES)],
+    }
+    signature = RequestValidator(token).compute_signature(f"{base}{path}", params)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": signature,
+    }
+    return path, headers, urlencode(params).encode()
+
+
+def run(
+    base: str,
+    paths: list[str],
+    requests: int,
+    concurrency: int,
+    warmup: int,
+    twilio_token: str = "",
+) -> dict:
     host = urlsplit(base)
     if host.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("the load process only targets this machine")
@@ -29,9 +72,14 @@ def run(base: str, paths: list[str], requests: int, concurrency: int, warmup: in
     def worker() -> None:
         conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
         for n in counter:
-            path = paths[n % len(paths)]
-            start = time.perf_counter()
-            conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+            if twilio_token:
+                path, headers, body = signed_sms(base, twilio_token, n)
+                start = time.perf_counter()
+                conn.request("POST", path, body=body, headers=headers)
+            else:
+                path = paths[n % len(paths)]
+                start = time.perf_counter()
+                conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
             response = conn.getresponse()
             response.read()
             elapsed = (time.perf_counter() - start) * 1000
@@ -70,8 +118,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--twilio-token", default="", help="POST signed inbound SMS instead")
     args = parser.parse_args()
-    print(json.dumps(run(args.base, args.paths, args.requests, args.concurrency, args.warmup)))
+    result = run(
+        args.base, args.paths, args.requests, args.concurrency, args.warmup, args.twilio_token
+    )
+    print(json.dumps(result))
     return 0
 
 

@@ -1,9 +1,17 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is up (for load balancers); touches nothing else."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("agriprices.api.urls")),
     path("sms/", include("sms_gateway.urls")),

@@ -51,17 +51,20 @@ def receive_sms(*, provider: str, provider_sid: str, sender: str, body: str) -> 
         return stored
     try:
         with transaction.atomic():
+            action, reply = answer(
+                sender=sender, body=body, message_key=f"{provider}:{provider_sid}"
+            )
+            # Stored in the transaction that acted on it: a concurrent duplicate fails
+            # here on the unique constraint and everything it did is rolled back.
             message = InboundMessage.objects.create(
                 provider=provider,
                 provider_sid=provider_sid,
                 sender=sender,
                 body=redact_pin(body[:1600]),
+                action=action,
+                reply=reply,
+                reply_segments=count_segments(reply).segments,
             )
-            message.action, message.reply = answer(
-                sender=sender, body=body, message_key=f"{provider}:{provider_sid}"
-            )
-            message.reply_segments = count_segments(message.reply).segments
-            message.save(update_fields=["action", "reply", "reply_segments"])
     except IntegrityError:
         # The same message arrived twice at once; the other delivery stored it.
         return InboundMessage.objects.get(provider=provider, provider_sid=provider_sid)
@@ -284,20 +287,7 @@ def _query(command: Command, subscriber: Subscriber, language: str) -> str:
     if resolved.market is None:
         return _crop_only(resolved.commodity, subscriber, language)
     latest = selectors.latest_price(commodity=resolved.commodity, market=resolved.market)
-    cheaper = dearer = None
-    if latest is not None:
-        others = [
-            row
-            for row in selectors.latest_prices(commodity=resolved.commodity)
-            if row.market_id != latest.market_id and row.currency == latest.currency
-        ]
-        cheaper = next(
-            (r for r in others if r.price_per_base_unit < latest.price_per_base_unit), None
-        )
-        dearer = next(
-            (r for r in reversed(others) if r.price_per_base_unit > latest.price_per_base_unit),
-            None,
-        )
+    cheaper, dearer = selectors.price_neighbours(latest) if latest else (None, None)
     return replies.quote_reply(
         language=language,
         commodity=resolved.commodity,

@@ -175,3 +175,28 @@ def test_who_may_record_where(catalogue, operator):
     assert not selectors.can_record_for(agent, naryn)
     assert selectors.can_record_for(operator, naryn)
     assert list(selectors.assigned_markets(agent)) == [osh]
+
+
+def test_cached_names_follow_a_new_alias_at_once(catalogue):
+    from agriprices.models import CommodityAlias
+
+    assert selectors.search_commodities("kartofel") == []  # and now the index is cached
+    alias = CommodityAlias.objects.create(commodity=catalogue["potatoes"], name="kartofel")
+    assert selectors.search_commodities("kartofel")[0].obj.name == "Potatoes"
+    alias.delete()
+    assert selectors.search_commodities("kartofel") == []
+
+
+def test_neighbours_are_the_cheapest_and_dearest_other_markets(catalogue):
+    potatoes = catalogue["potatoes"]
+    for market, price in zip(catalogue["markets"], ["20", "18", "25", "19"], strict=True):
+        seed_latest(potatoes, market, (1, price))
+    factories.QuoteFactory(
+        commodity=potatoes, market=factories.MarketFactory(name="Minsk"), currency="BYR", price=1
+    )
+    services.rebuild_latest_prices()
+    osh = selectors.latest_price(commodity=potatoes, market=catalogue["markets"][0])
+    cheaper, dearer = selectors.price_neighbours(osh)
+    assert (cheaper.market.name, dearer.market.name) == ("Naryn", "Talas")  # BYR not compared
+    cheapest = selectors.latest_price(commodity=potatoes, market=catalogue["markets"][1])
+    assert selectors.price_neighbours(cheapest)[0] is None
