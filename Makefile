@@ -48,7 +48,7 @@ migrations-check: install-dev
 
 # Translation catalogues (needs GNU gettext: apt-get install gettext). The compiled .mo
 # files are committed, so running the service needs no gettext.
-MAKEMESSAGES := manage.py makemessages -l en -l fr -l ru -l ky --no-wrap \
+MAKEMESSAGES := manage.py makemessages -l en -l fr -l ru -l ky --no-wrap --no-location \
 	--ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles
 
 messages: install-dev

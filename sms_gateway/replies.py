@@ -106,8 +106,13 @@ def quote_reply(
         )
 
 
-def _listing(rows: Sequence[LatestPrice], name_of, language: str) -> list[str]:
-    return [f"{name_of(row)} {format_price(row.price)}/{row.unit.code}" for row in rows]
+def as_many_as_fit(heading: str, items: Sequence[str]) -> str:
+    """ "Heading: a, b, c" with as many items as one segment holds, in order."""
+    return fit([f"{heading}: {', '.join(items[:n])}" for n in range(len(items), 0, -1)])
+
+
+def _priced(name: str, row: LatestPrice) -> str:
+    return f"{name} {format_price(row.price)}/{row.unit.code}"
 
 
 def crop_at_markets_reply(
@@ -118,10 +123,9 @@ def crop_at_markets_reply(
         crop = commodity.display_name(language)
         if not rows:
             return fit([pgettext("sms", "No recent price of {crop}.").format(crop=crop)])
-        items = _listing(rows, lambda r: r.market.display_name(language), language)
-        currency = rows[0].currency
-        return fit(
-            [f"{crop} ({currency}): {', '.join(items[:n])}" for n in range(len(items), 0, -1)]
+        return as_many_as_fit(
+            f"{crop} ({rows[0].currency})",
+            [_priced(row.market.display_name(language), row) for row in rows],
         )
 
 
@@ -131,10 +135,9 @@ def market_crops_reply(*, language: str, market: Market, rows: Sequence[LatestPr
         place = market.display_name(language)
         if not rows:
             return fit([pgettext("sms", "No recent prices at {market}.").format(market=place)])
-        items = _listing(rows, lambda r: r.commodity.display_name(language), language)
-        currency = rows[0].currency
-        return fit(
-            [f"{place} ({currency}): {', '.join(items[:n])}" for n in range(len(items), 0, -1)]
+        return as_many_as_fit(
+            f"{place} ({rows[0].currency})",
+            [_priced(row.commodity.display_name(language), row) for row in rows],
         )
 
 
@@ -165,14 +168,10 @@ def help_reply(*, language: str) -> str:
         )
 
 
-def names_reply(*, language: str, heading: str, names: Sequence[str]) -> str:
-    return fit([f"{heading}: {', '.join(names[:n])}" for n in range(len(names), 0, -1)])
-
-
 def list_reply(*, language: str, kind: str, names: Sequence[str]) -> str:
     with translation.override(language):
         heading = pgettext("sms", "Markets") if kind == "markets" else pgettext("sms", "Crops")
-        return names_reply(language=language, heading=heading, names=names)
+        return as_many_as_fit(heading, names)
 
 
 def language_reply(*, language: str, chosen: str) -> str:
