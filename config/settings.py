@@ -153,6 +153,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Replies and confirmations have a queue of their own, so a broadcast being sent never
+# delays an answer: run `celery -A config worker -Q sms-replies,celery` and a bulk worker.
+CELERY_TASK_ROUTES = {"sms_gateway.tasks.send_outbound": {"queue": "sms-bulk"}}
 
 # --- The domain -----------------------------------------------------------------------
 AGRIPRICES_CURRENCY = env.str("AGRIPRICES_CURRENCY", default="KGS").upper()
@@ -215,6 +218,17 @@ API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
 #: Country whose national number forms (0555 123 456) are understood.
 SMS_DEFAULT_REGION = env.str("SMS_DEFAULT_REGION", default="KG")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+#: Send from a Messaging Service (preferred) or from one number.
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+#: Only to reach Twilio through a proxy or a test stub; empty means api.twilio.com.
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
+#: Where outbound SMS go: ...twilio.TwilioBackend, ...console.ConsoleBackend (demo),
+#: ...locmem.LocmemBackend (tests).
+SMS_BACKEND = env.str("SMS_BACKEND", default="sms_gateway.backends.console.ConsoleBackend")
+#: Messages per second one worker hands to the provider (Twilio's default is 1/s a number).
+SMS_SEND_RATE = env.str("SMS_SEND_RATE", default="10/s")
 #: What one number may cost us: queries per hour, reply segments per day.
 SMS_MAX_QUERIES_PER_HOUR = env.int("SMS_MAX_QUERIES_PER_HOUR", default=30)
 SMS_MAX_SEGMENTS_PER_DAY = env.int("SMS_MAX_SEGMENTS_PER_DAY", default=60)

@@ -29,6 +29,8 @@ class Subscriber(models.Model):
     recent_markets = models.JSONField(default=list, blank=True)
     opted_out = models.BooleanField(_("opted out"), default=False)
     opted_out_at = models.DateTimeField(null=True, blank=True)
+    #: Set after a permanent delivery error: nothing more is sent to this number.
+    undeliverable = models.BooleanField(_("undeliverable"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,3 +81,38 @@ class AgentPin(models.Model):
 
     def __str__(self) -> str:
         return str(self.profile)
+
+
+class OutboundMessage(models.Model):
+    """One SMS we send. The idempotency key makes queueing it twice a no-op; the status
+    moves queued -> sending -> sent, then delivered/undelivered/failed by callbacks."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        DELIVERED = "delivered", _("delivered")
+        UNDELIVERED = "undelivered", _("undelivered")
+        FAILED = "failed", _("failed")
+
+    class Priority(models.TextChoices):
+        REPLY = "reply", _("reply or confirmation")
+        BULK = "bulk", _("alert, digest or bulletin")
+
+    to = models.CharField(max_length=20)
+    body = models.TextField()
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    priority = models.CharField(max_length=8, choices=Priority, default=Priority.BULK)
+    status = models.CharField(max_length=12, choices=Status, default=Status.QUEUED)
+    provider_sid = models.CharField(max_length=64, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound SMS")
+        verbose_name_plural = _("outbound SMS")
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} to {mask_phone(self.to)}: {self.status}"

@@ -6,4 +6,5 @@ app_name = "sms"
 
 urlpatterns = [
     path("twilio/inbound/", views.twilio_inbound, name="twilio-inbound"),
+    path("twilio/status/", views.twilio_status, name="twilio-status"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from sms_gateway import services
+from sms_gateway import outbound, services
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +47,19 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     if message.reply:
         twiml.message(message.reply)
     return HttpResponse(str(twiml), content_type="application/xml")
+
+
+@csrf_exempt  # signed by Twilio, like the inbound webhook
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    """Delivery reports for messages we sent: queued, sent, delivered, undelivered,
+    failed; a permanent error code marks the number undeliverable."""
+    if not _signed_by_twilio(request):
+        return HttpResponseForbidden("bad signature")
+    known = outbound.record_delivery(
+        provider_sid=request.POST.get("MessageSid", ""),
+        status=request.POST.get("MessageStatus", ""),
+        error_code=request.POST.get("ErrorCode", ""),
+    )
+    # An unknown message is acknowledged too: Twilio would only retry in vain.
+    return HttpResponse(status=200 if known else 202)

@@ -116,7 +116,14 @@ def celery_worker_on_redis(transactional_db):
     saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
     reconnect(broker_url=url, result_backend=url, task_always_eager=False)
     try:
-        with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
+        with start_worker(
+            app,
+            perform_ping_check=False,
+            pool="solo",
+            shutdown_timeout=30,
+            # The queues the deployment's workers consume (see CELERY_TASK_ROUTES).
+            queues=["celery", "sms-replies", "sms-bulk"],
+        ):
             yield app
     finally:
         reconnect(**saved)

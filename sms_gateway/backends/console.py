@@ -1,0 +1,13 @@
+"""Prints messages instead of sending them (the demo). Numbers are masked."""
+
+import sys
+import uuid
+
+from sms_gateway.backends.base import BaseSmsBackend
+from sms_gateway.phones import mask_phone
+
+
+class ConsoleBackend(BaseSmsBackend):
+    def send(self, *, to: str, body: str, status_callback: str = "") -> str:
+        sys.stdout.write(f"SMS to {mask_phone(to)}: {body}\n")
+        return f"CO{uuid.uuid4().hex[:16]}"

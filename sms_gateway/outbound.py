@@ -1,0 +1,108 @@
+"""Outbound SMS: queued once per idempotency key, claimed with a compare-and-set so two
+workers (or a redelivered task) never both send, retried only when retrying can help."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sms_gateway.backends import SendError, get_backend
+from sms_gateway.models import OutboundMessage, Subscriber
+from sms_gateway.phones import mask_phone
+
+logger = logging.getLogger(__name__)
+RETRY = "retry"
+Status = OutboundMessage.Status
+#: Delivery statuses a provider callback may report, and what they mean here.
+CALLBACK_STATUSES = {
+    "queued": Status.SENT,
+    "sending": Status.SENT,
+    "sent": Status.SENT,
+    "delivered": Status.DELIVERED,
+    "undelivered": Status.UNDELIVERED,
+    "failed": Status.FAILED,
+}
+#: Provider error codes that mean the number can never receive our SMS (e.g. Twilio 30005:
+#: unknown or inactive number; 30004: blocked; 21610: opted out at the carrier).
+PERMANENT_DELIVERY_CODES = {"30004", "30005", "30006", "21610", "21211", "21614"}
+
+
+class NotSendable(Exception):
+    pass
+
+
+def queue_sms(
+    *, to: str, body: str, idempotency_key: str, priority: str = OutboundMessage.Priority.BULK
+) -> OutboundMessage:
+    """Queue one SMS (sent after the current transaction commits). Queueing the same key
+    again returns the first message. Refuses numbers that opted out or cannot receive."""
+    blocked = Subscriber.objects.filter(phone=to).filter(opted_out=True).exists() or (
+        Subscriber.objects.filter(phone=to, undeliverable=True).exists()
+    )
+    if blocked and priority == OutboundMessage.Priority.BULK:
+        raise NotSendable(f"{mask_phone(to)} opted out or cannot receive SMS")
+    try:
+        with transaction.atomic():
+            message, created = OutboundMessage.objects.get_or_create(
+                idempotency_key=idempotency_key,
+                defaults={"to": to, "body": body, "priority": priority},
+            )
+    except IntegrityError:
+        message, created = OutboundMessage.objects.get(idempotency_key=idempotency_key), False
+    if created:
+        from sms_gateway.tasks import send_outbound
+
+        queue = "sms-replies" if priority == OutboundMessage.Priority.REPLY else "sms-bulk"
+        transaction.on_commit(lambda: send_outbound.apply_async((message.pk,), queue=queue))
+    return message
+
+
+def send(message_id: int) -> str:
+    """Send a queued message once. Returns the new status, or RETRY when the provider
+    should be tried again later (the message goes back to queued)."""
+    claimed = OutboundMessage.objects.filter(pk=message_id, status=Status.QUEUED).update(
+        status=Status.SENDING, attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return "skipped"  # sent already, or another worker has it
+    message = OutboundMessage.objects.get(pk=message_id)
+    try:
+        sid = get_backend().send(to=message.to, body=message.body)
+    except SendError as exc:
+        if exc.permanent:
+            OutboundMessage.objects.filter(pk=message_id).update(
+                status=Status.FAILED, last_error=exc.message[:255]
+            )
+            Subscriber.objects.filter(phone=message.to).update(undeliverable=True)
+            logger.warning(
+                "sms %s to %s failed for good: %s", message_id, mask_phone(message.to), exc.message
+            )
+            return Status.FAILED
+        OutboundMessage.objects.filter(pk=message_id).update(
+            status=Status.QUEUED, last_error=exc.message[:255]
+        )
+        logger.info("sms %s to %s: %s; will retry", message_id, mask_phone(message.to), exc.message)
+        return RETRY
+    OutboundMessage.objects.filter(pk=message_id).update(
+        status=Status.SENT, provider_sid=sid, sent_at=timezone.now(), last_error=""
+    )
+    return Status.SENT
+
+
+def record_delivery(*, provider_sid: str, status: str, error_code: str = "") -> bool:
+    """A provider's delivery callback. Returns False for an unknown message or status."""
+    mapped = CALLBACK_STATUSES.get(status)
+    message = OutboundMessage.objects.filter(provider_sid=provider_sid).first()
+    if mapped is None or message is None:
+        return False
+    # Callbacks may arrive out of order: never move a delivered message backwards.
+    if message.status != Status.DELIVERED or mapped != Status.SENT:
+        OutboundMessage.objects.filter(pk=message.pk).update(
+            status=mapped, last_error=error_code and f"provider error {error_code}"
+        )
+    if error_code in PERMANENT_DELIVERY_CODES:
+        Subscriber.objects.filter(phone=message.to).update(undeliverable=True)
+    return True

@@ -1,0 +1,167 @@
+"""Outbound SMS: sent once, retried only when it can help, against Twilio's real client
+pointed at a local stub of its REST API."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from sms_gateway import outbound
+from sms_gateway.backends import locmem
+from sms_gateway.models import OutboundMessage, Subscriber
+
+TO = "+996555123456"
+
+
+@pytest.fixture
+def locmem_backend(settings):
+    settings.SMS_BACKEND = "sms_gateway.backends.locmem.LocmemBackend"
+    locmem.outbox.clear()
+    return locmem.outbox
+
+
+class TwilioStub(BaseHTTPRequestHandler):
+    """Answers POST .../Messages.json with the next scripted (status, body) pair."""
+
+    script: list = []
+    calls: list = []
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        length = int(self.headers.get("Content-Length", 0))
+        self.calls.append(self.rfile.read(length).decode())
+        status, body = self.script.pop(0) if self.script else (201, {"sid": "SMok"})
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def twilio_stub(settings):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), TwilioStub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    TwilioStub.script, TwilioStub.calls = [], []
+    settings.SMS_BACKEND = "sms_gateway.backends.twilio.TwilioBackend"
+    settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    settings.TWILIO_AUTH_TOKEN = "stub-token"
+    settings.TWILIO_FROM_NUMBER = "+15005550006"
+    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{server.server_port}"
+    yield TwilioStub
+    server.shutdown()
+    server.server_close()
+
+
+def error(status, code):
+    return (status, {"status": status, "code": code, "message": "scripted", "more_info": ""})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_message_is_sent_once_after_commit(locmem_backend):
+    message = outbound.queue_sms(to=TO, body="Potatoes Osh 18", idempotency_key="alert:1")
+    again = outbound.queue_sms(to=TO, body="Potatoes Osh 18", idempotency_key="alert:1")
+    assert again.pk == message.pk
+    assert [m["body"] for m in locmem_backend] == ["Potatoes Osh 18"]
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("sent", 1)
+    assert outbound.send(message.pk) == "skipped"  # a redelivered task sends nothing
+    assert len(locmem_backend) == 1
+
+
+@pytest.mark.django_db
+def test_opted_out_and_undeliverable_numbers_get_no_bulk_sms(locmem_backend):
+    Subscriber.objects.create(phone=TO, opted_out=True)
+    with pytest.raises(outbound.NotSendable):
+        outbound.queue_sms(to=TO, body="weekly digest", idempotency_key="digest:1")
+    Subscriber.objects.create(phone="+996555000001", undeliverable=True)
+    with pytest.raises(outbound.NotSendable):
+        outbound.queue_sms(to="+996555000001", body="x", idempotency_key="digest:2")
+    assert not OutboundMessage.objects.exists() and locmem_backend == []
+
+
+@pytest.mark.django_db
+def test_twilio_busy_is_retried_and_invalid_number_is_not(twilio_stub):
+    busy = OutboundMessage.objects.create(to=TO, body="hi", idempotency_key="k1")
+    twilio_stub.script = [error(429, 20429), error(500, 20500)]
+    assert outbound.send(busy.pk) == outbound.RETRY
+    assert outbound.send(busy.pk) == outbound.RETRY
+    assert outbound.send(busy.pk) == "sent"
+    busy.refresh_from_db()
+    assert (busy.status, busy.attempts, busy.provider_sid) == ("sent", 3, "SMok")
+    assert "To=%2B996555123456" in twilio_stub.calls[-1]
+
+    Subscriber.objects.create(phone="+996555000002")
+    invalid = OutboundMessage.objects.create(to="+996555000002", body="hi", idempotency_key="k2")
+    twilio_stub.script = [error(400, 21211)]
+    assert outbound.send(invalid.pk) == "failed"
+    assert outbound.send(invalid.pk) == "skipped"  # never tried again
+    assert Subscriber.objects.get(phone="+996555000002").undeliverable
+    assert len(twilio_stub.calls) == 4
+
+
+@pytest.mark.django_db
+def test_an_unreachable_provider_is_a_retry(settings):
+    settings.SMS_BACKEND = "sms_gateway.backends.twilio.TwilioBackend"
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC" + "0" * 32, "t"
+    settings.TWILIO_FROM_NUMBER = "+15005550006"
+    settings.TWILIO_API_BASE_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
+    message = OutboundMessage.objects.create(to=TO, body="hi", idempotency_key="k3")
+    assert outbound.send(message.pk) == outbound.RETRY
+    message.refresh_from_db()
+    assert message.status == "queued" and "unreachable" in message.last_error
+
+
+@pytest.mark.redis
+def test_a_real_worker_sends_exactly_once_through_retries(celery_worker_on_redis, twilio_stub):
+    from django.db import transaction
+
+    twilio_stub.script = [error(429, 20429), error(503, 20503)]
+    with transaction.atomic():
+        message = outbound.queue_sms(
+            to=TO, body="Reply", idempotency_key="reply:1", priority="reply"
+        )
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        message.refresh_from_db()
+        if message.status == "sent":
+            break
+        time.sleep(0.2)
+    assert (message.status, message.attempts) == ("sent", 3)
+    assert len(twilio_stub.calls) == 3
+
+
+@pytest.mark.django_db
+def test_signed_status_callbacks_record_delivery(client, settings):
+    settings.TWILIO_AUTH_TOKEN = "cb-token"
+    Subscriber.objects.create(phone=TO)
+    OutboundMessage.objects.create(
+        to=TO, body="x", idempotency_key="k", provider_sid="SM9", status="sent"
+    )
+
+    def post(params):
+        url = "http://testserver/sms/twilio/status/"
+        signature = RequestValidator("cb-token").compute_signature(url, params)
+        return client.post("/sms/twilio/status/", params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    assert post({"MessageSid": "SM9", "MessageStatus": "delivered"}).status_code == 200
+    assert OutboundMessage.objects.get().status == "delivered"
+    assert post({"MessageSid": "SM9", "MessageStatus": "sent"}).status_code == 200
+    assert OutboundMessage.objects.get().status == "delivered"  # never backwards
+    post({"MessageSid": "SM9", "MessageStatus": "undelivered", "ErrorCode": "30005"})
+    assert Subscriber.objects.get().undeliverable
+    assert post({"MessageSid": "SMx", "MessageStatus": "sent"}).status_code == 202
+    forged = client.post(
+        "/sms/twilio/status/",
+        {"MessageSid": "SM9", "MessageStatus": "failed"},
+        HTTP_X_TWILIO_SIGNATURE="bm9wZQ==",
+    )
+    assert forged.status_code == 403
