@@ -229,6 +229,8 @@ TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 SMS_BACKEND = env.str("SMS_BACKEND", default="sms_gateway.backends.console.ConsoleBackend")
 #: Messages per second one worker hands to the provider (Twilio's default is 1/s a number).
 SMS_SEND_RATE = env.str("SMS_SEND_RATE", default="10/s")
+#: Countries we send SMS to, replies included (ISO codes; "*" for all).
+SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=["KG"])
 #: What one number may cost us: queries per hour, reply segments per day.
 SMS_MAX_QUERIES_PER_HOUR = env.int("SMS_MAX_QUERIES_PER_HOUR", default=30)
 SMS_MAX_SEGMENTS_PER_DAY = env.int("SMS_MAX_SEGMENTS_PER_DAY", default=60)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from sms_gateway.backends import SendError, get_backend
 from sms_gateway.models import OutboundMessage, Subscriber
-from sms_gateway.phones import mask_phone
+from sms_gateway.phones import country_allowed, mask_phone
 
 logger = logging.getLogger(__name__)
 RETRY = "retry"
@@ -39,6 +39,8 @@ def queue_sms(
 ) -> OutboundMessage:
     """Queue one SMS (sent after the current transaction commits). Queueing the same key
     again returns the first message. Refuses numbers that opted out or cannot receive."""
+    if not country_allowed(to):
+        raise NotSendable(f"{mask_phone(to)}: country not in SMS_ALLOWED_COUNTRIES")
     blocked = Subscriber.objects.filter(phone=to).filter(opted_out=True).exists() or (
         Subscriber.objects.filter(phone=to, undeliverable=True).exists()
     )

@@ -37,3 +37,17 @@ def is_person(sender: str) -> bool:
     and paid replies to robots start."""
     digits = sender.lstrip("+")
     return digits.isascii() and digits.isdigit() and len(digits) >= 8
+
+
+def country_allowed(e164: str) -> bool:
+    """Whether we may send to this number's country (SMS_ALLOWED_COUNTRIES, ISO codes;
+    "*" allows every country). Every SMS we send is paid, and an open list is how a
+    stranger's script runs up an international bill."""
+    allowed = settings.SMS_ALLOWED_COUNTRIES
+    if "*" in allowed:
+        return True
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return False
+    return region in allowed

@@ -22,7 +22,13 @@ from agriprices.units import parse_unit_label
 from sms_gateway import limits, replies
 from sms_gateway.models import AgentPin, InboundMessage, Subscriber
 from sms_gateway.parser import Command, parse
-from sms_gateway.phones import InvalidPhone, is_person, mask_phone, normalize_phone
+from sms_gateway.phones import (
+    InvalidPhone,
+    country_allowed,
+    is_person,
+    mask_phone,
+    normalize_phone,
+)
 from sms_gateway.segments import count_segments
 
 logger = logging.getLogger(__name__)
@@ -97,6 +103,9 @@ def answer(*, sender: str, body: str, message_key: str) -> tuple[str, str]:
     try:
         phone = normalize_phone(sender)
     except InvalidPhone:
+        return "ignored", ""
+    if not country_allowed(phone):
+        logger.info("no reply to %s: country not in SMS_ALLOWED_COUNTRIES", mask_phone(phone))
         return "ignored", ""
     subscriber, _ = Subscriber.objects.get_or_create(phone=phone)
     command = parse(body)

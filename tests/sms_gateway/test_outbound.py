@@ -165,3 +165,13 @@ def test_signed_status_callbacks_record_delivery(client, settings):
         HTTP_X_TWILIO_SIGNATURE="bm9wZQ==",
     )
     assert forged.status_code == 403
+
+
+@pytest.mark.django_db
+def test_only_allowed_countries_are_sent_to(locmem_backend, settings):
+    settings.SMS_ALLOWED_COUNTRIES = ["KG"]
+    with pytest.raises(outbound.NotSendable, match="country"):
+        outbound.queue_sms(to="+14155550100", body="x", idempotency_key="us:1", priority="reply")
+    assert not OutboundMessage.objects.exists()
+    settings.SMS_ALLOWED_COUNTRIES = ["*"]
+    assert outbound.queue_sms(to="+14155550100", body="x", idempotency_key="us:2")

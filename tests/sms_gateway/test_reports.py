@@ -145,3 +145,12 @@ def test_reply_segments_per_day_are_limited_per_number(settings, potatoes):
     settings.SMS_MAX_SEGMENTS_PER_DAY = 2
     replies = [text("HELP", sender="+996555800003").reply for _ in range(3)]
     assert replies[0] and replies[1] and replies[2] == ""
+
+
+def test_no_reply_to_countries_outside_the_allow_list(settings, potatoes):
+    settings.SMS_ALLOWED_COUNTRIES = ["KG"]
+    message = text("HELP", sender="+447400123456")
+    assert (message.action, message.reply) == ("ignored", "")
+    assert text("HELP", sender="+996555800009").reply
+    settings.SMS_ALLOWED_COUNTRIES = ["KG", "GB"]
+    assert text("HELP", sender="+447400123457").reply
