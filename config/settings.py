@@ -234,6 +234,8 @@ SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=["KG"])
 #: What one number may cost us: queries per hour, reply segments per day.
 SMS_MAX_QUERIES_PER_HOUR = env.int("SMS_MAX_QUERIES_PER_HOUR", default=30)
 SMS_MAX_SEGMENTS_PER_DAY = env.int("SMS_MAX_SEGMENTS_PER_DAY", default=60)
+#: "Unreachable" delivery reports in a row after which a number is sent nothing more.
+SMS_UNREACHABLE_LIMIT = env.int("SMS_UNREACHABLE_LIMIT", default=5)
 #: Wrong PINs in an hour before an agent's SMS reports are locked for that hour.
 SMS_PIN_TRIES = env.int("SMS_PIN_TRIES", default=5)
 #: The URL Twilio calls, when the service sits behind a proxy that rewrites it

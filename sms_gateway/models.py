@@ -29,8 +29,11 @@ class Subscriber(models.Model):
     recent_markets = models.JSONField(default=list, blank=True)
     opted_out = models.BooleanField(_("opted out"), default=False)
     opted_out_at = models.DateTimeField(null=True, blank=True)
-    #: Set after a permanent delivery error: nothing more is sent to this number.
+    #: Set after a permanent delivery error, or after too many "unreachable" reports in
+    #: a row: nothing more is sent to this number.
     undeliverable = models.BooleanField(_("undeliverable"), default=False)
+    #: "Unreachable" delivery reports since the last delivered message.
+    unreachable_in_a_row = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

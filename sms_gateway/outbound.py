@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,6 +29,8 @@ CALLBACK_STATUSES = {
 #: Provider error codes that mean the number can never receive our SMS (e.g. Twilio 30005:
 #: unknown or inactive number; 30004: blocked; 21610: opted out at the carrier).
 PERMANENT_DELIVERY_CODES = {"30004", "30005", "30006", "21610", "21211", "21614"}
+#: Codes that mean "not now" (30003: unreachable handset); too many in a row stop sending.
+UNREACHABLE_CODES = {"30003"}
 
 
 class NotSendable(Exception):
@@ -105,6 +108,15 @@ def record_delivery(*, provider_sid: str, status: str, error_code: str = "") -> 
         OutboundMessage.objects.filter(pk=message.pk).update(
             status=mapped, last_error=error_code and f"provider error {error_code}"
         )
+    subscriber = Subscriber.objects.filter(phone=message.to)
     if error_code in PERMANENT_DELIVERY_CODES:
-        Subscriber.objects.filter(phone=message.to).update(undeliverable=True)
+        subscriber.update(undeliverable=True)
+    elif error_code in UNREACHABLE_CODES:
+        # A phone switched off for a while is not a dead number; one that stays so is.
+        subscriber.update(unreachable_in_a_row=F("unreachable_in_a_row") + 1)
+        subscriber.filter(unreachable_in_a_row__gte=settings.SMS_UNREACHABLE_LIMIT).update(
+            undeliverable=True
+        )
+    elif mapped == Status.DELIVERED:
+        subscriber.update(unreachable_in_a_row=0)
     return True

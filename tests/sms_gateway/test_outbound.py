@@ -175,3 +175,25 @@ def test_only_allowed_countries_are_sent_to(locmem_backend, settings):
     assert not OutboundMessage.objects.exists()
     settings.SMS_ALLOWED_COUNTRIES = ["*"]
     assert outbound.queue_sms(to="+14155550100", body="x", idempotency_key="us:2")
+
+
+@pytest.mark.django_db
+def test_a_number_unreachable_too_often_in_a_row_is_sent_nothing_more(settings):
+    settings.SMS_UNREACHABLE_LIMIT = 3
+    Subscriber.objects.create(phone=TO)
+    for n in range(4):
+        OutboundMessage.objects.create(
+            to=TO, body="x", idempotency_key=f"u{n}", provider_sid=f"SMu{n}", status="sent"
+        )
+
+    def report(n, status, code=""):
+        outbound.record_delivery(provider_sid=f"SMu{n}", status=status, error_code=code)
+        return Subscriber.objects.get()
+
+    assert not report(0, "undelivered", "30003").undeliverable
+    assert report(1, "delivered").unreachable_in_a_row == 0  # it came back: start again
+    report(2, "undelivered", "30003")
+    report(3, "undelivered", "30003")
+    assert not Subscriber.objects.get().undeliverable
+    OutboundMessage.objects.create(to=TO, body="x", idempotency_key="u4", provider_sid="SMu4")
+    assert report(4, "undelivered", "30003").undeliverable
