@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 
 class SendError(Exception):
     """A message could not be handed to the provider. ``permanent`` says retrying cannot
@@ -12,7 +14,9 @@ class SendError(Exception):
         self.code = code
 
 
-class BaseSmsBackend:
+class BaseSmsBackend(ABC):
+    """What every SMS backend does (twilio, console, locmem)."""
+
+    @abstractmethod
     def send(self, *, to: str, body: str, status_callback: str = "") -> str:
         """Hand one SMS to the provider; return its message id. Raises SendError."""
-        raise NotImplementedError  # the interface; every backend below implements it

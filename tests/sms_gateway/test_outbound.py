@@ -197,3 +197,13 @@ def test_a_number_unreachable_too_often_in_a_row_is_sent_nothing_more(settings):
     assert not Subscriber.objects.get().undeliverable
     OutboundMessage.objects.create(to=TO, body="x", idempotency_key="u4", provider_sid="SMu4")
     assert report(4, "undelivered", "30003").undeliverable
+
+
+def test_a_backend_must_implement_send():
+    from sms_gateway.backends import BaseSmsBackend
+
+    class Incomplete(BaseSmsBackend):
+        pass
+
+    with pytest.raises(TypeError):
+        Incomplete()

@@ -1,6 +1,7 @@
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from rest_framework.authtoken.models import Token
+
+from agriprices.management.users import active_user
 
 
 class Command(BaseCommand):
@@ -18,13 +19,7 @@ class Command(BaseCommand):
         action.add_argument("--revoke", action="store_true", help="delete the token")
 
     def handle(self, *args: object, **options: object) -> None:
-        user_model = get_user_model()
-        try:
-            user = user_model.objects.get(username=options["username"])
-        except user_model.DoesNotExist:
-            raise CommandError(f"no user {options['username']!r}") from None
-        if not user.is_active:
-            raise CommandError(f"{user.username} is not active")
+        user = active_user(options["username"])
         if options["revoke"]:
             deleted, _ = Token.objects.filter(user=user).delete()
             self.stdout.write(

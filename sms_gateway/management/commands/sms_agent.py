@@ -1,8 +1,8 @@
 import getpass
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from agriprices.management.users import active_user
 from sms_gateway import services
 from sms_gateway.phones import InvalidPhone
 
@@ -19,11 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--pin", help="4 to 8 digits (prompted for when omitted)")
 
     def handle(self, *args: object, **options: object) -> None:
-        user_model = get_user_model()
-        try:
-            user = user_model.objects.get(username=options["username"])
-        except user_model.DoesNotExist:
-            raise CommandError(f"no user {options['username']!r}") from None
+        user = active_user(options["username"])
         pin = options["pin"] or getpass.getpass("PIN (4-8 digits): ")
         try:
             phone = services.register_agent_phone(user=user, phone=options["phone"], pin=pin)
