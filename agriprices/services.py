@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from agriprices import selectors
+from agriprices import selectors, signals
 from agriprices.importers.rows import PriceRow, RowError
 from agriprices.models import (
     AliasBase,
@@ -368,6 +368,14 @@ def refresh_latest_price(*, commodity_id: int, market_id: int, price_type: str) 
             "month_ago_per_base_unit": month_price,
             "month_ago_on": month_on,
         },
+    )
+    transaction.on_commit(
+        lambda: signals.latest_price_changed.send(
+            sender=LatestPrice,
+            commodity_id=commodity_id,
+            market_id=market_id,
+            price_type=price_type,
+        )
     )
 
 

@@ -7,6 +7,7 @@ variables in one file. See README.md for the full list.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -156,6 +157,20 @@ CELERY_TIMEZONE = TIME_ZONE
 # Replies and confirmations have a queue of their own, so a broadcast being sent never
 # delays an answer: run `celery -A config worker -Q sms-replies,celery` and a bulk worker.
 CELERY_TASK_ROUTES = {"sms_gateway.tasks.send_outbound": {"queue": "sms-bulk"}}
+# Run `celery -A config beat` once per deployment. Running it twice by mistake sends
+# nothing twice: every digest and alert carries an idempotency key.
+CELERY_BEAT_SCHEDULE = {
+    "sms-weekly-digests": {
+        "task": "sms_gateway.tasks.send_weekly_digests",
+        "schedule": crontab(minute=0, hour=env.int("SMS_DIGEST_HOUR", default=7)),
+    },
+    # Alerts go out when a price is approved; this sweep catches any that a worker
+    # missed while it was down.
+    "sms-price-alerts": {
+        "task": "sms_gateway.tasks.check_all_price_alerts",
+        "schedule": crontab(minute="*/15"),
+    },
+}
 
 # --- The domain -----------------------------------------------------------------------
 AGRIPRICES_CURRENCY = env.str("AGRIPRICES_CURRENCY", default="KGS").upper()
@@ -238,6 +253,13 @@ SMS_MAX_SEGMENTS_PER_DAY = env.int("SMS_MAX_SEGMENTS_PER_DAY", default=60)
 SMS_UNREACHABLE_LIMIT = env.int("SMS_UNREACHABLE_LIMIT", default=5)
 #: Wrong PINs in an hour before an agent's SMS reports are locked for that hour.
 SMS_PIN_TRIES = env.int("SMS_PIN_TRIES", default=5)
+#: Subscriptions: digest day (0 = Monday) unless the subscriber chose one, how much a
+#: price must move (%) for an alert, and how many crops one number may follow.
+SMS_DIGEST_WEEKDAY = env.int("SMS_DIGEST_WEEKDAY", default=0)
+SMS_ALERT_CHANGE_PCT = env.float("SMS_ALERT_CHANGE_PCT", default=10.0)
+SMS_MAX_SUBSCRIPTIONS = env.int("SMS_MAX_SUBSCRIPTIONS", default=5)
+#: Recipients per task when a digest run or broadcast is fanned out.
+SMS_FANOUT_CHUNK = env.int("SMS_FANOUT_CHUNK", default=1000)
 #: The URL Twilio calls, when the service sits behind a proxy that rewrites it
 #: (signatures are computed over the public URL), e.g. https://prices.example.org
 TWILIO_PUBLIC_BASE_URL = env.str("TWILIO_PUBLIC_BASE_URL", default="")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from agriprices.models import Market
+from agriprices.models import Commodity, Market, Region
 from sms_gateway.phones import mask_phone
 
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français"), ("ru", "Русский"), ("ky", "Кыргызча")]
 
 
@@ -34,6 +36,10 @@ class Subscriber(models.Model):
     undeliverable = models.BooleanField(_("undeliverable"), default=False)
     #: "Unreachable" delivery reports since the last delivered message.
     unreachable_in_a_row = models.PositiveSmallIntegerField(default=0)
+    #: Day of the weekly digest, 0 = Monday; empty means SMS_DIGEST_WEEKDAY.
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("digest day"), null=True, blank=True, choices=list(enumerate(WEEKDAY_NAMES))
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -119,3 +125,74 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.idempotency_key} to {mask_phone(self.to)}: {self.status}"
+
+
+class Subscription(models.Model):
+    """A phone following one crop at one market (retail price): a weekly digest, or an
+    alert as soon as the price moves by at least ``alert_pct`` from the price last sent."""
+
+    class Kind(models.TextChoices):
+        WEEKLY = "weekly", _("weekly digest")
+        ALERT = "alert", _("alert on change")
+
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    commodity = models.ForeignKey(Commodity, on_delete=models.CASCADE, related_name="+")
+    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.WEEKLY)
+    #: The language the subscription was asked in; SMS follow it unless LANG set one.
+    language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, blank=True)
+    alert_pct = models.DecimalField(
+        _("alert threshold (%)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    #: Price per base unit the subscriber last heard of (on subscribing or by an alert);
+    #: alerts measure the move from it.
+    alert_base_price = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "commodity", "market"], name="subscription_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(alert_pct__isnull=True)
+                | models.Q(alert_pct__gt=0, alert_pct__lte=100),
+                name="alert_pct_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["commodity", "market", "kind"], name="subscription_series_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber}: {self.commodity} @ {self.market} ({self.kind})"
+
+
+class Broadcast(models.Model):
+    """One text sent to every subscriber following a market in the chosen regions (and,
+    when set, writing in the chosen language). The key makes starting it twice a no-op;
+    each recipient's message carries the broadcast and subscriber ids, so a fan-out that
+    is interrupted and run again queues nobody twice."""
+
+    key = models.CharField(max_length=120, unique=True)
+    body = models.TextField()
+    language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, blank=True)
+    regions = models.ManyToManyField(Region, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    #: Subscribers it was fanned out to, and when that finished.
+    recipients = models.PositiveIntegerField(default=0)
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS broadcast")
+        verbose_name_plural = _("SMS broadcasts")
+
+    def __str__(self) -> str:
+        return self.key

@@ -4,10 +4,12 @@ workers (or a redelivered task) never both send, retried only when retrying can 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from sms_gateway.backends import SendError, get_backend
@@ -37,6 +39,12 @@ class NotSendable(Exception):
     pass
 
 
+class BulkMessage(NamedTuple):
+    to: str
+    body: str
+    idempotency_key: str
+
+
 def queue_sms(
     *, to: str, body: str, idempotency_key: str, priority: str = OutboundMessage.Priority.BULK
 ) -> OutboundMessage:
@@ -44,10 +52,7 @@ def queue_sms(
     again returns the first message. Refuses numbers that opted out or cannot receive."""
     if not country_allowed(to):
         raise NotSendable(f"{mask_phone(to)}: country not in SMS_ALLOWED_COUNTRIES")
-    blocked = Subscriber.objects.filter(phone=to).filter(opted_out=True).exists() or (
-        Subscriber.objects.filter(phone=to, undeliverable=True).exists()
-    )
-    if blocked and priority == OutboundMessage.Priority.BULK:
+    if priority == OutboundMessage.Priority.BULK and _blocked(to):
         raise NotSendable(f"{mask_phone(to)} opted out or cannot receive SMS")
     try:
         with transaction.atomic():
@@ -65,6 +70,58 @@ def queue_sms(
     return message
 
 
+def queue_bulk(messages: Sequence[BulkMessage]) -> int:
+    """Queue alerts, digests or bulletins in one go: numbers outside the allowed
+    countries, opted out or undeliverable are left out, and a key queued before is not
+    queued again (so a chunk run twice after a restart sends nobody two SMS). Returns
+    how many messages wait to be sent; they are handed to the workers after commit."""
+    allowed = [m for m in messages if country_allowed(m.to)]
+    blocked = set(
+        Subscriber.objects.filter(phone__in=[m.to for m in allowed])
+        .filter(Q(opted_out=True) | Q(undeliverable=True))
+        .values_list("phone", flat=True)
+    )
+    rows = [
+        OutboundMessage(to=m.to, body=m.body, idempotency_key=m.idempotency_key)
+        for m in allowed
+        if m.to not in blocked
+    ]
+    OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    waiting = list(
+        OutboundMessage.objects.filter(
+            idempotency_key__in=[r.idempotency_key for r in rows], status=Status.QUEUED
+        ).values_list("pk", flat=True)
+    )
+    transaction.on_commit(lambda: _publish(waiting, queue="sms-bulk"))
+    return len(waiting)
+
+
+def _publish(message_ids: list[int], *, queue: str) -> None:
+    """One send task per message (each retried on its own), published over one broker
+    connection rather than one per message."""
+    from sms_gateway.tasks import send_outbound
+
+    if send_outbound.app.conf.task_always_eager:
+        for pk in message_ids:
+            send_outbound.apply_async((pk,), queue=queue)
+        return
+    with send_outbound.app.producer_or_acquire() as producer:
+        for pk in message_ids:
+            send_outbound.apply_async((pk,), queue=queue, producer=producer)
+
+
+def id_chunks(rows: QuerySet, size: int) -> Iterator[list[int]]:
+    """The primary keys of ``rows`` in chunks of ``size``, by key ranges (no OFFSET), so
+    fanning out to 100,000 subscribers reads each once."""
+    last = 0
+    while True:
+        chunk = list(rows.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1]
+
+
 def send(message_id: int) -> str:
     """Send a queued message once. Returns the new status, or RETRY when the provider
     should be tried again later (the message goes back to queued)."""
@@ -74,6 +131,12 @@ def send(message_id: int) -> str:
     if claimed != 1:
         return "skipped"  # sent already, or another worker has it
     message = OutboundMessage.objects.get(pk=message_id)
+    if message.priority == OutboundMessage.Priority.BULK and _blocked(message.to):
+        # STOP arrived between queueing and sending: an opted-out number gets nothing.
+        OutboundMessage.objects.filter(pk=message_id).update(
+            status=Status.FAILED, last_error="opted out or undeliverable before sending"
+        )
+        return Status.FAILED
     try:
         sid = get_backend().send(to=message.to, body=message.body)
     except SendError as exc:
@@ -95,6 +158,14 @@ def send(message_id: int) -> str:
         status=Status.SENT, provider_sid=sid, sent_at=timezone.now(), last_error=""
     )
     return Status.SENT
+
+
+def _blocked(phone: str) -> bool:
+    return (
+        Subscriber.objects.filter(phone=phone)
+        .filter(Q(opted_out=True) | Q(undeliverable=True))
+        .exists()
+    )
 
 
 def record_delivery(*, provider_sid: str, status: str, error_code: str = "") -> bool:

@@ -34,13 +34,14 @@ _KEYWORDS: dict[str, tuple[str, str]] = {
     "langue": ("lang", "fr"),
     "язык": ("lang", "ru"),
     "тил": ("lang", "ky"),
-    "sub": ("subscribe", "en"),
+    # SUB and UNSUB are used whatever the language, as STOP is.
+    "sub": ("subscribe", ""),
     "subscribe": ("subscribe", "en"),
     "abo": ("subscribe", "fr"),
     "abonner": ("subscribe", "fr"),
     "подписка": ("subscribe", "ru"),
     "жазылуу": ("subscribe", "ky"),
-    "unsub": ("unsubscribe", "en"),
+    "unsub": ("unsubscribe", ""),
     "desabo": ("unsubscribe", "fr"),
     "отписка": ("unsubscribe", "ru"),
     "токтотуу": ("unsubscribe", "ky"),
@@ -91,6 +92,18 @@ _LANGUAGE_NAMES = {
     "kyrgyz": "ky",
     "кыргызча": "ky",
 }
+_WEEKDAY_WORDS = (
+    ("mon", "monday", "lun", "lundi", "пн", "понедельник", "дүйшөмбү"),
+    ("tue", "tues", "tuesday", "mar", "mardi", "вт", "вторник", "шейшемби"),
+    ("wed", "wednesday", "mer", "mercredi", "ср", "среда", "шаршемби"),
+    ("thu", "thur", "thurs", "thursday", "jeu", "jeudi", "чт", "четверг", "бейшемби"),
+    ("fri", "friday", "ven", "vendredi", "пт", "пятница", "жума"),
+    ("sat", "saturday", "sam", "samedi", "сб", "суббота", "ишемби"),
+    ("sun", "sunday", "dim", "dimanche", "вс", "воскресенье", "жекшемби"),
+)
+# Words asking for an alert when the price moves rather than a weekly digest.
+_ALERT_WORDS = ("alert", "alerts", "alerte", "alertes", "сигнал", "изменение", "кабарлоо")
+_PERCENT = re.compile(r"^\d{1,3}(?:[.,]\d)?$")
 _KYRGYZ_LETTERS = set("ңөү")
 _WORD = re.compile(r"[^\W_]+(?:[.,]\d+)?|\?", re.UNICODE)
 _NUMBER = re.compile(r"^\d+(?:[.,]\d{1,4})?$")
@@ -110,12 +123,20 @@ class Command:
     unit: str = ""  # for "report"
     pin: str = field(default="", repr=False)  # for "report"; never shown in logs
     problem: str = ""  # why a command could not be read (the reply explains it)
+    weekday: int | None = None  # for "subscribe": the digest day, 0 = Monday
+    alert: bool = False  # for "subscribe": an SMS when the price moves, not weekly
+    alert_pct: Decimal | None = None  # for "subscribe": how much it must move
 
 
 def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     # Keep Cyrillic letters whole (й, ё fold in NFKD; ң ө ү do not decompose).
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# Folded like the message words, so "дүйшөмбү" written with or without marks matches.
+_WEEKDAYS = {_fold(word): day for day, words in enumerate(_WEEKDAY_WORDS) for word in words}
+_ALERTS = {_fold(word) for word in _ALERT_WORDS}
 
 
 def guess_language(words: list[str]) -> str:
@@ -148,10 +169,37 @@ def parse(text: str) -> Command:
             chosen = _LANGUAGE_NAMES.get(rest[0], "") if rest else ""
             problem = "" if chosen else "unknown language"
             return Command("lang", language, set_language=chosen, problem=problem)
-        if action in ("subscribe", "unsubscribe"):
+        if action == "subscribe":
+            return _subscribe(rest, language)
+        if action == "unsubscribe":
             return Command(action, language, terms=tuple(rest[:MAX_TERMS]))
         return Command(action, language)
     return Command("query", language, terms=tuple(words[:MAX_TERMS]))
+
+
+def _subscribe(words: list[str], language: str) -> Command:
+    """``SUB POTATO OSH [FRI] [ALERT|10%]``: names, then optionally the digest day, or
+    an alert with the percent the price must move."""
+    terms, weekday, alert, pct = list(words[: MAX_TERMS + 2]), None, False, None
+    while len(terms) > 1:
+        last = terms[-1]
+        if last in _WEEKDAYS and weekday is None:
+            weekday = _WEEKDAYS[last]
+        elif last in _ALERTS:
+            alert = True
+        elif _PERCENT.match(last) and pct is None:
+            alert, pct = True, Decimal(last.replace(",", "."))
+        else:
+            break
+        terms.pop()
+    return Command(
+        "subscribe",
+        language,
+        terms=tuple(terms[:MAX_TERMS]),
+        weekday=weekday,
+        alert=alert,
+        alert_pct=pct,
+    )
 
 
 def _report(words: list[str], language: str) -> Command:

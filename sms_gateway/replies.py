@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import translation
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import pgettext
 
 from agriprices.models import Commodity, LatestPrice, Market, Quote
@@ -65,14 +67,7 @@ def quote_reply(
                     )
                 ]
             )
-        price = pgettext("sms", "{crop} {market}: {price} {currency}/{unit} {day}").format(
-            crop=crop,
-            market=place,
-            price=format_price(latest.price),
-            currency=latest.currency,
-            unit=latest.unit.code,
-            day=_day(latest.observed_on),
-        )
+        price = _price_line(crop, place, latest)
         change = _change(latest.change_week_pct)
         others = []
         if cheaper is not None:
@@ -87,14 +82,7 @@ def quote_reply(
                     market=dearer.market.display_name(language), price=format_price(dearer.price)
                 )
             )
-        short_price = pgettext("sms", "{crop} {market}: {price} {currency}/{unit} {day}").format(
-            crop=crop[:10],
-            market=place[:10],
-            price=format_price(latest.price),
-            currency=latest.currency,
-            unit=latest.unit.code,
-            day=_day(latest.observed_on),
-        )
+        short_price = _price_line(crop[:10], place[:10], latest)
         return fit(
             [
                 f"{price} {change}. {'. '.join(others)}" if others else "",
@@ -106,13 +94,28 @@ def quote_reply(
         )
 
 
+def _price_line(crop: str, place: str, latest: LatestPrice) -> str:
+    return pgettext("sms", "{crop} {market}: {price} {currency}/{unit} {day}").format(
+        crop=crop,
+        market=place,
+        price=format_price(latest.price),
+        currency=latest.currency,
+        unit=latest.unit.code,
+        day=_day(latest.observed_on),
+    )
+
+
 def as_many_as_fit(heading: str, items: Sequence[str]) -> str:
     """ "Heading: a, b, c" with as many items as one segment holds, in order."""
     return fit([f"{heading}: {', '.join(items[:n])}" for n in range(len(items), 0, -1)])
 
 
 def _priced(name: str, row: LatestPrice) -> str:
-    return f"{name} {format_price(row.price)}/{row.unit.code}"
+    return f"{name} {_priced_short(row)}"
+
+
+def _priced_short(row: LatestPrice) -> str:
+    return f"{format_price(row.price)}/{row.unit.code}"
 
 
 def crop_at_markets_reply(
@@ -192,10 +195,97 @@ def opted_in_reply(*, language: str) -> str:
         return fit([pgettext("sms", "Welcome back. Send HELP for the commands.")])
 
 
-def not_open_yet_reply(*, language: str, action: str) -> str:
-    """SMS alerts are not open yet: say so plainly rather than pretend one was set."""
+def subscribed_reply(
+    *,
+    language: str,
+    commodity: Commodity,
+    market: Market,
+    alert: bool,
+    weekday: int,
+    pct: Decimal,
+) -> str:
     with translation.override(language):
-        return fit([pgettext("sms", "SMS alerts are not open yet. Send CROP MARKET for a price.")])
+        what = f"{commodity.display_name(language)} {market.display_name(language)}"
+        if alert:
+            first = pgettext("sms", "Subscribed: {what}. SMS when the price moves {pct}%.")
+        else:
+            first = pgettext("sms", "Subscribed: {what}, every {day}.")
+        text = first.format(what=what, pct=f"{pct.normalize():f}", day=WEEKDAYS_ABBR[weekday])
+        stop = pgettext("sms", "UNSUB {what} to stop.").format(what=what)
+        return fit([f"{text} {stop}", text])
+
+
+def unsubscribed_reply(*, language: str, commodity: Commodity, market: Market, found: bool) -> str:
+    with translation.override(language):
+        what = f"{commodity.display_name(language)} {market.display_name(language)}"
+        if found:
+            return fit([pgettext("sms", "Unsubscribed: {what}.").format(what=what)])
+        return fit([pgettext("sms", "You do not follow {what}.").format(what=what)])
+
+
+def subscription_problem_reply(*, language: str, problem: str) -> str:
+    """Why SUB or UNSUB did nothing."""
+    with translation.override(language):
+        texts = {
+            "opted_out": pgettext("sms", "You opted out. Send START, then SUB again."),
+            "too_many": pgettext(
+                "sms", "You follow {n} crops, the most allowed. Send UNSUB CROP MARKET first."
+            ).format(n=settings.SMS_MAX_SUBSCRIPTIONS),
+            "bad_percent": pgettext("sms", "The percent must be 1 to 100: SUB POTATO OSH 10"),
+            "names": pgettext("sms", "Send SUB CROP MARKET, e.g. SUB POTATO OSH"),
+            "unsub_names": pgettext("sms", "Send UNSUB CROP MARKET, or STOP for no more SMS."),
+        }
+        return fit([texts[problem]])
+
+
+def digest_texts(
+    *,
+    language: str,
+    day: date,
+    rows: Sequence[tuple[Commodity, Market, LatestPrice | None]],
+) -> list[str]:
+    """The weekly digest: every followed crop, in as few one-segment SMS as they fit."""
+    with translation.override(language):
+        heading = pgettext("sms", "Prices {day}").format(day=_day(day))
+        items = []
+        for commodity, market, latest in rows:
+            crop, place = commodity.display_name(language), market.display_name(language)
+            if latest is None:
+                items.append(
+                    pgettext("sms", "{crop} {market}: no price").format(crop=crop, market=place)
+                )
+            else:
+                change = _change(latest.change_week_pct)
+                items.append(f"{crop} {place} {_priced_short(latest)} {change}".strip())
+        texts, current = [], []
+        for item in items:
+            if current and not fits_one_segment(plain(f"{heading}: {'; '.join([*current, item])}")):
+                texts.append(fit([f"{heading}: {'; '.join(current)}"]))
+                current = []
+            current.append(item)
+        if current:
+            texts.append(fit([f"{heading}: {'; '.join(current)}"]))
+        return texts
+
+
+def alert_text(*, language: str, latest: LatestPrice, move_pct: Decimal) -> str:
+    """A price moved past a subscriber's threshold since the price they last heard."""
+    with translation.override(language):
+        crop = latest.commodity.display_name(language)
+        place = latest.market.display_name(language)
+        sign = "+" if move_pct > 0 else ""
+        move = f"{sign}{move_pct.quantize(Decimal(1))}%"
+        label = pgettext("sms", "Price alert")
+        stop = pgettext("sms", "UNSUB {what} to stop.").format(what=f"{crop} {place}")
+        line = _price_line(crop, place, latest)
+        short = _price_line(crop[:10], place[:10], latest)
+        return fit(
+            [
+                f"{label}: {line} ({move}). {stop}",
+                f"{label}: {line} ({move})",
+                f"{label}: {short} ({move})",
+            ]
+        )
 
 
 def limited_reply(*, language: str) -> str:

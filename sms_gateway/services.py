@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -19,7 +20,7 @@ from agriprices import selectors
 from agriprices.models import AgentProfile, Commodity, Market, Quote, Unit
 from agriprices.services import QuoteError, record_quote_once
 from agriprices.units import parse_unit_label
-from sms_gateway import limits, replies
+from sms_gateway import limits, replies, subscriptions
 from sms_gateway.models import AgentPin, InboundMessage, Subscriber
 from sms_gateway.parser import Command, parse
 from sms_gateway.phones import (
@@ -118,7 +119,7 @@ def answer(*, sender: str, body: str, message_key: str) -> tuple[str, str]:
     if command.action == "report":
         reply = _report(command, subscriber, language, message_key)
     else:
-        reply = _HANDLERS.get(command.action, _not_open_yet)(command, subscriber, language)
+        reply = _HANDLERS[command.action](command, subscriber, language)
     segments = limits.count(
         "segments", phone, window_seconds=86400, by=count_segments(reply).segments
     )
@@ -234,8 +235,48 @@ def _opt_in(command: Command, subscriber: Subscriber, language: str) -> str:
     return replies.opted_in_reply(language=language)
 
 
-def _not_open_yet(command: Command, subscriber: Subscriber, language: str) -> str:
-    return replies.not_open_yet_reply(language=language, action=command.action)
+def _subscribe(command: Command, subscriber: Subscriber, language: str) -> str:
+    """``SUB POTATO OSH [FRI] [ALERT|10]``."""
+    resolved = resolve(command.terms)
+    if not subscriber.language and not command.language and resolved.language:
+        language = resolved.language
+    if resolved.commodity is None or resolved.market is None:
+        return replies.subscription_problem_reply(language=language, problem="names")
+    try:
+        subscription, _ = subscriptions.subscribe(
+            subscriber=subscriber,
+            commodity=resolved.commodity,
+            market=resolved.market,
+            language=language,
+            weekday=command.weekday,
+            alert=command.alert,
+            alert_pct=command.alert_pct,
+        )
+    except subscriptions.SubscriptionError as exc:
+        return replies.subscription_problem_reply(language=language, problem=exc.code)
+    return replies.subscribed_reply(
+        language=language,
+        commodity=resolved.commodity,
+        market=resolved.market,
+        alert=command.alert,
+        weekday=subscriptions.digest_weekday(subscriber),
+        pct=subscription.alert_pct or Decimal(str(settings.SMS_ALERT_CHANGE_PCT)),
+    )
+
+
+def _unsubscribe(command: Command, subscriber: Subscriber, language: str) -> str:
+    """``UNSUB POTATO OSH`` ends one subscription; ``UNSUB`` alone opts out of all SMS."""
+    if not command.terms:
+        return _opt_out(command, subscriber, language)
+    resolved = resolve(command.terms)
+    if resolved.commodity is None or resolved.market is None:
+        return replies.subscription_problem_reply(language=language, problem="unsub_names")
+    found = subscriptions.unsubscribe(
+        subscriber=subscriber, commodity=resolved.commodity, market=resolved.market
+    )
+    return replies.unsubscribed_reply(
+        language=language, commodity=resolved.commodity, market=resolved.market, found=found
+    )
 
 
 def resolve(terms: tuple[str, ...]) -> Resolved:
@@ -335,4 +376,6 @@ _HANDLERS = {
     "lang": _lang,
     "opt_out": _opt_out,
     "opt_in": _opt_in,
+    "subscribe": _subscribe,
+    "unsubscribe": _unsubscribe,
 }

@@ -1,9 +1,12 @@
 """Sending SMS through Celery. Tasks take ids and are safe to run twice."""
 
+from datetime import date
+
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
-from sms_gateway import outbound
+from sms_gateway import broadcasts, outbound, subscriptions
 
 
 class TransientSendError(Exception):
@@ -25,3 +28,39 @@ def send_outbound(message_id: int) -> str:
     if result == outbound.RETRY:
         raise TransientSendError(f"message {message_id} will be retried")
     return result
+
+
+@shared_task(acks_late=True)
+def send_weekly_digests(day: str | None = None) -> int:
+    """Celery beat runs this daily; subscribers whose digest day it is get theirs."""
+    when = date.fromisoformat(day) if day else timezone.localdate()
+    return subscriptions.fan_out_digests(when)
+
+
+@shared_task(acks_late=True)
+def send_digest_chunk(subscriber_ids: list[int], day: str) -> int:
+    return subscriptions.queue_digests(subscriber_ids, date.fromisoformat(day))
+
+
+@shared_task(acks_late=True)
+def check_price_alerts(commodity_id: int, market_id: int) -> int:
+    return subscriptions.check_price_alerts(commodity_id, market_id)
+
+
+@shared_task(acks_late=True)
+def check_all_price_alerts() -> int:
+    """The periodic sweep: every followed series, in case an alert check was missed."""
+    series = subscriptions.series_with_alerts()
+    for commodity_id, market_id in series:
+        check_price_alerts.delay(commodity_id, market_id)
+    return len(series)
+
+
+@shared_task(acks_late=True)
+def fan_out_broadcast(broadcast_id: int) -> int:
+    return broadcasts.fan_out(broadcast_id)
+
+
+@shared_task(acks_late=True)
+def queue_broadcast_chunk(broadcast_id: int, subscriber_ids: list[int]) -> int:
+    return broadcasts.queue_chunk(broadcast_id, subscriber_ids)

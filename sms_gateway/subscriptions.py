@@ -1,0 +1,236 @@
+"""Subscriptions: weekly digests and price alerts, fanned out in chunks.
+
+Prices are read through agriprices.selectors; agriprices tells us a price changed with
+the ``latest_price_changed`` signal, sent after its transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from agriprices import selectors
+from agriprices.models import Commodity, LatestPrice, Market, PriceType
+from sms_gateway import replies
+from sms_gateway.models import Subscriber, Subscription
+from sms_gateway.outbound import BulkMessage, id_chunks, queue_bulk
+
+logger = logging.getLogger(__name__)
+
+
+class SubscriptionError(Exception):
+    """Why a subscription was refused; ``code`` names the reply that explains it."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def subscribe(
+    *,
+    subscriber: Subscriber,
+    commodity: Commodity,
+    market: Market,
+    language: str,
+    weekday: int | None = None,
+    alert: bool = False,
+    alert_pct: Decimal | None = None,
+) -> tuple[Subscription, bool]:
+    """Follow a crop at a market, weekly or by alert; asking again changes the kind.
+    Returns (subscription, created). Raises SubscriptionError."""
+    if subscriber.opted_out:
+        raise SubscriptionError("opted_out")
+    if alert_pct is not None and not 0 < alert_pct <= 100:
+        raise SubscriptionError("bad_percent")
+    existing = subscriber.subscriptions.filter(commodity=commodity, market=market).exists()
+    if not existing and subscriber.subscriptions.count() >= settings.SMS_MAX_SUBSCRIPTIONS:
+        raise SubscriptionError("too_many")
+    latest = selectors.latest_price(commodity=commodity, market=market)
+    subscription, created = Subscription.objects.update_or_create(
+        subscriber=subscriber,
+        commodity=commodity,
+        market=market,
+        defaults={
+            "kind": Subscription.Kind.ALERT if alert else Subscription.Kind.WEEKLY,
+            "language": language,
+            "alert_pct": alert_pct if alert else None,
+            # Alerts measure moves from the price the subscriber knows now.
+            "alert_base_price": latest.price_per_base_unit if latest else None,
+        },
+    )
+    if weekday is not None and weekday != subscriber.digest_weekday:
+        subscriber.digest_weekday = weekday
+        subscriber.save(update_fields=["digest_weekday"])
+    return subscription, created
+
+
+def unsubscribe(*, subscriber: Subscriber, commodity: Commodity, market: Market) -> bool:
+    """Stop following one crop at one market; False when it was not followed."""
+    deleted, _ = subscriber.subscriptions.filter(commodity=commodity, market=market).delete()
+    return deleted > 0
+
+
+def digest_weekday(subscriber: Subscriber) -> int:
+    if subscriber.digest_weekday is None:
+        return settings.SMS_DIGEST_WEEKDAY
+    return subscriber.digest_weekday
+
+
+def reply_language(subscription: Subscription) -> str:
+    """LANG wins, then the language the subscription was asked in."""
+    return subscription.subscriber.language or subscription.language or settings.LANGUAGE_CODE[:2]
+
+
+def _reachable(subscribers: QuerySet[Subscriber]) -> QuerySet[Subscriber]:
+    return subscribers.filter(opted_out=False, undeliverable=False)
+
+
+# --- Weekly digests ----------------------------------------------------------------------
+
+
+def digest_recipients(day: date) -> QuerySet[Subscriber]:
+    """Subscribers whose digest falls on ``day``'s weekday."""
+    weekday = day.weekday()
+    on_day = Q(digest_weekday=weekday)
+    if weekday == settings.SMS_DIGEST_WEEKDAY:
+        on_day |= Q(digest_weekday__isnull=True)
+    return _reachable(Subscriber.objects.filter(on_day)).filter(
+        pk__in=Subscription.objects.filter(kind=Subscription.Kind.WEEKLY).values("subscriber_id")
+    )
+
+
+def fan_out_digests(day: date) -> int:
+    """Hand the day's digests to workers in chunks; returns the number of subscribers."""
+    from sms_gateway.tasks import send_digest_chunk
+
+    total = 0
+    for chunk in id_chunks(digest_recipients(day), settings.SMS_FANOUT_CHUNK):
+        send_digest_chunk.delay(chunk, day.isoformat())
+        total += len(chunk)
+    logger.info("weekly digests for %s: %d subscribers", day, total)
+    return total
+
+
+def queue_digests(subscriber_ids: list[int], day: date) -> int:
+    """One digest (one SMS, or more when the crops followed do not fit one) for each
+    subscriber, keyed by ISO week: a chunk run twice queues nothing twice."""
+    subscriptions = list(
+        Subscription.objects.filter(subscriber_id__in=subscriber_ids, kind=Subscription.Kind.WEEKLY)
+        .select_related("subscriber", "commodity", "market")
+        .order_by("subscriber_id", "pk")
+    )
+    prices = _latest_for(subscriptions)
+    year, week, _ = day.isocalendar()
+    by_subscriber: dict[int, list[Subscription]] = defaultdict(list)
+    for subscription in subscriptions:
+        by_subscriber[subscription.subscriber_id].append(subscription)
+    messages = []
+    for subscriber_id, followed in by_subscriber.items():
+        language = reply_language(followed[0])
+        rows = [
+            (s.commodity, s.market, prices.get((s.commodity_id, s.market_id))) for s in followed
+        ]
+        for n, text in enumerate(replies.digest_texts(language=language, day=day, rows=rows)):
+            messages.append(
+                BulkMessage(
+                    to=followed[0].subscriber.phone,
+                    body=text,
+                    idempotency_key=f"digest:{subscriber_id}:{year}-W{week:02d}:{n}",
+                )
+            )
+    with transaction.atomic():
+        return queue_bulk(messages)
+
+
+def _latest_for(subscriptions: list[Subscription]) -> dict[tuple[int, int], LatestPrice]:
+    commodity_ids = {s.commodity_id for s in subscriptions}
+    market_ids = {s.market_id for s in subscriptions}
+    rows = selectors.latest_prices(price_type=PriceType.RETAIL).filter(
+        commodity_id__in=commodity_ids, market_id__in=market_ids
+    )
+    return {(row.commodity_id, row.market_id): row for row in rows}
+
+
+# --- Alerts when a price moves -------------------------------------------------------------
+
+
+def price_changed(
+    sender: object, *, commodity_id: int, market_id: int, price_type: str, **kwargs: object
+) -> None:
+    """Receiver of agriprices' latest_price_changed: check the series' alerts on a worker,
+    and only when someone follows it."""
+    if price_type != PriceType.RETAIL:
+        return
+    followed = Subscription.objects.filter(
+        commodity_id=commodity_id, market_id=market_id, kind=Subscription.Kind.ALERT
+    ).exists()
+    if followed:
+        from sms_gateway.tasks import check_price_alerts
+
+        check_price_alerts.delay(commodity_id, market_id)
+
+
+def check_price_alerts(commodity_id: int, market_id: int) -> int:
+    """Alert every follower of a series whose price moved by their threshold since the
+    price they last heard; returns how many alerts were queued. Safe to run twice or at
+    once on two workers: the rows are locked, and an alert is keyed by the quote."""
+    latest = (
+        selectors.latest_prices(price_type=PriceType.RETAIL)
+        .filter(commodity_id=commodity_id, market_id=market_id)
+        .first()
+    )
+    if latest is None:
+        return 0
+    default_pct = Decimal(str(settings.SMS_ALERT_CHANGE_PCT))
+    new_price = latest.price_per_base_unit
+    with transaction.atomic():
+        followers = list(
+            Subscription.objects.select_for_update(of=("self",))
+            .filter(
+                commodity_id=commodity_id,
+                market_id=market_id,
+                kind=Subscription.Kind.ALERT,
+                subscriber__opted_out=False,
+                subscriber__undeliverable=False,
+            )
+            .select_related("subscriber")
+        )
+        unset, alerted, texts, messages = [], [], {}, []
+        for subscription in followers:
+            base = subscription.alert_base_price
+            if base is None:
+                unset.append(subscription.pk)  # the first price: nothing moved yet
+                continue
+            move = (new_price - base) / base * 100
+            if abs(move) < (subscription.alert_pct or default_pct):
+                continue
+            alerted.append(subscription.pk)
+            language = reply_language(subscription)
+            key = (language, round(move))
+            if key not in texts:
+                texts[key] = replies.alert_text(language=language, latest=latest, move_pct=move)
+            messages.append(
+                BulkMessage(
+                    to=subscription.subscriber.phone,
+                    body=texts[key],
+                    idempotency_key=f"alert:{subscription.pk}:{latest.quote_id}",
+                )
+            )
+        Subscription.objects.filter(pk__in=unset + alerted).update(alert_base_price=new_price)
+        queue_bulk(messages)
+    return len(messages)
+
+
+def series_with_alerts() -> list[tuple[int, int]]:
+    return list(
+        Subscription.objects.filter(kind=Subscription.Kind.ALERT)
+        .values_list("commodity_id", "market_id")
+        .distinct()
+        .order_by()
+    )
