@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db.models import Max, QuerySet
@@ -359,6 +361,23 @@ def price_neighbours(latest: LatestPrice) -> tuple[LatestPrice | None, LatestPri
     return cheaper, dearer
 
 
+def latest_with_neighbours(
+    *, commodity: Commodity, market: Market, price_type: str = PriceType.RETAIL
+) -> tuple[LatestPrice | None, LatestPrice | None, LatestPrice | None]:
+    """(latest, cheapest other, dearest other) for an SMS answer. Kept in the shared cache
+    until any price changes, like the API's answers: the key holds the time of the last
+    change, read first (an index lookup), so it is never stale."""
+    changed = prices_last_modified()
+    stamp = changed.timestamp() if changed else 0
+    key = f"latest+neighbours:{commodity.pk}:{market.pk}:{price_type}:{stamp}"
+    found = cache.get(key)
+    if found is None:
+        latest = latest_price(commodity=commodity, market=market, price_type=price_type)
+        found = (latest, *price_neighbours(latest)) if latest else (None, None, None)
+        cache.set(key, found, settings.API_CACHE_SECONDS)
+    return found
+
+
 # --- Series ---------------------------------------------------------------------------
 
 
@@ -409,6 +428,9 @@ class NameMatch:
 
 NAMES_VERSION_KEY = "names:version"
 NAMES_CACHE_SECONDS = 24 * 3600
+#: The newest index of each model in this process, with its cache key: per use only the
+#: version key is read from the shared cache, not the whole index.
+_local_indexes: dict[str, tuple[str, Any]] = {}
 
 
 def _names_version() -> str:
@@ -436,11 +458,15 @@ class NameIndex:
 
     def __init__(self, model: type[Commodity] | type[Market]) -> None:
         self.model = model
-        key = f"names:{model._meta.model_name}:{_names_version()}"
-        cached = cache.get(key)
-        if cached is None:
-            cached = self._load(model)
-            cache.set(key, cached, timeout=NAMES_CACHE_SECONDS)
+        name = model._meta.model_name
+        key = f"names:{name}:{_names_version()}"
+        local_key, cached = _local_indexes.get(name, ("", None))
+        if local_key != key:
+            cached = cache.get(key)
+            if cached is None:
+                cached = self._load(model)
+                cache.set(key, cached, timeout=NAMES_CACHE_SECONDS)
+            _local_indexes[name] = (key, cached)
         self.entries, self.languages = cached
         self.choices = [e[0] for e in self.entries]
 

@@ -3,6 +3,7 @@
     python -m bench            # all
     python -m bench core       # price core on a scratch SQLite file
     python -m bench api        # API under load, on BENCH_DATABASE_URL (5M quotes)
+    python -m bench fanout     # a 100,000-subscriber broadcast fanned out by a worker
 
 The API benchmark fills the PostgreSQL database named by BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/agriprices_bench) with BENCH_QUOTES quotes the first
@@ -19,7 +20,7 @@ from pathlib import Path
 from bench import generate
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SUITES = ("core", "api")
+SUITES = ("core", "api", "fanout")
 DEFAULT_BENCH_DB = "postgres://postgres@127.0.0.1:5432/agriprices_bench"
 
 
@@ -39,6 +40,10 @@ def run_suite(name: str) -> list:
     generate.ensure_database(url)
     generate.setup_django(url)
     made = generate.generate(int(os.environ.get("BENCH_QUOTES", 5_000_000)))
+    if name == "fanout":
+        from bench import fanout
+
+        return fanout.run()
     from bench import api
 
     rows = api.run(url)

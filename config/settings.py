@@ -107,6 +107,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Anything shared between processes (rate limits, name indexes) goes through the cache,
 # so several gunicorn hosts behave as one when CACHE_URL points at Redis.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://agriprices")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # see config/cache.py
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -11,13 +11,14 @@ def count(name: str, key: str, *, window_seconds: int, by: int = 1) -> int:
     """Add ``by`` to the counter of ``key`` in the current window; return the new total."""
     window = int(timezone.now().timestamp()) // window_seconds
     cache_key = f"sms:{name}:{key}:{window}"
-    # add() creates the counter only if absent; incr() is atomic where the cache is shared.
-    cache.add(cache_key, 0, timeout=window_seconds + 60)
+    # incr() is atomic where the cache is shared; add() creates the counter only if no
+    # other process has just done so, else that one's counter is incremented.
     try:
         return cache.incr(cache_key, by)
-    except ValueError:  # expired between add and incr
-        cache.add(cache_key, by, timeout=window_seconds + 60)
-        return by
+    except ValueError:
+        if cache.add(cache_key, by, timeout=window_seconds + 60):
+            return by
+        return cache.incr(cache_key, by)
 
 
 def peek(name: str, key: str, *, window_seconds: int) -> int:

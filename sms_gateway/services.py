@@ -108,7 +108,11 @@ def answer(*, sender: str, body: str, message_key: str) -> tuple[str, str]:
     if not country_allowed(phone):
         logger.info("no reply to %s: country not in SMS_ALLOWED_COUNTRIES", mask_phone(phone))
         return "ignored", ""
-    subscriber, _ = Subscriber.objects.get_or_create(phone=phone)
+    subscriber = Subscriber.objects.filter(phone=phone).first()
+    if subscriber is None:
+        # Not get_or_create: no savepoint round trips on the path every message takes.
+        Subscriber.objects.bulk_create([Subscriber(phone=phone)], ignore_conflicts=True)
+        subscriber = Subscriber.objects.get(phone=phone)
     command = parse(body)
     language = subscriber.language or command.language or settings.LANGUAGE_CODE
     queries = limits.count("queries", phone, window_seconds=3600)
@@ -336,8 +340,9 @@ def _query(command: Command, subscriber: Subscriber, language: str) -> str:
         return replies.market_crops_reply(language=language, market=resolved.market, rows=rows)
     if resolved.market is None:
         return _crop_only(resolved.commodity, subscriber, language)
-    latest = selectors.latest_price(commodity=resolved.commodity, market=resolved.market)
-    cheaper, dearer = selectors.price_neighbours(latest) if latest else (None, None)
+    latest, cheaper, dearer = selectors.latest_with_neighbours(
+        commodity=resolved.commodity, market=resolved.market
+    )
     return replies.quote_reply(
         language=language,
         commodity=resolved.commodity,
@@ -351,12 +356,12 @@ def _query(command: Command, subscriber: Subscriber, language: str) -> str:
 def _crop_only(commodity: Commodity, subscriber: Subscriber, language: str) -> str:
     """A crop without a market: the sender's home market, else the markets they asked
     about last, else the markets with the newest prices."""
-    rows = list(selectors.latest_prices(commodity=commodity))
+    prices = selectors.latest_prices(commodity=commodity)
     wanted = [subscriber.home_market_id] if subscriber.home_market_id else subscriber.recent_markets
-    chosen = [r for r in rows if r.market_id in wanted]
+    chosen = list(prices.filter(market_id__in=wanted)) if wanted else []
     chosen.sort(key=lambda r: wanted.index(r.market_id))
     if not chosen:
-        chosen = sorted(rows, key=lambda r: r.observed_on, reverse=True)
+        chosen = list(prices.order_by("-observed_on", "market__name")[:CROP_ONLY_MARKETS])
     return replies.crop_at_markets_reply(
         language=language, commodity=commodity, rows=chosen[:CROP_ONLY_MARKETS]
     )

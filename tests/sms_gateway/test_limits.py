@@ -1,0 +1,47 @@
+"""Per-number counters stay exact when many web processes count at once in Redis."""
+
+import os
+import threading
+
+import pytest
+from django.core.cache import cache
+
+from sms_gateway import limits
+
+REDIS_URL = os.environ.get("AGRIPRICES_TEST_REDIS_URL", "")
+
+
+@pytest.fixture
+def redis_cache(settings):
+    if not REDIS_URL:
+        pytest.skip("set AGRIPRICES_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run")
+    settings.CACHES = {
+        "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL},
+    }
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def test_counts_add_up_and_expire_with_their_window():
+    assert limits.count("t", "a", window_seconds=3600) == 1
+    assert limits.count("t", "a", window_seconds=3600, by=3) == 4
+    assert limits.peek("t", "a", window_seconds=3600) == 4
+    assert limits.peek("t", "b", window_seconds=3600) == 0
+
+
+@pytest.mark.redis
+def test_concurrent_counts_in_redis_lose_nothing(redis_cache):
+    def hammer():
+        for _ in range(50):
+            limits.count("race", "+996555000001", window_seconds=3600)
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert limits.peek("race", "+996555000001", window_seconds=3600) == 400
+    client = redis_cache._cache.get_client(write=True)
+    ttls = [client.ttl(key) for key in client.keys("*sms:race:*")]
+    assert len(ttls) == 1 and 3600 < ttls[0] <= 3660
