@@ -29,6 +29,7 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo_bulletins
 	@echo "Serving on http://$(HOST)/ (admin at http://$(HOST)/admin/); Ctrl-C stops."
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST)
 

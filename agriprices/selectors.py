@@ -65,6 +65,18 @@ def assigned_markets(user: AbstractBaseUser) -> QuerySet[Market]:
     return Market.objects.filter(agents__user=user).select_related("region")
 
 
+def recent_commodities_of(user: AbstractBaseUser, *, limit: int = 5) -> list[Commodity]:
+    """The commodities an agent priced last, newest first (for their form). Two queries."""
+    ids = list(
+        Quote.objects.filter(agent=user)
+        .order_by("-created_at")
+        .values_list("commodity_id", flat=True)[:50]
+    )
+    wanted = list(dict.fromkeys(ids))[:limit]
+    found = Commodity.objects.in_bulk(wanted)
+    return [found[pk] for pk in wanted if pk in found]
+
+
 def live_quote_of_agent(
     *,
     agent: AbstractBaseUser,
@@ -570,3 +582,95 @@ def quotes_for_export(
             _plain(q.usd_price),
             q.price_flag,
         ]
+
+
+# --- For the dashboard ----------------------------------------------------------------
+
+
+def weekly_medians_at(market: Market, *, weeks: int = 12) -> dict[int, list[Decimal]]:
+    """Weekly median per base unit of every commodity at a market (retail), oldest
+    first, by commodity id: the sparklines of a market page. One query."""
+    since = period_start(timezone.localdate() - timedelta(weeks=weeks - 1), "week")
+    rows = (
+        PriceSummary.objects.filter(
+            market=market, price_type=PriceType.RETAIL, period="week", period_start__gte=since
+        )
+        .order_by("commodity_id", "period_start")
+        .values_list("commodity_id", "median")
+    )
+    medians: dict[int, list[Decimal]] = defaultdict(list)
+    for commodity_id, median in rows:
+        medians[commodity_id].append(median)
+    return dict(medians)
+
+
+@dataclass(frozen=True)
+class FlaggedQuote:
+    quote: Quote
+    #: The last approved prices per base unit of the same series, newest first.
+    recent: list[tuple[date, Decimal]]
+
+
+def flagged_quotes(*, limit: int = 50) -> list[FlaggedQuote]:
+    """Quotes waiting for an operator, oldest observation first, with the prices they
+    are judged against. Two queries."""
+    flagged = list(
+        Quote.objects.filter(status=Quote.Status.FLAGGED)
+        .select_related("commodity", "commodity__base_unit", "market", "unit", "agent")
+        .order_by("observed_on", "id")[:limit]
+    )
+    if not flagged:
+        return []
+    pairs = {(q.commodity_id, q.market_id) for q in flagged}
+    earliest = min(q.observed_on for q in flagged) - timedelta(weeks=8)
+    recent: dict[tuple[int, int], list[tuple[date, Decimal]]] = defaultdict(list)
+    rows = (
+        Quote.objects.filter(
+            status=Quote.Status.APPROVED,
+            commodity_id__in={c for c, _ in pairs},
+            market_id__in={m for _, m in pairs},
+            observed_on__gte=earliest,
+        )
+        .order_by("-observed_on", "-id")
+        .values_list("commodity_id", "market_id", "observed_on", "price_per_base_unit")
+    )
+    for commodity_id, market_id, observed_on, value in rows:
+        series = recent[(commodity_id, market_id)]
+        if len(series) < RECENT_SHOWN:
+            series.append((observed_on, value))
+    return [
+        FlaggedQuote(
+            quote=quote,
+            recent=[
+                (day, value)
+                for day, value in recent.get((quote.commodity_id, quote.market_id), [])
+                if day <= quote.observed_on
+            ],
+        )
+        for quote in flagged
+    ]
+
+
+#: Approved prices shown beside a flagged one.
+RECENT_SHOWN = 5
+
+
+def weekly_summaries(week_start: date) -> list[PriceSummary]:
+    """Every retail weekly summary of one week, with commodity, unit, market and region,
+    by region, commodity and market: the printed price sheet. One query."""
+    return list(
+        PriceSummary.objects.filter(
+            period="week", price_type=PriceType.RETAIL, period_start=week_start
+        )
+        .select_related("commodity", "commodity__base_unit", "market", "market__region")
+        .order_by("market__region__name", "commodity__name", "market__name")
+    )
+
+
+def latest_summary_week() -> date | None:
+    """The newest week that has any weekly summary."""
+    return (
+        PriceSummary.objects.filter(period="week", price_type=PriceType.RETAIL)
+        .aggregate(newest=Max("period_start"))
+        .get("newest")
+    )

@@ -41,6 +41,7 @@ from agriprices.units import BASE_UNIT_CODES, UnitSpec, parse_unit_label
 from agriprices.validation import (
     LOOKBACK,
     Observation,
+    Outlier,
     RecentPrices,
     date_error,
     price_error,
@@ -122,20 +123,13 @@ def record_quote(
 
     currency = (currency or settings.AGRIPRICES_CURRENCY).upper()
     per_base = price_per_base_unit(price, unit.base_quantity, commodity.base_unit.base_quantity)
-    history = RecentPrices(
-        selectors.reference_observations(
-            commodity_id=commodity.pk,
-            market_id=market.pk,
-            price_type=price_type,
-            currency=currency,
-            observed_on=observed_on,
-        )
-    )
-    verdict = history.assess(
-        per_base,
-        market_id=market.pk,
+    verdict = outlier_verdict(
+        commodity=commodity,
+        market=market,
+        per_base_unit=per_base,
         observed_on=observed_on,
-        threshold=settings.AGRIPRICES_OUTLIER_THRESHOLD,
+        price_type=price_type,
+        currency=currency,
     )
     status = Quote.Status.FLAGGED if verdict else Quote.Status.APPROVED
     reason = verdict.reason(market.name) if verdict else ""
@@ -181,6 +175,34 @@ def record_quote(
         status,
     )
     return quote
+
+
+def outlier_verdict(
+    *,
+    commodity: Commodity,
+    market: Market,
+    per_base_unit: Decimal,
+    observed_on: date,
+    price_type: str = PriceType.RETAIL,
+    currency: str | None = None,
+) -> Outlier | None:
+    """Whether a price per base unit would be flagged, and against what: the rule
+    ``record_quote`` applies, for forms that warn before they submit."""
+    history = RecentPrices(
+        selectors.reference_observations(
+            commodity_id=commodity.pk,
+            market_id=market.pk,
+            price_type=price_type,
+            currency=(currency or settings.AGRIPRICES_CURRENCY).upper(),
+            observed_on=observed_on,
+        )
+    )
+    return history.assess(
+        per_base_unit,
+        market_id=market.pk,
+        observed_on=observed_on,
+        threshold=settings.AGRIPRICES_OUTLIER_THRESHOLD,
+    )
 
 
 def record_quote_once(*, external_id: str, **fields: object) -> tuple[Quote, bool]:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "agriprices",
     "sms_gateway",
+    "telecentre",
 ]
 
 MIDDLEWARE = [
@@ -129,6 +130,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Bishkek")
 USE_I18N = True
 USE_TZ = True
+
+LOGIN_URL = "telecentre:login"
+LOGIN_REDIRECT_URL = "telecentre:home"
+LOGOUT_REDIRECT_URL = "telecentre:home"
 
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -262,6 +267,8 @@ SMS_ALERT_CHANGE_PCT = env.float("SMS_ALERT_CHANGE_PCT", default=10.0)
 SMS_MAX_SUBSCRIPTIONS = env.int("SMS_MAX_SUBSCRIPTIONS", default=5)
 #: Recipients per task when a digest run or broadcast is fanned out.
 SMS_FANOUT_CHUNK = env.int("SMS_FANOUT_CHUNK", default=1000)
+#: How many SMS a bulletin's summary may take (each recipient costs this many).
+BULLETIN_SMS_MAX_SEGMENTS = env.int("BULLETIN_SMS_MAX_SEGMENTS", default=2)
 #: The URL Twilio calls, when the service sits behind a proxy that rewrites it
 #: (signatures are computed over the public URL), e.g. https://prices.example.org
 TWILIO_PUBLIC_BASE_URL = env.str("TWILIO_PUBLIC_BASE_URL", default="")

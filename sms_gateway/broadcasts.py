@@ -40,16 +40,18 @@ class BroadcastPreview:
 def recipients(*, region_ids: Sequence[int], language: str = "") -> QuerySet[Subscriber]:
     """Who a broadcast reaches: reachable subscribers following a market in the regions,
     and, when ``language`` is set, reading that language (chosen by LANG, or the one
-    their subscriptions were asked in)."""
+    their subscriptions were asked in; unknown counts as the default language)."""
     in_regions = Subscriber.objects.filter(
         opted_out=False,
         undeliverable=False,
         subscriptions__market__region_id__in=list(region_ids),
     )
     if language:
-        in_regions = in_regions.filter(
-            Q(language=language) | Q(language="", subscriptions__language=language)
-        )
+        reads = Q(language=language) | Q(language="", subscriptions__language=language)
+        if language == settings.LANGUAGE_CODE[:2]:
+            # Numbers whose language we never learnt get the default language's text.
+            reads |= Q(language="", subscriptions__language="")
+        in_regions = in_regions.filter(reads)
     return Subscriber.objects.filter(pk__in=in_regions.values("pk"))
 
 

@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import pgettext
 
+from agriprices.formatting import rounded_price
 from agriprices.models import Commodity, LatestPrice, Market, Quote
 from sms_gateway.segments import fits_one_segment, plain, truncate_to_one_segment
 
@@ -31,10 +32,7 @@ def fit(candidates: Sequence[str]) -> str:
 
 def format_price(value: Decimal) -> str:
     """Short and exact enough for a market: 650, 18.5, 0.25."""
-    if value >= 100:
-        return f"{value.quantize(Decimal(1)):f}"
-    text = f"{value.quantize(Decimal('0.01')):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{rounded_price(value):f}"
 
 
 def _day(value: date) -> str:

@@ -7,6 +7,7 @@ a retried webhook gets the stored reply and changes nothing twice.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -95,7 +96,19 @@ def redact_pin(body: str) -> str:
     return f"{head}{'*' * len(command.pin)}{tail}" if head or tail else body
 
 
-def answer(*, sender: str, body: str, message_key: str) -> tuple[str, str]:
+def simulate_sms(*, sender: str, body: str) -> tuple[str, str]:
+    """(action, reply) a message from ``sender`` would get, changing nothing: what it
+    would set (LANG, STOP, SUB) or record is rolled back, nothing is queued and the
+    number's limits are not counted. For the dashboard's simulator."""
+    with transaction.atomic():
+        action, reply = answer(
+            sender=sender, body=body, message_key=f"simulator:{uuid.uuid4().hex}", simulated=True
+        )
+        transaction.set_rollback(True)
+    return action, reply
+
+
+def answer(*, sender: str, body: str, message_key: str, simulated: bool = False) -> tuple[str, str]:
     """(action, reply text) for one message. Changes the sender's settings (language,
     opt-out) or records a price when the message asks to; must run inside a transaction.
     ``message_key`` identifies the message, so what it records is recorded once."""
@@ -115,7 +128,7 @@ def answer(*, sender: str, body: str, message_key: str) -> tuple[str, str]:
         subscriber = Subscriber.objects.get(phone=phone)
     command = parse(body)
     language = subscriber.language or command.language or settings.LANGUAGE_CODE
-    queries = limits.count("queries", phone, window_seconds=3600)
+    queries = 0 if simulated else limits.count("queries", phone, window_seconds=3600)
     if queries > settings.SMS_MAX_QUERIES_PER_HOUR:
         # One notice when the limit is reached, then silence: each reply costs money.
         over = queries == settings.SMS_MAX_QUERIES_PER_HOUR + 1
@@ -124,6 +137,8 @@ def answer(*, sender: str, body: str, message_key: str) -> tuple[str, str]:
         reply = _report(command, subscriber, language, message_key)
     else:
         reply = _HANDLERS[command.action](command, subscriber, language)
+    if simulated:
+        return command.action, reply
     segments = limits.count(
         "segments", phone, window_seconds=86400, by=count_segments(reply).segments
     )

@@ -61,7 +61,7 @@ def price(commodity, market, value, days_ago=0):
         source=Quote.Source.IMPORT,
     )
     if quote.status == Quote.Status.FLAGGED:
-        review_quote(quote=quote, reviewer=operator("reviewer"), approve=True)
+        review_quote(quote_id=quote.pk, reviewer=operator("reviewer"), approve=True)
     return quote
 
 

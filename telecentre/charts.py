@@ -1,0 +1,168 @@
+"""Charts as inline SVG, drawn on the server: no script, a few kilobytes, and legible
+when printed in black and white (each line has its own dash pattern and marker)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+#: Dash patterns and marker shapes, one per line, distinguishable without colour.
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "12 4", "1 2")
+MARKERS = ("circle", "square", "triangle", "diamond", "cross", "bar")
+COLOURS = ("#1b5e20", "#0d47a1", "#b71c1c", "#4a148c", "#e65100", "#263238")
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    points: Sequence[tuple[date, Decimal]]
+
+
+def _marker(kind: str, x: float, y: float, colour: str) -> str:
+    if kind == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>'
+    if kind == "square":
+        return f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" fill="{colour}"/>'
+    if kind == "triangle":
+        return f'<path d="M{x:.1f} {y - 4:.1f}l4 7h-8z" fill="{colour}"/>'
+    if kind == "diamond":
+        return f'<path d="M{x:.1f} {y - 4:.1f}l4 4-4 4-4-4z" fill="{colour}"/>'
+    if kind == "cross":
+        return (
+            f'<path d="M{x - 3:.1f} {y - 3:.1f}l6 6m0-6l-6 6" stroke="{colour}" '
+            'stroke-width="1.5"/>'
+        )
+    return f'<path d="M{x:.1f} {y - 4:.1f}v8" stroke="{colour}" stroke-width="2"/>'
+
+
+def _ticks(low: float, high: float, count: int = 4) -> list[float]:
+    if high <= low:
+        return [low]
+    step = (high - low) / count
+    magnitude = 10 ** max(0, len(str(int(step))) - 1)
+    step = max(1, round(step / magnitude)) * magnitude if step >= 1 else round(step, 2) or 0.01
+    first = (low // step) * step
+    ticks, value = [], first
+    while value <= high + step / 2 and len(ticks) < 8:
+        if value >= low - step / 2:
+            ticks.append(value)
+        value += step
+    return ticks
+
+
+def trend_chart(
+    lines: Sequence[Line],
+    band: Sequence[tuple[date, Decimal, Decimal]],
+    *,
+    title: str,
+    unit_label: str,
+    width: int = 640,
+    height: int = 240,
+) -> SafeString:
+    """Weekly medians as lines (at most six), the lowest-to-highest band behind them,
+    date and price axes, and a legend under the plot."""
+    lines = [line for line in lines if line.points][: len(DASHES)]
+    days = [d for line in lines for d, _ in line.points] + [d for d, _, _ in band]
+    values = [float(v) for line in lines for _, v in line.points]
+    values += [float(v) for _, lo, hi in band for v in (lo, hi)]
+    if not days:
+        return mark_safe("")  # noqa: S308 - nothing user-supplied
+    left, right, top, bottom = 48, 8, 8, 22
+    legend_rows = (len(lines) + 2) // 3
+    total_height = height + 18 * legend_rows + 6
+    first, last = min(days), max(days)
+    span_days = max(1, (last - first).days)
+    low, high = min(values), max(values)
+    if high == low:
+        low, high = low * 0.9, high * 1.1 or 1
+    pad = (high - low) * 0.05
+    low, high = max(0.0, low - pad), high + pad
+
+    def x(day: date) -> float:
+        return left + (width - left - right) * (day - first).days / span_days
+
+    def y(value: float) -> float:
+        return top + (height - top - bottom) * (1 - (value - low) / (high - low))
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total_height}" '
+        f'class="chart" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    if band:
+        upper = " ".join(f"{x(d):.1f},{y(float(hi)):.1f}" for d, _, hi in band)
+        lower = " ".join(f"{x(d):.1f},{y(float(lo)):.1f}" for d, lo, _ in reversed(band))
+        parts.append(f'<polygon points="{upper} {lower}" fill="#ddd"/>')
+    for tick in _ticks(low, high):
+        ty = y(tick)
+        label = f"{tick:g}" if tick < 1000 else f"{tick:.0f}"
+        parts.append(
+            f'<path d="M{left} {ty:.1f}H{width - right}" stroke="#bbb" stroke-width=".5"/>'
+            f'<text x="{left - 4}" y="{ty + 4:.1f}" text-anchor="end">{label}</text>'
+        )
+    parts.append(
+        f'<text x="2" y="{top + 4}" class="unit">{escape(unit_label)}</text>'
+        f'<path d="M{left} {height - bottom}H{width - right}" stroke="#333"/>'
+    )
+    for month_start in _month_starts(first, last):
+        mx = x(month_start)
+        parts.append(
+            f'<text x="{mx:.1f}" y="{height - 6}" text-anchor="middle">{month_start:%m.%y}</text>'
+        )
+    for n, line in enumerate(lines):
+        colour, dash, marker = COLOURS[n], DASHES[n], MARKERS[n]
+        path = "M" + "L".join(f"{x(d):.1f} {y(float(v)):.1f}" for d, v in line.points)
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="1.8"{dashed}/>')
+        # Markers every few points: enough to tell lines apart in print.
+        every = max(1, len(line.points) // 6)
+        for d, v in line.points[::every]:
+            parts.append(_marker(marker, x(d), y(float(v)), colour))
+    for n, line in enumerate(lines):
+        colour, dash, marker = COLOURS[n], DASHES[n], MARKERS[n]
+        lx = left + (n % 3) * ((width - left) // 3)
+        ly = height + 12 + 18 * (n // 3)
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(
+            f'<path d="M{lx} {ly}h28" stroke="{colour}" stroke-width="1.8"{dashed}/>'
+            + _marker(marker, lx + 14, ly, colour)
+            + f'<text x="{lx + 34}" y="{ly + 4}">{escape(line.label)}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every label is escaped above
+
+
+def _month_starts(first: date, last: date) -> list[date]:
+    months = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        start = date(year, month, 1)
+        if first <= start <= last:
+            months.append(start)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    step = max(1, len(months) // 8)
+    return months[::step]
+
+
+def sparkline(values: Sequence[Decimal], *, label: str, width: int = 80, height: int = 18) -> str:
+    """A small line of recent weekly medians, for tables."""
+    if len(values) < 2:
+        return ""
+    numbers = [float(v) for v in values]
+    low, high = min(numbers), max(numbers)
+    spread = (high - low) or 1.0
+    step = (width - 2) / (len(numbers) - 1)
+    points = " ".join(
+        f"{1 + i * step:.1f},{1 + (height - 2) * (1 - (v - low) / spread):.1f}"
+        for i, v in enumerate(numbers)
+    )
+    return mark_safe(  # noqa: S308 - the label is escaped
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" class="spark" role="img" '
+        f'aria-label="{escape(label)}"><polyline points="{points}" fill="none" '
+        'stroke="#1b5e20" stroke-width="1.5"/></svg>'
+    )

@@ -1,0 +1,149 @@
+"""Forms of the dashboard: labelled fields, errors beside them, meaning checked by the
+services (record_quote, publish_bulletin)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from agriprices import selectors
+from agriprices.models import Commodity, Market, PriceType, Region, Unit
+from sms_gateway.phones import InvalidPhone, normalize_phone
+from telecentre.models import Bulletin
+from telecentre.services import sms_summary_problem
+
+
+class PriceFilterForm(forms.Form):
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.order_by("name"),
+        required=False,
+        empty_label=_("All regions"),
+        to_field_name="slug",
+        label=_("Region"),
+    )
+    market = forms.ModelChoiceField(
+        queryset=Market.objects.order_by("name"),
+        required=False,
+        empty_label=_("All markets"),
+        to_field_name="slug",
+        label=_("Market"),
+    )
+    category = forms.ChoiceField(required=False, label=_("Category"))
+    q = forms.CharField(required=False, max_length=60, label=_("Search"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        categories = Commodity.objects.order_by("category").values_list("category", flat=True)
+        self.fields["category"].choices = [("", _("All categories"))] + [
+            (c, c) for c in dict.fromkeys(categories) if c
+        ]
+
+
+class BulletinForm(forms.ModelForm):
+    class Meta:
+        model = Bulletin
+        fields = ["title", "category", "language", "regions", "body", "sms_summary", "expires_on"]
+        widgets = {
+            "regions": forms.CheckboxSelectMultiple,
+            "body": forms.Textarea(attrs={"rows": 8}),
+            "sms_summary": forms.Textarea(attrs={"rows": 3}),
+            "expires_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean_sms_summary(self) -> str:
+        text = " ".join(self.cleaned_data["sms_summary"].split())
+        problem = sms_summary_problem(text)
+        if problem:
+            raise forms.ValidationError(problem)
+        return text
+
+    def clean_expires_on(self) -> object:
+        expires = self.cleaned_data["expires_on"]
+        if expires is not None and expires < timezone.localdate():
+            raise forms.ValidationError(_("The end date is in the past."))
+        return expires
+
+
+class PublishForm(forms.Form):
+    send_sms = forms.BooleanField(required=False, label=_("Also send the SMS summary"))
+
+
+class ReviewForm(forms.Form):
+    quotes = forms.ModelMultipleChoiceField(
+        queryset=None, label=_("Prices"), widget=forms.MultipleHiddenInput
+    )
+    action = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))], label=_("Action")
+    )
+    reason = forms.CharField(required=False, max_length=255, label=_("Reason"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from agriprices.models import Quote
+
+        super().__init__(*args, **kwargs)
+        self.fields["quotes"].queryset = Quote.objects.filter(status=Quote.Status.FLAGGED)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("action") == "reject" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Say why the price is rejected."))
+        return cleaned
+
+
+class PriceEntryForm(forms.Form):
+    """A price seen at a market, by an agent on a small phone."""
+
+    market = forms.ModelChoiceField(queryset=Market.objects.none(), label=_("Market"))
+    commodity = forms.ModelChoiceField(queryset=Commodity.objects.none(), label=_("Commodity"))
+    price = forms.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        min_value=Decimal("0.0001"),
+        label=_("Price"),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+    )
+    unit = forms.ModelChoiceField(queryset=Unit.objects.order_by("code"), label=_("Unit"))
+    price_type = forms.ChoiceField(choices=PriceType.choices, label=_("Price type"))
+    observed_on = forms.DateField(
+        label=_("Day seen"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    #: Shown after a warning: the agent confirms an unusual price is right.
+    confirm = forms.BooleanField(required=False, label=_("Yes, this price is right"))
+
+    def __init__(self, *args: object, user: AbstractBaseUser, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        markets = selectors.assigned_markets(user).order_by("name")
+        self.fields["market"].queryset = markets
+        if len(markets) == 1:  # most agents watch one market: nothing to choose
+            self.fields["market"].initial = markets[0]
+        recent = selectors.recent_commodities_of(user)
+        # The agent's recent commodities first, then the rest by name.
+        others = Commodity.objects.exclude(pk__in=[c.pk for c in recent]).order_by("name")
+        self.fields["commodity"].queryset = Commodity.objects.all()
+        self.fields["commodity"].choices = [("", "---------")] + [
+            (c.pk, c.display_name(get_language())) for c in [*recent, *others]
+        ]
+        self.fields["observed_on"].initial = timezone.localdate()
+        self.fields["price_type"].initial = PriceType.RETAIL
+        self.fields["unit"].initial = Unit.objects.filter(code="kg").first()
+
+
+class SimulatorForm(forms.Form):
+    phone = forms.CharField(max_length=32, label=_("Phone number"), initial="+996555000000")
+    message = forms.CharField(max_length=1600, label=_("Message"), initial="POTATO OSH")
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except InvalidPhone as exc:
+            raise forms.ValidationError(_("Not a phone number we can read.")) from exc
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language"))

@@ -1,0 +1,24 @@
+"""Operators write and publish bulletins; the groups themselves belong to agriprices."""
+
+from django.contrib.auth.models import Group, Permission
+
+from agriprices.roles import OPERATORS, ensure_role_groups
+
+OPERATOR_PERMISSIONS = [
+    "view_bulletin",
+    "add_bulletin",
+    "change_bulletin",
+    "publish_bulletin",
+    "use_sms_simulator",
+]
+
+
+def grant_bulletin_permissions(**kwargs: object) -> None:
+    """Safe to run any number of times."""
+    ensure_role_groups()
+    group = Group.objects.get(name=OPERATORS)
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="telecentre", codename__in=OPERATOR_PERMISSIONS
+        )
+    )

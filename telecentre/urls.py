@@ -1,0 +1,28 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from telecentre import views
+
+app_name = "telecentre"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("commodities/<str:ref>/", views.commodity_detail, name="commodity"),
+    path("markets/<str:ref>/", views.market_detail, name="market"),
+    path("bulletins/", views.bulletin_list, name="bulletins"),
+    path("bulletins/new/", views.bulletin_create, name="bulletin-new"),
+    path("bulletins/<int:pk>/", views.bulletin_detail, name="bulletin"),
+    path("bulletins/<int:pk>/edit/", views.bulletin_edit, name="bulletin-edit"),
+    path("bulletins/<int:pk>/publish/", views.bulletin_publish, name="bulletin-publish"),
+    path("bulletins/<int:pk>/expire/", views.bulletin_expire, name="bulletin-expire"),
+    path("review/", views.review_queue, name="review"),
+    path("report/", views.report_price, name="report"),
+    path("sheet/", views.price_sheet, name="sheet"),
+    path("sheet.csv", views.price_sheet_csv, name="sheet-csv"),
+    path("simulator/", views.sms_simulator, name="simulator"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

@@ -1,0 +1,427 @@
+"""The telecentre dashboard: server-rendered pages that work without JavaScript. Views
+read through selectors, write through services, and stay thin."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agriprices import selectors
+from agriprices.models import LatestPrice, PriceType, Quote, Region
+from agriprices.periods import period_start
+from agriprices.services import QuoteError, outlier_verdict, record_quote, review_quote
+from agriprices.validation import price_per_base_unit
+from sms_gateway.segments import count_segments
+from sms_gateway.services import simulate_sms
+from telecentre import charts
+from telecentre.access import needs_permission
+from telecentre.forms import (
+    BulletinForm,
+    PriceEntryForm,
+    PriceFilterForm,
+    PublishForm,
+    ReviewForm,
+    SimulatorForm,
+)
+from telecentre.models import Bulletin
+from telecentre.services import (
+    BulletinError,
+    broadcast_preview,
+    expire_bulletin,
+    publish_bulletin,
+)
+
+REGION_COOKIE = "region"
+REGION_COOKIE_AGE = 365 * 24 * 3600
+#: Rows on one page of prices: enough for a region, small enough for a 2G link.
+MAX_ROWS = 120
+CHART_MONTHS = (3, 6, 12, 24)
+
+
+def _chosen_region(request: HttpRequest) -> Region | None:
+    """The region asked for, else the one this browser chose before."""
+    ref = request.GET.get("region", request.COOKIES.get(REGION_COOKIE, ""))
+    return selectors.region_by_ref(ref) if ref else None
+
+
+def _remember_region(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if "region" in request.GET:
+        if request.GET["region"]:
+            response.set_cookie(
+                REGION_COOKIE, request.GET["region"], max_age=REGION_COOKIE_AGE, samesite="Lax"
+            )
+        else:
+            response.delete_cookie(REGION_COOKIE)
+    return response
+
+
+def _current_bulletins(region: Region | None, limit: int = 5) -> QuerySet[Bulletin]:
+    bulletins = Bulletin.objects.current()
+    if region is not None:
+        bulletins = bulletins.filter(regions=region)
+    return bulletins.order_by("-published_at")[:limit]
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    region = _chosen_region(request)
+    data = request.GET.copy()
+    if region is not None and "region" not in data:
+        data["region"] = region.slug
+    form = PriceFilterForm(data)
+    rows = LatestPrice.objects.none()
+    total = 0
+    if form.is_valid():
+        chosen = form.cleaned_data
+        rows = selectors.latest_prices(
+            region=chosen["region"], market=chosen["market"], price_type=PriceType.RETAIL
+        )
+        if chosen["category"]:
+            rows = rows.filter(commodity__category=chosen["category"])
+        if chosen["q"]:
+            found = selectors.search_commodities(chosen["q"], limit=10, min_score=70)
+            found_markets = selectors.search_markets(chosen["q"], limit=10, min_score=85)
+            rows = (
+                rows.filter(commodity__in=[m.obj for m in found])
+                if found
+                else rows.filter(market__in=[m.obj for m in found_markets])
+            )
+        rows = rows.order_by("commodity__name", "market__name")
+        total = rows.count()
+    response = render(
+        request,
+        "telecentre/home.html",
+        {
+            "form": form,
+            "rows": list(rows[:MAX_ROWS]),
+            "total": total,
+            "shown": min(total, MAX_ROWS),
+            "region": region,
+            "bulletins": _current_bulletins(region),
+        },
+    )
+    return _remember_region(request, response)
+
+
+def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    commodity = selectors.commodity_by_ref(ref)
+    if commodity is None:
+        raise Http404(_("No such commodity."))
+    region = _chosen_region(request)
+    try:
+        months = int(request.GET.get("months", 6))
+    except ValueError:
+        months = 6
+    months = months if months in CHART_MONTHS else 6
+    prices = list(
+        selectors.latest_prices(commodity=commodity, region=region, price_type=PriceType.RETAIL)[
+            :MAX_ROWS
+        ]
+    )
+    charted = [row.market for row in prices[: len(charts.DASHES)]]
+    today = timezone.localdate()
+    series = selectors.price_series(
+        commodity=commodity,
+        markets=charted,
+        start=today - timedelta(days=months * 30),
+        end=today,
+    )
+    lines = [
+        charts.Line(
+            label=market.display_name(get_language()),
+            points=[(s.period_start, s.median) for s in series.get(market.pk, [])],
+        )
+        for market in charted
+    ]
+    band: dict[date, tuple] = {}
+    for summaries in series.values():
+        for s in summaries:
+            lo, hi = band.get(s.period_start, (s.low, s.high))
+            band[s.period_start] = (min(lo, s.low), max(hi, s.high))
+    name = commodity.display_name(get_language())
+    chart = charts.trend_chart(
+        lines,
+        [(day, lo, hi) for day, (lo, hi) in sorted(band.items())],
+        title=_("Weekly median price of %(name)s, last %(months)d months")
+        % {"name": name, "months": months},
+        unit_label=f"/{commodity.base_unit.code}",
+    )
+    response = render(
+        request,
+        "telecentre/commodity.html",
+        {
+            "commodity": commodity,
+            "name": name,
+            "region": region,
+            "prices": prices,
+            "chart": chart,
+            "months": months,
+            "month_choices": CHART_MONTHS,
+        },
+    )
+    return _remember_region(request, response)
+
+
+def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    market = selectors.market_by_ref(ref)
+    if market is None:
+        raise Http404(_("No such market."))
+    language = get_language()
+    medians = selectors.weekly_medians_at(market, weeks=12)
+    rows = [
+        (
+            row,
+            charts.sparkline(
+                medians.get(row.commodity_id, []),
+                label=_("%(name)s, 12 weeks") % {"name": row.commodity.display_name(language)},
+            ),
+        )
+        for row in selectors.latest_prices(market=market, price_type=PriceType.RETAIL).order_by(
+            "commodity__name"
+        )
+    ]
+    return render(
+        request,
+        "telecentre/market.html",
+        {"market": market, "name": market.display_name(language), "rows": rows},
+    )
+
+
+# --- Bulletins -----------------------------------------------------------------------------
+
+
+def bulletin_list(request: HttpRequest) -> HttpResponse:
+    bulletins = Bulletin.objects.prefetch_related("regions")
+    editor = request.user.has_perm("telecentre.change_bulletin")
+    if not editor:
+        bulletins = bulletins.current()
+    return render(
+        request,
+        "telecentre/bulletins.html",
+        {"bulletins": bulletins.order_by("-published_at", "-created_at")[:50], "editor": editor},
+    )
+
+
+def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = get_object_or_404(Bulletin.objects.prefetch_related("regions"), pk=pk)
+    if bulletin.status != "published" and not request.user.has_perm("telecentre.view_bulletin"):
+        raise Http404(_("No such bulletin."))
+    return render(request, "telecentre/bulletin.html", {"bulletin": bulletin})
+
+
+def _bulletin_form(request: HttpRequest, bulletin: Bulletin | None) -> HttpResponse:
+    form = BulletinForm(request.POST or None, instance=bulletin)
+    summary = form["sms_summary"].value() or ""
+    counted = count_segments(" ".join(summary.split()))
+    if request.method == "POST" and "check" not in request.POST and form.is_valid():
+        saved = form.save(commit=False)
+        if saved.created_by_id is None:
+            saved.created_by = request.user
+        saved.save()
+        form.save_m2m()
+        messages.success(request, _("Bulletin saved."))
+        return redirect("telecentre:bulletin-publish", pk=saved.pk)
+    return render(
+        request,
+        "telecentre/bulletin_form.html",
+        {"form": form, "bulletin": bulletin, "counted": counted, "summary_chars": len(summary)},
+    )
+
+
+@needs_permission("telecentre.add_bulletin")
+def bulletin_create(request: HttpRequest) -> HttpResponse:
+    return _bulletin_form(request, None)
+
+
+@needs_permission("telecentre.change_bulletin")
+def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _bulletin_form(request, get_object_or_404(Bulletin, pk=pk))
+
+
+@needs_permission("telecentre.publish_bulletin")
+def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = get_object_or_404(Bulletin.objects.prefetch_related("regions"), pk=pk)
+    form = PublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            publish_bulletin(
+                bulletin_id=bulletin.pk, by=request.user, send_sms=form.cleaned_data["send_sms"]
+            )
+        except BulletinError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Bulletin published."))
+            return redirect("telecentre:bulletin", pk=bulletin.pk)
+    preview = broadcast_preview(bulletin) if bulletin.sms_summary else None
+    return render(
+        request,
+        "telecentre/bulletin_publish.html",
+        {"bulletin": bulletin, "form": form, "preview": preview},
+    )
+
+
+@require_POST
+@needs_permission("telecentre.change_bulletin")
+def bulletin_expire(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = get_object_or_404(Bulletin, pk=pk)
+    expire_bulletin(bulletin_id=bulletin.pk, by=request.user)
+    messages.success(request, _("Bulletin taken down."))
+    return redirect("telecentre:bulletins")
+
+
+# --- Review queue --------------------------------------------------------------------------
+
+
+@needs_permission("agriprices.review_quote")
+def review_queue(request: HttpRequest) -> HttpResponse:
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            approve = form.cleaned_data["action"] == "approve"
+            done = 0
+            for quote in form.cleaned_data["quotes"]:
+                try:
+                    review_quote(
+                        quote_id=quote.pk,
+                        reviewer=request.user,
+                        approve=approve,
+                        reason=form.cleaned_data["reason"],
+                    )
+                    done += 1
+                except QuoteError as exc:
+                    messages.error(request, f"{quote}: {exc.message}")
+            if done:
+                text = _("%(n)d price(s) approved.") if approve else _("%(n)d price(s) rejected.")
+                messages.success(request, text % {"n": done})
+            return redirect("telecentre:review")
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return render(
+        request, "telecentre/review.html", {"flagged": selectors.flagged_quotes(limit=50)}
+    )
+
+
+# --- Agent entry ---------------------------------------------------------------------------
+
+
+@needs_permission("agriprices.add_quote")
+def report_price(request: HttpRequest) -> HttpResponse:
+    form = PriceEntryForm(request.POST or None, user=request.user)
+    warning = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        commodity, unit = data["commodity"], data["unit"]
+        if not data["confirm"] and unit.converts_to(commodity.base_unit):
+            warning = outlier_verdict(
+                commodity=commodity,
+                market=data["market"],
+                per_base_unit=price_per_base_unit(
+                    data["price"], unit.base_quantity, commodity.base_unit.base_quantity
+                ),
+                observed_on=data["observed_on"],
+                price_type=data["price_type"],
+            )
+        if warning is None:
+            try:
+                quote = record_quote(
+                    agent=request.user,
+                    commodity=commodity,
+                    market=data["market"],
+                    unit=unit,
+                    price=data["price"],
+                    observed_on=data["observed_on"],
+                    price_type=data["price_type"],
+                    source=Quote.Source.WEB,
+                )
+            except QuoteError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                if quote.status == Quote.Status.FLAGGED:
+                    messages.warning(request, _("Recorded; an operator will check it."))
+                else:
+                    messages.success(request, _("Recorded. Thank you."))
+                return redirect("telecentre:report")
+    return render(request, "telecentre/report.html", {"form": form, "warning": warning})
+
+
+# --- Printed price sheet -------------------------------------------------------------------
+
+
+def _sheet(request: HttpRequest) -> tuple[date | None, list[tuple[Region, list]]]:
+    try:
+        asked = date.fromisoformat(request.GET["week"]) if request.GET.get("week") else None
+    except ValueError:
+        asked = None
+    week = period_start(asked, "week") if asked else selectors.latest_summary_week()
+    if week is None:
+        return None, []
+    previous = {
+        (s.commodity_id, s.market_id): s.median
+        for s in selectors.weekly_summaries(week - timedelta(weeks=1))
+    }
+    regions: dict[int, tuple[Region, list]] = {}
+    for summary in selectors.weekly_summaries(week):
+        region = summary.market.region
+        before = previous.get((summary.commodity_id, summary.market_id))
+        change = (summary.median - before) / before * 100 if before else None
+        regions.setdefault(region.pk, (region, []))[1].append((summary, change))
+    return week, list(regions.values())
+
+
+def price_sheet(request: HttpRequest) -> HttpResponse:
+    week, regions = _sheet(request)
+    return render(
+        request,
+        "telecentre/sheet.html",
+        {"week": week, "week_end": week + timedelta(days=6) if week else None, "regions": regions},
+    )
+
+
+def price_sheet_csv(request: HttpRequest) -> HttpResponse:
+    week, regions = _sheet(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="prices-{week or "none"}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["week", "region", "commodity", "market", "unit", "median", "low", "high", "change_pct"]
+    )
+    for region, rows in regions:
+        for summary, change in rows:
+            writer.writerow(
+                [
+                    week,
+                    region.name,
+                    summary.commodity.name,
+                    summary.market.name,
+                    summary.commodity.base_unit.code,
+                    f"{summary.median.normalize():f}",
+                    f"{summary.low.normalize():f}",
+                    f"{summary.high.normalize():f}",
+                    "" if change is None else f"{change:.1f}",
+                ]
+            )
+    return response
+
+
+# --- SMS simulator -------------------------------------------------------------------------
+
+
+@needs_permission("telecentre.use_sms_simulator")
+def sms_simulator(request: HttpRequest) -> HttpResponse:
+    form = SimulatorForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        action, reply = simulate_sms(
+            sender=form.cleaned_data["phone"], body=form.cleaned_data["message"]
+        )
+        result = {"action": action, "reply": reply, "counted": count_segments(reply)}
+    return render(request, "telecentre/simulator.html", {"form": form, "result": result})

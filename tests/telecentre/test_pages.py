@@ -1,0 +1,338 @@
+"""The dashboard as operators, agents and visitors use it: every page and permission."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from agriprices.models import LatestPrice, Quote, QuoteEvent
+from agriprices.services import record_quote
+from sms_gateway.backends import locmem
+from sms_gateway.models import Broadcast, Subscriber, Subscription
+from telecentre.models import Bulletin
+from tests.factories import (
+    CommodityFactory,
+    MarketFactory,
+    RegionFactory,
+    agent,
+    operator,
+    unit,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(today):
+    osh_region = RegionFactory(name="Osh", slug="osh")
+    chui = RegionFactory(name="Chui", slug="chui")
+    osh = MarketFactory(name="Osh", region=osh_region)
+    uzgen = MarketFactory(name="Uzgen", region=osh_region)
+    bishkek = MarketFactory(name="Bishkek", region=chui)
+    potato = CommodityFactory(name="Potatoes", slug="potatoes", category="tubers")
+    potato.aliases.create(name="картошка", language="ru")
+    onion = CommodityFactory(name="Onions", slug="onions", category="vegetables")
+    for market, base in ((osh, 30), (uzgen, 26), (bishkek, 34)):
+        for week in range(8, -1, -1):
+            for crop, scale in ((potato, 1), (onion, Decimal("0.6"))):
+                record_quote(
+                    agent=None,
+                    commodity=crop,
+                    market=market,
+                    unit=unit("kg"),
+                    price=Decimal(base + (8 - week)) * scale,
+                    observed_on=today - timedelta(weeks=week),
+                    source=Quote.Source.IMPORT,
+                )
+    return {
+        "osh": osh,
+        "uzgen": uzgen,
+        "bishkek": bishkek,
+        "potato": potato,
+        "onion": onion,
+        "osh_region": osh_region,
+        "chui": chui,
+    }
+
+
+def text(response):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_home_lists_latest_prices_with_change_and_remembers_the_region(client, world):
+    page = client.get("/?region=osh")
+    body = text(page)
+    assert "Potatoes Osh 38 KGS/kg" in body and "Potatoes Uzgen 34 KGS/kg" in body
+    assert "Bishkek" not in body.split("Bulletins")[0]
+    assert "▲ 2.7 %" in body  # 38 against 37 a week before
+    assert page.cookies["region"].value == "osh"
+    assert "Uzgen" in text(client.get("/"))  # the cookie chose Osh region again
+    assert "Potatoes Bishkek" not in text(client.get("/"))
+    client.get("/?region=")  # all regions again
+    assert "Potatoes Bishkek" in text(client.get("/"))
+
+
+def test_home_search_finds_a_crop_by_any_alias_and_filters_by_category(client, world):
+    body = text(client.get("/?q=картошка"))
+    assert "Potatoes Osh" in body and "Onions" not in body.split("Bulletins")[0]
+    body = text(client.get("/?category=vegetables"))
+    assert "Onions Osh" in body and "Potatoes Osh" not in body
+
+
+def test_a_bad_filter_is_explained_not_an_error(client, world):
+    page = client.get("/?region=atlantis&market=nowhere")
+    assert page.status_code == 200
+    assert "Some filters were not understood" in text(page)
+
+
+def test_commodity_page_charts_markets_and_compares_cheapest_first(client, world):
+    page = client.get("/commodities/potatoes/?months=3")
+    body = page.content.decode()
+    assert body.count("<svg") == 1 and "Weekly median price of Potatoes, last 3 months" in body
+    for market in ("Osh", "Uzgen", "Bishkek"):
+        assert f">{market}</text>" in body  # legend
+    table = text(page).split("cheapest first")[1]
+    assert table.index("Uzgen") < table.index("Osh") < table.index("Bishkek")
+    assert client.get("/commodities/картошка/").status_code == 200  # by alias
+    assert client.get("/commodities/tractors/").status_code == 404
+
+
+def test_market_page_has_every_crop_with_a_sparkline(client, world):
+    body = client.get("/markets/osh/").content.decode()
+    assert body.count('class="spark"') == 2
+    assert "Onions" in body and "Potatoes" in body
+
+
+def test_printable_sheet_and_csv_have_one_table_per_region(client, world):
+    page = client.get("/sheet/")
+    assert page.content.decode().count("<caption>") == 2
+    lines = client.get("/sheet.csv").content.decode().splitlines()
+    assert lines[0].startswith("week,region,commodity,market,unit,median")
+    assert len(lines) == 1 + 6
+    assert any(",Osh,Potatoes,Osh,kg,38," in line for line in lines)
+
+
+# --- Review queue ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def flagged(world, today):
+    agent_user = agent(markets=[world["osh"]], username="aibek")
+    return record_quote(
+        agent=agent_user,
+        commodity=world["potato"],
+        market=world["osh"],
+        unit=unit("kg"),
+        price=Decimal("380"),
+        observed_on=today,
+        source=Quote.Source.WEB,
+    )
+
+
+def test_operator_sees_why_a_price_was_flagged_and_approves_it(client, world, flagged):
+    assert flagged.status == "flagged"
+    reviewer = operator("olga")
+    client.force_login(reviewer)
+    body = text(client.get("/review/"))
+    assert "380 KGS/kg" in body and "the recent median at Osh" in body
+    assert "38/kg" in body  # the recent prices beside it
+    client.post("/review/", {"quotes": [flagged.pk], "action": "approve"})
+    flagged.refresh_from_db()
+    assert flagged.status == "approved"
+    event = QuoteEvent.objects.filter(quote=flagged).last()
+    assert (event.actor, event.to_status) == (reviewer, "approved")
+    latest = LatestPrice.objects.get(commodity=world["potato"], market=world["osh"])
+    assert latest.price == Decimal("380")
+
+
+def test_rejecting_needs_a_reason_and_works_in_bulk(client, world, flagged):
+    client.force_login(operator("olga"))
+    page = client.post("/review/", {"quotes": [flagged.pk], "action": "reject"}, follow=True)
+    assert "Say why the price is rejected" in text(page)
+    flagged.refresh_from_db()
+    assert flagged.status == "flagged"
+    client.post("/review/", {"quotes": [flagged.pk], "action": "reject", "reason": "typo"})
+    flagged.refresh_from_db()
+    assert (flagged.status, flagged.status_reason) == ("rejected", "typo")
+
+
+def test_agents_cannot_review_and_visitors_must_log_in(client, world, flagged):
+    assert client.get("/review/").status_code == 302
+    client.force_login(agent(markets=[world["osh"]], username="other"))
+    assert client.get("/review/").status_code == 403
+    assert client.post("/review/", {"quotes": [flagged.pk], "action": "approve"}).status_code == 403
+    flagged.refresh_from_db()
+    assert flagged.status == "flagged"
+
+
+# --- Agent entry ----------------------------------------------------------------------------
+
+
+def entry(world, **fields):
+    return {
+        "market": world["osh"].pk,
+        "commodity": world["potato"].pk,
+        "price": "39",
+        "unit": unit("kg").pk,
+        "price_type": "retail",
+        "observed_on": timezone.localdate().isoformat(),
+        **fields,
+    }
+
+
+def test_an_agent_records_a_price_through_the_same_rules(client, world):
+    user = agent(markets=[world["osh"]], username="aibek")
+    client.force_login(user)
+    form = client.get("/report/").content.decode()
+    assert "Uzgen" not in form  # only their markets
+    page = client.post("/report/", entry(world), follow=True)
+    assert "Recorded. Thank you." in text(page)
+    quote = Quote.objects.get(agent=user)
+    assert (quote.status, quote.source, quote.price) == ("approved", "web", Decimal("39"))
+
+
+def test_an_unusual_price_is_questioned_before_it_is_sent(client, world):
+    user = agent(markets=[world["osh"]], username="aibek")
+    client.force_login(user)
+    page = client.post("/report/", entry(world, price="390"))
+    assert "Is this price right?" in text(page)
+    assert not Quote.objects.filter(agent=user).exists()
+    client.post("/report/", entry(world, price="390", confirm="on"))
+    assert Quote.objects.get(agent=user).status == "flagged"
+
+
+def test_an_agent_cannot_record_for_another_market(client, world):
+    client.force_login(agent(markets=[world["osh"]], username="aibek"))
+    page = client.post("/report/", entry(world, market=world["bishkek"].pk))
+    assert "Select a valid choice" in text(page)
+    assert not Quote.objects.filter(source="web").exists()
+
+
+# --- Bulletins ------------------------------------------------------------------------------
+
+
+def bulletin_fields(world, **fields):
+    return {
+        "title": "Frost warning",
+        "category": "weather",
+        "language": "en",
+        "regions": [world["osh_region"].pk],
+        "body": "Night frost expected on Thursday.",
+        "sms_summary": "Frost Thursday night: cover seedlings.",
+        **fields,
+    }
+
+
+def test_operator_writes_checks_and_publishes_a_bulletin_with_sms(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "sms_gateway.backends.locmem.LocmemBackend"
+    locmem.outbox.clear()
+    for n in range(3):
+        person = Subscriber.objects.create(phone=f"+99655590000{n}")
+        Subscription.objects.create(
+            subscriber=person, commodity=world["potato"], market=world["osh"]
+        )
+    Subscription.objects.create(
+        subscriber=Subscriber.objects.create(phone="+996555900009"),
+        commodity=world["potato"],
+        market=world["bishkek"],
+    )
+    client.force_login(operator("olga"))
+    checked = client.post("/bulletins/new/", {**bulletin_fields(world), "check": "1"})
+    assert "38 characters, 1 SMS each (GSM-7)" in text(checked)
+    assert not Bulletin.objects.exists()
+    client.post("/bulletins/new/", bulletin_fields(world))
+    bulletin = Bulletin.objects.get()
+    assert bulletin.status == "draft"
+    assert client.get("/bulletins/").content.decode().count("Frost warning") == 1
+    preview = text(client.get(f"/bulletins/{bulletin.pk}/publish/"))
+    assert "to 3 subscribers: 1 SMS each, 3 SMS in all" in preview
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/bulletins/{bulletin.pk}/publish/", {"send_sms": "on"})
+    bulletin.refresh_from_db()
+    assert bulletin.status == "published" and bulletin.broadcast is not None
+    assert sorted(m["to"] for m in locmem.outbox) == [f"+99655590000{n}" for n in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/bulletins/{bulletin.pk}/publish/", {"send_sms": "on"})
+    assert len(locmem.outbox) == 3 and Broadcast.objects.count() == 1
+    client.logout()
+    assert "Frost warning" in text(client.get("/"))  # beside the prices, for everyone
+
+
+def test_a_summary_too_long_for_the_budget_is_refused(client, world, settings):
+    settings.BULLETIN_SMS_MAX_SEGMENTS = 1
+    client.force_login(operator("olga"))
+    page = client.post("/bulletins/new/", bulletin_fields(world, sms_summary="Заморозки " * 10))
+    assert "the most allowed is 1" in text(page)
+    assert not Bulletin.objects.exists()
+
+
+def test_drafts_and_expired_bulletins_are_hidden_from_visitors(client, world):
+    draft = Bulletin.objects.create(title="Draft", body="x", category="notice", language="en")
+    old = Bulletin.objects.create(
+        title="Old",
+        body="x",
+        category="notice",
+        language="en",
+        published_at=timezone.now(),
+        expires_on=timezone.localdate() - timedelta(days=1),
+    )
+    assert client.get(f"/bulletins/{draft.pk}/").status_code == 404
+    assert client.get(f"/bulletins/{old.pk}/").status_code == 404
+    assert "Draft" not in text(client.get("/bulletins/"))
+    client.force_login(agent(markets=[], username="aibek"))
+    assert client.get("/bulletins/new/").status_code == 403
+    assert client.post(f"/bulletins/{draft.pk}/publish/").status_code == 403
+
+
+def test_an_operator_takes_a_bulletin_down(client, world):
+    live = Bulletin.objects.create(
+        title="Live", body="x", category="notice", language="en", published_at=timezone.now()
+    )
+    client.force_login(operator("olga"))
+    client.post(f"/bulletins/{live.pk}/expire/")
+    live.refresh_from_db()
+    assert live.status == "expired"
+
+
+# --- Simulator and languages ------------------------------------------------------------
+
+
+def test_the_simulator_shows_the_exact_reply_and_changes_nothing(client, world):
+    client.force_login(operator("olga"))
+    page = client.post("/simulator/", {"phone": "0555 123 456", "message": "POTATO OSH"})
+    body = text(page)
+    assert "Potatoes Osh: 38 KGS/kg" in body and "1 SMS (GSM-7" in body
+    client.post("/simulator/", {"phone": "+996555123456", "message": "STOP"})
+    assert not Subscriber.objects.filter(opted_out=True).exists()
+    assert not Subscriber.objects.exists()
+    client.force_login(agent(markets=[], username="aibek"))
+    assert client.get("/simulator/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("ru", "Последние цены"), ("ky", "Акыркы баалар"), ("fr", "Derniers prix")],
+)
+def test_the_language_switcher_changes_every_page(client, world, language, expected):
+    client.post("/i18n/setlang/", {"language": language, "next": "/"})
+    body = text(client.get("/"))
+    assert expected in body
+
+
+def test_pages_make_a_bounded_number_of_queries(
+    client, world, flagged, django_assert_max_num_queries
+):
+    client.force_login(operator("olga"))
+    for url, most in (
+        ("/", 12),
+        ("/commodities/potatoes/", 12),
+        ("/markets/osh/", 9),
+        ("/review/", 9),
+        ("/sheet/", 9),
+    ):
+        with django_assert_max_num_queries(most):
+            assert client.get(url).status_code == 200
