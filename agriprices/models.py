@@ -420,6 +420,10 @@ class PriceSummary(models.Model):
                 fields=["market", "commodity", "price_type", "period", "period_start"],
                 name="price_summary_market_idx",
             ),
+            # One week at every market (the printed sheet) and the newest week.
+            models.Index(
+                fields=["period", "price_type", "period_start"], name="price_summary_week_idx"
+            ),
         ]
 
     def __str__(self) -> str:

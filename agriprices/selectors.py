@@ -7,6 +7,7 @@ returns (tests hold them to it).
 from __future__ import annotations
 
 import math
+import statistics
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -655,16 +656,104 @@ def flagged_quotes(*, limit: int = 50) -> list[FlaggedQuote]:
 RECENT_SHOWN = 5
 
 
-def weekly_summaries(week_start: date) -> list[PriceSummary]:
-    """Every retail weekly summary of one week, with commodity, unit, market and region,
-    by region, commodity and market: the printed price sheet. One query."""
-    return list(
-        PriceSummary.objects.filter(
-            period="week", price_type=PriceType.RETAIL, period_start=week_start
+@dataclass(frozen=True)
+class WeekRow:
+    """One market's week of one commodity, for the printed sheet."""
+
+    commodity: Commodity
+    market: Market
+    median: Decimal
+    low: Decimal
+    high: Decimal
+    change_pct: Decimal | None  # against the week before
+
+
+def week_of_prices(week_start: date, *, region: Region | None = None) -> list[WeekRow]:
+    """Every retail weekly summary of one week (in one region, if given) with its change
+    against the week before, by region, commodity and market: the printed price sheet.
+    Four queries; the rows share their commodity and market objects."""
+    rows = PriceSummary.objects.filter(period="week", price_type=PriceType.RETAIL)
+    if region is not None:
+        rows = rows.filter(market__region=region)
+    fields = ("commodity_id", "market_id", "median", "low", "high")
+    this_week = list(rows.filter(period_start=week_start).values_list(*fields))
+    before = {
+        (c, m): median
+        for c, m, median in rows.filter(period_start=week_start - timedelta(weeks=1)).values_list(
+            "commodity_id", "market_id", "median"
         )
-        .select_related("commodity", "commodity__base_unit", "market", "market__region")
-        .order_by("market__region__name", "commodity__name", "market__name")
+    }
+    commodities = Commodity.objects.select_related("base_unit").in_bulk({c for c, *_ in this_week})
+    markets = Market.objects.select_related("region").in_bulk({m for _, m, *_ in this_week})
+    found = []
+    for commodity_id, market_id, median, low, high in this_week:
+        previous = before.get((commodity_id, market_id))
+        found.append(
+            WeekRow(
+                commodity=commodities[commodity_id],
+                market=markets[market_id],
+                median=median,
+                low=low,
+                high=high,
+                change_pct=(median - previous) / previous * 100 if previous else None,
+            )
+        )
+    found.sort(key=lambda r: (r.market.region.name, r.commodity.name, r.market.name))
+    return found
+
+
+@dataclass(frozen=True)
+class RegionWeekRow:
+    """One commodity in one region for a week: the median of its markets' medians, the
+    cheapest and dearest market, and the change of that median against the week before."""
+
+    region: Region
+    commodity: Commodity
+    median: Decimal
+    cheapest: WeekRow
+    dearest: WeekRow
+    markets: int
+    change_pct: Decimal | None
+
+
+def regional_week(week_start: date, *, region: Region | None = None) -> list[RegionWeekRow]:
+    """``week_of_prices`` folded to one row per region and commodity: a sheet that fits an
+    A4 page per region however many markets it has."""
+    before = _regional_medians(week_start - timedelta(weeks=1), region)
+    groups: dict[tuple[int, int], list[WeekRow]] = defaultdict(list)
+    for row in week_of_prices(week_start, region=region):
+        groups[(row.market.region_id, row.commodity.pk)].append(row)
+    folded = []
+    for (region_id, commodity_id), rows in groups.items():
+        median = Decimal(statistics.median(r.median for r in rows))
+        previous = before.get((region_id, commodity_id))
+        folded.append(
+            RegionWeekRow(
+                region=rows[0].market.region,
+                commodity=rows[0].commodity,
+                median=median,
+                cheapest=min(rows, key=lambda r: r.median),
+                dearest=max(rows, key=lambda r: r.median),
+                markets=len(rows),
+                change_pct=(median - previous) / previous * 100 if previous else None,
+            )
+        )
+    folded.sort(key=lambda r: (r.region.name, r.commodity.name))
+    return folded
+
+
+def _regional_medians(week_start: date, region: Region | None) -> dict[tuple[int, int], Decimal]:
+    rows = PriceSummary.objects.filter(
+        period="week", price_type=PriceType.RETAIL, period_start=week_start
     )
+    if region is not None:
+        rows = rows.filter(market__region=region)
+    values: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
+    for region_id, commodity_id, median in rows.values_list(
+        "market__region_id", "commodity_id", "median"
+    ):
+        values[(region_id, commodity_id)].append(median)
+    return {key: Decimal(statistics.median(v)) for key, v in values.items()}
 
 
 def latest_summary_week() -> date | None:

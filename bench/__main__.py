@@ -4,6 +4,7 @@
     python -m bench core       # price core on a scratch SQLite file
     python -m bench api        # API under load, on BENCH_DATABASE_URL (5M quotes)
     python -m bench fanout     # a 100,000-subscriber broadcast fanned out by a worker
+    python -m bench dashboard  # server time of every dashboard page (5M quotes)
 
 The API benchmark fills the PostgreSQL database named by BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/agriprices_bench) with BENCH_QUOTES quotes the first
@@ -20,7 +21,7 @@ from pathlib import Path
 from bench import generate
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SUITES = ("core", "api", "fanout")
+SUITES = ("core", "api", "fanout", "dashboard")
 DEFAULT_BENCH_DB = "postgres://postgres@127.0.0.1:5432/agriprices_bench"
 
 
@@ -37,6 +38,14 @@ def run_suite(name: str) -> list:
 
         return core.run_all()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DB)
+    # As in production: one cache shared by the web processes.
+    os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/14")
+    if name == "dashboard":  # pages are timed in this process: production settings
+        os.environ.update(
+            DEBUG="false",
+            SECRET_KEY="bench-only-not-a-secret",  # noqa: S106 - a throwaway bench process
+            ALLOWED_HOSTS="127.0.0.1",
+        )
     generate.ensure_database(url)
     generate.setup_django(url)
     made = generate.generate(int(os.environ.get("BENCH_QUOTES", 5_000_000)))
@@ -44,6 +53,10 @@ def run_suite(name: str) -> list:
         from bench import fanout
 
         return fanout.run()
+    if name == "dashboard":
+        from bench import dashboard
+
+        return dashboard.run()
     from bench import api
 
     rows = api.run(url)

@@ -59,6 +59,8 @@ def generate(total: int) -> dict[str, float]:
             started = time.perf_counter()
             services.rebuild_latest_prices()
             return {"quotes": total, "seconds": round(time.perf_counter() - started, 1)}
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # statistics as autovacuum would have them by now
         return {"quotes": total, "seconds": 0.0}
     if existing and not Quote.objects.filter(external_id__startswith="bench:").exists():
         raise SystemExit("the database holds data that is not bench data; use another one")
@@ -128,6 +130,10 @@ def generate(total: int) -> dict[str, float]:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE agriprices_quote")
     series = services.rebuild_latest_prices()
+    with connection.cursor() as cursor:
+        # Fresh statistics, or the planner guesses from an empty table's.
+        cursor.execute("ANALYZE agriprices_latestprice")
+        cursor.execute("ANALYZE agriprices_pricesummary")
     return {
         "quotes": written,
         "series": series,

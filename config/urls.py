@@ -3,6 +3,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from telecentre.api import BulletinList
+
 
 def healthz(request: HttpRequest) -> HttpResponse:
     """The process is up (for load balancers); touches nothing else."""
@@ -12,6 +14,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/bulletins/", BulletinList.as_view(), name="api-bulletins"),
     path("api/v1/", include("agriprices.api.urls")),
     path("sms/", include("sms_gateway.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -39,6 +39,13 @@ class PriceFilterForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        # Markets of the chosen region only: hundreds of options would fill a 2G page.
+        region = self.data.get("region", "")
+        self.fields["market"].queryset = (
+            Market.objects.filter(region__slug=region).order_by("name")
+            if region
+            else Market.objects.none()
+        )
         categories = Commodity.objects.order_by("category").values_list("category", flat=True)
         self.fields["category"].choices = [("", _("All categories"))] + [
             (c, c) for c in dict.fromkeys(categories) if c

@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,6 +25,7 @@ from agriprices.validation import price_per_base_unit
 from sms_gateway.segments import count_segments
 from sms_gateway.services import simulate_sms
 from telecentre import charts
+from telecentre import selectors as pages
 from telecentre.access import needs_permission
 from telecentre.forms import (
     BulletinForm,
@@ -77,33 +80,27 @@ def home(request: HttpRequest) -> HttpResponse:
     if region is not None and "region" not in data:
         data["region"] = region.slug
     form = PriceFilterForm(data)
-    rows = LatestPrice.objects.none()
-    total = 0
-    if form.is_valid():
-        chosen = form.cleaned_data
-        rows = selectors.latest_prices(
-            region=chosen["region"], market=chosen["market"], price_type=PriceType.RETAIL
+    chosen = form.cleaned_data if form.is_valid() else {}
+    rows = (
+        pages.price_table(
+            region=chosen["region"],
+            market=chosen["market"],
+            category=chosen["category"],
+            search=chosen["q"],
         )
-        if chosen["category"]:
-            rows = rows.filter(commodity__category=chosen["category"])
-        if chosen["q"]:
-            found = selectors.search_commodities(chosen["q"], limit=10, min_score=70)
-            found_markets = selectors.search_markets(chosen["q"], limit=10, min_score=85)
-            rows = (
-                rows.filter(commodity__in=[m.obj for m in found])
-                if found
-                else rows.filter(market__in=[m.obj for m in found_markets])
-            )
-        rows = rows.order_by("commodity__name", "market__name")
-        total = rows.count()
+        if chosen
+        else LatestPrice.objects.none()
+    )
     response = render(
         request,
         "telecentre/home.html",
         {
             "form": form,
-            "rows": list(rows[:MAX_ROWS]),
-            "total": total,
-            "shown": min(total, MAX_ROWS),
+            # Lazy: read only when the cached table is stale (see the template).
+            "rows": rows[:MAX_ROWS],
+            "total": rows.count,
+            "max_rows": MAX_ROWS,
+            "version": pages.prices_version(),
             "region": region,
             "bulletins": _current_bulletins(region),
         },
@@ -121,39 +118,24 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
     except ValueError:
         months = 6
     months = months if months in CHART_MONTHS else 6
-    prices = list(
-        selectors.latest_prices(commodity=commodity, region=region, price_type=PriceType.RETAIL)[
-            :MAX_ROWS
-        ]
-    )
-    charted = [row.market for row in prices[: len(charts.DASHES)]]
-    today = timezone.localdate()
-    series = selectors.price_series(
-        commodity=commodity,
-        markets=charted,
-        start=today - timedelta(days=months * 30),
-        end=today,
-    )
-    lines = [
-        charts.Line(
-            label=market.display_name(get_language()),
-            points=[(s.period_start, s.median) for s in series.get(market.pk, [])],
+    language = get_language()
+    name = commodity.display_name(language)
+    version = pages.prices_version()
+    key = f"chart:{commodity.pk}:{region.pk if region else 0}:{months}:{language}:{version}"
+    prices = selectors.latest_prices(
+        commodity=commodity, region=region, price_type=PriceType.RETAIL
+    )[:MAX_ROWS]
+    chart = cache.get(key)
+    if chart is None:
+        chart = pages.trend_chart(
+            commodity=commodity,
+            markets=[row.market for row in prices[: len(charts.DASHES)]],
+            months=months,
+            title=_("Weekly median price of %(name)s, last %(months)d months")
+            % {"name": name, "months": months},
+            language=language,
         )
-        for market in charted
-    ]
-    band: dict[date, tuple] = {}
-    for summaries in series.values():
-        for s in summaries:
-            lo, hi = band.get(s.period_start, (s.low, s.high))
-            band[s.period_start] = (min(lo, s.low), max(hi, s.high))
-    name = commodity.display_name(get_language())
-    chart = charts.trend_chart(
-        lines,
-        [(day, lo, hi) for day, (lo, hi) in sorted(band.items())],
-        title=_("Weekly median price of %(name)s, last %(months)d months")
-        % {"name": name, "months": months},
-        unit_label=f"/{commodity.base_unit.code}",
-    )
+        cache.set(key, chart, settings.API_CACHE_SECONDS)
     response = render(
         request,
         "telecentre/commodity.html",
@@ -162,9 +144,10 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "name": name,
             "region": region,
             "prices": prices,
-            "chart": chart,
+            "chart": mark_safe(chart),  # noqa: S308 - built by charts.py, labels escaped
             "months": months,
             "month_choices": CHART_MONTHS,
+            "version": version,
         },
     )
     return _remember_region(request, response)
@@ -175,23 +158,31 @@ def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
     if market is None:
         raise Http404(_("No such market."))
     language = get_language()
-    medians = selectors.weekly_medians_at(market, weeks=12)
-    rows = [
-        (
-            row,
-            charts.sparkline(
-                medians.get(row.commodity_id, []),
-                label=_("%(name)s, 12 weeks") % {"name": row.commodity.display_name(language)},
-            ),
-        )
-        for row in selectors.latest_prices(market=market, price_type=PriceType.RETAIL).order_by(
-            "commodity__name"
-        )
-    ]
+
+    def rows() -> list[tuple[LatestPrice, str]]:
+        medians = selectors.weekly_medians_at(market, weeks=12)
+        return [
+            (
+                row,
+                charts.sparkline(
+                    medians.get(row.commodity_id, []),
+                    label=_("%(name)s, 12 weeks") % {"name": row.commodity.display_name(language)},
+                ),
+            )
+            for row in selectors.latest_prices(market=market, price_type=PriceType.RETAIL).order_by(
+                "commodity__name"
+            )
+        ]
+
     return render(
         request,
         "telecentre/market.html",
-        {"market": market, "name": market.display_name(language), "rows": rows},
+        {
+            "market": market,
+            "name": market.display_name(language),
+            "rows": rows,  # called only when the cached table is stale
+            "version": pages.prices_version(),
+        },
     )
 
 
@@ -356,59 +347,61 @@ def report_price(request: HttpRequest) -> HttpResponse:
 # --- Printed price sheet -------------------------------------------------------------------
 
 
-def _sheet(request: HttpRequest) -> tuple[date | None, list[tuple[Region, list]]]:
+def _sheet_week(request: HttpRequest) -> date | None:
     try:
         asked = date.fromisoformat(request.GET["week"]) if request.GET.get("week") else None
     except ValueError:
         asked = None
-    week = period_start(asked, "week") if asked else selectors.latest_summary_week()
-    if week is None:
-        return None, []
-    previous = {
-        (s.commodity_id, s.market_id): s.median
-        for s in selectors.weekly_summaries(week - timedelta(weeks=1))
-    }
-    regions: dict[int, tuple[Region, list]] = {}
-    for summary in selectors.weekly_summaries(week):
-        region = summary.market.region
-        before = previous.get((summary.commodity_id, summary.market_id))
-        change = (summary.median - before) / before * 100 if before else None
-        regions.setdefault(region.pk, (region, []))[1].append((summary, change))
-    return week, list(regions.values())
+    return period_start(asked, "week") if asked else selectors.latest_summary_week()
 
 
 def price_sheet(request: HttpRequest) -> HttpResponse:
-    week, regions = _sheet(request)
-    return render(
+    week, region = _sheet_week(request), _chosen_region(request)
+
+    def regions() -> list[tuple[Region, list]]:
+        tables: dict[int, tuple[Region, list]] = {}
+        for row in selectors.regional_week(week, region=region) if week else []:
+            tables.setdefault(row.region.pk, (row.region, []))[1].append(row)
+        return list(tables.values())
+
+    response = render(
         request,
         "telecentre/sheet.html",
-        {"week": week, "week_end": week + timedelta(days=6) if week else None, "regions": regions},
+        {
+            "week": week,
+            "week_end": week + timedelta(days=6) if week else None,
+            "regions": regions,  # called only when the cached tables are stale
+            "region": region,
+            "all_regions": selectors.regions(),
+            "version": pages.prices_version(),
+        },
     )
+    return _remember_region(request, response)
 
 
 def price_sheet_csv(request: HttpRequest) -> HttpResponse:
-    week, regions = _sheet(request)
+    """Every market's week, not folded: the whole data behind the printed sheet."""
+    week, region = _sheet_week(request), _chosen_region(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="prices-{week or "none"}.csv"'
     writer = csv.writer(response)
     writer.writerow(
         ["week", "region", "commodity", "market", "unit", "median", "low", "high", "change_pct"]
     )
-    for region, rows in regions:
-        for summary, change in rows:
-            writer.writerow(
-                [
-                    week,
-                    region.name,
-                    summary.commodity.name,
-                    summary.market.name,
-                    summary.commodity.base_unit.code,
-                    f"{summary.median.normalize():f}",
-                    f"{summary.low.normalize():f}",
-                    f"{summary.high.normalize():f}",
-                    "" if change is None else f"{change:.1f}",
-                ]
-            )
+    for row in selectors.week_of_prices(week, region=region) if week else []:
+        writer.writerow(
+            [
+                week,
+                row.market.region.name,
+                row.commodity.name,
+                row.market.name,
+                row.commodity.base_unit.code,
+                f"{row.median.normalize():f}",
+                f"{row.low.normalize():f}",
+                f"{row.high.normalize():f}",
+                "" if row.change_pct is None else f"{row.change_pct:.1f}",
+            ]
+        )
     return response
 
 

@@ -30,7 +30,7 @@ def _market(**kwargs: Any) -> RefField:
     return RefField(kind="market", resolve=selectors.market_by_ref, **kwargs)
 
 
-def _region(**kwargs: Any) -> RefField:
+def region_ref(**kwargs: Any) -> RefField:
     return RefField(kind="region", resolve=selectors.region_by_ref, **kwargs)
 
 
@@ -67,7 +67,7 @@ class CommodityParams(QueryParams):
 
 
 class MarketParams(QueryParams):
-    region = _region(required=False)
+    region = region_ref(required=False)
     near = serializers.RegexField(
         r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$",
         required=False,
@@ -94,7 +94,7 @@ ORDERINGS = ["observed_on", "-observed_on", "price_per_base_unit", "-price_per_b
 class QuoteParams(QueryParams):
     commodity = _commodity(required=False)
     market = _market(required=False)
-    region = _region(required=False)
+    region = region_ref(required=False)
     price_type = serializers.ChoiceField(choices=PriceType.choices, required=False)
     status = serializers.ChoiceField(
         choices=Quote.Status.choices,
@@ -112,7 +112,7 @@ class QuoteParams(QueryParams):
 class LatestParams(QueryParams):
     commodity = _commodity(required=False, help_text="Latest price at every market.")
     market = _market(required=False, help_text="Latest price of every commodity there.")
-    region = _region(required=False)
+    region = region_ref(required=False)
     price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

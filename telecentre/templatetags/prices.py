@@ -40,3 +40,8 @@ def change(pct: Decimal | None) -> SafeString | str:
 def local_name(obj: object) -> str:
     """A commodity's or market's name in the page's language."""
     return obj.display_name(get_language())
+
+
+@register.filter
+def at_most(value: int, limit: int) -> int:
+    return min(value, limit)

@@ -105,13 +105,20 @@ def test_market_page_has_every_crop_with_a_sparkline(client, world):
     assert "Onions" in body and "Potatoes" in body
 
 
-def test_printable_sheet_and_csv_have_one_table_per_region(client, world):
+def test_printed_sheet_folds_each_region_to_one_row_per_crop_and_csv_has_every_market(
+    client, world
+):
     page = client.get("/sheet/")
     assert page.content.decode().count("<caption>") == 2
+    body = text(page)
+    # Osh region: Osh 38 and Uzgen 34 this week, 37 and 33 the week before.
+    assert "Potatoes 36/kg 34 Uzgen 38 Osh ▲ 2.9 %" in body
     lines = client.get("/sheet.csv").content.decode().splitlines()
     assert lines[0].startswith("week,region,commodity,market,unit,median")
     assert len(lines) == 1 + 6
     assert any(",Osh,Potatoes,Osh,kg,38," in line for line in lines)
+    one_region = text(client.get("/sheet/?region=chui"))
+    assert "Potatoes 42/kg" in one_region and "Uzgen" not in one_region
 
 
 # --- Review queue ----------------------------------------------------------------------------
@@ -332,7 +339,24 @@ def test_pages_make_a_bounded_number_of_queries(
         ("/commodities/potatoes/", 12),
         ("/markets/osh/", 9),
         ("/review/", 9),
-        ("/sheet/", 9),
+        ("/sheet/", 12),
     ):
         with django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200
+
+
+def test_cached_price_pages_follow_every_new_price(client, world, today):
+    for url in ("/?region=osh", "/markets/osh/", "/commodities/potatoes/", "/sheet/"):
+        assert "38" in text(client.get(url))
+    record_quote(
+        agent=None,
+        commodity=world["potato"],
+        market=world["osh"],
+        unit=unit("kg"),
+        price=Decimal("39.5"),
+        observed_on=today,
+        source=Quote.Source.IMPORT,
+    )
+    assert "Potatoes Osh 39.5 KGS/kg" in text(client.get("/?region=osh"))
+    assert "39.5 KGS/kg" in text(client.get("/markets/osh/"))
+    assert "39.5 KGS/kg" in text(client.get("/commodities/potatoes/"))
