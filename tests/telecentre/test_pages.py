@@ -360,3 +360,17 @@ def test_cached_price_pages_follow_every_new_price(client, world, today):
     assert "Potatoes Osh 39.5 KGS/kg" in text(client.get("/?region=osh"))
     assert "39.5 KGS/kg" in text(client.get("/markets/osh/"))
     assert "39.5 KGS/kg" in text(client.get("/commodities/potatoes/"))
+
+
+def test_an_operator_edits_a_bulletin_and_agents_see_no_operator_links(client, world):
+    draft = Bulletin.objects.create(title="Draft", body="x", category="notice", language="en")
+    draft.regions.set([world["chui"]])
+    client.force_login(operator("olga"))
+    fields = bulletin_fields(world, title="Frost, updated", regions=[world["chui"].pk])
+    client.post(f"/bulletins/{draft.pk}/edit/", fields)
+    draft.refresh_from_db()
+    assert draft.title == "Frost, updated" and draft.status == "draft"
+    client.force_login(agent(markets=[world["osh"]], username="aibek"))
+    nav = client.get("/").content.decode().split("<main>")[0]
+    assert "Report a price" in nav and "Review" not in nav and "SMS simulator" not in nav
+    assert client.post(f"/bulletins/{draft.pk}/edit/", fields).status_code == 403
