@@ -1,18 +1,13 @@
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config import health
 from telecentre.api import BulletinList
 
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    """The process is up (for load balancers); touches nothing else."""
-    return HttpResponse("ok", content_type="text/plain")
-
-
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/bulletins/", BulletinList.as_view(), name="api-bulletins"),
     path("api/v1/", include("agriprices.api.urls")),

@@ -1,0 +1,14 @@
+# The service's image: the same code for web, workers and beat (see docker-compose.yml).
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /srv/agriprices
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+# Hashed static files, served by WhiteNoise; the key is only for this build step.
+RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
+    python manage.py collectstatic --noinput \
+ && useradd --system --home /srv/agriprices agriprices
+USER agriprices
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--workers", "3", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

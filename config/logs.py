@@ -1,0 +1,47 @@
+"""Structured logs: one JSON object a line, with the request's id, and any phone number
+masked whatever logged it (the SMS code masks its own; this catches the rest)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from contextvars import ContextVar
+
+#: The id of the request being handled in this thread or task, "-" outside one.
+request_id: ContextVar[str] = ContextVar("request_id", default="-")
+
+# E.164 or national numbers of 9+ digits, with an optional plus: keep the country code's
+# first digits and the last two, so support can still tell two numbers apart.
+_PHONE = re.compile(r"(?<![\w.])(\+?\d{3,4})\d{3,9}(\d{2})(?![\w.])")
+
+
+def mask_phones(text: str) -> str:
+    return _PHONE.sub(lambda m: f"{m.group(1)}{'*' * 6}{m.group(2)}", text)
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        return True
+
+
+class PhoneMaskFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_phones(record.getMessage())
+        record.args = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = mask_phones(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)

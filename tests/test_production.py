@@ -1,0 +1,97 @@
+"""What a deployer relies on: readiness probes, security headers, masked JSON logs with
+request ids, and `check --deploy` clean under the production settings."""
+
+import json
+import logging
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.logs import JsonFormatter, PhoneMaskFilter, RequestIdFilter, mask_phones, request_id
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.django_db
+def test_readyz_checks_database_cache_and_broker(client):
+    answer = client.get("/readyz")
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "ready": True,
+        "database": "ok",
+        "cache": "ok",
+        "broker": "ok (tasks run in-process)",
+    }
+    assert client.get("/healthz").content == b"ok"
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_the_broker_is_down(client, settings):
+    from config.celery import app
+
+    saved = app.conf.broker_url
+    settings.CELERY_BROKER_URL = app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing there
+    try:
+        answer = client.get("/readyz")
+    finally:
+        app.conf.broker_url = saved
+    assert answer.status_code == 503
+    body = answer.json()
+    assert body["ready"] is False and body["broker"].startswith("unreachable")
+    assert body["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_every_page_has_the_security_headers_and_a_request_id(client):
+    answer = client.get("/", HTTP_X_REQUEST_ID="lb-1234567890")
+    policy = answer["Content-Security-Policy"]
+    script = next(p for p in policy.split(";") if p.strip().startswith("script-src"))
+    assert script.strip() == "script-src 'self'"
+    assert "frame-ancestors 'none'" in policy
+    assert answer["X-Content-Type-Options"] == "nosniff"
+    assert answer["Referrer-Policy"] == "same-origin"
+    assert answer["X-Frame-Options"] == "DENY"
+    assert answer["X-Request-ID"] == "lb-1234567890"
+    made = client.get("/", HTTP_X_REQUEST_ID="<script>").get("X-Request-ID")
+    assert made != "<script>" and len(made) == 32
+
+
+def test_logs_are_json_with_the_request_id_and_phone_numbers_masked():
+    record = logging.LogRecord(
+        "sms", logging.INFO, __file__, 1, "reply to %s sent", ("+996555123456",), None
+    )
+    token = request_id.set("req-42")
+    try:
+        for log_filter in (RequestIdFilter(), PhoneMaskFilter()):
+            log_filter.filter(record)
+    finally:
+        request_id.reset(token)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == "req-42"
+    assert line["message"] == "reply to +9965******56 sent"
+    assert "555123" not in json.dumps(line)
+    assert mask_phones("quote 42 at 18.50 on 2026-11-23") == "quote 42 at 18.50 on 2026-11-23"
+
+
+def test_check_deploy_reports_nothing_with_production_settings(tmp_path):
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "HTTPS": "true",
+        "ALLOWED_HOSTS": "prices.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues" in done.stdout
