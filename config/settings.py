@@ -275,6 +275,9 @@ BULLETIN_SMS_MAX_SEGMENTS = env.int("BULLETIN_SMS_MAX_SEGMENTS", default=2)
 #: (signatures are computed over the public URL), e.g. https://prices.example.org
 TWILIO_PUBLIC_BASE_URL = env.str("TWILIO_PUBLIC_BASE_URL", default="")
 
+#: Backups (manage.py backup / restore) as JSON Lines with exact times.
+SERIALIZATION_MODULES = {"backup": "telecentre.backup_format"}
+
 # --- Security -------------------------------------------------------------------------
 #: Set HTTPS=true when the service is reached over TLS (directly or through a proxy that
 #: sets X-Forwarded-Proto): HTTP is redirected, HSTS is sent, cookies are secure.

@@ -95,3 +95,24 @@ def test_check_deploy_reports_nothing_with_production_settings(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues" in done.stdout
+
+
+def test_the_compose_file_names_every_process_and_validates():
+    import shutil
+
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert set(compose["services"]) == {"web", "worker", "bulk", "beat", "postgres", "redis"}
+    procfile = (ROOT / "Procfile").read_text()
+    for process in ("web:", "worker:", "bulk:", "beat:"):
+        assert process in procfile
+    tool = shutil.which("docker-compose")
+    if tool is None:
+        pytest.skip("docker-compose not installed (apt-get install docker-compose)")
+    env = {**os.environ, "SECRET_KEY": "compose-check"}
+    done = subprocess.run([tool, "config", "-q"], cwd=ROOT, env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    env.pop("SECRET_KEY")
+    refused = subprocess.run([tool, "config", "-q"], cwd=ROOT, env=env, capture_output=True)
+    assert refused.returncode != 0  # no default secret
