@@ -1,10 +1,14 @@
 # In telecentre, the app that depends on all the others: a backup spans every app.
+import gzip
+from typing import TextIO
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-#: Everything the service knows, in dependency order: people and roles, the price data
-#: (derived tables included, so a restore needs no rebuild), SMS and bulletins.
-APPS = ["auth.user", "auth.group", "authtoken", "agriprices", "sms_gateway", "telecentre"]
+#: Everything the service knows besides the role groups (written first, see below):
+#: people, the price data (derived tables included, so a restore needs no rebuild), SMS
+#: and bulletins. dumpdata orders the models so every reference comes after its target.
+APPS = ["auth.user", "authtoken", "agriprices", "sms_gateway", "telecentre"]
 
 
 class Command(BaseCommand):
@@ -18,17 +22,25 @@ class Command(BaseCommand):
         parser.add_argument("path", help="ends in .backup or .backup.gz")
 
     def handle(self, *args: object, **options: object) -> None:
-        if not str(options["path"]).endswith((".backup", ".backup.gz")):
+        path = str(options["path"])
+        if not path.endswith((".backup", ".backup.gz")):
             raise CommandError("the file name must end in .backup or .backup.gz")
-        # Natural keys: permissions and content types are matched by name on restore,
-        # whatever ids the new database gave them.
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "wt", encoding="utf-8") as stream:
+            self._dump(stream)
+        self.stdout.write(f"Backup written to {path}.")
+
+    @staticmethod
+    def _dump(stream: TextIO) -> None:
+        # Groups by name: migrate made the roles in the new database under ids of its own.
         call_command(
             "dumpdata",
-            *APPS,
+            "auth.group",
             format="backup",
             natural_foreign=True,
             natural_primary=True,
-            output=options["path"],
-            verbosity=0,
+            stdout=stream,
         )
-        self.stdout.write(f"Backup written to {options['path']}.")
+        # Everything else keeps its id (ids are in URLs, API answers and logs);
+        # permissions and content types are named, whatever ids they have now.
+        call_command("dumpdata", *APPS, format="backup", natural_foreign=True, stdout=stream)
