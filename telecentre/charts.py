@@ -3,6 +3,7 @@ when printed in black and white (each line has its own dash pattern and marker).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -41,16 +42,17 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
 
 
 def _ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """Round values for the price axis, all inside [low, high]."""
     if high <= low:
         return [low]
-    step = (high - low) / count
-    magnitude = 10 ** max(0, len(str(int(step))) - 1)
-    step = max(1, round(step / magnitude)) * magnitude if step >= 1 else round(step, 2) or 0.01
-    first = (low // step) * step
-    ticks, value = [], first
-    while value <= high + step / 2 and len(ticks) < 8:
-        if value >= low - step / 2:
-            ticks.append(value)
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(low / step) * step
+    ticks = []
+    value = first
+    while value <= high and len(ticks) < 8:
+        ticks.append(round(value, 6))
         value += step
     return ticks
 
@@ -72,7 +74,7 @@ def trend_chart(
     values += [float(v) for _, lo, hi in band for v in (lo, hi)]
     if not days:
         return mark_safe("")  # noqa: S308 - nothing user-supplied
-    left, right, top, bottom = 48, 8, 8, 22
+    left, right, top, bottom = 48, 8, 18, 22
     legend_rows = (len(lines) + 2) // 3
     total_height = height + 18 * legend_rows + 6
     first, last = min(days), max(days)
@@ -105,7 +107,7 @@ def trend_chart(
             f'<text x="{left - 4}" y="{ty + 4:.1f}" text-anchor="end">{label}</text>'
         )
     parts.append(
-        f'<text x="2" y="{top + 4}" class="unit">{escape(unit_label)}</text>'
+        f'<text x="2" y="11" class="unit">{escape(unit_label)}</text>'
         f'<path d="M{left} {height - bottom}H{width - right}" stroke="#333"/>'
     )
     for month_start in _month_starts(first, last):
