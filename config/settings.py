@@ -134,6 +134,13 @@ USE_I18N = True
 USE_TZ = True
 
 LOGIN_URL = "telecentre:login"
+#: Wrong passwords for one username, or from one address, before logins are refused for
+#: the rest of the window.
+LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=20)
+LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=900)
+#: Form and JSON bodies larger than this are refused (400): nothing we take is larger.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 LOGIN_REDIRECT_URL = "telecentre:home"
 LOGOUT_REDIRECT_URL = "telecentre:home"
 

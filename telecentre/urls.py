@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from telecentre import views
+from telecentre.login import ThrottledAuthenticationForm
 
 app_name = "telecentre"
 urlpatterns = [
@@ -21,7 +22,10 @@ urlpatterns = [
     path("simulator/", views.sms_simulator, name="simulator"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html",
+            authentication_form=ThrottledAuthenticationForm,
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
