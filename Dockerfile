@@ -8,7 +8,8 @@ COPY . .
 # Hashed static files, served by WhiteNoise; the key is only for this build step.
 RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
- && useradd --system --home /srv/agriprices agriprices
+ && useradd --system --home /srv/agriprices agriprices \
+ && mkdir -p /var/spool/agriprices && chown agriprices /var/spool/agriprices
 USER agriprices
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi", "--workers", "3", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -112,6 +112,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://agriprices")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # see config/cache.py
+    # Fail fast when Redis is away: the cache then answers misses (config/cache.py).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=0.5, socket_timeout=1.0
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -186,6 +190,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sms_gateway.tasks.check_all_price_alerts",
         "schedule": crontab(minute="*/15"),
     },
+    # Messages a dead worker or an emptied broker left behind; SMS that arrived while
+    # the database was down.
+    "sms-outbound-recovery": {
+        "task": "sms_gateway.tasks.recover_outbound",
+        "schedule": env.float("SMS_RECOVERY_EVERY_SECONDS", default=60.0),
+    },
+    "sms-spool-replay": {
+        "task": "sms_gateway.tasks.replay_spooled_sms",
+        "schedule": env.float("SMS_SPOOL_REPLAY_EVERY_SECONDS", default=30.0),
+    },
+    # Latest prices and weekly/monthly summaries are kept up to date as prices are
+    # approved; the nightly rebuild repairs any drift (e.g. rows edited by hand in SQL).
+    "price-aggregates-refresh": {
+        "task": "agriprices.tasks.rebuild_latest_prices",
+        "schedule": crontab(minute=30, hour=2),
+    },
 }
 
 # --- The domain -----------------------------------------------------------------------
@@ -255,11 +275,31 @@ TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 #: Only to reach Twilio through a proxy or a test stub; empty means api.twilio.com.
 TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
+# How long a send waits for Twilio's answer. No answer in time is not "not sent": the
+# message is settled by the recovery sweep, which asks Twilio, never sent blindly again.
+TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10.0)
 #: Where outbound SMS go: ...twilio.TwilioBackend, ...console.ConsoleBackend (demo),
 #: ...locmem.LocmemBackend (tests).
 SMS_BACKEND = env.str("SMS_BACKEND", default="sms_gateway.backends.console.ConsoleBackend")
 #: Messages per second one worker hands to the provider (Twilio's default is 1/s a number).
 SMS_SEND_RATE = env.str("SMS_SEND_RATE", default="10/s")
+# A worker that claimed a message this long ago without finishing died mid-send: the
+# recovery sweep asks the provider whether it got it (longer than any send can take).
+SMS_SEND_LEASE_SECONDS = env.int("SMS_SEND_LEASE_SECONDS", default=120)
+# A queued message whose task was published this long ago and is still waiting was lost
+# with the broker (Redis restarted empty): the sweep publishes it again.
+SMS_REPUBLISH_AFTER_SECONDS = env.int("SMS_REPUBLISH_AFTER_SECONDS", default=900)
+# A message (or broadcast) whose task never reached the broker is published again by the
+# sweep once it is this old (the broker was down when it was queued).
+SMS_PUBLISH_GRACE_SECONDS = env.int("SMS_PUBLISH_GRACE_SECONDS", default=30)
+# Inbound SMS that arrive while the database is down wait here (a Redis hash, else files
+# in a directory that must survive a restart) until the replay task answers them.
+# Beside the broker's queues by default: a cache may be cleared at any time.
+SMS_SPOOL_REDIS_URL = env.str(
+    "SMS_SPOOL_REDIS_URL",
+    default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "",
+)
+SMS_SPOOL_DIR = env.path("SMS_SPOOL_DIR", default=BASE_DIR / "var" / "sms-spool")
 #: Countries we send SMS to, replies included (ISO codes; "*" for all).
 SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=["KG"])
 #: What one number may cost us: queries per hour, reply segments per day.

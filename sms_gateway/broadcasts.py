@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from config.celery import publish
 from sms_gateway.models import Broadcast, OutboundMessage, Subscriber
 from sms_gateway.outbound import BulkMessage, id_chunks, queue_bulk
 from sms_gateway.segments import count_segments
@@ -91,7 +93,8 @@ def start_broadcast(
             broadcast.regions.set(region_ids)
             from sms_gateway.tasks import fan_out_broadcast
 
-            transaction.on_commit(lambda: fan_out_broadcast.delay(broadcast.pk))
+            # With the broker down it stays unfanned, for the recovery sweep.
+            transaction.on_commit(lambda: publish(fan_out_broadcast, broadcast.pk))
     return broadcast, created
 
 
@@ -122,6 +125,29 @@ def queue_chunk(broadcast_id: int, subscriber_ids: list[int]) -> int:
     ]
     with transaction.atomic():
         return queue_bulk(messages)
+
+
+def recover_unfanned(now: datetime | None = None) -> int:
+    """Fan out again the broadcasts of the last day that never were (the broker was down
+    when they started) or that queued fewer messages than they have recipients (a chunk
+    task was lost with the broker). Nobody gets one twice: messages are keyed."""
+    from sms_gateway.tasks import fan_out_broadcast
+
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.SMS_REPUBLISH_AFTER_SECONDS)
+    candidates = Broadcast.objects.filter(created_at__gte=now - timedelta(days=1)).filter(
+        Q(
+            fanned_out_at__isnull=True,
+            created_at__lt=now - timedelta(seconds=settings.SMS_PUBLISH_GRACE_SECONDS),
+        )
+        | Q(fanned_out_at__lt=stale)
+    )
+    again = 0
+    for broadcast in candidates:
+        if broadcast.fanned_out_at and sum(sent_counts(broadcast).values()) >= broadcast.recipients:
+            continue
+        again += publish(fan_out_broadcast, broadcast.pk)
+    return again
 
 
 def sent_counts(broadcast: Broadcast) -> dict[str, int]:

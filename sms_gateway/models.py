@@ -61,6 +61,8 @@ class InboundMessage(models.Model):
     action = models.CharField(max_length=16, blank=True)
     reply = models.TextField(blank=True)
     reply_segments = models.PositiveSmallIntegerField(default=0)
+    #: Spooled while the database was down and answered later by SMS, not in the webhook.
+    answered_by_sms = models.BooleanField(default=False)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -117,11 +119,24 @@ class OutboundMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: When its send task last reached the broker (empty: not yet, e.g. Redis was down).
+    published_at = models.DateTimeField(null=True, blank=True)
+    #: When a worker claimed it; a claim older than SMS_SEND_LEASE_SECONDS was cut short.
+    sending_since = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbound SMS")
         verbose_name_plural = _("outbound SMS")
+
+        indexes = [
+            # The recovery sweep reads only unfinished messages.
+            models.Index(
+                fields=["status", "created_at"],
+                name="outbound_unfinished_idx",
+                condition=models.Q(status__in=["queued", "sending"]),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.idempotency_key} to {mask_phone(self.to)}: {self.status}"

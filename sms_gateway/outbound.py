@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -12,12 +13,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from config.celery import BROKER_ERRORS
 from sms_gateway.backends import SendError, get_backend
 from sms_gateway.models import OutboundMessage, Subscriber
 from sms_gateway.phones import country_allowed, mask_phone
 
 logger = logging.getLogger(__name__)
 RETRY = "retry"
+UNKNOWN = "unknown"
 Status = OutboundMessage.Status
 #: Delivery statuses a provider callback may report, and what they mean here.
 CALLBACK_STATUSES = {
@@ -63,10 +66,7 @@ def queue_sms(
     except IntegrityError:
         message, created = OutboundMessage.objects.get(idempotency_key=idempotency_key), False
     if created:
-        from sms_gateway.tasks import send_outbound
-
-        queue = "sms-replies" if priority == OutboundMessage.Priority.REPLY else "sms-bulk"
-        transaction.on_commit(lambda: send_outbound.apply_async((message.pk,), queue=queue))
+        transaction.on_commit(lambda: _publish([message.pk], queue=_queue_of(message)))
     return message
 
 
@@ -96,18 +96,38 @@ def queue_bulk(messages: Sequence[BulkMessage]) -> int:
     return len(waiting)
 
 
+def _queue_of(message: OutboundMessage) -> str:
+    """Replies and confirmations have a queue of their own, ahead of bulk sends."""
+    return "sms-replies" if message.priority == OutboundMessage.Priority.REPLY else "sms-bulk"
+
+
 def _publish(message_ids: list[int], *, queue: str) -> None:
     """One send task per message (each retried on its own), published over one broker
-    connection rather than one per message."""
+    connection rather than one per message. With the broker down the messages stay
+    queued in the database, unpublished, and the recovery sweep publishes them later:
+    the transaction that queued them has committed and must not fail for it."""
     from sms_gateway.tasks import send_outbound
 
-    if send_outbound.app.conf.task_always_eager:
-        for pk in message_ids:
-            send_outbound.apply_async((pk,), queue=queue)
+    if not message_ids:
         return
-    with send_outbound.app.producer_or_acquire() as producer:
-        for pk in message_ids:
-            send_outbound.apply_async((pk,), queue=queue, producer=producer)
+    try:
+        if send_outbound.app.conf.task_always_eager:
+            for pk in message_ids:
+                send_outbound.apply_async((pk,), queue=queue)
+        else:
+            with send_outbound.app.producer_or_acquire() as producer:
+                for pk in message_ids:
+                    send_outbound.apply_async((pk,), queue=queue, producer=producer)
+    except BROKER_ERRORS as exc:
+        logger.warning(
+            "broker unreachable (%s): %d SMS wait for the recovery sweep",
+            exc.__class__.__name__,
+            len(message_ids),
+        )
+        return
+    OutboundMessage.objects.filter(pk__in=message_ids, published_at__isnull=True).update(
+        published_at=timezone.now()
+    )
 
 
 def id_chunks(rows: QuerySet, size: int) -> Iterator[list[int]]:
@@ -126,7 +146,7 @@ def send(message_id: int) -> str:
     """Send a queued message once. Returns the new status, or RETRY when the provider
     should be tried again later (the message goes back to queued)."""
     claimed = OutboundMessage.objects.filter(pk=message_id, status=Status.QUEUED).update(
-        status=Status.SENDING, attempts=F("attempts") + 1
+        status=Status.SENDING, attempts=F("attempts") + 1, sending_since=timezone.now()
     )
     if claimed != 1:
         return "skipped"  # sent already, or another worker has it
@@ -140,6 +160,17 @@ def send(message_id: int) -> str:
     try:
         sid = get_backend().send(to=message.to, body=message.body)
     except SendError as exc:
+        if exc.ambiguous:
+            # Twilio may have taken it: sending again could send it twice. The claim
+            # stays; after the lease the sweep asks Twilio and settles it.
+            OutboundMessage.objects.filter(pk=message_id).update(last_error=exc.message[:255])
+            logger.warning(
+                "sms %s to %s: %s; left for the recovery sweep to settle",
+                message_id,
+                mask_phone(message.to),
+                exc.message,
+            )
+            return UNKNOWN
         if exc.permanent:
             OutboundMessage.objects.filter(pk=message_id).update(
                 status=Status.FAILED, last_error=exc.message[:255]
@@ -149,8 +180,9 @@ def send(message_id: int) -> str:
                 "sms %s to %s failed for good: %s", message_id, mask_phone(message.to), exc.message
             )
             return Status.FAILED
+        # Celery publishes the retry now: the sweep leaves it to that.
         OutboundMessage.objects.filter(pk=message_id).update(
-            status=Status.QUEUED, last_error=exc.message[:255]
+            status=Status.QUEUED, last_error=exc.message[:255], published_at=timezone.now()
         )
         logger.info("sms %s to %s: %s; will retry", message_id, mask_phone(message.to), exc.message)
         return RETRY
@@ -191,3 +223,53 @@ def record_delivery(*, provider_sid: str, status: str, error_code: str = "") -> 
     elif mapped == Status.DELIVERED:
         subscriber.update(unreachable_in_a_row=0)
     return True
+
+
+def recover_stalled(now: datetime | None = None) -> dict[str, int]:
+    """The recovery sweep (Celery beat, every minute). Publishes again the messages whose
+    task never reached the broker or was lost with it (a Redis restart keeps nothing),
+    and settles those whose worker died mid-send: the provider is asked whether it got
+    the message, so it is marked sent, or queued again, never sent twice."""
+    now = now or timezone.now()
+    lease = now - timedelta(seconds=settings.SMS_SEND_LEASE_SECONDS)
+    stale = now - timedelta(seconds=settings.SMS_REPUBLISH_AFTER_SECONDS)
+    grace = now - timedelta(seconds=settings.SMS_PUBLISH_GRACE_SECONDS)
+    settled = requeued = 0
+    backend = get_backend()
+    for message in OutboundMessage.objects.filter(status=Status.SENDING, sending_since__lt=lease):
+        try:
+            sid = backend.find_sent(to=message.to, body=message.body, since=message.sending_since)
+        except SendError as exc:
+            logger.info("sms %s: cannot ask the provider yet (%s)", message.pk, exc.message)
+            continue
+        if sid:
+            done = OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
+                status=Status.SENT, provider_sid=sid, sent_at=now, last_error=""
+            )
+            settled += done
+        elif OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
+            status=Status.QUEUED, published_at=None, last_error="lost mid-send; sent again"
+        ):
+            requeued += 1
+            queue = _queue_of(message)
+            transaction.on_commit(lambda pk=message.pk, queue=queue: _publish([pk], queue=queue))
+    waiting = OutboundMessage.objects.filter(status=Status.QUEUED).filter(
+        Q(published_at__isnull=True, created_at__lt=grace) | Q(published_at__lt=stale)
+    )
+    published = 0
+    for priority in OutboundMessage.Priority:
+        queue = _queue_of(OutboundMessage(priority=priority))
+        for chunk in id_chunks(waiting.filter(priority=priority), 1000):
+            # Marked first: if the broker is still down _publish logs it and they stay
+            # due for the next sweep, which looks at published_at again.
+            OutboundMessage.objects.filter(pk__in=chunk).update(published_at=None)
+            _publish(chunk, queue=queue)
+            published += len(chunk)
+    if settled or requeued or published:
+        logger.info(
+            "outbound recovery: %d settled as sent, %d requeued, %d published again",
+            settled,
+            requeued,
+            published,
+        )
+    return {"settled": settled, "requeued": requeued, "published": published}

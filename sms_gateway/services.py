@@ -14,15 +14,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from agriprices import selectors
 from agriprices.models import AgentProfile, Commodity, Market, Quote, Unit
 from agriprices.services import QuoteError, record_quote_once
 from agriprices.units import parse_unit_label
-from sms_gateway import limits, replies, subscriptions
-from sms_gateway.models import AgentPin, InboundMessage, Subscriber
+from sms_gateway import limits, outbound, replies, spool, subscriptions
+from sms_gateway.models import AgentPin, InboundMessage, OutboundMessage, Subscriber
 from sms_gateway.parser import Command, parse
 from sms_gateway.phones import (
     InvalidPhone,
@@ -49,10 +49,14 @@ class Resolved:
     unmatched: str  # the words that matched nothing
 
 
-def receive_sms(*, provider: str, provider_sid: str, sender: str, body: str) -> InboundMessage:
+def receive_sms(
+    *, provider: str, provider_sid: str, sender: str, body: str, late: bool = False
+) -> InboundMessage:
     """Store and answer one incoming SMS; the same provider id again returns the stored
     message and reply without acting twice. ``reply`` is empty when we must not answer
-    (short codes, alphanumeric senders)."""
+    (short codes, alphanumeric senders). A ``late`` message (replayed from the spool)
+    can no longer be answered inside the webhook: its reply is queued as an SMS in the
+    same transaction that stores it, so it is sent once or not stored at all."""
     stored = InboundMessage.objects.filter(provider=provider, provider_sid=provider_sid).first()
     if stored is not None:
         logger.info("sms %s:%s replayed; answered from storage", provider, provider_sid)
@@ -72,19 +76,77 @@ def receive_sms(*, provider: str, provider_sid: str, sender: str, body: str) -> 
                 action=action,
                 reply=reply,
                 reply_segments=count_segments(reply).segments,
+                answered_by_sms=late and bool(reply),
             )
+            if late and reply:
+                outbound.queue_sms(
+                    to=normalize_phone(sender),
+                    body=reply,
+                    idempotency_key=f"reply:{provider}:{provider_sid}",
+                    priority=OutboundMessage.Priority.REPLY,
+                )
     except IntegrityError:
         # The same message arrived twice at once; the other delivery stored it.
         return InboundMessage.objects.get(provider=provider, provider_sid=provider_sid)
     logger.info(
-        "sms %s:%s from %s: %s, reply of %d segment(s)",
+        "sms %s:%s from %s: %s, reply of %d segment(s)%s",
         provider,
         provider_sid,
         mask_phone(sender),
         message.action,
         message.reply_segments,
+        " sent late by SMS" if late and reply else "",
     )
     return message
+
+
+def receive_or_spool(*, provider: str, provider_sid: str, sender: str, body: str) -> str:
+    """The webhook's entry: the reply to send inside the request. With the database down
+    the message is spooled instead, and answered by SMS once the database is back (the
+    caller gets an empty reply; nothing was written)."""
+    try:
+        message = receive_sms(
+            provider=provider, provider_sid=provider_sid, sender=sender, body=body
+        )
+        # Answered by SMS already (it was spooled): a retried webhook must not answer twice.
+        return "" if message.answered_by_sms else message.reply
+    except DatabaseError as exc:
+        where = spool.put(
+            {
+                "provider": provider,
+                "provider_sid": provider_sid,
+                "sender": sender,
+                "body": body[:1600],
+                "received_at": timezone.now().isoformat(),
+            }
+        )
+        logger.error(
+            "database unavailable (%s): sms %s:%s from %s spooled to %s",
+            exc.__class__.__name__,
+            provider,
+            provider_sid,
+            mask_phone(sender),
+            where,
+        )
+        return ""
+
+
+def replay_spool() -> int:
+    """Answer the messages spooled while the database was down, each exactly once."""
+
+    def handle(entry: spool.Entry) -> None:
+        receive_sms(
+            provider=entry["provider"],
+            provider_sid=entry["provider_sid"],
+            sender=entry["sender"],
+            body=entry["body"],
+            late=True,
+        )
+
+    done = spool.replay(handle)
+    if done:
+        logger.info("spool: %d message(s) answered after the database came back", done)
+    return done
 
 
 def redact_pin(body: str) -> str:

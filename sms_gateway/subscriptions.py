@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from agriprices import selectors
 from agriprices.models import Commodity, LatestPrice, Market, PriceType
+from config.celery import publish
 from sms_gateway import replies
 from sms_gateway.models import Subscriber, Subscription
 from sms_gateway.outbound import BulkMessage, id_chunks, queue_bulk
@@ -173,7 +174,8 @@ def price_changed(
     if followed:
         from sms_gateway.tasks import check_price_alerts
 
-        check_price_alerts.delay(commodity_id, market_id)
+        # Missed while the broker is down: the sweep every 15 minutes checks it.
+        publish(check_price_alerts, commodity_id, market_id)
 
 
 def check_price_alerts(commodity_id: int, market_id: int) -> int:

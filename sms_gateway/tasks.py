@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from sms_gateway import broadcasts, outbound, subscriptions
+from sms_gateway import broadcasts, outbound, services, subscriptions
 
 
 class TransientSendError(Exception):
@@ -64,3 +64,15 @@ def fan_out_broadcast(broadcast_id: int) -> int:
 @shared_task(acks_late=True)
 def queue_broadcast_chunk(broadcast_id: int, subscriber_ids: list[int]) -> int:
     return broadcasts.queue_chunk(broadcast_id, subscriber_ids)
+
+
+@shared_task(acks_late=True)
+def recover_outbound() -> dict[str, int]:
+    """Every minute: messages left behind by a dead worker or an emptied broker."""
+    return {**outbound.recover_stalled(), "broadcasts": broadcasts.recover_unfanned()}
+
+
+@shared_task(acks_late=True)
+def replay_spooled_sms() -> int:
+    """Every 30 s: inbound SMS spooled while the database was down."""
+    return services.replay_spool()

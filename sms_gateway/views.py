@@ -40,12 +40,12 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     sid, sender = request.POST.get("MessageSid", ""), request.POST.get("From", "")
     if not sid or not sender:
         return HttpResponseBadRequest("MessageSid and From are required")
-    message = services.receive_sms(
+    reply = services.receive_or_spool(
         provider="twilio", provider_sid=sid, sender=sender, body=request.POST.get("Body", "")
     )
     twiml = MessagingResponse()
-    if message.reply:
-        twiml.message(message.reply)
+    if reply:
+        twiml.message(reply)
     return HttpResponse(str(twiml), content_type="application/xml")
 
 

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import datetime
 
 
 class SendError(Exception):
     """A message could not be handed to the provider. ``permanent`` says retrying cannot
-    help (an invalid number, a number that opted out at the carrier)."""
+    help (an invalid number, a number that opted out at the carrier); ``ambiguous`` that
+    the provider may have taken it (no answer in time), so it must not simply be resent."""
 
-    def __init__(self, message: str, *, permanent: bool = False, code: str = "") -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, ambiguous: bool = False, code: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
+        self.ambiguous = ambiguous
         self.code = code
 
 
@@ -20,3 +25,9 @@ class BaseSmsBackend(ABC):
     @abstractmethod
     def send(self, *, to: str, body: str, status_callback: str = "") -> str:
         """Hand one SMS to the provider; return its message id. Raises SendError."""
+
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        """The id of this SMS if the provider got it at or after ``since``, else None.
+        Asked after a worker died mid-send, so that the message is neither lost nor sent
+        twice. Backends that cannot tell say None: the message is sent again."""
+        return None

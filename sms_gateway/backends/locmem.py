@@ -1,6 +1,7 @@
 """Keeps sent messages in ``outbox``, for tests (like django.core.mail.outbox)."""
 
 import itertools
+from datetime import datetime
 
 from sms_gateway.backends.base import BaseSmsBackend
 
@@ -13,3 +14,6 @@ class LocmemBackend(BaseSmsBackend):
         sid = f"LM{next(_ids):08d}"
         outbox.append({"to": to, "body": body, "sid": sid})
         return sid
+
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        return next((m["sid"] for m in outbox if m["to"] == to and m["body"] == body), None)

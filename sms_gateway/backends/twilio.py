@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+import requests
 from django.conf import settings
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
 
 from sms_gateway.backends.base import BaseSmsBackend, SendError
 
@@ -25,7 +29,7 @@ class _RedirectingHttpClient(TwilioHttpClient):
     (a local stub in tests; an egress proxy in locked-down deployments)."""
 
     def __init__(self, base_url: str) -> None:
-        super().__init__(timeout=10)
+        super().__init__(timeout=settings.TWILIO_TIMEOUT_SECONDS)
         self.base_url = base_url.rstrip("/")
 
     def request(self, method, url, *args, **kwargs):  # noqa: ANN001 - the library's signature
@@ -39,7 +43,7 @@ class TwilioBackend(BaseSmsBackend):
         http_client = (
             _RedirectingHttpClient(settings.TWILIO_API_BASE_URL)
             if settings.TWILIO_API_BASE_URL
-            else TwilioHttpClient(timeout=10)
+            else TwilioHttpClient(timeout=settings.TWILIO_TIMEOUT_SECONDS)
         )
         self.client = Client(
             settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client
@@ -61,6 +65,36 @@ class TwilioBackend(BaseSmsBackend):
             raise SendError(
                 f"twilio {exc.status}/{exc.code}", permanent=permanent, code=str(exc.code or "")
             ) from exc
-        except OSError as exc:  # connection refused, timeout: the network, not the message
-            raise SendError(f"twilio unreachable: {exc.__class__.__name__}") from exc
+        except OSError as exc:  # the network, not the message
+            raise SendError(
+                f"twilio unreachable: {exc.__class__.__name__}", ambiguous=_may_have_arrived(exc)
+            ) from exc
         return message.sid
+
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        # Twilio has no idempotency key for new messages: look among the latest sent to
+        # this number for the same text, created since the claim (a minute's clock skew
+        # allowed).
+        try:
+            recent = self.client.messages.list(to=to, limit=20)
+        except TwilioRestException as exc:
+            raise SendError(f"twilio {exc.status}/{exc.code}") from exc
+        except OSError as exc:
+            raise SendError(f"twilio unreachable: {exc.__class__.__name__}") from exc
+        earliest = since - timedelta(minutes=1)
+        for message in recent:
+            if message.body == body and (message.date_created or earliest) >= earliest:
+                return message.sid
+        return None
+
+
+def _may_have_arrived(exc: OSError) -> bool:
+    """Whether Twilio may have got the request: no connection was made (refused, connect
+    timeout) means certainly not; a read timeout or a connection dropped after sending
+    means perhaps."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+        return not isinstance(reason, NewConnectionError)
+    return isinstance(exc, requests.Timeout)

@@ -5,9 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from twilio.request_validator import RequestValidator
 
-from agriprices.models import LatestPrice
 from sms_gateway.models import InboundMessage, Subscriber
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 TOKEN = "test-auth-token-not-a-secret"
@@ -18,15 +16,6 @@ URL = "/sms/twilio/inbound/"
 def twilio_settings(settings):
     settings.TWILIO_AUTH_TOKEN = TOKEN
     settings.TWILIO_PUBLIC_BASE_URL = ""
-
-
-@pytest.fixture
-def a_price(potatoes, osh):
-    from agriprices import services
-
-    factories.QuoteFactory(commodity=potatoes, market=osh, price=18)
-    services.rebuild_latest_prices()
-    return LatestPrice.objects.get()
 
 
 def twilio_post(client, params, *, url=f"http://testserver{URL}", token=TOKEN, signature=None):

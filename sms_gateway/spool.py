@@ -1,0 +1,99 @@
+"""Inbound SMS that could not be stored because the database was down.
+
+Twilio does not send an inbound message again once we answered 200, so a message the
+webhook cannot store must be kept somewhere else until the database is back: in a Redis
+hash when Redis is there, else as a file in SMS_SPOOL_DIR. Both are keyed by the
+provider's message id, so a message spooled twice is kept once. ``replay`` (a periodic
+task) answers each spooled message through the normal path and removes it only after
+the database holds it, so a replay cut short is simply run again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import redis
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+REDIS_KEY = "sms:spool"
+
+Entry = dict[str, str]
+
+
+def put(entry: Entry) -> str:
+    """Keep ``entry`` (provider, provider_sid, sender, body, received_at); returns where."""
+    key = f"{entry['provider']}:{entry['provider_sid']}"
+    payload = json.dumps(entry, ensure_ascii=False)
+    if settings.SMS_SPOOL_REDIS_URL:
+        try:
+            _redis().hset(REDIS_KEY, key, payload)
+            return "redis"
+        except redis.RedisError as exc:
+            logger.warning("spool: Redis unreachable (%s); writing to disk", exc)
+    directory = Path(settings.SMS_SPOOL_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    # Written whole, then renamed: a crash never leaves half a message to replay.
+    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(payload)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, directory / f"{_file_name(key)}.json")
+    return "file"
+
+
+def pending() -> int:
+    """How many spooled messages wait (for /readyz and the replay's log)."""
+    return sum(1 for _ in _entries())
+
+
+def replay(handle: Callable[[Entry], Any]) -> int:
+    """Call ``handle`` on every spooled message and forget each one it returned from.
+    Stops at the first failure (the database is still down): the rest wait."""
+    done = 0
+    for entry, forget in _entries():
+        handle(entry)
+        forget()
+        done += 1
+    return done
+
+
+def _entries() -> Iterator[tuple[Entry, Callable[[], None]]]:
+    if settings.SMS_SPOOL_REDIS_URL:
+        client = _redis()
+        try:
+            spooled = client.hgetall(REDIS_KEY)
+        except redis.RedisError as exc:
+            logger.warning("spool: Redis unreachable (%s); its messages wait", exc)
+            spooled = {}
+        for key, payload in sorted(spooled.items(), key=lambda kv: _received(kv[1])):
+            yield json.loads(payload), lambda key=key: client.hdel(REDIS_KEY, key)
+    directory = Path(settings.SMS_SPOOL_DIR)
+    if directory.is_dir():
+        for path in sorted(directory.glob("*.json"), key=lambda p: p.stat().st_mtime):
+            yield json.loads(path.read_text(encoding="utf-8")), path.unlink
+
+
+def _received(payload: bytes) -> str:
+    return json.loads(payload).get("received_at", "")
+
+
+def _file_name(key: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in key)[:120]
+
+
+_clients: dict[str, redis.Redis] = {}
+
+
+def _redis() -> redis.Redis:
+    url = settings.SMS_SPOOL_REDIS_URL
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1)
+    return _clients[url]

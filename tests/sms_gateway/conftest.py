@@ -1,0 +1,14 @@
+import pytest
+
+from agriprices.models import LatestPrice
+from tests import factories
+
+
+@pytest.fixture
+def a_price(potatoes, osh):
+    """Potatoes at 18 in Osh, approved and latest."""
+    from agriprices import services
+
+    factories.QuoteFactory(commodity=potatoes, market=osh, price=18)
+    services.rebuild_latest_prices()
+    return LatestPrice.objects.get()
