@@ -38,9 +38,28 @@ class FileFormatError(ValueError):
     """The file as a whole cannot be read (wrong layout, missing columns)."""
 
 
-def _header(reader: csv.reader, required: set[str], layout: str) -> list[str]:
+def _records(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each record. A file the csv module cannot split (a bare
+    carriage return inside a field, say) is refused whole, naming the line: which cells
+    belong to which row after that is anybody's guess."""
+    reader = csv.reader(stream)
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # The csv module's hint about newline modes means nothing to the reader.
+            reason = str(exc).split(" - ")[0]
+            raise FileFormatError(
+                f"line {reader.line_num}: not readable as CSV ({reason})"
+            ) from exc
+        yield reader.line_num, record
+
+
+def _header(records: Iterator[tuple[int, list[str]]], required: set[str], layout: str) -> list[str]:
     try:
-        header = [h.strip().lstrip("\ufeff").casefold() for h in next(reader)]
+        header = [h.strip().lstrip("\ufeff").casefold() for h in next(records)[1]]
     except StopIteration:
         raise FileFormatError("the file is empty") from None
     missing = sorted(required - set(header))
@@ -59,10 +78,9 @@ def _shape_error(record: list[str], header: list[str]) -> str:
 
 
 def read_wfp(stream: TextIO) -> Iterator[PriceRow]:
-    reader = csv.reader(stream)
-    header = _header(reader, WFP_REQUIRED, "WFP/HDX price")
-    for record in reader:
-        line = reader.line_num
+    records = _records(stream)
+    header = _header(records, WFP_REQUIRED, "WFP/HDX price")
+    for line, record in records:
         if not any(cell.strip() for cell in record):
             continue
         # The HXL hashtag row (#date,#adm1+name,...) describes columns; it is not data.
@@ -93,10 +111,9 @@ def read_wfp(stream: TextIO) -> Iterator[PriceRow]:
 
 
 def read_csv(stream: TextIO) -> Iterator[PriceRow]:
-    reader = csv.reader(stream)
-    header = _header(reader, CSV_REQUIRED, "AgriPrices CSV")
-    for record in reader:
-        line = reader.line_num
+    records = _records(stream)
+    header = _header(records, CSV_REQUIRED, "AgriPrices CSV")
+    for line, record in records:
         if not any(cell.strip() for cell in record):
             continue
         cells = dict(zip(header, (c.strip() for c in record), strict=False))

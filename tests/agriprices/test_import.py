@@ -248,3 +248,14 @@ def test_export_then_import_into_an_empty_database_round_trips(
     assert set(Quote.objects.values_list("external_id", flat=True)) == ids
     out, _ = run_import(exported, "csv")
     assert "created 0, unchanged 483" in out
+
+
+def test_a_file_the_csv_module_cannot_split_is_refused_naming_the_line(tmp_path, wfp_file):
+    path = tmp_path / "broken.csv"
+    lines = wfp_file.read_text().splitlines()
+    # A field longer than the csv module will hold (a file pasted into a cell, say).
+    huge = lines[2].replace("Minsk", '"' + "Minsk" * 40_000 + '"', 1)
+    path.write_text("\n".join([lines[0], lines[1], huge]))
+    with pytest.raises(CommandError, match=r"line \d+: not readable as CSV"):
+        run_import(path)
+    assert Quote.objects.count() == 0

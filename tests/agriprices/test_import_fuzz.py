@@ -1,0 +1,112 @@
+"""Hypothesis over the importers: a real WFP file with any of its cells replaced by hostile
+text (numbers out of range, dates that do not exist, control characters, formulas, other
+scripts) is either refused whole with a FileFormatError or answered row by row: every
+data row is read, each damaged row is reported with its line, and with any bad row
+nothing at all is stored."""
+
+import csv
+import io
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agriprices import services
+from agriprices.importers import read_price_file
+from agriprices.importers.readers import CSV_COLUMNS, FileFormatError
+from agriprices.models import Market, Quote
+from tests.conftest import SHARED_DATA
+
+pytestmark = pytest.mark.django_db
+ROWS = 6
+
+with open(SHARED_DATA / "wfp_food_prices_blr.csv", encoding="utf-8", newline="") as _file:
+    _ALL = list(csv.reader(_file))
+HEADER, SAMPLE = _ALL[0], _ALL[1 : ROWS + 1]
+
+hostile_text = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "",
+            "-1",
+            "0",
+            "1e400",
+            "NaN",
+            "inf",
+            "99999999999999999999.99999",
+            "2031-01-01",
+            "2024-02-30",
+            "1899-12-31",
+            '=HYPERLINK("http://x")',
+            "' OR 1=1 --",
+            "<script>alert(1)</script>",
+            "картошка",
+            "\x00\x1b[2J",
+            "46 KG",
+            "0 KG",
+            "-5 pcs",
+        ]
+    ),
+)
+damage = st.lists(
+    st.tuples(st.integers(0, ROWS - 1), st.integers(0, len(HEADER) - 1), hostile_text),
+    min_size=1,
+    max_size=4,
+)
+
+
+def as_file(header: list[str], rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(changes=damage, header_damage=st.none() | st.tuples(st.integers(0, 15), hostile_text))
+def test_damaged_wfp_files_are_reported_row_by_row_and_store_nothing(changes, header_damage):
+    header = list(HEADER)
+    if header_damage is not None:
+        header[header_damage[0]] = header_damage[1]
+    rows = [list(r) for r in SAMPLE]
+    for row, column, text in changes:
+        rows[row][column] = text
+    text = as_file(header, rows)
+    with transaction.atomic():
+        try:
+            report = services.import_price_rows(read_price_file(io.StringIO(text), "wfp"))
+        except FileFormatError as refused:
+            assert "missing column" in str(refused) or "not readable as CSV" in str(refused)
+            assert Quote.objects.count() == 0
+            transaction.set_rollback(True)
+            return
+        assert report.rows_read == ROWS
+        assert all(2 <= e.line <= ROWS + 1 and e.reason for e in report.errors)
+        if report.errors:
+            assert not report.stored
+            assert Quote.objects.count() == 0 and Market.objects.count() == 0
+        else:
+            assert report.created + report.unchanged == ROWS
+            assert Quote.objects.count() == ROWS
+        transaction.set_rollback(True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=st.text(max_size=2000))
+def test_any_rows_under_our_csv_header_are_reported_and_never_crash(body):
+    text = ",".join(CSV_COLUMNS) + "\n" + body
+    with transaction.atomic():
+        report = services.import_price_rows(read_price_file(io.StringIO(text), "csv"))
+        assert all(e.line >= 2 and e.reason for e in report.errors)
+        if report.errors:
+            assert not report.stored and Quote.objects.count() == 0
+        else:
+            assert Quote.objects.count() == report.created
+        transaction.set_rollback(True)
