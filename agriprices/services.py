@@ -7,6 +7,7 @@ duplicate, outlier against the recent median (flagged with a reason, never dropp
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,7 +17,6 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Min
 from django.utils import timezone
 
 from agriprices import selectors, signals
@@ -324,21 +324,24 @@ def refresh_summaries(
         PriceSummary.objects.filter(
             **series, period=period, period_start__gte=start, period_start__lte=end
         ).delete()
-        PriceSummary.objects.bulk_create(
-            [
-                PriceSummary(
-                    **series,
-                    period=period,
-                    period_start=summary.period_start,
-                    median=summary.median,
-                    low=summary.low,
-                    high=summary.high,
-                    count=summary.count,
-                )
-                for summary in summarize(prices, period)
-            ],
-            batch_size=1000,
+        PriceSummary.objects.bulk_create(_summary_rows(series, period, prices), batch_size=1000)
+
+
+def _summary_rows(
+    series: dict[str, object], period: str, prices: Iterable[tuple[date, Decimal]]
+) -> list[PriceSummary]:
+    return [
+        PriceSummary(
+            **series,
+            period=period,
+            period_start=summary.period_start,
+            median=summary.median,
+            low=summary.low,
+            high=summary.high,
+            count=summary.count,
         )
+        for summary in summarize(prices, period)
+    ]
 
 
 def refresh_latest_price(*, commodity_id: int, market_id: int, price_type: str) -> None:
@@ -405,25 +408,32 @@ def rebuild_latest_prices() -> int:
     """Recompute every latest price and every week and month summary from the quotes;
     returns how many series there are. For repairs after manual database work and bulk
     loads; normal writes keep them current."""
-    spans = (
+    # One pass over the approved quotes in series order, one series in memory at a time:
+    # a delete and two reads per series made a 5-million-quote rebuild take 20 minutes.
+    rows = (
         Quote.objects.filter(status=Quote.Status.APPROVED)
-        .values_list("commodity_id", "market_id", "price_type")
-        .annotate(first=Min("observed_on"), last=Max("observed_on"))
-        .order_by()
+        .order_by("commodity_id", "market_id", "price_type", "observed_on")
+        .values_list(
+            "commodity_id", "market_id", "price_type", "observed_on", "price_per_base_unit"
+        )
+        .iterator(chunk_size=20_000)
     )
     with transaction.atomic():
         LatestPrice.objects.all().delete()
         PriceSummary.objects.all().delete()
         count = 0
-        for commodity_id, market_id, price_type, first, last in spans:
-            refresh_series(
-                commodity_id=commodity_id,
-                market_id=market_id,
-                price_type=price_type,
-                first_day=first,
-                last_day=last,
-            )
+        pending: list[PriceSummary] = []
+        for key, quotes in itertools.groupby(rows, key=lambda row: row[:3]):
+            series = dict(zip(("commodity_id", "market_id", "price_type"), key, strict=True))
+            prices = [(observed_on, price) for *_, observed_on, price in quotes]
+            refresh_latest_price(**series)
+            for period in PERIODS:
+                pending += _summary_rows(series, period, prices)
+            if len(pending) >= 10_000:
+                PriceSummary.objects.bulk_create(pending, batch_size=1000)
+                pending = []
             count += 1
+        PriceSummary.objects.bulk_create(pending, batch_size=1000)
     return count
 
 
