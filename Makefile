@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1:8000
 DEMO_ENV := DEBUG=$${DEBUG:-true}
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format migrations-check messages messages-check bench clean install install-dev
+.PHONY: demo test lint format migrations-check messages messages-check bench audit clean install install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,5 +63,14 @@ messages-check: messages
 bench: install-dev
 	$(BIN)/python -m bench
 
+# Known vulnerabilities in the pinned requirements (pip-audit asks PyPI's and OSV's
+# advisory data, so this needs their APIs). pip-audit lives in a venv of its own: its
+# dependencies must not move ours.
+AUDIT_VENV := .venv-audit
+audit:
+	test -x $(AUDIT_VENV)/bin/pip-audit || ($(PYTHON) -m venv $(AUDIT_VENV) \
+		&& $(AUDIT_VENV)/bin/pip install --quiet pip-audit)
+	$(AUDIT_VENV)/bin/pip-audit --strict --desc -r requirements.txt
+
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(AUDIT_VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm .pytest_cache .ruff_cache

@@ -5,10 +5,15 @@
     python -m bench api        # API under load, on BENCH_DATABASE_URL (5M quotes)
     python -m bench fanout     # a 100,000-subscriber broadcast fanned out by a worker
     python -m bench dashboard  # server time of every dashboard page (5M quotes)
+    python -m bench soak       # mixed API, SMS and page traffic for minutes (5M quotes)
+    python -m bench scaling    # latest, series and webhook from 100k to 10M quotes
+    python -m bench faults     # PostgreSQL, Redis, a worker and Twilio failing for minutes
+    python -m bench report     # the table of every suite's last results
 
 The API benchmark fills the PostgreSQL database named by BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/agriprices_bench) with BENCH_QUOTES quotes the first
-time (about two minutes for 5 million). Figures also go to bench/results/<suite>.json.
+time (about two minutes for 5 million). Figures also go to bench/results/<suite>.json,
+and `make bench` ends with one table of them all (bench/results/report.md).
 """
 
 import json
@@ -16,12 +21,13 @@ import os
 import platform
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from bench import generate
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SUITES = ("core", "api", "fanout", "dashboard")
+SUITES = ("core", "api", "fanout", "dashboard", "soak", "scaling", "faults")
 DEFAULT_BENCH_DB = "postgres://postgres@127.0.0.1:5432/agriprices_bench"
 
 
@@ -37,6 +43,14 @@ def run_suite(name: str) -> list:
         from bench import core
 
         return core.run_all()
+    if name == "faults":  # servers of its own
+        from bench import faults
+
+        return faults.run()
+    if name == "scaling":  # a database per size, each in a process of its own
+        from bench import scaling
+
+        return scaling.run()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DB)
     # As in production: one cache shared by the web processes.
     os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/14")
@@ -57,6 +71,10 @@ def run_suite(name: str) -> list:
         from bench import dashboard
 
         return dashboard.run()
+    if name == "soak":
+        from bench import soak
+
+        return soak.run()
     from bench import api
 
     rows = api.run(url)
@@ -65,13 +83,42 @@ def run_suite(name: str) -> list:
     return rows
 
 
+def report() -> str:
+    """One table of every suite's last results: benchmark, figure, goal, and the machine
+    and day it was measured on."""
+    lines = [
+        "| suite | benchmark | figure | goal | measured on |",
+        "|---|---|---|---|---|",
+    ]
+    for name in SUITES:
+        path = RESULTS / f"{name}.json"
+        if not path.exists():
+            lines.append(f"| {name} | not run yet (`python -m bench {name}`) | | | |")
+            continue
+        saved = json.loads(path.read_text())
+        when = saved.get("measured_at", "")
+        for bench, figure, goal in saved["rows"]:
+            if bench == "raw results":
+                continue
+            cells = [name, bench.strip(), figure, goal, f"{saved['machine']} {when}"]
+            lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    table = "\n".join(lines) + "\n"
+    (RESULTS / "report.md").write_text(table)
+    return table
+
+
 def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     wanted = sys.argv[1:] or list(SUITES)
+    if wanted == ["report"]:
+        print(report())
+        return 0
     if len(wanted) > 1:
         status = 0
         for name in wanted:
             status |= subprocess.call([sys.executable, "-m", "bench", name])
+        print(f"\nEvery benchmark (also in {RESULTS / 'report.md'}):\n")
+        print(report())
         return status
     name = wanted[0]
     if name not in SUITES:
@@ -83,7 +130,8 @@ def main() -> int:
     print(f"{'benchmark':<64} {'figure':>40}  goal")
     for bench, figure, goal in rows:
         print(f"{bench:<64} {figure:>40}  {goal}")
-    (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
+    saved = {"machine": machine, "measured_at": date.today().isoformat(), "rows": rows}
+    (RESULTS / f"{name}.json").write_text(json.dumps(saved, indent=2))
     return 0
 
 

@@ -460,27 +460,37 @@ def broadcast(running: Stack, text: str) -> str:
     return running.manage("sms_broadcast", text, "--region", region, "--yes")
 
 
+@contextlib.contextmanager
+def texting(
+    running: Stack, rate: float, phase: Callable[[], str], prefix: str
+) -> Iterator[list[dict[str, Any]]]:
+    """Inbound SMS at ``rate`` per second from a thread of its own while the block runs;
+    the list it yields holds their results once the block has ended."""
+    stop = threading.Event()
+    load: list[dict[str, Any]] = []
+    loader = threading.Thread(
+        target=lambda: load.extend(running.text_at_rate(rate, stop, phase, prefix))
+    )
+    loader.start()
+    try:
+        yield load
+    finally:
+        stop.set()
+        loader.join()
+
+
 # --- the scenarios ----------------------------------------------------------------------
 def database_down(down_seconds: float = 120, rate: float = 10) -> dict[str, Any]:
     with stack() as running:
         state = {"phase": "before"}
-        stop = threading.Event()
-        load: list[dict[str, Any]] = []
-        loader = threading.Thread(
-            target=lambda: load.extend(
-                running.text_at_rate(rate, stop, lambda: state["phase"], "SMdb")
-            )
-        )
-        loader.start()
-        time.sleep(3)
-        running.postgres.stop()
-        state["phase"] = "down"
-        time.sleep(down_seconds)
-        running.postgres.start()
-        state["phase"] = "after"
-        time.sleep(5)
-        stop.set()
-        loader.join()
+        with texting(running, rate, lambda: state["phase"], "SMdb") as load:
+            time.sleep(3)
+            running.postgres.stop()
+            state["phase"] = "down"
+            time.sleep(down_seconds)
+            running.postgres.start()
+            state["phase"] = "after"
+            time.sleep(5)
         waiting = [r for r in load if not r["reply"]]
         wait_for(
             lambda: set(running.twilio.received_by()) >= {r["from"] for r in waiting},
@@ -517,20 +527,10 @@ def redis_down(down_seconds: float = 60, rate: float = 10, subscribers: int = 20
     with stack() as running:
         phones = subscribe(running, subscribers)
         running.redis.stop()
-        state = {"phase": "down"}
-        stop = threading.Event()
-        load: list[dict[str, Any]] = []
-        loader = threading.Thread(
-            target=lambda: load.extend(
-                running.text_at_rate(rate, stop, lambda: state["phase"], "SMrd")
-            )
-        )
-        loader.start()
-        time.sleep(1)
-        started = broadcast(running, "Frost tonight: cover seedlings.")
-        time.sleep(down_seconds)
-        stop.set()
-        loader.join()
+        with texting(running, rate, lambda: "down", "SMrd") as load:
+            time.sleep(1)
+            started = broadcast(running, "Frost tonight: cover seedlings.")
+            time.sleep(down_seconds)
         sent_while_down = sum(running.twilio.received_by()[p] for p in phones)
         running.redis.start()  # empty: whatever the broker held is gone
         wait_for(
@@ -594,19 +594,12 @@ def slow_twilio(subscribers: int = 30, slow_seconds: float = 1.0) -> dict[str, A
         running.twilio.behaviour = ["hang-after", "429", "500", "429"]
         running.twilio.hang_seconds = 5
         broadcast(running, "Bulletin: locusts reported east of Minsk.")
-        stop = threading.Event()
-        load: list[dict[str, Any]] = []
-        loader = threading.Thread(
-            target=lambda: load.extend(running.text_at_rate(10, stop, lambda: "slow", "SMsl"))
-        )
-        loader.start()
-        wait_for(
-            lambda: all(running.twilio.received_by()[p] >= 1 for p in phones),
-            180,
-            "every subscriber's message through a slow Twilio",
-        )
-        stop.set()
-        loader.join()
+        with texting(running, 10, lambda: "slow", "SMsl") as load:
+            wait_for(
+                lambda: all(running.twilio.received_by()[p] >= 1 for p in phones),
+                180,
+                "every subscriber's message through a slow Twilio",
+            )
         settle(running)
         got = running.twilio.received_by()
         return {

@@ -60,6 +60,24 @@ def test_every_page_has_the_security_headers_and_a_request_id(client):
     assert made != "<script>" and len(made) == 32
 
 
+@pytest.mark.django_db
+def test_over_tls_hsts_is_sent_http_is_redirected_and_cookies_are_secure(client, settings):
+    # What HTTPS=true sets (config/settings.py), applied to this process.
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    plain = client.get("/bulletins/")
+    assert plain.status_code == 301 and plain["Location"].startswith("https://")
+    page = client.get("/bulletins/", secure=True)
+    assert page["Strict-Transport-Security"].startswith("max-age=31536000")
+    from tests.factories import operator
+
+    operator("olga")
+    client.post("/accounts/login/", {"username": "olga", "password": "pw"}, secure=True)
+    assert client.cookies["sessionid"]["secure"] is True
+    assert client.cookies["sessionid"]["httponly"] is True
+
+
 def test_logs_are_json_with_the_request_id_and_phone_numbers_masked():
     record = logging.LogRecord(
         "sms", logging.INFO, __file__, 1, "reply to %s sent", ("+996555123456",), None
