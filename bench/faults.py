@@ -435,6 +435,14 @@ def settle(running: Stack, timeout: float = 60) -> None:
     )
 
 
+def reached_everyone(running: Stack, phones: list[str], timeout: float, what: str) -> Counter:
+    """Wait until each of ``phones`` has had an SMS and nothing is left to send; returns
+    how many each got (a copy sent twice would be there by then)."""
+    wait_for(lambda: all(running.twilio.received_by()[p] >= 1 for p in phones), timeout, what)
+    settle(running)
+    return running.twilio.received_by()
+
+
 def p99(values: list[float]) -> float:
     if not values:
         return 0.0
@@ -533,13 +541,7 @@ def redis_down(down_seconds: float = 60, rate: float = 10, subscribers: int = 20
             time.sleep(down_seconds)
         sent_while_down = sum(running.twilio.received_by()[p] for p in phones)
         running.redis.start()  # empty: whatever the broker held is gone
-        wait_for(
-            lambda: all(running.twilio.received_by()[p] >= 1 for p in phones),
-            90,
-            "the broadcast to reach every subscriber",
-        )
-        settle(running)
-        got = running.twilio.received_by()
+        got = reached_everyone(running, phones, 90, "the broadcast to reach every subscriber")
         return {
             "down_seconds": down_seconds,
             "webhook_messages_while_down": len(load),
@@ -568,16 +570,10 @@ def worker_killed(where: str = "hang-after", subscribers: int = 10) -> dict[str,
         running.kill_worker()
         killed_at = time.monotonic()
         running.start_worker()
-        wait_for(
-            lambda: all(running.twilio.received_by()[p] >= 1 for p in phones),
-            90,
-            "every subscriber's message after the restart",
-        )
         # Until the killed worker's claim is settled too (sent, or asked of Twilio and
         # marked sent): every subscriber may have their SMS well before that.
-        settle(running)
+        got = reached_everyone(running, phones, 90, "every subscriber's SMS after the restart")
         recovered = time.monotonic() - killed_at
-        got = running.twilio.received_by()
         return {
             "killed_during": where,
             "subscribers": len(phones),
@@ -597,13 +593,7 @@ def slow_twilio(subscribers: int = 30, slow_seconds: float = 1.0) -> dict[str, A
         running.twilio.hang_seconds = 5
         broadcast(running, "Bulletin: locusts reported east of Minsk.")
         with texting(running, 10, lambda: "slow", "SMsl") as load:
-            wait_for(
-                lambda: all(running.twilio.received_by()[p] >= 1 for p in phones),
-                180,
-                "every subscriber's message through a slow Twilio",
-            )
-        settle(running)
-        got = running.twilio.received_by()
+            got = reached_everyone(running, phones, 180, "every SMS through a slow Twilio")
         return {
             "subscribers": len(phones),
             "twilio_answer_seconds": slow_seconds,
