@@ -44,6 +44,9 @@ def _records(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
     belong to which row after that is anybody's guess."""
     reader = csv.reader(stream)
     while True:
+        # A quoted cell may span lines: a row is named by the line it starts on, where a
+        # text editor shows it, not the one it ends on.
+        starts_on = reader.line_num + 1
         try:
             record = next(reader)
         except StopIteration:
@@ -54,7 +57,7 @@ def _records(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
             raise FileFormatError(
                 f"line {reader.line_num}: not readable as CSV ({reason})"
             ) from exc
-        yield reader.line_num, record
+        yield starts_on, record
 
 
 def _header(records: Iterator[tuple[int, list[str]]], required: set[str], layout: str) -> list[str]:

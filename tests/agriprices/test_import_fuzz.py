@@ -88,7 +88,9 @@ def test_damaged_wfp_files_are_reported_row_by_row_and_store_nothing(changes, he
             transaction.set_rollback(True)
             return
         assert report.rows_read == ROWS
-        assert all(2 <= e.line <= ROWS + 1 and e.reason for e in report.errors)
+        # A row is named by the line it starts on; quoted cells may span lines.
+        last_line = text.count("\n")
+        assert all(2 <= e.line <= last_line and e.reason for e in report.errors)
         if report.errors:
             assert not report.stored
             assert Quote.objects.count() == 0 and Market.objects.count() == 0
@@ -116,3 +118,13 @@ def test_any_rows_under_our_csv_header_are_reported_and_never_crash(body):
         else:
             assert Quote.objects.count() == report.created
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_a_row_after_a_cell_spanning_lines_is_named_by_the_line_it_starts_on():
+    rows = [list(r) for r in SAMPLE]
+    rows[0][HEADER.index("market")] = "Minsk\nnorth"  # a quoted cell over two lines
+    rows[1][0] = "not a\ndate"  # a bad cell over two lines too
+    report = services.import_price_rows(read_price_file(io.StringIO(as_file(HEADER, rows)), "wfp"))
+    # Header on line 1, row 0 on lines 2-3, row 1 on lines 4-5.
+    assert [e.line for e in report.errors] == [4]
