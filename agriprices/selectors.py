@@ -461,6 +461,28 @@ def names_changed(**kwargs: object) -> None:
     cache.set(NAMES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
+LATEST_VERSION_KEY = "latest-prices:version"
+
+
+def latest_prices_changed() -> None:
+    """Called once a transaction that changed a latest price has committed."""
+    cache.set(LATEST_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def reference_version() -> str | None:
+    """Changes whenever a name or a latest price does, in any process: what answers
+    computed from names and latest prices may be remembered under. None while the shared
+    cache is unreachable (or was emptied): then nothing can tell when they change."""
+    found = cache.get_many([NAMES_VERSION_KEY, LATEST_VERSION_KEY])
+    if NAMES_VERSION_KEY not in found:
+        _names_version()
+        return None
+    if LATEST_VERSION_KEY not in found:
+        cache.add(LATEST_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        return None
+    return f"{found[NAMES_VERSION_KEY]}:{found[LATEST_VERSION_KEY]}"
+
+
 class NameIndex:
     """Every name one kind of thing answers to, in memory, for matching typed text many
     times over (an SMS tries several ways to split its words) at the cost of one query.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agriprices.models import Commodity, Market, Region
@@ -63,7 +64,9 @@ class InboundMessage(models.Model):
     reply_segments = models.PositiveSmallIntegerField(default=0)
     #: Spooled while the database was down and answered later by SMS, not in the webhook.
     answered_by_sms = models.BooleanField(default=False)
-    received_at = models.DateTimeField(auto_now_add=True)
+    #: Set by the webhook, not on insert: a question answered from memory is written a
+    #: moment later (see services), and keeps the time it arrived.
+    received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("inbound SMS")

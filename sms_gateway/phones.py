@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from django.conf import settings
 
@@ -13,8 +15,15 @@ class InvalidPhone(ValueError):
 def normalize_phone(raw: str, region: str | None = None) -> str:
     """E.164 form of ``raw`` ("+996555123456"); national forms are read in ``region``
     (default SMS_DEFAULT_REGION). Raises InvalidPhone."""
+    return _e164(raw, region or settings.SMS_DEFAULT_REGION)
+
+
+# Pure functions of their arguments, called for every inbound SMS: the same numbers
+# write again and again, and parsing one costs more than answering it from memory.
+@functools.lru_cache(maxsize=65536)
+def _e164(raw: str, region: str) -> str:
     try:
-        number = phonenumbers.parse(raw, region or settings.SMS_DEFAULT_REGION)
+        number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhone(f"not a phone number: {mask_phone(raw)}") from exc
     if not phonenumbers.is_possible_number(number):
@@ -44,10 +53,12 @@ def country_allowed(e164: str) -> bool:
     "*" allows every country). Every SMS we send is paid, and an open list is how a
     stranger's script runs up an international bill."""
     allowed = settings.SMS_ALLOWED_COUNTRIES
-    if "*" in allowed:
-        return True
+    return "*" in allowed or _country(e164) in allowed
+
+
+@functools.lru_cache(maxsize=65536)
+def _country(e164: str) -> str | None:
     try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
     except phonenumbers.NumberParseException:
-        return False
-    return region in allowed
+        return None

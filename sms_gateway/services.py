@@ -1,27 +1,32 @@
 """Answering an incoming SMS. Reads prices through agriprices.selectors only.
 
-Each message is stored once per provider id inside the transaction that acts on it, so
-a retried webhook gets the stored reply and changes nothing twice.
+Two lanes. A question that changes nothing (a price, HELP, LIST) is answered from memory
+when SMS_REDIS_URL is set: Redis claims the message id, counts the number's limits and
+keeps the reply, and the message is written to the database by a worker a moment later
+(journal.py), so the webhook makes one database read. Everything else (LANG, STOP, SUB,
+a price report), and every message when that Redis is away, is stored once per provider
+id inside the transaction that acts on it. Either way a retried webhook gets the same
+reply and changes nothing twice.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
-from dataclasses import dataclass
-from decimal import Decimal
+from datetime import datetime
+from typing import NamedTuple
 
+import redis
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from agriprices import selectors
-from agriprices.models import AgentProfile, Commodity, Market, Quote, Unit
-from agriprices.services import QuoteError, record_quote_once
-from agriprices.units import parse_unit_label
-from sms_gateway import limits, outbound, replies, spool, subscriptions
+from agriprices.models import AgentProfile
+from config.celery import publish
+from sms_gateway import commands, journal, limits, memo, outbound, replies, spool, store
 from sms_gateway.models import AgentPin, InboundMessage, OutboundMessage, Subscriber
 from sms_gateway.parser import Command, parse
 from sms_gateway.phones import (
@@ -32,21 +37,9 @@ from sms_gateway.phones import (
     normalize_phone,
 )
 from sms_gateway.segments import count_segments
+from sms_gateway.store import sms_redis
 
 logger = logging.getLogger(__name__)
-
-#: Markets listed for a crop asked without a market.
-CROP_ONLY_MARKETS = 3
-#: A name must score at least this (0-100) to be taken for a crop or market.
-MATCH_SCORE = 80
-
-
-@dataclass(frozen=True)
-class Resolved:
-    commodity: Commodity | None
-    market: Market | None
-    language: str  # of the names matched, when an alias says
-    unmatched: str  # the words that matched nothing
 
 
 def receive_sms(
@@ -105,6 +98,11 @@ def receive_or_spool(*, provider: str, provider_sid: str, sender: str, body: str
     the message is spooled instead, and answered by SMS once the database is back (the
     caller gets an empty reply; nothing was written)."""
     try:
+        quick = _answer_from_memory(
+            provider=provider, provider_sid=provider_sid, sender=sender, body=body
+        )
+        if quick is not None:
+            return quick
         message = receive_sms(
             provider=provider, provider_sid=provider_sid, sender=sender, body=body
         )
@@ -174,14 +172,8 @@ def answer(*, sender: str, body: str, message_key: str, simulated: bool = False)
     """(action, reply text) for one message. Changes the sender's settings (language,
     opt-out) or records a price when the message asks to; must run inside a transaction.
     ``message_key`` identifies the message, so what it records is recorded once."""
-    if not is_person(sender):
-        return "ignored", ""
-    try:
-        phone = normalize_phone(sender)
-    except InvalidPhone:
-        return "ignored", ""
-    if not country_allowed(phone):
-        logger.info("no reply to %s: country not in SMS_ALLOWED_COUNTRIES", mask_phone(phone))
+    phone = _repliable(sender)
+    if phone is None:
         return "ignored", ""
     subscriber = Subscriber.objects.filter(phone=phone).first()
     if subscriber is None:
@@ -191,22 +183,213 @@ def answer(*, sender: str, body: str, message_key: str, simulated: bool = False)
     command = parse(body)
     language = subscriber.language or command.language or settings.LANGUAGE_CODE
     queries = 0 if simulated else limits.count("queries", phone, window_seconds=3600)
-    if queries > settings.SMS_MAX_QUERIES_PER_HOUR:
-        # One notice when the limit is reached, then silence: each reply costs money.
-        over = queries == settings.SMS_MAX_QUERIES_PER_HOUR + 1
-        return "limited", replies.limited_reply(language=language) if over else ""
-    if command.action == "report":
-        reply = _report(command, subscriber, language, message_key)
-    else:
-        reply = _HANDLERS[command.action](command, subscriber, language)
+    limited = _query_limit_reply(queries, language)
+    if limited is not None:
+        return "limited", limited
+    recent = subscriber.recent_markets
+    reply = commands.reply(command, subscriber, language, message_key)
     if simulated:
         return command.action, reply
+    if subscriber.recent_markets != recent:
+        subscriber.save(update_fields=["recent_markets"])
     segments = limits.count(
         "segments", phone, window_seconds=86400, by=count_segments(reply).segments
     )
     if segments > settings.SMS_MAX_SEGMENTS_PER_DAY:
         return "limited", ""
     return command.action, reply
+
+
+def _repliable(sender: str) -> str | None:
+    """The sender's number in E.164, or None when we must not answer it: short codes and
+    alphanumeric senders (auto-reply loops), numbers outside SMS_ALLOWED_COUNTRIES."""
+    if not is_person(sender):
+        return None
+    try:
+        phone = normalize_phone(sender)
+    except InvalidPhone:
+        return None
+    if not country_allowed(phone):
+        logger.info("no reply to %s: country not in SMS_ALLOWED_COUNTRIES", mask_phone(phone))
+        return None
+    return phone
+
+
+def _query_limit_reply(queries: int, language: str) -> str | None:
+    """None within the hourly limit; past it, one notice, then silence (each reply costs
+    money)."""
+    if queries <= settings.SMS_MAX_QUERIES_PER_HOUR:
+        return None
+    over = queries == settings.SMS_MAX_QUERIES_PER_HOUR + 1
+    return replies.limited_reply(language=language) if over else ""
+
+
+# --- The fast lane: read-only questions, written to the database by a worker ------------
+
+
+def _answer_from_memory(*, provider: str, provider_sid: str, sender: str, body: str) -> str | None:
+    """The reply to a read-only question, its message journalled in Redis to be written
+    to the database by a worker; None when the message must take the transactional lane
+    (it changes something, or SMS_REDIS_URL is unset or unreachable)."""
+    client = sms_redis()
+    command = parse(body)
+    if client is None or command.action not in commands.READ_ONLY:
+        return None
+    entry: journal.Entry = {
+        "provider": provider,
+        "provider_sid": provider_sid,
+        "sender": sender,
+        "body": body[:1600],
+        "received_at": timezone.now().isoformat(),
+    }
+    try:
+        phone = _repliable(sender)
+        if phone is None:
+            _journalled(journal.store(client, {**entry, "action": "ignored", "reply": ""}))
+            return ""
+        settings_of = _reply_settings(phone)
+        language = settings_of.language or command.language or settings.LANGUAGE_CODE
+        reply, segments, recent = _remembered_reply(command, settings_of, language)
+        entry.update(phone=phone, action=command.action, reply=reply, reply_segments=segments)
+        if recent != settings_of.recent_markets:
+            entry["recent_markets"] = recent
+        outcome = journal.answer(
+            client,
+            entry,
+            journal.Limits(
+                queries=limits.window_key("queries", phone, window_seconds=3600),
+                max_queries=settings.SMS_MAX_QUERIES_PER_HOUR,
+                segments=limits.window_key("segments", phone, window_seconds=86400),
+                max_segments=settings.SMS_MAX_SEGMENTS_PER_DAY,
+            ),
+            limited=_limited_notice(language),
+        )
+        _journalled(outcome.waiting)
+    except redis.RedisError as exc:
+        store.unreachable(exc)  # this message and the next few take the database lane
+        return None
+    logger.info(
+        "sms %s:%s from %s: %s%s",
+        provider,
+        provider_sid,
+        mask_phone(sender),
+        outcome.action,
+        "; replayed, answered as before" if outcome.replayed else ", answered from memory",
+    )
+    return outcome.reply
+
+
+class ReplySettings(NamedTuple):
+    """What a reply depends on of the sender (see commands)."""
+
+    phone: str
+    language: str
+    home_market_id: int | None
+    recent_markets: tuple[int, ...]
+
+    def subscriber(self) -> Subscriber:
+        """An unsaved Subscriber with these settings, for the command handlers."""
+        return Subscriber(
+            phone=self.phone,
+            language=self.language,
+            home_market_id=self.home_market_id,
+            recent_markets=list(self.recent_markets),
+        )
+
+
+# Names from the model itself; the number is a query parameter.
+_SETTINGS_SQL = "SELECT {}, {}, {} FROM {} WHERE {} = %s".format(  # noqa: S608
+    *(Subscriber._meta.get_field(f).column for f in ("language", "home_market", "recent_markets")),
+    Subscriber._meta.db_table,
+    Subscriber._meta.get_field("phone").column,
+)
+
+
+def _reply_settings(phone: str) -> ReplySettings:
+    """The number's settings, the defaults when it has not written before. Plain SQL: on
+    this path, every farmer's question, compiling the ORM query took four times as long
+    as running it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SETTINGS_SQL, [phone])
+        row = cursor.fetchone()
+    if row is None:
+        return ReplySettings(phone, "", None, ())
+    language, home_market_id, recent = row
+    recent = Subscriber._meta.get_field("recent_markets").from_db_value(recent, None, connection)
+    return ReplySettings(phone, language, home_market_id, tuple(recent or ()))
+
+
+def _remembered_reply(command: Command, sender: ReplySettings, language: str) -> memo.Reply:
+    """(reply, its segments, the sender's recent markets after it) for a read-only
+    ``command``: the same for every sender with the same language and markets until a
+    name or a price changes."""
+
+    def compute() -> memo.Reply:
+        subscriber = sender.subscriber()
+        text = commands.reply(command, subscriber, language, message_key="")
+        return text, count_segments(text).segments, tuple(subscriber.recent_markets)
+
+    key = (command, language, sender.language, sender.home_market_id, sender.recent_markets)
+    return memo.reply(key, compute)
+
+
+@functools.lru_cache(maxsize=16)
+def _limited_notice(language: str) -> tuple[str, int]:
+    """The one reply a number gets when it passes its hourly queries, with its segments."""
+    text = replies.limited_reply(language=language)
+    return text, count_segments(text).segments
+
+
+def _journalled(waiting: int) -> None:
+    """After journalling: the first message into an empty journal has a worker write it
+    shortly (beat is the safety net)."""
+    if waiting == 1:
+        from sms_gateway.tasks import flush_sms_journal  # tasks import this module
+
+        publish(flush_sms_journal, countdown=settings.SMS_JOURNAL_DELAY_SECONDS)
+
+
+def flush_journal() -> int:
+    """Write the answered questions waiting in Redis to the database; returns how many.
+    Safe to run twice at once or again after a crash: rows are keyed by message id."""
+    client = sms_redis()
+    if client is None:
+        return 0
+    done = journal.drain(client, _store_answered)
+    if done:
+        logger.info("journal: %d answered message(s) written to the database", done)
+    return done
+
+
+def _store_answered(entries: list[journal.Entry]) -> None:
+    with transaction.atomic():
+        phones = sorted({e["phone"] for e in entries if e.get("phone")})
+        Subscriber.objects.bulk_create(
+            [Subscriber(phone=phone) for phone in phones], ignore_conflicts=True
+        )
+        InboundMessage.objects.bulk_create(
+            [
+                InboundMessage(
+                    provider=e["provider"],
+                    provider_sid=e["provider_sid"],
+                    sender=e["sender"],
+                    body=e["body"],
+                    action=e["action"],
+                    reply=e["reply"],
+                    reply_segments=e.get("reply_segments", 0),
+                    received_at=datetime.fromisoformat(e["received_at"]),
+                )
+                for e in entries
+            ],
+            ignore_conflicts=True,
+        )
+        # The newest entry of each number says which markets it asked about last.
+        recent = {e["phone"]: list(e["recent_markets"]) for e in entries if e.get("recent_markets")}
+        if recent:
+            changed = list(Subscriber.objects.filter(phone__in=recent))
+            for subscriber in changed:
+                subscriber.recent_markets = recent[subscriber.phone]
+            Subscriber.objects.bulk_update(changed, ["recent_markets"])
 
 
 # --- Price reports by market agents ------------------------------------------------------
@@ -229,235 +412,3 @@ def register_agent_phone(*, user: AbstractBaseUser, phone: str, pin: str) -> str
             profile=profile, defaults={"pin_hash": make_password(pin)}
         )
     return number
-
-
-def _report(command: Command, subscriber: Subscriber, language: str, message_key: str) -> str:
-    """``P POTATO OSH 18.5 KG 1234``: checked by PIN, then recorded through
-    agriprices.services.record_quote exactly like the web form."""
-    profile = (
-        AgentProfile.objects.filter(phone=subscriber.phone, sms_pin__isnull=False)
-        .select_related("user", "sms_pin")
-        .first()
-    )
-    if profile is None:
-        return replies.report_reply(language=language, problem="not_agent")
-    tries_key = str(profile.user_id)
-    if limits.peek("pin", tries_key, window_seconds=3600) >= settings.SMS_PIN_TRIES:
-        return replies.report_reply(language=language, problem="locked")
-    if command.problem:
-        return replies.report_reply(language=language, problem=command.problem)
-    if not check_password(command.pin, profile.sms_pin.pin_hash):
-        failed = limits.count("pin", tries_key, window_seconds=3600)
-        logger.warning("wrong SMS PIN for agent %s (%d in this hour)", profile.user_id, failed)
-        problem = "locked" if failed >= settings.SMS_PIN_TRIES else "wrong_pin"
-        return replies.report_reply(language=language, problem=problem)
-    resolved = resolve(command.terms)
-    if resolved.commodity is None or resolved.market is None:
-        return replies.report_reply(language=language, problem="names")
-    unit = _unit(command.unit, resolved.commodity)
-    if unit is None:
-        return replies.report_reply(language=language, problem="unit")
-    try:
-        quote, _ = record_quote_once(
-            external_id=f"sms:{message_key}",
-            agent=profile.user,
-            commodity=resolved.commodity,
-            market=resolved.market,
-            unit=unit,
-            price=command.price,
-            observed_on=timezone.localdate(),
-            source=Quote.Source.SMS,
-        )
-    except QuoteError as exc:
-        return replies.report_reply(language=language, problem="refused", detail=exc.message)
-    return replies.recorded_reply(language=language, quote=quote)
-
-
-def _unit(text: str, commodity: Commodity) -> Unit | None:
-    """The unit an agent typed ("kg", "кг", "bag50kg"), or the commodity's own."""
-    if not text:
-        return commodity.base_unit
-    try:
-        code = parse_unit_label(text).code
-    except ValueError:
-        return None
-    return selectors.unit_by_code(code)
-
-
-def _help(command: Command, subscriber: Subscriber, language: str) -> str:
-    return replies.help_reply(language=language)
-
-
-def _list(command: Command, subscriber: Subscriber, language: str) -> str:
-    if command.list_kind == "markets":
-        names = [m.display_name(language) for m in selectors.markets()]
-    else:
-        names = [c.display_name(language) for c in selectors.commodities()]
-    return replies.list_reply(language=language, kind=command.list_kind, names=names)
-
-
-def _lang(command: Command, subscriber: Subscriber, language: str) -> str:
-    if command.set_language:
-        subscriber.language = command.set_language
-        subscriber.save(update_fields=["language"])
-    return replies.language_reply(language=language, chosen=command.set_language)
-
-
-def _opt_out(command: Command, subscriber: Subscriber, language: str) -> str:
-    if not subscriber.opted_out:
-        subscriber.opted_out, subscriber.opted_out_at = True, timezone.now()
-        subscriber.save(update_fields=["opted_out", "opted_out_at"])
-    return replies.opted_out_reply(language=language)
-
-
-def _opt_in(command: Command, subscriber: Subscriber, language: str) -> str:
-    subscriber.opted_out, subscriber.opted_out_at = False, None
-    subscriber.save(update_fields=["opted_out", "opted_out_at"])
-    return replies.opted_in_reply(language=language)
-
-
-def _subscribe(command: Command, subscriber: Subscriber, language: str) -> str:
-    """``SUB POTATO OSH [FRI] [ALERT|10]``."""
-    resolved = resolve(command.terms)
-    if not subscriber.language and not command.language and resolved.language:
-        language = resolved.language
-    if resolved.commodity is None or resolved.market is None:
-        return replies.subscription_problem_reply(language=language, problem="names")
-    try:
-        subscription, _ = subscriptions.subscribe(
-            subscriber=subscriber,
-            commodity=resolved.commodity,
-            market=resolved.market,
-            language=language,
-            weekday=command.weekday,
-            alert=command.alert,
-            alert_pct=command.alert_pct,
-        )
-    except subscriptions.SubscriptionError as exc:
-        return replies.subscription_problem_reply(language=language, problem=exc.code)
-    return replies.subscribed_reply(
-        language=language,
-        commodity=resolved.commodity,
-        market=resolved.market,
-        alert=command.alert,
-        weekday=subscriptions.digest_weekday(subscriber),
-        pct=subscription.alert_pct or Decimal(str(settings.SMS_ALERT_CHANGE_PCT)),
-    )
-
-
-def _unsubscribe(command: Command, subscriber: Subscriber, language: str) -> str:
-    """``UNSUB POTATO OSH`` ends one subscription; ``UNSUB`` alone opts out of all SMS."""
-    if not command.terms:
-        return _opt_out(command, subscriber, language)
-    resolved = resolve(command.terms)
-    if resolved.commodity is None or resolved.market is None:
-        return replies.subscription_problem_reply(language=language, problem="unsub_names")
-    found = subscriptions.unsubscribe(
-        subscriber=subscriber, commodity=resolved.commodity, market=resolved.market
-    )
-    return replies.unsubscribed_reply(
-        language=language, commodity=resolved.commodity, market=resolved.market, found=found
-    )
-
-
-def resolve(terms: tuple[str, ...]) -> Resolved:
-    """Which words name the crop and which the market, in either order ("POTATO OSH",
-    "ош картошка", "pommes de terre osh"): every split is scored against the names in
-    memory, two queries in all."""
-    crops, places = selectors.NameIndex(Commodity), selectors.NameIndex(Market)
-
-    def best(index: selectors.NameIndex, words: tuple[str, ...]) -> tuple[int | None, float]:
-        if not words:
-            return None, 0.0
-        found = index.scores(" ".join(words), limit=1, min_score=MATCH_SCORE)
-        return (found[0][0], found[0][2]) if found else (None, -1.0)
-
-    choices = []
-    for k in range(len(terms) + 1):
-        for crop_words, market_words in ((terms[:k], terms[k:]), (terms[k:], terms[:k])):
-            crop_id, crop_score = best(crops, crop_words)
-            market_id, market_score = best(places, market_words)
-            if crop_score < 0 or market_score < 0 or (crop_id is None and market_id is None):
-                continue
-            choices.append((crop_score + market_score, crop_id, market_id, crop_words))
-    if not choices:
-        return Resolved(None, None, "", " ".join(terms))
-    _, crop_id, market_id, crop_words = max(choices, key=lambda c: c[0])
-    language = crops.languages.get(" ".join(crop_words), "") if crop_words else ""
-    return Resolved(
-        commodity=Commodity.objects.filter(pk=crop_id).select_related("base_unit").first()
-        if crop_id
-        else None,
-        market=Market.objects.filter(pk=market_id).first() if market_id else None,
-        language=language,
-        unmatched="",
-    )
-
-
-def _suggestions(text: str, language: str) -> list[str]:
-    found = selectors.NameIndex(Commodity).search(text, limit=3, min_score=55)
-    found += selectors.NameIndex(Market).search(text, limit=2, min_score=55)
-    return [m.obj.display_name(language) for m in found]
-
-
-def _query(command: Command, subscriber: Subscriber, language: str) -> str:
-    resolved = resolve(command.terms)
-    if not subscriber.language and not command.language and resolved.language:
-        language = resolved.language  # "pommes de terre osh" is answered in French
-    if resolved.commodity is None and resolved.market is None:
-        return replies.not_found_reply(
-            language=language,
-            words=resolved.unmatched,
-            suggestions=_suggestions(resolved.unmatched, language),
-        )
-    if resolved.market is not None:
-        _remember_market(subscriber, resolved.market)
-    if resolved.commodity is None:
-        rows = list(selectors.latest_prices(market=resolved.market))
-        return replies.market_crops_reply(language=language, market=resolved.market, rows=rows)
-    if resolved.market is None:
-        return _crop_only(resolved.commodity, subscriber, language)
-    latest, cheaper, dearer = selectors.latest_with_neighbours(
-        commodity=resolved.commodity, market=resolved.market
-    )
-    return replies.quote_reply(
-        language=language,
-        commodity=resolved.commodity,
-        market=resolved.market,
-        latest=latest,
-        cheaper=cheaper,
-        dearer=dearer,
-    )
-
-
-def _crop_only(commodity: Commodity, subscriber: Subscriber, language: str) -> str:
-    """A crop without a market: the sender's home market, else the markets they asked
-    about last, else the markets with the newest prices."""
-    prices = selectors.latest_prices(commodity=commodity)
-    wanted = [subscriber.home_market_id] if subscriber.home_market_id else subscriber.recent_markets
-    chosen = list(prices.filter(market_id__in=wanted)) if wanted else []
-    chosen.sort(key=lambda r: wanted.index(r.market_id))
-    if not chosen:
-        chosen = list(prices.order_by("-observed_on", "market__name")[:CROP_ONLY_MARKETS])
-    return replies.crop_at_markets_reply(
-        language=language, commodity=commodity, rows=chosen[:CROP_ONLY_MARKETS]
-    )
-
-
-def _remember_market(subscriber: Subscriber, market: Market) -> None:
-    recent = [market.pk] + [pk for pk in subscriber.recent_markets if pk != market.pk]
-    if recent[:CROP_ONLY_MARKETS] != subscriber.recent_markets:
-        subscriber.recent_markets = recent[:CROP_ONLY_MARKETS]
-        subscriber.save(update_fields=["recent_markets"])
-
-
-_HANDLERS = {
-    "query": _query,
-    "help": _help,
-    "list": _list,
-    "lang": _lang,
-    "opt_out": _opt_out,
-    "opt_in": _opt_in,
-    "subscribe": _subscribe,
-    "unsubscribe": _unsubscribe,
-}

@@ -21,6 +21,8 @@ from typing import Any
 import redis
 from django.conf import settings
 
+from sms_gateway.store import sms_redis
+
 logger = logging.getLogger(__name__)
 REDIS_KEY = "sms:spool"
 
@@ -31,9 +33,10 @@ def put(entry: Entry) -> str:
     """Keep ``entry`` (provider, provider_sid, sender, body, received_at); returns where."""
     key = f"{entry['provider']}:{entry['provider_sid']}"
     payload = json.dumps(entry, ensure_ascii=False)
-    if settings.SMS_SPOOL_REDIS_URL:
+    client = sms_redis()
+    if client is not None:
         try:
-            _redis().hset(REDIS_KEY, key, payload)
+            client.hset(REDIS_KEY, key, payload)
             return "redis"
         except redis.RedisError as exc:
             logger.warning("spool: Redis unreachable (%s); writing to disk", exc)
@@ -66,8 +69,8 @@ def replay(handle: Callable[[Entry], Any]) -> int:
 
 
 def _entries() -> Iterator[tuple[Entry, Callable[[], None]]]:
-    if settings.SMS_SPOOL_REDIS_URL:
-        client = _redis()
+    client = sms_redis()
+    if client is not None:
         try:
             spooled = client.hgetall(REDIS_KEY)
         except redis.RedisError as exc:
@@ -87,13 +90,3 @@ def _received(payload: bytes) -> str:
 
 def _file_name(key: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in key)[:120]
-
-
-_clients: dict[str, redis.Redis] = {}
-
-
-def _redis() -> redis.Redis:
-    url = settings.SMS_SPOOL_REDIS_URL
-    if url not in _clients:
-        _clients[url] = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1)
-    return _clients[url]

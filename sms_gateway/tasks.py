@@ -76,3 +76,10 @@ def recover_outbound() -> dict[str, int]:
 def replay_spooled_sms() -> int:
     """Every 30 s: inbound SMS spooled while the database was down."""
     return services.replay_spool()
+
+
+@shared_task(acks_late=True)
+def flush_sms_journal() -> int:
+    """A second after a question was answered from memory, and every 15 s: write the
+    answered messages waiting in Redis to the database."""
+    return services.flush_journal()

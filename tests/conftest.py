@@ -35,6 +35,16 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _forget_remembered_replies(monkeypatch):
+    # Replies remembered by one test's web process must not answer the next test's data,
+    # nor an SMS Redis found unreachable by one test be skipped in the next.
+    from sms_gateway import memo, store
+
+    memo.forget()
+    monkeypatch.setitem(store._down_until, "at", 0.0)
+
+
 @pytest.fixture
 def today() -> date:
     return timezone.localdate()

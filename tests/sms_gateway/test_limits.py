@@ -45,3 +45,28 @@ def test_concurrent_counts_in_redis_lose_nothing(redis_cache):
     client = redis_cache._cache.get_client(write=True)
     ttls = [client.ttl(key) for key in client.keys("*sms:race:*")]
     assert len(ttls) == 1 and 3600 < ttls[0] <= 3660
+
+
+@pytest.mark.redis
+def test_concurrent_counts_in_the_sms_redis_lose_nothing(settings):
+    if not REDIS_URL:
+        pytest.skip("set AGRIPRICES_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run")
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    settings.SMS_REDIS_URL = REDIS_URL  # where the webhook's fast lane counts too
+
+    def hammer():
+        for _ in range(50):
+            limits.count("race", "+996555000002", window_seconds=3600)
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert limits.peek("race", "+996555000002", window_seconds=3600) == 400
+    ttls = [client.ttl(key) for key in client.keys("sms:race:*")]
+    assert len(ttls) == 1 and 3600 < ttls[0] <= 3660
+    client.flushdb()

@@ -1,0 +1,64 @@
+"""Replies to read-only questions, remembered in each web process until a name or a
+latest price changes.
+
+Farmers ask the same few hundred questions (a crop at a market, in one of four
+languages) thousands of times a day, and their answer only changes when a price is
+approved. A process forgets everything at once when it changes a price or a name
+itself, and when the shared version (agriprices.selectors.reference_version) moved, which
+it reads at most once a second: another process's change is seen within that second.
+While the shared cache is unreachable nothing is remembered.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+
+from agriprices import selectors
+
+#: How often a process asks the shared cache whether names or prices changed.
+CHECK_EVERY_SECONDS = 1.0
+#: Replies kept per process; all are forgotten when there would be more.
+MAX_REPLIES = 20_000
+
+Reply = tuple[str, int, tuple[int, ...]]  # (text, segments, sender's recent markets after)
+
+_lock = threading.Lock()
+_replies: dict[Hashable, Reply] = {}
+_state = {"version": None, "checked": 0.0}
+
+
+def reply(key: Hashable, compute: Callable[[], Reply]) -> Reply:
+    """The remembered reply for ``key``, else ``compute()``'s, remembered."""
+    if not _current():
+        return compute()
+    found = _replies.get(key)
+    if found is None:
+        found = compute()
+        with _lock:
+            if len(_replies) >= MAX_REPLIES:
+                _replies.clear()
+            _replies[key] = found
+    return found
+
+
+def forget(**kwargs: object) -> None:
+    """Signal receiver: a name or a latest price changed in this process."""
+    with _lock:
+        _replies.clear()
+        _state["checked"] = 0.0
+
+
+def _current() -> bool:
+    """Whether the remembered replies may be used; forgets them when the shared version
+    moved."""
+    now = time.monotonic()
+    if now - _state["checked"] < CHECK_EVERY_SECONDS:
+        return _state["version"] is not None
+    version = selectors.reference_version()
+    with _lock:
+        if version is None or version != _state["version"]:
+            _replies.clear()
+        _state["version"], _state["checked"] = version, now
+    return version is not None
