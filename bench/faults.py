@@ -278,6 +278,7 @@ class Stack:
             "SMS_REPUBLISH_AFTER_SECONDS": "20",
             "SMS_RECOVERY_EVERY_SECONDS": "2",
             "SMS_SPOOL_REPLAY_EVERY_SECONDS": "2",
+            "SMS_JOURNAL_FLUSH_EVERY_SECONDS": "2",
             "SMS_MAX_QUERIES_PER_HOUR": "1000",
         }
 
@@ -506,6 +507,16 @@ def database_down(down_seconds: float = 120, rate: float = 10) -> dict[str, Any]
             "spooled messages to be answered by SMS",
         )
         settle(running)
+        # Questions answered from memory are written by the worker once the database is
+        # back (the journal), the spooled ones by the replay.
+        wait_for(
+            lambda: (
+                running.postgres.query("SELECT count(*) FROM sms_gateway_inboundmessage")[0][0]
+                >= len(load)
+            ),
+            60,
+            "every message to be in the database",
+        )
         by_sms = running.twilio.received_by()
         answers = Counter({r["from"]: 1 for r in load if r["reply"]}) + by_sms
         stored = running.postgres.query(
