@@ -236,7 +236,7 @@ def run(url: str) -> list[Row]:
         ("  same, uncached, in-process", cold_figure("series"), "—"),
         ("trivial view (/healthz), same server", figure(results["trivial"]), "—"),
         (
-            "signed inbound SMS webhook (stores, parses, answers)",
+            "signed inbound SMS webhook (parses, answers, journals; a worker stores)",
             figure(results["sms"]),
             "p99 < 50 ms",
         ),
