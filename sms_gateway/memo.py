@@ -6,7 +6,8 @@ languages) thousands of times a day, and their answer only changes when a price 
 approved. A process forgets everything at once when it changes a price or a name
 itself, and when the shared version (agriprices.selectors.reference_version) moved, which
 it reads at most once a second: another process's change is seen within that second.
-While the shared cache is unreachable nothing is remembered.
+While the shared cache is unreachable, or when each process has a cache of its own
+(where another process's change could never be seen), nothing is remembered.
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
+from django.conf import settings
+
 from agriprices import selectors
 
 #: How often a process asks the shared cache whether names or prices changed.
 CHECK_EVERY_SECONDS = 1.0
 #: Replies kept per process; all are forgotten when there would be more.
 MAX_REPLIES = 20_000
+
+#: Cache backends a process does not share with the others.
+_PRIVATE_CACHES = ("LocMemCache", "DummyCache", "FileBasedCache")
 
 Reply = tuple[str, int, tuple[int, ...]]  # (text, segments, sender's recent markets after)
 
@@ -53,6 +59,8 @@ def forget(**kwargs: object) -> None:
 def _current() -> bool:
     """Whether the remembered replies may be used; forgets them when the shared version
     moved."""
+    if settings.CACHES["default"]["BACKEND"].endswith(_PRIVATE_CACHES):
+        return False
     now = time.monotonic()
     if now - _state["checked"] < CHECK_EVERY_SECONDS:
         return _state["version"] is not None

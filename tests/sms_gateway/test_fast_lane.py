@@ -28,6 +28,8 @@ def sms_redis(settings):
     if not REDIS_URL:
         pytest.skip("set AGRIPRICES_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run")
     settings.SMS_REDIS_URL = REDIS_URL
+    # As in production: the cache that tells processes a price or a name changed.
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}}
     settings.TWILIO_AUTH_TOKEN = "test-auth-token-not-a-secret"
     settings.TWILIO_PUBLIC_BASE_URL = ""
     client = redis.Redis.from_url(REDIS_URL)
