@@ -471,15 +471,17 @@ def latest_prices_changed() -> None:
 
 def reference_version() -> str | None:
     """Changes whenever a name or a latest price does, in any process: what answers
-    computed from names and latest prices may be remembered under. None while the shared
-    cache is unreachable (or was emptied): then nothing can tell when they change."""
-    found = cache.get_many([NAMES_VERSION_KEY, LATEST_VERSION_KEY])
-    if NAMES_VERSION_KEY not in found:
-        _names_version()
-        return None
-    if LATEST_VERSION_KEY not in found:
-        cache.add(LATEST_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        return None
+    computed from names and latest prices may be remembered under. An emptied cache
+    starts new versions at once (every process sees a change and forgets); None only
+    while the shared cache is unreachable: then nothing can tell when they change."""
+    keys = [NAMES_VERSION_KEY, LATEST_VERSION_KEY]
+    found = cache.get_many(keys)
+    if len(found) < len(keys):
+        for key in keys:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+        found = cache.get_many(keys)  # whichever process's add won
+        if len(found) < len(keys):
+            return None
     return f"{found[NAMES_VERSION_KEY]}:{found[LATEST_VERSION_KEY]}"
 
 

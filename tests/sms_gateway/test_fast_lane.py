@@ -159,6 +159,29 @@ def test_a_price_changed_by_another_process_is_seen_within_a_second(
     assert "23 KGS" in reply_of(twilio_post(client, params(sid="SMo4")))
 
 
+def test_an_emptied_cache_starts_new_versions_at_once(client, sms_redis, unflushed, a_price):
+    """A restarted or flushed cache must not leave every process computing every reply
+    (and unable to remember one) until its next checks."""
+    first = selectors.reference_version()
+    sms_redis.flushdb()
+    second = selectors.reference_version()
+    assert second is not None and second != first
+    assert selectors.reference_version() == second
+    twilio_post(client, params(sid="SMv1"))
+    LatestPrice.objects.update(price=Decimal("29"))  # unseen: no signal, no version moved
+    assert "18 KGS" in reply_of(twilio_post(client, params(sid="SMv2")))
+
+
+def test_nothing_is_remembered_while_the_cache_is_unreachable(
+    client, sms_redis, unflushed, a_price, settings
+):
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": CLOSED}}
+    assert selectors.reference_version() is None
+    twilio_post(client, params(sid="SMu1"))
+    LatestPrice.objects.update(price=Decimal("29"))
+    assert "29 KGS" in reply_of(twilio_post(client, params(sid="SMu2")))
+
+
 def test_a_short_code_is_not_answered_but_kept(client, sms_redis, unflushed, a_price):
     assert reply_of(twilio_post(client, params(sender="40404", sid="SMs1"))) is None
     services.flush_journal()
