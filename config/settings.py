@@ -200,6 +200,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sms_gateway.tasks.flush_sms_journal",
         "schedule": env.float("SMS_JOURNAL_FLUSH_EVERY_SECONDS", default=15.0),
     },
+    # The copy of sender settings the webhook reads instead of the database.
+    "sms-senders-keep": {
+        "task": "sms_gateway.tasks.keep_sender_settings",
+        "schedule": env.float("SMS_JOURNAL_FLUSH_EVERY_SECONDS", default=15.0),
+    },
     "sms-spool-replay": {
         "task": "sms_gateway.tasks.replay_spooled_sms",
         "schedule": env.float("SMS_SPOOL_REPLAY_EVERY_SECONDS", default=30.0),

@@ -1,6 +1,7 @@
 """Operators see who wrote and what they were answered; numbers are masked in lists."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from sms_gateway.models import Broadcast, InboundMessage, Subscriber, Subscription
@@ -34,6 +35,11 @@ class SubscriberAdmin(admin.ModelAdmin):
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Subscriber) -> str:
         return mask_phone(obj.phone)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> list[str]:
+        # The number is who the subscriber is (their SMS arrive by it; the copy the
+        # webhook reads is kept under it): another number is another subscriber.
+        return ["phone"] if obj is not None else []
 
 
 @admin.register(InboundMessage)

@@ -19,7 +19,8 @@ class SmsGatewayConfig(AppConfig):
             Unit,
         )
         from agriprices.signals import latest_price_changed
-        from sms_gateway import memo, subscriptions
+        from sms_gateway import memo, senders, subscriptions
+        from sms_gateway.models import Subscriber
 
         latest_price_changed.connect(subscriptions.price_changed, dispatch_uid="sms-alerts")
         # Remembered replies go when what they were made of changes in this process;
@@ -31,3 +32,7 @@ class SmsGatewayConfig(AppConfig):
             post_delete.connect(
                 memo.forget, sender=model, dispatch_uid=f"sms-memo-d-{model.__name__}"
             )
+        # The copy of sender settings the fast lane reads (see senders.py).
+        post_save.connect(senders.saved, sender=Subscriber, dispatch_uid="sms-senders-saved")
+        post_delete.connect(senders.deleted, sender=Subscriber, dispatch_uid="sms-senders-deleted")
+        post_delete.connect(senders.market_deleted, sender=Market, dispatch_uid="sms-senders-m")

@@ -81,6 +81,10 @@ elseif count(KEYS[3], entry.reply_segments, ARGV[4]) > tonumber(ARGV[5]) then
 end
 local seen = cjson.encode({action = entry.action, reply = entry.reply})
 redis.call('SET', KEYS[1], seen, 'EX', ARGV[8])
+if entry.recent_markets then
+  -- the sender's copy (senders.py) knows its markets before the database does
+  redis.call('HSET', KEYS[5], 'r', table.concat(entry.recent_markets, ','))
+end
 return {redis.call('RPUSH', KEYS[4], cjson.encode(entry)), seen}
 """
 )
@@ -105,15 +109,22 @@ def _seen_key(entry: Entry) -> str:
     return f"sms:seen:{entry['provider']}:{entry['provider_sid']}"
 
 
-def answer(client: redis.Redis, entry: Entry, limits: Limits, limited: tuple[str, int]) -> Outcome:
+def answer(
+    client: redis.Redis,
+    entry: Entry,
+    limits: Limits,
+    limited: tuple[str, int],
+    sender_key: str,
+) -> Outcome:
     """Count ``entry``'s query and reply segments against ``limits``, keep its reply for
-    a retried webhook and journal it; past the hourly queries the reply becomes the
+    a retried webhook and journal it, and write the markets it asked about into the
+    sender's settings at ``sender_key``; past the hourly queries the reply becomes the
     ``limited`` notice (text, segments) once, then nothing. A message id seen before
     changes nothing and gets its first reply back."""
     waiting, seen = run_script(
         client,
         _ANSWER,
-        [_seen_key(entry), limits.queries[0], limits.segments[0], JOURNAL_KEY],
+        [_seen_key(entry), limits.queries[0], limits.segments[0], JOURNAL_KEY, sender_key],
         [
             _dump(entry),
             limits.queries[1],

@@ -42,10 +42,20 @@ class Subscriber(models.Model):
         _("digest day"), null=True, blank=True, choices=list(enumerate(WEEKDAY_NAMES))
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    #: Its settings changed while SMS_REDIS_URL was away: the copy there (senders.py)
+    #: is older than this row until beat writes it again.
+    settings_stale = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
+        indexes = [
+            models.Index(
+                fields=["settings_stale"],
+                condition=models.Q(settings_stale=True),
+                name="subscriber_settings_stale",
+            ),
+        ]
 
     def __str__(self) -> str:
         return mask_phone(self.phone)

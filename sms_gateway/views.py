@@ -4,6 +4,7 @@ question and the answer)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.conf import settings
@@ -43,10 +44,18 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     reply = services.receive_or_spool(
         provider="twilio", provider_sid=sid, sender=sender, body=request.POST.get("Body", "")
     )
+    return HttpResponse(_twiml(reply), content_type="application/xml")
+
+
+# Farmers ask the same few hundred questions; building the XML cost as much as finding
+# the answer.
+@functools.lru_cache(maxsize=4096)
+def _twiml(reply: str) -> str:
+    """The TwiML that answers with ``reply`` (nothing when it is empty)."""
     twiml = MessagingResponse()
     if reply:
         twiml.message(reply)
-    return HttpResponse(str(twiml), content_type="application/xml")
+    return str(twiml)
 
 
 @csrf_exempt  # signed by Twilio, like the inbound webhook

@@ -38,11 +38,13 @@ def _fresh_cache():
 @pytest.fixture(autouse=True)
 def _forget_remembered_replies(monkeypatch):
     # Replies remembered by one test's web process must not answer the next test's data,
-    # nor an SMS Redis found unreachable by one test be skipped in the next.
-    from sms_gateway import memo, store
+    # nor an SMS Redis found unreachable by one test be skipped in the next, nor one
+    # test's request for a rebuilt sender copy stand for the next's.
+    from sms_gateway import memo, senders, store
 
     memo.forget()
     monkeypatch.setitem(store._down_until, "at", 0.0)
+    monkeypatch.setitem(senders._asked, "at", -senders.ASK_EVERY_SECONDS)
 
 
 @pytest.fixture
