@@ -151,6 +151,7 @@ def run(url: str) -> list[Row]:
     import redis
 
     from agriprices.models import Commodity, LatestPrice, Market, Quote
+    from sms_gateway import senders
     from sms_gateway.models import InboundMessage
 
     slugs = list(Commodity.objects.values_list("slug", flat=True))
@@ -169,8 +170,11 @@ def run(url: str) -> list[Row]:
     }
     rows_per_latest = LatestPrice.objects.filter(commodity__slug=slugs[0]).count()
     flush_cache()
-    redis.Redis.from_url(BROKER).flushdb()
+    broker = redis.Redis.from_url(BROKER)
+    broker.flushdb()
     InboundMessage.objects.filter(provider_sid__startswith="SMbench").delete()
+    # As beat keeps it in production: the copy of sender settings the webhook reads.
+    senders.load(broker)
     server = start_gunicorn(url)
     worker = start_worker(url)
     try:

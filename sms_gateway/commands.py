@@ -277,6 +277,15 @@ _HANDLERS = {
 READ_ONLY = frozenset({"query", "help", "list"})
 
 
+def reads_sender_markets(command: Command) -> bool:
+    """Whether the reply to a read-only ``command`` depends on the sender's home and
+    recent markets (a crop asked without a market), not only on their language."""
+    if command.action != "query":
+        return False
+    resolved = resolve(command.terms)
+    return resolved.commodity is not None and resolved.market is None
+
+
 def reply(command: Command, subscriber: Subscriber, language: str, message_key: str) -> str:
     """The reply to ``command`` from ``subscriber``, doing what it asks. ``message_key``
     identifies the message, so a price it reports is recorded once."""

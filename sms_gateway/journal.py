@@ -22,6 +22,7 @@ from typing import Any
 
 import redis
 
+from sms_gateway import senders
 from sms_gateway.limits import LUA_COUNT
 from sms_gateway.store import run_script
 
@@ -58,33 +59,53 @@ class Outcome:
 
 
 # Everything in one round trip and atomically: two deliveries of one message id at once
-# cannot both count and both be journalled. The entry comes as JSON and is rewritten
-# here when a limit was passed (cjson is part of Redis's Lua).
+# cannot both count and both be journalled. The reply is chosen here by the sender's
+# language in their settings (senders.py), from the caller's replies by language ('*':
+# the caller knew the settings); the markets they asked about last are updated here too.
+# The entry comes as JSON and is completed here (cjson is part of Redis's Lua).
 _ANSWER = (
     LUA_COUNT
     + """
 local stored = redis.call('GET', KEYS[1])
 if stored then return {0, stored} end
+local replies, notices = cjson.decode(ARGV[2]), cjson.decode(ARGV[3])
+local language = '*'
+if not replies['*'] then
+  if redis.call('EXISTS', KEYS[6]) == 0 then return {-1, ''} end
+  language = redis.call('HGET', KEYS[5], 'l') or ''
+  if not replies[language] then language = '' end
+end
 local entry = cjson.decode(ARGV[1])
-local queries = count(KEYS[2], 1, ARGV[2])
-local max_queries = tonumber(ARGV[3])
+entry.reply, entry.reply_segments = replies[language][1], replies[language][2]
+local queries = count(KEYS[2], 1, ARGV[5])
+local max_queries = tonumber(ARGV[6])
+local market = ARGV[4]
 if queries > max_queries then
   -- one notice when the limit is reached, then silence: each reply costs money
   entry.action, entry.reply, entry.reply_segments = 'limited', '', 0
   if queries == max_queries + 1 then
-    entry.reply, entry.reply_segments = ARGV[6], tonumber(ARGV[7])
+    entry.reply, entry.reply_segments = notices[language][1], notices[language][2]
   end
-  entry.recent_markets = nil
-elseif count(KEYS[3], entry.reply_segments, ARGV[4]) > tonumber(ARGV[5]) then
+  market = ''
+elseif count(KEYS[3], entry.reply_segments, ARGV[7]) > tonumber(ARGV[8]) then
   entry.action, entry.reply, entry.reply_segments = 'limited', '', 0
-  entry.recent_markets = nil
+  market = ''
+end
+if market ~= '' then
+  -- the market asked about first, then the others asked about before, at most three
+  local before = redis.call('HGET', KEYS[5], 'r') or ''
+  local recent = {tonumber(market)}
+  for id in string.gmatch(before, '[^,]+') do
+    if id ~= market and #recent < 3 then recent[#recent + 1] = tonumber(id) end
+  end
+  local now = table.concat(recent, ',')
+  if now ~= before then
+    redis.call('HSET', KEYS[5], 'r', now)
+    entry.recent_markets = recent
+  end
 end
 local seen = cjson.encode({action = entry.action, reply = entry.reply})
-redis.call('SET', KEYS[1], seen, 'EX', ARGV[8])
-if entry.recent_markets then
-  -- the sender's copy (senders.py) knows its markets before the database does
-  redis.call('HSET', KEYS[5], 'r', table.concat(entry.recent_markets, ','))
-end
+redis.call('SET', KEYS[1], seen, 'EX', ARGV[9])
 return {redis.call('RPUSH', KEYS[4], cjson.encode(entry)), seen}
 """
 )
@@ -109,32 +130,52 @@ def _seen_key(entry: Entry) -> str:
     return f"sms:seen:{entry['provider']}:{entry['provider_sid']}"
 
 
+class Incomplete(Exception):
+    """The sender settings copy is not complete: the caller must read the settings from
+    the database and answer with one reply for them."""
+
+
 def answer(
     client: redis.Redis,
     entry: Entry,
     limits: Limits,
-    limited: tuple[str, int],
+    replies: str,
+    notices: str,
+    market: int | None,
+    *,
     sender_key: str,
 ) -> Outcome:
     """Count ``entry``'s query and reply segments against ``limits``, keep its reply for
-    a retried webhook and journal it, and write the markets it asked about into the
-    sender's settings at ``sender_key``; past the hourly queries the reply becomes the
-    ``limited`` notice (text, segments) once, then nothing. A message id seen before
-    changes nothing and gets its first reply back."""
+    a retried webhook, journal it, and put ``market`` first in the sender's recent
+    markets. ``replies`` (JSON) maps a sender's language ("" for none) to [reply,
+    segments], or "*" to the one reply for every sender; ``notices`` likewise holds the
+    one notice sent when the hourly queries are passed (then nothing is). A message id
+    seen before changes nothing and gets its first reply back. Raises Incomplete."""
     waiting, seen = run_script(
         client,
         _ANSWER,
-        [_seen_key(entry), limits.queries[0], limits.segments[0], JOURNAL_KEY, sender_key],
+        [
+            _seen_key(entry),
+            limits.queries[0],
+            limits.segments[0],
+            JOURNAL_KEY,
+            sender_key,
+            senders.COMPLETE,
+        ],
         [
             _dump(entry),
+            replies,
+            notices,
+            "" if market is None else str(market),
             limits.queries[1],
             limits.max_queries,
             limits.segments[1],
             limits.max_segments,
-            *limited,
             SEEN_SECONDS,
         ],
     )
+    if waiting == -1:
+        raise Incomplete
     found = json.loads(seen)
     return Outcome(found["action"], found["reply"], replayed=not waiting, waiting=int(waiting))
 

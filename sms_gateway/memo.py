@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from django.conf import settings
 
@@ -28,19 +29,20 @@ MAX_REPLIES = 20_000
 #: Cache backends a process does not share with the others.
 _PRIVATE_CACHES = ("LocMemCache", "DummyCache", "FileBasedCache")
 
-Reply = tuple[str, int, tuple[int, ...]]  # (text, segments, sender's recent markets after)
+T = TypeVar("T")
 
 _lock = threading.Lock()
-_replies: dict[Hashable, Reply] = {}
+_replies: dict[Hashable, Any] = {}
 _state = {"version": None, "checked": 0.0}
+_MISSING = object()  # None is a result to remember too
 
 
-def reply(key: Hashable, compute: Callable[[], Reply]) -> Reply:
-    """The remembered reply for ``key``, else ``compute()``'s, remembered."""
+def remember(key: Hashable, compute: Callable[[], T]) -> T:
+    """What was remembered for ``key``, else ``compute()``'s result, remembered."""
     if not _current():
         return compute()
-    found = _replies.get(key)
-    if found is None:
+    found = _replies.get(key, _MISSING)
+    if found is _MISSING:
         found = compute()
         with _lock:
             if len(_replies) >= MAX_REPLIES:

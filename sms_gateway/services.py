@@ -12,6 +12,7 @@ reply and changes nothing twice.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import uuid
 from datetime import datetime
@@ -246,24 +247,28 @@ def _answer_from_memory(*, provider: str, provider_sid: str, sender: str, body: 
         if phone is None:
             _journalled(journal.store(client, {**entry, "action": "ignored", "reply": ""}))
             return ""
-        settings_of = _reply_settings(client, phone)
-        language = settings_of.language or command.language or settings.LANGUAGE_CODE
-        reply, segments, recent = _remembered_reply(command, settings_of, language)
-        entry.update(phone=phone, action=command.action, reply=reply, reply_segments=segments)
-        if recent != settings_of.recent_markets:
-            entry["recent_markets"] = recent
-        outcome = journal.answer(
-            client,
-            entry,
-            journal.Limits(
-                queries=limits.window_key("queries", phone, window_seconds=3600),
-                max_queries=settings.SMS_MAX_QUERIES_PER_HOUR,
-                segments=limits.window_key("segments", phone, window_seconds=86400),
-                max_segments=settings.SMS_MAX_SEGMENTS_PER_DAY,
-            ),
-            limited=_limited_notice(language),
-            sender_key=senders.key(phone),
+        entry.update(phone=phone, action=command.action)
+        lane_limits = journal.Limits(
+            queries=limits.window_key("queries", phone, window_seconds=3600),
+            max_queries=settings.SMS_MAX_QUERIES_PER_HOUR,
+            segments=limits.window_key("segments", phone, window_seconds=86400),
+            max_segments=settings.SMS_MAX_SEGMENTS_PER_DAY,
         )
+        plan = memo.remember(("plan", command), lambda: _plan(command))
+        try:
+            if plan is None:  # the reply depends on the sender's markets: read them first
+                raise journal.Incomplete
+            outcome = journal.answer(
+                client, entry, lane_limits, *plan, sender_key=senders.key(phone)
+            )
+        except journal.Incomplete:
+            outcome = journal.answer(
+                client,
+                entry,
+                lane_limits,
+                *_plan_for(command, _reply_settings(client, phone)),
+                sender_key=senders.key(phone),
+            )
         _journalled(outcome.waiting)
     except redis.RedisError as exc:
         store.unreachable(exc)  # this message and the next few take the database lane
@@ -305,18 +310,43 @@ def _reply_settings(client: redis.Redis, phone: str) -> senders.Settings:
     return senders.Settings(phone, language, home_market_id, tuple(recent or ()))
 
 
-def _remembered_reply(command: Command, sender: senders.Settings, language: str) -> memo.Reply:
-    """(reply, its segments, the sender's recent markets after it) for a read-only
-    ``command``: the same for every sender with the same language and markets until a
-    name or a price changes."""
+Plan = tuple[str, str, int | None]  # journal.answer's replies, notices, market
 
-    def compute() -> memo.Reply:
+
+def _plan(command: Command) -> Plan | None:
+    """How to answer a read-only ``command`` whatever the sender's language: the reply
+    for each language they may have chosen ("" for none), the notice for their passed
+    limit likewise, and the market it puts first in their recent markets. None when the
+    reply depends on the sender's markets too (see _plan_for). The same for everyone
+    until a name or a price changes."""
+    if commands.reads_sender_markets(command):
+        return None
+    answers, notices, market = {}, {}, None
+    for chosen in ["", *(code for code, _ in settings.LANGUAGES)]:
+        language = chosen or command.language or settings.LANGUAGE_CODE
+        subscriber = Subscriber(language=chosen)
+        text = commands.reply(command, subscriber, language, message_key="")
+        answers[chosen] = [text, count_segments(text).segments]
+        notices[chosen] = _limited_notice(language)
+        market = subscriber.recent_markets[0] if subscriber.recent_markets else None
+    return json.dumps(answers), json.dumps(notices), market
+
+
+def _plan_for(command: Command, sender: senders.Settings) -> Plan:
+    """The plan for one sender whose settings are known (read from Redis or, while the
+    copy there is incomplete, from the database)."""
+
+    def compute() -> Plan:
+        language = sender.language or command.language or settings.LANGUAGE_CODE
         subscriber = sender.subscriber()
         text = commands.reply(command, subscriber, language, message_key="")
-        return text, count_segments(text).segments, tuple(subscriber.recent_markets)
+        recent = tuple(subscriber.recent_markets)
+        market = recent[0] if recent != sender.recent_markets else None
+        answer = {"*": [text, count_segments(text).segments]}
+        return json.dumps(answer), json.dumps({"*": _limited_notice(language)}), market
 
-    key = (command, language, sender.language, sender.home_market_id, sender.recent_markets)
-    return memo.reply(key, compute)
+    key = (command, sender.language, sender.home_market_id, sender.recent_markets)
+    return memo.remember(key, compute)
 
 
 @functools.lru_cache(maxsize=16)

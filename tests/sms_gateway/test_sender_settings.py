@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from agriprices import services as prices
-from sms_gateway import replies, senders, store
+from sms_gateway import replies, senders, services, store
 from sms_gateway.models import Subscriber
 from tests import factories
 from tests.sms_gateway.conftest import CLOSED, FARMER, REDIS_URL
@@ -175,3 +175,20 @@ def test_an_operator_cannot_move_a_subscriber_to_another_number(admin_client, db
     page = admin_client.get(f"/admin/sms_gateway/subscriber/{subscriber.pk}/change/")
     assert page.status_code == 200
     assert b'name="phone"' not in page.content and b'name="language"' in page.content
+
+
+def test_the_three_markets_asked_about_last_are_kept_newest_first(
+    client, complete, a_price, potatoes
+):
+    markets = [factories.MarketFactory(name=name) for name in ("Naryn", "Talas", "Karakol")]
+    for market in markets:
+        factories.QuoteFactory(commodity=potatoes, market=market, price=20)
+    prices.rebuild_latest_prices()
+    for n, name in enumerate(["OSH", "NARYN", "TALAS", "NARYN", "KARAKOL"]):
+        ask(client, f"POTATOES {name}", f"SMm{n}")
+    naryn, talas, karakol = (m.pk for m in markets)
+    assert senders.read(complete, FARMER).recent_markets == (karakol, naryn, talas)
+    reply = ask(client, "POTATOES", "SMm9")
+    assert reply.startswith("Potatoes (KGS): Karakol") and "Osh" not in reply
+    services.flush_journal()
+    assert Subscriber.objects.get(phone=FARMER).recent_markets == [karakol, naryn, talas]
