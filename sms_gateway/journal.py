@@ -1,14 +1,16 @@
 """The webhook's fast lane, Redis side: read-only questions (a price, HELP, LIST) are
 answered without writing to the database inside the request.
 
-The reply is computed first (it changes nothing); then ``answer``, one Lua script in one
-round trip, takes the provider's message id, counts the number's query and the reply's
-segments, keeps the reply for a retried webhook and appends the message to the journal,
-or gives back an earlier delivery's reply. A worker writes the
-journal to the database in batches (``drain``); rows are keyed by the provider's message
-id there too, so a batch written twice (a worker killed between the database's commit
-and the trim) is stored once. The journal holds messages the database has not seen yet:
-run this Redis with ``appendonly yes``.
+The reply is computed first, in every language a sender may have chosen (it changes
+nothing, and is the same for everyone until a price or a name changes); then ``answer``,
+one Lua script in one round trip, takes the provider's message id, picks the reply by the
+sender's language in their settings (senders.py), counts the number's query and the
+reply's segments, keeps the reply for a retried webhook, remembers the market asked
+about and appends the message to the journal, or gives back an earlier delivery's reply.
+A worker writes the journal to the database in batches (``drain``); rows are keyed by
+the provider's message id there too, so a batch written twice (a worker killed between
+the database's commit and the trim) is stored once. The journal holds messages the
+database has not seen yet: run this Redis with ``appendonly yes``.
 """
 
 from __future__ import annotations

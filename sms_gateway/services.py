@@ -3,7 +3,9 @@
 Two lanes. A question that changes nothing (a price, HELP, LIST) is answered from memory
 when SMS_REDIS_URL is set: Redis claims the message id, counts the number's limits and
 keeps the reply, and the message is written to the database by a worker a moment later
-(journal.py), so the webhook makes one database read. Everything else (LANG, STOP, SUB,
+(journal.py); what the reply depends on of the sender is read from a copy of their
+settings in the same Redis (senders.py), so the webhook makes no database query and one
+Redis round trip. Everything else (LANG, STOP, SUB,
 a price report), and every message when that Redis is away, is stored once per provider
 id inside the transaction that acts on it. Either way a retried webhook gets the same
 reply and changes nothing twice.
