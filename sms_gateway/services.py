@@ -13,6 +13,7 @@ reply and changes nothing twice.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -257,19 +258,16 @@ def _answer_from_memory(*, provider: str, provider_sid: str, sender: str, body: 
             max_segments=settings.SMS_MAX_SEGMENTS_PER_DAY,
         )
         plan = memo.remember(("plan", command), lambda: _plan(command))
-        try:
-            if plan is None:  # the reply depends on the sender's markets: read them first
-                raise journal.Incomplete
+        outcome = None
+        if plan is not None:  # else the reply depends on the sender's markets
+            with contextlib.suppress(journal.Incomplete):
+                outcome = journal.answer(
+                    client, entry, lane_limits, *plan, sender_key=senders.key(phone)
+                )
+        if outcome is None:  # the sender's settings are read first
+            plan = _plan_for(command, _reply_settings(client, phone))
             outcome = journal.answer(
                 client, entry, lane_limits, *plan, sender_key=senders.key(phone)
-            )
-        except journal.Incomplete:
-            outcome = journal.answer(
-                client,
-                entry,
-                lane_limits,
-                *_plan_for(command, _reply_settings(client, phone)),
-                sender_key=senders.key(phone),
             )
         _journalled(outcome.waiting)
     except redis.RedisError as exc:
