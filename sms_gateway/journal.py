@@ -26,7 +26,7 @@ import redis
 
 from sms_gateway import senders
 from sms_gateway.limits import LUA_COUNT
-from sms_gateway.store import run_script
+from sms_gateway.store import release, run_script
 
 logger = logging.getLogger(__name__)
 
@@ -122,10 +122,6 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('LTRIM', KEYS[2], ARGV[2], -1)
 return 1
 """
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 def _seen_key(entry: Entry) -> str:
@@ -217,7 +213,7 @@ def drain(
                     return done
                 done += len(raw)
         finally:
-            run_script(client, _RELEASE, [LOCK_KEY], [token])
+            release(client, LOCK_KEY, token)
     return done
 
 

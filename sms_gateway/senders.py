@@ -36,7 +36,7 @@ from django.db import transaction
 
 from config.celery import publish
 from sms_gateway.models import Subscriber
-from sms_gateway.store import run_script, sms_redis, unreachable
+from sms_gateway.store import release, run_script, sms_redis, unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -242,6 +242,19 @@ def load(client: redis.Redis) -> int:
     token = uuid.uuid4().hex
     if not client.set(LOADING, token, nx=True, ex=LOAD_SECONDS):
         return 0
+    try:
+        copied = _load(client)
+    except BaseException:
+        release(client, LOADING, token)  # the next keep tries again, not in 15 minutes
+        raise
+    if not run_script(client, _FINISH, [LOADING, COMPLETE], [token, COMPLETE_SECONDS]):
+        logger.warning("sender settings load outlived its lock; the next keep loads again")
+        return 0
+    logger.info("sender settings copied for %d number(s)", copied)
+    return copied
+
+
+def _load(client: redis.Redis) -> int:
     client.delete(TOUCHED)
     # Hashes of numbers deleted since would read as settings: the copy starts empty.
     for keys in batched(client.scan_iter(match=PREFIX + "*", count=1000), 1000):
@@ -252,10 +265,6 @@ def load(client: redis.Redis) -> int:
         copied += _set(client, chunk)
     while touched := [p.decode() for p in client.spop(TOUCHED, 1000)]:
         _copy(client, touched)
-    if not run_script(client, _FINISH, [LOADING, COMPLETE], [token, COMPLETE_SECONDS]):
-        logger.warning("sender settings load outlived its lock; the next keep loads again")
-        return 0
-    logger.info("sender settings copied for %d number(s)", copied)
     return copied
 
 

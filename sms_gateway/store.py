@@ -47,3 +47,15 @@ def run_script(client: redis.Redis, source: str, keys: list[str], args: list[obj
     if script is None:
         script = _scripts.setdefault(source, client.register_script(source))
     return script(keys=keys, args=args, client=client)
+
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def release(client: redis.Redis, lock: str, token: str) -> None:
+    """Delete the lock ``lock`` if it still holds ``token``: a holder that outlived it
+    must not free another's."""
+    run_script(client, _RELEASE, [lock], [token])

@@ -4,6 +4,7 @@ market set by an operator, the markets asked about last) is what the next reply 
 Against a real Redis (AGRIPRICES_TEST_REDIS_URL), through the signed webhook."""
 
 import pytest
+import redis
 from django.core.management import call_command
 
 from agriprices import services as prices
@@ -192,3 +193,18 @@ def test_the_three_markets_asked_about_last_are_kept_newest_first(
     assert reply.startswith("Potatoes (KGS): Karakol") and "Osh" not in reply
     services.flush_journal()
     assert Subscriber.objects.get(phone=FARMER).recent_markets == [karakol, naryn, talas]
+
+
+def test_a_rebuild_that_fails_half_way_lets_the_next_one_run(sms_redis, db, monkeypatch):
+    Subscriber.objects.create(phone=FARMER, language="ru")
+
+    def broken(client, rows):
+        raise redis.ConnectionError("Redis went away mid-load")
+
+    monkeypatch.setattr(senders, "_set", broken)
+    with pytest.raises(redis.ConnectionError):
+        senders.keep()
+    assert not sms_redis.exists(senders.COMPLETE)
+    monkeypatch.undo()
+    assert senders.keep()["loaded"] == 1  # not locked out for LOAD_SECONDS
+    assert senders.read(sms_redis, FARMER).language == "ru"
