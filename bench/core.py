@@ -15,7 +15,7 @@ from agriprices import demo, selectors, services
 from agriprices.importers import read_price_file
 from agriprices.models import Commodity, Market, Quote
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 Row = tuple[str, str, str]
 
 
@@ -51,10 +51,7 @@ def bench_seed() -> list[Row]:
 
 
 def bench_wfp_file() -> list[Row]:
-    path = SHARED / "wfp_food_prices_blr.csv"
-    if not path.exists():
-        return [("WFP file import", "skipped: no shared/data", "—")]
-    with path.open(encoding="utf-8") as stream:
+    with (DATA / "wfp_food_prices_blr.csv").open(encoding="utf-8") as stream:
         rows = list(read_price_file(stream, "wfp"))
     start = time.perf_counter()
     report = services.import_price_rows(rows)

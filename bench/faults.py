@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-WFP_FILE = ROOT.parent / "shared" / "data" / "wfp_food_prices_blr.csv"
+WFP_FILE = ROOT / "tests" / "data" / "wfp_food_prices_blr.csv"
 TOKEN = "faults-twilio-token-not-a-secret"  # noqa: S105 - a local stand-in's token
 ACCOUNT = "AC" + "f" * 32
 COMPLETE = "sms:senders:complete"  # sms_gateway.senders.COMPLETE; no Django here

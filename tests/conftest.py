@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from tests import factories
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+#: Real WFP/HDX price files, kept in the repository (see tests/data/README.md).
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(autouse=True)
@@ -89,15 +90,12 @@ def operator(db):
 
 @pytest.fixture
 def wfp_file() -> Path:
-    path = SHARED_DATA / "wfp_food_prices_blr.csv"
-    if not path.exists():
-        pytest.fail(f"the shared WFP sample is missing: {path}")
-    return path
+    return DATA / "wfp_food_prices_blr.csv"
 
 
 @pytest.fixture
 def wfp_hxl_file() -> Path:
-    return SHARED_DATA / "hxl-2025" / "wfp_food_prices_blr.csv"
+    return DATA / "hxl-2025" / "wfp_food_prices_blr.csv"
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ from agriprices import services
 from agriprices.importers import read_price_file
 from agriprices.importers.readers import CSV_COLUMNS, FileFormatError
 from agriprices.models import Market, Quote
-from tests.conftest import SHARED_DATA
+from tests.conftest import DATA
 
 pytestmark = pytest.mark.django_db
 ROWS = 6
 
-with open(SHARED_DATA / "wfp_food_prices_blr.csv", encoding="utf-8", newline="") as _file:
+with open(DATA / "wfp_food_prices_blr.csv", encoding="utf-8", newline="") as _file:
     _ALL = list(csv.reader(_file))
 HEADER, SAMPLE = _ALL[0], _ALL[1 : ROWS + 1]
 
