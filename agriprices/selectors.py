@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process
@@ -458,31 +459,10 @@ def _names_version() -> str:
 
 
 def names_changed(**kwargs: object) -> None:
-    cache.set(NAMES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-
-
-LATEST_VERSION_KEY = "latest-prices:version"
-
-
-def latest_prices_changed() -> None:
-    """Called once a transaction that changed a latest price has committed."""
-    cache.set(LATEST_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-
-
-def reference_version() -> str | None:
-    """Changes whenever a name or a latest price does, in any process: what answers
-    computed from names and latest prices may be remembered under. An emptied cache
-    starts new versions at once (every process sees a change and forgets); None only
-    while the shared cache is unreachable: then nothing can tell when they change."""
-    keys = [NAMES_VERSION_KEY, LATEST_VERSION_KEY]
-    found = cache.get_many(keys)
-    if len(found) < len(keys):
-        for key in keys:
-            cache.add(key, uuid.uuid4().hex, timeout=None)
-        found = cache.get_many(keys)  # whichever process's add won
-        if len(found) < len(keys):
-            return None
-    return f"{found[NAMES_VERSION_KEY]}:{found[LATEST_VERSION_KEY]}"
+    """A commodity, market or alias was saved or deleted: start a new version once the
+    change is committed (bumped before, another process could load the old names under
+    the new version and keep them)."""
+    transaction.on_commit(lambda: cache.set(NAMES_VERSION_KEY, uuid.uuid4().hex, timeout=None))
 
 
 class NameIndex:

@@ -357,7 +357,6 @@ def refresh_latest_price(*, commodity_id: int, market_id: int, price_type: str) 
         status=Quote.Status.APPROVED,
     ).order_by("-observed_on", "-id")
     newest = series.first()
-    transaction.on_commit(selectors.latest_prices_changed)
     if newest is None:
         LatestPrice.objects.filter(
             commodity_id=commodity_id, market_id=market_id, price_type=price_type

@@ -1,5 +1,6 @@
 """API latency with the bench data set in PostgreSQL: gunicorn serves, a separate load
-process (bench.load) measures. Also counts the queries each request makes."""
+process (bench.load) measures. Also counts the queries each request makes. The SMS
+webhook has a benchmark of its own (bench/sms.py)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PORT = 8099
 TWILIO_TOKEN = "bench-twilio-token-not-a-secret"
-#: Broker of the worker that writes answered SMS to the database (and the gateway's
-#: Redis, which defaults to the broker), as in production.
-BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
-SMS_REQUESTS, WARMUP, ROUNDS = 1500, 50, 3
 Row = tuple[str, str, str]
 
 
@@ -36,7 +33,6 @@ def _server_env(url: str) -> dict[str, str]:
         "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
         "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "SMS_MAX_QUERIES_PER_HOUR": "100000",
-        "CELERY_BROKER_URL": BROKER,
     }
 
 
@@ -46,7 +42,9 @@ def flush_cache() -> None:
     redis.Redis.from_url(os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")).flushdb()
 
 
-def start_gunicorn(url: str, workers: int = 2) -> subprocess.Popen:
+def start_gunicorn(
+    url: str, workers: int = 2, settings_module: str = "config.settings"
+) -> subprocess.Popen:
     server = subprocess.Popen(
         [
             sys.executable,
@@ -61,7 +59,7 @@ def start_gunicorn(url: str, workers: int = 2) -> subprocess.Popen:
             "warning",
         ],
         cwd=ROOT,
-        env=_server_env(url),
+        env={**_server_env(url), "DJANGO_SETTINGS_MODULE": settings_module},
     )
     for _ in range(100):
         try:
@@ -71,30 +69,6 @@ def start_gunicorn(url: str, workers: int = 2) -> subprocess.Popen:
             time.sleep(0.2)
     server.kill()
     raise SystemExit("gunicorn did not start")
-
-
-def start_worker(url: str) -> subprocess.Popen:
-    """The Celery worker that writes the journal of answered SMS to the database."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "celery"]
-        + ["--concurrency", "1", "--loglevel", "WARNING"],
-        cwd=ROOT,
-        env=_server_env(url),
-    )
-
-
-def stored_once(expected: int, timeout: float = 120) -> str:
-    """Waits until the worker wrote every answered bench SMS; 'stored/expected'."""
-    from sms_gateway.models import InboundMessage
-
-    deadline = time.monotonic() + timeout
-    stored = 0
-    while time.monotonic() < deadline:
-        stored = InboundMessage.objects.filter(provider_sid__startswith="SMbench").count()
-        if stored >= expected:
-            break
-        time.sleep(0.5)
-    return f"{stored}/{expected}"
 
 
 def load(paths: list[str], requests: int, concurrency: int = 2, *extra: str) -> dict:
@@ -148,11 +122,7 @@ def cold_requests(paths: list[str]) -> tuple[list[int], list[float]]:
 
 
 def run(url: str) -> list[Row]:
-    import redis
-
     from agriprices.models import Commodity, LatestPrice, Market, Quote
-    from sms_gateway import senders
-    from sms_gateway.models import InboundMessage
 
     slugs = list(Commodity.objects.values_list("slug", flat=True))
     quotes = Quote.objects.count()
@@ -170,37 +140,17 @@ def run(url: str) -> list[Row]:
     }
     rows_per_latest = LatestPrice.objects.filter(commodity__slug=slugs[0]).count()
     flush_cache()
-    broker = redis.Redis.from_url(BROKER)
-    broker.flushdb()
-    InboundMessage.objects.filter(provider_sid__startswith="SMbench").delete()
-    # As beat keeps it in production: the copy of sender settings the webhook reads.
-    senders.load(broker)
     server = start_gunicorn(url)
-    worker = start_worker(url)
     try:
         results = {
             "latest": load(latest, 2000),
             "latest_market": load(by_market, 2000),
             "series": load(series, 200),
         }
-        # The trivial view and the webhook in turns, three times: this machine's speed
-        # drifts by a third from one minute to the next; the median round is reported.
-        rounds = [
-            (
-                load(["/healthz"], 3000),
-                load(["/sms/twilio/inbound/"], SMS_REQUESTS, 2, "--twilio-token", TWILIO_TOKEN),
-            )
-            for _ in range(ROUNDS)
-        ]
-        rounds.sort(key=lambda pair: pair[1]["rps"] / pair[0]["rps"])
-        results["trivial"], results["sms"] = rounds[len(rounds) // 2]
-        ratios = ", ".join(f"{sms['rps'] / trivial['rps']:.2f}" for trivial, sms in rounds)
-        stored = stored_once(ROUNDS * (SMS_REQUESTS + WARMUP))
+        results["trivial"] = load(["/healthz"], 3000)
     finally:
         server.send_signal(signal.SIGTERM)
-        worker.terminate()
         server.wait(timeout=30)
-        worker.wait(timeout=60)
     size = f"{quotes / 1e6:.1f}M quotes, {markets} markets, PostgreSQL, gunicorn 2 workers"
 
     def figure(r: dict) -> str:
@@ -239,17 +189,6 @@ def run(url: str) -> list[Row]:
         ),
         ("  same, uncached, in-process", cold_figure("series"), "—"),
         ("trivial view (/healthz), same server", figure(results["trivial"]), "—"),
-        (
-            "signed inbound SMS webhook (parses, answers, journals; a worker stores)",
-            figure(results["sms"]),
-            "p99 < 50 ms",
-        ),
-        ("  answered SMS in the database after the load (worker)", stored, "all, once"),
-        (
-            "  webhook / trivial view throughput (median round; all rounds)",
-            f"{results['sms']['rps'] / results['trivial']['rps']:.2f} ({ratios})",
-            ">= 0.50",
-        ),
         ("data set", size, "5M quotes"),
         ("statuses seen", json.dumps({k: v["statuses"] for k, v in results.items()}), "all 200"),
     ]

@@ -1,7 +1,9 @@
-"""A load process, separate from the server: sends a fixed number of GET requests over
-keep-alive connections from a few threads and prints latency figures as JSON.
+"""A load process, separate from the server: sends a fixed number of GET requests (or
+signed inbound SMS) over keep-alive connections from a few threads, as fast as they are
+answered or at a steady rate, and prints latency figures as JSON.
 
     python -m bench.load http://127.0.0.1:8099 /api/v1/prices/latest/?commodity=potatoes ...
+    python -m bench.load http://127.0.0.1:8099 /sms/twilio/inbound/ --twilio-token T --rate 50
 
 Loopback only; bounded in count, so it always stops by itself.
 """
@@ -30,15 +32,16 @@ SMS_BODIES = [
 ]
 
 
-def signed_sms(base: str, token: str, n: int) -> tuple[str, dict[str, str], bytes]:
-    """The n-th inbound SMS as Twilio would POST it, signed with ``token``. Each has its
-    own MessageSid (a repeated one would be answered from storage) and one of 5,000
-    senders, so no number reaches its hourly limit."""
+def signed_sms(
+    base: str, token: str, n: int, path: str = "/sms/twilio/inbound/"
+) -> tuple[str, dict[str, str], bytes]:
+    """The n-th inbound SMS as Twilio would POST it to ``path``, signed with ``token``.
+    Each has its own MessageSid (a repeated one would be answered from storage) and one
+    of 5,000 senders, so no number reaches its hourly limit."""
     from urllib.parse import urlencode
 
     from twilio.request_validator import RequestValidator
 
-    path = "/sms/twilio/inbound/"
     params = {
         "MessageSid": f"SMbench{int(time.time())}x{n}",
         "From": f"+99655{5000000 + n % 5000:07d}",
@@ -60,18 +63,22 @@ def run(
     concurrency: int,
     warmup: int,
     twilio_token: str = "",
+    rate: float = 0.0,
 ) -> dict:
+    """``rate`` > 0: request n leaves at n / rate seconds after the start (a steady
+    stream, as SMS arrive), else as soon as a thread is free."""
     host = urlsplit(base)
     if host.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("the load process only targets this machine")
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    answered = [0]  # responses that carried a reply (TwiML with a <Message>)
     lock = threading.Lock()
     counter = iter(range(requests + warmup))
     # Signed before the clock starts: the load process shares the CPUs with the server,
     # and its own HMACs are not the server's work.
     signed = (
-        [signed_sms(base, twilio_token, n) for n in range(requests + warmup)]
+        [signed_sms(base, twilio_token, n, paths[0]) for n in range(requests + warmup)]
         if twilio_token
         else []
     )
@@ -79,6 +86,8 @@ def run(
     def worker() -> None:
         conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
         for n in counter:
+            if rate:
+                time.sleep(max(0.0, started + n / rate - time.perf_counter()))
             if twilio_token:
                 path, headers, body = signed[n]
                 start = time.perf_counter()
@@ -88,12 +97,13 @@ def run(
                 start = time.perf_counter()
                 conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
             response = conn.getresponse()
-            response.read()
+            content = response.read()
             elapsed = (time.perf_counter() - start) * 1000
             if n >= warmup:
                 with lock:
                     latencies.append(elapsed)
                     statuses[response.status] = statuses.get(response.status, 0) + 1
+                    answered[0] += b"<Message>" in content
         conn.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -111,6 +121,7 @@ def run(
     return {
         "requests": len(latencies),
         "statuses": statuses,
+        "answered": answered[0],
         "rps": round(len(latencies) / wall, 1),
         "p50_ms": pct(0.50),
         "p99_ms": pct(0.99),
@@ -126,9 +137,16 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--twilio-token", default="", help="POST signed inbound SMS instead")
+    parser.add_argument("--rate", type=float, default=0.0, help="requests per second, steady")
     args = parser.parse_args()
     result = run(
-        args.base, args.paths, args.requests, args.concurrency, args.warmup, args.twilio_token
+        args.base,
+        args.paths,
+        args.requests,
+        args.concurrency,
+        args.warmup,
+        args.twilio_token,
+        args.rate,
     )
     print(json.dumps(result))
     return 0

@@ -23,7 +23,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.api import PORT, TWILIO_TOKEN, flush_cache, start_gunicorn, start_worker
+from bench.api import PORT, TWILIO_TOKEN, flush_cache, start_gunicorn
 from bench.load import signed_sms
 
 Row = tuple[str, str, str]
@@ -76,7 +76,6 @@ def run(seconds: float | None = None, rate: float | None = None) -> list[Row]:
     url = os.environ["DATABASE_URL"]
     flush_cache()
     server = start_gunicorn(url)
-    worker = start_worker(url)  # writes the answered SMS, as in production
     local = threading.local()
     lock = threading.Lock()
     latencies: dict[str, list[float]] = defaultdict(list)
@@ -134,9 +133,7 @@ def run(seconds: float | None = None, rate: float | None = None) -> list[Row]:
     finally:
         done.set()
         server.send_signal(signal.SIGTERM)
-        worker.terminate()
         server.wait(timeout=30)
-        worker.wait(timeout=60)
 
     after_warmup = [mb for at, mb in memory if at >= warmup] or [mb for _, mb in memory]
     growth = (after_warmup[-1] - after_warmup[0]) / after_warmup[0]

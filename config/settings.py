@@ -196,15 +196,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sms_gateway.tasks.recover_outbound",
         "schedule": env.float("SMS_RECOVERY_EVERY_SECONDS", default=60.0),
     },
-    "sms-journal-flush": {
-        "task": "sms_gateway.tasks.flush_sms_journal",
-        "schedule": env.float("SMS_JOURNAL_FLUSH_EVERY_SECONDS", default=15.0),
-    },
-    # The copy of sender settings the webhook reads instead of the database.
-    "sms-senders-keep": {
-        "task": "sms_gateway.tasks.keep_sender_settings",
-        "schedule": env.float("SMS_JOURNAL_FLUSH_EVERY_SECONDS", default=15.0),
-    },
     "sms-spool-replay": {
         "task": "sms_gateway.tasks.replay_spooled_sms",
         "schedule": env.float("SMS_SPOOL_REPLAY_EVERY_SECONDS", default=30.0),
@@ -301,21 +292,15 @@ SMS_REPUBLISH_AFTER_SECONDS = env.int("SMS_REPUBLISH_AFTER_SECONDS", default=900
 # A message (or broadcast) whose task never reached the broker is published again by the
 # sweep once it is this old (the broker was down when it was queued).
 SMS_PUBLISH_GRACE_SECONDS = env.int("SMS_PUBLISH_GRACE_SECONDS", default=30)
-# The Redis that holds the SMS gateway's own state: per-number limits, the replies of
-# recent messages (a retried webhook is answered the same), answered questions waiting to
-# be written to the database, and inbound SMS that arrived while the database was down.
-# Beside the broker's queues by default: a cache may be cleared at any time, this may not
-# (run it with appendonly on). Empty: everything is written to the database inside the
-# webhook, and limits are counted in the cache.
+# Where inbound SMS wait while the database is down (the spool), until the replay task
+# answers them: this Redis, else files in SMS_SPOOL_DIR. Beside the broker's queues by
+# default; run it with appendonly on, since a spooled message lives nowhere else.
 SMS_REDIS_URL = env.str(
     "SMS_REDIS_URL",
     default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "",
 )
-#: Seconds an answered question waits in SMS_REDIS_URL before a worker writes it to the
-#: database (beat also writes whatever waits every SMS_JOURNAL_FLUSH_EVERY_SECONDS).
-SMS_JOURNAL_DELAY_SECONDS = env.float("SMS_JOURNAL_DELAY_SECONDS", default=1.0)
-# Inbound SMS that arrive while the database is down wait in SMS_REDIS_URL, else as files
-# in this directory (which must survive a restart), until the replay task answers them.
+# The spool's directory when SMS_REDIS_URL is unset or unreachable (it must survive a
+# restart).
 SMS_SPOOL_DIR = env.path("SMS_SPOOL_DIR", default=BASE_DIR / "var" / "sms-spool")
 #: Countries we send SMS to, replies included (ISO codes; "*" for all).
 SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=["KG"])

@@ -37,8 +37,8 @@ class SubscriberAdmin(admin.ModelAdmin):
         return mask_phone(obj.phone)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> list[str]:
-        # The number is who the subscriber is (their SMS arrive by it; the copy the
-        # webhook reads is kept under it): another number is another subscriber.
+        # The number is who the subscriber is (their SMS arrive by it, their messages
+        # are kept under it): another number is another subscriber.
         return ["phone"] if obj is not None else []
 
 

@@ -42,20 +42,10 @@ class Subscriber(models.Model):
         _("digest day"), null=True, blank=True, choices=list(enumerate(WEEKDAY_NAMES))
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    #: Its settings changed while SMS_REDIS_URL was away: the copy there (senders.py)
-    #: is older than this row until beat writes it again.
-    settings_stale = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
-        indexes = [
-            models.Index(
-                fields=["settings_stale"],
-                condition=models.Q(settings_stale=True),
-                name="subscriber_settings_stale",
-            ),
-        ]
 
     def __str__(self) -> str:
         return mask_phone(self.phone)
@@ -74,8 +64,8 @@ class InboundMessage(models.Model):
     reply_segments = models.PositiveSmallIntegerField(default=0)
     #: Spooled while the database was down and answered later by SMS, not in the webhook.
     answered_by_sms = models.BooleanField(default=False)
-    #: Set by the webhook, not on insert: a question answered from memory is written a
-    #: moment later (see services), and keeps the time it arrived.
+    #: When it reached us: a message spooled while the database was down keeps the time
+    #: it arrived, not the time it was stored.
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

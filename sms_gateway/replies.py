@@ -1,4 +1,6 @@
-"""Reply texts, in the sender's language, each fitting one paid SMS segment.
+"""SMS texts, in the reader's language, each fitting one paid SMS segment: the SMS
+rendering of the conversation core's answers (``render``), and the texts we send
+unasked (digests, alerts).
 
 Every reply is a list of candidates from the richest to the leanest; the first that fits
 one segment is sent, and if none does the leanest is cut. Strings carry the "sms"
@@ -18,7 +20,67 @@ from django.utils.translation import pgettext
 
 from agriprices.formatting import rounded_price
 from agriprices.models import Commodity, LatestPrice, Market, Quote
+from sms_gateway.conversation import answers
 from sms_gateway.segments import fits_one_segment, plain, truncate_to_one_segment
+
+
+def render(answer: answers.Answer, language: str) -> str:
+    """The one-segment SMS that says ``answer`` in ``language``. Queries nothing."""
+    match answer:
+        case answers.Price():
+            return quote_reply(
+                language=language,
+                commodity=answer.commodity,
+                market=answer.market,
+                latest=answer.latest,
+                cheaper=answer.cheaper,
+                dearer=answer.dearer,
+            )
+        case answers.CropPrices():
+            return crop_at_markets_reply(
+                language=language, commodity=answer.commodity, rows=answer.rows
+            )
+        case answers.MarketPrices():
+            return market_crops_reply(language=language, market=answer.market, rows=answer.rows)
+        case answers.NotFound():
+            names = [item.display_name(language) for item in answer.suggestions]
+            return not_found_reply(language=language, words=answer.words, suggestions=names)
+        case answers.Help():
+            return help_reply(language=language)
+        case answers.Catalogue():
+            names = [item.display_name(language) for item in answer.items]
+            return list_reply(language=language, kind=answer.kind, names=names)
+        case answers.LanguageChosen():
+            return language_reply(language=language, chosen=answer.chosen)
+        case answers.OptedOut():
+            return opted_out_reply(language=language)
+        case answers.OptedIn():
+            return opted_in_reply(language=language)
+        case answers.Subscribed():
+            return subscribed_reply(
+                language=language,
+                commodity=answer.commodity,
+                market=answer.market,
+                alert=answer.alert,
+                weekday=answer.weekday,
+                pct=answer.pct,
+            )
+        case answers.Unsubscribed():
+            return unsubscribed_reply(
+                language=language,
+                commodity=answer.commodity,
+                market=answer.market,
+                found=answer.found,
+            )
+        case answers.SubscriptionRefused():
+            return subscription_problem_reply(language=language, problem=answer.problem)
+        case answers.ReportRefused():
+            return report_reply(language=language, problem=answer.problem, detail=answer.detail)
+        case answers.Recorded():
+            return recorded_reply(language=language, quote=answer.quote)
+        case answers.Limited():
+            return limited_reply(language=language)
+    raise TypeError(f"no SMS text for {answer!r}")
 
 
 def fit(candidates: Sequence[str]) -> str:

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,13 @@ from typing import Any
 import redis
 from django.conf import settings
 
-from sms_gateway.store import sms_redis
-
 logger = logging.getLogger(__name__)
 REDIS_KEY = "sms:spool"
+#: Seconds during which an unreachable SMS_REDIS_URL is not dialled again.
+RETRY_AFTER = 5.0
+
+_clients: dict[str, redis.Redis] = {}
+_down_until = {"at": 0.0}
 
 Entry = dict[str, str]
 
@@ -33,13 +37,13 @@ def put(entry: Entry) -> str:
     """Keep ``entry`` (provider, provider_sid, sender, body, received_at); returns where."""
     key = f"{entry['provider']}:{entry['provider_sid']}"
     payload = json.dumps(entry, ensure_ascii=False)
-    client = sms_redis()
+    client = _redis()
     if client is not None:
         try:
             client.hset(REDIS_KEY, key, payload)
             return "redis"
         except redis.RedisError as exc:
-            logger.warning("spool: Redis unreachable (%s); writing to disk", exc)
+            _unreachable(exc)
     directory = Path(settings.SMS_SPOOL_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     # Written whole, then renamed: a crash never leaves half a message to replay.
@@ -69,12 +73,12 @@ def replay(handle: Callable[[Entry], Any]) -> int:
 
 
 def _entries() -> Iterator[tuple[Entry, Callable[[], None]]]:
-    client = sms_redis()
+    client = _redis()
     if client is not None:
         try:
             spooled = client.hgetall(REDIS_KEY)
         except redis.RedisError as exc:
-            logger.warning("spool: Redis unreachable (%s); its messages wait", exc)
+            _unreachable(exc)
             spooled = {}
         for key, payload in sorted(spooled.items(), key=lambda kv: _received(kv[1])):
             yield json.loads(payload), lambda key=key: client.hdel(REDIS_KEY, key)
@@ -90,3 +94,22 @@ def _received(payload: bytes) -> str:
 
 def _file_name(key: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in key)[:120]
+
+
+def _redis() -> redis.Redis | None:
+    """The client of SMS_REDIS_URL, or None when it is unset or was just found
+    unreachable. Short timeouts: the webhook that spools must fall back to a file in well
+    under a second, never hang."""
+    url = settings.SMS_REDIS_URL
+    if not url or time.monotonic() < _down_until["at"]:
+        return None
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1)
+    return _clients[url]
+
+
+def _unreachable(exc: Exception) -> None:
+    """Leave SMS_REDIS_URL alone for RETRY_AFTER seconds: messages go to files meanwhile
+    (and files and Redis are both replayed), no message waits for a connect timeout."""
+    _down_until["at"] = time.monotonic() + RETRY_AFTER
+    logger.warning("spool: Redis unreachable (%s); using files for %.0f s", exc, RETRY_AFTER)

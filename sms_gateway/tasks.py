@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from sms_gateway import broadcasts, outbound, senders, services, subscriptions
+from sms_gateway import broadcasts, outbound, services, subscriptions
 
 
 class TransientSendError(Exception):
@@ -76,17 +76,3 @@ def recover_outbound() -> dict[str, int]:
 def replay_spooled_sms() -> int:
     """Every 30 s: inbound SMS spooled while the database was down."""
     return services.replay_spool()
-
-
-@shared_task(acks_late=True)
-def flush_sms_journal() -> int:
-    """A second after a question was answered from memory, and every 15 s: write the
-    answered messages waiting in Redis to the database."""
-    return services.flush_journal()
-
-
-@shared_task(acks_late=True)
-def keep_sender_settings() -> dict[str, int]:
-    """Every 15 s: the copy of sender settings the fast lane reads (see senders.py),
-    repaired after Redis was away and rebuilt when it is not complete."""
-    return senders.keep()

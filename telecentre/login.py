@@ -13,7 +13,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from sms_gateway import limits
+from config import counters
 
 
 class ThrottledLoginMixin:
@@ -30,7 +30,7 @@ class ThrottledLoginMixin:
     def clean(self) -> dict[str, Any]:
         window = settings.LOGIN_LOCK_SECONDS
         if any(
-            limits.peek("login", key, window_seconds=window) >= most
+            counters.peek("login", key, window_seconds=window) >= most
             for key, most in self._counters()
         ):
             raise forms.ValidationError(self.locked_message, code="locked")
@@ -38,7 +38,7 @@ class ThrottledLoginMixin:
             return super().clean()
         except forms.ValidationError:
             for key, _most in self._counters():
-                limits.count("login", key, window_seconds=window)
+                counters.count("login", key, window_seconds=window)
             raise
 
 

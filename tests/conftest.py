@@ -37,15 +37,11 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _forget_remembered_replies(monkeypatch):
-    # Replies remembered by one test's web process must not answer the next test's data,
-    # nor an SMS Redis found unreachable by one test be skipped in the next, nor one
-    # test's request for a rebuilt sender copy stand for the next's.
-    from sms_gateway import memo, senders, store
+def _spool_redis_tried_again(monkeypatch):
+    # A spool Redis one test found unreachable must be dialled again by the next.
+    from sms_gateway import spool
 
-    memo.forget()
-    monkeypatch.setitem(store._down_until, "at", 0.0)
-    monkeypatch.setitem(senders._asked, "at", -senders.ASK_EVERY_SECONDS)
+    monkeypatch.setitem(spool._down_until, "at", 0.0)
 
 
 @pytest.fixture

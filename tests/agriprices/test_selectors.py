@@ -177,13 +177,17 @@ def test_who_may_record_where(catalogue, operator):
     assert list(selectors.assigned_markets(agent)) == [osh]
 
 
-def test_cached_names_follow_a_new_alias_at_once(catalogue):
+def test_cached_names_follow_a_new_alias_once_it_is_committed(
+    catalogue, django_capture_on_commit_callbacks
+):
     from agriprices.models import CommodityAlias
 
     assert selectors.search_commodities("kartofel") == []  # and now the index is cached
-    alias = CommodityAlias.objects.create(commodity=catalogue["potatoes"], name="kartofel")
+    with django_capture_on_commit_callbacks(execute=True):
+        alias = CommodityAlias.objects.create(commodity=catalogue["potatoes"], name="kartofel")
     assert selectors.search_commodities("kartofel")[0].obj.name == "Potatoes"
-    alias.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        alias.delete()
     assert selectors.search_commodities("kartofel") == []
 
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sms_gateway.parser import Command, parse
+from sms_gateway.conversation.parser import Command, parse
 
 # Real-looking messages in four languages and scripts: text -> expected fields.
 TABLE = [

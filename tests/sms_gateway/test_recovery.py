@@ -10,11 +10,12 @@ import pytest
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from bench.faults import TwilioStub
+from config import counters
 from config.cache import CacheUnavailable, RedisCache
-from sms_gateway import limits, outbound, services, spool
+from sms_gateway import outbound, services, spool
 from sms_gateway.backends import locmem
 from sms_gateway.models import InboundMessage, OutboundMessage, Subscriber
+from tests.servers import TwilioStub
 from tests.sms_gateway.test_webhook import params, reply_of, twilio_post
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +154,7 @@ def test_an_unreachable_cache_misses_instead_of_failing():
 def test_limits_count_per_process_while_the_cache_is_unreachable(settings):
     settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": CLOSED}}
     # A number no other test counted for: this process's counts outlive a test.
-    counts = [limits.count("queries", "+996555000777", window_seconds=3600) for _ in range(3)]
+    counts = [counters.count("sms-queries", "+996555000777", window_seconds=3600) for _ in range(3)]
     assert counts == [1, 2, 3]
 
 

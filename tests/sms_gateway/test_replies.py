@@ -8,7 +8,8 @@ from django.core.management import call_command
 
 from agriprices import selectors
 from agriprices.models import Commodity, Market
-from sms_gateway import commands, services
+from sms_gateway import services
+from sms_gateway.conversation.understanding import resolve
 from sms_gateway.models import InboundMessage, Subscriber
 from sms_gateway.replies import format_price
 from sms_gateway.segments import count_segments
@@ -142,9 +143,9 @@ def test_a_price_reply_is_correct(demo):
     ],
 )
 def test_words_are_split_into_crop_and_market(demo, text, crop, market):
-    from sms_gateway.parser import parse
+    from sms_gateway.conversation.parser import parse
 
-    resolved = commands.resolve(parse(text).terms)
+    resolved = resolve(parse(text).terms)
     assert (getattr(resolved.commodity, "name", None), getattr(resolved.market, "name", None)) == (
         crop,
         market,

@@ -94,3 +94,47 @@ def test_phone_numbers_are_masked_in_logs(client, a_price, caplog):
     twilio_post(client, params(sender="+996555123456"))
     assert "+996555123456" not in caplog.text
     assert "+9965******56" in caplog.text
+
+
+def test_a_price_question_makes_a_known_number_of_queries(
+    client, a_price, django_assert_max_num_queries
+):
+    # The sender exists; the names and this price with its neighbours are in the cache.
+    twilio_post(client, params(sid="SMwarm"))
+    # A stored message with this id?, the sender, the crop and the market named, the last
+    # change of any price (the cache key), the insert, and the transaction around them.
+    with django_assert_max_num_queries(8):
+        response = twilio_post(client, params(sid="SM0002"))
+    assert reply_of(response).startswith("Potatoes Osh: 18 KGS/kg")
+
+
+def test_a_price_approved_since_the_last_question_is_answered_at_once(client, a_price):
+    from agriprices import services as prices
+    from tests import factories
+
+    assert "18 KGS" in reply_of(twilio_post(client, params(sid="SM1")))
+    factories.QuoteFactory(commodity=a_price.commodity, market=a_price.market, price=21)
+    prices.rebuild_latest_prices()
+    assert "21 KGS" in reply_of(twilio_post(client, params(sid="SM2")))
+
+
+def test_a_market_added_by_an_operator_is_understood_at_once(
+    client, a_price, django_capture_on_commit_callbacks
+):
+    from tests import factories
+
+    first = reply_of(twilio_post(client, params(body="POTATOES TALAS", sid="SM1")))
+    assert first.startswith("Not found: potatoes talas.")
+    with django_capture_on_commit_callbacks(execute=True):  # the operator's save commits
+        factories.MarketFactory(name="Talas")
+    reply = reply_of(twilio_post(client, params(body="POTATOES TALAS", sid="SM2")))
+    assert reply == "No recent price of Potatoes at Talas."
+
+
+def test_a_short_code_is_stored_once_and_not_answered(client, a_price):
+    for _ in range(2):
+        response = twilio_post(client, params(sender="40404", sid="SMshort"))
+        assert reply_of(response) is None
+    stored = InboundMessage.objects.get()
+    assert (stored.action, stored.reply) == ("ignored", "")
+    assert not Subscriber.objects.exists()

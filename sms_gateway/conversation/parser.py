@@ -1,4 +1,5 @@
-"""Text of an incoming SMS -> a Command, as a pure function (no database).
+"""Text of a message -> a Command, as a pure function (no database): the first half of
+understanding (see understanding.py for the second, names).
 
 Farmers type on feature phones, often in Cyrillic, with or without accents, in any case,
 with stray punctuation. Keywords are recognised in English, French, Russian and Kyrgyz;

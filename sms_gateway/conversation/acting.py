@@ -1,0 +1,230 @@
+"""Acting on a request: what each command does, and the structured answer it gives.
+
+Reads prices through agriprices.selectors and records them through agriprices.services
+only. Commands that change something (LANG, STOP, START, SUB, UNSUB, a price report, the
+markets a sender asked about last) write it themselves, inside the caller's transaction,
+so a message is acted on exactly when it is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.utils import timezone
+
+from agriprices import selectors
+from agriprices.models import AgentProfile, Commodity, Market, Quote, Unit
+from agriprices.services import QuoteError, record_quote_once
+from agriprices.units import parse_unit_label
+from config import counters
+from sms_gateway import subscriptions
+from sms_gateway.conversation import answers
+from sms_gateway.conversation.understanding import Request
+from sms_gateway.models import Subscriber
+
+logger = logging.getLogger(__name__)
+
+#: Markets listed for a crop asked without a market, and markets a sender is remembered
+#: to have asked about.
+CROP_ONLY_MARKETS = 3
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: str  # what the message asked for (query, help, subscribe, report ...)
+    language: str  # to answer in
+    answer: answers.Answer
+
+
+def reply_language(request: Request, subscriber: Subscriber) -> str:
+    """The sender's chosen language (LANG), else the one their message was written in,
+    else the service's default."""
+    return subscriber.language or request.language or settings.LANGUAGE_CODE
+
+
+def act(request: Request, subscriber: Subscriber, *, message_key: str) -> Outcome:
+    """Do what ``request`` from ``subscriber`` asks and say what came of it. Must run
+    inside a transaction. ``message_key`` identifies the message, so a price it reports
+    is recorded once."""
+    language = reply_language(request, subscriber)
+    if request.action == "report":
+        answer = _report(request, subscriber, message_key)
+    else:
+        answer = _HANDLERS[request.action](request, subscriber)
+    return Outcome(request.action, language, answer)
+
+
+def _query(request: Request, subscriber: Subscriber) -> answers.Answer:
+    commodity, market = request.commodity, request.market
+    if commodity is None and market is None:
+        return answers.NotFound(request.unmatched, _suggestions(request.unmatched))
+    if market is not None:
+        _remember_market(subscriber, market)
+    if commodity is None:
+        return answers.MarketPrices(market, list(selectors.latest_prices(market=market)))
+    if market is None:
+        return answers.CropPrices(commodity, _crop_markets(commodity, subscriber))
+    latest, cheaper, dearer = selectors.latest_with_neighbours(commodity=commodity, market=market)
+    return answers.Price(commodity, market, latest, cheaper, dearer)
+
+
+def _suggestions(text: str) -> list[Commodity | Market]:
+    found = selectors.NameIndex(Commodity).search(text, limit=3, min_score=55)
+    found += selectors.NameIndex(Market).search(text, limit=2, min_score=55)
+    return [match.obj for match in found]
+
+
+def _crop_markets(commodity: Commodity, subscriber: Subscriber) -> list:
+    """A crop without a market: at the sender's home market, else the markets they asked
+    about last, else the markets with the newest prices."""
+    prices = selectors.latest_prices(commodity=commodity)
+    wanted = [subscriber.home_market_id] if subscriber.home_market_id else subscriber.recent_markets
+    chosen = list(prices.filter(market_id__in=wanted)) if wanted else []
+    chosen.sort(key=lambda r: wanted.index(r.market_id))
+    if not chosen:
+        chosen = list(prices.order_by("-observed_on", "market__name")[:CROP_ONLY_MARKETS])
+    return chosen[:CROP_ONLY_MARKETS]
+
+
+def _remember_market(subscriber: Subscriber, market: Market) -> None:
+    recent = [market.pk] + [pk for pk in subscriber.recent_markets if pk != market.pk]
+    if recent[:CROP_ONLY_MARKETS] != subscriber.recent_markets:
+        subscriber.recent_markets = recent[:CROP_ONLY_MARKETS]
+        subscriber.save(update_fields=["recent_markets"])
+
+
+def _help(request: Request, subscriber: Subscriber) -> answers.Answer:
+    return answers.Help()
+
+
+def _list(request: Request, subscriber: Subscriber) -> answers.Answer:
+    kind = request.command.list_kind
+    if kind == "markets":
+        return answers.Catalogue("markets", list(selectors.markets()))
+    return answers.Catalogue("crops", list(selectors.commodities()))
+
+
+def _lang(request: Request, subscriber: Subscriber) -> answers.Answer:
+    chosen = request.command.set_language
+    if chosen:
+        subscriber.language = chosen
+        subscriber.save(update_fields=["language"])
+    return answers.LanguageChosen(chosen)
+
+
+def _opt_out(request: Request, subscriber: Subscriber) -> answers.Answer:
+    if not subscriber.opted_out:
+        subscriber.opted_out, subscriber.opted_out_at = True, timezone.now()
+        subscriber.save(update_fields=["opted_out", "opted_out_at"])
+    return answers.OptedOut()
+
+
+def _opt_in(request: Request, subscriber: Subscriber) -> answers.Answer:
+    subscriber.opted_out, subscriber.opted_out_at = False, None
+    subscriber.save(update_fields=["opted_out", "opted_out_at"])
+    return answers.OptedIn()
+
+
+def _subscribe(request: Request, subscriber: Subscriber) -> answers.Answer:
+    """``SUB POTATO OSH [FRI] [ALERT|10]``."""
+    command, commodity, market = request.command, request.commodity, request.market
+    if commodity is None or market is None:
+        return answers.SubscriptionRefused("names")
+    try:
+        subscription, _ = subscriptions.subscribe(
+            subscriber=subscriber,
+            commodity=commodity,
+            market=market,
+            language=reply_language(request, subscriber),
+            weekday=command.weekday,
+            alert=command.alert,
+            alert_pct=command.alert_pct,
+        )
+    except subscriptions.SubscriptionError as exc:
+        return answers.SubscriptionRefused(exc.code)
+    return answers.Subscribed(
+        commodity,
+        market,
+        alert=command.alert,
+        weekday=subscriptions.digest_weekday(subscriber),
+        pct=subscription.alert_pct or Decimal(str(settings.SMS_ALERT_CHANGE_PCT)),
+    )
+
+
+def _unsubscribe(request: Request, subscriber: Subscriber) -> answers.Answer:
+    """``UNSUB POTATO OSH`` ends one subscription; ``UNSUB`` alone opts out of all SMS."""
+    if not request.command.terms:
+        return _opt_out(request, subscriber)
+    commodity, market = request.commodity, request.market
+    if commodity is None or market is None:
+        return answers.SubscriptionRefused("unsub_names")
+    found = subscriptions.unsubscribe(subscriber=subscriber, commodity=commodity, market=market)
+    return answers.Unsubscribed(commodity, market, found)
+
+
+def _report(request: Request, subscriber: Subscriber, message_key: str) -> answers.Answer:
+    """``P POTATO OSH 18.5 KG 1234``: checked by PIN, then recorded through
+    agriprices.services like the web form."""
+    command = request.command
+    profile = (
+        AgentProfile.objects.filter(phone=subscriber.phone, sms_pin__isnull=False)
+        .select_related("user", "sms_pin")
+        .first()
+    )
+    if profile is None:
+        return answers.ReportRefused("not_agent")
+    tries_key = str(profile.user_id)
+    if counters.peek("pin", tries_key, window_seconds=3600) >= settings.SMS_PIN_TRIES:
+        return answers.ReportRefused("locked")
+    if command.problem:
+        return answers.ReportRefused(command.problem)
+    if not check_password(command.pin, profile.sms_pin.pin_hash):
+        failed = counters.count("pin", tries_key, window_seconds=3600)
+        logger.warning("wrong SMS PIN for agent %s (%d in this hour)", profile.user_id, failed)
+        return answers.ReportRefused("locked" if failed >= settings.SMS_PIN_TRIES else "wrong_pin")
+    if request.commodity is None or request.market is None:
+        return answers.ReportRefused("names")
+    unit = _unit(command.unit, request.commodity)
+    if unit is None:
+        return answers.ReportRefused("unit")
+    try:
+        quote, _ = record_quote_once(
+            external_id=f"sms:{message_key}",
+            agent=profile.user,
+            commodity=request.commodity,
+            market=request.market,
+            unit=unit,
+            price=command.price,
+            observed_on=timezone.localdate(),
+            source=Quote.Source.SMS,
+        )
+    except QuoteError as exc:
+        return answers.ReportRefused("refused", exc.message)
+    return answers.Recorded(quote)
+
+
+def _unit(text: str, commodity: Commodity) -> Unit | None:
+    """The unit an agent typed ("kg", "кг", "bag50kg"), or the commodity's own."""
+    if not text:
+        return commodity.base_unit
+    try:
+        code = parse_unit_label(text).code
+    except ValueError:
+        return None
+    return selectors.unit_by_code(code)
+
+
+_HANDLERS = {
+    "query": _query,
+    "help": _help,
+    "list": _list,
+    "lang": _lang,
+    "opt_out": _opt_out,
+    "opt_in": _opt_in,
+    "subscribe": _subscribe,
+    "unsubscribe": _unsubscribe,
+}

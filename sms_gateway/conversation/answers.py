@@ -1,0 +1,143 @@
+"""What the conversation core answers, before any channel turns it into text.
+
+Each answer carries everything its rendering needs (names, prices with their market,
+unit and date already loaded), so a renderer never queries the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from agriprices.models import Commodity, LatestPrice, Market, Quote
+
+
+@dataclass(frozen=True)
+class Price:
+    """A crop at a market: its latest price (None: no recent price), and the cheapest
+    and dearest other markets for comparison."""
+
+    commodity: Commodity
+    market: Market
+    latest: LatestPrice | None
+    cheaper: LatestPrice | None = None
+    dearer: LatestPrice | None = None
+
+
+@dataclass(frozen=True)
+class CropPrices:
+    """A crop asked without a market: its price at a few markets."""
+
+    commodity: Commodity
+    rows: Sequence[LatestPrice]
+
+
+@dataclass(frozen=True)
+class MarketPrices:
+    """A market asked without a crop: the crops priced there."""
+
+    market: Market
+    rows: Sequence[LatestPrice]
+
+
+@dataclass(frozen=True)
+class NotFound:
+    """No crop or market in the text: the words that named nothing, and close names."""
+
+    words: str
+    suggestions: Sequence[Commodity | Market]
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """LIST: the crops or the markets we know."""
+
+    kind: str  # "crops" or "markets"
+    items: Sequence[Commodity | Market]
+
+
+@dataclass(frozen=True)
+class LanguageChosen:
+    """LANG: ``chosen`` is the new language, "" when the text named none we speak."""
+
+    chosen: str
+
+
+@dataclass(frozen=True)
+class OptedOut:
+    pass
+
+
+@dataclass(frozen=True)
+class OptedIn:
+    pass
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    commodity: Commodity
+    market: Market
+    alert: bool  # an SMS when the price moves, not a weekly digest
+    weekday: int  # of the digest, 0 = Monday
+    pct: Decimal  # how far the price must move for an alert
+
+
+@dataclass(frozen=True)
+class Unsubscribed:
+    commodity: Commodity
+    market: Market
+    found: bool  # whether the number followed that crop there
+
+
+@dataclass(frozen=True)
+class SubscriptionRefused:
+    """Why SUB or UNSUB did nothing: opted_out, too_many, bad_percent, names,
+    unsub_names."""
+
+    problem: str
+
+
+@dataclass(frozen=True)
+class ReportRefused:
+    """Why a price report was not recorded: not_agent, locked, wrong_pin, missing PIN,
+    missing price, names, unit, refused (``detail`` says why)."""
+
+    problem: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A price report recorded (approved, or flagged for review)."""
+
+    quote: Quote
+
+
+@dataclass(frozen=True)
+class Limited:
+    """The number passed its hourly questions: one notice, then silence."""
+
+
+Answer = (
+    Price
+    | CropPrices
+    | MarketPrices
+    | NotFound
+    | Help
+    | Catalogue
+    | LanguageChosen
+    | OptedOut
+    | OptedIn
+    | Subscribed
+    | Unsubscribed
+    | SubscriptionRefused
+    | ReportRefused
+    | Recorded
+    | Limited
+)
