@@ -551,6 +551,9 @@ def _check_row(row: PriceRow, today: date) -> _Checked:
     if longitude is not None and not -180 <= longitude <= 180:
         raise _RowRejected(f"longitude {row.longitude} is out of range")
     usd_price = _read_decimal(row.usd_price, "usdprice", required=False)
+    message = price_error(usd_price) if usd_price is not None else None
+    if message:
+        raise _RowRejected(f"usdprice: {message}")
     return _Checked(
         row=row,
         observed_on=observed_on,

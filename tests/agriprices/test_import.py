@@ -142,6 +142,7 @@ BAD_ROWS = {
     15: ({"currency": "rubles"}, "not an ISO 4217 code"),
     17: ({"commodity": ""}, "commodity is missing"),
     19: ({"latitude": "123"}, "latitude 123 is out of range"),
+    21: ({"usdprice": "1e20"}, "usdprice: price is too large"),
 }
 
 
@@ -160,7 +161,7 @@ def test_a_file_with_bad_rows_stores_nothing_and_reports_every_line(tmp_path, wf
     path = with_bad_rows(tmp_path, wfp_file)
     with pytest.raises(CommandError) as error:
         run_import(path)
-    assert "rejected 9" in str(error.value) and "nothing stored" in str(error.value)
+    assert "rejected 10" in str(error.value) and "nothing stored" in str(error.value)
     assert Quote.objects.count() == 0 and Market.objects.count() == 0
     report = services.import_price_rows(read_price_file(io.StringIO(path.read_text()), "wfp"))
     assert {e.line: e.reason for e in report.errors}.keys() == BAD_ROWS.keys()
@@ -171,9 +172,9 @@ def test_a_file_with_bad_rows_stores_nothing_and_reports_every_line(tmp_path, wf
 def test_partial_import_stores_the_good_rows_only(tmp_path, wfp_file):
     path = with_bad_rows(tmp_path, wfp_file)
     out, err = run_import(path, "wfp", "--partial")
-    assert "created 474" in out and "rejected 9" in out
+    assert "created 473" in out and "rejected 10" in out
     assert f"{path}: line 3: price 'abc' is not a number" in err
-    assert Quote.objects.count() == 474
+    assert Quote.objects.count() == 473
 
 
 def test_dry_run_counts_but_stores_nothing(wfp_file):
