@@ -349,6 +349,23 @@ def latest_prices(
     return rows.order_by("commodity__name", "price_per_base_unit", "market__name")
 
 
+#: A latest price older than this says nothing about what a market pays today.
+CURRENT_PRICE_DAYS = 30
+
+
+def best_paying_markets(
+    *, commodity: Commodity, limit: int = 3, price_type: str = PriceType.RETAIL
+) -> list[LatestPrice]:
+    """The markets paying most for ``commodity`` now: latest prices of the last
+    CURRENT_PRICE_DAYS days in the service's currency, dearest per base unit first. One
+    query."""
+    since = timezone.localdate() - timedelta(days=CURRENT_PRICE_DAYS)
+    rows = latest_prices(commodity=commodity, price_type=price_type).filter(
+        observed_on__gte=since, currency=settings.AGRIPRICES_CURRENCY
+    )
+    return list(rows.order_by("-price_per_base_unit", "market__name")[:limit])
+
+
 def price_neighbours(latest: LatestPrice) -> tuple[LatestPrice | None, LatestPrice | None]:
     """The cheapest and the dearest other market for the same commodity, price type and
     currency, compared per base unit (None when no market is cheaper, or dearer). Two

@@ -42,6 +42,10 @@ def render(answer: answers.Answer, language: str) -> str:
             )
         case answers.MarketPrices():
             return market_crops_reply(language=language, market=answer.market, rows=answer.rows)
+        case answers.BestPayers():
+            return best_payers_reply(
+                language=language, commodity=answer.commodity, rows=answer.rows
+            )
         case answers.NotFound():
             names = [item.display_name(language) for item in answer.suggestions]
             return not_found_reply(language=language, words=answer.words, suggestions=names)
@@ -201,6 +205,36 @@ def market_crops_reply(*, language: str, market: Market, rows: Sequence[LatestPr
         return as_many_as_fit(
             f"{place} ({rows[0].currency})",
             [_priced(row.commodity.display_name(language), row) for row in rows],
+        )
+
+
+def best_payers_reply(
+    *, language: str, commodity: Commodity, rows: Sequence[LatestPrice]
+) -> str:
+    """SELL: the markets paying most, per base unit, each with the day of its price. All
+    of them in one segment where they fit (Cyrillic has 70 characters): the heading
+    shrinks before a market is left out."""
+    with translation.override(language):
+        crop = commodity.display_name(language)
+        if not rows:
+            return fit([pgettext("sms", "No recent price of {crop}.").format(crop=crop)])
+        per = f"{rows[0].currency}/{commodity.base_unit.code}"
+        heading = pgettext("sms", "Sell {crop} ({currency}/{unit})").format(
+            crop=crop, currency=rows[0].currency, unit=commodity.base_unit.code
+        )
+        items = [
+            f"{row.market.display_name(language)} {format_price(row.price_per_base_unit)} "
+            f"{_day(row.observed_on)}"
+            for row in rows
+        ]
+        every = ", ".join(items)
+        return fit(
+            [
+                f"{heading}: {every}",
+                f"{crop} {per}: {every}",
+                f"{crop}: {every}",
+                as_many_as_fit(heading, items),
+            ]
         )
 
 

@@ -72,6 +72,15 @@ def _query(request: Request, subscriber: Subscriber) -> answers.Answer:
     return answers.Price(commodity, market, latest, cheaper, dearer)
 
 
+def _sell(request: Request, subscriber: Subscriber) -> answers.Answer:
+    """``SELL POTATO``: where it fetches most now (a market named too is not a limit)."""
+    if request.commodity is None:
+        words = request.unmatched or " ".join(request.command.terms)
+        return answers.NotFound(words, _suggestions(words))
+    rows = selectors.best_paying_markets(commodity=request.commodity, limit=CROP_ONLY_MARKETS)
+    return answers.BestPayers(request.commodity, rows)
+
+
 def _suggestions(text: str) -> list[Commodity | Market]:
     found = selectors.NameIndex(Commodity).search(text, limit=3, min_score=55)
     found += selectors.NameIndex(Market).search(text, limit=2, min_score=55)
@@ -220,6 +229,7 @@ def _unit(text: str, commodity: Commodity) -> Unit | None:
 
 _HANDLERS = {
     "query": _query,
+    "sell": _sell,
     "help": _help,
     "list": _list,
     "lang": _lang,

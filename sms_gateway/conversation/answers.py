@@ -42,6 +42,14 @@ class MarketPrices:
 
 
 @dataclass(frozen=True)
+class BestPayers:
+    """SELL: the markets paying most for a crop now, dearest first (rows may be empty)."""
+
+    commodity: Commodity
+    rows: Sequence[LatestPrice]
+
+
+@dataclass(frozen=True)
 class NotFound:
     """No crop or market in the text: the words that named nothing, and close names."""
 
@@ -128,6 +136,7 @@ Answer = (
     Price
     | CropPrices
     | MarketPrices
+    | BestPayers
     | NotFound
     | Help
     | Catalogue

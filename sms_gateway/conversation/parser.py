@@ -46,6 +46,15 @@ _KEYWORDS: dict[str, tuple[str, str]] = {
     "desabo": ("unsubscribe", "fr"),
     "отписка": ("unsubscribe", "ru"),
     "токтотуу": ("unsubscribe", "ky"),
+    # "Where can I sell my potatoes?": the markets paying most for a crop now.
+    "sell": ("sell", "en"),
+    "vendre": ("sell", "fr"),
+    "vends": ("sell", "fr"),
+    "продать": ("sell", "ru"),
+    "продам": ("sell", "ru"),
+    "продаю": ("sell", "ru"),
+    "сатуу": ("sell", "ky"),
+    "сатам": ("sell", "ky"),
     # Carrier opt-out and opt-in words (Twilio and US/EU carriers honour these).
     "stop": ("opt_out", ""),
     "stopall": ("opt_out", ""),
@@ -115,7 +124,7 @@ _PIN = re.compile(r"^\d{4,8}$")
 class Command:
     """What a message asks for. ``terms`` are the words left to match against names."""
 
-    action: str  # query, help, list, lang, subscribe, unsubscribe, opt_out, opt_in, report
+    action: str  # query, sell, help, list, lang, subscribe, unsubscribe, opt_out, opt_in, report
     language: str = ""  # the language the sender wrote in, when the text shows it
     terms: tuple[str, ...] = ()
     list_kind: str = ""  # crops or markets, for "list"
@@ -172,7 +181,7 @@ def parse(text: str) -> Command:
             return Command("lang", language, set_language=chosen, problem=problem)
         if action == "subscribe":
             return _subscribe(rest, language)
-        if action == "unsubscribe":
+        if action in ("unsubscribe", "sell"):
             return Command(action, language, terms=tuple(rest[:MAX_TERMS]))
         return Command(action, language)
     return Command("query", language, terms=tuple(words[:MAX_TERMS]))

@@ -14,7 +14,7 @@ from sms_gateway.conversation.parser import Command, parse
 #: A name must score at least this (0-100) to be taken for a crop or market.
 MATCH_SCORE = 80
 #: Commands whose words name a crop, a market or both.
-NAMING = frozenset({"query", "subscribe", "unsubscribe", "report"})
+NAMING = frozenset({"query", "sell", "subscribe", "unsubscribe", "report"})
 
 
 @dataclass(frozen=True)

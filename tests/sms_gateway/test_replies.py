@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from agriprices import selectors
-from agriprices.models import Commodity, Market
+from agriprices.models import Commodity, LatestPrice, Market
 from sms_gateway import services
 from sms_gateway.conversation.understanding import resolve
 from sms_gateway.models import InboundMessage, Subscriber
@@ -61,6 +61,7 @@ MESSAGES = {
         "ONIONS BISHKEK",
         "eggs naryn",
         "milk karakol",
+        "SELL POTATO",
     ],
     "fr": [
         "pommes de terre osh",
@@ -70,6 +71,7 @@ MESSAGES = {
         "LISTE marches",
         "LANGUE RU",
         "ble talas",
+        "vendre pommes de terre",
     ],
     "ru": [
         "картошка ош",
@@ -84,6 +86,7 @@ MESSAGES = {
         "ош",
         "трактор ош",
         "стоп",
+        "продам картошка",
     ],
     "ky": [
         "картошка ош",
@@ -95,6 +98,7 @@ MESSAGES = {
         "тил ky",
         "сүт нарын",
         "жумуртка баткен",
+        "сатам картошка",
     ],
 }
 CASES = [(lang, text) for lang, texts in MESSAGES.items() for text in texts]
@@ -127,6 +131,38 @@ def test_a_price_reply_is_correct(demo):
     cheaper = [r for r in others if r.price_per_base_unit < latest.price_per_base_unit]
     if cheaper:
         assert f"Cheaper: {cheaper[0].market.name} {format_price(cheaper[0].price)}" in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("SELL POTATO", "en"),
+        ("vendre pommes de terre", "fr"),
+        ("продам картошка", "ru"),
+        ("сатам картошка", "ky"),
+    ],
+)
+def test_sell_names_the_three_markets_paying_most_now_with_their_dates(demo, today, text, language):
+    potatoes = Commodity.objects.get(name="Potatoes")
+    recent = [
+        row
+        for row in LatestPrice.objects.filter(commodity=potatoes, price_type="retail")
+        if (today - row.observed_on).days <= 30 and row.currency == "KGS"
+    ]
+    dearest = sorted(recent, key=lambda r: (-r.price_per_base_unit, r.market.name))[:3]
+    assert len(dearest) == 3
+    reply = send(text).reply
+    assert reply.startswith(("Sell ", "Vendre ", potatoes.display_name(language)))
+    assert potatoes.display_name(language) in reply
+    places = [
+        reply.index(
+            f"{r.market.display_name(language)} {format_price(r.price_per_base_unit)} "
+            f"{r.observed_on:%d.%m}"
+        )
+        for r in dearest
+    ]
+    assert places == sorted(places)  # dearest first
+    assert count_segments(reply).segments == 1
 
 
 @pytest.mark.parametrize(
@@ -212,3 +248,37 @@ def test_sms_command_prints_the_reply_and_its_cost(demo):
     assert out.getvalue().startswith("Potatoes Osh:")
     assert "GSM-7" in err.getvalue() and "1 segment(s)" in err.getvalue()
     assert Subscriber.objects.filter(phone="+996555123456").exists()
+
+
+def test_sell_shrinks_its_heading_before_it_leaves_out_a_market():
+    from datetime import date
+    from decimal import Decimal
+
+    from agriprices.models import Unit
+    from sms_gateway.replies import best_payers_reply
+
+    kg = Unit(code="kg")
+    potatoes = Commodity(name="Potatoes", translations={"ru": "Картофель"}, base_unit=kg)
+    rows = [
+        LatestPrice(
+            commodity=potatoes,
+            market=Market(name=name, translations={"ru": ru}),
+            unit=kg,
+            currency="KGS",
+            price=Decimal(price),
+            price_per_base_unit=Decimal(price),
+            observed_on=date(2026, 12, day),
+        )
+        for name, ru, price, day in [
+            ("Batken", "Баткен", "25.5", 3),
+            ("Bishkek", "Бишкек", "25.5", 2),
+            ("Tokmok", "Токмак", "25", 1),
+        ]
+    ]
+    english = best_payers_reply(language="en", commodity=potatoes, rows=rows)
+    assert (
+        english == "Sell Potatoes (KGS/kg): Batken 25.5 03.12, Bishkek 25.5 02.12, Tokmok 25 01.12"
+    )
+    russian = best_payers_reply(language="ru", commodity=potatoes, rows=rows)
+    assert russian == "Картофель: Баткен 25.5 03.12, Бишкек 25.5 02.12, Токмак 25 01.12"
+    assert count_segments(russian).segments == 1

@@ -138,3 +138,21 @@ def test_a_short_code_is_stored_once_and_not_answered(client, a_price):
     stored = InboundMessage.objects.get()
     assert (stored.action, stored.reply) == ("ignored", "")
     assert not Subscriber.objects.exists()
+
+
+def test_sell_leaves_out_old_prices_and_other_currencies(client, a_price, potatoes, days_ago):
+    from agriprices import services as prices
+    from tests import factories
+
+    old = factories.MarketFactory(name="Naryn")
+    factories.QuoteFactory(commodity=potatoes, market=old, price=40, observed_on=days_ago(45))
+    foreign = factories.MarketFactory(name="Minsk")
+    factories.QuoteFactory(commodity=potatoes, market=foreign, price=90, currency="BYR")
+    prices.rebuild_latest_prices()
+    reply = reply_of(twilio_post(client, params(body="SELL POTATOES")))
+    assert reply == f"Sell Potatoes (KGS/kg): Osh 18 {a_price.observed_on:%d.%m}"
+
+
+def test_sell_without_a_known_crop_says_what_was_not_found(client, a_price):
+    reply = reply_of(twilio_post(client, params(body="SELL TRACTOR")))
+    assert reply.startswith("Not found: tractor.")
