@@ -37,6 +37,7 @@ from agriprices.models import (
 )
 from agriprices.names import make_slug, normalize_name
 from agriprices.periods import PERIODS, period_end, period_start, summarize
+from agriprices.spreadsheet import starts_like_a_formula
 from agriprices.units import BASE_UNIT_CODES, UnitSpec, parse_unit_label
 from agriprices.validation import (
     LOOKBACK,
@@ -524,6 +525,12 @@ def _check_row(row: PriceRow, today: date) -> _Checked:
     for name in ("commodity", "market", "unit", "currency"):
         if not getattr(row, name):
             raise _RowRejected(f"{name} is missing")
+    for name in ("commodity", "market", "region", "district", "category"):
+        value = getattr(row, name)
+        if starts_like_a_formula(value):
+            raise _RowRejected(
+                f"{name} {value!r} starts with {value[0]!r}, which spreadsheets run as a formula"
+            )
     observed_on = _read_date(row.observed_on)
     message = date_error(observed_on, today)
     if message:

@@ -3,7 +3,6 @@ read through selectors, write through services, and stay thin."""
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agriprices import selectors
+from agriprices import selectors, spreadsheet
 from agriprices.models import LatestPrice, PriceType, Quote, Region
 from agriprices.periods import period_start
 from agriprices.services import QuoteError, outlier_verdict, record_quote, review_quote
@@ -384,7 +383,7 @@ def price_sheet_csv(request: HttpRequest) -> HttpResponse:
     week, region = _sheet_week(request), _chosen_region(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="prices-{week or "none"}.csv"'
-    writer = csv.writer(response)
+    writer = spreadsheet.writer(response)
     writer.writerow(
         ["week", "region", "commodity", "market", "unit", "median", "low", "high", "change_pct"]
     )

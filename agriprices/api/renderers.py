@@ -1,13 +1,15 @@
 """CSV for every list (``?format=csv``): the same rows and filters as the JSON answer,
-nested objects flattened to dotted columns (``market.name``)."""
+nested objects flattened to dotted columns (``market.name``), text cells safe to open in
+a spreadsheet (agriprices.spreadsheet)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 from rest_framework.renderers import BaseRenderer
+
+from agriprices import spreadsheet
 
 
 def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -49,7 +51,7 @@ class CSVRenderer(BaseRenderer):
         for row in flat:
             columns += [c for c in row if c not in columns]
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(flat)
+        writer = spreadsheet.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[row.get(column, "") for column in columns] for row in flat])
         return out.getvalue().encode(self.charset)

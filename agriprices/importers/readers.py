@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from agriprices.importers.rows import PriceRow
+from agriprices.spreadsheet import unquote
 
 #: Columns of our own CSV, in the order ``export_prices`` writes them.
 CSV_COLUMNS = [
@@ -89,7 +90,7 @@ def read_wfp(stream: TextIO) -> Iterator[PriceRow]:
         # The HXL hashtag row (#date,#adm1+name,...) describes columns; it is not data.
         if record[0].lstrip().startswith("#"):
             continue
-        cells = dict(zip(header, (c.strip() for c in record), strict=False))
+        cells = dict(zip(header, (unquote(c.strip()) for c in record), strict=False))
         yield PriceRow(
             line=line,
             observed_on=cells.get("date", ""),
@@ -119,7 +120,7 @@ def read_csv(stream: TextIO) -> Iterator[PriceRow]:
     for line, record in records:
         if not any(cell.strip() for cell in record):
             continue
-        cells = dict(zip(header, (c.strip() for c in record), strict=False))
+        cells = dict(zip(header, (unquote(c.strip()) for c in record), strict=False))
         yield PriceRow(
             line=line,
             observed_on=cells.get("observed_on", ""),

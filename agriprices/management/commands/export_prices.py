@@ -1,10 +1,9 @@
-import csv
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from agriprices import selectors
+from agriprices import selectors, spreadsheet
 from agriprices.importers.readers import CSV_COLUMNS
 from agriprices.models import Quote
 
@@ -37,7 +36,7 @@ class Command(BaseCommand):
             else sys.stdout
         )
         try:
-            writer = csv.writer(out)
+            writer = spreadsheet.writer(out)
             writer.writerow(CSV_COLUMNS)
             count = 0
             for row in rows:
