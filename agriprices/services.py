@@ -220,13 +220,16 @@ def record_quote_once(*, external_id: str, **fields: object) -> tuple[Quote, boo
             if existing is None:
                 raise exc from None
     agent = fields.get("agent")
-    same = (
-        existing.agent_id == (agent.pk if agent is not None else None)
-        and existing.commodity_id == fields["commodity"].pk
-        and existing.market_id == fields["market"].pk
-        and existing.unit_id == fields["unit"].pk
-        and existing.price == fields["price"]
-        and existing.observed_on == fields["observed_on"]
+    same = restates(
+        existing,
+        agent_id=agent.pk if agent is not None else None,
+        commodity_id=fields["commodity"].pk,
+        market_id=fields["market"].pk,
+        unit_id=fields["unit"].pk,
+        price=fields["price"],
+        currency=(fields.get("currency") or settings.AGRIPRICES_CURRENCY).upper(),
+        price_type=fields.get("price_type") or PriceType.RETAIL,
+        observed_on=fields["observed_on"],
     )
     if not same:
         raise QuoteError(
@@ -235,6 +238,34 @@ def record_quote_once(*, external_id: str, **fields: object) -> tuple[Quote, boo
             code="conflict",
         )
     return existing, False
+
+
+def restates(
+    existing: Quote,
+    *,
+    agent_id: int | None,
+    commodity_id: int,
+    market_id: int,
+    unit_id: int,
+    price: Decimal,
+    currency: str,
+    price_type: str,
+    observed_on: date,
+) -> bool:
+    """Whether a price sent again under ``existing``'s external id says what ``existing``
+    says: the same agent, crop, market, unit, price, currency, price type and day. Such a
+    retry (an API client's, a re-imported file's) changes nothing; anything else under
+    that id is a conflict."""
+    return (
+        existing.agent_id == agent_id
+        and existing.commodity_id == commodity_id
+        and existing.market_id == market_id
+        and existing.unit_id == unit_id
+        and existing.price == price
+        and existing.currency == currency
+        and existing.price_type == price_type
+        and existing.observed_on == observed_on
+    )
 
 
 def _duplicate_error(existing: Quote) -> QuoteError:
@@ -796,13 +827,16 @@ def _store_checked_rows(
     for item, market, commodity, unit, external_id in prepared:
         existing = stored.get(external_id)
         if existing is not None:
-            same = (
-                existing.market_id == market.pk
-                and existing.commodity_id == commodity.pk
-                and existing.unit_id == unit.pk
-                and existing.price == item.price
-                and existing.currency == item.currency
-                and existing.observed_on == item.observed_on
+            same = restates(
+                existing,
+                agent_id=None,
+                commodity_id=commodity.pk,
+                market_id=market.pk,
+                unit_id=unit.pk,
+                price=item.price,
+                currency=item.currency,
+                price_type=item.price_type,
+                observed_on=item.observed_on,
             )
             if same:
                 report.unchanged += 1
@@ -811,7 +845,8 @@ def _store_checked_rows(
                     RowError(
                         item.row.line,
                         f"external id {external_id} is stored as quote {existing.pk} with "
-                        f"price {existing.price.normalize():f} on {existing.observed_on}; "
+                        f"price {existing.price.normalize():f} {existing.currency} "
+                        f"({existing.price_type}) on {existing.observed_on}; "
                         "a changed price is corrected by an operator, not re-imported",
                     )
                 )
