@@ -219,7 +219,7 @@ def markets_near(
 def quotes(
     *,
     commodity: Commodity | None = None,
-    market: Market | None = None,
+    markets: Sequence[Market] | None = None,
     region: Region | None = None,
     price_type: str | None = None,
     status: str | None = Quote.Status.APPROVED,
@@ -232,7 +232,7 @@ def quotes(
     )
     filters = {
         "commodity": commodity,
-        "market": market,
+        "market__in": markets,
         "market__region": region,
         "price_type": price_type,
         "status": status,
@@ -332,16 +332,19 @@ def latest_prices(
     *,
     commodity: Commodity | None = None,
     market: Market | None = None,
+    markets: Sequence[Market] | None = None,
     region: Region | None = None,
     price_type: str | None = PriceType.RETAIL,
 ) -> QuerySet[LatestPrice]:
     """Latest prices across markets (for a commodity) or across commodities (for a
-    market), cheapest per base unit first. One query, however many rows."""
+    market, or several), cheapest per base unit first. One query, however many rows."""
     rows = _latest_queryset()
     if commodity is not None:
         rows = rows.filter(commodity=commodity)
     if market is not None:
         rows = rows.filter(market=market)
+    if markets:
+        rows = rows.filter(market__in=markets)
     if region is not None:
         rows = rows.filter(market__region=region)
     if price_type is not None:

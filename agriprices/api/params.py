@@ -26,8 +26,35 @@ def _commodity(**kwargs: Any) -> RefField:
     return RefField(kind="commodity", resolve=selectors.commodity_by_ref, **kwargs)
 
 
-def _market(**kwargs: Any) -> RefField:
-    return RefField(kind="market", resolve=selectors.market_by_ref, **kwargs)
+class MarketsField(serializers.ListField):
+    """``market``, one or more: repeated (``?market=osh&market=naryn``) or comma-separated
+    (``?market=osh,naryn``), each an id, slug or name."""
+
+    child = serializers.CharField(max_length=2000)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "One or more markets (ids, slugs or names): repeat the parameter or separate "
+            "them with commas.",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list:
+        found = []
+        for value in super().to_internal_value(data):
+            for ref in (r.strip() for r in value.split(",")):
+                if not ref:
+                    continue
+                market = selectors.market_by_ref(ref)
+                if market is None:
+                    raise serializers.ValidationError(
+                        f"no market called {ref[:60]!r}", code="unknown"
+                    )
+                if market not in found:
+                    found.append(market)
+        return found
 
 
 def region_ref(**kwargs: Any) -> RefField:
@@ -93,7 +120,7 @@ ORDERINGS = ["observed_on", "-observed_on", "price_per_base_unit", "-price_per_b
 
 class QuoteParams(QueryParams):
     commodity = _commodity(required=False)
-    market = _market(required=False)
+    market = MarketsField()
     region = region_ref(required=False)
     price_type = serializers.ChoiceField(choices=PriceType.choices, required=False)
     status = serializers.ChoiceField(
@@ -106,18 +133,23 @@ class QuoteParams(QueryParams):
     ordering = serializers.ChoiceField(choices=ORDERINGS, default="-observed_on")
 
     def filters(self) -> dict[str, Any]:
-        return {k: v for k, v in self.validated_data.items() if k != "ordering"}
+        found = {k: v for k, v in self.validated_data.items() if k != "ordering"}
+        found["markets"] = found.pop("market", None) or None
+        return found
 
 
 class LatestParams(QueryParams):
     commodity = _commodity(required=False, help_text="Latest price at every market.")
-    market = _market(required=False, help_text="Latest price of every commodity there.")
+    market = MarketsField(
+        help_text="Latest price of every commodity there; one or more markets (ids, slugs "
+        "or names), repeated or comma-separated."
+    )
     region = region_ref(required=False)
     price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        if "commodity" not in attrs and "market" not in attrs:
+        if "commodity" not in attrs and not attrs.get("market"):
             raise serializers.ValidationError(
                 {"commodity": "give a commodity, a market, or both"}, code="required"
             )
@@ -126,29 +158,21 @@ class LatestParams(QueryParams):
 
 class SeriesParams(QueryParams):
     commodity = _commodity()
-    markets = serializers.CharField(
-        required=False,
-        max_length=2000,
-        help_text="Comma-separated markets (ids, slugs or names); default all.",
+    market = MarketsField(
+        help_text="One or more markets (ids, slugs or names), repeated or comma-separated; "
+        "default all."
     )
+    markets = MarketsField(help_text="Deprecated: the older spelling of `market`; still read.")
     period = serializers.ChoiceField(choices=PERIODS, default="week")
     start = DayField(required=False, help_text="Default: 52 weeks before end.")
     end = DayField(required=False, help_text="Default: today.")
     price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)
 
-    def validate_markets(self, value: str) -> list:
-        found = []
-        for ref in (r.strip() for r in value.split(",")):
-            if not ref:
-                continue
-            market = selectors.market_by_ref(ref)
-            if market is None:
-                raise serializers.ValidationError(f"no market called {ref[:60]!r}", code="unknown")
-            found.append(market)
-        return found
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
+        attrs["market"] = attrs.get("market", []) + [
+            m for m in attrs.pop("markets", []) if m not in attrs.get("market", [])
+        ]
         attrs.setdefault("end", timezone.localdate())
         attrs.setdefault("start", attrs["end"] - timedelta(weeks=52))
         if attrs["start"] > attrs["end"]:

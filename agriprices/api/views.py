@@ -93,7 +93,7 @@ class ApiView(GenericAPIView):
             raise ValidationError({"format": "use json or csv"}, code="invalid") from None
 
     def params(self) -> p.QueryParams:
-        checked = self.params_class(data=self.request.query_params.dict())
+        checked = self.params_class(data=self.request.query_params)
         checked.is_valid(raise_exception=True)
         return checked
 
@@ -437,7 +437,7 @@ class LatestPrices(PricesChangeMixin, ApiView):
         query = self.params().validated_data
         rows = selectors.latest_prices(
             commodity=query.get("commodity"),
-            market=query.get("market"),
+            markets=query.get("market") or None,
             region=query.get("region"),
             price_type=query["price_type"],
         )
@@ -461,7 +461,7 @@ class PriceSeries(PricesChangeMixin, ApiView):
     def get(self, request: Request) -> Response:
         query = self.params().validated_data
         commodity = query["commodity"]
-        chosen = query.get("markets") or None
+        chosen = query["market"] or None
         by_market = selectors.price_series(
             commodity=commodity,
             markets=chosen,

@@ -159,7 +159,7 @@ def test_series_weekly_medians_per_market(api, prices, days_ago):
         api,
         "/api/v1/prices/series/",
         commodity="potatoes",
-        markets="osh,Bishkek",
+        market="osh,Bishkek",
         start=days_ago(50).isoformat(),
     ).json()
     assert body["base_unit"] == "kg" and body["period"] == "week"
@@ -311,3 +311,40 @@ def test_a_cached_answer_costs_one_query(api, prices, django_assert_num_queries)
     api.get("/api/v1/prices/series/?commodity=potatoes")
     with django_assert_num_queries(1):  # when did prices last change?
         assert api.get("/api/v1/prices/series/?commodity=potatoes").status_code == 200
+
+
+SEVERAL_MARKETS = ["market=osh&market=Bishkek", "market=osh,Bishkek", "market=osh, bishkek"]
+
+
+def markets_in(body) -> set[str]:
+    rows = body["results"] if isinstance(body, dict) and "results" in body else body
+    if isinstance(body, dict) and "series" in body:
+        rows = body["series"]
+    return {row["market"]["name"] for row in rows}
+
+
+@pytest.mark.parametrize("markets", SEVERAL_MARKETS)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/quotes/?",
+        "/api/v1/prices/latest/?commodity=potatoes&",
+        "/api/v1/prices/series/?commodity=potatoes&",
+    ],
+)
+def test_market_is_one_parameter_everywhere_repeated_or_comma_separated(api, prices, path, markets):
+    response = api.get(f"{path}{markets}")
+    assert response.status_code == 200, response.content
+    assert markets_in(response.json()) == {"Osh", "Bishkek"}
+
+
+def test_series_still_reads_the_older_markets_spelling(api, prices):
+    response = api.get("/api/v1/prices/series/?commodity=potatoes&markets=osh")
+    assert response.status_code == 200
+    assert markets_in(response.json()) == {"Osh"}
+
+
+def test_an_unknown_market_among_several_is_named(api, prices):
+    response = api.get("/api/v1/quotes/?market=osh&market=atlantis")
+    assert response.status_code == 400
+    assert "atlantis" in response.content.decode()
