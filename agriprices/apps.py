@@ -9,7 +9,7 @@ class AgripricesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from agriprices import selectors
+        from agriprices import name_index
         from agriprices.models import Commodity, CommodityAlias, Market, MarketAlias
         from agriprices.roles import ensure_role_groups
 
@@ -17,5 +17,5 @@ class AgripricesConfig(AppConfig):
         post_migrate.connect(ensure_role_groups, sender=self)
         # Cached name indexes follow every change of a name (cache invalidation only).
         for model in (Commodity, CommodityAlias, Market, MarketAlias):
-            post_save.connect(selectors.names_changed, sender=model)
-            post_delete.connect(selectors.names_changed, sender=model)
+            post_save.connect(name_index.names_changed, sender=model)
+            post_delete.connect(name_index.names_changed, sender=model)

@@ -4,7 +4,7 @@ years of prices with seasons, regional spread and a few slipped decimal points.
 
 Every price is a pure function of (market, commodity, price type, day), so running the
 seed on another day adds the new days and leaves the stored ones unchanged. The prices
-enter through ``services.import_price_rows``, so the outlier rule flags the slips.
+enter through ``importers.import_price_rows``, so the outlier rule flags the slips.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agriprices import demo, selectors, services
-from agriprices.importers import read_price_file
+from agriprices import demo, name_index, selectors, services
+from agriprices.importers import import_price_rows, read_price_file
 from agriprices.models import Commodity, Market, Quote
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -37,10 +37,10 @@ def bench_seed() -> list[Row]:
     demo.ensure_demo_catalogue()
     rows = list(demo.demo_rows(timezone.localdate()))
     start = time.perf_counter()
-    report = services.import_price_rows(rows)
+    report = import_price_rows(rows)
     seconds = time.perf_counter() - start
     start = time.perf_counter()
-    again = services.import_price_rows(rows)
+    again = import_price_rows(rows)
     reimport = time.perf_counter() - start
     if report.created != len(rows) or again.unchanged != len(rows):
         raise RuntimeError(f"demo import went wrong: {report.summary()} / {again.summary()}")
@@ -54,7 +54,7 @@ def bench_wfp_file() -> list[Row]:
     with (DATA / "wfp_food_prices_blr.csv").open(encoding="utf-8") as stream:
         rows = list(read_price_file(stream, "wfp"))
     start = time.perf_counter()
-    report = services.import_price_rows(rows)
+    report = import_price_rows(rows)
     seconds = time.perf_counter() - start
     return [(f"WFP Belarus file, {report.rows_read} rows", f"{seconds * 1000:,.0f} ms", "—")]
 
@@ -101,8 +101,8 @@ def bench_reads() -> list[Row]:
             commodity=commodity, market=osh
         ),
         "price_series 52 weeks, all markets": lambda: selectors.price_series(commodity=commodity),
-        "search_commodities('kartoshka')": lambda: selectors.search_commodities("kartoshka"),
-        "search_commodities('potatos') (typo)": lambda: selectors.search_commodities("potatos"),
+        "search_commodities('kartoshka')": lambda: name_index.search_commodities("kartoshka"),
+        "search_commodities('potatos') (typo)": lambda: name_index.search_commodities("potatos"),
     }
     for name, fn in cases.items():
         fn()

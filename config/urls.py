@@ -3,13 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import health
-from telecentre.api import BulletinList
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("api/v1/bulletins/", BulletinList.as_view(), name="api-bulletins"),
     path("api/v1/", include("agriprices.api.urls")),
     path("sms/", include("sms_gateway.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from config.celery import publish
+from config.celery import enqueue, publish
 from sms_gateway.models import Broadcast, OutboundMessage, Subscriber
 from sms_gateway.outbound import BulkMessage, id_chunks, queue_bulk
 from sms_gateway.segments import count_segments
@@ -91,24 +91,22 @@ def start_broadcast(
         )
         if created:
             broadcast.regions.set(region_ids)
-            from sms_gateway.tasks import fan_out_broadcast
-
             # With the broker down it stays unfanned, for the recovery sweep.
-            transaction.on_commit(lambda: publish(fan_out_broadcast, broadcast.pk))
+            transaction.on_commit(
+                lambda: publish("sms_gateway.tasks.fan_out_broadcast", broadcast.pk)
+            )
     return broadcast, created
 
 
 def fan_out(broadcast_id: int) -> int:
     """Split the recipients into chunk tasks; returns how many subscribers. Run again
     after a crash it queues the same chunks, whose messages already exist."""
-    from sms_gateway.tasks import queue_broadcast_chunk
-
     broadcast = Broadcast.objects.get(pk=broadcast_id)
     region_ids = list(broadcast.regions.values_list("pk", flat=True))
     total = 0
     people = recipients(region_ids=region_ids, language=broadcast.language)
     for chunk in id_chunks(people, settings.SMS_FANOUT_CHUNK):
-        queue_broadcast_chunk.delay(broadcast_id, chunk)
+        enqueue("sms_gateway.tasks.queue_broadcast_chunk", broadcast_id, chunk)
         total += len(chunk)
     Broadcast.objects.filter(pk=broadcast_id).update(recipients=total, fanned_out_at=timezone.now())
     logger.info("broadcast %s fanned out to %d subscribers", broadcast.key, total)
@@ -131,8 +129,6 @@ def recover_unfanned(now: datetime | None = None) -> int:
     """Fan out again the broadcasts of the last day that never were (the broker was down
     when they started) or that queued fewer messages than they have recipients (a chunk
     task was lost with the broker). Nobody gets one twice: messages are keyed."""
-    from sms_gateway.tasks import fan_out_broadcast
-
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.SMS_REPUBLISH_AFTER_SECONDS)
     candidates = Broadcast.objects.filter(created_at__gte=now - timedelta(days=1)).filter(
@@ -146,7 +142,7 @@ def recover_unfanned(now: datetime | None = None) -> int:
     for broadcast in candidates:
         if broadcast.fanned_out_at and sum(sent_counts(broadcast).values()) >= broadcast.recipients:
             continue
-        again += publish(fan_out_broadcast, broadcast.pk)
+        again += publish("sms_gateway.tasks.fan_out_broadcast", broadcast.pk)
     return again
 
 

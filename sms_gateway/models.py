@@ -11,7 +11,6 @@ from agriprices.models import Commodity, Market, Region
 from sms_gateway.phones import mask_phone
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français"), ("ru", "Русский"), ("ky", "Кыргызча")]
 
 
 class Subscriber(models.Model):
@@ -21,7 +20,7 @@ class Subscriber(models.Model):
     language = models.CharField(
         _("language"),
         max_length=2,
-        choices=LANGUAGE_CHOICES,
+        choices=settings.LANGUAGES,
         blank=True,
         help_text=_("Set by LANG; empty means: answer in the language of each message."),
     )
@@ -160,7 +159,7 @@ class Subscription(models.Model):
     market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.WEEKLY)
     #: The language the subscription was asked in; SMS follow it unless LANG set one.
-    language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, blank=True)
+    language = models.CharField(max_length=2, choices=settings.LANGUAGES, blank=True)
     alert_pct = models.DecimalField(
         _("alert threshold (%)"), max_digits=4, decimal_places=1, null=True, blank=True
     )
@@ -198,7 +197,7 @@ class Broadcast(models.Model):
 
     key = models.CharField(max_length=120, unique=True)
     body = models.TextField()
-    language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, blank=True)
+    language = models.CharField(max_length=2, choices=settings.LANGUAGES, blank=True)
     regions = models.ManyToManyField(Region, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

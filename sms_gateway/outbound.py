@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from config.celery import BROKER_ERRORS
+from config.celery import BROKER_ERRORS, app, enqueue
 from sms_gateway.backends import SendError, get_backend
 from sms_gateway.models import OutboundMessage, Subscriber
 from sms_gateway.phones import country_allowed, mask_phone
@@ -106,18 +106,16 @@ def _publish(message_ids: list[int], *, queue: str) -> None:
     connection rather than one per message. With the broker down the messages stay
     queued in the database, unpublished, and the recovery sweep publishes them later:
     the transaction that queued them has committed and must not fail for it."""
-    from sms_gateway.tasks import send_outbound
-
     if not message_ids:
         return
     try:
-        if send_outbound.app.conf.task_always_eager:
+        if app.conf.task_always_eager:
             for pk in message_ids:
-                send_outbound.apply_async((pk,), queue=queue)
+                enqueue("sms_gateway.tasks.send_outbound", pk, queue=queue)
         else:
-            with send_outbound.app.producer_or_acquire() as producer:
+            with app.producer_or_acquire() as producer:
                 for pk in message_ids:
-                    send_outbound.apply_async((pk,), queue=queue, producer=producer)
+                    enqueue("sms_gateway.tasks.send_outbound", pk, queue=queue, producer=producer)
     except BROKER_ERRORS as exc:
         logger.warning(
             "broker unreachable (%s): %d SMS wait for the recovery sweep",

@@ -208,9 +208,7 @@ def market_crops_reply(*, language: str, market: Market, rows: Sequence[LatestPr
         )
 
 
-def best_payers_reply(
-    *, language: str, commodity: Commodity, rows: Sequence[LatestPrice]
-) -> str:
+def best_payers_reply(*, language: str, commodity: Commodity, rows: Sequence[LatestPrice]) -> str:
     """SELL: the markets paying most, per base unit, each with the day of its price. All
     of them in one segment where they fit (Cyrillic has 70 characters): the heading
     shrinks before a market is left out."""

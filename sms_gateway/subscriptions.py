@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 
 from agriprices import selectors
 from agriprices.models import Commodity, LatestPrice, Market, PriceType
-from config.celery import publish
+from config.celery import enqueue, publish
 from sms_gateway import replies
 from sms_gateway.models import Subscriber, Subscription
 from sms_gateway.outbound import BulkMessage, id_chunks, queue_bulk
@@ -108,11 +108,9 @@ def digest_recipients(day: date) -> QuerySet[Subscriber]:
 
 def fan_out_digests(day: date) -> int:
     """Hand the day's digests to workers in chunks; returns the number of subscribers."""
-    from sms_gateway.tasks import send_digest_chunk
-
     total = 0
     for chunk in id_chunks(digest_recipients(day), settings.SMS_FANOUT_CHUNK):
-        send_digest_chunk.delay(chunk, day.isoformat())
+        enqueue("sms_gateway.tasks.send_digest_chunk", chunk, day.isoformat())
         total += len(chunk)
     logger.info("weekly digests for %s: %d subscribers", day, total)
     return total
@@ -172,10 +170,8 @@ def price_changed(
         commodity_id=commodity_id, market_id=market_id, kind=Subscription.Kind.ALERT
     ).exists()
     if followed:
-        from sms_gateway.tasks import check_price_alerts
-
         # Missed while the broker is down: the sweep every 15 minutes checks it.
-        publish(check_price_alerts, commodity_id, market_id)
+        publish("sms_gateway.tasks.check_price_alerts", commodity_id, market_id)
 
 
 def check_price_alerts(commodity_id: int, market_id: int) -> int:

@@ -3,14 +3,15 @@ parameters refused when unknown, page links, CSV)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agriprices.api import params as p
+from agriprices.api.base import PAGED_ERRORS, ApiView, PagePagination
 from agriprices.api.serializers import RegionSerializer
-from agriprices.api.views import PAGED_ERRORS, ApiView, PagePagination
 from telecentre.models import Bulletin
 
 
@@ -35,7 +36,9 @@ class BulletinSerializer(serializers.ModelSerializer):
 class BulletinParams(p.QueryParams):
     region = p.region_ref(required=False)
     category = serializers.ChoiceField(choices=Bulletin.Category.choices, required=False)
-    language = serializers.ChoiceField(choices=["en", "fr", "ru", "ky"], required=False)
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES], required=False
+    )
 
 
 class BulletinList(ApiView):

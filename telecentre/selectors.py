@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from agriprices import selectors
-from agriprices.models import Commodity, LatestPrice, Market, PriceType, Region
+from agriprices import name_index, selectors
+from agriprices.models import (
+    Commodity,
+    LatestPrice,
+    Market,
+    PriceSummary,
+    PriceType,
+    Quote,
+    Region,
+)
+from agriprices.periods import period_start
 from telecentre import charts
 
 
@@ -32,11 +45,11 @@ def price_table(
     if category:
         rows = rows.filter(commodity__category=category)
     if search:
-        crops = selectors.search_commodities(search, limit=10, min_score=70)
+        crops = name_index.search_commodities(search, limit=10, min_score=70)
         if crops:
             rows = rows.filter(commodity__in=[m.obj for m in crops])
         else:
-            places = selectors.search_markets(search, limit=10, min_score=85)
+            places = name_index.search_markets(search, limit=10, min_score=85)
             rows = rows.filter(market__in=[m.obj for m in places])
     return rows.order_by("commodity__name", "market__name")
 
@@ -74,4 +87,184 @@ def trend_chart(
         [(day, low, high) for day, (low, high) in sorted(band.items())],
         title=title,
         unit_label=f"/{commodity.base_unit.code}",
+    )
+
+
+# --- Operators' pages -------------------------------------------------------------
+
+
+def weekly_medians_at(market: Market, *, weeks: int = 12) -> dict[int, list[Decimal]]:
+    """Weekly median per base unit of every commodity at a market (retail), oldest
+    first, by commodity id: the sparklines of a market page. One query."""
+    since = period_start(timezone.localdate() - timedelta(weeks=weeks - 1), "week")
+    rows = (
+        PriceSummary.objects.filter(
+            market=market, price_type=PriceType.RETAIL, period="week", period_start__gte=since
+        )
+        .order_by("commodity_id", "period_start")
+        .values_list("commodity_id", "median")
+    )
+    medians: dict[int, list[Decimal]] = defaultdict(list)
+    for commodity_id, median in rows:
+        medians[commodity_id].append(median)
+    return dict(medians)
+
+
+@dataclass(frozen=True)
+class FlaggedQuote:
+    quote: Quote
+    #: The last approved prices per base unit of the same series, newest first.
+    recent: list[tuple[date, Decimal]]
+
+
+def flagged_quotes(*, limit: int = 50) -> list[FlaggedQuote]:
+    """Quotes waiting for an operator, oldest observation first, with the prices they
+    are judged against. Two queries."""
+    flagged = list(
+        Quote.objects.filter(status=Quote.Status.FLAGGED)
+        .select_related("commodity", "commodity__base_unit", "market", "unit", "agent")
+        .order_by("observed_on", "id")[:limit]
+    )
+    if not flagged:
+        return []
+    pairs = {(q.commodity_id, q.market_id) for q in flagged}
+    earliest = min(q.observed_on for q in flagged) - timedelta(weeks=8)
+    recent: dict[tuple[int, int], list[tuple[date, Decimal]]] = defaultdict(list)
+    rows = (
+        Quote.objects.filter(
+            status=Quote.Status.APPROVED,
+            commodity_id__in={c for c, _ in pairs},
+            market_id__in={m for _, m in pairs},
+            observed_on__gte=earliest,
+        )
+        .order_by("-observed_on", "-id")
+        .values_list("commodity_id", "market_id", "observed_on", "price_per_base_unit")
+    )
+    for commodity_id, market_id, observed_on, value in rows:
+        series = recent[(commodity_id, market_id)]
+        if len(series) < RECENT_SHOWN:
+            series.append((observed_on, value))
+    return [
+        FlaggedQuote(
+            quote=quote,
+            recent=[
+                (day, value)
+                for day, value in recent.get((quote.commodity_id, quote.market_id), [])
+                if day <= quote.observed_on
+            ],
+        )
+        for quote in flagged
+    ]
+
+
+#: Approved prices shown beside a flagged one.
+RECENT_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    """One market's week of one commodity, for the printed sheet."""
+
+    commodity: Commodity
+    market: Market
+    median: Decimal
+    low: Decimal
+    high: Decimal
+    change_pct: Decimal | None  # against the week before
+
+
+def week_of_prices(week_start: date, *, region: Region | None = None) -> list[WeekRow]:
+    """Every retail weekly summary of one week (in one region, if given) with its change
+    against the week before, by region, commodity and market: the printed price sheet.
+    Four queries; the rows share their commodity and market objects."""
+    rows = PriceSummary.objects.filter(period="week", price_type=PriceType.RETAIL)
+    if region is not None:
+        rows = rows.filter(market__region=region)
+    fields = ("commodity_id", "market_id", "median", "low", "high")
+    this_week = list(rows.filter(period_start=week_start).values_list(*fields))
+    before = {
+        (c, m): median
+        for c, m, median in rows.filter(period_start=week_start - timedelta(weeks=1)).values_list(
+            "commodity_id", "market_id", "median"
+        )
+    }
+    commodities = Commodity.objects.select_related("base_unit").in_bulk({c for c, *_ in this_week})
+    markets = Market.objects.select_related("region").in_bulk({m for _, m, *_ in this_week})
+    found = []
+    for commodity_id, market_id, median, low, high in this_week:
+        previous = before.get((commodity_id, market_id))
+        found.append(
+            WeekRow(
+                commodity=commodities[commodity_id],
+                market=markets[market_id],
+                median=median,
+                low=low,
+                high=high,
+                change_pct=(median - previous) / previous * 100 if previous else None,
+            )
+        )
+    found.sort(key=lambda r: (r.market.region.name, r.commodity.name, r.market.name))
+    return found
+
+
+@dataclass(frozen=True)
+class RegionWeekRow:
+    """One commodity in one region for a week: the median of its markets' medians, the
+    cheapest and dearest market, and the change of that median against the week before."""
+
+    region: Region
+    commodity: Commodity
+    median: Decimal
+    cheapest: WeekRow
+    dearest: WeekRow
+    markets: int
+    change_pct: Decimal | None
+
+
+def regional_week(week_start: date, *, region: Region | None = None) -> list[RegionWeekRow]:
+    """``week_of_prices`` folded to one row per region and commodity: a sheet that fits an
+    A4 page per region however many markets it has."""
+    before = _regional_medians(week_start - timedelta(weeks=1), region)
+    groups: dict[tuple[int, int], list[WeekRow]] = defaultdict(list)
+    for row in week_of_prices(week_start, region=region):
+        groups[(row.market.region_id, row.commodity.pk)].append(row)
+    folded = []
+    for (region_id, commodity_id), rows in groups.items():
+        median = Decimal(statistics.median(r.median for r in rows))
+        previous = before.get((region_id, commodity_id))
+        folded.append(
+            RegionWeekRow(
+                region=rows[0].market.region,
+                commodity=rows[0].commodity,
+                median=median,
+                cheapest=min(rows, key=lambda r: r.median),
+                dearest=max(rows, key=lambda r: r.median),
+                markets=len(rows),
+                change_pct=(median - previous) / previous * 100 if previous else None,
+            )
+        )
+    folded.sort(key=lambda r: (r.region.name, r.commodity.name))
+    return folded
+
+
+def _regional_medians(week_start: date, region: Region | None) -> dict[tuple[int, int], Decimal]:
+    rows = PriceSummary.objects.filter(
+        period="week", price_type=PriceType.RETAIL, period_start=week_start
+    )
+    if region is not None:
+        rows = rows.filter(market__region=region)
+    values: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
+    for region_id, commodity_id, median in rows.values_list(
+        "market__region_id", "commodity_id", "median"
+    ):
+        values[(region_id, commodity_id)].append(median)
+    return {key: Decimal(statistics.median(v)) for key, v in values.items()}
+
+
+def latest_summary_week() -> date | None:
+    """The newest week that has any weekly summary."""
+    return (
+        PriceSummary.objects.filter(period="week", price_type=PriceType.RETAIL)
+        .aggregate(newest=Max("period_start"))
+        .get("newest")
     )

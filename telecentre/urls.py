@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from telecentre import views
+from telecentre import api, views
 from telecentre.login import ThrottledAuthenticationForm
 
 app_name = "telecentre"
@@ -20,6 +20,8 @@ urlpatterns = [
     path("sheet/", views.price_sheet, name="sheet"),
     path("sheet.csv", views.price_sheet_csv, name="sheet-csv"),
     path("simulator/", views.sms_simulator, name="simulator"),
+    # The bulletins' JSON, beside the prices' (agriprices/api/urls.py) under /api/v1/.
+    path("api/v1/bulletins/", api.BulletinList.as_view(), name="api-bulletins"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

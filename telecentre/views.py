@@ -159,7 +159,7 @@ def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
     language = get_language()
 
     def rows() -> list[tuple[LatestPrice, str]]:
-        medians = selectors.weekly_medians_at(market, weeks=12)
+        medians = pages.weekly_medians_at(market, weeks=12)
         return [
             (
                 row,
@@ -295,9 +295,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-    return render(
-        request, "telecentre/review.html", {"flagged": selectors.flagged_quotes(limit=50)}
-    )
+    return render(request, "telecentre/review.html", {"flagged": pages.flagged_quotes(limit=50)})
 
 
 # --- Agent entry ---------------------------------------------------------------------------
@@ -351,7 +349,7 @@ def _sheet_week(request: HttpRequest) -> date | None:
         asked = date.fromisoformat(request.GET["week"]) if request.GET.get("week") else None
     except ValueError:
         asked = None
-    return period_start(asked, "week") if asked else selectors.latest_summary_week()
+    return period_start(asked, "week") if asked else pages.latest_summary_week()
 
 
 def price_sheet(request: HttpRequest) -> HttpResponse:
@@ -359,7 +357,7 @@ def price_sheet(request: HttpRequest) -> HttpResponse:
 
     def regions() -> list[tuple[Region, list]]:
         tables: dict[int, tuple[Region, list]] = {}
-        for row in selectors.regional_week(week, region=region) if week else []:
+        for row in pages.regional_week(week, region=region) if week else []:
             tables.setdefault(row.region.pk, (row.region, []))[1].append(row)
         return list(tables.values())
 
@@ -387,7 +385,7 @@ def price_sheet_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow(
         ["week", "region", "commodity", "market", "unit", "median", "low", "high", "change_pct"]
     )
-    for row in selectors.week_of_prices(week, region=region) if week else []:
+    for row in pages.week_of_prices(week, region=region) if week else []:
         writer.writerow(
             [
                 week,

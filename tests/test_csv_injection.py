@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from agriprices import services
-from agriprices.importers import read_price_file
+from agriprices.importers import import_price_rows, read_price_file
 from agriprices.models import Quote
 from agriprices.spreadsheet import safe_cell, unquote
 from tests import factories
@@ -44,7 +44,7 @@ def test_names_that_would_run_as_formulas_are_refused_naming_the_line(wfp_file):
         },
         wfp_file,
     )
-    report = services.import_price_rows(read_price_file(io.StringIO(text), "wfp"))
+    report = import_price_rows(read_price_file(io.StringIO(text), "wfp"))
     reasons = {error.line: error.reason for error in report.errors}
     assert reasons == {
         3: f"market {FORMULAS['market']!r} starts with '=', which spreadsheets run as a formula",
@@ -99,9 +99,9 @@ def test_the_api_csv_writes_formulas_as_text(client, formula_names, path):
 
 
 def test_the_price_sheet_csv_writes_formulas_as_text(client, formula_names, today):
-    from agriprices import selectors
+    from telecentre import selectors as pages
 
-    week = selectors.latest_summary_week()
+    week = pages.latest_summary_week()
     response = client.get(f"/sheet.csv?week={week}")
     assert response.status_code == 200
     found = cells(response.content.decode())

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils.http import http_date
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -22,48 +22,24 @@ from drf_spectacular.utils import (
 )
 from rest_framework import permissions, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agriprices import selectors, services
+from agriprices import name_index, selectors, services
 from agriprices.api import params as p
 from agriprices.api import serializers as s
+from agriprices.api.base import (
+    CSV_NOTE,
+    ERRORS,
+    PAGED_ERRORS,
+    WRITE_ERRORS,
+    ApiView,
+    LinkHeaderMixin,
+    PagePagination,
+)
 from agriprices.api.errors import ErrorSerializer, flatten_errors
 from agriprices.models import Quote
-
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="A parameter or field is wrong."),
-    429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
-}
-PAGED_ERRORS = {
-    **ERRORS,
-    404: OpenApiResponse(ErrorSerializer, description="No such page or cursor."),
-}
-WRITE_ERRORS = {
-    **ERRORS,
-    401: OpenApiResponse(ErrorSerializer, description="No or bad token."),
-    403: OpenApiResponse(ErrorSerializer, description="Not allowed for this account."),
-}
-CSV_NOTE = " Add `format=csv` for the same rows as CSV."
-
-
-class LinkHeaderMixin:
-    """Pagination that also says where the next page is in a Link header, for CSV
-    clients that cannot read the JSON envelope."""
-
-    def get_paginated_response(self, data: Any) -> Response:
-        response = super().get_paginated_response(data)
-        if self.get_next_link():
-            response["Link"] = f'<{self.get_next_link()}>; rel="next"'
-        return response
-
-
-class PagePagination(LinkHeaderMixin, PageNumberPagination):
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 class QuoteCursorPagination(LinkHeaderMixin, CursorPagination):
@@ -77,29 +53,6 @@ class QuoteCursorPagination(LinkHeaderMixin, CursorPagination):
     def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
         field = getattr(view, "ordering", None) or self.ordering[0]
         return (field, "-id" if field.startswith("-") else "id")
-
-
-class ApiView(GenericAPIView):
-    """Common to every v1 view: parameters validated by ``params_class``."""
-
-    params_class: type[p.QueryParams] | None = None
-    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
-
-    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
-        try:
-            return super().perform_content_negotiation(request, force)
-        except Http404:
-            # DRF answers an unknown ?format= with 404; it is a bad parameter.
-            raise ValidationError({"format": "use json or csv"}, code="invalid") from None
-
-    def params(self) -> p.QueryParams:
-        checked = self.params_class(data=self.request.query_params)
-        checked.is_valid(raise_exception=True)
-        return checked
-
-    def paged(self, rows: Any) -> Response:
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class RefDetail(ApiView):
@@ -190,7 +143,7 @@ class CommodityList(ApiView):
         query = self.params().validated_data
         rows = selectors.commodities(category=query.get("category"))
         if "search" in query:
-            ranked = [m.obj.pk for m in selectors.search_commodities(query["search"], limit=10)]
+            ranked = [m.obj.pk for m in name_index.search_commodities(query["search"], limit=10)]
             rows = sorted(rows.filter(pk__in=ranked), key=lambda c: ranked.index(c.pk))
         return self.paged(rows)
 

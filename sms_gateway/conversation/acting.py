@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.utils import timezone
 
-from agriprices import selectors
+from agriprices import name_index, selectors
 from agriprices.models import AgentProfile, Commodity, Market, Quote, Unit
 from agriprices.services import QuoteError, record_quote_once
 from agriprices.units import parse_unit_label
@@ -82,8 +82,8 @@ def _sell(request: Request, subscriber: Subscriber) -> answers.Answer:
 
 
 def _suggestions(text: str) -> list[Commodity | Market]:
-    found = selectors.NameIndex(Commodity).search(text, limit=3, min_score=55)
-    found += selectors.NameIndex(Market).search(text, limit=2, min_score=55)
+    crops, places = name_index.indexes()
+    found = crops.search(text, limit=3, min_score=55) + places.search(text, limit=2, min_score=55)
     return [match.obj for match in found]
 
 

@@ -14,7 +14,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-LANGUAGES = ("en", "fr", "ru", "ky")
 MAX_TERMS = 8
 
 # keyword -> (command, language it reveals, or "" when it says nothing about language)

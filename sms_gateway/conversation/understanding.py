@@ -1,13 +1,13 @@
 """Understanding a message: its command (parser.py, pure) and the crop and market its
 words name, matched against the catalogue's names and aliases in every language
-(``agriprices.selectors.NameIndex``: in memory, keyed by a version every name change
+(``agriprices.name_index.NameIndex``: in memory, keyed by a version every name change
 bumps, so never stale)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agriprices import selectors
+from agriprices import name_index
 from agriprices.models import Commodity, Market
 from sms_gateway.conversation.parser import Command, parse
 
@@ -60,10 +60,10 @@ def understand(text: str) -> Request:
 def resolve(terms: tuple[str, ...]) -> Names:
     """Which words name the crop and which the market, in either order ("POTATO OSH",
     "ош картошка", "pommes de terre osh"): every split is scored against the names in
-    memory; two queries in all, for the two objects found."""
-    crops, places = selectors.NameIndex(Commodity), selectors.NameIndex(Market)
+    memory (no query once the index is loaded)."""
+    crops, places = name_index.indexes()
 
-    def best(index: selectors.NameIndex, words: tuple[str, ...]) -> tuple[int | None, float]:
+    def best(index: name_index.NameIndex, words: tuple[str, ...]) -> tuple[int | None, float]:
         if not words:
             return None, 0.0
         found = index.scores(" ".join(words), limit=1, min_score=MATCH_SCORE)
@@ -82,10 +82,8 @@ def resolve(terms: tuple[str, ...]) -> Names:
     _, crop_id, market_id, crop_words = max(choices, key=lambda c: c[0])
     language = crops.languages.get(" ".join(crop_words), "") if crop_words else ""
     return Names(
-        commodity=Commodity.objects.filter(pk=crop_id).select_related("base_unit").first()
-        if crop_id
-        else None,
-        market=Market.objects.filter(pk=market_id).first() if market_id else None,
+        commodity=crops.get(crop_id) if crop_id else None,
+        market=places.get(market_id) if market_id else None,
         language=language,
         unmatched="",
     )

@@ -5,8 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from agriprices import services
-from agriprices.importers import read_price_file
+from agriprices.importers import import_price_rows, read_price_file
 from agriprices.importers.readers import FileFormatError
 from agriprices.models import LatestPrice, Market, MarketAlias, PriceSummary, Quote
 
@@ -163,7 +162,7 @@ def test_a_file_with_bad_rows_stores_nothing_and_reports_every_line(tmp_path, wf
         run_import(path)
     assert "rejected 10" in str(error.value) and "nothing stored" in str(error.value)
     assert Quote.objects.count() == 0 and Market.objects.count() == 0
-    report = services.import_price_rows(read_price_file(io.StringIO(path.read_text()), "wfp"))
+    report = import_price_rows(read_price_file(io.StringIO(path.read_text()), "wfp"))
     assert {e.line: e.reason for e in report.errors}.keys() == BAD_ROWS.keys()
     for error in report.errors:
         assert BAD_ROWS[error.line][1] in error.reason
@@ -189,7 +188,7 @@ def test_a_repeated_row_in_one_file_is_reported(tmp_path, wfp_file):
     path.write_text("\n".join([lines[0], lines[1], lines[1]]) + "\n")
     with pytest.raises(CommandError):
         run_import(path)
-    report = services.import_price_rows(read_price_file(io.StringIO(path.read_text()), "wfp"))
+    report = import_price_rows(read_price_file(io.StringIO(path.read_text()), "wfp"))
     assert [str(e) for e in report.errors] == [
         "line 3: repeats line 2 (same market, commodity, unit, price type and day)"
     ]
@@ -210,7 +209,7 @@ def test_a_row_with_the_wrong_number_of_columns_is_reported(tmp_path, wfp_file):
     path = tmp_path / "short.csv"
     lines = wfp_file.read_text().splitlines()
     path.write_text("\n".join([lines[0], lines[1], "2009-01-15,Minsk City"]) + "\n")
-    report = services.import_price_rows(read_price_file(io.StringIO(path.read_text()), "wfp"))
+    report = import_price_rows(read_price_file(io.StringIO(path.read_text()), "wfp"))
     assert [str(e) for e in report.errors] == ["line 3: has 2 columns, the header has 16"]
 
 

@@ -12,8 +12,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agriprices import services
-from agriprices.importers import read_price_file
+from agriprices.importers import import_price_rows, read_price_file
 from agriprices.importers.readers import CSV_COLUMNS, FileFormatError
 from agriprices.models import Market, Quote
 from tests.conftest import DATA
@@ -81,7 +80,7 @@ def test_damaged_wfp_files_are_reported_row_by_row_and_store_nothing(changes, he
     text = as_file(header, rows)
     with transaction.atomic():
         try:
-            report = services.import_price_rows(read_price_file(io.StringIO(text), "wfp"))
+            report = import_price_rows(read_price_file(io.StringIO(text), "wfp"))
         except FileFormatError as refused:
             assert "missing column" in str(refused) or "not readable as CSV" in str(refused)
             assert Quote.objects.count() == 0
@@ -106,7 +105,7 @@ def test_any_rows_under_our_csv_header_are_reported_and_never_crash(body):
     text = ",".join(CSV_COLUMNS) + "\n" + body
     with transaction.atomic():
         try:
-            report = services.import_price_rows(read_price_file(io.StringIO(text), "csv"))
+            report = import_price_rows(read_price_file(io.StringIO(text), "csv"))
         except FileFormatError as refused:  # a record the csv module cannot split
             assert "not readable as CSV" in str(refused)
             assert Quote.objects.count() == 0
@@ -125,6 +124,6 @@ def test_a_row_after_a_cell_spanning_lines_is_named_by_the_line_it_starts_on():
     rows = [list(r) for r in SAMPLE]
     rows[0][HEADER.index("market")] = "Minsk\nnorth"  # a quoted cell over two lines
     rows[1][0] = "not a\ndate"  # a bad cell over two lines too
-    report = services.import_price_rows(read_price_file(io.StringIO(as_file(HEADER, rows)), "wfp"))
+    report = import_price_rows(read_price_file(io.StringIO(as_file(HEADER, rows)), "wfp"))
     # Header on line 1, row 0 on lines 2-3, row 1 on lines 4-5.
     assert [e.line for e in report.errors] == [4]

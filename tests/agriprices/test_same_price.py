@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from agriprices import services
-from agriprices.importers import read_price_file
+from agriprices.importers import import_price_rows, read_price_file
 from agriprices.models import Market, Quote
 from agriprices.services import QuoteError, record_quote_once
 from tests import factories
@@ -67,7 +66,7 @@ HEADER = "external_id,observed_on,region,market,commodity,unit,price_type,curren
 
 def import_csv(row: str):
     text = HEADER + row + "\n"
-    return services.import_price_rows(read_price_file(io.StringIO(text), "csv"))
+    return import_price_rows(read_price_file(io.StringIO(text), "csv"))
 
 
 @pytest.mark.parametrize(

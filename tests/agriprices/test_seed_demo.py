@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from agriprices import demo, selectors
+from agriprices import demo, name_index, selectors
 from agriprices.models import Commodity, LatestPrice, Market, Quote
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_seed_loads_the_pilot_region_and_prints_the_logins():
         ("jumurtka", "Eggs"),
         ("Ош", "Osh"),
     ]:
-        found = selectors.search_commodities(text) or selectors.search_markets(text)
+        found = name_index.search_commodities(text) or name_index.search_markets(text)
         assert found[0].obj.name == name
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from agriprices import selectors, services
+from agriprices import name_index, selectors, services
 from agriprices.models import PriceType
 from agriprices.validation import Observation
 from tests import factories
@@ -141,19 +141,19 @@ def test_series_refuses_an_unknown_period(catalogue):
     ],
 )
 def test_commodity_search_understands_aliases_and_typos(catalogue, text, expected):
-    matches = selectors.search_commodities(text)
+    matches = name_index.search_commodities(text)
     assert matches and matches[0].obj.name == expected
 
 
 @pytest.mark.parametrize("text", ["", "   ", "zzzz", "tractor"])
 def test_commodity_search_finds_nothing_for_unrelated_words(catalogue, text):
-    assert selectors.search_commodities(text) == []
+    assert name_index.search_commodities(text) == []
 
 
 def test_market_search_in_cyrillic_and_latin(catalogue):
-    assert selectors.search_markets("ош")[0].obj.name == "Osh"
-    assert selectors.search_markets("narin")[0].obj.name == "Naryn"
-    assert selectors.search_markets("osh")[0].score == 100
+    assert name_index.search_markets("ош")[0].obj.name == "Osh"
+    assert name_index.search_markets("narin")[0].obj.name == "Naryn"
+    assert name_index.search_markets("osh")[0].score == 100
 
 
 def test_approved_observations_are_per_currency(catalogue):
@@ -182,13 +182,13 @@ def test_cached_names_follow_a_new_alias_once_it_is_committed(
 ):
     from agriprices.models import CommodityAlias
 
-    assert selectors.search_commodities("kartofel") == []  # and now the index is cached
+    assert name_index.search_commodities("kartofel") == []  # and now the index is cached
     with django_capture_on_commit_callbacks(execute=True):
         alias = CommodityAlias.objects.create(commodity=catalogue["potatoes"], name="kartofel")
-    assert selectors.search_commodities("kartofel")[0].obj.name == "Potatoes"
+    assert name_index.search_commodities("kartofel")[0].obj.name == "Potatoes"
     with django_capture_on_commit_callbacks(execute=True):
         alias.delete()
-    assert selectors.search_commodities("kartofel") == []
+    assert name_index.search_commodities("kartofel") == []
 
 
 def test_neighbours_are_the_cheapest_and_dearest_other_markets(catalogue):

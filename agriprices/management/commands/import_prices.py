@@ -3,8 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from agriprices import services
-from agriprices.importers import FORMATS, read_price_file
+from agriprices.importers import FORMATS, import_price_rows, read_price_file
 from agriprices.importers.readers import FileFormatError
 
 
@@ -41,7 +40,7 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
         try:
             rows = read_price_file(stream, options["format"])
-            report = services.import_price_rows(
+            report = import_price_rows(
                 rows,
                 dry_run=options["dry_run"],
                 all_or_nothing=not options["partial"],

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from agriprices import demo, services
+from agriprices import demo
+from agriprices.importers import import_price_rows
 
 
 class Command(BaseCommand):
@@ -33,7 +34,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"\r  {done} demo prices checked…", ending="")
                 self.stderr.flush()
 
-        report = services.import_price_rows(
+        report = import_price_rows(
             demo.demo_rows(timezone.localdate(), options["days"]), progress=progress
         )
         self.stderr.write("")

@@ -1,0 +1,281 @@
+"""Importing price files: every row of a file (``PriceRow``s from readers.py) is checked
+like any other price, then the whole file is stored or none of it (``--partial``: the
+good rows). Markets, commodities and units a file names are created as it goes, and its
+outside codes (WFP's market_id, commodity_id) become aliases, so the next file finds
+the same things by code even when it spells them otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from agriprices import selectors
+from agriprices.importers.catalogue import Catalogue
+from agriprices.importers.checks import CheckedRow, RowRejected, check_row
+from agriprices.importers.rows import PriceRow, RowError
+from agriprices.models import (
+    Commodity,
+    CommodityAlias,
+    Market,
+    MarketAlias,
+    Quote,
+    QuoteEvent,
+    Unit,
+)
+from agriprices.services import refresh_series, restates
+from agriprices.validation import (
+    LOOKBACK,
+    Observation,
+    RecentPrices,
+    price_per_base_unit,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ImportReport:
+    rows_read: int = 0
+    created: int = 0
+    unchanged: int = 0
+    flagged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+    stored: bool = False
+
+    @property
+    def rejected(self) -> int:
+        return len(self.errors)
+
+    def summary(self) -> str:
+        if self.dry_run:
+            outcome = "dry run: nothing stored"
+        elif self.stored:
+            outcome = "stored"
+        else:
+            outcome = "nothing stored (fix the rows above, or import with --partial)"
+        return (
+            f"rows read {self.rows_read}, created {self.created}, unchanged {self.unchanged}, "
+            f"flagged {self.flagged}, rejected {self.rejected} — {outcome}"
+        )
+
+
+def import_price_rows(
+    rows: Iterable[PriceRow],
+    *,
+    dry_run: bool = False,
+    all_or_nothing: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import rows read from a price file; return what happened to them.
+
+    Idempotent: each row has a stable external id (the file's own, or one made of the
+    series and day), so re-importing a file leaves everything unchanged. By default any
+    bad row means nothing is stored; with ``all_or_nothing=False`` the good rows are.
+    Every bad row is reported with its line number and why.
+    """
+    report = ImportReport(dry_run=dry_run)
+    today = timezone.localdate()
+    checked: list[CheckedRow] = []
+    for row in rows:
+        report.rows_read += 1
+        try:
+            checked.append(check_row(row, today))
+        except RowRejected as exc:
+            report.errors.append(RowError(row.line, str(exc)))
+    # Judge each price against those observed before it, whatever the file's order.
+    checked.sort(key=lambda c: (c.observed_on, c.row.line))
+
+    with transaction.atomic():
+        _store_checked_rows(checked, report, progress)
+        report.errors.sort(key=lambda e: e.line)
+        report.stored = not dry_run and (not report.errors or not all_or_nothing)
+        if not report.stored:
+            transaction.set_rollback(True)
+    if not report.stored and not dry_run:
+        # A dry run reports what would be created; a refused import created nothing.
+        report.created = report.flagged = 0
+    return report
+
+
+def _store_checked_rows(
+    checked: list[CheckedRow],
+    report: ImportReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    catalogue = Catalogue()
+    prepared: list[tuple[CheckedRow, Market, Commodity, Unit, str]] = []
+    seen: dict[str, int] = {}
+    for done, item in enumerate(checked, 1):
+        if progress and done % 1000 == 0:
+            progress(done)
+        row = item.row
+        try:
+            resolved = _resolve(catalogue, item)
+        except RowRejected as exc:
+            report.errors.append(RowError(row.line, str(exc)))
+            continue
+        market, commodity, unit = resolved
+        external_id = row.external_id or ":".join(
+            [
+                row.code_namespace or "file",
+                str(market.pk),
+                str(commodity.pk),
+                unit.code,
+                item.price_type,
+                item.currency,
+                row.price_flag.lower() or "-",
+                item.observed_on.isoformat(),
+            ]
+        )
+        if external_id in seen:
+            report.errors.append(
+                RowError(
+                    row.line,
+                    f"repeats line {seen[external_id]} (same market, "
+                    "commodity, unit, price type and day)",
+                )
+            )
+            continue
+        seen[external_id] = row.line
+        prepared.append((item, market, commodity, unit, external_id))
+
+    stored = selectors.quotes_by_external_id([p[4] for p in prepared])
+    histories: dict[tuple[int, str, str], RecentPrices] = {}
+    new_quotes: list[Quote] = []
+    touched: dict[tuple[int, int, str], tuple[date, date]] = {}
+    threshold = settings.AGRIPRICES_OUTLIER_THRESHOLD
+    first_day = min((p[0].observed_on for p in prepared), default=None)
+    last_day = max((p[0].observed_on for p in prepared), default=None)
+    for item, market, commodity, unit, external_id in prepared:
+        existing = stored.get(external_id)
+        if existing is not None:
+            same = restates(
+                existing,
+                agent_id=None,
+                commodity_id=commodity.pk,
+                market_id=market.pk,
+                unit_id=unit.pk,
+                price=item.price,
+                currency=item.currency,
+                price_type=item.price_type,
+                observed_on=item.observed_on,
+            )
+            if same:
+                report.unchanged += 1
+            else:
+                report.errors.append(
+                    RowError(
+                        item.row.line,
+                        f"external id {external_id} is stored as quote {existing.pk} with "
+                        f"price {existing.price.normalize():f} {existing.currency} "
+                        f"({existing.price_type}) on {existing.observed_on}; "
+                        "a changed price is corrected by an operator, not re-imported",
+                    )
+                )
+            continue
+        key = (commodity.pk, item.price_type, item.currency)
+        if key not in histories:
+            histories[key] = RecentPrices(
+                selectors.approved_observations(
+                    commodity_id=commodity.pk,
+                    price_type=item.price_type,
+                    currency=item.currency,
+                    start=first_day - LOOKBACK,
+                    end=last_day,
+                )
+            )
+        per_base = price_per_base_unit(
+            item.price, unit.base_quantity, commodity.base_unit.base_quantity
+        )
+        verdict = histories[key].assess(
+            per_base, market_id=market.pk, observed_on=item.observed_on, threshold=threshold
+        )
+        if verdict is None:
+            status, reason = Quote.Status.APPROVED, ""
+            histories[key].add(Observation(item.observed_on, market.pk, per_base))
+            series = (commodity.pk, market.pk, item.price_type)
+            first, last = touched.get(series, (item.observed_on, item.observed_on))
+            touched[series] = (min(first, item.observed_on), max(last, item.observed_on))
+        else:
+            status, reason = Quote.Status.FLAGGED, verdict.reason(market.name)
+            report.flagged += 1
+        new_quotes.append(
+            Quote(
+                commodity=commodity,
+                market=market,
+                unit=unit,
+                price=item.price,
+                currency=item.currency,
+                price_type=item.price_type,
+                price_per_base_unit=per_base,
+                observed_on=item.observed_on,
+                source=Quote.Source.IMPORT,
+                status=status,
+                status_reason=reason,
+                external_id=external_id,
+                usd_price=item.usd_price,
+                price_flag=item.row.price_flag[:20],
+            )
+        )
+    created = Quote.objects.bulk_create(new_quotes, batch_size=1000)
+    QuoteEvent.objects.bulk_create(
+        [
+            QuoteEvent(quote=q, to_status=q.status, reason=q.status_reason or "imported")
+            for q in created
+        ],
+        batch_size=1000,
+    )
+    report.created = len(created)
+    for (commodity_id, market_id, price_type), (first, last) in touched.items():
+        refresh_series(
+            commodity_id=commodity_id,
+            market_id=market_id,
+            price_type=price_type,
+            first_day=first,
+            last_day=last,
+        )
+
+
+def _resolve(catalogue: Catalogue, item: CheckedRow) -> tuple[Market, Commodity, Unit]:
+    row = item.row
+    market = catalogue.market(row)
+    commodity = catalogue.commodity(row)
+    unit = catalogue.known_unit(item.unit_spec)
+    dimension = unit.dimension if unit else item.unit_spec.dimension
+    if commodity is not None and commodity.base_unit.dimension != dimension:
+        raise RowRejected(
+            f"unit {row.unit!r} cannot be converted to {commodity.base_unit.code}, "
+            f"the unit {commodity.name} is compared in"
+        )
+    if market is None and not row.region:
+        raise RowRejected(f"market {row.market!r} is unknown and the row names no region")
+    # Every check passed: only now may the row create what it names.
+    unit = unit or catalogue.unit(item.unit_spec)
+    if market is None:
+        market = catalogue.create_market(item)
+    if commodity is None:
+        commodity = catalogue.create_commodity(item)
+    namespace = row.code_namespace
+    catalogue.learn_aliases(
+        MarketAlias,
+        "market",
+        market,
+        row.market,
+        f"{namespace}:{row.market_code}" if row.market_code else "",
+    )
+    catalogue.learn_aliases(
+        CommodityAlias,
+        "commodity",
+        commodity,
+        row.commodity,
+        f"{namespace}:{row.commodity_code}" if row.commodity_code else "",
+    )
+    return market, commodity, unit

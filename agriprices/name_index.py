@@ -1,0 +1,155 @@
+"""Matching typed text against every name and alias of the catalogue, in any language
+and script, forgiving typos (rapidfuzz): for SMS, the API's search and the dashboard.
+The index of each kind is kept in memory and in the shared cache under a version that
+every committed change of a name bumps, so it is never stale."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+# --- Who may record where ---------------------------------------------------------------
+from rapidfuzz import fuzz, process
+
+from agriprices.models import (
+    AliasBase,
+    Commodity,
+    CommodityAlias,
+    Market,
+    MarketAlias,
+)
+from agriprices.names import normalize_name
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """A commodity or market that typed text may mean, and how sure we are (0-100)."""
+
+    obj: Commodity | Market
+    alias: str
+    score: float
+
+
+NAMES_VERSION_KEY = "names:version"
+NAMES_CACHE_SECONDS = 24 * 3600
+#: The newest index of each model in this process, with its cache key: per use only the
+#: version key is read from the shared cache, not the whole index.
+_local_indexes: dict[str, tuple[str, Any]] = {}
+
+
+def _names_version() -> str:
+    """Changes whenever a commodity, market or alias does (see apps.py), so cached name
+    indexes are never stale; a lost cache simply starts a new version."""
+    version = cache.get(NAMES_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(NAMES_VERSION_KEY, version, timeout=None)
+        version = cache.get(NAMES_VERSION_KEY, version)
+    return version
+
+
+def names_changed(**kwargs: object) -> None:
+    """A commodity, market or alias was saved or deleted: start a new version once the
+    change is committed (bumped before, another process could load the old names under
+    the new version and keep them)."""
+    transaction.on_commit(lambda: cache.set(NAMES_VERSION_KEY, uuid.uuid4().hex, timeout=None))
+
+
+class NameIndex:
+    """Every name one kind of thing answers to, and the things themselves, in memory: for
+    matching typed text many times over (an SMS tries several ways to split its words)
+    and handing back what matched, with no query once loaded.
+
+    Exact names in any script win; then whole-string similarity, which forgives typos
+    ("potatos") without letting a short word match inside a long one ("ош" in
+    "картошка")."""
+
+    def __init__(self, model: type[Commodity] | type[Market], version: str = "") -> None:
+        self.model = model
+        name = model._meta.model_name
+        # "v2": the layout of what is cached; a deploy that changes it starts afresh.
+        key = f"names:v2:{name}:{version or _names_version()}"
+        local_key, cached = _local_indexes.get(name, ("", None))
+        if local_key != key:
+            cached = cache.get(key)
+            if cached is None:
+                cached = self._load(model)
+                cache.set(key, cached, timeout=NAMES_CACHE_SECONDS)
+            _local_indexes[name] = (key, cached)
+        self.entries, self.languages, self._objects = cached
+        self.choices = [e[0] for e in self.entries]
+
+    def get(self, pk: int) -> Commodity | Market | None:
+        """The thing with this id (a commodity with its base unit), as loaded with the
+        index; a copy, so a caller's changes stay its own."""
+        found = self._objects.get(pk)
+        return copy.copy(found) if found is not None else None
+
+    @staticmethod
+    def _load(model: type) -> tuple[list[tuple[str, int, str]], dict[str, str], dict[int, Any]]:
+        owner = "commodity_id" if model is Commodity else "market_id"
+        alias_model = CommodityAlias if model is Commodity else MarketAlias
+        rows = list(
+            alias_model.objects.filter(kind=AliasBase.Kind.NAME).values_list(
+                "normalized", owner, "name", "language"
+            )
+        )
+        entries = [(normalized, owner_id, name) for normalized, owner_id, name, _ in rows]
+        things = model.objects.select_related("base_unit") if model is Commodity else model.objects
+        objects = {thing.pk: thing for thing in things.all()}
+        # Own names too, for things created without an alias (e.g. in the admin).
+        entries += [(normalize_name(thing.name), pk, thing.name) for pk, thing in objects.items()]
+        # The language of each name, where an alias says (tells "pommes" is French).
+        languages = {normalized: language for normalized, _, _, language in rows if language}
+        return entries, languages, objects
+
+    def scores(
+        self, text: str, *, limit: int = 5, min_score: float = 80
+    ) -> list[tuple[int, str, float]]:
+        """(id, matched name, score) of the best matches, best first."""
+        query = normalize_name(text)
+        if not query:
+            return []
+        best: dict[int, tuple[float, str]] = {}
+        for normalized, owner_id, name in self.entries:
+            if normalized == query:
+                best[owner_id] = (100.0, name)
+        if len(best) < limit:
+            for _choice, score, index in process.extract(
+                query, self.choices, scorer=fuzz.ratio, limit=limit * 4, score_cutoff=min_score
+            ):
+                _, owner_id, name = self.entries[index]
+                if score > best.get(owner_id, (0.0, ""))[0]:
+                    best[owner_id] = (score, name)
+        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1]))[:limit]
+        return [(owner_id, name, score) for owner_id, (score, name) in ranked]
+
+    def search(self, text: str, *, limit: int = 5, min_score: float = 80) -> list[NameMatch]:
+        found = self.scores(text, limit=limit, min_score=min_score)
+        return [
+            NameMatch(obj=self.get(owner_id), alias=name, score=score)
+            for owner_id, name, score in found
+            if owner_id in self._objects
+        ]
+
+
+def indexes() -> tuple[NameIndex, NameIndex]:
+    """The commodities' and the markets' indexes, of one version (read once)."""
+    version = _names_version()
+    return NameIndex(Commodity, version), NameIndex(Market, version)
+
+
+def search_commodities(text: str, *, limit: int = 5, min_score: float = 80) -> list[NameMatch]:
+    """Commodities that ``text`` may name, best first: exact alias in any language or
+    script first ("картошка", "pommes de terre"), then typo-tolerant matches ("potatos")."""
+    return NameIndex(Commodity).search(text, limit=limit, min_score=min_score)
+
+
+def search_markets(text: str, *, limit: int = 5, min_score: float = 80) -> list[NameMatch]:
+    """Markets that ``text`` may name, best first (see ``search_commodities``)."""
+    return NameIndex(Market).search(text, limit=limit, min_score=min_score)
