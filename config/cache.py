@@ -87,6 +87,24 @@ class RedisCache(django_redis.RedisCache):
     def clear(self) -> None:
         self._guarded(lambda: super(RedisCache, self).clear(), None)
 
+    def count(self, key: Any, by: int, timeout: int) -> int:
+        """Add ``by`` to the counter ``key`` and return its total; a new counter expires
+        after ``timeout`` seconds. One round trip (SET NX EX, then INCRBY, in MULTI),
+        atomic across processes. Raises ``CacheUnavailable`` like ``incr``."""
+        key = self.make_and_validate_key(key)
+
+        def add_and_count() -> int:
+            pipeline = self._cache.get_client(key, write=True).pipeline(transaction=True)
+            pipeline.set(key, 0, ex=timeout, nx=True)
+            pipeline.incrby(key, by)
+            return pipeline.execute()[1]
+
+        unavailable = object()
+        value = self._guarded(add_and_count, unavailable)
+        if value is unavailable:
+            raise CacheUnavailable("the shared cache is unreachable")
+        return value
+
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         unavailable = object()
         value = self._guarded(

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import threading
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils import timezone
 
-from config.cache import CacheUnavailable
+from config.cache import CacheUnavailable, RedisCache
 
 _local_counts: dict[str, int] = {}
 _local_lock = threading.Lock()
@@ -29,6 +29,9 @@ def count(name: str, key: str, *, window_seconds: int, by: int = 1) -> int:
     ``window_seconds``; returns the new total."""
     counter = _window_key(name, key, window_seconds)
     try:
+        backend = caches["default"]
+        if isinstance(backend, RedisCache):  # in one round trip
+            return backend.count(counter, by, window_seconds + 60)
         try:
             return cache.incr(counter, by)
         except ValueError:  # no counter yet in this window
