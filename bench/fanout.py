@@ -43,6 +43,9 @@ def _start_worker() -> subprocess.Popen:
     env = {**os.environ, "CELERY_BROKER_URL": BROKER, "LOG_LEVEL": "WARNING"}
     return subprocess.Popen(
         [
+            "nice",  # as deployed (Procfile, systemd, docker-compose): below the web
+            "-n",
+            "10",
             sys.executable,
             "-m",
             "celery",

@@ -54,7 +54,7 @@ def run(url: str) -> list[Row]:
     from sms_gateway.models import Broadcast, InboundMessage, OutboundMessage
 
     quotes, markets = Quote.objects.count(), Market.objects.count()
-    InboundMessage.objects.filter(provider_sid__startswith="SMbench").delete()
+    InboundMessage.objects.filter(provider_sid__startswith="SMbench").delete()  # both views
     region_id = fanout._make_subscribers(fanout.SUBSCRIBERS)
     flush_cache()
     broker = redis.Redis.from_url(fanout.BROKER)
@@ -73,7 +73,10 @@ def run(url: str) -> list[Row]:
 
         worker = fanout._start_worker()
         time.sleep(3)  # the worker connects
-        before = InboundMessage.objects.filter(provider_sid__startswith="SMbench").count()
+        webhook_stored = InboundMessage.objects.filter(
+            provider="twilio", provider_sid__startswith="SMbench"
+        )
+        before = webhook_stored.count()
         started: dict = {}
         thread = threading.Thread(target=_broadcast_later, args=(region_id, 10, started))
         thread.start()
@@ -84,8 +87,8 @@ def run(url: str) -> list[Row]:
         fanned = OutboundMessage.objects.filter(
             idempotency_key__startswith=f"broadcast:{broadcast.pk}:"
         ).count()
-        stored = InboundMessage.objects.filter(provider_sid__startswith="SMbench")
-        total, distinct = stored.count(), stored.values("provider_sid").distinct().count()
+        total = webhook_stored.count()
+        distinct = webhook_stored.values("provider_sid").distinct().count()
         steady_stored = total - before
         late = OutboundMessage.objects.filter(
             idempotency_key__startswith="reply:twilio:SMbench"

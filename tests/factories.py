@@ -12,6 +12,8 @@ from agriprices.names import make_slug
 from agriprices.roles import MARKET_AGENTS, OPERATORS, ensure_role_groups
 from agriprices.units import parse_unit_label
 from agriprices.validation import price_per_base_unit
+from sms_gateway.models import OutboundMessage, Subscriber, Subscription
+from telecentre.models import Bulletin
 
 
 def unit(label: str) -> Unit:
@@ -107,3 +109,48 @@ class QuoteFactory(factory.django.DjangoModelFactory):
             o.price, o.unit.base_quantity, o.commodity.base_unit.base_quantity
         )
     )
+
+
+# --- SMS ---------------------------------------------------------------------------------
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscriber
+
+    phone = factory.Sequence(lambda n: f"+996555{n:06d}")
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscription
+
+    subscriber = factory.SubFactory(SubscriberFactory)
+    commodity = factory.SubFactory(CommodityFactory)
+    market = factory.SubFactory(MarketFactory)
+
+
+class OutboundMessageFactory(factory.django.DjangoModelFactory):
+    """A message queued to send, as outbound.queue_sms stores it (without publishing)."""
+
+    class Meta:
+        model = OutboundMessage
+
+    to = factory.Sequence(lambda n: f"+996700{n:06d}")
+    body = "Frost tonight: cover seedlings."
+    idempotency_key = factory.Sequence(lambda n: f"test:{n}")
+
+
+# --- The dashboard -----------------------------------------------------------------------
+
+
+class BulletinFactory(factory.django.DjangoModelFactory):
+    """A draft bulletin (published_at empty)."""
+
+    class Meta:
+        model = Bulletin
+
+    title = factory.Sequence(lambda n: f"Bulletin {n}")
+    body = "Frost expected tonight in the valleys: cover seedlings."
+    category = Bulletin.Category.NOTICE
+    language = "en"

@@ -23,6 +23,7 @@ from agriprices.services import record_quote, review_quote
 from sms_gateway.models import InboundMessage, OutboundMessage, Subscriber, Subscription
 from sms_gateway.services import receive_sms, register_agent_phone
 from telecentre.models import Bulletin
+from tests import factories
 from tests.factories import CommodityFactory, MarketFactory, agent, operator, unit
 
 MODELS = [
@@ -72,7 +73,7 @@ def test_backup_then_restore_into_an_empty_database_loses_nothing(tmp_path, toda
     receive_sms(
         provider="twilio", provider_sid="SM1", sender="+996555100200", body="SUB POTATO OSH"
     )
-    bulletin = Bulletin.objects.create(
+    bulletin = factories.BulletinFactory(
         title="Frost", body="Cover seedlings", category="weather", language="en"
     )
     bulletin.regions.set([osh.region])

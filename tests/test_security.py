@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from agriprices.models import Quote
 from sms_gateway.services import receive_sms, register_agent_phone
-from telecentre.models import Bulletin
+from tests import factories
 from tests.factories import (
     CommodityFactory,
     MarketFactory,
@@ -39,7 +39,7 @@ def hostile():
 
     rebuild_latest_prices()
     QuoteFactory(commodity=crop, market=market, status="flagged", status_reason=f"reason {XSS}")
-    bulletin = Bulletin.objects.create(
+    bulletin = factories.BulletinFactory(
         title=f"Title {XSS}",
         body=f"Body {XSS}",
         sms_summary=f"SMS {XSS}",

@@ -6,6 +6,7 @@ nothing at all is stored."""
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -15,12 +16,13 @@ from hypothesis import strategies as st
 from agriprices.importers import import_price_rows, read_price_file
 from agriprices.importers.readers import CSV_COLUMNS, FileFormatError
 from agriprices.models import Market, Quote
-from tests.conftest import DATA
 
 pytestmark = pytest.mark.django_db
 ROWS = 6
 
-with open(DATA / "wfp_food_prices_blr.csv", encoding="utf-8", newline="") as _file:
+with open(
+    Path(__file__).parents[1] / "data" / "wfp_food_prices_blr.csv", encoding="utf-8", newline=""
+) as _file:
     _ALL = list(csv.reader(_file))
 HEADER, SAMPLE = _ALL[0], _ALL[1 : ROWS + 1]
 

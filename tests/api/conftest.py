@@ -14,7 +14,13 @@ def api():
     return APIClient()
 
 
-def token_client(user) -> APIClient:
+@pytest.fixture
+def token_client():
+    """A function that makes an API client holding ``user``'s token."""
+    return client_with_token
+
+
+def client_with_token(user) -> APIClient:
     client = APIClient()
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")

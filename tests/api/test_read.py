@@ -8,7 +8,6 @@ from django.test import override_settings
 
 from agriprices.models import Quote
 from tests import factories
-from tests.api.conftest import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -296,7 +295,7 @@ def test_wrong_content_type_is_415_with_a_json_body(api, prices, operator):
     assert response.json()["errors"][0]["code"] == "unsupported_media_type"
 
 
-def test_a_cached_answer_follows_a_new_price_at_once(api, prices, agent):
+def test_a_cached_answer_follows_a_new_price_at_once(api, prices, agent, token_client):
     """Answers are cached until a price changes: the next read after a write is fresh."""
     first = api.get("/api/v1/prices/latest/?commodity=potatoes").json()
     assert api.get("/api/v1/prices/latest/?commodity=potatoes").json() == first

@@ -7,7 +7,6 @@ from rest_framework.test import APIClient
 
 from agriprices.models import LatestPrice, Quote, QuoteEvent
 from tests import factories
-from tests.api.conftest import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +16,7 @@ def price_for(market, **extra):
 
 
 @pytest.fixture
-def people(prices):
+def people(prices, token_client):
     """Everyone who may knock: agents of Osh, an operator, an admin, a stranger."""
     agent = factories.agent(markets=[prices["osh"]], username="agent_osh")
     return {

@@ -1,7 +1,51 @@
+import xml.etree.ElementTree as ET
+
 import pytest
+from twilio.request_validator import RequestValidator
 
 from agriprices.models import LatestPrice
 from tests import factories
+
+TWILIO_TOKEN = "test-auth-token-not-a-secret"
+
+
+class TwilioWebhook:
+    """Posts inbound SMS to our webhook the way Twilio does, signed by the real
+    RequestValidator, and reads the TwiML answer."""
+
+    path = "/sms/twilio/inbound/"
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    @staticmethod
+    def params(body="POTATOES OSH", sid="SM0001", sender="+996555123456") -> dict[str, str]:
+        return {
+            "MessageSid": sid,
+            "From": sender,
+            "To": "+15005550006",
+            "Body": body,
+            "NumMedia": "0",
+        }
+
+    def post(self, params, *, url=None, token=TWILIO_TOKEN, signature=None):
+        url = url or f"http://testserver{self.path}"
+        signature = signature or RequestValidator(token).compute_signature(url, params)
+        return self.client.post(self.path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    @staticmethod
+    def reply(response) -> str | None:
+        assert response["Content-Type"] == "application/xml"
+        messages = ET.fromstring(response.content).findall("Message")  # noqa: S314 - ours
+        return messages[0].text if messages else None
+
+
+@pytest.fixture
+def twilio(client, settings) -> TwilioWebhook:
+    """The webhook as Twilio calls it, with our auth token set."""
+    settings.TWILIO_AUTH_TOKEN = TWILIO_TOKEN
+    settings.TWILIO_PUBLIC_BASE_URL = ""
+    return TwilioWebhook(client)
 
 
 @pytest.fixture

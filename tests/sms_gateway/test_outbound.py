@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 from sms_gateway import outbound
 from sms_gateway.backends import locmem
 from sms_gateway.models import OutboundMessage, Subscriber
+from tests import factories
 
 TO = "+996555123456"
 
@@ -77,10 +78,10 @@ def test_a_queued_message_is_sent_once_after_commit(locmem_backend):
 
 @pytest.mark.django_db
 def test_opted_out_and_undeliverable_numbers_get_no_bulk_sms(locmem_backend):
-    Subscriber.objects.create(phone=TO, opted_out=True)
+    factories.SubscriberFactory(phone=TO, opted_out=True)
     with pytest.raises(outbound.NotSendable):
         outbound.queue_sms(to=TO, body="weekly digest", idempotency_key="digest:1")
-    Subscriber.objects.create(phone="+996555000001", undeliverable=True)
+    factories.SubscriberFactory(phone="+996555000001", undeliverable=True)
     with pytest.raises(outbound.NotSendable):
         outbound.queue_sms(to="+996555000001", body="x", idempotency_key="digest:2")
     assert not OutboundMessage.objects.exists() and locmem_backend == []
@@ -88,7 +89,7 @@ def test_opted_out_and_undeliverable_numbers_get_no_bulk_sms(locmem_backend):
 
 @pytest.mark.django_db
 def test_twilio_busy_is_retried_and_invalid_number_is_not(twilio_stub):
-    busy = OutboundMessage.objects.create(to=TO, body="hi", idempotency_key="k1")
+    busy = factories.OutboundMessageFactory(to=TO, body="hi", idempotency_key="k1")
     twilio_stub.script = [error(429, 20429), error(500, 20500)]
     assert outbound.send(busy.pk) == outbound.RETRY
     assert outbound.send(busy.pk) == outbound.RETRY
@@ -97,8 +98,8 @@ def test_twilio_busy_is_retried_and_invalid_number_is_not(twilio_stub):
     assert (busy.status, busy.attempts, busy.provider_sid) == ("sent", 3, "SMok")
     assert "To=%2B996555123456" in twilio_stub.calls[-1]
 
-    Subscriber.objects.create(phone="+996555000002")
-    invalid = OutboundMessage.objects.create(to="+996555000002", body="hi", idempotency_key="k2")
+    factories.SubscriberFactory(phone="+996555000002")
+    invalid = factories.OutboundMessageFactory(to="+996555000002", body="hi", idempotency_key="k2")
     twilio_stub.script = [error(400, 21211)]
     assert outbound.send(invalid.pk) == "failed"
     assert outbound.send(invalid.pk) == "skipped"  # never tried again
@@ -112,7 +113,7 @@ def test_an_unreachable_provider_is_a_retry(settings):
     settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC" + "0" * 32, "t"
     settings.TWILIO_FROM_NUMBER = "+15005550006"
     settings.TWILIO_API_BASE_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
-    message = OutboundMessage.objects.create(to=TO, body="hi", idempotency_key="k3")
+    message = factories.OutboundMessageFactory(to=TO, body="hi", idempotency_key="k3")
     assert outbound.send(message.pk) == outbound.RETRY
     message.refresh_from_db()
     assert message.status == "queued" and "unreachable" in message.last_error
@@ -146,8 +147,8 @@ def test_a_real_worker_sends_exactly_once_through_retries(celery_worker_on_redis
 @pytest.mark.django_db
 def test_signed_status_callbacks_record_delivery(client, settings):
     settings.TWILIO_AUTH_TOKEN = "cb-token"
-    Subscriber.objects.create(phone=TO)
-    OutboundMessage.objects.create(
+    factories.SubscriberFactory(phone=TO)
+    factories.OutboundMessageFactory(
         to=TO, body="x", idempotency_key="k", provider_sid="SM9", status="sent"
     )
 
@@ -184,9 +185,9 @@ def test_only_allowed_countries_are_sent_to(locmem_backend, settings):
 @pytest.mark.django_db
 def test_a_number_unreachable_too_often_in_a_row_is_sent_nothing_more(settings):
     settings.SMS_UNREACHABLE_LIMIT = 3
-    Subscriber.objects.create(phone=TO)
+    factories.SubscriberFactory(phone=TO)
     for n in range(4):
-        OutboundMessage.objects.create(
+        factories.OutboundMessageFactory(
             to=TO, body="x", idempotency_key=f"u{n}", provider_sid=f"SMu{n}", status="sent"
         )
 
@@ -199,7 +200,7 @@ def test_a_number_unreachable_too_often_in_a_row_is_sent_nothing_more(settings):
     report(2, "undelivered", "30003")
     report(3, "undelivered", "30003")
     assert not Subscriber.objects.get().undeliverable
-    OutboundMessage.objects.create(to=TO, body="x", idempotency_key="u4", provider_sid="SMu4")
+    factories.OutboundMessageFactory(to=TO, body="x", idempotency_key="u4", provider_sid="SMu4")
     assert report(4, "undelivered", "30003").undeliverable
 
 

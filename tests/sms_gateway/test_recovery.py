@@ -15,8 +15,8 @@ from config.cache import CacheUnavailable, RedisCache
 from sms_gateway import outbound, services, spool
 from sms_gateway.backends import locmem
 from sms_gateway.models import InboundMessage, OutboundMessage, Subscriber
+from tests import factories
 from tests.servers import TwilioStub
-from tests.sms_gateway.test_webhook import params, reply_of, twilio_post
 
 pytestmark = pytest.mark.django_db
 CLOSED = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
@@ -56,11 +56,11 @@ def failing_on(table: str):
 
 
 def test_a_message_the_database_cannot_store_is_spooled_and_answered_once_later(
-    client, django_capture_on_commit_callbacks, a_price
+    twilio, django_capture_on_commit_callbacks, a_price
 ):
     with failing_on("sms_gateway_inboundmessage"):
-        response = twilio_post(client, params())
-    assert response.status_code == 200 and reply_of(response) is None
+        response = twilio.post(twilio.params())
+    assert response.status_code == 200 and twilio.reply(response) is None
     # Nothing half-written: the subscriber made in the same transaction is gone too.
     assert not InboundMessage.objects.exists() and not Subscriber.objects.exists()
     assert spool.pending() == 1
@@ -74,8 +74,8 @@ def test_a_message_the_database_cannot_store_is_spooled_and_answered_once_later(
 
     with django_capture_on_commit_callbacks(execute=True):
         assert services.replay_spool() == 0
-        again = twilio_post(client, params())  # Twilio retrying: answered already
-    assert reply_of(again) is None
+        again = twilio.post(twilio.params())  # Twilio retrying: answered already
+    assert twilio.reply(again) is None
     assert len(locmem.outbox) == 1 and InboundMessage.objects.count() == 1
 
 
@@ -86,8 +86,8 @@ def test_the_same_message_spooled_twice_is_kept_once(settings):
 
 
 def test_a_claim_cut_short_is_settled_by_asking_twilio(stub, django_capture_on_commit_callbacks):
-    reached = OutboundMessage.objects.create(to=TO, body="reached", idempotency_key="a")
-    lost = OutboundMessage.objects.create(to="+996555000002", body="lost", idempotency_key="b")
+    reached = factories.OutboundMessageFactory(to=TO, body="reached", idempotency_key="a")
+    lost = factories.OutboundMessageFactory(to="+996555000002", body="lost", idempotency_key="b")
     stub.record(TO, "reached")  # Twilio got this one; the worker died before hearing so
     claimed = timezone.now() - timedelta(minutes=5)
     OutboundMessage.objects.update(status="sending", sending_since=claimed, attempts=1)
@@ -103,7 +103,7 @@ def test_a_claim_cut_short_is_settled_by_asking_twilio(stub, django_capture_on_c
 
 
 def test_a_fresh_claim_is_left_alone(stub):
-    OutboundMessage.objects.create(
+    factories.OutboundMessageFactory(
         to=TO, body="x", idempotency_key="a", status="sending", sending_since=timezone.now()
     )
     assert outbound.recover_stalled()["settled"] == outbound.recover_stalled()["requeued"] == 0
@@ -112,7 +112,7 @@ def test_a_fresh_claim_is_left_alone(stub):
 def test_a_message_whose_task_never_reached_the_broker_is_published_by_the_sweep(
     django_capture_on_commit_callbacks,
 ):
-    message = OutboundMessage.objects.create(to=TO, body="waiting", idempotency_key="a")
+    message = factories.OutboundMessageFactory(to=TO, body="waiting", idempotency_key="a")
     OutboundMessage.objects.update(created_at=timezone.now() - timedelta(minutes=2))
     with django_capture_on_commit_callbacks(execute=True):
         assert outbound.recover_stalled()["published"] == 1
@@ -124,7 +124,7 @@ def test_a_message_whose_task_never_reached_the_broker_is_published_by_the_sweep
 def test_twilio_not_answering_in_time_is_never_sent_blindly_again(stub, settings):
     settings.TWILIO_TIMEOUT_SECONDS = 0.5
     stub.behaviour, stub.hang_seconds = ["hang-after"], 1.5
-    message = OutboundMessage.objects.create(to=TO, body="slow", idempotency_key="a")
+    message = factories.OutboundMessageFactory(to=TO, body="slow", idempotency_key="a")
     assert outbound.send(message.pk) == outbound.UNKNOWN
     message.refresh_from_db()
     assert message.status == "sending" and "Timeout" in message.last_error
@@ -136,7 +136,7 @@ def test_twilio_not_answering_in_time_is_never_sent_blindly_again(stub, settings
 
 def test_twilio_refusing_the_connection_is_retried(stub, settings):
     settings.TWILIO_API_BASE_URL = "http://127.0.0.1:9"
-    message = OutboundMessage.objects.create(to=TO, body="x", idempotency_key="a")
+    message = factories.OutboundMessageFactory(to=TO, body="x", idempotency_key="a")
     assert outbound.send(message.pk) == outbound.RETRY  # certainly not sent: try again
     message.refresh_from_db()
     assert message.status == "queued"
@@ -158,7 +158,7 @@ def test_limits_count_per_process_while_the_cache_is_unreachable(settings):
     assert counts == [1, 2, 3]
 
 
-def test_the_webhook_answers_while_the_cache_is_unreachable(client, settings, a_price):
+def test_the_webhook_answers_while_the_cache_is_unreachable(twilio, settings, a_price):
     settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": CLOSED}}
-    response = twilio_post(client, params())
-    assert response.status_code == 200 and "18" in reply_of(response)
+    response = twilio.post(twilio.params())
+    assert response.status_code == 200 and "18" in twilio.reply(response)

@@ -16,6 +16,7 @@ from sms_gateway import broadcasts, outbound, services, subscriptions, tasks
 from sms_gateway.backends import locmem
 from sms_gateway.models import Broadcast, OutboundMessage, Subscriber, Subscription
 from sms_gateway.segments import count_segments
+from tests import factories
 from tests.factories import CommodityFactory, MarketFactory, RegionFactory, operator, unit
 
 pytestmark = pytest.mark.django_db
@@ -169,11 +170,11 @@ def test_a_digest_too_long_for_one_sms_is_split_never_cut(outbox, after_commit, 
     settings.SMS_MAX_SUBSCRIPTIONS = 5
     market = MarketFactory(name="Jalal-Abad", translations={"ru": {"name": "Джалал-Абад"}})
     names = ["Potato", "Onion", "Carrot", "Cabbage", "Wheat flour"]
-    subscriber = Subscriber.objects.create(phone=PHONE, language="ru")
+    subscriber = factories.SubscriberFactory(phone=PHONE, language="ru")
     for name in names:
         crop = CommodityFactory(name=name)
         price(crop, market, "41.25")
-        Subscription.objects.create(subscriber=subscriber, commodity=crop, market=market)
+        factories.SubscriptionFactory(subscriber=subscriber, commodity=crop, market=market)
     after_commit(tasks.send_weekly_digests, MONDAY.isoformat())
     bodies = [m["body"] for m in outbox]
     assert len(bodies) > 1
@@ -206,7 +207,7 @@ def test_weekly_subscribers_get_no_alerts_and_opted_out_numbers_none(osh, outbox
 
 
 def test_a_stop_between_queueing_and_sending_wins(osh, outbox):
-    Subscriber.objects.create(phone=PHONE)
+    factories.SubscriberFactory(phone=PHONE)
     message = outbound.queue_sms(to=PHONE, body="Bulletin", idempotency_key="b:1")
     text("STOP")
     assert outbound.send(message.pk) == "failed"
@@ -217,8 +218,8 @@ def subscribers_in(region_market, count, *, start=0, **fields):
     crop = CommodityFactory(name="Potato")
     people = []
     for n in range(start, start + count):
-        person = Subscriber.objects.create(phone=f"+99655520{n:04d}", **fields)
-        Subscription.objects.create(subscriber=person, commodity=crop, market=region_market)
+        person = factories.SubscriberFactory(phone=f"+99655520{n:04d}", **fields)
+        factories.SubscriptionFactory(subscriber=person, commodity=crop, market=region_market)
         people.append(person)
     return people
 

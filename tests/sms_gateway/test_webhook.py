@@ -1,146 +1,124 @@
 """The Twilio webhook, with requests signed by the real twilio RequestValidator."""
 
-import xml.etree.ElementTree as ET
-
 import pytest
 from twilio.request_validator import RequestValidator
 
 from sms_gateway.models import InboundMessage, Subscriber
+from tests.sms_gateway.conftest import TWILIO_TOKEN
 
 pytestmark = pytest.mark.django_db
-TOKEN = "test-auth-token-not-a-secret"
-URL = "/sms/twilio/inbound/"
 
 
-@pytest.fixture(autouse=True)
-def twilio_settings(settings):
-    settings.TWILIO_AUTH_TOKEN = TOKEN
-    settings.TWILIO_PUBLIC_BASE_URL = ""
-
-
-def twilio_post(client, params, *, url=f"http://testserver{URL}", token=TOKEN, signature=None):
-    signature = signature or RequestValidator(token).compute_signature(url, params)
-    return client.post(URL, params, HTTP_X_TWILIO_SIGNATURE=signature)
-
-
-def params(body="POTATOES OSH", sid="SM0001", sender="+996555123456"):
-    return {"MessageSid": sid, "From": sender, "To": "+15005550006", "Body": body, "NumMedia": "0"}
-
-
-def reply_of(response):
-    assert response["Content-Type"] == "application/xml"
-    messages = ET.fromstring(response.content).findall("Message")  # noqa: S314 - our own answer
-    return messages[0].text if messages else None
-
-
-def test_a_signed_message_is_answered_with_twiml(client, a_price):
-    response = twilio_post(client, params())
+def test_a_signed_message_is_answered_with_twiml(twilio, a_price):
+    response = twilio.post(twilio.params())
     assert response.status_code == 200
-    assert reply_of(response).startswith("Potatoes Osh: 18 KGS/kg")
+    assert twilio.reply(response).startswith("Potatoes Osh: 18 KGS/kg")
     stored = InboundMessage.objects.get()
     assert (stored.provider, stored.provider_sid, stored.action) == ("twilio", "SM0001", "query")
 
 
-def test_a_forged_signature_is_refused_and_nothing_is_stored(client, a_price):
-    response = twilio_post(client, params(), token="someone-elses-token")
+def test_a_forged_signature_is_refused_and_nothing_is_stored(twilio, a_price):
+    response = twilio.post(twilio.params(), token="someone-elses-token")
     assert response.status_code == 403
-    assert response.status_code == twilio_post(client, params(), signature="bm9wZQ==").status_code
+    assert response.status_code == twilio.post(twilio.params(), signature="bm9wZQ==").status_code
     assert not InboundMessage.objects.exists() and not Subscriber.objects.exists()
 
 
-def test_a_changed_body_breaks_the_signature(client, a_price):
-    good = params()
-    signature = RequestValidator(TOKEN).compute_signature(f"http://testserver{URL}", good)
-    response = client.post(URL, {**good, "Body": "STOP"}, HTTP_X_TWILIO_SIGNATURE=signature)
+def test_a_changed_body_breaks_the_signature(twilio, a_price):
+    good = twilio.params()
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(
+        f"http://testserver{twilio.path}", good
+    )
+    response = twilio.post({**good, "Body": "STOP"}, signature=signature)
     assert response.status_code == 403
     assert not Subscriber.objects.filter(opted_out=True).exists()
 
 
-def test_a_replayed_message_sid_gets_the_same_reply_and_acts_once(client, a_price):
-    first = twilio_post(client, params(body="LANG RU", sid="SM42"))
+def test_a_replayed_message_sid_gets_the_same_reply_and_acts_once(twilio, a_price):
+    first = twilio.post(twilio.params(body="LANG RU", sid="SM42"))
     Subscriber.objects.update(language="ky")  # changed since: a replay must not redo LANG
-    again = twilio_post(client, params(body="LANG RU", sid="SM42"))
-    assert reply_of(again) == reply_of(first) == "Теперь ответы на русском."
+    again = twilio.post(twilio.params(body="LANG RU", sid="SM42"))
+    assert twilio.reply(again) == twilio.reply(first) == "Теперь ответы на русском."
     assert InboundMessage.objects.count() == 1
     assert Subscriber.objects.get().language == "ky"
 
 
-def test_without_an_auth_token_every_request_is_refused(client, settings, a_price):
+def test_without_an_auth_token_every_request_is_refused(twilio, settings, a_price):
     settings.TWILIO_AUTH_TOKEN = ""
-    assert twilio_post(client, params(), token="").status_code == 403
+    assert twilio.post(twilio.params(), token="").status_code == 403
 
 
-def test_behind_a_proxy_the_public_url_is_signed(client, settings, a_price):
+def test_behind_a_proxy_the_public_url_is_signed(twilio, settings, a_price):
     settings.TWILIO_PUBLIC_BASE_URL = "https://prices.example.org/"
-    public = twilio_post(client, params(), url=f"https://prices.example.org{URL}")
+    public = twilio.post(twilio.params(), url=f"https://prices.example.org{twilio.path}")
     assert public.status_code == 200
-    internal = twilio_post(client, params(sid="SM2"), url=f"http://testserver{URL}")
+    internal = twilio.post(twilio.params(sid="SM2"), url=f"http://testserver{twilio.path}")
     assert internal.status_code == 403
 
 
-def test_a_short_code_gets_an_empty_answer(client, a_price):
-    response = twilio_post(client, params(sender="40404"))
-    assert response.status_code == 200 and reply_of(response) is None
+def test_a_short_code_gets_an_empty_answer(twilio, a_price):
+    response = twilio.post(twilio.params(sender="40404"))
+    assert response.status_code == 200 and twilio.reply(response) is None
 
 
-def test_a_request_without_sid_or_sender_is_refused(client):
-    assert twilio_post(client, {"Body": "HELP"}).status_code == 400
-    assert client.get(URL).status_code == 405
+def test_a_request_without_sid_or_sender_is_refused(twilio, client):
+    assert twilio.post({"Body": "HELP"}).status_code == 400
+    assert client.get(twilio.path).status_code == 405
     assert not InboundMessage.objects.exists()
 
 
-def test_phone_numbers_are_masked_in_logs(client, a_price, caplog):
+def test_phone_numbers_are_masked_in_logs(twilio, a_price, caplog):
     caplog.set_level("INFO")
-    twilio_post(client, params(sender="+996555123456"))
+    twilio.post(twilio.params(sender="+996555123456"))
     assert "+996555123456" not in caplog.text
     assert "+9965******56" in caplog.text
 
 
 def test_a_price_question_makes_a_known_number_of_queries(
-    client, a_price, django_assert_max_num_queries
+    twilio, a_price, django_assert_max_num_queries
 ):
     # The sender exists; the names and this price with its neighbours are in the cache.
-    twilio_post(client, params(sid="SMwarm"))
+    twilio.post(twilio.params(sid="SMwarm"))
     # A stored message with this id?, the sender, the crop and the market named, the last
     # change of any price (the cache key), the insert, and the transaction around them.
     with django_assert_max_num_queries(8):
-        response = twilio_post(client, params(sid="SM0002"))
-    assert reply_of(response).startswith("Potatoes Osh: 18 KGS/kg")
+        response = twilio.post(twilio.params(sid="SM0002"))
+    assert twilio.reply(response).startswith("Potatoes Osh: 18 KGS/kg")
 
 
-def test_a_price_approved_since_the_last_question_is_answered_at_once(client, a_price):
+def test_a_price_approved_since_the_last_question_is_answered_at_once(twilio, a_price):
     from agriprices import services as prices
     from tests import factories
 
-    assert "18 KGS" in reply_of(twilio_post(client, params(sid="SM1")))
+    assert "18 KGS" in twilio.reply(twilio.post(twilio.params(sid="SM1")))
     factories.QuoteFactory(commodity=a_price.commodity, market=a_price.market, price=21)
     prices.rebuild_latest_prices()
-    assert "21 KGS" in reply_of(twilio_post(client, params(sid="SM2")))
+    assert "21 KGS" in twilio.reply(twilio.post(twilio.params(sid="SM2")))
 
 
 def test_a_market_added_by_an_operator_is_understood_at_once(
-    client, a_price, django_capture_on_commit_callbacks
+    twilio, a_price, django_capture_on_commit_callbacks
 ):
     from tests import factories
 
-    first = reply_of(twilio_post(client, params(body="POTATOES TALAS", sid="SM1")))
+    first = twilio.reply(twilio.post(twilio.params(body="POTATOES TALAS", sid="SM1")))
     assert first.startswith("Not found: potatoes talas.")
     with django_capture_on_commit_callbacks(execute=True):  # the operator's save commits
         factories.MarketFactory(name="Talas")
-    reply = reply_of(twilio_post(client, params(body="POTATOES TALAS", sid="SM2")))
+    reply = twilio.reply(twilio.post(twilio.params(body="POTATOES TALAS", sid="SM2")))
     assert reply == "No recent price of Potatoes at Talas."
 
 
-def test_a_short_code_is_stored_once_and_not_answered(client, a_price):
+def test_a_short_code_is_stored_once_and_not_answered(twilio, a_price):
     for _ in range(2):
-        response = twilio_post(client, params(sender="40404", sid="SMshort"))
-        assert reply_of(response) is None
+        response = twilio.post(twilio.params(sender="40404", sid="SMshort"))
+        assert twilio.reply(response) is None
     stored = InboundMessage.objects.get()
     assert (stored.action, stored.reply) == ("ignored", "")
     assert not Subscriber.objects.exists()
 
 
-def test_sell_leaves_out_old_prices_and_other_currencies(client, a_price, potatoes, days_ago):
+def test_sell_leaves_out_old_prices_and_other_currencies(twilio, a_price, potatoes, days_ago):
     from agriprices import services as prices
     from tests import factories
 
@@ -149,10 +127,10 @@ def test_sell_leaves_out_old_prices_and_other_currencies(client, a_price, potato
     foreign = factories.MarketFactory(name="Minsk")
     factories.QuoteFactory(commodity=potatoes, market=foreign, price=90, currency="BYR")
     prices.rebuild_latest_prices()
-    reply = reply_of(twilio_post(client, params(body="SELL POTATOES")))
+    reply = twilio.reply(twilio.post(twilio.params(body="SELL POTATOES")))
     assert reply == f"Sell Potatoes (KGS/kg): Osh 18 {a_price.observed_on:%d.%m}"
 
 
-def test_sell_without_a_known_crop_says_what_was_not_found(client, a_price):
-    reply = reply_of(twilio_post(client, params(body="SELL TRACTOR")))
+def test_sell_without_a_known_crop_says_what_was_not_found(twilio, a_price):
+    reply = twilio.reply(twilio.post(twilio.params(body="SELL TRACTOR")))
     assert reply.startswith("Not found: tractor.")

@@ -5,14 +5,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from telecentre.models import Bulletin
+from tests import factories
 from tests.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def bulletin(title, regions, **fields):
-    made = Bulletin.objects.create(
+    made = factories.BulletinFactory(
         title=title,
         body="text",
         category=fields.pop("category", "weather"),

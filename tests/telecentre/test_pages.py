@@ -10,8 +10,9 @@ from django.utils import timezone
 from agriprices.models import LatestPrice, Quote, QuoteEvent
 from agriprices.services import record_quote
 from sms_gateway.backends import locmem
-from sms_gateway.models import Broadcast, Subscriber, Subscription
+from sms_gateway.models import Broadcast, Subscriber
 from telecentre.models import Bulletin
+from tests import factories
 from tests.factories import (
     CommodityFactory,
     MarketFactory,
@@ -238,12 +239,12 @@ def test_operator_writes_checks_and_publishes_a_bulletin_with_sms(
     settings.SMS_BACKEND = "sms_gateway.backends.locmem.LocmemBackend"
     locmem.outbox.clear()
     for n in range(3):
-        person = Subscriber.objects.create(phone=f"+99655590000{n}")
-        Subscription.objects.create(
+        person = factories.SubscriberFactory(phone=f"+99655590000{n}")
+        factories.SubscriptionFactory(
             subscriber=person, commodity=world["potato"], market=world["osh"]
         )
-    Subscription.objects.create(
-        subscriber=Subscriber.objects.create(phone="+996555900009"),
+    factories.SubscriptionFactory(
+        subscriber=factories.SubscriberFactory(phone="+996555900009"),
         commodity=world["potato"],
         market=world["bishkek"],
     )
@@ -278,8 +279,8 @@ def test_a_summary_too_long_for_the_budget_is_refused(client, world, settings):
 
 
 def test_drafts_and_expired_bulletins_are_hidden_from_visitors(client, world):
-    draft = Bulletin.objects.create(title="Draft", body="x", category="notice", language="en")
-    old = Bulletin.objects.create(
+    draft = factories.BulletinFactory(title="Draft", body="x", category="notice", language="en")
+    old = factories.BulletinFactory(
         title="Old",
         body="x",
         category="notice",
@@ -296,7 +297,7 @@ def test_drafts_and_expired_bulletins_are_hidden_from_visitors(client, world):
 
 
 def test_an_operator_takes_a_bulletin_down(client, world):
-    live = Bulletin.objects.create(
+    live = factories.BulletinFactory(
         title="Live", body="x", category="notice", language="en", published_at=timezone.now()
     )
     client.force_login(operator("olga"))
@@ -363,7 +364,7 @@ def test_cached_price_pages_follow_every_new_price(client, world, today):
 
 
 def test_an_operator_edits_a_bulletin_and_agents_see_no_operator_links(client, world):
-    draft = Bulletin.objects.create(title="Draft", body="x", category="notice", language="en")
+    draft = factories.BulletinFactory(title="Draft", body="x", category="notice", language="en")
     draft.regions.set([world["chui"]])
     client.force_login(operator("olga"))
     fields = bulletin_fields(world, title="Frost, updated", regions=[world["chui"].pk])
