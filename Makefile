@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1:8000
 DEMO_ENV := DEBUG=$${DEBUG:-true}
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format migrations-check messages messages-check bench audit clean install install-dev
+.PHONY: demo test lint typecheck format migrations-check messages messages-check bench audit clean install install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
+
+# mypy with django-stubs over the apps and config (settings in pyproject.toml); DEBUG so
+# the settings load without a secret.
+typecheck: install-dev
+	DEBUG=true $(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff format .

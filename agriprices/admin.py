@@ -4,6 +4,7 @@ never edited or deleted here."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -23,6 +24,7 @@ from agriprices.models import (
     Region,
     Unit,
 )
+from agriprices.roles import signed_in_user
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -121,7 +123,7 @@ class QuoteEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["at", "from_status", "to_status", "actor", "reason"]
-    readonly_fields = fields
+    readonly_fields = ["at", "from_status", "to_status", "actor", "reason"]
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -166,7 +168,10 @@ class QuoteAdmin(ReadOnlyAdmin):
         for quote_id in queryset.values_list("pk", flat=True):
             try:
                 services.review_quote(
-                    quote_id=quote_id, reviewer=request.user, approve=approve, reason=reason
+                    quote_id=quote_id,
+                    reviewer=signed_in_user(request),
+                    approve=approve,
+                    reason=reason,
                 )
                 done += 1
             except services.QuoteError as exc:
@@ -198,7 +203,7 @@ class QuoteAdmin(ReadOnlyAdmin):
                 "form": form,
                 "quotes": queryset.select_related("commodity", "market", "unit"),
                 "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -353,7 +354,7 @@ def demo_price(market: DemoMarket, commodity: DemoCommodity, price_type: str, da
     local = 0.85 if market.name in commodity.cheap_at else 1.0
     noise = 1 + (_noise(market.name, commodity.name, price_type, day) - 0.5) * 0.06
     value = commodity.price * (1 + season) * drift * market.level * local * noise
-    value *= PRICE_TYPE_LEVEL[price_type]
+    value *= PRICE_TYPE_LEVEL[PriceType(price_type)]
     slip = _noise("slip", market.name, commodity.name, price_type, day)
     if slip < 0.0008:
         value *= 10  # an agent typed 1850 for 185.0
@@ -406,7 +407,9 @@ def demo_rows(today: date, days: int = 365 * YEARS) -> Iterator[PriceRow]:
                 )
 
 
-def _alias(model: type, owner: str, obj: object, name: str, language: str) -> None:
+def _alias(
+    model: type[CommodityAlias] | type[MarketAlias], owner: str, obj: Any, name: str, language: str
+) -> None:
     """Add a matching name unless some thing already answers to it (Russian and Kyrgyz
     share words such as "Капуста")."""
     if not model.objects.filter(normalized=normalize_name(name), kind="name").exists():
@@ -445,7 +448,7 @@ def ensure_demo_catalogue() -> None:
                     "base_quantity": s.base_quantity,
                 },
             )
-        obj, _ = Commodity.objects.update_or_create(
+        crop, _ = Commodity.objects.update_or_create(
             name=commodity.name,
             defaults={
                 "slug": make_slug(commodity.name),
@@ -462,7 +465,7 @@ def ensure_demo_catalogue() -> None:
             *((spelling, "") for spelling in commodity.spellings),
         ]
         for name, language in names:
-            _alias(CommodityAlias, "commodity", obj, name, language)
+            _alias(CommodityAlias, "commodity", crop, name, language)
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -53,14 +53,17 @@ def _names_version() -> str:
     return version
 
 
-def names_changed(**kwargs: object) -> None:
+def names_changed(**kwargs: Any) -> None:
     """A commodity, market or alias was saved or deleted: start a new version once the
     change is committed (bumped before, another process could load the old names under
     the new version and keep them)."""
     transaction.on_commit(lambda: cache.set(NAMES_VERSION_KEY, uuid.uuid4().hex, timeout=None))
 
 
-class NameIndex:
+Thing = TypeVar("Thing", Commodity, Market)
+
+
+class NameIndex(Generic[Thing]):
     """Every name one kind of thing answers to, and the things themselves, in memory: for
     matching typed text many times over (an SMS tries several ways to split its words)
     and handing back what matched, with no query once loaded.
@@ -69,9 +72,9 @@ class NameIndex:
     ("potatos") without letting a short word match inside a long one ("ош" in
     "картошка")."""
 
-    def __init__(self, model: type[Commodity] | type[Market], version: str = "") -> None:
-        self.model = model
-        name = model._meta.model_name
+    def __init__(self, model: type[Thing], version: str = "") -> None:
+        self.model: type[Thing] = model
+        name = model.__name__.lower()
         # "v2": the layout of what is cached; a deploy that changes it starts afresh.
         key = f"names:v2:{name}:{version or _names_version()}"
         local_key, cached = _local_indexes.get(name, ("", None))
@@ -84,14 +87,16 @@ class NameIndex:
         self.entries, self.languages, self._objects = cached
         self.choices = [e[0] for e in self.entries]
 
-    def get(self, pk: int) -> Commodity | Market | None:
+    def get(self, pk: int) -> Thing | None:
         """The thing with this id (a commodity with its base unit), as loaded with the
         index; a copy, so a caller's changes stay its own."""
         found = self._objects.get(pk)
         return copy.copy(found) if found is not None else None
 
     @staticmethod
-    def _load(model: type) -> tuple[list[tuple[str, int, str]], dict[str, str], dict[int, Any]]:
+    def _load(
+        model: type[Thing],
+    ) -> tuple[list[tuple[str, int, str]], dict[str, str], dict[int, Any]]:
         owner = "commodity_id" if model is Commodity else "market_id"
         alias_model = CommodityAlias if model is Commodity else MarketAlias
         rows = list(
@@ -100,8 +105,11 @@ class NameIndex:
             )
         )
         entries = [(normalized, owner_id, name) for normalized, owner_id, name, _ in rows]
-        things = model.objects.select_related("base_unit") if model is Commodity else model.objects
-        objects = {thing.pk: thing for thing in things.all()}
+        objects: dict[int, Any] = (
+            {c.pk: c for c in Commodity.objects.select_related("base_unit")}
+            if model is Commodity
+            else {m.pk: m for m in Market.objects.all()}
+        )
         # Own names too, for things created without an alias (e.g. in the admin).
         entries += [(normalize_name(thing.name), pk, thing.name) for pk, thing in objects.items()]
         # The language of each name, where an alias says (tells "pommes" is French).
@@ -132,13 +140,13 @@ class NameIndex:
     def search(self, text: str, *, limit: int = 5, min_score: float = 80) -> list[NameMatch]:
         found = self.scores(text, limit=limit, min_score=min_score)
         return [
-            NameMatch(obj=self.get(owner_id), alias=name, score=score)
+            NameMatch(obj=copy.copy(self._objects[owner_id]), alias=name, score=score)
             for owner_id, name, score in found
             if owner_id in self._objects
         ]
 
 
-def indexes() -> tuple[NameIndex, NameIndex]:
+def indexes() -> tuple[NameIndex[Commodity], NameIndex[Market]]:
     """The commodities' and the markets' indexes, of one version (read once)."""
     version = _names_version()
     return NameIndex(Commodity, version), NameIndex(Market, version)

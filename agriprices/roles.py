@@ -2,7 +2,10 @@
 prices, record anywhere, work in the admin); market agents record prices at the
 markets assigned to them."""
 
-from django.contrib.auth.models import Group, Permission
+from typing import Any, cast
+
+from django.contrib.auth.models import Group, Permission, User
+from django.http import HttpRequest
 
 OPERATORS = "operators"
 MARKET_AGENTS = "market agents"
@@ -31,7 +34,7 @@ _OPERATOR_PERMISSIONS = [
 _AGENT_PERMISSIONS = ["add_quote", "view_quote", "view_commodity", "view_market", "view_unit"]
 
 
-def ensure_role_groups(**kwargs: object) -> None:
+def ensure_role_groups(**kwargs: Any) -> None:
     """Create or complete the role groups; safe to run any number of times."""
     for name, codenames in (
         (OPERATORS, _OPERATOR_PERMISSIONS),
@@ -42,3 +45,10 @@ def ensure_role_groups(**kwargs: object) -> None:
             content_type__app_label="agriprices", codename__in=codenames
         )
         group.permissions.add(*permissions)
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The user of a request that a login or permission check has let through (the
+    admin's, the dashboard's ``needs_permission``, the API's write permissions): never
+    anonymous there, which the type of ``request.user`` cannot know."""
+    return cast(User, request.user)

@@ -11,16 +11,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from agriprices.models import (
     AgentProfile,
-    AliasBase,
     Commodity,
     CommodityAlias,
     LatestPrice,
@@ -45,7 +45,7 @@ from agriprices.validation import (
 # --- Who may record where ---------------------------------------------------------------
 
 
-def can_record_for(user: AbstractBaseUser, market: Market) -> bool:
+def can_record_for(user: User, market: Market) -> bool:
     """Operators (who hold ``record_any_market``) record anywhere; agents only at the
     markets they are assigned to."""
     if not user.is_active:
@@ -55,13 +55,13 @@ def can_record_for(user: AbstractBaseUser, market: Market) -> bool:
     return AgentProfile.objects.filter(user=user, markets=market).exists()
 
 
-def assigned_markets(user: AbstractBaseUser) -> QuerySet[Market]:
+def assigned_markets(user: User) -> QuerySet[Market]:
     if user.has_perm("agriprices.record_any_market"):
         return Market.objects.select_related("region")
     return Market.objects.filter(agents__user=user).select_related("region")
 
 
-def recent_commodities_of(user: AbstractBaseUser, *, limit: int = 5) -> list[Commodity]:
+def recent_commodities_of(user: User, *, limit: int = 5) -> list[Commodity]:
     """The commodities an agent priced last, newest first (for their form). Two queries."""
     ids = list(
         Quote.objects.filter(agent=user)
@@ -75,7 +75,7 @@ def recent_commodities_of(user: AbstractBaseUser, *, limit: int = 5) -> list[Com
 
 def live_quote_of_agent(
     *,
-    agent: AbstractBaseUser,
+    agent: User,
     market: Market,
     commodity: Commodity,
     price_type: str,
@@ -106,15 +106,21 @@ def _as_id(ref: str) -> int | None:
     return None
 
 
-def _by_ref(model: type, alias_model: type[AliasBase], owner: str, ref: str) -> object | None:
+def _by_ref(
+    model: type[Commodity] | type[Market],
+    alias_model: type[CommodityAlias] | type[MarketAlias],
+    owner: str,
+    ref: str,
+) -> Any:
     """An object by id, slug, or any alias (name in any script, or code like wfp:2618).
     Exact matches only: the API and forms must be predictable; typo tolerance is for
     ``search_*``."""
     ref = ref.strip()
     if not ref or len(ref) > 120 or "\x00" in ref:
         return None
-    if _as_id(ref) is not None:
-        found = model.objects.filter(pk=_as_id(ref)).first()
+    pk = _as_id(ref)
+    if pk is not None:
+        found = model.objects.filter(pk=pk).first()
         if found is not None:
             return found
     found = model.objects.filter(slug=ref.lower()).first()
@@ -138,8 +144,9 @@ def region_by_ref(ref: str) -> Region | None:
     ref = ref.strip()
     if not ref or len(ref) > 120 or "\x00" in ref:
         return None
-    if _as_id(ref) is not None:
-        found = Region.objects.filter(pk=_as_id(ref)).first()
+    pk = _as_id(ref)
+    if pk is not None:
+        found = Region.objects.filter(pk=pk).first()
         if found is not None:
             return found
     return (
@@ -202,12 +209,13 @@ def markets_near(
     database."""
     found = []
     for market in markets(region=region).exclude(latitude=None).exclude(longitude=None):
-        market.distance_km = round(
-            distance_km(latitude, longitude, float(market.latitude), float(market.longitude)), 1
+        away = distance_km(
+            latitude, longitude, float(market.latitude or 0), float(market.longitude or 0)
         )
-        if within_km is None or market.distance_km <= within_km:
+        market.distance_km = round(away, 1)  # type: ignore[attr-defined]  # read by the API
+        if within_km is None or away <= within_km:
             found.append(market)
-    return sorted(found, key=lambda m: (m.distance_km, m.name))
+    return sorted(found, key=lambda m: (m.distance_km, m.name))  # type: ignore[attr-defined]
 
 
 def quotes(

@@ -12,9 +12,10 @@ import logging
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -61,7 +62,7 @@ class QuoteError(Exception):
 
 def record_quote(
     *,
-    agent: AbstractBaseUser | None,
+    agent: User | None,
     commodity: Commodity,
     market: Market,
     unit: Unit,
@@ -195,7 +196,7 @@ def outlier_verdict(
     )
 
 
-def record_quote_once(*, external_id: str, **fields: object) -> tuple[Quote, bool]:
+def record_quote_once(*, external_id: str, **fields: Any) -> tuple[Quote, bool]:
     """``record_quote`` for clients that retry: the same ``external_id`` with the same
     price returns the stored quote and False instead of an error. The id reused for a
     different price, or by another agent, is refused."""
@@ -277,9 +278,7 @@ _REVIEW_FROM = {
 }
 
 
-def review_quote(
-    *, quote_id: int, reviewer: AbstractBaseUser, approve: bool, reason: str = ""
-) -> Quote:
+def review_quote(*, quote_id: int, reviewer: User, approve: bool, reason: str = "") -> Quote:
     """Approve or reject a quote as an operator; the change is kept as an event and the
     latest price follows in the same transaction. Rejecting needs a reason."""
     if not reviewer.has_perm("agriprices.review_quote"):
@@ -326,9 +325,14 @@ def refresh_series(
     """Bring everything derived from one series' approved quotes up to date after quotes
     observed between ``first_day`` and ``last_day`` changed: its latest price and its
     weekly and monthly summaries. Must run inside the transaction that changed them."""
-    series = {"commodity_id": commodity_id, "market_id": market_id, "price_type": price_type}
-    refresh_latest_price(**series)
-    refresh_summaries(**series, first_day=first_day, last_day=last_day)
+    refresh_latest_price(commodity_id=commodity_id, market_id=market_id, price_type=price_type)
+    refresh_summaries(
+        commodity_id=commodity_id,
+        market_id=market_id,
+        price_type=price_type,
+        first_day=first_day,
+        last_day=last_day,
+    )
 
 
 def refresh_summaries(

@@ -38,7 +38,7 @@ def unquote(text: str) -> str:
 
 
 class _SafeWriter:
-    def __init__(self, file: IO[str], **options: Any) -> None:
+    def __init__(self, file: IO[str] | Any, **options: Any) -> None:
         self._writer = csv.writer(file, **options)
 
     def writerow(self, row: list[Any]) -> Any:
@@ -49,7 +49,7 @@ class _SafeWriter:
             self.writerow(row)
 
 
-def writer(file: IO[str], **options: Any) -> _SafeWriter:
+def writer(file: IO[str] | Any, **options: Any) -> _SafeWriter:
     """``csv.writer`` whose text cells cannot run as formulas."""
     return _SafeWriter(file, **options)
 

@@ -157,7 +157,8 @@ def price_error(price: Decimal) -> str | None:
         return "price is not a number"
     if price <= 0:
         return "price must be greater than zero"
-    if price.normalize().as_tuple().exponent < -4:
+    exponent = price.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -4:  # an int for every finite number
         return "price has more than 4 decimal places"
     if price >= Decimal("1e12"):
         return "price is too large"

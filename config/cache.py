@@ -38,11 +38,13 @@ class _ReusingClient(django_redis.RedisCacheClient):
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
 
-    def get_client(self, key: str | None = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        # Django's own pool helpers, private and so not in django-stubs.
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
         client = self._clients.get(index)
         if client is None:
-            client = self._client(connection_pool=self._get_connection_pool(write))
+            pool = self._get_connection_pool(write)  # type: ignore[attr-defined]  # as above
+            client = self._client(connection_pool=pool)  # type: ignore[attr-defined]  # as above
             self._clients[index] = client
         return client
 

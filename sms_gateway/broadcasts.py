@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -73,7 +73,7 @@ def start_broadcast(
     body: str,
     region_ids: Sequence[int],
     language: str = "",
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> tuple[Broadcast, bool]:
     """Create the broadcast and fan it out after commit; the same key again returns the
     first one and sends nothing more. Raises BroadcastError for an empty or too long

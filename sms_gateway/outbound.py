@@ -3,6 +3,7 @@ workers (or a redelivered task) never both send, retried only when retrying can 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
@@ -236,7 +237,8 @@ def recover_stalled(now: datetime | None = None) -> dict[str, int]:
     backend = get_backend()
     for message in OutboundMessage.objects.filter(status=Status.SENDING, sending_since__lt=lease):
         try:
-            sid = backend.find_sent(to=message.to, body=message.body, since=message.sending_since)
+            since = message.sending_since or lease  # set by every claim; the filter says so
+            sid = backend.find_sent(to=message.to, body=message.body, since=since)
         except SendError as exc:
             logger.info("sms %s: cannot ask the provider yet (%s)", message.pk, exc.message)
             continue
@@ -250,7 +252,7 @@ def recover_stalled(now: datetime | None = None) -> dict[str, int]:
         ):
             requeued += 1
             queue = _queue_of(message)
-            transaction.on_commit(lambda pk=message.pk, queue=queue: _publish([pk], queue=queue))
+            transaction.on_commit(functools.partial(_publish, [message.pk], queue=queue))
     waiting = OutboundMessage.objects.filter(status=Status.QUEUED).filter(
         Q(published_at__isnull=True, created_at__lt=grace) | Q(published_at__lt=stale)
     )

@@ -349,7 +349,8 @@ def digest_texts(
             else:
                 change = _change(latest.change_week_pct)
                 items.append(f"{crop} {place} {_priced_short(latest)} {change}".strip())
-        texts, current = [], []
+        texts: list[str] = []
+        current: list[str] = []
         for item in items:
             if current and not fits_one_segment(plain(f"{heading}: {'; '.join([*current, item])}")):
                 texts.append(fit([f"{heading}: {'; '.join(current)}"]))

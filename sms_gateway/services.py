@@ -14,7 +14,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
@@ -209,7 +209,7 @@ def _repliable(sender: str) -> str | None:
 # --- Price reports by market agents ------------------------------------------------------
 
 
-def register_agent_phone(*, user: AbstractBaseUser, phone: str, pin: str) -> str:
+def register_agent_phone(*, user: User, phone: str, pin: str) -> str:
     """Let ``user`` (a market agent) report prices by SMS from ``phone`` with ``pin``;
     returns the number in E.164. Raises ValueError or InvalidPhone."""
     if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):

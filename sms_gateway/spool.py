@@ -10,6 +10,7 @@ the database holds it, so a replay cut short is simply run again.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -72,7 +73,7 @@ def replay(handle: Callable[[Entry], Any]) -> int:
     return done
 
 
-def _entries() -> Iterator[tuple[Entry, Callable[[], None]]]:
+def _entries() -> Iterator[tuple[Entry, Callable[[], object]]]:
     client = _redis()
     if client is not None:
         try:
@@ -81,14 +82,14 @@ def _entries() -> Iterator[tuple[Entry, Callable[[], None]]]:
             _unreachable(exc)
             spooled = {}
         for key, payload in sorted(spooled.items(), key=lambda kv: _received(kv[1])):
-            yield json.loads(payload), lambda key=key: client.hdel(REDIS_KEY, key)
+            yield json.loads(payload), functools.partial(client.hdel, REDIS_KEY, key)
     directory = Path(settings.SMS_SPOOL_DIR)
     if directory.is_dir():
         for path in sorted(directory.glob("*.json"), key=lambda p: p.stat().st_mtime):
             yield json.loads(path.read_text(encoding="utf-8")), path.unlink
 
 
-def _received(payload: bytes) -> str:
+def _received(payload: bytes | str) -> str:
     return json.loads(payload).get("received_at", "")
 
 

@@ -10,6 +10,7 @@ import logging
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -160,7 +161,7 @@ def _latest_for(subscriptions: list[Subscription]) -> dict[tuple[int, int], Late
 
 
 def price_changed(
-    sender: object, *, commodity_id: int, market_id: int, price_type: str, **kwargs: object
+    sender: object, *, commodity_id: int, market_id: int, price_type: str, **kwargs: Any
 ) -> None:
     """Receiver of agriprices' latest_price_changed: check the series' alerts on a worker,
     and only when someone follows it."""

@@ -21,7 +21,7 @@ class ExactEncoder(DjangoJSONEncoder):
 class Serializer(jsonl.Serializer):
     def _init_options(self) -> None:
         self.options.setdefault("cls", ExactEncoder)
-        super()._init_options()
+        super()._init_options()  # type: ignore[misc]  # Django's private hook, not in the stubs
 
 
 Deserializer = jsonl.Deserializer

@@ -49,7 +49,7 @@ def _ticks(low: float, high: float, count: int = 4) -> list[float]:
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
     first = math.ceil(low / step) * step
-    ticks = []
+    ticks: list[float] = []
     value = first
     while value <= high and len(ticks) < 8:
         ticks.append(round(value, 6))

@@ -4,10 +4,11 @@ services (record_quote, publish_bulletin)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -37,17 +38,17 @@ class PriceFilterForm(forms.Form):
     category = forms.ChoiceField(required=False, label=_("Category"))
     q = forms.CharField(required=False, max_length=60, label=_("Search"))
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Markets of the chosen region only: hundreds of options would fill a 2G page.
         region = self.data.get("region", "")
-        self.fields["market"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["market"]).queryset = (
             Market.objects.filter(region__slug=region).order_by("name")
             if region
             else Market.objects.none()
         )
         categories = Commodity.objects.order_by("category").values_list("category", flat=True)
-        self.fields["category"].choices = [("", _("All categories"))] + [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("All categories"))] + [
             (c, c) for c in dict.fromkeys(categories) if c
         ]
 
@@ -82,7 +83,7 @@ class PublishForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    quotes = forms.ModelMultipleChoiceField(
+    quotes: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None, label=_("Prices"), widget=forms.MultipleHiddenInput
     )
     action = forms.ChoiceField(
@@ -90,14 +91,16 @@ class ReviewForm(forms.Form):
     )
     reason = forms.CharField(required=False, max_length=255, label=_("Reason"))
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         from agriprices.models import Quote
 
         super().__init__(*args, **kwargs)
-        self.fields["quotes"].queryset = Quote.objects.filter(status=Quote.Status.FLAGGED)
+        cast(forms.ModelChoiceField, self.fields["quotes"]).queryset = Quote.objects.filter(
+            status=Quote.Status.FLAGGED
+        )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("action") == "reject" and not cleaned.get("reason", "").strip():
             self.add_error("reason", _("Say why the price is rejected."))
         return cleaned
@@ -123,17 +126,17 @@ class PriceEntryForm(forms.Form):
     #: Shown after a warning: the agent confirms an unusual price is right.
     confirm = forms.BooleanField(required=False, label=_("Yes, this price is right"))
 
-    def __init__(self, *args: object, user: AbstractBaseUser, **kwargs: object) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         markets = selectors.assigned_markets(user).order_by("name")
-        self.fields["market"].queryset = markets
+        cast(forms.ModelChoiceField, self.fields["market"]).queryset = markets
         if len(markets) == 1:  # most agents watch one market: nothing to choose
             self.fields["market"].initial = markets[0]
         recent = selectors.recent_commodities_of(user)
         # The agent's recent commodities first, then the rest by name.
         others = Commodity.objects.exclude(pk__in=[c.pk for c in recent]).order_by("name")
-        self.fields["commodity"].queryset = Commodity.objects.all()
-        self.fields["commodity"].choices = [("", "---------")] + [
+        cast(forms.ModelChoiceField, self.fields["commodity"]).queryset = Commodity.objects.all()
+        cast(forms.ChoiceField, self.fields["commodity"]).choices = [("", "---------")] + [
             (c.pk, c.display_name(get_language())) for c in [*recent, *others]
         ]
         self.fields["observed_on"].initial = timezone.localdate()

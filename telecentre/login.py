@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from config import counters
 
 
-class ThrottledLoginMixin:
+class ThrottledLoginMixin(AuthenticationForm):
     locked_message = _("Too many failed logins. Wait a few minutes, then try again.")
 
     def _counters(self) -> list[tuple[str, int]]:
@@ -35,14 +35,14 @@ class ThrottledLoginMixin:
         ):
             raise forms.ValidationError(self.locked_message, code="locked")
         try:
-            return super().clean()
+            return super().clean() or {}
         except forms.ValidationError:
             for key, _most in self._counters():
                 counters.count("login", key, window_seconds=window)
             raise
 
 
-class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
+class ThrottledAuthenticationForm(ThrottledLoginMixin):
     pass
 
 

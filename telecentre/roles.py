@@ -1,5 +1,7 @@
 """Operators write and publish bulletins; the groups themselves belong to agriprices."""
 
+from typing import Any
+
 from django.contrib.auth.models import Group, Permission
 
 from agriprices.roles import OPERATORS, ensure_role_groups
@@ -13,7 +15,7 @@ OPERATOR_PERMISSIONS = [
 ]
 
 
-def grant_bulletin_permissions(**kwargs: object) -> None:
+def grant_bulletin_permissions(**kwargs: Any) -> None:
     """Safe to run any number of times."""
     ensure_role_groups()
     group = Group.objects.get(name=OPERATORS)

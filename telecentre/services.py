@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,7 +39,7 @@ def broadcast_preview(bulletin: Bulletin) -> broadcasts.BroadcastPreview:
     )
 
 
-def publish_bulletin(*, bulletin_id: int, by: AbstractBaseUser, send_sms: bool) -> Bulletin:
+def publish_bulletin(*, bulletin_id: int, by: User, send_sms: bool) -> Bulletin:
     """Publish now (a published one stays as it is) and, when asked, send the SMS summary
     to the subscribers of its regions, once: publishing again sends nothing more."""
     if not by.has_perm("telecentre.publish_bulletin"):
@@ -67,7 +67,7 @@ def publish_bulletin(*, bulletin_id: int, by: AbstractBaseUser, send_sms: bool) 
     return bulletin
 
 
-def expire_bulletin(*, bulletin_id: int, by: AbstractBaseUser) -> Bulletin:
+def expire_bulletin(*, bulletin_id: int, by: User) -> Bulletin:
     """Take a bulletin off the pages from today."""
     if not by.has_perm("telecentre.change_bulletin"):
         raise BulletinError(_("Only operators may change bulletins."))

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from agriprices import selectors, spreadsheet
 from agriprices.models import LatestPrice, PriceType, Quote, Region
 from agriprices.periods import period_start
+from agriprices.roles import signed_in_user
 from agriprices.services import QuoteError, outlier_verdict, record_quote, review_quote
 from agriprices.validation import price_per_base_unit
 from sms_gateway.segments import count_segments
@@ -243,7 +244,9 @@ def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             publish_bulletin(
-                bulletin_id=bulletin.pk, by=request.user, send_sms=form.cleaned_data["send_sms"]
+                bulletin_id=bulletin.pk,
+                by=signed_in_user(request),
+                send_sms=form.cleaned_data["send_sms"],
             )
         except BulletinError as exc:
             messages.error(request, str(exc))
@@ -262,7 +265,7 @@ def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @needs_permission("telecentre.change_bulletin")
 def bulletin_expire(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = get_object_or_404(Bulletin, pk=pk)
-    expire_bulletin(bulletin_id=bulletin.pk, by=request.user)
+    expire_bulletin(bulletin_id=bulletin.pk, by=signed_in_user(request))
     messages.success(request, _("Bulletin taken down."))
     return redirect("telecentre:bulletins")
 
@@ -281,7 +284,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                 try:
                     review_quote(
                         quote_id=quote.pk,
-                        reviewer=request.user,
+                        reviewer=signed_in_user(request),
                         approve=approve,
                         reason=form.cleaned_data["reason"],
                     )
@@ -294,7 +297,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             return redirect("telecentre:review")
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return render(request, "telecentre/review.html", {"flagged": pages.flagged_quotes(limit=50)})
 
 
@@ -303,7 +306,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @needs_permission("agriprices.add_quote")
 def report_price(request: HttpRequest) -> HttpResponse:
-    form = PriceEntryForm(request.POST or None, user=request.user)
+    form = PriceEntryForm(request.POST or None, user=signed_in_user(request))
     warning = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -321,7 +324,7 @@ def report_price(request: HttpRequest) -> HttpResponse:
         if warning is None:
             try:
                 quote = record_quote(
-                    agent=request.user,
+                    agent=signed_in_user(request),
                     commodity=commodity,
                     market=data["market"],
                     unit=unit,

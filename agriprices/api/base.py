@@ -33,21 +33,21 @@ WRITE_ERRORS = {
 CSV_NOTE = " Add `format=csv` for the same rows as CSV."
 
 
-class LinkHeaderMixin:
-    """Pagination that also says where the next page is in a Link header, for CSV
+def with_next_link(response: Response, link: str | None) -> Response:
+    """The page's answer, saying where the next page is in a Link header too, for CSV
     clients that cannot read the JSON envelope."""
-
-    def get_paginated_response(self, data: Any) -> Response:
-        response = super().get_paginated_response(data)
-        if self.get_next_link():
-            response["Link"] = f'<{self.get_next_link()}>; rel="next"'
-        return response
+    if link:
+        response["Link"] = f'<{link}>; rel="next"'
+    return response
 
 
-class PagePagination(LinkHeaderMixin, PageNumberPagination):
+class PagePagination(PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return with_next_link(super().get_paginated_response(data), self.get_next_link())
 
 
 class ApiView(GenericAPIView):
@@ -63,7 +63,10 @@ class ApiView(GenericAPIView):
             # DRF answers an unknown ?format= with 404; it is a bad parameter.
             raise ValidationError({"format": "use json or csv"}, code="invalid") from None
 
-    def params(self) -> p.QueryParams:
+    def params(self) -> Any:
+        """The query parameters, checked by ``params_class`` (a 400 naming the bad one)."""
+        if self.params_class is None:
+            raise TypeError(f"{type(self).__name__} reads no parameters")
         checked = self.params_class(data=self.request.query_params)
         checked.is_valid(raise_exception=True)
         return checked

@@ -32,7 +32,9 @@ class ErrorItemSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     """The body of every 4xx answer."""
 
-    errors = ErrorItemSerializer(many=True)
+    # The field is called errors in every error body; the name shadows a property of
+    # Serializer that this schema-only serializer never uses.
+    errors = ErrorItemSerializer(many=True)  # type: ignore[assignment]  # see above
 
 
 def _join(parent: str | None, child: str | None) -> str | None:

@@ -185,7 +185,9 @@ class BatchItemResultSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     status = serializers.ChoiceField(choices=["created", "unchanged", "rejected"])
     quote = QuoteSerializer(required=False)
-    errors = serializers.ListField(child=serializers.DictField(), required=False)
+    errors = serializers.ListField(  # type: ignore[assignment]  # the API field name
+        child=serializers.DictField(), required=False
+    )
 
 
 class BatchResultSerializer(serializers.Serializer):

@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # DRF's views import the throttles named in settings: no cycl
 class _LiveRateThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         # DRF copies the rates once at import; read them when asked instead.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return str(rate) if rate is not None else None
 
 
 class ReadThrottle(_LiveRateThrottle):

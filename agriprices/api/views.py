@@ -4,13 +4,14 @@ No business rule lives here."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import http_date
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -35,20 +36,24 @@ from agriprices.api.base import (
     PAGED_ERRORS,
     WRITE_ERRORS,
     ApiView,
-    LinkHeaderMixin,
     PagePagination,
+    with_next_link,
 )
 from agriprices.api.errors import ErrorSerializer, flatten_errors
 from agriprices.models import Quote
+from agriprices.roles import signed_in_user
 
 
-class QuoteCursorPagination(LinkHeaderMixin, CursorPagination):
+class QuoteCursorPagination(CursorPagination):
     """Cursor pages stay fast at millions of rows (no COUNT, no OFFSET)."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000
     ordering = ("-observed_on", "-id")
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return with_next_link(super().get_paginated_response(data), self.get_next_link())
 
     def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
         field = getattr(view, "ordering", None) or self.ordering[0]
@@ -72,7 +77,7 @@ class RefDetail(ApiView):
 REF_PARAMETER = OpenApiParameter("ref", str, "path", description="Id, slug or any name.")
 
 
-class PricesChangeMixin:
+class PricesChangeMixin(ApiView):
     """Last-Modified for answers made of prices. It is read before the data, so a price
     that changes while the answer is built makes the next request a full one, never a
     wrong 304."""
@@ -81,7 +86,9 @@ class PricesChangeMixin:
         super().initial(request, *args, **kwargs)
         self._changed = selectors.prices_last_modified() if request.method == "GET" else None
 
-    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any):
+    def finalize_response(
+        self, request: Request, response: Any, *args: Any, **kwargs: Any
+    ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         changed = getattr(self, "_changed", None)
         if changed is not None and response.status_code == 200:
@@ -90,8 +97,8 @@ class PricesChangeMixin:
 
 
 def cached_until_prices_change(
-    handler: Callable[..., HttpResponse],
-) -> Callable[..., HttpResponse]:
+    handler: Callable[..., Response],
+) -> Callable[..., HttpResponseBase]:
     """Keep a public price answer in the shared cache until any price changes: the key
     holds the time of the last change (read before the data, see PricesChangeMixin), so a
     cached answer is never stale and needs no invalidation. Only for answers that are the
@@ -100,7 +107,7 @@ def cached_until_prices_change(
     @wraps(handler)
     def answer(
         self: PricesChangeMixin, request: Request, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
+    ) -> HttpResponseBase:
         if self._changed is None:
             return handler(self, request, *args, **kwargs)
         renderer = request.accepted_renderer
@@ -142,10 +149,10 @@ class CommodityList(ApiView):
     def get(self, request: Request) -> Response:
         query = self.params().validated_data
         rows = selectors.commodities(category=query.get("category"))
-        if "search" in query:
-            ranked = [m.obj.pk for m in name_index.search_commodities(query["search"], limit=10)]
-            rows = sorted(rows.filter(pk__in=ranked), key=lambda c: ranked.index(c.pk))
-        return self.paged(rows)
+        if "search" not in query:
+            return self.paged(rows)
+        ranked = [m.obj.pk for m in name_index.search_commodities(query["search"], limit=10)]
+        return self.paged(sorted(rows.filter(pk__in=ranked), key=lambda c: ranked.index(c.pk)))
 
 
 @extend_schema_view(
@@ -158,7 +165,7 @@ class CommodityList(ApiView):
 class CommodityDetail(RefDetail):
     serializer_class = s.CommoditySerializer
     kind = "commodity"
-    resolve = selectors.commodity_by_ref
+    resolve = staticmethod(selectors.commodity_by_ref)
     rows = selectors.commodities
 
 
@@ -175,17 +182,16 @@ class MarketList(ApiView):
     )
     def get(self, request: Request) -> Response:
         query = self.params().validated_data
-        if "near" in query:
-            lat, lon = query["near"]
-            rows = selectors.markets_near(
-                latitude=lat,
-                longitude=lon,
-                region=query.get("region"),
-                within_km=query.get("within_km"),
-            )
-        else:
-            rows = selectors.markets(region=query.get("region"))
-        return self.paged(rows)
+        if "near" not in query:
+            return self.paged(selectors.markets(region=query.get("region")))
+        lat, lon = query["near"]
+        nearest = selectors.markets_near(
+            latitude=lat,
+            longitude=lon,
+            region=query.get("region"),
+            within_km=query.get("within_km"),
+        )
+        return self.paged(nearest)
 
 
 @extend_schema_view(
@@ -198,7 +204,7 @@ class MarketList(ApiView):
 class MarketDetail(RefDetail):
     serializer_class = s.MarketSerializer
     kind = "market"
-    resolve = selectors.market_by_ref
+    resolve = staticmethod(selectors.market_by_ref)
     rows = selectors.markets
 
 
@@ -232,7 +238,7 @@ class QuoteList(PricesChangeMixin, ApiView):
     pagination_class = QuoteCursorPagination
     serializer_class = s.QuoteSerializer
 
-    def get_permissions(self) -> list:
+    def get_permissions(self) -> Sequence[Any]:
         if self.request.method == "POST":
             return [permissions.IsAuthenticated(), permissions.DjangoModelPermissions()]
         return super().get_permissions()
@@ -361,7 +367,7 @@ class QuoteReview(ApiView):
         data.is_valid(raise_exception=True)
         quote = services.review_quote(
             quote_id=pk,
-            reviewer=request.user,
+            reviewer=signed_in_user(request),
             approve=data.validated_data["decision"] == "approve",
             reason=data.validated_data["reason"],
         )

@@ -4,6 +4,8 @@ them again. Created only for rows that passed every check."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from agriprices.importers.checks import CheckedRow
 from agriprices.importers.rows import PriceRow
 from agriprices.models import (
@@ -19,7 +21,7 @@ from agriprices.names import make_slug, normalize_name
 from agriprices.units import BASE_UNIT_CODES, UnitSpec, parse_unit_label
 
 
-def _unique_slug(model: type, text: str) -> str:
+def _unique_slug(model: type[Commodity] | type[Market] | type[Region], text: str) -> str:
     base = make_slug(text)[:100]
     slug, n = base, 2
     while model.objects.filter(slug=slug).exists():
@@ -40,7 +42,9 @@ class Catalogue:
         self._learned: set[tuple[str, int, str, str]] = set()
 
     @staticmethod
-    def _find(alias_model: type[AliasBase], owner: str, name: str, code: str) -> object | None:
+    def _find(
+        alias_model: type[CommodityAlias] | type[MarketAlias], owner: str, name: str, code: str
+    ) -> Any:
         lookups = []
         if code:
             lookups.append((normalize_name(code), AliasBase.Kind.CODE))
@@ -131,7 +135,7 @@ class Catalogue:
 
     def learn_aliases(
         self,
-        alias_model: type[AliasBase],
+        alias_model: type[CommodityAlias] | type[MarketAlias],
         owner: str,
         obj: Market | Commodity,
         name: str,

@@ -47,11 +47,13 @@ class RowRejected(Exception):
     pass
 
 
-def _read_decimal(text: str, what: str, *, required: bool = True) -> Decimal | None:
+def _read_optional_decimal(text: str, what: str) -> Decimal | None:
+    return _read_decimal(text, what) if text else None
+
+
+def _read_decimal(text: str, what: str) -> Decimal:
     if not text:
-        if required:
-            raise RowRejected(f"{what} is missing")
-        return None
+        raise RowRejected(f"{what} is missing")
     try:
         value = Decimal(text.replace(" ", ""))
     except InvalidOperation:
@@ -102,13 +104,13 @@ def check_row(row: PriceRow, today: date) -> CheckedRow:
         unit_spec = parse_unit_label(row.unit)
     except ValueError as exc:
         raise RowRejected(str(exc)) from None
-    latitude = _read_decimal(row.latitude, "latitude", required=False)
-    longitude = _read_decimal(row.longitude, "longitude", required=False)
+    latitude = _read_optional_decimal(row.latitude, "latitude")
+    longitude = _read_optional_decimal(row.longitude, "longitude")
     if latitude is not None and not -90 <= latitude <= 90:
         raise RowRejected(f"latitude {row.latitude} is out of range")
     if longitude is not None and not -180 <= longitude <= 180:
         raise RowRejected(f"longitude {row.longitude} is out of range")
-    usd_price = _read_decimal(row.usd_price, "usdprice", required=False)
+    usd_price = _read_optional_decimal(row.usd_price, "usdprice")
     message = price_error(usd_price) if usd_price is not None else None
     if message:
         raise RowRejected(f"usdprice: {message}")

@@ -152,8 +152,10 @@ def _store_checked_rows(
     new_quotes: list[Quote] = []
     touched: dict[tuple[int, int, str], tuple[date, date]] = {}
     threshold = settings.AGRIPRICES_OUTLIER_THRESHOLD
-    first_day = min((p[0].observed_on for p in prepared), default=None)
-    last_day = max((p[0].observed_on for p in prepared), default=None)
+    if not prepared:
+        return
+    first_day = min(p[0].observed_on for p in prepared)
+    last_day = max(p[0].observed_on for p in prepared)
     for item, market, commodity, unit, external_id in prepared:
         existing = stored.get(external_id)
         if existing is not None:

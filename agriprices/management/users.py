@@ -1,11 +1,11 @@
 """Finding the user a management command names."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.management.base import CommandError
 
 
-def active_user(username: str) -> AbstractBaseUser:
+def active_user(username: str) -> User:
     """The active user called ``username``, or a CommandError saying why not."""
     user_model = get_user_model()
     try:

@@ -60,14 +60,13 @@ def act(request: Request, subscriber: Subscriber, *, message_key: str) -> Outcom
 
 def _query(request: Request, subscriber: Subscriber) -> answers.Answer:
     commodity, market = request.commodity, request.market
-    if commodity is None and market is None:
-        return answers.NotFound(request.unmatched, _suggestions(request.unmatched))
-    if market is not None:
-        _remember_market(subscriber, market)
+    if market is None:
+        if commodity is None:
+            return answers.NotFound(request.unmatched, _suggestions(request.unmatched))
+        return answers.CropPrices(commodity, _crop_markets(commodity, subscriber))
+    _remember_market(subscriber, market)
     if commodity is None:
         return answers.MarketPrices(market, list(selectors.latest_prices(market=market)))
-    if market is None:
-        return answers.CropPrices(commodity, _crop_markets(commodity, subscriber))
     latest, cheaper, dearer = selectors.latest_with_neighbours(commodity=commodity, market=market)
     return answers.Price(commodity, market, latest, cheaper, dearer)
 

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from agriprices.formatting import rounded_price
+from agriprices.models import Commodity, Market
 
 register = template.Library()
 
@@ -37,7 +38,7 @@ def change(pct: Decimal | None) -> SafeString | str:
 
 
 @register.filter
-def local_name(obj: object) -> str:
+def local_name(obj: Commodity | Market) -> str:
     """A commodity's or market's name in the page's language."""
     return obj.display_name(get_language())
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 from rest_framework.authtoken.models import Token
 
@@ -18,7 +20,7 @@ class Command(BaseCommand):
         )
         action.add_argument("--revoke", action="store_true", help="delete the token")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         user = active_user(options["username"])
         if options["revoke"]:
             deleted, _ = Token.objects.filter(user=user).delete()

@@ -1,5 +1,6 @@
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--commodity", help="slug of one commodity")
         parser.add_argument("--market", help="slug of one market")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         rows = selectors.quotes_for_export(
             status=None if options["status"] == "all" else options["status"],
             commodity_slug=options["commodity"],

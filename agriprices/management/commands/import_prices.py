@@ -1,5 +1,6 @@
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             help="store the good rows even when some are bad (they are still listed)",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         show_progress = options["verbosity"] >= 1
 

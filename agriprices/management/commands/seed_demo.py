@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -21,7 +23,7 @@ class Command(BaseCommand):
             "--days", type=int, default=365 * demo.YEARS, help="how many days of prices (730)"
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"] and not options["no_users"]:
             raise CommandError(
                 "DEBUG is off: the demo logins have public passwords. Use --no-users, or "

@@ -1,4 +1,5 @@
 import uuid
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("text", help="the message, in quotes")
         parser.add_argument("--from", dest="sender", required=True, help="the sender's phone")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             sender = normalize_phone(options["sender"])
         except InvalidPhone as exc:

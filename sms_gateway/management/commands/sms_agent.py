@@ -1,4 +1,5 @@
 import getpass
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--phone", required=True)
         parser.add_argument("--pin", help="4 to 8 digits (prompted for when omitted)")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         user = active_user(options["username"])
         pin = options["pin"] or getpass.getpass("PIN (4-8 digits): ")
         try:

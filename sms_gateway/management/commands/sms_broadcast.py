@@ -1,4 +1,5 @@
 import uuid
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--key", default="", help="idempotency key (default: new)")
         parser.add_argument("--yes", action="store_true", help="send, not just preview")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         region_ids = []
         for ref in options["region"]:
             region = selectors.region_by_ref(ref)

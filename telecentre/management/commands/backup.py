@@ -1,6 +1,6 @@
 # In telecentre, the app that depends on all the others: a backup spans every app.
 import gzip
-from typing import TextIO
+from typing import Any, TextIO
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="ends in .backup or .backup.gz")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         path = str(options["path"])
         if not path.endswith((".backup", ".backup.gz")):
             raise CommandError("the file name must end in .backup or .backup.gz")

@@ -1,5 +1,6 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.apps import apps
 from django.core.management import call_command
@@ -19,14 +20,15 @@ def _stored_timestamps() -> Iterator[None]:
         for field in model._meta.concrete_fields
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
     ]
-    saved = [(field, field.auto_now, field.auto_now_add) for field in fields]
+    # DateField and DateTimeField only, as chosen above (Field in general has neither).
+    saved = [(field, field.auto_now, field.auto_now_add) for field in fields]  # type: ignore[attr-defined]
     for field in fields:
-        field.auto_now = field.auto_now_add = False
+        field.auto_now = field.auto_now_add = False  # type: ignore[attr-defined]
     try:
         yield
     finally:
         for field, auto_now, auto_now_add in saved:
-            field.auto_now, field.auto_now_add = auto_now, auto_now_add
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add  # type: ignore[attr-defined]
 
 
 class Command(BaseCommand):
@@ -38,7 +40,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if Quote.objects.exists() or Commodity.objects.exists() or Subscriber.objects.exists():
             raise CommandError(
                 "this database already holds prices or subscribers; restore into an empty one"

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -35,7 +37,7 @@ DEMO = [
 class Command(BaseCommand):
     help = "Add the demo's bulletins (published, for every region); run after seed_demo."
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         regions = list(Region.objects.all())
         made = 0
         for title, category, language, body, summary in DEMO:
