@@ -14,6 +14,7 @@ class TwilioWebhook:
     RequestValidator, and reads the TwiML answer."""
 
     path = "/sms/twilio/inbound/"
+    token = TWILIO_TOKEN
 
     def __init__(self, client) -> None:
         self.client = client

@@ -4,7 +4,6 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from sms_gateway.models import InboundMessage, Subscriber
-from tests.sms_gateway.conftest import TWILIO_TOKEN
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +25,7 @@ def test_a_forged_signature_is_refused_and_nothing_is_stored(twilio, a_price):
 
 def test_a_changed_body_breaks_the_signature(twilio, a_price):
     good = twilio.params()
-    signature = RequestValidator(TWILIO_TOKEN).compute_signature(
+    signature = RequestValidator(twilio.token).compute_signature(
         f"http://testserver{twilio.path}", good
     )
     response = twilio.post({**good, "Body": "STOP"}, signature=signature)
