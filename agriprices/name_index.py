@@ -10,12 +10,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 # --- Who may record where ---------------------------------------------------------------
 from rapidfuzz import fuzz, process
 
+from agriprices import word_forms
 from agriprices.models import (
     AliasBase,
     Commodity,
@@ -35,11 +37,25 @@ class NameMatch:
     score: float
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """A name as words, each with its forms (word_forms), for finding names inside a
+    message whatever their inflection."""
+
+    owner_id: int
+    name: str  # as the catalogue writes it
+    words: tuple[str, ...]  # folded
+    forms: tuple[frozenset[str], ...]
+    language: str  # of the alias, when it says
+
+
 NAMES_VERSION_KEY = "names:version"
 NAMES_CACHE_SECONDS = 24 * 3600
 #: The newest index of each model in this process, with its cache key: per use only the
 #: version key is read from the shared cache, not the whole index.
 _local_indexes: dict[str, tuple[str, Any]] = {}
+#: The phrases of each index in this process, under the same key (computed from it).
+_local_phrases: dict[str, tuple[str, dict[str, list[Phrase]]]] = {}
 
 
 def _names_version() -> str:
@@ -86,12 +102,54 @@ class NameIndex(Generic[Thing]):
             _local_indexes[name] = (key, cached)
         self.entries, self.languages, self._objects = cached
         self.choices = [e[0] for e in self.entries]
+        self._key = key
+
+    def phrases(self) -> dict[str, list[Phrase]]:
+        """Every name and alias as a phrase, by each form of its first word; a name of
+        several words also as one word (Jalal-Abad written jalalabad)."""
+        name = self.model.__name__.lower()
+        key, found = _local_phrases.get(name, ("", {}))
+        if key != self._key:
+            found = {}
+            for _normalized, owner_id, written in self.entries:
+                folded = tuple(word_forms.words(written))
+                if not folded:
+                    continue
+                language = self.language_of(owner_id, written)
+                variants = [folded, ("".join(folded),)] if len(folded) > 1 else [folded]
+                for words in variants:
+                    phrase = Phrase(
+                        owner_id,
+                        written,
+                        words,
+                        tuple(word_forms.forms(w) for w in words),
+                        language,
+                    )
+                    for form in phrase.forms[0]:
+                        found.setdefault(form, []).append(phrase)
+            _local_phrases[name] = (self._key, found)
+        return found
 
     def get(self, pk: int) -> Thing | None:
         """The thing with this id (a commodity with its base unit), as loaded with the
         index; a copy, so a caller's changes stay its own."""
         found = self._objects.get(pk)
         return copy.copy(found) if found is not None else None
+
+    def language_of(self, owner_id: int, written: str) -> str:
+        """The one language a name belongs to, or "" when it is shared: Талас is the
+        Russian and the Kyrgyz name alike, and Osh every Latin-script language's, since
+        a language without a name of its own shows the catalogue name."""
+        normalized = normalize_name(written)
+        thing = self._objects.get(owner_id)
+        languages = {
+            language
+            for language, _label in settings.LANGUAGES
+            if thing is not None and normalize_name(thing.display_name(language)) == normalized
+        }
+        if self.languages.get(normalized):
+            languages.add(self.languages[normalized])
+        return languages.pop() if len(languages) == 1 else ""
 
     @staticmethod
     def _load(

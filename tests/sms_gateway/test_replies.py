@@ -9,7 +9,7 @@ from django.core.management import call_command
 from agriprices import selectors
 from agriprices.models import Commodity, LatestPrice, Market
 from sms_gateway import services
-from sms_gateway.conversation.understanding import resolve
+from sms_gateway.conversation.understanding import understand
 from sms_gateway.models import InboundMessage, Subscriber
 from sms_gateway.replies import format_price
 from sms_gateway.segments import count_segments
@@ -181,9 +181,7 @@ def test_sell_names_the_three_markets_paying_most_now_with_their_dates(demo, tod
     ],
 )
 def test_words_are_split_into_crop_and_market(demo, text, crop, market):
-    from sms_gateway.conversation.parser import parse
-
-    resolved = resolve(parse(text).terms)
+    resolved = understand(text)
     assert (getattr(resolved.commodity, "name", None), getattr(resolved.market, "name", None)) == (
         crop,
         market,

@@ -101,7 +101,7 @@ def test_a_market_added_by_an_operator_is_understood_at_once(
     from tests import factories
 
     first = twilio.reply(twilio.post(twilio.params(body="POTATOES TALAS", sid="SM1")))
-    assert first.startswith("Not found: potatoes talas.")
+    assert first.startswith("Not found: talas.")  # the crop alone is known
     with django_capture_on_commit_callbacks(execute=True):  # the operator's save commits
         factories.MarketFactory(name="Talas")
     reply = twilio.reply(twilio.post(twilio.params(body="POTATOES TALAS", sid="SM2")))

@@ -1,0 +1,134 @@
+"""Farmers write as they speak: the crop and market anywhere in the message, in four
+languages and two scripts, inflected, misspelt, among filler words. Scored over a corpus
+of realistic questions (tests/data/free_text_questions.tsv) on the demo catalogue."""
+
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agriprices.models import Commodity, Market
+from sms_gateway.conversation.understanding import understand
+
+CORPUS = Path(__file__).parents[1] / "data" / "free_text_questions.tsv"
+#: The share of the corpus that must be understood right, per language and in all.
+GOOD_ENOUGH = 0.97
+
+
+def corpus() -> list[tuple[str, str, str, str]]:
+    lines = CORPUS.read_text(encoding="utf-8").splitlines()
+    return [tuple(line.split("\t")) for line in lines if line and not line.startswith("#")]
+
+
+@pytest.fixture(scope="module")
+def _demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("seed_demo", "--force", "--days", "3", stdout=io.StringIO())
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", "--noinput", verbosity=0)
+
+
+@pytest.fixture
+def demo(_demo, db):
+    return None
+
+
+def test_the_corpus_is_large_and_covers_the_demo(demo):
+    rows = corpus()
+    assert len(rows) >= 300
+    assert {r[1] for r in rows} == set(Commodity.objects.values_list("name", flat=True))
+    assert {r[2] for r in rows} == set(Market.objects.values_list("name", flat=True))
+    assert {r[3] for r in rows} == {"en", "fr", "ru", "ky"}
+
+
+def test_questions_are_understood_as_farmers_write_them(demo, capsys):
+    right, total, wrong = Counter(), Counter(), []
+    for message, crop, market, language in corpus():
+        request = understand(message)
+        got = (
+            getattr(request.commodity, "name", ""),
+            getattr(request.market, "name", ""),
+            request.language,
+        )
+        total[language] += 1
+        if got == (crop, market, language):
+            right[language] += 1
+        else:
+            wrong.append(f"{message!r}: expected {(crop, market, language)}, got {got}")
+    with capsys.disabled():
+        for language in sorted(total):
+            share = right[language] / total[language]
+            print(f"\nfree text, {language}: {right[language]}/{total[language]} = {share:.1%}")
+    share = sum(right.values()) / sum(total.values())
+    assert share >= GOOD_ENOUGH, "\n".join(wrong)
+    for language in total:
+        assert right[language] / total[language] >= GOOD_ENOUGH, "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    ("message", "crop", "market"),
+    [
+        ("wheat flour bishkek", "Wheat flour", "Bishkek"),  # not wheat: the longest name wins
+        ("pommes de terre osh", "Potatoes", "Osh"),  # not apples
+        ("pommes osh", "Apples", "Osh"),
+        ("jalalabad onions", "Onions", "Jalal-Abad"),  # the hyphen left out
+        ("жалал абад пияз", "Onions", "Jalal-Abad"),
+        ("Ошто уй этинин баасы", "Beef", "Osh"),  # эт + и + нин
+        ("кой эти Талас", "Mutton", "Talas"),  # Kyrgyz without its own letters
+        ("🥔🥔 potatoes!!! Osh?", "Potatoes", "Osh"),
+    ],
+)
+def test_names_are_found_whole_and_inflected(demo, message, crop, market):
+    request = understand(message)
+    assert (request.commodity.name, request.market.name) == (crop, market)
+
+
+def test_a_typo_is_forgiven_but_marked_unsure(demo):
+    request = understand("onoins bishkke")
+    assert (request.commodity.name, request.market.name) == ("Onions", "Bishkek")
+    assert not request.sure
+    assert understand("onions bishkek").sure
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("канча турат пияз ош", "ky"),  # Kyrgyz question words
+        ("Ошто пияз", "ky"),  # a Kyrgyz case ending
+        ("кой эти ош", "ky"),  # a name only Kyrgyz has
+        ("лук в Оше", "ru"),  # a Russian case ending
+        ("prix oignons osh", "fr"),
+        ("oignons osh", "fr"),  # a French name
+        ("price onions osh", "en"),
+    ],
+)
+def test_the_reply_language_follows_the_words_used(demo, message, language):
+    assert understand(message).language == language
+
+
+def test_unknown_words_where_a_name_is_missing_are_said_not_found(demo):
+    assert understand("tractor osh").unmatched == "tractor"
+    assert understand("potatoes kara-balta").unmatched == "kara balta"
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=200))
+def test_no_message_makes_understanding_raise(demo, text):
+    understand(text)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_a_message_that_is_exactly_a_catalogue_name_resolves_to_it(demo, data):
+    things = list(Commodity.objects.all()) + list(Market.objects.all())
+    thing = data.draw(st.sampled_from(things))
+    language = data.draw(st.sampled_from(["", *thing.translations]))
+    name = thing.translations.get(language) or thing.name
+    request = understand(name)
+    found = request.commodity if isinstance(thing, Commodity) else request.market
+    assert found is not None and found.pk == thing.pk, name
