@@ -4,6 +4,7 @@
     python -m bench core       # price core on a scratch SQLite file
     python -m bench api        # API under load, on BENCH_DATABASE_URL (5M quotes)
     python -m bench sms        # the SMS webhook against its floor; 50 SMS/s during a broadcast
+    python -m bench understanding  # free-text understanding alone, 250-market catalogue
     python -m bench fanout     # a 100,000-subscriber broadcast fanned out by a worker
     python -m bench dashboard  # server time of every dashboard page (5M quotes)
     python -m bench soak       # mixed API, SMS and page traffic for minutes (5M quotes)
@@ -28,7 +29,7 @@ from pathlib import Path
 from bench import generate
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SUITES = ("core", "api", "sms", "fanout", "dashboard", "soak", "scaling", "faults")
+SUITES = ("core", "api", "sms", "understanding", "fanout", "dashboard", "soak", "scaling", "faults")
 DEFAULT_BENCH_DB = "postgres://postgres@127.0.0.1:5432/agriprices_bench"
 
 
@@ -64,6 +65,10 @@ def run_suite(name: str) -> list:
     generate.ensure_database(url)
     generate.setup_django(url)
     made = generate.generate(int(os.environ.get("BENCH_QUOTES", 5_000_000)))
+    if name == "understanding":
+        from bench import understanding
+
+        return understanding.run()
     if name == "sms":
         from bench import sms
 

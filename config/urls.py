@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("api/v1/ask/", include("sms_gateway.api")),
     path("api/v1/", include("agriprices.api.urls")),
     path("sms/", include("sms_gateway.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from agriprices import name_index, selectors
+from agriprices import selectors
 from agriprices.models import (
     Commodity,
     LatestPrice,
@@ -22,6 +22,7 @@ from agriprices.models import (
     Region,
 )
 from agriprices.periods import period_start
+from sms_gateway.conversation.understanding import read
 from telecentre import charts
 
 
@@ -39,18 +40,21 @@ def price_table(
     category: str = "",
     search: str = "",
 ) -> QuerySet[LatestPrice]:
-    """Latest retail prices by commodity and market name. ``search`` matches commodity
-    names and aliases in any language ("картошка"), else market names. Lazy."""
+    """Latest retail prices by commodity and market name. ``search`` is read like a
+    farmer's question (sms_gateway's understanding): the crop, the market or both, named
+    in any language, inflected or misspelt. Lazy."""
     rows = selectors.latest_prices(region=region, market=market, price_type=PriceType.RETAIL)
     if category:
         rows = rows.filter(commodity__category=category)
     if search:
-        crops = name_index.search_commodities(search, limit=10, min_score=70)
-        if crops:
-            rows = rows.filter(commodity__in=[m.obj for m in crops])
-        else:
-            places = name_index.search_markets(search, limit=10, min_score=85)
-            rows = rows.filter(market__in=[m.obj for m in places])
+        # Understood as an SMS question is ("картошка в Оше", "onion prices osh").
+        asked = read(search)
+        if asked.commodity is None and asked.market is None:
+            return rows.none()
+        if asked.commodity is not None:
+            rows = rows.filter(commodity=asked.commodity)
+        if asked.market is not None:
+            rows = rows.filter(market=asked.market)
     return rows.order_by("commodity__name", "market__name")
 
 

@@ -105,6 +105,8 @@ def _crop_markets(commodity: Commodity, subscriber: Subscriber) -> list:
 
 
 def _remember_market(subscriber: Subscriber, market: Market) -> None:
+    if subscriber.pk is None:  # asked through the API: nobody to remember it for
+        return
     recent = [market.pk] + [pk for pk in subscriber.recent_markets if pk != market.pk]
     if recent[:CROP_ONLY_MARKETS] != subscriber.recent_markets:
         subscriber.recent_markets = recent[:CROP_ONLY_MARKETS]

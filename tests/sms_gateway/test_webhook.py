@@ -133,3 +133,8 @@ def test_sell_leaves_out_old_prices_and_other_currencies(twilio, a_price, potato
 def test_sell_without_a_known_crop_says_what_was_not_found(twilio, a_price):
     reply = twilio.reply(twilio.post(twilio.params(body="SELL TRACTOR")))
     assert reply.startswith("Not found: tractor.")
+
+
+def test_a_question_read_through_typos_is_answered_naming_what_was_understood(twilio, a_price):
+    reply = twilio.reply(twilio.post(twilio.params(body="how much are potatos in oshh?")))
+    assert reply.startswith("Potatoes Osh: 18 KGS/kg")

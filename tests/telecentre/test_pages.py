@@ -82,6 +82,14 @@ def test_home_search_finds_a_crop_by_any_alias_and_filters_by_category(client, w
     assert "Onions Osh" in body and "Potatoes Osh" not in body
 
 
+def test_home_search_reads_a_question_like_an_sms(client, world):
+    page = text(client.get("/?q=how much are potatoes at uzgen?"))
+    assert "Potatoes Uzgen" in page
+    assert "Potatoes Osh" not in page and "Onions Uzgen" not in page
+    page = text(client.get("/?q=картошки цена"))  # an alias, inflected
+    assert "Potatoes Bishkek" in page and "Onions Bishkek" not in page
+
+
 def test_a_bad_filter_is_explained_not_an_error(client, world):
     page = client.get("/?region=atlantis&market=nowhere")
     assert page.status_code == 200
