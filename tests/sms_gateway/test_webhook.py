@@ -138,3 +138,16 @@ def test_sell_without_a_known_crop_says_what_was_not_found(twilio, a_price):
 def test_a_question_read_through_typos_is_answered_naming_what_was_understood(twilio, a_price):
     reply = twilio.reply(twilio.post(twilio.params(body="how much are potatos in oshh?")))
     assert reply.startswith("Potatoes Osh: 18 KGS/kg")
+
+
+def test_a_market_added_later_is_understood_in_its_inflections_at_once(
+    twilio, a_price, django_capture_on_commit_callbacks
+):
+    from tests import factories
+
+    with django_capture_on_commit_callbacks(execute=True):
+        place = factories.MarketFactory(name="Kara-Balta")
+        place.aliases.create(name="Кара-Балта", language="ru")
+    for n, body in enumerate(["картошка в Кара-Балте", "Кара-Балтада картошка канча", "karabalta"]):
+        reply = twilio.reply(twilio.post(twilio.params(body=body, sid=f"SMkb{n}")))
+        assert "Kara-Balta" in reply, body
