@@ -215,7 +215,7 @@ def markets_near(
         market.distance_km = round(away, 1)  # type: ignore[attr-defined]  # read by the API
         if within_km is None or away <= within_km:
             found.append(market)
-    return sorted(found, key=lambda m: (m.distance_km, m.name))  # type: ignore[attr-defined]
+    return sorted(found, key=lambda m: (m.distance_km, m.name))  # type: ignore[attr-defined]  # set above
 
 
 def quotes(

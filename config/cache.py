@@ -40,7 +40,7 @@ class _ReusingClient(django_redis.RedisCacheClient):
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         # Django's own pool helpers, private and so not in django-stubs.
-        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]  # private, see above
         client = self._clients.get(index)
         if client is None:
             pool = self._get_connection_pool(write)  # type: ignore[attr-defined]  # as above

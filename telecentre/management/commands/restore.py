@@ -21,14 +21,14 @@ def _stored_timestamps() -> Iterator[None]:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
     ]
     # DateField and DateTimeField only, as chosen above (Field in general has neither).
-    saved = [(field, field.auto_now, field.auto_now_add) for field in fields]  # type: ignore[attr-defined]
+    saved = [(field, field.auto_now, field.auto_now_add) for field in fields]  # type: ignore[attr-defined]  # date fields only
     for field in fields:
-        field.auto_now = field.auto_now_add = False  # type: ignore[attr-defined]
+        field.auto_now = field.auto_now_add = False  # type: ignore[attr-defined]  # date fields only
     try:
         yield
     finally:
         for field, auto_now, auto_now_add in saved:
-            field.auto_now, field.auto_now_add = auto_now, auto_now_add  # type: ignore[attr-defined]
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add  # type: ignore[attr-defined]  # date fields only
 
 
 class Command(BaseCommand):
