@@ -280,6 +280,8 @@ TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10.0)
 #: Where outbound SMS go: ...twilio.TwilioBackend, ...console.ConsoleBackend (demo),
 #: ...locmem.LocmemBackend (tests).
+# USSD aggregators call /ussd/<gateway>/?key=<this>; empty: the USSD endpoints answer 404.
+USSD_CALLBACK_KEY = env.str("USSD_CALLBACK_KEY", default="")
 SMS_BACKEND = env.str("SMS_BACKEND", default="sms_gateway.backends.console.ConsoleBackend")
 #: Messages per second one worker hands to the provider (Twilio's default is 1/s a number).
 SMS_SEND_RATE = env.str("SMS_SEND_RATE", default="10/s")

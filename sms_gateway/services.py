@@ -16,7 +16,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db import DatabaseError, IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from agriprices.models import AgentProfile
 from config import counters
@@ -34,6 +35,7 @@ from sms_gateway.phones import (
     normalize_phone,
 )
 from sms_gateway.segments import count_segments
+from sms_gateway.ussd.menus import Screen, screen_for
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +147,26 @@ def redact_pin(body: str) -> str:
         return body
     head, _, tail = body.rpartition(command.pin)
     return f"{head}{'*' * len(command.pin)}{tail}" if head or tail else body
+
+
+#: Answers beyond this many in one USSD session are not read (a menu is a few deep).
+USSD_MAX_ANSWERS = 30
+
+
+def answer_ussd(*, phone: str, answers: list[str]) -> Screen:
+    """The USSD screen for ``phone`` after ``answers`` (the conversation core behind the
+    menus). Numbers we do not serve get a closing screen; nothing raises."""
+    number = _repliable(phone)
+    with translation.override(settings.LANGUAGE_CODE):
+        if number is None:
+            return Screen(pgettext("ussd", "This service is not available here."), final=True)
+    with transaction.atomic():
+        subscriber = Subscriber.objects.filter(phone=number).first()
+        if subscriber is None:
+            subscriber, _ = Subscriber.objects.get_or_create(phone=number)
+        screen = screen_for(answers[:USSD_MAX_ANSWERS], subscriber)
+    logger.info("ussd from %s: %d answer(s), %s", mask_phone(number), len(answers), screen.final)
+    return screen
 
 
 def simulate_sms(*, sender: str, body: str) -> tuple[str, str]:

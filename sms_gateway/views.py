@@ -5,16 +5,24 @@ question and the answer)."""
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+)
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from sms_gateway import outbound, services
+from sms_gateway.ussd.gateways import GATEWAYS
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +64,24 @@ def _twiml(reply: str) -> str:
     if reply:
         twiml.message(reply)
     return str(twiml)
+
+
+@csrf_exempt  # authorised by the shared key in the URL; the aggregator holds no token
+@require_POST
+def ussd_callback(request: HttpRequest, gateway: str) -> HttpResponse:
+    """A USSD aggregator's callback (``/ussd/africastalking/?key=…``): one screen per
+    request, computed from the answers the request carries."""
+    adapter = GATEWAYS.get(gateway)
+    key = settings.USSD_CALLBACK_KEY
+    if adapter is None or not key:
+        raise Http404("no USSD here")
+    if not hmac.compare_digest(request.GET.get("key", "").encode(), key.encode()):
+        logger.warning("USSD callback with a wrong key refused")
+        return HttpResponseForbidden("bad key")
+    asked = adapter.read(request.POST)
+    if asked is None:
+        return HttpResponseBadRequest("sessionId and phoneNumber are required")
+    return adapter.answer(services.answer_ussd(phone=asked.phone, answers=asked.answers))
 
 
 @csrf_exempt  # signed by Twilio, like the inbound webhook
