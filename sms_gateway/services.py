@@ -169,6 +169,15 @@ def answer_ussd(*, phone: str, answers: list[str]) -> Screen:
     return screen
 
 
+def simulate_ussd(*, phone: str, answers: list[str]) -> Screen:
+    """The USSD screen ``phone`` would see after ``answers``, changing nothing: what the
+    last screen would subscribe, stop or keep is rolled back. For the simulator."""
+    with transaction.atomic():
+        screen = answer_ussd(phone=phone, answers=answers)
+        transaction.set_rollback(True)
+    return screen
+
+
 def simulate_sms(*, sender: str, body: str) -> tuple[str, str]:
     """(action, reply) a message from ``sender`` would get, changing nothing: what it
     would set (LANG, STOP, SUB) or record is rolled back, nothing is queued and the

@@ -155,5 +155,26 @@ class SimulatorForm(forms.Form):
             raise forms.ValidationError(_("Not a phone number we can read.")) from exc
 
 
+class UssdSimulatorForm(forms.Form):
+    """One step of a USSD session: the answers so far travel in ``path``, as the
+    aggregator's ``text`` does, so each answer is a plain form post."""
+
+    phone = forms.CharField(max_length=32, label=_("Phone number"), initial="+996555000000")
+    path = forms.RegexField(r"^[0-9*]*$", max_length=200, required=False, widget=forms.HiddenInput)
+    answer = forms.CharField(max_length=20, required=False, label=_("Your answer"))
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except InvalidPhone as exc:
+            raise forms.ValidationError(_("Not a phone number we can read.")) from exc
+
+    def answers(self) -> list[str]:
+        """Every answer so far, this one included."""
+        path, answer = self.cleaned_data["path"], self.cleaned_data["answer"].strip()
+        answers = path.split("*") if path else []
+        return [*answers, answer] if answer else answers
+
+
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language"))

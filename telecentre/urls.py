@@ -20,6 +20,7 @@ urlpatterns = [
     path("sheet/", views.price_sheet, name="sheet"),
     path("sheet.csv", views.price_sheet_csv, name="sheet-csv"),
     path("simulator/", views.sms_simulator, name="simulator"),
+    path("simulator/ussd/", views.ussd_simulator, name="ussd-simulator"),
     # The bulletins' JSON, beside the prices' (agriprices/api/urls.py) under /api/v1/.
     path("api/v1/bulletins/", api.BulletinList.as_view(), name="api-bulletins"),
     path(

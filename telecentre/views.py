@@ -23,7 +23,7 @@ from agriprices.roles import signed_in_user
 from agriprices.services import QuoteError, outlier_verdict, record_quote, review_quote
 from agriprices.validation import price_per_base_unit
 from sms_gateway.segments import count_segments
-from sms_gateway.services import simulate_sms
+from sms_gateway.services import simulate_sms, simulate_ussd
 from telecentre import charts
 from telecentre import selectors as pages
 from telecentre.access import needs_permission
@@ -34,6 +34,7 @@ from telecentre.forms import (
     PublishForm,
     ReviewForm,
     SimulatorForm,
+    UssdSimulatorForm,
 )
 from telecentre.models import Bulletin
 from telecentre.services import (
@@ -418,3 +419,17 @@ def sms_simulator(request: HttpRequest) -> HttpResponse:
         )
         result = {"action": action, "reply": reply, "counted": count_segments(reply)}
     return render(request, "telecentre/simulator.html", {"form": form, "result": result})
+
+
+@needs_permission("telecentre.use_sms_simulator")
+def ussd_simulator(request: HttpRequest) -> HttpResponse:
+    """The USSD menus as a farmer walks them, one form post per answer, for training;
+    nothing is changed."""
+    form = UssdSimulatorForm(request.POST or None)
+    screen, path = None, ""
+    if request.method == "POST" and form.is_valid():
+        answers = form.answers()
+        screen = simulate_ussd(phone=form.cleaned_data["phone"], answers=answers)
+        path = "*".join(answers)
+    context = {"form": form, "screen": screen, "path": path}
+    return render(request, "telecentre/ussd_simulator.html", context)

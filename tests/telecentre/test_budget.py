@@ -82,6 +82,7 @@ def pages():
         ("write a bulletin", "operator", "/bulletins/new/"),
         ("publish", "operator", f"/bulletins/{bulletin.pk}/publish/"),
         ("SMS simulator", "operator", "/simulator/"),
+        ("USSD simulator", "operator", "/simulator/ussd/"),
         ("report a price", "agent", "/report/"),
     ]
 

@@ -383,3 +383,27 @@ def test_an_operator_edits_a_bulletin_and_agents_see_no_operator_links(client, w
     nav = client.get("/").content.decode().split("<main>")[0]
     assert "Report a price" in nav and "Review" not in nav and "SMS simulator" not in nav
     assert client.post(f"/bulletins/{draft.pk}/edit/", fields).status_code == 403
+
+
+def test_the_ussd_simulator_walks_the_menus_and_changes_nothing(client, world):
+    from sms_gateway.models import Subscription
+
+    client.force_login(operator("olga"))
+
+    def step(path, answer=""):
+        data = {"phone": "0555 123 456", "path": path, "answer": answer}
+        page = client.post("/simulator/ussd/", data)
+        assert page.status_code == 200
+        return text(page)
+
+    first = step("")
+    assert "1 Price of a crop" in first and "9 Кыргызча" in first
+    assert "Choose a crop" in step("", "1")
+    assert "Choose a market" in step("1", "1")  # Onions: the crops come by name
+    end = step("1*1", "1")
+    assert "Onions " in end and "KGS/kg" in end and "The session is over." in end
+    step("3*1", "1")  # subscribe to onions at the first market: simulated only
+    step("", "5")  # stop all SMS: simulated only
+    assert not Subscriber.objects.exists() and not Subscription.objects.exists()
+    client.force_login(agent(markets=[], username="aibek"))
+    assert client.get("/simulator/ussd/").status_code == 403
