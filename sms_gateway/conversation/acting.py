@@ -60,15 +60,13 @@ def act(request: Request, subscriber: Subscriber, *, message_key: str) -> Outcom
 
 def _query(request: Request, subscriber: Subscriber) -> answers.Answer:
     commodity, market = request.commodity, request.market
-    if commodity is None and market is None and not request.unmatched:
-        return answers.Help()  # only question words: show how to ask
-    if (commodity is None or market is None) and request.unmatched:
+    if request.unmatched and (commodity is None or market is None):
         # Words that name nothing we know, where a crop or a market is missing: say so
         # rather than answer a question that was not asked.
         return answers.NotFound(request.unmatched, _suggestions(request.unmatched))
     if market is None:
-        if commodity is None:  # pragma: no cover - answered above
-            return answers.Help()
+        if commodity is None:
+            return answers.Help()  # only question words: show how to ask
         return answers.CropPrices(commodity, _crop_markets(commodity, subscriber))
     _remember_market(subscriber, market)
     if commodity is None:

@@ -152,3 +152,8 @@ def test_a_market_added_later_is_understood_in_its_inflections_at_once(
     for n, body in enumerate(["картошка в Кара-Балте", "Кара-Балтада картошка канча", "karabalta"]):
         reply = twilio.reply(twilio.post(twilio.params(body=body, sid=f"SMkb{n}")))
         assert "Kara-Balta" in reply, body
+
+
+def test_only_question_words_get_the_help_text(twilio, a_price):
+    reply = twilio.reply(twilio.post(twilio.params(body="what's the price today, please?")))
+    assert reply.startswith("Send CROP MARKET")
