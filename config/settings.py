@@ -273,6 +273,8 @@ TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 #: Send from a Messaging Service (preferred) or from one number.
 TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+#: The WhatsApp sender's number (E.164) for answers sent later to WhatsApp addresses.
+TWILIO_WHATSAPP_FROM = env.str("TWILIO_WHATSAPP_FROM", default="")
 #: Only to reach Twilio through a proxy or a test stub; empty means api.twilio.com.
 TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 # How long a send waits for Twilio's answer. No answer in time is not "not sent": the

@@ -16,7 +16,8 @@ WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 class Subscriber(models.Model):
     """A phone that has written to us. Created on its first message."""
 
-    phone = models.CharField(_("phone (E.164)"), max_length=20, unique=True)
+    #: The address: an E.164 number (SMS), or "whatsapp:" and the number (WhatsApp).
+    phone = models.CharField(_("phone (E.164)"), max_length=32, unique=True)
     language = models.CharField(
         _("language"),
         max_length=2,
@@ -112,7 +113,7 @@ class OutboundMessage(models.Model):
         REPLY = "reply", _("reply or confirmation")
         BULK = "bulk", _("alert, digest or bulletin")
 
-    to = models.CharField(max_length=20)
+    to = models.CharField(max_length=32)  # an address: a number, or whatsapp: and one
     body = models.TextField()
     idempotency_key = models.CharField(max_length=120, unique=True)
     priority = models.CharField(max_length=8, choices=Priority, default=Priority.BULK)

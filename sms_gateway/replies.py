@@ -147,11 +147,12 @@ def quote_reply(
                 )
             )
         short_price = _price_line(crop[:10], place[:10], latest)
+        head = f"{price} {change}".strip()  # no change known: no gap before the stop
         return fit(
             [
-                f"{price} {change}. {'. '.join(others)}" if others else "",
-                f"{price} {change}. {others[0]}" if len(others) > 1 else "",
-                f"{price} {change}",
+                f"{head}. {'. '.join(others)}" if others else "",
+                f"{head}. {others[0]}" if len(others) > 1 else "",
+                head,
                 price,
                 short_price,
             ]

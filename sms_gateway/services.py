@@ -21,7 +21,7 @@ from django.utils.translation import pgettext
 
 from agriprices.models import AgentProfile
 from config import counters
-from sms_gateway import outbound, replies, spool
+from sms_gateway import outbound, replies, spool, whatsapp_replies
 from sms_gateway.conversation import answers
 from sms_gateway.conversation.acting import act, reply_language
 from sms_gateway.conversation.parser import parse
@@ -29,9 +29,11 @@ from sms_gateway.conversation.understanding import understand
 from sms_gateway.models import AgentPin, InboundMessage, OutboundMessage, Subscriber
 from sms_gateway.phones import (
     InvalidPhone,
+    channel_of,
     country_allowed,
     is_person,
     mask_phone,
+    normalize_address,
     normalize_phone,
 )
 from sms_gateway.segments import count_segments
@@ -66,12 +68,12 @@ def receive_sms(
                 body=redact_pin(body[:1600]),
                 action=action,
                 reply=reply,
-                reply_segments=count_segments(reply).segments,
+                reply_segments=reply_cost(sender, reply),
                 answered_by_sms=late and bool(reply),
             )
             if late and reply:
                 outbound.queue_sms(
-                    to=normalize_phone(sender),
+                    to=normalize_address(sender),
                     body=reply,
                     idempotency_key=f"reply:{provider}:{provider_sid}",
                     priority=OutboundMessage.Priority.REPLY,
@@ -211,15 +213,27 @@ def answer(*, sender: str, body: str, message_key: str, simulated: bool = False)
             first = queries == settings.SMS_MAX_QUERIES_PER_HOUR + 1
             language = reply_language(request, subscriber)
             return "limited", replies.render(answers.Limited(), language) if first else ""
-    outcome = act(request, subscriber, message_key=message_key)
-    reply = replies.render(outcome.answer, outcome.language)
+    whatsapp = channel_of(phone) == "whatsapp"
+    outcome = act(request, subscriber, message_key=message_key, detail=whatsapp)
+    if whatsapp:  # several lines, no segments to pay for
+        reply = whatsapp_replies.render(outcome.answer, outcome.language)
+    else:
+        reply = replies.render(outcome.answer, outcome.language)
     if not simulated:
         segments = counters.count(
-            "sms-segments", phone, window_seconds=86400, by=count_segments(reply).segments
+            "sms-segments", phone, window_seconds=86400, by=reply_cost(phone, reply)
         )
         if segments > settings.SMS_MAX_SEGMENTS_PER_DAY:
             return "limited", ""
     return outcome.action, reply
+
+
+def reply_cost(address: str, reply: str) -> int:
+    """What a reply costs against the daily limit: its SMS segments, or one WhatsApp
+    message."""
+    if not reply:
+        return 0
+    return 1 if channel_of(address) == "whatsapp" else count_segments(reply).segments
 
 
 def _repliable(sender: str) -> str | None:
@@ -228,7 +242,7 @@ def _repliable(sender: str) -> str | None:
     if not is_person(sender):
         return None
     try:
-        phone = normalize_phone(sender)
+        phone = normalize_address(sender)
     except InvalidPhone:
         return None
     if not country_allowed(phone):

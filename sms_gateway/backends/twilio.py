@@ -12,6 +12,7 @@ from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
 from sms_gateway.backends.base import BaseSmsBackend, SendError
+from sms_gateway.phones import WHATSAPP
 
 #: Twilio error codes after which retrying the same message cannot succeed.
 PERMANENT_CODES = {
@@ -50,11 +51,12 @@ class TwilioBackend(BaseSmsBackend):
         )
 
     def send(self, *, to: str, body: str, status_callback: str = "") -> str:
-        sender = (
-            {"messaging_service_sid": settings.TWILIO_MESSAGING_SERVICE_SID}
-            if settings.TWILIO_MESSAGING_SERVICE_SID
-            else {"from_": settings.TWILIO_FROM_NUMBER}
-        )
+        if to.startswith(WHATSAPP):  # a WhatsApp address: from our WhatsApp sender
+            sender = {"from_": f"{WHATSAPP}{settings.TWILIO_WHATSAPP_FROM}"}
+        elif settings.TWILIO_MESSAGING_SERVICE_SID:
+            sender = {"messaging_service_sid": settings.TWILIO_MESSAGING_SERVICE_SID}
+        else:
+            sender = {"from_": settings.TWILIO_FROM_NUMBER}
         extra = {"status_callback": status_callback} if status_callback else {}
         try:
             message = self.client.messages.create(to=to, body=body, **sender, **extra)

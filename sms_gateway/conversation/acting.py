@@ -46,19 +46,24 @@ def reply_language(request: Request, subscriber: Subscriber) -> str:
     return subscriber.language or request.language or settings.LANGUAGE_CODE
 
 
-def act(request: Request, subscriber: Subscriber, *, message_key: str) -> Outcome:
+def act(
+    request: Request, subscriber: Subscriber, *, message_key: str, detail: bool = False
+) -> Outcome:
     """Do what ``request`` from ``subscriber`` asks and say what came of it. Must run
     inside a transaction. ``message_key`` identifies the message, so a price it reports
-    is recorded once."""
+    is recorded once. ``detail``: the channel shows more than one SMS holds (WhatsApp),
+    so a price comes with every market's."""
     language = reply_language(request, subscriber)
     if request.action == "report":
         answer = _report(request, subscriber, message_key)
+    elif request.action == "query":
+        answer = _query(request, subscriber, detail)
     else:
         answer = _HANDLERS[request.action](request, subscriber)
     return Outcome(request.action, language, answer)
 
 
-def _query(request: Request, subscriber: Subscriber) -> answers.Answer:
+def _query(request: Request, subscriber: Subscriber, detail: bool) -> answers.Answer:
     commodity, market = request.commodity, request.market
     if request.unmatched and (commodity is None or market is None):
         # Words that name nothing we know, where a crop or a market is missing: say so
@@ -67,12 +72,15 @@ def _query(request: Request, subscriber: Subscriber) -> answers.Answer:
     if market is None:
         if commodity is None:
             return answers.Help()  # only question words: show how to ask
+        if detail:
+            return answers.CropPrices(commodity, list(selectors.latest_prices(commodity=commodity)))
         return answers.CropPrices(commodity, _crop_markets(commodity, subscriber))
     _remember_market(subscriber, market)
     if commodity is None:
         return answers.MarketPrices(market, list(selectors.latest_prices(market=market)))
     latest, cheaper, dearer = selectors.latest_with_neighbours(commodity=commodity, market=market)
-    return answers.Price(commodity, market, latest, cheaper, dearer)
+    every = list(selectors.latest_prices(commodity=commodity)) if detail else []
+    return answers.Price(commodity, market, latest, cheaper, dearer, every)
 
 
 def _sell(request: Request, subscriber: Subscriber) -> answers.Answer:
@@ -233,7 +241,6 @@ def _unit(text: str, commodity: Commodity) -> Unit | None:
 
 
 _HANDLERS = {
-    "query": _query,
     "sell": _sell,
     "help": _help,
     "list": _list,

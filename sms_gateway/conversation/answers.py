@@ -23,6 +23,9 @@ class Price:
     latest: LatestPrice | None
     cheaper: LatestPrice | None = None
     dearer: LatestPrice | None = None
+    #: Every market's latest price of the crop, cheapest first, for channels that show
+    #: more than one SMS (empty otherwise).
+    markets: Sequence[LatestPrice] = ()
 
 
 @dataclass(frozen=True)
