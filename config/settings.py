@@ -275,6 +275,9 @@ TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 #: The WhatsApp sender's number (E.164) for answers sent later to WhatsApp addresses.
 TWILIO_WHATSAPP_FROM = env.str("TWILIO_WHATSAPP_FROM", default="")
+#: The pre-approved WhatsApp template (Content SID, one variable {{1}} for the text) that
+#: alerts, digests and broadcasts to WhatsApp addresses go as.
+TWILIO_WHATSAPP_CONTENT_SID = env.str("TWILIO_WHATSAPP_CONTENT_SID", default="")
 #: Only to reach Twilio through a proxy or a test stub; empty means api.twilio.com.
 TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 # How long a send waits for Twilio's answer. No answer in time is not "not sent": the

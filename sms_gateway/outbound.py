@@ -157,7 +157,8 @@ def send(message_id: int) -> str:
         )
         return Status.FAILED
     try:
-        sid = get_backend().send(to=message.to, body=message.body)
+        unprompted = message.priority != OutboundMessage.Priority.REPLY
+        sid = get_backend().send(to=message.to, body=message.body, unprompted=unprompted)
     except SendError as exc:
         if exc.ambiguous:
             # Twilio may have taken it: sending again could send it twice. The claim
@@ -174,7 +175,8 @@ def send(message_id: int) -> str:
             OutboundMessage.objects.filter(pk=message_id).update(
                 status=Status.FAILED, last_error=exc.message[:255]
             )
-            Subscriber.objects.filter(phone=message.to).update(undeliverable=True)
+            if exc.about_number:
+                Subscriber.objects.filter(phone=message.to).update(undeliverable=True)
             logger.warning(
                 "sms %s to %s failed for good: %s", message_id, mask_phone(message.to), exc.message
             )

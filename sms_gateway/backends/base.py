@@ -7,24 +7,37 @@ from datetime import datetime
 class SendError(Exception):
     """A message could not be handed to the provider. ``permanent`` says retrying cannot
     help (an invalid number, a number that opted out at the carrier); ``ambiguous`` that
-    the provider may have taken it (no answer in time), so it must not simply be resent."""
+    the provider may have taken it (no answer in time), so it must not simply be resent;
+    ``about_number`` (with permanent) that the number cannot receive, rather than that
+    our own setup is wrong."""
 
     def __init__(
-        self, message: str, *, permanent: bool = False, ambiguous: bool = False, code: str = ""
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        ambiguous: bool = False,
+        code: str = "",
+        about_number: bool = True,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.ambiguous = ambiguous
         self.code = code
+        self.about_number = about_number
 
 
 class BaseSmsBackend(ABC):
     """What every SMS backend does (twilio, console, locmem)."""
 
     @abstractmethod
-    def send(self, *, to: str, body: str, status_callback: str = "") -> str:
-        """Hand one SMS to the provider; return its message id. Raises SendError."""
+    def send(
+        self, *, to: str, body: str, status_callback: str = "", unprompted: bool = False
+    ) -> str:
+        """Hand one message to the provider; return its message id. Raises SendError.
+        ``unprompted``: not an answer to a message the person just sent (an alert, a
+        digest, a broadcast); WhatsApp takes those only as a pre-approved template."""
 
     def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
         """The id of this SMS if the provider got it at or after ``since``, else None.

@@ -8,6 +8,8 @@ from sms_gateway.phones import mask_phone
 
 
 class ConsoleBackend(BaseSmsBackend):
-    def send(self, *, to: str, body: str, status_callback: str = "") -> str:
+    def send(
+        self, *, to: str, body: str, status_callback: str = "", unprompted: bool = False
+    ) -> str:
         sys.stdout.write(f"SMS to {mask_phone(to)}: {body}\n")
         return f"CO{uuid.uuid4().hex[:16]}"

@@ -10,9 +10,11 @@ _ids = itertools.count(1)
 
 
 class LocmemBackend(BaseSmsBackend):
-    def send(self, *, to: str, body: str, status_callback: str = "") -> str:
+    def send(
+        self, *, to: str, body: str, status_callback: str = "", unprompted: bool = False
+    ) -> str:
         sid = f"LM{next(_ids):08d}"
-        outbox.append({"to": to, "body": body, "sid": sid})
+        outbox.append({"to": to, "body": body, "sid": sid, "unprompted": str(unprompted)})
         return sid
 
     def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import requests
@@ -50,16 +51,21 @@ class TwilioBackend(BaseSmsBackend):
             settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client
         )
 
-    def send(self, *, to: str, body: str, status_callback: str = "") -> str:
+    def send(
+        self, *, to: str, body: str, status_callback: str = "", unprompted: bool = False
+    ) -> str:
+        content: dict[str, str] = {"body": body}
         if to.startswith(WHATSAPP):  # a WhatsApp address: from our WhatsApp sender
             sender = {"from_": f"{WHATSAPP}{settings.TWILIO_WHATSAPP_FROM}"}
+            if unprompted:  # outside the 24 hours after their last message: a template
+                content = _whatsapp_template(body)
         elif settings.TWILIO_MESSAGING_SERVICE_SID:
             sender = {"messaging_service_sid": settings.TWILIO_MESSAGING_SERVICE_SID}
         else:
             sender = {"from_": settings.TWILIO_FROM_NUMBER}
         extra = {"status_callback": status_callback} if status_callback else {}
         try:
-            message = self.client.messages.create(to=to, body=body, **sender, **extra)
+            message = self.client.messages.create(to=to, **content, **sender, **extra)
         except TwilioRestException as exc:
             permanent = exc.code in PERMANENT_CODES or (
                 400 <= exc.status < 500 and exc.status != 429
@@ -100,3 +106,19 @@ def _may_have_arrived(exc: OSError) -> bool:
         reason = getattr(exc.args[0] if exc.args else None, "reason", None)
         return not isinstance(reason, NewConnectionError)
     return isinstance(exc, requests.Timeout)
+
+
+def _whatsapp_template(text: str) -> dict[str, str]:
+    """WhatsApp refuses free text to someone who has not written in the last 24 hours:
+    alerts, digests and broadcasts go as the pre-approved template named by
+    TWILIO_WHATSAPP_CONTENT_SID, whose one variable ({{1}}) holds the text."""
+    if not settings.TWILIO_WHATSAPP_CONTENT_SID:
+        raise SendError(
+            "no approved WhatsApp template: set TWILIO_WHATSAPP_CONTENT_SID",
+            permanent=True,
+            about_number=False,
+        )
+    return {
+        "content_sid": settings.TWILIO_WHATSAPP_CONTENT_SID,
+        "content_variables": json.dumps({"1": text}, ensure_ascii=False),
+    }

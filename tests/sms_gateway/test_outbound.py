@@ -212,3 +212,37 @@ def test_a_backend_must_implement_send():
 
     with pytest.raises(TypeError):
         Incomplete()
+
+
+@pytest.mark.django_db
+def test_whatsapp_alerts_go_as_the_approved_template_and_replies_as_text(twilio_stub, settings):
+    from urllib.parse import parse_qs
+
+    settings.TWILIO_WHATSAPP_FROM = "+14155238886"
+    settings.TWILIO_WHATSAPP_CONTENT_SID = "HX" + "1" * 32
+    to = "whatsapp:+996555123456"
+    alert = factories.OutboundMessageFactory(to=to, body="Price alert: Potatoes Osh 21 KGS/kg")
+    assert outbound.send(alert.pk) == "sent"
+    form = parse_qs(twilio_stub.calls[-1])
+    assert form["From"] == ["whatsapp:+14155238886"] and form["To"] == [to]
+    assert form["ContentSid"] == [settings.TWILIO_WHATSAPP_CONTENT_SID]
+    assert json.loads(form["ContentVariables"][0]) == {"1": alert.body}
+    assert "Body" not in form  # WhatsApp refuses free text outside the 24 hours
+    reply = factories.OutboundMessageFactory(
+        to=to, body="Potatoes Osh: 18 KGS/kg", priority=OutboundMessage.Priority.REPLY
+    )
+    assert outbound.send(reply.pk) == "sent"
+    form = parse_qs(twilio_stub.calls[-1])
+    assert form["Body"] == [reply.body] and "ContentSid" not in form
+
+
+@pytest.mark.django_db
+def test_a_whatsapp_alert_without_a_template_fails_saying_why(twilio_stub, settings):
+    settings.TWILIO_WHATSAPP_CONTENT_SID = ""
+    factories.SubscriberFactory(phone="whatsapp:+996555123456")
+    alert = factories.OutboundMessageFactory(to="whatsapp:+996555123456", body="Price alert")
+    assert outbound.send(alert.pk) == "failed"
+    alert.refresh_from_db()
+    assert "TWILIO_WHATSAPP_CONTENT_SID" in alert.last_error
+    assert twilio_stub.calls == []  # nothing reached Twilio
+    assert not Subscriber.objects.get().undeliverable  # our setup is at fault, not theirs
