@@ -56,6 +56,27 @@ def signed_sms(
     return path, headers, urlencode(params).encode()
 
 
+#: Answers farmers send through the USSD menus: the first screen, a crop list, a page
+#: of it, a market list, a price (Africa's Talking's text, answers joined by *).
+USSD_PATHS = ["", "1", "1*0", "1*3", "1*3*2", "2*5", "1*7*1"]
+
+
+def ussd_request(path: str, key: str, n: int) -> tuple[str, dict[str, str], bytes]:
+    """The n-th USSD callback as Africa's Talking would POST it, from one of 5,000
+    numbers."""
+    from urllib.parse import urlencode
+
+    form = {
+        "sessionId": f"ATUid_bench_{n}",
+        "serviceCode": "*384*1#",
+        "phoneNumber": f"+99670{5000000 + n % 5000:07d}",
+        "networkCode": "43701",
+        "text": USSD_PATHS[n % len(USSD_PATHS)],
+    }
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    return f"{path}?key={key}", headers, urlencode(form).encode()
+
+
 def run(
     base: str,
     paths: list[str],
@@ -64,6 +85,7 @@ def run(
     warmup: int,
     twilio_token: str = "",
     rate: float = 0.0,
+    ussd_key: str = "",
 ) -> dict:
     """``rate`` > 0: request n leaves at n / rate seconds after the start (a steady
     stream, as SMS arrive), else as soon as a thread is free."""
@@ -77,18 +99,19 @@ def run(
     counter = iter(range(requests + warmup))
     # Signed before the clock starts: the load process shares the CPUs with the server,
     # and its own HMACs are not the server's work.
-    signed = (
-        [signed_sms(base, twilio_token, n, paths[0]) for n in range(requests + warmup)]
-        if twilio_token
-        else []
-    )
+    if twilio_token:
+        signed = [signed_sms(base, twilio_token, n, paths[0]) for n in range(requests + warmup)]
+    elif ussd_key:
+        signed = [ussd_request(paths[0], ussd_key, n) for n in range(requests + warmup)]
+    else:
+        signed = []
 
     def worker() -> None:
         conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
         for n in counter:
             if rate:
                 time.sleep(max(0.0, started + n / rate - time.perf_counter()))
-            if twilio_token:
+            if signed:
                 path, headers, body = signed[n]
                 start = time.perf_counter()
                 conn.request("POST", path, body=body, headers=headers)
@@ -138,6 +161,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--twilio-token", default="", help="POST signed inbound SMS instead")
     parser.add_argument("--rate", type=float, default=0.0, help="requests per second, steady")
+    parser.add_argument("--ussd-key", default="", help="POST USSD callbacks with this key")
     args = parser.parse_args()
     result = run(
         args.base,
@@ -147,6 +171,7 @@ def main() -> int:
         args.warmup,
         args.twilio_token,
         args.rate,
+        args.ussd_key,
     )
     print(json.dumps(result))
     return 0

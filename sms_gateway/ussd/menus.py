@@ -219,9 +219,8 @@ def _ask(
 def _layout(
     heading: str, labels: Sequence[str], more: bool, language: str, back: bool = True
 ) -> str:
+    more_label, back_label, _note = _words(language)
     lines = [heading, *(f"{n} {label}" for n, label in enumerate(labels, 1))]
-    with translation.override(language):
-        more_label, back_label = pgettext("ussd", "More"), pgettext("ussd", "Back")
     if more:
         lines.append(f"{MORE} {more_label}")
     if back:
@@ -231,19 +230,30 @@ def _layout(
 
 def _pages(heading: str, labels: Sequence[str], language: str) -> list[list[int]]:
     """The labels' indexes, page by page, as many on each as fit a screen with room left
-    for "More" and for the note a wrong answer adds before the heading."""
-    with translation.override(language):
-        note = pgettext("ussd", "Not a choice.")
-    room = f"{note} {heading}"
+    for "More", "Back" and the note a wrong answer adds before the heading."""
+    more_label, back_label, note = _words(language)
+    fixed = len(f"{note} {heading}") + len(f"\n{MORE} {more_label}\n{BACK} {back_label}")
     pages: list[list[int]] = []
     current: list[int] = []
-    for index in range(len(labels)):
-        trial = current + [index]
-        if current and len(_layout(room, [labels[i] for i in trial], True, language)) > SCREEN:
+    used = fixed
+    for index, label in enumerate(labels):
+        line = len(f"\n{len(current) + 1} {label}")
+        if current and used + line > SCREEN:
             pages.append(current)
-            current = [index]
-        else:
-            current = trial
+            current, used = [], fixed
+            line = len(f"\n1 {label}")
+        current.append(index)
+        used += line
     if current:
         pages.append(current)
     return pages
+
+
+def _words(language: str) -> tuple[str, str, str]:
+    """ "More", "Back" and the wrong-answer note in ``language``."""
+    with translation.override(language):
+        return (
+            pgettext("ussd", "More"),
+            pgettext("ussd", "Back"),
+            pgettext("ussd", "Not a choice."),
+        )

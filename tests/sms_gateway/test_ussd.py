@@ -122,7 +122,7 @@ def test_where_to_sell_names_the_three_markets_paying_most(client, demo, languag
     assert len(places) == 3 and places == sorted(places)
 
 
-@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
 def test_subscribe_then_unsubscribe_then_stop(client, demo, language):
     crop, market = Commodity.objects.get(name="Milk"), Market.objects.get(name="Naryn")
     session = Session(client)
