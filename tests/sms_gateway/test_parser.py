@@ -102,6 +102,7 @@ def test_no_message_up_to_1600_characters_raises(text):
     assert isinstance(command, Command)
     assert command.action in {
         "query",
+        "sell",
         "help",
         "list",
         "lang",
