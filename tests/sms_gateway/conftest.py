@@ -1,6 +1,8 @@
+import io
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.core.management import call_command
 from twilio.request_validator import RequestValidator
 
 from agriprices.models import LatestPrice
@@ -57,3 +59,21 @@ def a_price(potatoes, osh):
     factories.QuoteFactory(commodity=potatoes, market=osh, price=18)
     prices.rebuild_latest_prices()
     return LatestPrice.objects.get()
+
+
+@pytest.fixture(scope="module")
+def _demo_catalogue(django_db_setup, django_db_blocker):
+    """The demo (three weeks of prices), seeded once for a test module and removed after
+    it; each test still runs in a transaction of its own on top of it."""
+    with django_db_blocker.unblock():
+        call_command(
+            "seed_demo", "--force", "--days", "21", stdout=io.StringIO(), stderr=io.StringIO()
+        )
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", "--noinput", verbosity=0)
+
+
+@pytest.fixture
+def demo(_demo_catalogue, db):
+    """The demo catalogue and prices, for tests that read it as farmers would."""

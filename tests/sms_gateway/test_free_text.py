@@ -2,12 +2,10 @@
 languages and two scripts, inflected, misspelt, among filler words. Scored over a corpus
 of realistic questions (tests/data/free_text_questions.tsv) on the demo catalogue."""
 
-import io
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,20 +20,6 @@ GOOD_ENOUGH = 0.97
 def corpus() -> list[tuple[str, str, str, str]]:
     lines = CORPUS.read_text(encoding="utf-8").splitlines()
     return [tuple(line.split("\t")) for line in lines if line and not line.startswith("#")]
-
-
-@pytest.fixture(scope="module")
-def _demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("seed_demo", "--force", "--days", "3", stdout=io.StringIO())
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", "--noinput", verbosity=0)
-
-
-@pytest.fixture
-def demo(_demo, db):
-    return None
 
 
 def test_the_corpus_is_large_and_covers_the_demo(demo):

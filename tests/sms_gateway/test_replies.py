@@ -18,24 +18,6 @@ from tests import factories
 numbers = (f"+99655512{n:04d}" for n in itertools.count())
 
 
-@pytest.fixture(scope="module")
-def _demo_data(django_db_setup, django_db_blocker):
-    """The demo, seeded once for this module (each test still runs in its own
-    transaction on top of it) and removed afterwards."""
-    with django_db_blocker.unblock():
-        call_command(
-            "seed_demo", "--force", "--days", "21", stdout=io.StringIO(), stderr=io.StringIO()
-        )
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", "--noinput", verbosity=0)
-
-
-@pytest.fixture
-def demo(_demo_data, db):
-    return None
-
-
 def send(text, sender=None):
     sender = sender or next(numbers)
     return services.receive_sms(

@@ -2,11 +2,9 @@
 (answer -> next screen) for every path in every language, every reachable screen within
 182 characters, bad input answered without an error."""
 
-import io
 import itertools
 
 import pytest
-from django.core.management import call_command
 
 from agriprices import selectors
 from agriprices.models import Commodity, Market
@@ -19,17 +17,8 @@ numbers = (f"+99670012{n:04d}" for n in itertools.count())
 LANGUAGE_CHOICE = {"en": "6", "fr": "7", "ru": "8", "ky": "9"}
 
 
-@pytest.fixture(scope="module")
-def _demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("seed_demo", "--force", "--days", "8", stdout=io.StringIO())
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", "--noinput", verbosity=0)
-
-
-@pytest.fixture
-def demo(_demo, db, settings):
+@pytest.fixture(autouse=True)
+def _ussd_key(settings):
     settings.USSD_CALLBACK_KEY = KEY
 
 
