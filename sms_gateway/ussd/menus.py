@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
-from django.utils.translation import pgettext
+from django.utils.translation import get_language_info, pgettext
 
 from agriprices import selectors
 from agriprices.models import Commodity, Market
@@ -34,7 +34,6 @@ from sms_gateway.models import Subscriber
 #: The most a USSD screen holds (GSM networks: 182 characters).
 SCREEN = 182
 MORE, BACK = "0", "00"
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ru": "Русский", "ky": "Кыргызча"}
 
 
 @dataclass(frozen=True)
@@ -132,7 +131,7 @@ class _Walk:
                     (pgettext("ussd", "Stop all SMS"), lambda: self._finish(_ask("opt_out"))),
                 ]
             languages = [
-                (LANGUAGE_NAMES.get(code, code), partial(self._choose_language, code))
+                (_autonym(code), partial(self._choose_language, code))
                 for code, _name in settings.LANGUAGES
             ]
             return actions + languages
@@ -207,6 +206,12 @@ class _Walk:
             labels = [items[i][0] for i in pages[page]]
             more, back = page + 1 < len(pages), len(self.frames) > 1
             return Screen(_layout(heading, labels, more, lang, back), final=False)
+
+
+def _autonym(language: str) -> str:
+    """A language's name in itself (Français, Кыргызча), as Django knows it."""
+    name = str(get_language_info(language)["name_local"])
+    return name[:1].upper() + name[1:]
 
 
 def _ask(
