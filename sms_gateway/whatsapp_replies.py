@@ -25,9 +25,9 @@ def render(answer: answers.Answer, language: str) -> str:
             case answers.Price(markets=markets) if markets:
                 heading = pgettext("whatsapp", "Every market, cheapest first:")
                 return _lines(first, heading, markets, language)
-            case answers.CropPrices(rows=rows) if len(rows) > 3:
+            case answers.CropPrices(commodity=commodity, rows=rows) if rows:
                 heading = pgettext("whatsapp", "Every market, cheapest first:")
-                return _lines(first.split(":")[0], heading, rows, language)
+                return _lines(commodity.display_name(language), heading, rows, language)
     return first
 
 

@@ -72,3 +72,9 @@ def test_a_forged_whatsapp_message_is_refused(twilio, a_price):
     params = {**twilio.params(sender=WHATSAPP), "To": "whatsapp:+14155238886"}
     assert twilio.post(params, token="someone-elses").status_code == 403
     assert not InboundMessage.objects.exists()
+
+
+def test_a_crop_alone_on_whatsapp_lists_every_market(twilio, three_markets, today):
+    reply = ask(twilio, "potatoes")
+    assert reply.splitlines()[:3] == ["Potatoes", "", "Every market, cheapest first:"]
+    assert [line.split(":")[0] for line in reply.splitlines()[3:]] == ["Bishkek", "Osh", "Naryn"]
