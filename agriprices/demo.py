@@ -1,9 +1,14 @@
 """Demo data for the Kyrgyz pilot region: markets, commodities with their names in
-English, Russian, Kyrgyz and French (and the Latin spellings farmers type), and two
-years of prices with seasons, regional spread and a few slipped decimal points.
+English, Russian, Kyrgyz and French (and the Latin spellings farmers type), and four
+years of prices with seasons, regional spread, a few slipped decimal points, and in the
+last weeks one spike (potatoes at Osh) and one crash (onions at Naryn), so every band of
+the price warnings shows. The two older years have retail prices only, one a week: the
+warnings need years of monthly medians, not every market day, and ``make demo`` stays
+quick.
 
-Every price is a pure function of (market, commodity, price type, day), so running the
-seed on another day adds the new days and leaves the stored ones unchanged. The prices
+Every price is a pure function of (market, commodity, price type, day, and the day the
+demo is seeded, for the spike and the crash), so running the seed again adds the new
+days and leaves the stored ones unchanged. The prices
 enter through ``importers.import_price_rows``, so the outlier rule flags the slips.
 """
 
@@ -38,7 +43,17 @@ from agriprices.units import BASE_UNIT_CODES, parse_unit_label
 
 SEED = "agriprices-demo-v1"
 CURRENCY = "KGS"
-YEARS = 2
+YEARS = 4
+#: Before this many days ago, retail prices only, on one day a week.
+DETAILED_DAYS = 365 * 2
+#: (market, commodity, size): moves that build up over the last SHOCK_DAYS. Potatoes
+#: climb at Osh, and less at Jalal-Abad next door; onions collapse at Naryn.
+SHOCKS = (("Osh", "Potatoes", 0.45), ("Jalal-Abad", "Potatoes", 0.25), ("Naryn", "Onions", -0.40))
+#: A slipped decimal point a few days ago, held for review.
+RECENT_SLIP = ("Bishkek", "Rice")
+#: Retail series that began lately (days ago): the warnings say "not enough history".
+NEW_SERIES = {("Batken", "Apples"): 540}
+SHOCK_DAYS = 42
 
 
 @dataclass(frozen=True)
@@ -346,16 +361,32 @@ def _noise(*key: object) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
-def demo_price(market: DemoMarket, commodity: DemoCommodity, price_type: str, day: date) -> Decimal:
+def _shock(market: DemoMarket, commodity: DemoCommodity, day: date, today: date) -> float:
+    """The spike or the crash: nothing until SHOCK_DAYS before ``today``, then a steady
+    climb (or fall) to its full size a week before it."""
+    for market_name, commodity_name, size in SHOCKS:
+        if (market.name, commodity.name) == (market_name, commodity_name):
+            progress = (day - (today - timedelta(days=SHOCK_DAYS))).days / (SHOCK_DAYS - 7)
+            return 1 + size * min(1.0, max(0.0, progress))
+    return 1.0
+
+
+def demo_price(
+    market: DemoMarket, commodity: DemoCommodity, price_type: str, day: date, today: date
+) -> Decimal:
     """The demo price of one quote: season, yearly drift, market level, local produce,
-    day-to-day noise, and now and then a slipped decimal point."""
+    day-to-day noise, the recent spike or crash, and now and then a slipped decimal
+    point."""
     season = commodity.season * math.cos(2 * math.pi * (day.month - commodity.peak_month) / 12)
     drift = 1 + 0.06 * (day.toordinal() - date(2024, 1, 1).toordinal()) / 365
     local = 0.85 if market.name in commodity.cheap_at else 1.0
     noise = 1 + (_noise(market.name, commodity.name, price_type, day) - 0.5) * 0.06
     value = commodity.price * (1 + season) * drift * market.level * local * noise
+    value *= _shock(market, commodity, day, today)
     value *= PRICE_TYPE_LEVEL[PriceType(price_type)]
     slip = _noise("slip", market.name, commodity.name, price_type, day)
+    if (market.name, commodity.name) == RECENT_SLIP and 2 <= (today - day).days <= 4:
+        slip = 0  # a fresh typo for the review queue, beside the real spike at Osh
     if slip < 0.0008:
         value *= 10  # an agent typed 1850 for 185.0
     elif slip < 0.0012:
@@ -366,14 +397,15 @@ def demo_price(market: DemoMarket, commodity: DemoCommodity, price_type: str, da
 
 def _collection_days(weekdays: tuple[int, ...], today: date, days: int) -> Iterator[date]:
     day = today - timedelta(days=days)
+    detailed_from = today - timedelta(days=DETAILED_DAYS)
     while day <= today:
-        if day.weekday() in weekdays:
+        if day.weekday() in (weekdays if day >= detailed_from else weekdays[:1]):
             yield day
         day += timedelta(days=1)
 
 
 def demo_rows(today: date, days: int = 365 * YEARS) -> Iterator[PriceRow]:
-    """Demo prices of the ``days`` up to ``today`` (two years by default), as rows of a
+    """Demo prices of the ``days`` up to ``today`` (four years by default), as rows of a
     price file."""
     line = 1
     by_name = {c.name: c for c in COMMODITIES}
@@ -382,12 +414,16 @@ def demo_rows(today: date, days: int = 365 * YEARS) -> Iterator[PriceRow]:
         series += [(by_name[n], PriceType.WHOLESALE, (0,)) for n in WHOLESALE.get(market.name, ())]
         series += [(by_name[n], PriceType.FARM_GATE, (0,)) for n in FARM_GATE.get(market.name, ())]
         for commodity, price_type, weekdays in series:
+            # Wholesale and farm-gate prices began two years ago: too little history
+            # for the warnings, which say so.
+            span = days if price_type == PriceType.RETAIL else min(days, DETAILED_DAYS)
+            span = min(span, NEW_SERIES.get((market.name, commodity.name), span))
             unit = commodity.unit
             if price_type == PriceType.WHOLESALE and commodity.unit == "kg":
                 unit = "bag50kg"
-            for day in _collection_days(weekdays, today, days):
+            for day in _collection_days(weekdays, today, span):
                 line += 1
-                price = demo_price(market, commodity, price_type, day)
+                price = demo_price(market, commodity, price_type, day, today)
                 if unit == "bag50kg":
                     price *= 50
                 yield PriceRow(

@@ -7,18 +7,33 @@ returns (tests hold them to it).
 from __future__ import annotations
 
 import math
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db.models import Max, QuerySet
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from agriprices import anomalies
 from agriprices.models import (
     AgentProfile,
     Commodity,
@@ -28,6 +43,7 @@ from agriprices.models import (
     MarketAlias,
     PriceSummary,
     PriceType,
+    PriceWarning,
     Quote,
     Region,
     Unit,
@@ -245,9 +261,21 @@ def quotes(
     return rows.order_by("-observed_on", "-id")
 
 
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def prices_last_modified() -> datetime | None:
-    """When any price last changed (an index lookup), for Last-Modified headers."""
-    return Quote.objects.aggregate(changed=Max("updated_at"))["changed"]
+    """When any price or any price warning last changed (two index lookups in one
+    query): the Last-Modified of API answers, and the key of every cached answer."""
+    warned = PriceWarning.objects.order_by("-computed_at").values("computed_at")[:1]
+    never = Value(_NEVER, output_field=DateTimeField())
+    changed = Quote.objects.aggregate(
+        changed=Greatest(
+            Coalesce(Max("updated_at"), never),
+            Coalesce(Subquery(warned, output_field=DateTimeField()), never),
+        )
+    )["changed"]
+    return None if changed is None or changed == _NEVER else changed
 
 
 # --- Inputs of the validation rules -----------------------------------------------------
@@ -399,19 +427,237 @@ def price_neighbours(latest: LatestPrice) -> tuple[LatestPrice | None, LatestPri
 
 def latest_with_neighbours(
     *, commodity: Commodity, market: Market, price_type: str = PriceType.RETAIL
-) -> tuple[LatestPrice | None, LatestPrice | None, LatestPrice | None]:
-    """(latest, cheapest other, dearest other) for an SMS answer. Kept in the shared cache
-    until any price changes, like the API's answers: the key holds the time of the last
-    change, read first (an index lookup), so it is never stale."""
+) -> tuple[LatestPrice | None, LatestPrice | None, LatestPrice | None, PriceWarning | None]:
+    """(latest, cheapest other, dearest other, the warning of the latest's month) for an
+    SMS answer. Kept in the shared cache until any price or warning changes, like the
+    API's answers: the key holds the time of the last change, read first (an index
+    lookup), so it is never stale."""
     changed = prices_last_modified()
     stamp = changed.timestamp() if changed else 0
-    key = f"latest+neighbours:{commodity.pk}:{market.pk}:{price_type}:{stamp}"
+    key = f"latest+neighbours+warning:{commodity.pk}:{market.pk}:{price_type}:{stamp}"
     found = cache.get(key)
     if found is None:
         latest = latest_price(commodity=commodity, market=market, price_type=price_type)
-        found = (latest, *price_neighbours(latest)) if latest else (None, None, None)
+        if latest is None:
+            found = (None, None, None, None)
+        else:
+            found = (latest, *price_neighbours(latest), warning_of(latest))
         cache.set(key, found, settings.API_CACHE_SECONDS)
     return found
+
+
+# --- Price warnings -------------------------------------------------------------------
+
+#: Worst first: the order warnings are listed in.
+_SEVERITY = [anomalies.CRISIS, anomalies.ALERT, anomalies.STRESS, anomalies.NORMAL, ""]
+
+
+def warning_of(latest: LatestPrice) -> PriceWarning | None:
+    """The warning of a latest price's month. One query."""
+    return PriceWarning.objects.filter(
+        commodity_id=latest.commodity_id,
+        market_id=latest.market_id,
+        price_type=latest.price_type,
+        month=latest.observed_on.replace(day=1),
+    ).first()
+
+
+def recent_month(today: date | None = None) -> date:
+    """The oldest month whose warning still speaks of today (WFP: a price within the
+    last six months)."""
+    month = anomalies.month_number(today or timezone.localdate())
+    return anomalies.month_of(month - anomalies.RECENT_MONTHS + 1)
+
+
+def price_warnings(
+    *,
+    commodity: Commodity | None = None,
+    markets: Sequence[Market] | None = None,
+    region: Region | None = None,
+    bands: Sequence[str] = (),
+    ipa_bands: Sequence[str] = (),
+    month: date | None = None,
+    price_type: str = PriceType.RETAIL,
+    today: date | None = None,
+) -> QuerySet[PriceWarning]:
+    """Warnings of one month (``month``), or each series' newest month when it is
+    recent (``recent_month``), worst ALPS band first, then by region, crop and market.
+    One query."""
+    rows = PriceWarning.objects.select_related(
+        "commodity", "commodity__base_unit", "market", "market__region"
+    ).filter(price_type=price_type)
+    if month is not None:
+        rows = rows.filter(month=month.replace(day=1))
+    else:
+        later = PriceWarning.objects.filter(
+            commodity_id=OuterRef("commodity_id"),
+            market_id=OuterRef("market_id"),
+            price_type=OuterRef("price_type"),
+            month__gt=OuterRef("month"),
+        )
+        rows = rows.filter(month__gte=recent_month(today)).exclude(Exists(later))
+    if commodity is not None:
+        rows = rows.filter(commodity=commodity)
+    if markets:
+        rows = rows.filter(market__in=markets)
+    if region is not None:
+        rows = rows.filter(market__region=region)
+    if bands:
+        rows = rows.filter(alps_band__in=bands)
+    if ipa_bands:
+        rows = rows.filter(ipa_band__in=ipa_bands)
+    severity = Case(
+        *[When(alps_band=band, then=Value(rank)) for rank, band in enumerate(_SEVERITY)],
+        output_field=IntegerField(),
+    )
+    return rows.annotate(severity=severity).order_by(
+        "severity", "market__region__name", "commodity__name", "market__name", "-month"
+    )
+
+
+def with_warnings(rows: QuerySet[LatestPrice]) -> QuerySet[LatestPrice]:
+    """Latest prices annotated with their series' current warning (its newest recent
+    month, see ``price_warnings``): ``warning_band`` (ALPS), ``warning_alps`` and
+    ``warning_ipa``, None when there is none. Still one query."""
+    current = PriceWarning.objects.filter(
+        commodity_id=OuterRef("commodity_id"),
+        market_id=OuterRef("market_id"),
+        price_type=OuterRef("price_type"),
+        month__gte=recent_month(),
+    ).order_by("-month")
+    return rows.annotate(
+        warning_band=Subquery(current.values("alps_band")[:1]),
+        warning_alps=Subquery(current.values("alps")[:1]),
+        warning_ipa=Subquery(current.values("ipa")[:1]),
+    )
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    """What the price warnings make of a flagged price, so an operator can tell a real
+    spike (the same move elsewhere, a plausible band) from a typo."""
+
+    #: The ALPS band the price's month would have if it were approved ("" without
+    #: enough history: ``short_of`` says why), and that ALPS.
+    band_if_approved: str
+    alps_if_approved: float | None
+    short_of: str
+    #: The price itself against the normal price of its month: percent and band. A
+    #: typo is far off while its month's median barely moves; a spike moves both.
+    price_vs_normal_pct: int | None
+    price_band: str
+    #: How the same crop moved at other markets from the month before to the flagged
+    #: price's month (median change of their monthly medians), and at how many.
+    others_move_pct: Decimal | None
+    others_count: int
+    #: Approved prices per base unit of the same crop at the same market, from other
+    #: agents or sources, within a week of the flagged one.
+    nearby_prices: list[Decimal]
+
+
+#: How far from a flagged price another agent's price counts as the same observation.
+NEARBY_DAYS = 7
+
+
+def review_context(quotes: Sequence[Quote]) -> dict[int, ReviewContext]:
+    """``ReviewContext`` per quote id for flagged quotes. Three queries, however many."""
+    if not quotes:
+        return {}
+    commodity_ids = {q.commodity_id for q in quotes}
+    market_ids = {q.market_id for q in quotes}
+    months: dict[tuple[int, int, str], dict[date, Decimal]] = defaultdict(dict)
+    for row in PriceSummary.objects.filter(
+        commodity_id__in=commodity_ids, market_id__in=market_ids, period="month"
+    ).values_list("commodity_id", "market_id", "price_type", "period_start", "median"):
+        months[row[:3]][row[3]] = row[4]
+    first = min(q.observed_on for q in quotes).replace(day=1) - timedelta(days=NEARBY_DAYS)
+    last = max(q.observed_on for q in quotes) + timedelta(days=31 + NEARBY_DAYS)
+    approved = list(
+        Quote.objects.filter(
+            commodity_id__in=commodity_ids,
+            market_id__in=market_ids,
+            status=Quote.Status.APPROVED,
+            observed_on__gte=first,
+            observed_on__lte=last,
+        ).values_list(
+            "commodity_id", "market_id", "price_type", "observed_on", "price_per_base_unit"
+        )
+    )
+    # Every market's monthly median of the flagged crops, in the flagged months and the
+    # months before them: how the crop moved elsewhere at the time.
+    wanted = {q.observed_on.replace(day=1) for q in quotes}
+    wanted |= {(m - timedelta(days=1)).replace(day=1) for m in wanted}
+    elsewhere: dict[tuple[int, str, date], dict[int, Decimal]] = defaultdict(dict)
+    for commodity_id, market_id, price_type, start, median in PriceSummary.objects.filter(
+        commodity_id__in=commodity_ids, period="month", period_start__in=wanted
+    ).values_list("commodity_id", "market_id", "price_type", "period_start", "median"):
+        elsewhere[(commodity_id, price_type, start)][market_id] = median
+    found = {}
+    for quote in quotes:
+        key = (quote.commodity_id, quote.market_id, quote.price_type)
+        month = quote.observed_on.replace(day=1)
+        same_series = [row for row in approved if row[:3] == key]
+        in_month = [v for *_, day, v in same_series if day.replace(day=1) == month]
+        series = dict(months.get(key, {}))
+        series[month] = Decimal(statistics.median([*in_month, quote.price_per_base_unit]))
+        known = sorted((m, float(v)) for m, v in series.items() if m <= month)
+        judged = anomalies.assess(known, since=month)[0]
+        before = elsewhere[(key[0], key[2], (month - timedelta(days=1)).replace(day=1))]
+        others = [
+            (median - before[market_id]) / before[market_id] * 100
+            for market_id, median in elsewhere[(key[0], key[2], month)].items()
+            if market_id != key[1] and before.get(market_id)
+        ]
+        price_vs_normal, price_band = None, ""
+        if judged.normal and judged.spread:
+            price = float(quote.price_per_base_unit)
+            price_vs_normal = round((price - judged.normal) / judged.normal * 100)
+            price_band = anomalies.alps_band((price - judged.normal) / judged.spread)
+        found[quote.pk] = ReviewContext(
+            band_if_approved=judged.alps_band,
+            alps_if_approved=judged.alps,
+            short_of=judged.short_of,
+            price_vs_normal_pct=price_vs_normal,
+            price_band=price_band,
+            others_move_pct=(
+                Decimal(statistics.median(others)).quantize(Decimal("0.1")) if others else None
+            ),
+            others_count=len(others),
+            nearby_prices=[
+                v
+                for *_, day, v in same_series
+                if abs((day - quote.observed_on).days) <= NEARBY_DAYS
+            ],
+        )
+    return found
+
+
+def warning_table(
+    *,
+    commodity: Commodity | None = None,
+    market: Market | None = None,
+    price_type: str = PriceType.RETAIL,
+) -> QuerySet[PriceWarning]:
+    """Every month of the warnings of a commodity's or a market's series, by series then
+    month. One query."""
+    rows = PriceWarning.objects.select_related("commodity", "market").filter(price_type=price_type)
+    if commodity is not None:
+        rows = rows.filter(commodity=commodity)
+    if market is not None:
+        rows = rows.filter(market=market)
+    return rows.order_by("commodity__name", "market__name", "month")
+
+
+def warning_history(
+    *, commodity: Commodity, market: Market, start: date, price_type: str = PriceType.RETAIL
+) -> list[PriceWarning]:
+    """One series' warnings from ``start`` on, oldest first: the normal price and its
+    bands on a chart. One query."""
+    return list(
+        PriceWarning.objects.filter(
+            commodity=commodity, market=market, price_type=price_type, month__gte=start
+        ).order_by("month")
+    )
 
 
 # --- Series ---------------------------------------------------------------------------

@@ -51,6 +51,14 @@ class Outlier:
     def ratio(self) -> Decimal:
         return (self.value / self.median).quantize(Decimal("0.1"))
 
+    @property
+    def kind(self) -> str:
+        """Why, in general words, for counting: "far above the recent median at its
+        market", "far below it across markets"..."""
+        side = "above" if self.value > self.median else "below"
+        where = "at its market" if self.scope == "market" else "across markets"
+        return f"far {side} the recent median {where}"
+
     def reason(self, market_name: str) -> str:
         where = f"at {market_name}" if self.scope == "market" else "across markets"
         return (

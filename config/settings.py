@@ -206,6 +206,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agriprices.tasks.rebuild_latest_prices",
         "schedule": crontab(minute=30, hour=2),
     },
+    # Seasonal price warnings (ALPS, IPA) of the series changed since the last run, and
+    # the SMS to their followers when one rises into alert or crisis.
+    "price-warnings": {
+        "task": "agriprices.tasks.refresh_price_warnings",
+        "schedule": crontab(minute=0, hour=env.int("PRICE_WARNINGS_HOUR", default=3)),
+    },
 }
 
 # --- The domain -----------------------------------------------------------------------

@@ -16,10 +16,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import translation
 from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.formats import date_format
 from django.utils.translation import pgettext
 
 from agriprices.formatting import rounded_price
-from agriprices.models import Commodity, LatestPrice, Market, Quote
+from agriprices.models import Commodity, LatestPrice, Market, PriceWarning, Quote
 from sms_gateway.conversation import answers
 from sms_gateway.segments import fits_one_segment, plain, truncate_to_one_segment
 
@@ -35,6 +36,7 @@ def render(answer: answers.Answer, language: str) -> str:
                 latest=answer.latest,
                 cheaper=answer.cheaper,
                 dearer=answer.dearer,
+                season=answer.season,
             )
         case answers.CropPrices():
             return crop_at_markets_reply(
@@ -120,6 +122,7 @@ def quote_reply(
     latest: LatestPrice | None,
     cheaper: LatestPrice | None = None,
     dearer: LatestPrice | None = None,
+    season: str = "",
 ) -> str:
     with translation.override(language):
         crop, place = commodity.display_name(language), market.display_name(language)
@@ -148,15 +151,29 @@ def quote_reply(
             )
         short_price = _price_line(crop[:10], place[:10], latest)
         head = f"{price} {change}".strip()  # no change known: no gap before the stop
+        # The season's verdict matters more to a seller than another market's price.
+        said = season_phrase(season)
+        told = f"{head}. {said}" if said else head
         return fit(
             [
+                f"{told}. {'. '.join(others)}" if others else "",
+                f"{told}. {others[0]}" if len(others) > 1 else "",
+                told,
                 f"{head}. {'. '.join(others)}" if others else "",
-                f"{head}. {others[0]}" if len(others) > 1 else "",
                 head,
                 price,
                 short_price,
             ]
         )
+
+
+def season_phrase(season: str) -> str:
+    """What a price warning means to a farmer, in the active language."""
+    if season == "high":
+        return pgettext("sms", "High for the season")
+    if season == "low":
+        return pgettext("sms", "Low for the season")
+    return ""
 
 
 def _price_line(crop: str, place: str, latest: LatestPrice) -> str:
@@ -378,6 +395,30 @@ def alert_text(*, language: str, latest: LatestPrice, move_pct: Decimal) -> str:
                 f"{label}: {line} ({move}). {stop}",
                 f"{label}: {line} ({move})",
                 f"{label}: {short} ({move})",
+            ]
+        )
+
+
+def warning_text(*, language: str, warning: PriceWarning) -> str:
+    """A followed crop's price rose into the alert or crisis band for the season:
+    "ALERT, November: Potatoes Osh 53 KGS/kg, 28% above normal (41)"."""
+    with translation.override(language):
+        crop = warning.commodity.display_name(language)
+        place = warning.market.display_name(language)
+        crisis = warning.alps_band == "crisis"
+        band = pgettext("sms", "CRISIS") if crisis else pgettext("sms", "ALERT")
+        month = date_format(warning.month, "F")
+        unit = warning.commodity.base_unit.code
+        price = f"{format_price(warning.price)} {settings.AGRIPRICES_CURRENCY}/{unit}"
+        above = pgettext("sms", "{pct}% above normal ({normal})").format(
+            pct=warning.above_normal_pct, normal=format_price(warning.normal_price or Decimal(0))
+        )
+        stop = pgettext("sms", "UNSUB {what} to stop.").format(what=f"{crop} {place}")
+        return fit(
+            [
+                f"{band}, {month}: {crop} {place} {price}, {above}. {stop}",
+                f"{band}, {month}: {crop} {place} {price}, {above}.",
+                f"{band}, {month}: {crop[:10]} {place[:10]} {price}, {above}.",
             ]
         )
 

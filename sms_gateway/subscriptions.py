@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from agriprices import selectors
-from agriprices.models import Commodity, LatestPrice, Market, PriceType
+from agriprices.models import Commodity, LatestPrice, Market, PriceType, PriceWarning
 from config.celery import enqueue, publish
 from sms_gateway import replies
 from sms_gateway.models import Subscriber, Subscription
@@ -233,3 +233,56 @@ def series_with_alerts() -> list[tuple[int, int]]:
         .distinct()
         .order_by()
     )
+
+
+# --- Warnings: a price abnormally high for the season ----------------------------------
+
+
+def warning_raised(
+    sender: object,
+    *,
+    commodity_id: int,
+    market_id: int,
+    price_type: str,
+    month: date,
+    **kwargs: Any,
+) -> int:
+    """Receiver of agriprices' price_warning_raised, inside the transaction that stored
+    the warning: one SMS to everyone following the crop at the market, in their
+    language, keyed by series and month, so nobody hears of one series twice a month.
+    Opted-out and undeliverable numbers are left out. Returns how many were queued."""
+    if price_type != PriceType.RETAIL:
+        return 0
+    warning = (
+        PriceWarning.objects.select_related("commodity", "commodity__base_unit", "market")
+        .filter(commodity_id=commodity_id, market_id=market_id, price_type=price_type, month=month)
+        .first()
+    )
+    if warning is None:
+        return 0
+    followers = (
+        Subscription.objects.filter(
+            commodity_id=commodity_id,
+            market_id=market_id,
+            subscriber__opted_out=False,
+            subscriber__undeliverable=False,
+        )
+        .select_related("subscriber")
+        .order_by("subscriber_id")
+    )
+    texts: dict[str, str] = {}
+    messages = []
+    for subscription in followers:
+        language = reply_language(subscription)
+        if language not in texts:
+            texts[language] = replies.warning_text(language=language, warning=warning)
+        messages.append(
+            BulkMessage(
+                to=subscription.subscriber.phone,
+                body=texts[language],
+                idempotency_key=(
+                    f"warning:{subscription.subscriber_id}:{commodity_id}:{market_id}:{month:%Y-%m}"
+                ),
+            )
+        )
+    return queue_bulk(messages)

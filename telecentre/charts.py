@@ -4,7 +4,7 @@ when printed in black and white (each line has its own dash pattern and marker).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,6 +22,19 @@ COLOURS = ("#1b5e20", "#0d47a1", "#b71c1c", "#4a148c", "#e65100", "#263238")
 class Line:
     label: str
     points: Sequence[tuple[date, Decimal]]
+
+
+@dataclass(frozen=True)
+class Seasonal:
+    """One market's normal price for the season (ALPS's fit) per month, with σ: the
+    stress, alert and crisis bands start 0.25, 1 and 2 σ above it."""
+
+    label: str
+    months: Sequence[tuple[date, Decimal, Decimal]]  # mid-month, normal price, σ
+
+
+#: The warning bands above the normal price: (from, to) in σ, fill colour.
+SEASONAL_BANDS = ((0.25, 1.0, "#fff3c4"), (1.0, 2.0, "#ffd8b0"), (2.0, None, "#fbe1e1"))
 
 
 def _marker(kind: str, x: float, y: float, colour: str) -> str:
@@ -63,10 +76,12 @@ def trend_chart(
     *,
     title: str,
     unit_label: str,
+    seasonal: Seasonal | None = None,
     width: int = 640,
     height: int = 240,
 ) -> SafeString:
     """Weekly medians as lines (at most six), the lowest-to-highest band behind them,
+    one market's normal price with its stress, alert and crisis bands (``seasonal``),
     date and price axes, and a legend under the plot."""
     lines = [line for line in lines if line.points][: len(DASHES)]
     days = [d for line in lines for d, _ in line.points] + [d for d, _, _ in band]
@@ -74,8 +89,10 @@ def trend_chart(
     values += [float(v) for _, lo, hi in band for v in (lo, hi)]
     if not days:
         return mark_safe("")  # noqa: S308 - nothing user-supplied
+    normal = [m for m in (seasonal.months if seasonal else ()) if min(days) <= m[0] <= max(days)]
+    values += [float(v) for _, v, _ in normal]
     left, right, top, bottom = 48, 8, 18, 22
-    legend_rows = (len(lines) + 2) // 3
+    legend_rows = (len(lines) + bool(normal) + 2) // 3
     total_height = height + 18 * legend_rows + 6
     first, last = min(days), max(days)
     span_days = max(1, (last - first).days)
@@ -99,6 +116,8 @@ def trend_chart(
         upper = " ".join(f"{x(d):.1f},{y(float(hi)):.1f}" for d, _, hi in band)
         lower = " ".join(f"{x(d):.1f},{y(float(lo)):.1f}" for d, lo, _ in reversed(band))
         parts.append(f'<polygon points="{upper} {lower}" fill="#ddd"/>')
+    if normal:
+        parts += _seasonal_bands(normal, x, lambda v: max(float(top), y(v)))
     for tick in _ticks(low, high):
         ty = y(tick)
         label = f"{tick:g}" if tick < 1000 else f"{tick:.0f}"
@@ -134,8 +153,38 @@ def trend_chart(
             + _marker(marker, lx + 14, ly, colour)
             + f'<text x="{lx + 34}" y="{ly + 4}">{escape(line.label)}</text>'
         )
+    if normal and seasonal:
+        n = len(lines)
+        lx = left + (n % 3) * ((width - left) // 3)
+        ly = height + 12 + 18 * (n // 3)
+        parts.append(
+            f'<path d="M{lx} {ly}h28" stroke="#000" stroke-width="1.2" stroke-dasharray="3 2"/>'
+            f'<text x="{lx + 34}" y="{ly + 4}">{escape(seasonal.label)}</text>'
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every label is escaped above
+
+
+def _seasonal_bands(
+    months: Sequence[tuple[date, Decimal, Decimal]],
+    x: Callable[[date], float],
+    y: Callable[[float], float],
+) -> list[str]:
+    """The stress, alert and crisis bands above the normal price, and the normal price
+    as a dashed line; ``y`` keeps the open crisis band inside the plot."""
+    parts = []
+    for start, end, colour in SEASONAL_BANDS:
+        lower = [(x(d), y(float(n + s * Decimal(start)))) for d, n, s in months]
+        upper = [
+            (x(d), y(float(n + s * Decimal(end))) if end else y(float("inf"))) for d, n, s in months
+        ]
+        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in upper + lower[::-1])
+        parts.append(f'<polygon points="{points}" fill="{colour}"/>')
+    path = "M" + "L".join(f"{x(d):.1f} {y(float(n)):.1f}" for d, n, _ in months)
+    parts.append(
+        f'<path d="{path}" fill="none" stroke="#000" stroke-width="1.2" stroke-dasharray="3 2"/>'
+    )
+    return parts
 
 
 def _month_starts(first: date, last: date) -> list[date]:

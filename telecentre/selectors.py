@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from agriprices import selectors
+from agriprices import anomalies, selectors
 from agriprices.models import (
     Commodity,
     LatestPrice,
     Market,
     PriceSummary,
     PriceType,
+    PriceWarning,
     Quote,
     Region,
+    WarningRun,
 )
 from agriprices.periods import period_start
 from sms_gateway.conversation.understanding import read
@@ -43,7 +47,9 @@ def price_table(
     """Latest retail prices by commodity and market name. ``search`` is read like a
     farmer's question (sms_gateway's understanding): the crop, the market or both, named
     in any language, inflected or misspelt. Lazy."""
-    rows = selectors.latest_prices(region=region, market=market, price_type=PriceType.RETAIL)
+    rows = selectors.with_warnings(
+        selectors.latest_prices(region=region, market=market, price_type=PriceType.RETAIL)
+    )
     if category:
         rows = rows.filter(commodity__category=category)
     if search:
@@ -91,7 +97,29 @@ def trend_chart(
         [(day, low, high) for day, (low, high) in sorted(band.items())],
         title=title,
         unit_label=f"/{commodity.base_unit.code}",
+        seasonal=_seasonal(commodity, charted[0], today - timedelta(days=months * 30), language)
+        if charted
+        else None,
     )
+
+
+def _seasonal(
+    commodity: Commodity, market: Market, start: date, language: str
+) -> charts.Seasonal | None:
+    """The normal price of one market over the chart's months, where ALPS has it."""
+    months = [
+        (w.month + timedelta(days=14), w.normal_price, w.spread)
+        for w in selectors.warning_history(
+            commodity=commodity, market=market, start=period_start(start, "month")
+        )
+        if w.normal_price is not None and w.spread is not None
+    ]
+    if not months:
+        return None
+    label = _("Normal price at %(market)s; stress, alert, crisis above") % {
+        "market": market.display_name(language)
+    }
+    return charts.Seasonal(label, months)
 
 
 # --- Operators' pages -------------------------------------------------------------
@@ -119,46 +147,58 @@ class FlaggedQuote:
     quote: Quote
     #: The last approved prices per base unit of the same series, newest first.
     recent: list[tuple[date, Decimal]]
+    #: What the price warnings make of it (band if approved, the move elsewhere).
+    context: selectors.ReviewContext
 
 
 def flagged_quotes(*, limit: int = 50) -> list[FlaggedQuote]:
-    """Quotes waiting for an operator, oldest observation first, with the prices they
-    are judged against. Two queries."""
+    """Quotes waiting for an operator, newest observation first (they change what
+    farmers hear today), with the prices they are judged against and what the warnings
+    make of them. Five queries."""
     flagged = list(
         Quote.objects.filter(status=Quote.Status.FLAGGED)
         .select_related("commodity", "commodity__base_unit", "market", "unit", "agent")
-        .order_by("observed_on", "id")[:limit]
+        .order_by("-observed_on", "-id")[:limit]
     )
     if not flagged:
         return []
-    pairs = {(q.commodity_id, q.market_id) for q in flagged}
+    series = {(q.commodity_id, q.market_id, q.price_type) for q in flagged}
     earliest = min(q.observed_on for q in flagged) - timedelta(weeks=8)
-    recent: dict[tuple[int, int], list[tuple[date, Decimal]]] = defaultdict(list)
+    approved: dict[tuple[int, int, str], list[tuple[date, Decimal]]] = defaultdict(list)
     rows = (
         Quote.objects.filter(
             status=Quote.Status.APPROVED,
-            commodity_id__in={c for c, _ in pairs},
-            market_id__in={m for _, m in pairs},
+            commodity_id__in={c for c, _, _ in series},
+            market_id__in={m for _, m, _ in series},
             observed_on__gte=earliest,
         )
         .order_by("-observed_on", "-id")
-        .values_list("commodity_id", "market_id", "observed_on", "price_per_base_unit")
+        .values_list(
+            "commodity_id", "market_id", "price_type", "observed_on", "price_per_base_unit"
+        )
     )
-    for commodity_id, market_id, observed_on, value in rows:
-        series = recent[(commodity_id, market_id)]
-        if len(series) < RECENT_SHOWN:
-            series.append((observed_on, value))
+    for commodity_id, market_id, price_type, observed_on, value in rows:
+        approved[(commodity_id, market_id, price_type)].append((observed_on, value))
+
+    def recent(quote: Quote) -> list[tuple[date, Decimal]]:
+        key = (quote.commodity_id, quote.market_id, quote.price_type)
+        before = (row for row in approved.get(key, []) if row[0] <= quote.observed_on)
+        return list(itertools.islice(before, RECENT_SHOWN))
+
+    contexts = selectors.review_context(flagged)
     return [
         FlaggedQuote(
             quote=quote,
-            recent=[
-                (day, value)
-                for day, value in recent.get((quote.commodity_id, quote.market_id), [])
-                if day <= quote.observed_on
-            ],
+            recent=recent(quote),
+            context=contexts[quote.pk],
         )
         for quote in flagged
     ]
+
+
+def waiting() -> int:
+    """How many prices wait for an operator."""
+    return Quote.objects.filter(status=Quote.Status.FLAGGED).count()
 
 
 #: Approved prices shown beside a flagged one.
@@ -272,3 +312,38 @@ def latest_summary_week() -> date | None:
         .aggregate(newest=Max("period_start"))
         .get("newest")
     )
+
+
+# --- Price warnings ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WarningsPage:
+    """The warnings page: the series that need attention, worst first, and how many do
+    not."""
+
+    alarming: list[PriceWarning]  # alert or crisis
+    stress: list[PriceWarning]
+    low: list[PriceWarning]  # abnormally low for the season
+    normal: int
+    short: list[PriceWarning]  # not enough history for ALPS
+    computed_at: datetime | None
+
+
+def warnings_page(*, region: Region | None = None) -> WarningsPage:
+    """Each series' current warning (retail), sorted into what the page shows. Two
+    queries."""
+    alarming, stress, low, short, normal = [], [], [], [], 0
+    for warning in selectors.price_warnings(region=region):
+        if warning.short_of:
+            short.append(warning)
+        elif warning.alps_band in anomalies.ALARMING:
+            alarming.append(warning)
+        elif warning.alps_band == anomalies.STRESS:
+            stress.append(warning)
+        elif warning.season == "low":
+            low.append(warning)
+        else:
+            normal += 1
+    last = WarningRun.objects.filter(finished_at__isnull=False).first()
+    return WarningsPage(alarming, stress, low, normal, short, last.finished_at if last else None)

@@ -7,11 +7,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from agriprices.models import PriceWarning, Region
 from sms_gateway import broadcasts
+from sms_gateway.replies import format_price
 from sms_gateway.segments import count_segments
+from telecentre import selectors as pages
 from telecentre.models import Bulletin
 
 
@@ -76,3 +80,57 @@ def expire_bulletin(*, bulletin_id: int, by: User) -> Bulletin:
         bulletin.expires_on = timezone.localdate() - timedelta(days=1)
         bulletin.save(update_fields=["expires_on", "updated_at"])
     return bulletin
+
+
+def warnings_draft(*, region: Region | None, language: str) -> dict[str, object]:
+    """A bulletin's first draft from the month's price warnings (alert and crisis, then
+    prices low for the season), in ``language``: the initial values of the bulletin
+    form. The operator edits it before anything is published."""
+    page = pages.warnings_page(region=region)
+    with translation.override(language):
+        month = page.alarming[0].month if page.alarming else timezone.localdate()
+        lines = []
+        for warning in [*page.alarming, *page.low]:
+            crop = warning.commodity.display_name(language)
+            market = warning.market.display_name(language)
+            lines.append(
+                _(
+                    "%(crop)s at %(market)s: %(price)s %(currency)s/%(unit)s, %(pct)+d %% against "
+                    "the normal price for the season (%(band)s)."
+                )
+                % {
+                    "crop": crop,
+                    "market": market,
+                    "price": format_price(warning.price),
+                    "currency": settings.AGRIPRICES_CURRENCY,
+                    "unit": warning.commodity.base_unit.code,
+                    "pct": warning.above_normal_pct or 0,
+                    "band": _band_word(warning),
+                }
+            )
+        summary = "; ".join(
+            f"{w.commodity.display_name(language)} {w.market.display_name(language)} "
+            f"{w.above_normal_pct or 0:+d}%"
+            for w in [*page.alarming, *page.low]
+        )
+        return {
+            "title": _("Price warnings, %(month)s") % {"month": date_format(month, "F Y")},
+            "category": Bulletin.Category.MARKET,
+            "language": language,
+            "regions": [region] if region else list(Region.objects.all()),
+            "body": "\n".join(lines) or _("No crop is in alert or crisis."),
+            "sms_summary": fit_summary(summary),
+        }
+
+
+def _band_word(warning: PriceWarning) -> str:
+    if warning.alps_band in ("alert", "crisis", "stress"):
+        return str(PriceWarning.Band(warning.alps_band).label)
+    return str(PriceWarning.Band.LOW.label)
+
+
+def fit_summary(text: str) -> str:
+    """``text`` cut at a "; " so it stays within the SMS segments a bulletin may use."""
+    while text and sms_summary_problem(text):
+        text = text.rsplit("; ", 1)[0] if "; " in text else text[:-1]
+    return text

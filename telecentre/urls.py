@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("commodities/<str:ref>/", views.commodity_detail, name="commodity"),
     path("markets/<str:ref>/", views.market_detail, name="market"),
+    path("warnings/", views.price_warnings, name="warnings"),
     path("bulletins/", views.bulletin_list, name="bulletins"),
     path("bulletins/new/", views.bulletin_create, name="bulletin-new"),
     path("bulletins/<int:pk>/", views.bulletin_detail, name="bulletin"),

@@ -42,6 +42,7 @@ from telecentre.services import (
     broadcast_preview,
     expire_bulletin,
     publish_bulletin,
+    warnings_draft,
 )
 
 REGION_COOKIE = "region"
@@ -49,6 +50,8 @@ REGION_COOKIE_AGE = 365 * 24 * 3600
 #: Rows on one page of prices: enough for a region, small enough for a 2G link.
 MAX_ROWS = 120
 CHART_MONTHS = (3, 6, 12, 24)
+#: Flagged prices on one page of the review queue.
+REVIEW_ROWS = 50
 
 
 def _chosen_region(request: HttpRequest) -> Region | None:
@@ -123,8 +126,8 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
     name = commodity.display_name(language)
     version = pages.prices_version()
     key = f"chart:{commodity.pk}:{region.pk if region else 0}:{months}:{language}:{version}"
-    prices = selectors.latest_prices(
-        commodity=commodity, region=region, price_type=PriceType.RETAIL
+    prices = selectors.with_warnings(
+        selectors.latest_prices(commodity=commodity, region=region, price_type=PriceType.RETAIL)
     )[:MAX_ROWS]
     chart = cache.get(key)
     if chart is None:
@@ -170,9 +173,9 @@ def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
                     label=_("%(name)s, 12 weeks") % {"name": row.commodity.display_name(language)},
                 ),
             )
-            for row in selectors.latest_prices(market=market, price_type=PriceType.RETAIL).order_by(
-                "commodity__name"
-            )
+            for row in selectors.with_warnings(
+                selectors.latest_prices(market=market, price_type=PriceType.RETAIL)
+            ).order_by("commodity__name")
         ]
 
     return render(
@@ -185,6 +188,22 @@ def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "version": pages.prices_version(),
         },
     )
+
+
+def price_warnings(request: HttpRequest) -> HttpResponse:
+    """Crops whose price is abnormal for the season, worst first, per region."""
+    region = _chosen_region(request)
+    response = render(
+        request,
+        "telecentre/warnings.html",
+        {
+            "page": lambda: pages.warnings_page(region=region),  # read when not cached
+            "region": region,
+            "all_regions": selectors.regions(),
+            "version": pages.prices_version(),
+        },
+    )
+    return _remember_region(request, response)
 
 
 # --- Bulletins -----------------------------------------------------------------------------
@@ -210,7 +229,10 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _bulletin_form(request: HttpRequest, bulletin: Bulletin | None) -> HttpResponse:
-    form = BulletinForm(request.POST or None, instance=bulletin)
+    initial = None
+    if bulletin is None and request.GET.get("from") == "warnings":
+        initial = warnings_draft(region=_chosen_region(request), language=get_language())
+    form = BulletinForm(request.POST or None, instance=bulletin, initial=initial)
     summary = form["sms_summary"].value() or ""
     counted = count_segments(" ".join(summary.split()))
     if request.method == "POST" and "check" not in request.POST and form.is_valid():
@@ -299,7 +321,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
-    return render(request, "telecentre/review.html", {"flagged": pages.flagged_quotes(limit=50)})
+    context = {"flagged": pages.flagged_quotes(limit=REVIEW_ROWS), "waiting": pages.waiting()}
+    return render(request, "telecentre/review.html", context)
 
 
 # --- Agent entry ---------------------------------------------------------------------------

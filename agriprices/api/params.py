@@ -4,13 +4,15 @@ unfiltered answer."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
 from rest_framework import serializers
 
-from agriprices import selectors
+from agriprices import anomalies, selectors
 from agriprices.api.serializers import RefField
 from agriprices.models import PriceType, Quote
 from agriprices.periods import PERIODS
@@ -180,3 +182,53 @@ class SeriesParams(QueryParams):
         if (attrs["end"] - attrs["start"]).days > MAX_SERIES_DAYS:
             raise serializers.ValidationError({"start": "at most five years per request"})
         return attrs
+
+
+class MonthField(serializers.CharField):
+    """A month as ``YYYY-MM``; the first day of it."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        text = super().to_internal_value(data)
+        match = re.fullmatch(r"(\d{4})-(\d{2})", text)
+        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < EARLIEST_DATE.year:
+            raise serializers.ValidationError("give a month as YYYY-MM, e.g. 2026-11")
+        return date(int(match[1]), int(match[2]), 1)
+
+
+class BandsField(serializers.ListField):
+    """One or more bands: repeated or comma-separated."""
+
+    child = serializers.CharField(max_length=200)
+
+    def __init__(self, *, bands: Sequence[str], **kwargs: Any) -> None:
+        self.bands = list(bands)
+        super().__init__(required=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> list:
+        found = [b.strip() for v in super().to_internal_value(data) for b in v.split(",")]
+        for band in found:
+            if band and band not in self.bands:
+                raise serializers.ValidationError(
+                    f"{band[:20]!r} is not a band; use {', '.join(self.bands)}", code="invalid"
+                )
+        return [b for b in found if b]
+
+
+class WarningParams(QueryParams):
+    commodity = _commodity(required=False)
+    market = MarketsField(help_text="One or more markets, repeated or comma-separated.")
+    region = region_ref(required=False)
+    band = BandsField(
+        bands=[anomalies.NORMAL, anomalies.STRESS, anomalies.ALERT, anomalies.CRISIS],
+        help_text="ALPS bands, e.g. `alert,crisis`.",
+    )
+    ipa_band = BandsField(
+        bands=[anomalies.LOW, anomalies.NORMAL, anomalies.WATCH, anomalies.ALERT],
+        help_text="IPA bands, e.g. `alert,low`.",
+    )
+    month = MonthField(
+        required=False,
+        help_text="`YYYY-MM`: that month at every series. Default: each series' newest "
+        f"month, when it is within the last {anomalies.RECENT_MONTHS} months.",
+    )
+    price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)

@@ -7,12 +7,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agriprices import selectors
-from agriprices.models import Commodity, LatestPrice, Market, PriceType, Quote, Region
+from agriprices.models import (
+    Commodity,
+    LatestPrice,
+    Market,
+    PriceType,
+    PriceWarning,
+    Quote,
+    Region,
+)
 from agriprices.periods import PERIODS, Summary
 
 
@@ -276,3 +285,78 @@ class SeriesSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     series = MarketSeriesSerializer(many=True)
+
+
+class PriceWarningSerializer(serializers.ModelSerializer):
+    commodity = CommodityRefSerializer(read_only=True)
+    market = MarketRefSerializer(read_only=True)
+    month = serializers.SerializerMethodField(help_text="The month, `YYYY-MM`.")
+    base_unit = serializers.CharField(source="commodity.base_unit.code", read_only=True)
+    currency = serializers.SerializerMethodField()
+    price = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        read_only=True,
+        help_text="The month's median approved price per base unit.",
+    )
+    normal_price = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        read_only=True,
+        allow_null=True,
+        help_text="ALPS's seasonal trend: the price expected for the month. Null with "
+        "not enough history.",
+    )
+    above_normal_pct = serializers.IntegerField(read_only=True, allow_null=True)
+    alps = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="WFP's Alert for Price Spikes, in σ."
+    )
+    alps_band = serializers.CharField(
+        read_only=True, help_text="normal, stress, alert or crisis; empty without ALPS."
+    )
+    ipa = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="FAO's Indicator of Price Anomalies."
+    )
+    ipa_band = serializers.CharField(
+        read_only=True,
+        help_text="low, normal, watch or alert; empty when the month lacks the prices "
+        "3 and 12 months before it.",
+    )
+    history = serializers.SerializerMethodField(
+        help_text="`enough`, or `not_enough` (then `short_of` says why)."
+    )
+    short_of = serializers.CharField(read_only=True)
+    season = serializers.CharField(
+        read_only=True, help_text="`high` or `low` for the season, or empty."
+    )
+
+    class Meta:
+        model = PriceWarning
+        fields = [
+            "commodity",
+            "market",
+            "price_type",
+            "month",
+            "price",
+            "currency",
+            "base_unit",
+            "normal_price",
+            "above_normal_pct",
+            "alps",
+            "alps_band",
+            "ipa",
+            "ipa_band",
+            "season",
+            "history",
+            "short_of",
+        ]
+
+    @extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"})
+    def get_month(self, warning: PriceWarning) -> str:
+        return f"{warning.month:%Y-%m}"
+
+    def get_currency(self, warning: PriceWarning) -> str:
+        return settings.AGRIPRICES_CURRENCY
+
+    def get_history(self, warning: PriceWarning) -> str:
+        return "not_enough" if warning.short_of else "enough"

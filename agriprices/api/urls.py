@@ -14,4 +14,5 @@ urlpatterns = [
     path("quotes/<int:pk>/review/", views.QuoteReview.as_view(), name="quote-review"),
     path("prices/latest/", views.LatestPrices.as_view(), name="latest"),
     path("prices/series/", views.PriceSeries.as_view(), name="series"),
+    path("prices/warnings/", views.PriceWarnings.as_view(), name="warnings"),
 ]

@@ -456,3 +456,37 @@ class PriceSeries(PricesChangeMixin, ApiView):
                 "series": series,
             }
         )
+
+
+class PriceWarnings(PricesChangeMixin, ApiView):
+    params_class = p.WarningParams
+    serializer_class = s.PriceWarningSerializer
+    pagination_class = PagePagination
+
+    @extend_schema(
+        summary="Price warnings",
+        description=(
+            "Seasonal price warnings per series (commodity, market, price type): the "
+            "month's median price per base unit, the normal price for the season, WFP's "
+            "Alert for Price Spikes (ALPS: normal < 0.25 ≤ stress < 1 ≤ alert < 2 ≤ crisis) "
+            "and FAO's Indicator of Price Anomalies (IPA: low ≤ −1 < normal < 0.5 ≤ watch "
+            "< 1 ≤ alert), and whether the series has the history ALPS needs (3 years, "
+            "70 % of months). Worst band first. Recomputed nightly from approved prices; "
+            "dates are ISO months." + CSV_NOTE
+        ),
+        parameters=[p.WarningParams],
+        responses={200: s.PriceWarningSerializer(many=True), **PAGED_ERRORS},
+    )
+    @cached_until_prices_change
+    def get(self, request: Request) -> Response:
+        query = self.params().validated_data
+        rows = selectors.price_warnings(
+            commodity=query.get("commodity"),
+            markets=query.get("market") or None,
+            region=query.get("region"),
+            bands=query.get("band", []),
+            ipa_bands=query.get("ipa_band", []),
+            month=query.get("month"),
+            price_type=query["price_type"],
+        )
+        return self.paged(rows)

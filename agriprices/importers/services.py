@@ -8,6 +8,7 @@ the same things by code even when it spells them otherwise.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,6 +47,8 @@ class ImportReport:
     created: int = 0
     unchanged: int = 0
     flagged: int = 0
+    #: Why the flagged prices are held for review, with how many each.
+    held: Counter[str] = field(default_factory=Counter)
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
     stored: bool = False
@@ -61,9 +64,13 @@ class ImportReport:
             outcome = "stored"
         else:
             outcome = "nothing stored (fix the rows above, or import with --partial)"
+        held = ""
+        if self.flagged and self.held:
+            reasons = ", ".join(f"{n} {why}" for why, n in self.held.most_common())
+            held = f" (held for review: {reasons})"
         return (
             f"rows read {self.rows_read}, created {self.created}, unchanged {self.unchanged}, "
-            f"flagged {self.flagged}, rejected {self.rejected} — {outcome}"
+            f"flagged {self.flagged}{held}, rejected {self.rejected} — {outcome}"
         )
 
 
@@ -102,6 +109,7 @@ def import_price_rows(
     if not report.stored and not dry_run:
         # A dry run reports what would be created; a refused import created nothing.
         report.created = report.flagged = 0
+        report.held.clear()
     return report
 
 
@@ -209,6 +217,7 @@ def _store_checked_rows(
         else:
             status, reason = Quote.Status.FLAGGED, verdict.reason(market.name)
             report.flagged += 1
+            report.held[verdict.kind] += 1
         new_quotes.append(
             Quote(
                 commodity=commodity,

@@ -78,9 +78,12 @@ def _query(request: Request, subscriber: Subscriber, detail: bool) -> answers.An
     _remember_market(subscriber, market)
     if commodity is None:
         return answers.MarketPrices(market, list(selectors.latest_prices(market=market)))
-    latest, cheaper, dearer = selectors.latest_with_neighbours(commodity=commodity, market=market)
+    latest, cheaper, dearer, warning = selectors.latest_with_neighbours(
+        commodity=commodity, market=market
+    )
     every = list(selectors.latest_prices(commodity=commodity)) if detail else []
-    return answers.Price(commodity, market, latest, cheaper, dearer, every)
+    season = warning.season if warning else ""
+    return answers.Price(commodity, market, latest, cheaper, dearer, every, season)
 
 
 def _sell(request: Request, subscriber: Subscriber) -> answers.Answer:

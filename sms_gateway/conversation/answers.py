@@ -26,6 +26,8 @@ class Price:
     #: Every market's latest price of the crop, cheapest first, for channels that show
     #: more than one SMS (empty otherwise).
     markets: Sequence[LatestPrice] = ()
+    #: "high" or "low" for the season (the price warnings' verdict), or "".
+    season: str = ""
 
 
 @dataclass(frozen=True)

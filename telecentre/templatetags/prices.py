@@ -11,8 +11,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from agriprices import anomalies
 from agriprices.formatting import rounded_price
-from agriprices.models import Commodity, Market
+from agriprices.models import Commodity, Market, PriceWarning
 
 register = template.Library()
 
@@ -46,3 +47,33 @@ def local_name(obj: Commodity | Market) -> str:
 @register.filter
 def at_most(value: int, limit: int) -> int:
     return min(value, limit)
+
+
+#: What each band is called on the page; "low" is a price abnormally low for the season.
+_BAND_NAMES = {
+    "stress": PriceWarning.Band.STRESS.label,
+    "alert": PriceWarning.Band.ALERT.label,
+    "crisis": PriceWarning.Band.CRISIS.label,
+    "low": PriceWarning.Band.LOW.label,
+}
+
+
+@register.filter
+def band(name: str) -> SafeString | str:
+    """A warning band as a badge; nothing for normal or none."""
+    if name not in _BAND_NAMES:
+        return ""
+    return format_html('<span class="band b-{}">{}</span>', name, _BAND_NAMES[name])
+
+
+@register.filter
+def warning_badge(row: object) -> SafeString | str:
+    """The badge of a latest price annotated by ``selectors.with_warnings``: its ALPS
+    band when above normal, else "low" when the price is low for the season."""
+    name = getattr(row, "warning_band", None) or ""
+    if name in (anomalies.NORMAL, "") and (
+        anomalies.season(getattr(row, "warning_alps", None), getattr(row, "warning_ipa", None))
+        == "low"
+    ):
+        name = anomalies.LOW
+    return band(name)

@@ -54,8 +54,8 @@ def test_seeding_twice_duplicates_nothing():
 
 def test_the_same_seed_gives_the_same_prices(today):
     market, commodity = demo.MARKETS[0], demo.COMMODITIES[0]
-    assert demo.demo_price(market, commodity, "retail", today) == demo.demo_price(
-        market, commodity, "retail", today
+    assert demo.demo_price(market, commodity, "retail", today, today) == demo.demo_price(
+        market, commodity, "retail", today, today
     )
 
 

@@ -46,6 +46,7 @@ def test_schema_is_valid_openapi_3_and_names_every_endpoint():
         "/api/v1/quotes/{id}/review/",
         "/api/v1/prices/latest/",
         "/api/v1/prices/series/",
+        "/api/v1/prices/warnings/",
         "/api/v1/bulletins/",
         "/api/v1/ask/",
     }

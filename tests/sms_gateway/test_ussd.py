@@ -73,7 +73,9 @@ def pick(session: Session, text: str, label: str) -> tuple[str, str]:
 @pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
 def test_price_of_a_crop_at_a_market(client, demo, language):
     potatoes, osh = Commodity.objects.get(name="Potatoes"), Market.objects.get(name="Osh")
-    latest, cheaper, _dearer = selectors.latest_with_neighbours(commodity=potatoes, market=osh)
+    latest, cheaper, _dearer, _warning = selectors.latest_with_neighbours(
+        commodity=potatoes, market=osh
+    )
     session = Session(client)
     kind, text = session.screen()
     assert kind == "CON"

@@ -45,7 +45,8 @@ class Resources(HTMLParser):
 @pytest.fixture(scope="module")
 def _demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        call_command("seed_demo", "--force", "--days", "400", stdout=io.StringIO())
+        # The whole demo: four years, so the warnings page shows every band.
+        call_command("seed_demo", "--force", stdout=io.StringIO())
         call_command("seed_demo_bulletins", stdout=io.StringIO())
     yield
     with django_db_blocker.unblock():
@@ -74,12 +75,14 @@ def pages():
         ("home, search", None, "/?q=картошка"),
         ("commodity, 24 months", None, "/commodities/potatoes/?months=24"),
         ("market", None, "/markets/osh/"),
+        ("price warnings", None, "/warnings/"),
         ("bulletins", None, "/bulletins/"),
         ("bulletin", None, f"/bulletins/{bulletin.pk}/"),
         ("price sheet", None, "/sheet/"),
         ("login", None, "/accounts/login/"),
         ("review queue", "operator", "/review/"),
         ("write a bulletin", "operator", "/bulletins/new/"),
+        ("bulletin from the warnings", "operator", "/bulletins/new/?from=warnings"),
         ("publish", "operator", f"/bulletins/{bulletin.pk}/publish/"),
         ("SMS simulator", "operator", "/simulator/"),
         ("USSD simulator", "operator", "/simulator/ussd/"),

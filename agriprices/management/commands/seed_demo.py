@@ -4,23 +4,23 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from agriprices import demo
+from agriprices import demo, services
 from agriprices.importers import import_price_rows
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo: markets and commodities of the Kyrgyz pilot region, two years of "
-        "prices and three logins (admin, operator, agent) with known passwords. Safe to "
-        "run again: nothing is duplicated. Refuses to run with DEBUG off unless --force, "
-        "because the demo passwords are public."
+        "Load the demo: markets and commodities of the Kyrgyz pilot region, four years of "
+        "prices, their price warnings and three logins (admin, operator, agent) with known "
+        "passwords. Safe to run again: nothing is duplicated. Refuses to run with DEBUG "
+        "off unless --force, because the demo passwords are public."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
         parser.add_argument("--no-users", action="store_true", help="skip the demo logins")
         parser.add_argument(
-            "--days", type=int, default=365 * demo.YEARS, help="how many days of prices (730)"
+            "--days", type=int, default=365 * demo.YEARS, help="how many days of prices (1460)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -45,6 +45,8 @@ class Command(BaseCommand):
         if not report.stored:
             raise CommandError(f"demo prices not loaded: {report.summary()}")
         self.stdout.write(f"Demo prices: {report.summary()}")
+        run = services.refresh_warnings()
+        self.stdout.write(f"Price warnings: {run.series} series, {run.changed} months changed")
         if options["no_users"]:
             return
         self.stdout.write(self.style.SUCCESS("Demo logins (for this demo only):"))

@@ -1,0 +1,227 @@
+"""Seasonal price warnings, as pure functions of one series' monthly medians: WFP's Alert
+for Price Spikes (ALPS) and FAO GIEWS' Indicator of Price Anomalies (IPA).
+
+Every month is judged with the data known at its end (the months up to and including
+it), as an analyst would have judged it then: a month's warning does not change when
+later months arrive, and a warning sent to a farmer stays the one on record.
+
+ALPS (WFP, Technical Guidance Note, April 2014). The monthly price is regressed (OLS,
+``numpy.linalg.lstsq``) on a linear time trend and one term per calendar month; the fit
+is the normal price P̂; ALPS = (P − P̂) / σ, σ the standard deviation of the residuals.
+Bands: normal < 0.25 ≤ stress < 1 ≤ alert < 2 ≤ crisis. WFP computes it only for a
+series of at least 3 years with at least 70 % of its months present and a price in the
+last 6 months; below that the answer is "not enough history", never a normal band. The
+6-month rule concerns the reader's today, so it is applied where warnings are read
+(``RECENT_MONTHS``); here each month has a price by construction.
+
+IPA (Baquedano, "Developing an indicator of price anomalies as an early warning tool: a
+compound growth approach", FAO 2015). The compound quarterly growth rate
+CQGR = (P_t / P_t−3)^(1/3) − 1 and the compound annual one CAGR = (P_t / P_t−12)^(1/12) − 1
+are each compared with the same calendar month in the earlier years of the series:
+IPA_x = (x − weighted mean) / weighted standard deviation. The two are combined as
+IPA = γ·IPA_Q + (1 − γ)·IPA_A, γ the quarterly rate's share of the two variances, as the
+note defines it. Bands as GIEWS publishes them: normal < 0.5 ≤ watch < 1 ≤ alert; and,
+since the note's measure is symmetric, IPA ≤ −1 is reported as abnormally low.
+
+Where the sources leave a choice, ours:
+- σ of ALPS is the regression's standard error: the residuals' sum of squares over
+  n − k, k the fitted terms (a plain standard deviation understates it in short series).
+- The note weights the earlier years without fixing the weights for every use; we weigh
+  earlier year k of n (oldest first) by k, so the reference follows a market's slow
+  changes. IPA needs at least two earlier years with both rates for that calendar month.
+- Prices are levels, not logarithms, for ALPS, as the guidance note writes it.
+- σ is at least ``MIN_SPREAD_SHARE`` of the normal price. Not in WFP's note: a very
+  steady series recorded to the whole som has a σ of rounding alone, and would call a
+  1 % move a crisis; a farmer told "alert" hears of a price at least 5 % above normal,
+  "crisis" at least 10 %. For the
+  same reason the growth rates' standard deviation in IPA is at least
+  ``MIN_GROWTH_SPREAD`` (a percentage point a month).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+#: ALPS needs this much history, this share of its months present.
+MIN_MONTHS = 36
+MIN_COVERAGE = 0.70
+#: A series with no price in this many months says nothing about today.
+RECENT_MONTHS = 6
+#: σ of ALPS is never taken below this share of the normal price.
+MIN_SPREAD_SHARE = 0.05
+MIN_GROWTH_SPREAD = 0.01
+#: Earlier years of the same calendar month IPA compares with, at least.
+MIN_IPA_YEARS = 2
+
+NORMAL, STRESS, ALERT, CRISIS = "normal", "stress", "alert", "crisis"
+WATCH, LOW = "watch", "low"
+#: ALPS bands from the lowest threshold up.
+ALPS_BANDS = ((2.0, CRISIS), (1.0, ALERT), (0.25, STRESS))
+IPA_BANDS = ((1.0, ALERT), (0.5, WATCH))
+#: The bands a farmer is told about unprompted.
+ALARMING = (ALERT, CRISIS)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the two indicators make of one month of one series."""
+
+    month: date
+    price: float
+    #: ALPS; None (with ``short_of``) when the series is too short or too sparse.
+    normal: float | None
+    spread: float | None  # σ of the residuals: the bands are normal + 0.25, 1 and 2 σ
+    alps: float | None
+    alps_band: str
+    #: IPA; None when the month lacks the prices it compares (3 and 12 months before).
+    ipa: float | None
+    ipa_band: str
+    short_of: str  # why ALPS could not be computed: "" when it was
+
+    @property
+    def season(self) -> str:
+        """ "high" or "low" for the season, or "": the one rule a farmer's reply uses.
+        ALPS decides when it could be computed; IPA otherwise."""
+        value = self.alps if self.alps is not None else self.ipa
+        if value is None:
+            return ""
+        if value >= 1:
+            return "high"
+        if value <= -1:
+            return "low"
+        return ""
+
+
+def season(alps: float | None, ipa: float | None) -> str:
+    """ "high" or "low" for the season, or "": what a farmer's price reply says. ALPS
+    decides when it could be computed, IPA otherwise; one unit either way is the line
+    (ALPS alert, IPA alert or its low mirror)."""
+    value = alps if alps is not None else ipa
+    if value is None:
+        return ""
+    if value >= 1:
+        return "high"
+    if value <= -1:
+        return "low"
+    return ""
+
+
+def month_number(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def month_of(number: int) -> date:
+    return date(number // 12, number % 12 + 1, 1)
+
+
+def alps_band(value: float) -> str:
+    return next((band for threshold, band in ALPS_BANDS if value >= threshold), NORMAL)
+
+
+def ipa_band(value: float) -> str:
+    if value <= -1:
+        return LOW
+    return next((band for threshold, band in IPA_BANDS if value >= threshold), NORMAL)
+
+
+def assess(months: Sequence[tuple[date, float]], *, since: date | None = None) -> list[Assessment]:
+    """Judge every month of a series (first days of months with their median price,
+    in any order) from ``since`` on, each with the months up to it. Oldest first."""
+    prices = {month_number(day): float(price) for day, price in months if price > 0}
+    if not prices:
+        return []
+    numbers = sorted(prices)
+    first = numbers[0]
+    start = month_number(since) if since else first
+    return [
+        _assess_month(prices, numbers[: i + 1], first)
+        for i, number in enumerate(numbers)
+        if number >= start
+    ]
+
+
+def _assess_month(prices: dict[int, float], known: list[int], first: int) -> Assessment:
+    now = known[-1]
+    price = prices[now]
+    normal = spread = alps = None
+    band, short_of = "", _short_of(known, first)
+    if not short_of:
+        normal, spread = _seasonal_trend(prices, known)
+        alps = (price - normal) / spread
+        band = alps_band(alps)
+    ipa = _ipa(prices, now)
+    return Assessment(
+        month=month_of(now),
+        price=price,
+        normal=normal,
+        spread=spread,
+        alps=alps,
+        alps_band=band,
+        ipa=ipa,
+        ipa_band=ipa_band(ipa) if ipa is not None else "",
+        short_of=short_of,
+    )
+
+
+def _short_of(known: list[int], first: int) -> str:
+    span = known[-1] - first + 1
+    if span < MIN_MONTHS:
+        return f"{span} months of history, {MIN_MONTHS} needed"
+    coverage = len(known) / span
+    if coverage < MIN_COVERAGE:
+        return f"{coverage:.0%} of months have a price, {MIN_COVERAGE:.0%} needed"
+    return ""
+
+
+def _seasonal_trend(prices: dict[int, float], known: list[int]) -> tuple[float, float]:
+    """(normal price of the last known month, σ of the residuals): OLS of the price on
+    a time trend and twelve calendar-month terms (they stand in for the intercept)."""
+    numbers = np.array(known)
+    design = np.zeros((len(known), 13))
+    design[np.arange(len(known)), numbers % 12] = 1.0
+    design[:, 12] = numbers - numbers[0]
+    observed = np.array([prices[n] for n in known])
+    coefficients, _, rank, _ = np.linalg.lstsq(design, observed, rcond=None)
+    fitted = design @ coefficients
+    normal = float(fitted[-1])
+    spread = math.sqrt(float(np.sum((observed - fitted) ** 2)) / (len(known) - rank))
+    return normal, max(spread, MIN_SPREAD_SHARE * abs(normal))
+
+
+def _growth(prices: dict[int, float], number: int, lag: int) -> float | None:
+    before = prices.get(number - lag)
+    if before is None or number not in prices:
+        return None
+    return (prices[number] / before) ** (1 / lag) - 1
+
+
+def _weighted(values: list[tuple[int, float]]) -> tuple[float, float]:
+    """Weighted mean and standard deviation, earlier year k of n weighing k."""
+    weights = np.arange(1, len(values) + 1, dtype=float)
+    data = np.array([value for _, value in sorted(values)])
+    mean = float(np.average(data, weights=weights))
+    return mean, math.sqrt(float(np.average((data - mean) ** 2, weights=weights)))
+
+
+def _ipa(prices: dict[int, float], now: int) -> float | None:
+    quarterly, annual = _growth(prices, now, 3), _growth(prices, now, 12)
+    if quarterly is None or annual is None:
+        return None
+    past_q, past_a = [], []
+    for earlier in range(now - 12, min(prices) - 1, -12):
+        q, a = _growth(prices, earlier, 3), _growth(prices, earlier, 12)
+        if q is not None and a is not None:
+            past_q.append((earlier, q))
+            past_a.append((earlier, a))
+    if len(past_q) < MIN_IPA_YEARS:
+        return None
+    mean_q, sd_q = _weighted(past_q)
+    mean_a, sd_a = _weighted(past_a)
+    sd_q, sd_a = max(sd_q, MIN_GROWTH_SPREAD), max(sd_a, MIN_GROWTH_SPREAD)
+    gamma = sd_q**2 / (sd_q**2 + sd_a**2)
+    return gamma * (quarterly - mean_q) / sd_q + (1 - gamma) * (annual - mean_a) / sd_a
