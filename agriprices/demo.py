@@ -34,6 +34,7 @@ from agriprices.models import (
     Market,
     MarketAlias,
     PriceType,
+    Quote,
     Region,
     Unit,
 )
@@ -441,6 +442,16 @@ def demo_rows(today: date, days: int = 365 * YEARS) -> Iterator[PriceRow]:
                         f"{price_type}:{day.isoformat()}"
                     ),
                 )
+
+
+def new_demo_rows(today: date, days: int = 365 * YEARS) -> Iterator[PriceRow]:
+    """The demo rows not stored yet. A day stored by an earlier seed keeps its price,
+    though the spike and the crash, which follow the day of seeding, would now give some
+    days another one (the import would refuse such a changed price)."""
+    stored = set(
+        Quote.objects.filter(external_id__startswith="demo:").values_list("external_id", flat=True)
+    )
+    return (row for row in demo_rows(today, days) if row.external_id not in stored)
 
 
 def _alias(

@@ -21,8 +21,10 @@ from decimal import Decimal
 
 #: Fewest recent prices that make a median worth trusting.
 MIN_SAMPLES = 4
-#: How far back the same market's prices count, and how many of them at most.
-MARKET_WINDOW = timedelta(days=90)
+#: How far back the same market's prices count, and how many of them at most. A year,
+#: so a monthly series (WFP's files) has its last 12 months to be judged against; a
+#: weekly or daily one reaches its 12 only a few weeks back.
+MARKET_WINDOW = timedelta(days=365)
 MARKET_MAX_SAMPLES = 12
 #: With too few at the market, all markets' prices of these last days stand in.
 ALL_MARKETS_WINDOW = timedelta(days=28)

@@ -10,6 +10,7 @@
     python -m bench soak       # mixed API, SMS and page traffic for minutes (5M quotes)
     python -m bench scaling    # latest, series and webhook from 100k to 10M quotes
     python -m bench faults     # PostgreSQL, Redis, a worker and Twilio failing for minutes
+    python -m bench warnings   # the nightly price warnings over 5M quotes; WFP backtest
     python -m bench report     # the table of every suite's last results
 
 The API benchmark fills the PostgreSQL database named by BENCH_DATABASE_URL (default
@@ -29,7 +30,18 @@ from pathlib import Path
 from bench import generate
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SUITES = ("core", "api", "sms", "understanding", "fanout", "dashboard", "soak", "scaling", "faults")
+SUITES = (
+    "core",
+    "api",
+    "sms",
+    "understanding",
+    "fanout",
+    "dashboard",
+    "soak",
+    "scaling",
+    "faults",
+    "warnings",
+)
 DEFAULT_BENCH_DB = "postgres://postgres@127.0.0.1:5432/agriprices_bench"
 
 
@@ -85,6 +97,10 @@ def run_suite(name: str) -> list:
         from bench import soak
 
         return soak.run()
+    if name == "warnings":
+        from bench import warnings
+
+        return warnings.run()
     from bench import api
 
     rows = api.run(url)

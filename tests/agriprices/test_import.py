@@ -61,7 +61,13 @@ def file_tuple(row):
 def test_wfp_file_imports_with_nothing_lost(request, which):
     path = request.getfixturevalue(which)
     out, _ = run_import(path)
-    assert "rows read 483, created 483, unchanged 0, flagged 0, rejected 0 — stored" in out
+    # Nothing is lost: every row is stored. Prices far from their last year's median (the
+    # 2011-12 inflation, when bread and flour doubled; new potatoes in early summer) are
+    # held for an operator to confirm.
+    assert (
+        "rows read 483, created 483, unchanged 0, flagged 31 (held for review: 31 far above "
+        "the recent median at its market), rejected 0 — stored" in out
+    )
     stored = sorted(
         stored_tuple(q) for q in Quote.objects.select_related("market__region", "commodity", "unit")
     )
@@ -71,9 +77,10 @@ def test_wfp_file_imports_with_nothing_lost(request, which):
     # The file's ids become aliases, so a later file that spells the names differently matches.
     assert MarketAlias.objects.filter(market=minsk, name="wfp:2618", kind="code").exists()
     assert LatestPrice.objects.count() == 3
-    # Monthly prices: one summary per commodity and month, and as many weeks.
-    assert PriceSummary.objects.filter(period="month").count() == 483
-    assert PriceSummary.objects.filter(period="week").count() == 483
+    # Monthly prices: one summary per commodity and month, and as many weeks, of the
+    # approved ones (those held for review wait outside them).
+    assert PriceSummary.objects.filter(period="month").count() == 483 - 31
+    assert PriceSummary.objects.filter(period="week").count() == 483 - 31
 
 
 def test_reimporting_changes_nothing_even_in_the_other_layout(wfp_file, wfp_hxl_file):
@@ -232,7 +239,9 @@ def test_export_then_import_into_an_empty_database_round_trips(
 ):
     run_import(wfp_file)
     exported = tmp_path / "export.csv"
-    call_command("export_prices", "--output", str(exported), stderr=io.StringIO())
+    call_command(
+        "export_prices", "--status", "all", "--output", str(exported), stderr=io.StringIO()
+    )
     before = sorted(
         stored_tuple(q) for q in Quote.objects.select_related("market__region", "commodity", "unit")
     )
@@ -259,3 +268,24 @@ def test_a_file_the_csv_module_cannot_split_is_refused_naming_the_line(tmp_path,
     with pytest.raises(CommandError, match=r"line \d+: not readable as CSV"):
         run_import(path)
     assert Quote.objects.count() == 0
+
+
+def test_the_summary_says_how_many_prices_were_held_and_why(wfp_file, tmp_path):
+    lines = wfp_file.read_text(encoding="utf-8").splitlines()
+    # Two slipped decimal points in 2020: one too dear, one too cheap. They join the 31
+    # prices held for review in the real file.
+    for number, factor in ((401, 10), (404, 0.1)):
+        cells = lines[number].split(",")
+        assert cells[0].startswith("2020-")
+        cells[-2] = f"{float(cells[-2]) * factor:.4f}"
+        lines[number] = ",".join(cells)
+    path = tmp_path / "wfp_with_slips.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out, _ = run_import(path)
+    assert (
+        "flagged 33 (held for review: 32 far above the recent median at its market, "
+        "1 far below the recent median at its market)" in out
+    )
+    slips = Quote.objects.filter(price__in=[Decimal("8.3"), Decimal("0.086")])
+    assert [q.status for q in slips] == ["flagged", "flagged"]
+    assert all("× the recent median at Minsk" in q.status_reason for q in slips)

@@ -75,3 +75,38 @@ def test_demo_agent_is_assigned_to_its_markets():
     assert not agent.has_perm("agriprices.review_quote")
     operator = get_user_model().objects.get(username="operator")
     assert operator.has_perm("agriprices.review_quote")
+
+
+def test_seeding_again_a_week_later_adds_the_new_days(monkeypatch, today):
+    from datetime import timedelta
+
+    from agriprices.management.commands import seed_demo
+
+    seed()
+    before = Quote.objects.count()
+    later = today + timedelta(days=7)
+    monkeypatch.setattr(seed_demo.timezone, "localdate", lambda: later)
+    monkeypatch.setattr("agriprices.validation.date_error", lambda *a: None)
+    monkeypatch.setattr("agriprices.importers.checks.date_error", lambda *a: None, raising=False)
+    out = seed()
+    # The spike follows the day of seeding; the days stored a week ago keep their prices.
+    assert "rejected 0" in out and Quote.objects.count() > before
+
+
+def test_the_demo_shows_a_spike_and_a_crash(today):
+    from datetime import timedelta
+
+    osh, naryn = (next(m for m in demo.MARKETS if m.name == n) for n in ("Osh", "Naryn"))
+    potatoes, onions = (
+        next(c for c in demo.COMMODITIES if c.name == n) for n in ("Potatoes", "Onions")
+    )
+    recent = today - timedelta(days=7)
+    # The same day seeded long after (no shock then) against seeded now.
+    calm = today + timedelta(days=200)
+    spike = demo.demo_price(osh, potatoes, "retail", recent, today) / demo.demo_price(
+        osh, potatoes, "retail", recent, calm
+    )
+    crash = demo.demo_price(naryn, onions, "retail", recent, today) / demo.demo_price(
+        naryn, onions, "retail", recent, calm
+    )
+    assert spike > 1.4 and crash < 0.65

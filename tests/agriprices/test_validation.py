@@ -118,7 +118,7 @@ def test_reference_ignores_prices_observed_later_than_the_new_one():
 def test_reference_keeps_order_when_prices_arrive_out_of_order():
     day = date(2026, 5, 1)
     history = RecentPrices()
-    for offset in (3, 1, 5, 2, 4, 200):
+    for offset in (3, 1, 5, 2, 4, 400):
         history.add(_obs(day - timedelta(days=offset), 1, str(offset)))
     values, _ = history.reference(market_id=1, observed_on=day)
     assert values == [D("5"), D("4"), D("3"), D("2"), D("1")]

@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 self.stderr.flush()
 
         report = import_price_rows(
-            demo.demo_rows(timezone.localdate(), options["days"]), progress=progress
+            demo.new_demo_rows(timezone.localdate(), options["days"]), progress=progress
         )
         self.stderr.write("")
         for error in report.errors:

@@ -1,0 +1,128 @@
+"""The price warnings on the dashboard: their page, the badges in price tables, the
+normal price on the chart, the review queue's help, and bulletin drafts."""
+
+import re
+import pytest
+
+from agriprices import services
+from agriprices.models import Quote
+from telecentre.models import Bulletin
+from tests import factories
+from tests.agriprices.test_price_warnings import load_series, price_of
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+@pytest.fixture
+def warned(potatoes, osh, bishkek, today):
+    """Potatoes in crisis at Osh, normal at Bishkek; onions low at Osh."""
+    onions = factories.CommodityFactory(name="Onions", slug="onions")
+    load_series(potatoes, osh, today, last_factor=1.5)
+    load_series(potatoes, bishkek, today)
+    load_series(onions, osh, today, last_factor=0.55)
+    services.refresh_warnings()
+    return onions
+
+
+def test_the_warnings_page_lists_alert_and_crisis_first(client, warned):
+    page = text(client.get("/warnings/"))
+    assert page.index("Alert and crisis") < page.index("Potatoes Osh") < page.index("Low for")
+    assert re.search(r"Potatoes Osh Osh Region \w+ \d{4} [\d.]+/kg [\d.]+ \+\d+ % crisis", page)
+    assert re.search(r"Low for the season .*Onions Osh .* -\d+ % low", page)
+    assert "1 crop and market at a normal price." in page
+    assert "recomputed every night" in page
+
+
+def test_the_warnings_page_speaks_the_readers_language(client, warned):
+    client.cookies["django_language"] = "ru"
+    page = text(client.get("/warnings/"))
+    assert "Тревога и кризис" in page and "кризис" in page
+
+
+def test_a_region_shows_only_its_markets(client, warned, osh):
+    page = text(client.get(f"/warnings/?region={osh.region.slug}"))
+    assert "Potatoes Osh" in page and "Bishkek" not in page.split("Region")[-1]
+
+
+def test_price_tables_carry_the_band_badge(client, warned):
+    for url in ("/", "/markets/osh/", "/commodities/potatoes/"):
+        html = client.get(url).content.decode()
+        assert '<span class="band b-crisis">crisis</span>' in html, url
+    assert '<span class="band b-low">low</span>' in client.get("/markets/osh/").content.decode()
+
+
+def test_the_chart_draws_the_normal_price_and_its_bands(client, warned):
+    html = client.get("/commodities/potatoes/?months=24").content.decode()
+    chart = html[html.index("<svg") : html.index("</svg>")]
+    assert "Normal price at" in chart
+    assert chart.count('fill="#fff3c4"') == 1  # stress
+    assert chart.count('fill="#ffd8b0"') == 1  # alert
+    assert 'stroke-dasharray="3 2"' in chart
+
+
+def test_the_review_queue_tells_a_typo_from_a_spike(client, potatoes, osh, bishkek, today):
+    load_series(potatoes, osh, today, count=47)
+    load_series(potatoes, bishkek, today, count=47)
+    services.refresh_warnings()
+    this_month = today.replace(day=1)
+    for market in (osh, bishkek):
+        for _ in range(4):
+            factories.QuoteFactory(
+                commodity=potatoes,
+                market=market,
+                price=price_of(this_month, 47),
+                observed_on=this_month,
+            )
+    services.rebuild_latest_prices()
+    typo = services.record_quote(
+        agent=None,
+        commodity=potatoes,
+        market=osh,
+        unit=potatoes.base_unit,
+        price=price_of(this_month, 47) * 10,
+        observed_on=today,
+        source=Quote.Source.IMPORT,
+    )
+    assert typo.status == Quote.Status.FLAGGED
+    client.force_login(factories.operator())
+    page = text(client.get("/review/"))
+    assert "1 of 1 price waiting, newest first" in page
+    # The price itself is a crisis; its month's median would not move; the other market
+    # did not move either: a typo.
+    assert re.search(r"This price: \+\d+ % from normal crisis", page)
+    assert "Its month if approved: normal" in page
+    assert re.search(r"Other markets: ▲ 1.\d % in a month \(1 market\)", page)
+    assert "Other prices here that week:" in page
+
+
+def test_a_bulletin_draft_starts_from_the_warnings(client, warned):
+    client.force_login(factories.operator())
+    html = client.get("/bulletins/new/?from=warnings").content.decode()
+    assert re.search(r'name="title" value="Price warnings, \w+ \d{4}"', html)
+    body = html[html.index('name="body"') :]
+    assert "Potatoes at Osh:" in body and "(crisis)" in body and "Onions at Osh:" in body
+    summary = html[html.index('name="sms_summary"') :]
+    assert "Potatoes Osh +" in summary
+    # The draft is only a draft: nothing is saved until the operator saves it.
+    assert not Bulletin.objects.exists()
+
+
+def test_nobody_but_editors_sees_the_draft_button(client, warned):
+    assert "Start a bulletin" not in text(client.get("/warnings/"))
+    client.force_login(factories.operator())
+    assert "Start a bulletin from these warnings" in text(client.get("/warnings/"))
+
+
+def test_pages_follow_a_recomputation(client, warned, potatoes, osh):
+    assert "crisis" in text(client.get("/warnings/"))
+    first = Quote.objects.filter(market=osh, commodity=potatoes).latest("observed_on")
+    services.review_quote(
+        quote_id=first.pk, reviewer=factories.operator(), approve=False, reason="typo"
+    )
+    services.refresh_warnings(only_changed=True)
+    page = text(client.get("/warnings/"))
+    assert "Potatoes Osh" not in page.split("Stress")[0].split("Alert and crisis")[-1]
