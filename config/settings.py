@@ -216,6 +216,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- The domain -----------------------------------------------------------------------
 AGRIPRICES_CURRENCY = env.str("AGRIPRICES_CURRENCY", default="KGS").upper()
+# The country's outline under the map of markets: a JSON file of rings of [lon, lat]
+# (telecentre/outlines/ holds Kyrgyzstan's, from Natural Earth, public domain).
+AGRIPRICES_COUNTRY_OUTLINE = env.path(
+    "AGRIPRICES_COUNTRY_OUTLINE", default=BASE_DIR / "telecentre" / "outlines" / "kgz.json"
+)
 # Outlier rule (see agriprices/validation.py): modified z-score above this is flagged.
 AGRIPRICES_OUTLIER_THRESHOLD = env.float("AGRIPRICES_OUTLIER_THRESHOLD", default=3.5)
 

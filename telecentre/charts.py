@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from telecentre import dates
+
 #: Dash patterns and marker shapes, one per line, distinguishable without colour.
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "12 4", "1 2")
 MARKERS = ("circle", "square", "triangle", "diamond", "cross", "bar")
@@ -77,12 +79,13 @@ def trend_chart(
     title: str,
     unit_label: str,
     seasonal: Seasonal | None = None,
-    width: int = 640,
-    height: int = 240,
+    width: int = 400,
+    height: int = 220,
 ) -> SafeString:
     """Weekly medians as lines (at most six), the lowest-to-highest band behind them,
     one market's normal price with its stress, alert and crisis bands (``seasonal``),
-    date and price axes, and a legend under the plot."""
+    date and price axes; then the legend as a list under the chart, so it wraps and
+    stays legible on a 320-pixel screen."""
     lines = [line for line in lines if line.points][: len(DASHES)]
     days = [d for line in lines for d, _ in line.points] + [d for d, _, _ in band]
     values = [float(v) for line in lines for _, v in line.points]
@@ -91,9 +94,7 @@ def trend_chart(
         return mark_safe("")  # noqa: S308 - nothing user-supplied
     normal = [m for m in (seasonal.months if seasonal else ()) if min(days) <= m[0] <= max(days)]
     values += [float(v) for _, v, _ in normal]
-    left, right, top, bottom = 48, 8, 18, 22
-    legend_rows = (len(lines) + bool(normal) + 2) // 3
-    total_height = height + 18 * legend_rows + 6
+    left, right, top, bottom = 44, 6, 18, 24
     first, last = min(days), max(days)
     span_days = max(1, (last - first).days)
     low, high = min(values), max(values)
@@ -109,7 +110,7 @@ def trend_chart(
         return top + (height - top - bottom) * (1 - (value - low) / (high - low))
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total_height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'class="chart" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
     ]
     if band:
@@ -126,13 +127,15 @@ def trend_chart(
             f'<text x="{left - 4}" y="{ty + 4:.1f}" text-anchor="end">{label}</text>'
         )
     parts.append(
-        f'<text x="2" y="11" class="unit">{escape(unit_label)}</text>'
+        f'<text x="2" y="12" class="unit">{escape(unit_label)}</text>'
         f'<path d="M{left} {height - bottom}H{width - right}" stroke="#333"/>'
     )
-    for month_start in _month_starts(first, last):
-        mx = x(month_start)
+    ticks = _month_starts(first, last)
+    for n, month_start in enumerate(ticks):
+        label = dates.month_tick(month_start, with_year=n == 0 or month_start.month == 1)
         parts.append(
-            f'<text x="{mx:.1f}" y="{height - 6}" text-anchor="middle">{month_start:%m.%y}</text>'
+            f'<text x="{x(month_start):.1f}" y="{height - 6}" text-anchor="middle">'
+            f"{escape(label)}</text>"
         )
     for n, line in enumerate(lines):
         colour, dash, marker = COLOURS[n], DASHES[n], MARKERS[n]
@@ -143,26 +146,35 @@ def trend_chart(
         every = max(1, len(line.points) // 6)
         for d, v in line.points[::every]:
             parts.append(_marker(marker, x(d), y(float(v)), colour))
-    for n, line in enumerate(lines):
-        colour, dash, marker = COLOURS[n], DASHES[n], MARKERS[n]
-        lx = left + (n % 3) * ((width - left) // 3)
-        ly = height + 12 + 18 * (n // 3)
-        dashed = f' stroke-dasharray="{dash}"' if dash else ""
-        parts.append(
-            f'<path d="M{lx} {ly}h28" stroke="{colour}" stroke-width="1.8"{dashed}/>'
-            + _marker(marker, lx + 14, ly, colour)
-            + f'<text x="{lx + 34}" y="{ly + 4}">{escape(line.label)}</text>'
-        )
-    if normal and seasonal:
-        n = len(lines)
-        lx = left + (n % 3) * ((width - left) // 3)
-        ly = height + 12 + 18 * (n // 3)
-        parts.append(
-            f'<path d="M{lx} {ly}h28" stroke="#000" stroke-width="1.2" stroke-dasharray="3 2"/>'
-            f'<text x="{lx + 34}" y="{ly + 4}">{escape(seasonal.label)}</text>'
-        )
     parts.append("</svg>")
+    legend = [
+        _legend_item(
+            f'<path d="M1 7h26"{_dash(DASHES[n])} stroke="{COLOURS[n]}" stroke-width="1.8"/>'
+            + _marker(MARKERS[n], 14, 7, COLOURS[n]),
+            line.label,
+        )
+        for n, line in enumerate(lines)
+    ]
+    if normal and seasonal:
+        legend.append(
+            _legend_item(
+                '<path d="M1 7h26" stroke="#000" stroke-width="1.2" stroke-dasharray="3 2"/>',
+                seasonal.label,
+            )
+        )
+    parts.append(f'<ul class="legend">{"".join(legend)}</ul>')
     return mark_safe("".join(parts))  # noqa: S308 - every label is escaped above
+
+
+def _dash(pattern: str) -> str:
+    return f' stroke-dasharray="{pattern}"' if pattern else ""
+
+
+def _legend_item(swatch: str, label: str) -> str:
+    return (
+        f'<li><svg viewBox="0 0 28 14" width="28" height="14" aria-hidden="true">{swatch}'
+        f"</svg> {escape(label)}</li>"
+    )
 
 
 def _seasonal_bands(
@@ -195,7 +207,7 @@ def _month_starts(first: date, last: date) -> list[date]:
         if first <= start <= last:
             months.append(start)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    step = max(1, len(months) // 8)
+    step = max(1, len(months) // 6)
     return months[::step]
 
 

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agriprices import anomalies, selectors
+from agriprices.formatting import rounded_price
 from agriprices.models import (
     Commodity,
     LatestPrice,
@@ -27,7 +29,7 @@ from agriprices.models import (
 )
 from agriprices.periods import period_start
 from sms_gateway.conversation.understanding import read
-from telecentre import charts
+from telecentre import charts, maps
 
 
 def prices_version() -> str:
@@ -291,6 +293,12 @@ def regional_week(week_start: date, *, region: Region | None = None) -> list[Reg
     return folded
 
 
+def only_market(rows: list[RegionWeekRow]) -> Market | None:
+    """The one market a region's week comes from, or None when there are several."""
+    markets = {row.cheapest.market for row in rows} | {row.dearest.market for row in rows}
+    return markets.pop() if len(markets) == 1 else None
+
+
 def _regional_medians(week_start: date, region: Region | None) -> dict[tuple[int, int], Decimal]:
     rows = PriceSummary.objects.filter(
         period="week", price_type=PriceType.RETAIL, period_start=week_start
@@ -347,3 +355,102 @@ def warnings_page(*, region: Region | None = None) -> WarningsPage:
             normal += 1
     last = WarningRun.objects.filter(finished_at__isnull=False).first()
     return WarningsPage(alarming, stress, low, normal, short, last.finished_at if last else None)
+
+
+# --- The price grid ----------------------------------------------------------------------
+
+#: A latest price older than this is shown greyed, with its age.
+STALE_DAYS = 14
+#: Markets one grid shows across; a country with more is shown a region at a time.
+GRID_MARKETS = 16
+
+
+@dataclass(frozen=True)
+class GridCell:
+    latest: LatestPrice
+    age_days: int
+    stale: bool
+    cheapest: bool  # the cheapest current price of its row, when the row has two or more
+
+
+@dataclass(frozen=True)
+class PriceGrid:
+    """Crops down, markets across: the latest retail price in each cell."""
+
+    markets: list[Market]
+    rows: list[tuple[Commodity, list[GridCell | None]]]
+    too_many_markets: bool  # more than GRID_MARKETS: choose a region
+
+
+def price_grid(*, region: Region | None = None, today: date | None = None) -> PriceGrid:
+    """The latest retail prices of a region (or the country) as a grid. One query."""
+    today = today or timezone.localdate()
+    latest = list(selectors.latest_prices(region=region, price_type=PriceType.RETAIL))
+    markets = sorted({row.market for row in latest}, key=lambda m: m.name)
+    if len(markets) > GRID_MARKETS:
+        return PriceGrid(markets=[], rows=[], too_many_markets=True)
+    column = {market.pk: n for n, market in enumerate(markets)}
+    by_crop: dict[int, tuple[Commodity, list[GridCell | None]]] = {}
+    for row in latest:
+        age = (today - row.observed_on).days
+        cells = by_crop.setdefault(row.commodity_id, (row.commodity, [None] * len(markets)))[1]
+        cells[column[row.market_id]] = GridCell(row, age, age > STALE_DAYS, cheapest=False)
+    rows = []
+    for commodity, cells in sorted(by_crop.values(), key=lambda item: item[0].name):
+        current = [c for c in cells if c and not c.stale]
+        if len(current) > 1:
+            cheapest = min(current, key=lambda c: c.latest.price_per_base_unit)
+            cells = [
+                GridCell(c.latest, c.age_days, c.stale, cheapest=True) if c is cheapest else c
+                for c in cells
+            ]
+        rows.append((commodity, cells))
+    return PriceGrid(markets=markets, rows=rows, too_many_markets=False)
+
+
+# --- The map -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapRow:
+    latest: LatestPrice
+    vs_median_pct: Decimal | None
+    comparison: str  # cheaper, near or dearer (maps.comparison)
+
+
+@dataclass(frozen=True)
+class PriceMap:
+    commodity: Commodity
+    median: Decimal | None  # the national median of the markets' latest prices
+    rows: list[MapRow]  # every market with a price, cheapest first
+
+
+def price_map(commodity: Commodity) -> PriceMap:
+    """Every market's latest retail price of ``commodity`` in the service's currency
+    against the national median of them. One query."""
+    latest = [
+        row
+        for row in selectors.latest_prices(commodity=commodity, price_type=PriceType.RETAIL)
+        if row.currency == settings.AGRIPRICES_CURRENCY
+    ]
+    median = Decimal(statistics.median(r.price_per_base_unit for r in latest)) if latest else None
+    rows = []
+    for row in latest:
+        pct = (row.price_per_base_unit - median) / median * 100 if median else None
+        rows.append(MapRow(row, pct, maps.comparison(pct)))
+    return PriceMap(commodity, median, rows)
+
+
+def map_pins(priced: PriceMap, language: str) -> list[maps.Pin]:
+    """The markets of ``priced`` that have a position, as pins labelled in ``language``."""
+    return [
+        maps.Pin(
+            label=f"{row.latest.market.display_name(language)} "
+            f"{rounded_price(row.latest.price_per_base_unit):f}",
+            latitude=float(row.latest.market.latitude),
+            longitude=float(row.latest.market.longitude),
+            comparison=row.comparison,
+        )
+        for row in priced.rows
+        if row.latest.market.latitude is not None and row.latest.market.longitude is not None
+    ]

@@ -10,6 +10,8 @@ urlpatterns = [
     path("commodities/<str:ref>/", views.commodity_detail, name="commodity"),
     path("markets/<str:ref>/", views.market_detail, name="market"),
     path("warnings/", views.price_warnings, name="warnings"),
+    path("grid/", views.price_grid, name="grid"),
+    path("map/", views.market_map, name="map"),
     path("bulletins/", views.bulletin_list, name="bulletins"),
     path("bulletins/new/", views.bulletin_create, name="bulletin-new"),
     path("bulletins/<int:pk>/", views.bulletin_detail, name="bulletin"),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("report/", views.report_price, name="report"),
     path("sheet/", views.price_sheet, name="sheet"),
     path("sheet.csv", views.price_sheet_csv, name="sheet-csv"),
+    path("sheet/radio/", views.radio_script, name="radio"),
     path("simulator/", views.sms_simulator, name="simulator"),
     path("simulator/ussd/", views.ussd_simulator, name="ussd-simulator"),
     # The bulletins' JSON, beside the prices' (agriprices/api/urls.py) under /api/v1/.

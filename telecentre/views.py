@@ -24,7 +24,7 @@ from agriprices.services import QuoteError, outlier_verdict, record_quote, revie
 from agriprices.validation import price_per_base_unit
 from sms_gateway.segments import count_segments
 from sms_gateway.services import simulate_sms, simulate_ussd
-from telecentre import charts
+from telecentre import charts, maps, radio
 from telecentre import selectors as pages
 from telecentre.access import needs_permission
 from telecentre.forms import (
@@ -186,6 +186,59 @@ def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "name": market.display_name(language),
             "rows": rows,  # called only when the cached table is stale
             "version": pages.prices_version(),
+        },
+    )
+
+
+def price_grid(request: HttpRequest) -> HttpResponse:
+    """Crops down, markets across, for a notice board or a phone."""
+    region = _chosen_region(request)
+    response = render(
+        request,
+        "telecentre/grid.html",
+        {
+            "grid": lambda: pages.price_grid(region=region),  # read when not cached
+            "region": region,
+            "all_regions": selectors.regions(),
+            "stale_days": pages.STALE_DAYS,
+            "currency": settings.AGRIPRICES_CURRENCY,
+            "version": pages.prices_version(),
+        },
+    )
+    return _remember_region(request, response)
+
+
+def market_map(request: HttpRequest) -> HttpResponse:
+    """The markets on a map of the country, coloured by how their price of one crop
+    compares with the national median, and the same as a table."""
+    crops = list(selectors.commodities())
+    ref = request.GET.get("commodity", "")
+    commodity = selectors.commodity_by_ref(ref) if ref else (crops[0] if crops else None)
+    if commodity is None:
+        raise Http404(_("No such commodity."))
+    language = get_language()
+    version = pages.prices_version()
+    key = f"map:{commodity.pk}:{language}:{version}"
+    found = cache.get(key)
+    if found is None:
+        priced = pages.price_map(commodity)
+        name = commodity.display_name(language)
+        svg = maps.market_map(
+            pages.map_pins(priced, language), title=_("Markets: price of %(name)s") % {"name": name}
+        )
+        found = (priced, str(svg))
+        cache.set(key, found, settings.API_CACHE_SECONDS)
+    priced, svg = found
+    return render(
+        request,
+        "telecentre/map.html",
+        {
+            "commodity": commodity,
+            "crops": crops,
+            "priced": priced,
+            "svg": mark_safe(svg),  # noqa: S308 - built by maps.py, labels escaped
+            "near_pct": maps.NEAR_PCT,
+            "currency": settings.AGRIPRICES_CURRENCY,
         },
     )
 
@@ -382,11 +435,13 @@ def _sheet_week(request: HttpRequest) -> date | None:
 def price_sheet(request: HttpRequest) -> HttpResponse:
     week, region = _sheet_week(request), _chosen_region(request)
 
-    def regions() -> list[tuple[Region, list]]:
+    def regions() -> list[tuple[Region, list, object]]:
+        """Per region: its rows, and its one market when it has only one (then there is
+        no cheapest or dearest to name)."""
         tables: dict[int, tuple[Region, list]] = {}
         for row in pages.regional_week(week, region=region) if week else []:
             tables.setdefault(row.region.pk, (row.region, []))[1].append(row)
-        return list(tables.values())
+        return [(place, rows, pages.only_market(rows)) for place, rows in tables.values()]
 
     response = render(
         request,
@@ -397,7 +452,30 @@ def price_sheet(request: HttpRequest) -> HttpResponse:
             "regions": regions,  # called only when the cached tables are stale
             "region": region,
             "all_regions": selectors.regions(),
+            "keep": [("week", week.isoformat())] if week else [],
             "version": pages.prices_version(),
+        },
+    )
+    return _remember_region(request, response)
+
+
+def radio_script(request: HttpRequest) -> HttpResponse:
+    """The week's prices and warnings as sentences read on air, in the language asked
+    for (``lang``) or the page's."""
+    week, region = _sheet_week(request), _chosen_region(request)
+    languages = [code for code, _name in settings.LANGUAGES]
+    asked = request.GET.get("lang", "")
+    language = asked if asked in languages else get_language()
+    script = radio.radio_script(region=region, language=language, week=week)
+    response = render(
+        request,
+        "telecentre/radio.html",
+        {
+            "script": script,
+            "region": region,
+            "all_regions": selectors.regions(),
+            "languages": settings.LANGUAGES,
+            "keep": [("lang", language)],
         },
     )
     return _remember_region(request, response)

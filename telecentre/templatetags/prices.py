@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import template
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from agriprices import anomalies
 from agriprices.formatting import rounded_price
 from agriprices.models import Commodity, Market, PriceWarning
+from telecentre import dates
 
 register = template.Library()
 
@@ -77,3 +79,15 @@ def warning_badge(row: object) -> SafeString | str:
     ):
         name = anomalies.LOW
     return band(name)
+
+
+@register.filter
+def day(value: date | datetime | None) -> str:
+    """A day nobody can misread, in the page's language ("1 Dec", "1 déc. 2025")."""
+    return "—" if value is None else dates.day(value)
+
+
+@register.filter
+def month(value: date | None) -> str:
+    """A month and its year: "Nov 2026"."""
+    return "—" if value is None else dates.month(value)

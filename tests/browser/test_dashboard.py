@@ -190,3 +190,100 @@ def test_home_works_with_javascript_turned_off(chromium, live_server, prices):
     assert "Последние цены" in page.inner_text("h1")
     shot(page, "home-no-javascript-ru")
     context.close()
+
+
+# --- Every page on a cheap phone, a bigger phone and a desktop ---------------------------
+
+WIDTHS = (320, 412, 1280)
+
+
+@pytest.fixture
+def demo_site(transactional_db):
+    """The demo's markets and a few months of prices, with its logins."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from agriprices import services
+
+    call_command("seed_demo", "--force", "--days", "120", stdout=StringIO(), stderr=StringIO())
+    call_command("seed_demo_bulletins", stdout=StringIO())
+    services.refresh_warnings()
+    from telecentre.models import Bulletin
+
+    return Bulletin.objects.order_by("pk").first()
+
+
+def every_page(bulletin) -> list[tuple[str, str | None, str]]:
+    return [
+        ("home", None, "/"),
+        ("home-region", None, "/?region=osh"),
+        ("commodity", None, "/commodities/potatoes/?months=24"),
+        ("market", None, "/markets/osh/"),
+        ("warnings", None, "/warnings/"),
+        ("grid", None, "/grid/"),
+        ("map", None, "/map/?commodity=potatoes"),
+        ("sheet", None, "/sheet/"),
+        ("radio-ru", None, "/sheet/radio/?lang=ru"),
+        ("bulletins", None, "/bulletins/"),
+        ("bulletin", None, f"/bulletins/{bulletin.pk}/"),
+        ("login", None, "/accounts/login/"),
+        ("review", "operator", "/review/"),
+        ("bulletin-new", "operator", "/bulletins/new/?from=warnings"),
+        ("publish", "operator", f"/bulletins/{bulletin.pk}/publish/"),
+        ("sms-simulator", "operator", "/simulator/"),
+        ("ussd-simulator", "operator", "/simulator/ussd/"),
+        ("report", "agent", "/report/"),
+    ]
+
+
+def test_no_page_is_wider_than_the_screen(chromium, live_server, demo_site):
+    """At 320, 412 and 1280 pixels no page scrolls sideways (a grid may scroll inside
+    its own box); a screenshot of each goes to the test artifacts."""
+    too_wide = []
+    for width in WIDTHS:
+        for user in (None, "operator", "agent"):
+            context = chromium.new_context(
+                viewport={"width": width, "height": 800}, is_mobile=width < 600
+            )
+            page = context.new_page()
+            if user:
+                page.goto(f"{live_server.url}/accounts/login/")
+                page.fill("#id_username", user)
+                page.fill("#id_password", f"{user}-demo")
+                page.locator("main button[type=submit]").click()
+                page.wait_for_load_state()
+            for name, who, url in every_page(demo_site):
+                if who != user:
+                    continue
+                response = page.goto(live_server.url + url)
+                assert response.status == 200, url
+                shot(page, f"{name}-{width}px")
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                if scroll > width:
+                    too_wide.append((url, width, scroll))
+            context.close()
+    assert not too_wide, too_wide
+
+
+def test_dates_are_unambiguous_in_every_language(chromium, live_server, demo_site):
+    import re
+
+    page = chromium.new_page()
+    for language, pattern in (
+        ("en", r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"),
+        (
+            "fr",
+            r"\b\d{1,2} (janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\.)",
+        ),
+        ("ru", r"\b\d{1,2} (янв|февр|мар|апр|мая|июн|июл|авг|сент|окт|нояб|дек)\."),
+        ("ky", r"\b\d{1,2}-(янв|фев|мар|апр|май|июн|июл|авг|сен|окт|ноя|дек)"),
+    ):
+        page.context.add_cookies(
+            [{"name": "django_language", "value": language, "url": live_server.url}]
+        )
+        page.goto(live_server.url + "/markets/osh/")
+        text = page.inner_text("main table")
+        assert re.search(pattern, text), (language, text[:200])
+        assert not re.search(r"\d{1,2}/\d{1,2}/\d{4}", text)
+    page.close()

@@ -2,6 +2,7 @@
 normal price on the chart, the review queue's help, and bulletin drafts."""
 
 import re
+
 import pytest
 
 from agriprices import services
@@ -57,7 +58,7 @@ def test_price_tables_carry_the_band_badge(client, warned):
 
 def test_the_chart_draws_the_normal_price_and_its_bands(client, warned):
     html = client.get("/commodities/potatoes/?months=24").content.decode()
-    chart = html[html.index("<svg") : html.index("</svg>")]
+    chart = html[html.index("<svg") : html.index("</ul>", html.index('class="legend"'))]
     assert "Normal price at" in chart
     assert chart.count('fill="#fff3c4"') == 1  # stress
     assert chart.count('fill="#ffd8b0"') == 1  # alert

@@ -53,8 +53,7 @@ class Command(BaseCommand):
                 f"{w.short_of or 'enough'}"
             )
         self.stdout.write(
-            f"{run.series} series computed, {run.changed} month rows changed "
-            f"in {seconds:.1f} s"
+            f"{run.series} series computed, {run.changed} month rows changed in {seconds:.1f} s"
         )
 
 
