@@ -226,6 +226,7 @@ class Quote(models.Model):
         SMS = "sms", _("SMS")
         API = "api", _("API")
         IMPORT = "import", _("file import")
+        COLLECT = "collect", _("ODK Collect")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")

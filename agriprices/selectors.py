@@ -77,6 +77,26 @@ def assigned_markets(user: User) -> QuerySet[Market]:
     return Market.objects.filter(agents__user=user).select_related("region")
 
 
+#: Weeks of weekly medians behind the medians an offline form warns by.
+RECENT_MEDIAN_WEEKS = 8
+
+
+def recent_medians(markets: Sequence[Market]) -> dict[tuple[str, str, str], Decimal]:
+    """The median of the last RECENT_MEDIAN_WEEKS weekly medians per base unit of every
+    series at ``markets``, by (market slug, commodity slug, price type). One query."""
+    since = period_start(timezone.localdate() - timedelta(weeks=RECENT_MEDIAN_WEEKS), "week")
+    weekly: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
+    rows = PriceSummary.objects.filter(
+        market__in=markets, period="week", period_start__gte=since
+    ).values_list("market__slug", "commodity__slug", "price_type", "median")
+    for market, commodity, price_type, median in rows:
+        weekly[(market, commodity, price_type)].append(median)
+    return {
+        key: Decimal(statistics.median(values)).quantize(Decimal("0.01"))
+        for key, values in weekly.items()
+    }
+
+
 def recent_commodities_of(user: User, *, limit: int = 5) -> list[Commodity]:
     """The commodities an agent priced last, newest first (for their form). Two queries."""
     ids = list(

@@ -11,6 +11,7 @@
     python -m bench scaling    # latest, series and webhook from 100k to 10M quotes
     python -m bench faults     # PostgreSQL, Redis, a worker and Twilio failing for minutes
     python -m bench warnings   # the nightly price warnings over 5M quotes; WFP backtest
+    python -m bench collect    # ODK Collect: the form for 250 markets; submissions under load
     python -m bench report     # the table of every suite's last results
 
 The API benchmark fills the PostgreSQL database named by BENCH_DATABASE_URL (default
@@ -41,6 +42,7 @@ SUITES = (
     "scaling",
     "faults",
     "warnings",
+    "collect",
 )
 DEFAULT_BENCH_DB = "postgres://postgres@127.0.0.1:5432/agriprices_bench"
 
@@ -101,6 +103,10 @@ def run_suite(name: str) -> list:
         from bench import warnings
 
         return warnings.run()
+    if name == "collect":
+        from bench import collect
+
+        return collect.run(url)
     from bench import api
 
     rows = api.run(url)

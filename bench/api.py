@@ -45,7 +45,10 @@ def flush_cache() -> None:
 
 
 def start_gunicorn(
-    url: str, workers: int = 2, settings_module: str = "config.settings"
+    url: str,
+    workers: int = 2,
+    settings_module: str = "config.settings",
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     server = subprocess.Popen(
         [
@@ -61,11 +64,15 @@ def start_gunicorn(
             "warning",
         ],
         cwd=ROOT,
-        env={**_server_env(url), "DJANGO_SETTINGS_MODULE": settings_module},
+        env={**_server_env(url), "DJANGO_SETTINGS_MODULE": settings_module, **(extra_env or {})},
     )
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/regions/", timeout=2)
+            probe = urllib.request.Request(
+                f"http://127.0.0.1:{PORT}/api/v1/regions/",
+                headers={"X-Forwarded-Proto": "https"},
+            )
+            urllib.request.urlopen(probe, timeout=2)  # noqa: S310 - loopback, our server
             return server
         except OSError:
             time.sleep(0.2)

@@ -77,6 +77,37 @@ def ussd_request(path: str, key: str, n: int) -> tuple[str, dict[str, str], byte
     return f"{path}?key={key}", headers, urlencode(form).encode()
 
 
+def collect_request(
+    path: str, credentials: str, n: int, market: str, items: list[list[str]]
+) -> tuple[str, dict[str, str], bytes]:
+    """The n-th form as ODK Collect POSTs it (multipart, xml_submission_file): one price
+    of one crop, on a day of its own (an agent prices a crop once a day)."""
+    import base64
+    import datetime
+
+    commodity, unit, price = items[n % len(items)]
+    day = datetime.date.today() - datetime.timedelta(days=1 + n // len(items))
+    xml = (
+        f'<?xml version="1.0"?><data id="agriprices_prices"><market>{market}</market>'
+        f"<observed_on>{day.isoformat()}</observed_on><price_type>retail</price_type>"
+        f"<prices><commodity>{commodity}</commodity><unit>{unit}</unit><price>{price}</price>"
+        f"</prices><meta><instanceID>uuid:bench-{time.time_ns()}-{n}</instanceID></meta></data>"
+    )
+    boundary = f"bench{n}"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="xml_submission_file"; '
+        f'filename="submission.xml"\r\nContent-Type: text/xml\r\n\r\n{xml}\r\n'
+        f"--{boundary}--\r\n"
+    ).encode()
+    headers = {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode(),
+        "X-OpenRosa-Version": "1.0",
+        "X-Forwarded-Proto": "https",  # as the TLS-terminating proxy in front would
+    }
+    return path, headers, body
+
+
 def run(
     base: str,
     paths: list[str],
@@ -86,6 +117,7 @@ def run(
     twilio_token: str = "",
     rate: float = 0.0,
     ussd_key: str = "",
+    collect: str = "",
 ) -> dict:
     """``rate`` > 0: request n leaves at n / rate seconds after the start (a steady
     stream, as SMS arrive), else as soon as a thread is free."""
@@ -103,6 +135,12 @@ def run(
         signed = [signed_sms(base, twilio_token, n, paths[0]) for n in range(requests + warmup)]
     elif ussd_key:
         signed = [ussd_request(paths[0], ussd_key, n) for n in range(requests + warmup)]
+    elif collect:
+        credentials, market, items = json.loads(collect)
+        signed = [
+            collect_request(paths[0], credentials, n, market, items)
+            for n in range(requests + warmup)
+        ]
     else:
         signed = []
 
@@ -118,7 +156,9 @@ def run(
             else:
                 path = paths[n % len(paths)]
                 start = time.perf_counter()
-                conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+                # As behind the TLS-terminating proxy (a server with HTTPS=true needs it).
+                headers = {"Accept-Encoding": "gzip", "X-Forwarded-Proto": "https"}
+                conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             content = response.read()
             elapsed = (time.perf_counter() - start) * 1000
@@ -126,7 +166,7 @@ def run(
                 with lock:
                     latencies.append(elapsed)
                     statuses[response.status] = statuses.get(response.status, 0) + 1
-                    answered[0] += b"<Message>" in content
+                    answered[0] += b"<Message>" in content or b"submit_success" in content
         conn.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -162,6 +202,9 @@ def main() -> int:
     parser.add_argument("--twilio-token", default="", help="POST signed inbound SMS instead")
     parser.add_argument("--rate", type=float, default=0.0, help="requests per second, steady")
     parser.add_argument("--ussd-key", default="", help="POST USSD callbacks with this key")
+    parser.add_argument(
+        "--collect", default="", help='POST ODK Collect forms: JSON ["user:pw", market, items]'
+    )
     args = parser.parse_args()
     result = run(
         args.base,
@@ -172,6 +215,7 @@ def main() -> int:
         args.twilio_token,
         args.rate,
         args.ussd_key,
+        args.collect,
     )
     print(json.dumps(result))
     return 0

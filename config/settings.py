@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "agriprices",
     "sms_gateway",
     "telecentre",
+    "openrosa",
 ]
 
 MIDDLEWARE = [

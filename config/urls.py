@@ -16,6 +16,7 @@ urlpatterns = [
     # The split view serves its script as a file: no inline script, so a strict CSP holds.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("openrosa/", include("openrosa.urls")),
     path("", include("telecentre.urls")),
 ]
 

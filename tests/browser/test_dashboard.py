@@ -234,6 +234,7 @@ def every_page(bulletin) -> list[tuple[str, str | None, str]]:
         ("sms-simulator", "operator", "/simulator/"),
         ("ussd-simulator", "operator", "/simulator/ussd/"),
         ("report", "agent", "/report/"),
+        ("odk-collect-setup", "agent", "/openrosa/setup/"),
     ]
 
 

@@ -90,6 +90,7 @@ def pages():
         ("SMS simulator", "operator", "/simulator/"),
         ("USSD simulator", "operator", "/simulator/ussd/"),
         ("report a price", "agent", "/report/"),
+        ("ODK Collect set-up", "agent", "/openrosa/setup/"),
     ]
 
 

@@ -1,0 +1,34 @@
+"""Stopping password guessing, for every way in (the dashboard's and the admin's login
+forms, ODK Collect's HTTP authentication): after LOGIN_MAX_FAILURES wrong passwords for
+one username, or LOGIN_MAX_FAILURES_PER_ADDRESS from one address (a telecentre's
+operators share one), in LOGIN_LOCK_SECONDS, every attempt is refused until the window
+ends, right password or not. Counted in the shared cache, so every process sees it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from config import counters
+
+
+def _keys(username: str, address: str) -> list[tuple[str, int]]:
+    name = username.strip().lower()[:150]
+    return [
+        (f"user:{name}", settings.LOGIN_MAX_FAILURES),
+        (f"ip:{address}", settings.LOGIN_MAX_FAILURES_PER_ADDRESS),
+    ]
+
+
+def locked(username: str, address: str) -> bool:
+    """Whether logins for ``username`` or from ``address`` are refused for now."""
+    window = settings.LOGIN_LOCK_SECONDS
+    return any(
+        counters.peek("login", key, window_seconds=window) >= most
+        for key, most in _keys(username, address)
+    )
+
+
+def failed(username: str, address: str) -> None:
+    """Count one wrong password."""
+    for key, _most in _keys(username, address):
+        counters.count("login", key, window_seconds=settings.LOGIN_LOCK_SECONDS)

@@ -1,0 +1,75 @@
+"""Who is sending: ODK Collect authenticates with the agent's own username and password
+(the web form's), over HTTP Basic. Basic sends the password readable, so it is refused
+over plain HTTP unless DEBUG. Digest is not offered: checking it needs an MD5 of each
+password kept beside Django's hash, as good as the password for this realm.
+
+The login throttle (config.logins) applies, as on the web form."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from config import logins
+from openrosa import documents
+
+REALM = "AgriPrices"
+
+
+def _credentials(request: HttpRequest) -> tuple[str, str] | None:
+    header = request.headers.get("Authorization", "")
+    kind, _space, encoded = header.partition(" ")
+    if kind.lower() != "basic" or not encoded:
+        return None
+    try:
+        username, colon, password = base64.b64decode(encoded).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (username, password) if colon else None
+
+
+def _challenge(message: str) -> HttpResponse:
+    response = documents.message_response(message, status=401)
+    response["WWW-Authenticate"] = f'Basic realm="{REALM}", charset="UTF-8"'
+    return response
+
+
+def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let through an active user who may record prices, authenticated by Basic over
+    TLS; answer 403 on plain HTTP, 401 with the challenge otherwise."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.is_secure() and not settings.DEBUG:
+            return documents.message_response(
+                _("Use the https:// address: a password is never sent over plain HTTP."),
+                status=403,
+            )
+        given = _credentials(request)
+        if given is None:
+            return _challenge(_("Log in with your AgriPrices username and password."))
+        username, password = given
+        address = request.META.get("REMOTE_ADDR", "")
+        if logins.locked(username, address):
+            return documents.message_response(
+                _("Too many failed logins. Wait a few minutes, then try again."), status=403
+            )
+        user = authenticate(request, username=username, password=password)
+        if not isinstance(user, User):
+            logins.failed(username, address)
+            return _challenge(_("Wrong username or password."))
+        if not user.has_perm("agriprices.add_quote"):
+            return documents.message_response(_("This account may not record prices."), status=403)
+        request.user = user
+        return view(request, *args, **kwargs)
+
+    return checked

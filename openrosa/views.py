@@ -1,0 +1,151 @@
+"""The OpenRosa endpoints ODK Collect and KoboCollect talk to, and the page that sets a
+phone up. Thin: the form is built by ``xform``, submissions recorded by ``submissions``."""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+
+import segno
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from agriprices.roles import signed_in_user
+from openrosa import documents, submissions, xform
+from openrosa.auth import agent_required
+
+
+def _form_or_404(request: HttpRequest, form_id: str) -> xform.Form | HttpResponse:
+    form = xform.form_for(signed_in_user(request)) if form_id == xform.FORM_ID else None
+    if form is None:
+        return documents.message_response(_("No such form for this account."), status=404)
+    return form
+
+
+@require_GET
+@agent_required
+def form_list(request: HttpRequest) -> HttpResponse:
+    form = xform.form_for(signed_in_user(request))
+    forms = []
+    if form is not None:
+        forms.append(
+            {
+                "formID": xform.FORM_ID,
+                "name": _("AgriPrices: market prices"),
+                "version": form.version,
+                "hash": f"md5:{form.md5}",
+                "downloadUrl": request.build_absolute_uri(
+                    reverse("openrosa:form", args=[xform.FORM_ID])
+                ),
+                "manifestUrl": request.build_absolute_uri(
+                    reverse("openrosa:manifest", args=[xform.FORM_ID])
+                ),
+            }
+        )
+    return documents.openrosa_response(documents.form_list(forms))
+
+
+@require_GET
+@agent_required
+def form_download(request: HttpRequest, form_id: str) -> HttpResponse:
+    form = _form_or_404(request, form_id)
+    if isinstance(form, HttpResponse):
+        return form
+    return documents.openrosa_response(form.xml)
+
+
+@require_GET
+@agent_required
+def manifest(request: HttpRequest, form_id: str) -> HttpResponse:
+    form = _form_or_404(request, form_id)
+    if isinstance(form, HttpResponse):
+        return form
+    media = {
+        "filename": xform.MEDIANS_FILE,
+        "hash": f"md5:{form.medians_md5}",
+        "downloadUrl": request.build_absolute_uri(reverse("openrosa:medians", args=[form_id])),
+    }
+    return documents.openrosa_response(documents.manifest([media]))
+
+
+@require_GET
+@agent_required
+def medians(request: HttpRequest, form_id: str) -> HttpResponse:
+    form = _form_or_404(request, form_id)
+    if isinstance(form, HttpResponse):
+        return form
+    return documents.openrosa_response(form.medians, content_type="text/csv")
+
+
+@csrf_exempt
+@require_http_methods(["HEAD", "POST"])
+@agent_required
+def submission(request: HttpRequest) -> HttpResponse:
+    if request.method == "HEAD":
+        response = documents.openrosa_response("", status=204)
+        response["X-OpenRosa-Accept-Content-Length"] = str(documents.ACCEPT_CONTENT_LENGTH)
+        return response
+    upload = request.FILES.get("xml_submission_file")
+    if upload is None:
+        return documents.message_response(_("The form's XML is missing."), status=400)
+    if (upload.size or 0) > documents.ACCEPT_CONTENT_LENGTH:
+        return documents.message_response(_("The form is too large."), status=413)
+    try:
+        received = submissions.receive(user=signed_in_user(request), xml=upload.read())
+    except submissions.SubmissionError as exc:
+        return documents.message_response(exc.message, status=exc.status)
+    if not received.created:
+        message = _("Already received; nothing changed.")
+    else:
+        message = ngettext(
+            "Thank you: %(n)d price recorded at %(market)s.",
+            "Thank you: %(n)d prices recorded at %(market)s.",
+            received.created,
+        ) % {"n": received.created, "market": received.market.name}
+        if received.flagged:
+            message += " " + ngettext(
+                "An operator will check %(n)d of them.",
+                "An operator will check %(n)d of them.",
+                received.flagged,
+            ) % {"n": received.flagged}
+    return documents.message_response(message, status=201, nature="submit_success")
+
+
+@login_required
+def setup(request: HttpRequest) -> HttpResponse:
+    """The server address, the username, and a QR code that sets Collect up in one scan
+    (Collect's settings as zlib-compressed, base64 JSON). The password is not in it."""
+    user = signed_in_user(request)
+    server = request.build_absolute_uri(reverse("openrosa:form-list")).removesuffix("/formList")
+    payload = collect_settings(server=server, username=user.get_username())
+    svg = segno.make(payload, error="l", micro=False).svg_inline(scale=4)
+    return render(
+        request,
+        "openrosa/setup.html",
+        {
+            "server": server,
+            "username": user.get_username(),
+            "qr": mark_safe(svg),  # noqa: S308 - drawn by segno from our own settings
+            "may_record": user.has_perm("agriprices.add_quote"),
+        },
+    )
+
+
+def collect_settings(*, server: str, username: str) -> str:
+    """What Collect's QR code holds: its settings JSON, zlib-compressed, in base64."""
+    settings_json = json.dumps(
+        {
+            "general": {"server_url": server, "username": username},
+            "admin": {},
+            "project": {"name": "AgriPrices", "icon": "A", "color": "#1b5e20"},
+        }
+    )
+    return base64.b64encode(zlib.compress(settings_json.encode())).decode()

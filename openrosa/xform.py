@@ -1,0 +1,225 @@
+"""The price form ODK Collect and KoboCollect fill offline: an XForm built by pyxform
+from an XLSForm-like definition made of the catalogue, for one agent (their markets),
+with labels in every language of the service, and the recent medians as a CSV the form
+reads on the phone (``pulldata``) to warn of a price far from them.
+
+The form's version is a digest of its definition and its medians, so it changes exactly
+when the catalogue, the agent's markets or the medians do, and Collect offers the update.
+The built XML is cached under that version: the same inputs, the same form."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from pyxform.xls2xform import convert
+
+from agriprices import selectors
+from agriprices.models import Commodity, Market, PriceType, Unit
+
+FORM_ID = "agriprices_prices"
+MEDIANS_FILE = "medians.csv"
+#: A price this many times its recent median (or a fraction as far below) is questioned
+#: on the phone; the server's outlier rule still decides what is held for review.
+FAR_FACTOR = 1.5
+_BUILT_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Form:
+    xml: str
+    version: str
+    medians: str  # the CSV media file
+
+    @property
+    def md5(self) -> str:
+        return hashlib.md5(self.xml.encode(), usedforsecurity=False).hexdigest()
+
+    @property
+    def medians_md5(self) -> str:
+        return hashlib.md5(self.medians.encode(), usedforsecurity=False).hexdigest()
+
+
+def _languages() -> dict[str, str]:
+    """pyxform's column suffix per language code: "English (en)"."""
+    with translation.override("en"):
+        return {code: f"{name} ({code})" for code, name in settings.LANGUAGES}
+
+
+def _labels(text: str) -> dict[str, str]:
+    """``text`` (a source string) translated into every language, as label columns."""
+    labels = {}
+    for code, column in _languages().items():
+        with translation.override(code):
+            labels[f"label::{column}"] = _(text)
+    return labels
+
+
+def _names(obj: Commodity | Market) -> dict[str, str]:
+    return {f"label::{column}": obj.display_name(code) for code, column in _languages().items()}
+
+
+def medians_key(market: str, commodity: str, price_type: str) -> str:
+    """The key the form looks a median up by (the CSV's first column)."""
+    return f"{market}|{commodity}|{price_type}"
+
+
+def _medians(markets: list[Market]) -> str:
+    found = selectors.recent_medians(markets)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["key", "median"])
+    for (market, commodity, price_type), median in sorted(found.items()):
+        writer.writerow([medians_key(market, commodity, price_type), f"{median.normalize():f}"])
+    return out.getvalue()
+
+
+def definition(markets: list[Market]) -> dict[str, Any]:
+    """The XLSForm, as pyxform reads a workbook: survey, choices and settings rows."""
+    commodities = list(selectors.commodities().select_related("base_unit"))
+    units = list(Unit.objects.order_by("dimension", "base_quantity", "code"))
+    survey = [
+        {
+            "type": "select_one market",
+            "name": "market",
+            "required": "yes",
+            **_labels(gettext_noop("Market")),
+        },
+        {
+            "type": "date",
+            "name": "observed_on",
+            "default": "today()",
+            "required": "yes",
+            "constraint": ". <= today()",
+            **_labels(gettext_noop("Day the prices were seen")),
+        },
+        {
+            "type": "select_one price_type",
+            "name": "price_type",
+            "default": PriceType.RETAIL,
+            "required": "yes",
+            **_labels(gettext_noop("Price type")),
+        },
+        {"type": "begin repeat", "name": "prices", **_labels(gettext_noop("Prices"))},
+        {
+            "type": "select_one commodity",
+            "name": "commodity",
+            "required": "yes",
+            **_labels(gettext_noop("Commodity")),
+        },
+        {
+            "type": "calculate",
+            "name": "dimension",
+            "calculation": "instance('commodity')/root/item[name=${commodity}]/dimension",
+        },
+        {
+            "type": "select_one unit",
+            "name": "unit",
+            "required": "yes",
+            "choice_filter": "dimension=${dimension}",
+            **_labels(gettext_noop("Unit")),
+        },
+        {
+            "type": "decimal",
+            "name": "price",
+            "required": "yes",
+            "constraint": ". > 0",
+            **_labels(gettext_noop("Price")),
+        },
+        {
+            "type": "calculate",
+            "name": "per_base",
+            "calculation": "${price} * instance('commodity')/root/item[name=${commodity}]/base "
+            "div instance('unit')/root/item[name=${unit}]/quantity",
+        },
+        {
+            "type": "calculate",
+            "name": "median",
+            "calculation": f"pulldata('{MEDIANS_FILE[:-4]}', 'median', 'key', "
+            "concat(${market}, '|', ${commodity}, '|', ${price_type}))",
+        },
+        {
+            "type": "note",
+            "name": "far",
+            "relevant": f"${{median}} != '' and (${{per_base}} > ${{median}} * {FAR_FACTOR} "
+            f"or ${{per_base}} < ${{median}} div {FAR_FACTOR})",
+            **_labels(
+                gettext_noop("Far from the recent median (${median} per base unit): check it.")
+            ),
+        },
+        {"type": "end repeat"},
+    ]
+    choices = [{"list_name": "market", "name": market.slug, **_names(market)} for market in markets]
+    choices += [
+        {"list_name": "price_type", "name": value, **_labels(str(label))}
+        for value, label in PriceType.choices
+    ]
+    choices += [
+        {
+            "list_name": "commodity",
+            "name": commodity.slug,
+            "dimension": commodity.base_unit.dimension,
+            "base": f"{commodity.base_unit.base_quantity.normalize():f}",
+            **_names(commodity),
+        }
+        for commodity in commodities
+    ]
+    choices += [
+        {
+            "list_name": "unit",
+            "name": unit.code,
+            "dimension": unit.dimension,
+            "quantity": f"{unit.base_quantity.normalize():f}",
+            **{f"label::{column}": unit.name or unit.code for column in _languages().values()},
+        }
+        for unit in units
+    ]
+    form_settings = {
+        "form_id": FORM_ID,
+        "form_title": "AgriPrices",
+        "default_language": _languages()[settings.LANGUAGE_CODE[:2]],
+        "instance_name": "concat(${market}, ' ', ${observed_on})",
+    }
+    # pyxform looks for the columns in the first 100 rows unless told them all.
+    columns = {column: column for row in choices for column in row}
+    return {
+        "survey": survey,
+        "choices": choices,
+        "choices_header": [columns],
+        "settings": [form_settings],
+    }
+
+
+def form_for(user: User) -> Form | None:
+    """The form for ``user``'s markets, or None when they have none."""
+    markets = list(selectors.assigned_markets(user).order_by("name"))
+    if not markets:
+        return None
+    workbook = definition(markets)
+    medians = _medians(markets)
+    digest = hashlib.sha256(
+        (json.dumps(workbook, sort_keys=True, ensure_ascii=False) + medians).encode()
+    ).hexdigest()
+    version = str(int(digest[:12], 16))  # Collect shows it; digits read best
+    key = f"openrosa:xform:{version}"
+    xml = cache.get(key)
+    if xml is None:
+        workbook["settings"][0]["version"] = version
+        xml = build(workbook)
+        cache.set(key, xml, _BUILT_SECONDS)
+    return Form(xml=xml, version=version, medians=medians)
+
+
+def build(workbook: dict[str, Any], *, validate: bool = False) -> str:
+    """The XForm of an XLSForm definition; ``validate`` runs ODK Validate (Java)."""
+    return convert(workbook, validate=validate, form_name="data").xform

@@ -1,0 +1,407 @@
+"""ODK Collect's side of the OpenRosa protocol, played against our endpoints: the
+challenge, the form list, the form and its media, the submission as Collect sends it
+(multipart, xml_submission_file), and every way a submission can go wrong."""
+
+import base64
+import copy
+import hashlib
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from xml.etree import ElementTree as ET  # noqa: S405 - our own server's answers
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from agriprices import services
+from agriprices.models import Quote
+from openrosa import xform
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+XF = "http://www.w3.org/2002/xforms"
+H = "http://www.w3.org/1999/xhtml"
+LIST = "http://openrosa.org/xforms/xformsList"
+MANIFEST = "http://openrosa.org/xforms/xformsManifest"
+RESPONSE = "http://openrosa.org/http/response"
+
+
+class Collect:
+    """What ODK Collect does, step by step, with one agent's settings."""
+
+    def __init__(self, client, username="aibek", password="pw", language="en"):
+        self.client = client
+        token = base64.b64encode(f"{username}:{password}".encode()).decode()
+        self.auth = {"HTTP_AUTHORIZATION": f"Basic {token}"}
+        self.language = language
+
+    def get(self, url, *, auth=True, secure=True):
+        headers = {"HTTP_ACCEPT_LANGUAGE": self.language, "HTTP_X_OPENROSA_VERSION": "1.0"}
+        return self.client.get(url, secure=secure, **headers, **(self.auth if auth else {}))
+
+    def form_list(self):
+        response = self.get("/openrosa/formList")
+        assert response.status_code == 200, response.content
+        root = ET.fromstring(response.content)  # noqa: S314
+        assert root.tag == f"{{{LIST}}}xforms"
+        return [
+            {child.tag.split("}")[1]: child.text for child in form}
+            for form in root.findall(f"{{{LIST}}}xform")
+        ]
+
+    def download(self, entry):
+        form = self.get(entry["downloadUrl"])
+        assert form.status_code == 200
+        manifest = ET.fromstring(self.get(entry["manifestUrl"]).content)  # noqa: S314
+        media = {}
+        for item in manifest.findall(f"{{{MANIFEST}}}mediaFile"):
+            fields = {child.tag.split("}")[1]: child.text for child in item}
+            body = self.get(fields["downloadUrl"]).content
+            assert fields["hash"] == "md5:" + hashlib.md5(body).hexdigest()  # noqa: S324
+            media[fields["filename"]] = body.decode()
+        assert entry["hash"] == "md5:" + hashlib.md5(form.content).hexdigest()  # noqa: S324
+        return form.content, media
+
+    @staticmethod
+    def fill(form_xml, *, market, observed_on, prices, price_type="retail", instance_id=None):
+        """The instance Collect saves: the form's blank instance, filled in."""
+        html = ET.fromstring(form_xml)  # noqa: S314
+        model = html.find(f"{{{H}}}head/{{{XF}}}model")
+        blank = model.find(f"{{{XF}}}instance")[0]
+        data = copy.deepcopy(blank)
+        data.find(f"{{{XF}}}market").text = market
+        data.find(f"{{{XF}}}observed_on").text = observed_on
+        data.find(f"{{{XF}}}price_type").text = price_type
+        repeats = data.findall(f"{{{XF}}}prices")  # the template and the first, empty one
+        template = repeats[0]
+        at = list(data).index(template)
+        for blank_item in repeats:
+            data.remove(blank_item)
+        for n, (commodity, unit, price) in enumerate(prices):
+            item = copy.deepcopy(template)
+            item.attrib.pop(f"{{{'http://openrosa.org/javarosa'}}}template", None)
+            item.find(f"{{{XF}}}commodity").text = commodity
+            item.find(f"{{{XF}}}unit").text = unit
+            item.find(f"{{{XF}}}price").text = str(price)
+            data.insert(at + n, item)
+        data.find(f"{{{XF}}}meta/{{{XF}}}instanceID").text = instance_id or f"uuid:{uuid.uuid4()}"
+        ET.register_namespace("", XF)
+        return ET.tostring(data, encoding="utf-8", xml_declaration=True)
+
+    def head_submission(self):
+        return self.client.head(
+            "/openrosa/submission", secure=True, HTTP_ACCEPT_LANGUAGE=self.language, **self.auth
+        )
+
+    def submit(self, instance, *, photo=False):
+        files = {
+            "xml_submission_file": SimpleUploadedFile(
+                "submission.xml", instance, content_type="text/xml"
+            )
+        }
+        if photo:
+            files["market.jpg"] = SimpleUploadedFile("market.jpg", b"\xff\xd8\xff", "image/jpeg")
+        response = self.client.post(
+            "/openrosa/submission",
+            files,
+            secure=True,
+            HTTP_ACCEPT_LANGUAGE=self.language,
+            HTTP_X_OPENROSA_VERSION="1.0",
+            **self.auth,
+        )
+        message = ""
+        if response.content:
+            root = ET.fromstring(response.content)  # noqa: S314
+            message = root.find(f"{{{RESPONSE}}}message").text
+        return response, message
+
+
+@pytest.fixture
+def field(potatoes, osh, bishkek, today, days_ago):
+    """An agent at Osh; weeks of potato prices there; Bishkek is someone else's."""
+    aibek = factories.agent(markets=[osh], username="aibek")
+    for ago in range(40, 0, -3):
+        factories.QuoteFactory(commodity=potatoes, market=osh, price=30, observed_on=days_ago(ago))
+    factories.unit("bag50kg")
+    services.rebuild_latest_prices()
+    return aibek
+
+
+def openrosa_headers_are_on(response):
+    assert response["X-OpenRosa-Version"] == "1.0"
+    assert response["Date"]
+
+
+@pytest.mark.parametrize(
+    "language, thanks",
+    [
+        ("en", "Thank you: 1 price recorded at Osh."),
+        ("fr", "Merci : 1 prix enregistré à Osh."),
+        ("ru", "Спасибо: записано цен: 1, рынок Osh."),
+        ("ky", "Рахмат: Osh базарында 1 баа жазылды."),
+    ],
+)
+def test_collect_from_form_download_to_submission(client, field, today, language, thanks):
+    collect = Collect(client, language=language)
+    challenge = collect.get("/openrosa/formList", auth=False)
+    assert challenge.status_code == 401
+    assert challenge["WWW-Authenticate"].startswith('Basic realm="AgriPrices"')
+    openrosa_headers_are_on(challenge)
+
+    (entry,) = collect.form_list()
+    assert entry["formID"] == xform.FORM_ID and entry["version"].isdigit()
+    assert entry["downloadUrl"].startswith("https://testserver/openrosa/forms/")
+    form, media = collect.download(entry)
+    html = ET.fromstring(form)  # noqa: S314
+    assert html.tag == f"{{{H}}}html"
+    languages = {t.get("lang") for t in html.iter(f"{{{XF}}}translation")}
+    assert languages == {"English (en)", "French (fr)", "Russian (ru)", "Kyrgyz (ky)"}
+    assert 'src="jr://file-csv/medians.csv"' in form.decode()
+    assert "osh|potatoes|retail,30" in media["medians.csv"]
+    # Only the agent's own market is offered.
+    markets = form.decode().split('<instance id="market">')[1].split("</instance>")[0]
+    assert "<name>osh</name>" in markets and "bishkek" not in markets
+
+    head = collect.head_submission()
+    assert head.status_code == 204
+    assert int(head["X-OpenRosa-Accept-Content-Length"]) >= 1_000_000
+    openrosa_headers_are_on(head)
+
+    instance = collect.fill(
+        form, market="osh", observed_on=today.isoformat(), prices=[("potatoes", "kg", 31)]
+    )
+    response, message = collect.submit(instance, photo=True)
+    assert response.status_code == 201, message
+    openrosa_headers_are_on(response)
+    answer = ET.fromstring(response.content).find(f"{{{RESPONSE}}}message")  # noqa: S314
+    assert answer.get("nature") == "submit_success"
+    assert message == thanks
+    quote = Quote.objects.get(source="collect")
+    assert (quote.price, quote.agent.username, quote.status) == (Decimal(31), "aibek", "approved")
+    assert quote.external_id.startswith("odk:uuid:")
+
+
+def test_labels_come_in_every_language(client, field):
+    collect = Collect(client)
+    form, _ = collect.download(collect.form_list()[0])
+    html = ET.fromstring(form)  # noqa: S314
+    said = {t.get("lang"): "".join(t.itertext()) for t in html.iter(f"{{{XF}}}translation")}
+    assert "Market" in said["English (en)"] and "Marché" in said["French (fr)"]
+    assert "Рынок" in said["Russian (ru)"] and "Базар" in said["Kyrgyz (ky)"]
+
+
+def test_a_form_pricing_a_crop_twice_on_a_day_is_refused_whole(client, field, today):
+    collect = Collect(client)
+    form, _ = collect.download(collect.form_list()[0])
+    instance = collect.fill(
+        form,
+        market="osh",
+        observed_on=today.isoformat(),
+        prices=[("potatoes", "kg", 31), ("potatoes", "bag50kg", 1500)],
+    )
+    response, message = collect.submit(instance)
+    assert response.status_code == 400 and "already recorded" in message
+    assert not Quote.objects.filter(source="collect").exists()
+
+
+def test_a_form_with_two_prices_is_recorded_whole(client, field, today, potatoes):
+    onions = factories.CommodityFactory(name="Onions")
+    collect = Collect(client)
+    form, _ = collect.download(collect.form_list()[0])
+    instance = collect.fill(
+        form,
+        market="osh",
+        observed_on=today.isoformat(),
+        prices=[("potatoes", "kg", 31), (onions.slug, "kg", 20)],
+    )
+    response, message = collect.submit(instance)
+    assert response.status_code == 201
+    assert message == "Thank you: 2 prices recorded at Osh."
+    assert Quote.objects.filter(source="collect").count() == 2
+
+
+def test_a_form_sent_again_stores_nothing_twice(client, field, today):
+    collect = Collect(client)
+    form, _ = collect.download(collect.form_list()[0])
+    instance = collect.fill(
+        form, market="osh", observed_on=today.isoformat(), prices=[("potatoes", "kg", 31)]
+    )
+    assert collect.submit(instance)[0].status_code == 201
+    response, message = collect.submit(instance)
+    assert response.status_code == 201 and message == "Already received; nothing changed."
+    assert Quote.objects.filter(source="collect").count() == 1
+
+
+def test_the_same_instance_with_other_prices_is_a_conflict(client, field, today):
+    collect = Collect(client)
+    form, _ = collect.download(collect.form_list()[0])
+    first = collect.fill(
+        form,
+        market="osh",
+        observed_on=today.isoformat(),
+        prices=[("potatoes", "kg", 31)],
+        instance_id="uuid:1",
+    )
+    assert collect.submit(first)[0].status_code == 201
+    other = collect.fill(
+        form,
+        market="osh",
+        observed_on=today.isoformat(),
+        prices=[("potatoes", "kg", 33)],
+        instance_id="uuid:1",
+    )
+    response, message = collect.submit(other)
+    assert response.status_code == 409 and "already used for another price" in message
+    assert Quote.objects.get(source="collect").price == Decimal(31)
+
+
+def test_a_foreign_market_is_refused_and_nothing_is_stored(client, field, today):
+    collect = Collect(client)
+    form, _ = collect.download(collect.form_list()[0])
+    instance = collect.fill(
+        form, market="bishkek", observed_on=today.isoformat(), prices=[("potatoes", "kg", 31)]
+    )
+    response, message = collect.submit(instance)
+    assert response.status_code == 403 and "not assigned to the market Bishkek" in message
+    assert not Quote.objects.filter(source="collect").exists()
+
+
+def test_an_outlier_is_held_for_review_not_dropped(client, field, today):
+    collect = Collect(client)
+    form, _ = collect.download(collect.form_list()[0])
+    instance = collect.fill(
+        form, market="osh", observed_on=today.isoformat(), prices=[("potatoes", "kg", 310)]
+    )
+    response, message = collect.submit(instance)
+    assert response.status_code == 201
+    assert "An operator will check 1 of them." in message
+    assert Quote.objects.get(source="collect").status == "flagged"
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (b"<data id='agriprices_prices'><market>osh</ma", "not readable XML"),
+        (b"<data id='another_form'><market>osh</market></data>", "unknown form 'another_form'"),
+        (b"<data id='agriprices_prices'><market>osh</market></data>", "no instanceID"),
+        (
+            b"<data id='agriprices_prices'><market>osh</market><observed_on>soon</observed_on>"
+            b"<meta><instanceID>uuid:2</instanceID></meta></data>",
+            "not a date",
+        ),
+        (
+            b'<!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+            b"<data id='agriprices_prices'>&b;</data>",
+            "not readable XML",
+        ),
+    ],
+)
+def test_a_bad_submission_is_a_clear_400(client, field, body, expected):
+    response, message = Collect(client).submit(body)
+    assert response.status_code == 400 and expected in message
+    assert not Quote.objects.filter(source="collect").exists()
+
+
+def test_no_or_wrong_credentials_get_the_challenge(client, field):
+    assert Collect(client).get("/openrosa/formList", auth=False).status_code == 401
+    wrong = Collect(client, password="nope").get("/openrosa/formList")
+    assert wrong.status_code == 401 and "Basic" in wrong["WWW-Authenticate"]
+
+
+def test_guessing_passwords_is_stopped(client, field, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        assert Collect(client, password="nope").get("/openrosa/formList").status_code == 401
+    # Locked now, even with the right password.
+    assert Collect(client).get("/openrosa/formList").status_code == 403
+
+
+def test_plain_http_is_refused_without_debug(client, field):
+    response = Collect(client).get("/openrosa/formList", secure=False)
+    assert response.status_code == 403
+    assert "https" in ET.fromstring(response.content).find(f"{{{RESPONSE}}}message").text  # noqa: S314
+
+
+def test_plain_http_works_with_debug_for_a_local_trial(client, field, settings):
+    settings.DEBUG = True
+    assert Collect(client).get("/openrosa/formList", secure=False).status_code == 200
+
+
+def test_an_account_that_may_not_record_is_refused(client, field):
+    visitor = factories.UserFactory(username="visitor")
+    visitor.set_password("pw")
+    visitor.save()
+    assert Collect(client, username="visitor").get("/openrosa/formList").status_code == 403
+
+
+def test_an_agent_without_markets_has_no_form(client, db):
+    factories.agent(markets=[], username="newcomer")
+    assert Collect(client, username="newcomer").form_list() == []
+    assert (
+        Collect(client, username="newcomer")
+        .get(f"/openrosa/forms/{xform.FORM_ID}/form.xml")
+        .status_code
+        == 404
+    )
+
+
+def test_the_version_changes_with_the_medians_and_the_catalogue(
+    client, field, potatoes, osh, today
+):
+    collect = Collect(client)
+    first = collect.form_list()[0]["version"]
+    assert collect.form_list()[0]["version"] == first  # nothing changed: same version
+    # Potatoes dear at Osh for five weeks: the recent median moves.
+    for ago in range(35):
+        factories.QuoteFactory(
+            commodity=potatoes, market=osh, price=45, observed_on=today - timedelta(days=ago)
+        )
+    services.rebuild_latest_prices()
+    second = collect.form_list()[0]["version"]
+    assert second != first  # the medians moved
+    factories.CommodityFactory(name="Apricots")
+    assert collect.form_list()[0]["version"] not in (first, second)  # the catalogue grew
+
+
+def test_the_form_passes_odk_validate(client, field, tmp_path):
+    from pyxform.validators import odk_validate
+
+    form, _ = Collect(client).download(Collect(client).form_list()[0])
+    path = tmp_path / "form.xml"
+    path.write_bytes(form)
+    assert odk_validate.check_xform(str(path)) == []
+
+
+def test_odk_validate_would_catch_a_broken_form(tmp_path):
+    from pyxform.validators import odk_validate
+
+    broken = tmp_path / "broken.xml"
+    workbook = {
+        "survey": [{"type": "calculate", "name": "x", "calculation": "nosuchfunction(1)"}],
+        "settings": [{"form_id": "broken"}],
+    }
+    broken.write_text(xform.build(workbook))
+    with pytest.raises(odk_validate.ODKValidateError):
+        odk_validate.check_xform(str(broken))
+
+
+def test_the_setup_page_shows_a_qr_code_collect_reads(client, field):
+    import json
+    import zlib
+
+    import segno
+
+    from openrosa import views
+
+    client.force_login(field)
+    page = client.get("/openrosa/setup/", secure=True).content.decode()
+    assert "https://testserver/openrosa" in page and "aibek" in page
+    payload = views.collect_settings(server="https://testserver/openrosa", username="aibek")
+    # Collect reads base64 of zlib-compressed JSON: its server and username, no password.
+    read = json.loads(zlib.decompress(base64.b64decode(payload)))
+    assert read["general"] == {"server_url": "https://testserver/openrosa", "username": "aibek"}
+    assert "password" not in json.dumps(read)
+    # The page's code is that payload's QR code.
+    drawn = segno.make(payload, error="l", micro=False).svg_inline(scale=4)
+    assert drawn.split("<path")[1] in page
