@@ -55,6 +55,7 @@ from agriprices.validation import (
     MARKET_MAX_SAMPLES,
     MARKET_WINDOW,
     MIN_SAMPLES,
+    SPARSE_MARKET_WINDOW,
     Observation,
 )
 
@@ -335,12 +336,13 @@ def reference_observations(
     )
     fields = ("observed_on", "market_id", "price_per_base_unit")
     at_market = list(
-        approved.filter(market_id=market_id, observed_on__gte=observed_on - MARKET_WINDOW)
+        approved.filter(market_id=market_id, observed_on__gte=observed_on - SPARSE_MARKET_WINDOW)
         .order_by("-observed_on", "-id")
         .values_list(*fields)[:MARKET_MAX_SAMPLES]
     )
     rows = at_market
-    if len(at_market) < MIN_SAMPLES:
+    recent = [row for row in at_market if row[0] >= observed_on - MARKET_WINDOW]
+    if len(recent) < MIN_SAMPLES:
         rows = at_market + list(
             approved.filter(observed_on__gte=observed_on - ALL_MARKETS_WINDOW)
             .exclude(market_id=market_id)

@@ -21,13 +21,16 @@ from decimal import Decimal
 
 #: Fewest recent prices that make a median worth trusting.
 MIN_SAMPLES = 4
-#: How far back the same market's prices count, and how many of them at most. A year,
-#: so a monthly series (WFP's files) has its last 12 months to be judged against; a
-#: weekly or daily one reaches its 12 only a few weeks back.
-MARKET_WINDOW = timedelta(days=365)
+#: How far back the same market's prices count, and how many of them at most.
+MARKET_WINDOW = timedelta(days=90)
 MARKET_MAX_SAMPLES = 12
 #: With too few at the market, all markets' prices of these last days stand in.
 ALL_MARKETS_WINDOW = timedelta(days=28)
+#: With too few there as well, the market's last prices of a year, when its newest is
+#: within MARKET_WINDOW: a monthly series (WFP's files, often one market) is judged
+#: against its last 12 months. A market whose prices were all held for three months
+#: (a real move nobody confirmed) is not: year-old prices would keep it flagged.
+SPARSE_MARKET_WINDOW = timedelta(days=365)
 MAD_FLOOR_SHARE = Decimal("0.10")
 MAD_TO_SIGMA = Decimal("0.6745")
 
@@ -97,15 +100,20 @@ class RecentPrices:
         return series[lo:hi]
 
     def reference(self, *, market_id: int, observed_on: date) -> tuple[list[Decimal], str]:
-        """The same market's latest prices, or when it has too few, every market's from
-        the last four weeks. Only prices observed on or before ``observed_on`` count, so a
-        backfilled quote is judged by its own time."""
-        at_market = self._window(
-            self._by_market.get(market_id, []), observed_on - MARKET_WINDOW, observed_on
+        """The same market's latest prices of the last 90 days; when it has too few,
+        every market's from the last four weeks; when those are too few, the market's
+        last prices of a year. Only prices observed on or before ``observed_on`` count,
+        so a backfilled quote is judged by its own time."""
+        of_year = self._window(
+            self._by_market.get(market_id, []), observed_on - SPARSE_MARKET_WINDOW, observed_on
         )[-MARKET_MAX_SAMPLES:]
-        if len(at_market) >= MIN_SAMPLES:
-            return [o.per_base_unit for o in at_market], "market"
+        recent = [o for o in of_year if o.observed_on >= observed_on - MARKET_WINDOW]
+        if len(recent) >= MIN_SAMPLES:
+            return [o.per_base_unit for o in recent], "market"
         everywhere = self._window(self._all, observed_on - ALL_MARKETS_WINDOW, observed_on)
+        sparse = len(of_year) >= MIN_SAMPLES and bool(recent)
+        if len(everywhere) < MIN_SAMPLES and sparse:
+            return [o.per_base_unit for o in of_year], "market"
         return [o.per_base_unit for o in everywhere], "all markets"
 
     def assess(
@@ -116,7 +124,7 @@ class RecentPrices:
 
 
 #: How far back ``RecentPrices`` can look; callers load at least this much history.
-LOOKBACK = max(MARKET_WINDOW, ALL_MARKETS_WINDOW)
+LOOKBACK = max(MARKET_WINDOW, ALL_MARKETS_WINDOW, SPARSE_MARKET_WINDOW)
 
 
 def assess_outlier(

@@ -154,3 +154,21 @@ def test_date_rule():
 def test_price_per_base_unit_of_a_bag_is_the_price_per_kg(price, quantity):
     # A bag of N kg at N times the kg price costs the same per kg.
     assert price_per_base_unit(price * quantity, D(quantity), D(1)) == price.quantize(D("0.000001"))
+
+
+def test_a_monthly_series_is_judged_against_its_year():
+    day = date(2026, 5, 15)
+    history = RecentPrices([_obs(day - timedelta(days=30 * n), 1, "30") for n in range(1, 13)])
+    values, scope = history.reference(market_id=1, observed_on=day)
+    assert scope == "market" and len(values) == 12
+    assert history.assess(D("90"), market_id=1, observed_on=day) is not None
+
+
+def test_a_market_held_for_three_months_is_not_judged_by_last_year():
+    # Its last approved prices are four months old: a real move nobody confirmed yet
+    # must not keep it flagged all year.
+    day = date(2026, 5, 15)
+    history = RecentPrices([_obs(day - timedelta(days=120 + 7 * n), 1, "30") for n in range(12)])
+    _values, scope = history.reference(market_id=1, observed_on=day)
+    assert scope == "all markets"
+    assert history.assess(D("90"), market_id=1, observed_on=day) is None
