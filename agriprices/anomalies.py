@@ -85,16 +85,7 @@ class Assessment:
 
     @property
     def season(self) -> str:
-        """ "high" or "low" for the season, or "": the one rule a farmer's reply uses.
-        ALPS decides when it could be computed; IPA otherwise."""
-        value = self.alps if self.alps is not None else self.ipa
-        if value is None:
-            return ""
-        if value >= 1:
-            return "high"
-        if value <= -1:
-            return "low"
-        return ""
+        return season(self.alps, self.ipa)
 
 
 def season(alps: float | None, ipa: float | None) -> str:

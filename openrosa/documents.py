@@ -24,24 +24,22 @@ def openrosa_response(
     return response
 
 
-def form_list(forms: list[dict[str, str]]) -> str:
+def _listing(namespace: str, root: str, item: str, entries: list[dict[str, str]]) -> str:
     items = "".join(
-        "<xform>"
-        + "".join(f"<{tag}>{escape(value)}</{tag}>" for tag, value in form.items())
-        + "</xform>"
-        for form in forms
+        f"<{item}>"
+        + "".join(f"<{tag}>{escape(value)}</{tag}>" for tag, value in entry.items())
+        + f"</{item}>"
+        for entry in entries
     )
-    return f'<?xml version="1.0" encoding="UTF-8"?><xforms xmlns="{XFORMS_LIST}">{items}</xforms>'
+    return f'<?xml version="1.0" encoding="UTF-8"?><{root} xmlns="{namespace}">{items}</{root}>'
+
+
+def form_list(forms: list[dict[str, str]]) -> str:
+    return _listing(XFORMS_LIST, "xforms", "xform", forms)
 
 
 def manifest(files: list[dict[str, str]]) -> str:
-    items = "".join(
-        "<mediaFile>"
-        + "".join(f"<{tag}>{escape(value)}</{tag}>" for tag, value in media.items())
-        + "</mediaFile>"
-        for media in files
-    )
-    return f'<?xml version="1.0" encoding="UTF-8"?><manifest xmlns="{MANIFEST}">{items}</manifest>'
+    return _listing(MANIFEST, "manifest", "mediaFile", files)
 
 
 def message_response(message: str, *, status: int, nature: str = "") -> HttpResponse:

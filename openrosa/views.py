@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from collections.abc import Callable
+from functools import wraps
 
 import segno
 from django.contrib.auth.decorators import login_required
@@ -23,11 +25,17 @@ from openrosa import documents, submissions, xform
 from openrosa.auth import agent_required
 
 
-def _form_or_404(request: HttpRequest, form_id: str) -> xform.Form | HttpResponse:
-    form = xform.form_for(signed_in_user(request)) if form_id == xform.FORM_ID else None
-    if form is None:
-        return documents.message_response(_("No such form for this account."), status=404)
-    return form
+def with_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Hand the view the form named in the URL, built for the agent; 404 otherwise."""
+
+    @wraps(view)
+    def found(request: HttpRequest, form_id: str) -> HttpResponse:
+        form = xform.form_for(signed_in_user(request)) if form_id == xform.FORM_ID else None
+        if form is None:
+            return documents.message_response(_("No such form for this account."), status=404)
+        return view(request, form)
+
+    return found
 
 
 @require_GET
@@ -55,33 +63,29 @@ def form_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @agent_required
-def form_download(request: HttpRequest, form_id: str) -> HttpResponse:
-    form = _form_or_404(request, form_id)
-    if isinstance(form, HttpResponse):
-        return form
+@with_form
+def form_download(request: HttpRequest, form: xform.Form) -> HttpResponse:
     return documents.openrosa_response(form.xml)
 
 
 @require_GET
 @agent_required
-def manifest(request: HttpRequest, form_id: str) -> HttpResponse:
-    form = _form_or_404(request, form_id)
-    if isinstance(form, HttpResponse):
-        return form
+@with_form
+def manifest(request: HttpRequest, form: xform.Form) -> HttpResponse:
     media = {
         "filename": xform.MEDIANS_FILE,
         "hash": f"md5:{form.medians_md5}",
-        "downloadUrl": request.build_absolute_uri(reverse("openrosa:medians", args=[form_id])),
+        "downloadUrl": request.build_absolute_uri(
+            reverse("openrosa:medians", args=[xform.FORM_ID])
+        ),
     }
     return documents.openrosa_response(documents.manifest([media]))
 
 
 @require_GET
 @agent_required
-def medians(request: HttpRequest, form_id: str) -> HttpResponse:
-    form = _form_or_404(request, form_id)
-    if isinstance(form, HttpResponse):
-        return form
+@with_form
+def medians(request: HttpRequest, form: xform.Form) -> HttpResponse:
     return documents.openrosa_response(form.medians, content_type="text/csv")
 
 

@@ -63,6 +63,21 @@ class Collect:
         assert entry["hash"] == "md5:" + hashlib.md5(form.content).hexdigest()  # noqa: S324
         return form.content, media
 
+    def blank_form(self):
+        """The form as Collect holds it after "Get blank form"."""
+        form, _media = self.download(self.form_list()[0])
+        return form
+
+    def send(self, form, *, prices, market="osh", observed_on=None, instance_id=None):
+        """Fill the form in and send it: (response, message)."""
+        from django.utils import timezone
+
+        day = observed_on or timezone.localdate().isoformat()
+        instance = self.fill(
+            form, market=market, observed_on=day, prices=prices, instance_id=instance_id
+        )
+        return self.submit(instance)
+
     @staticmethod
     def fill(form_xml, *, market, observed_on, prices, price_type="retail", instance_id=None):
         """The instance Collect saves: the form's blank instance, filled in."""
@@ -184,7 +199,7 @@ def test_collect_from_form_download_to_submission(client, field, today, language
 
 def test_labels_come_in_every_language(client, field):
     collect = Collect(client)
-    form, _ = collect.download(collect.form_list()[0])
+    form = collect.blank_form()
     html = ET.fromstring(form)  # noqa: S314
     said = {t.get("lang"): "".join(t.itertext()) for t in html.iter(f"{{{XF}}}translation")}
     assert "Market" in said["English (en)"] and "Marché" in said["French (fr)"]
@@ -193,7 +208,7 @@ def test_labels_come_in_every_language(client, field):
 
 def test_a_form_pricing_a_crop_twice_on_a_day_is_refused_whole(client, field, today):
     collect = Collect(client)
-    form, _ = collect.download(collect.form_list()[0])
+    form = collect.blank_form()
     instance = collect.fill(
         form,
         market="osh",
@@ -208,7 +223,7 @@ def test_a_form_pricing_a_crop_twice_on_a_day_is_refused_whole(client, field, to
 def test_a_form_with_two_prices_is_recorded_whole(client, field, today, potatoes):
     onions = factories.CommodityFactory(name="Onions")
     collect = Collect(client)
-    form, _ = collect.download(collect.form_list()[0])
+    form = collect.blank_form()
     instance = collect.fill(
         form,
         market="osh",
@@ -223,7 +238,7 @@ def test_a_form_with_two_prices_is_recorded_whole(client, field, today, potatoes
 
 def test_a_form_sent_again_stores_nothing_twice(client, field, today):
     collect = Collect(client)
-    form, _ = collect.download(collect.form_list()[0])
+    form = collect.blank_form()
     instance = collect.fill(
         form, market="osh", observed_on=today.isoformat(), prices=[("potatoes", "kg", 31)]
     )
@@ -235,7 +250,7 @@ def test_a_form_sent_again_stores_nothing_twice(client, field, today):
 
 def test_the_same_instance_with_other_prices_is_a_conflict(client, field, today):
     collect = Collect(client)
-    form, _ = collect.download(collect.form_list()[0])
+    form = collect.blank_form()
     first = collect.fill(
         form,
         market="osh",
@@ -258,22 +273,16 @@ def test_the_same_instance_with_other_prices_is_a_conflict(client, field, today)
 
 def test_a_foreign_market_is_refused_and_nothing_is_stored(client, field, today):
     collect = Collect(client)
-    form, _ = collect.download(collect.form_list()[0])
-    instance = collect.fill(
-        form, market="bishkek", observed_on=today.isoformat(), prices=[("potatoes", "kg", 31)]
-    )
-    response, message = collect.submit(instance)
+    form = collect.blank_form()
+    response, message = collect.send(form, market="bishkek", prices=[("potatoes", "kg", 31)])
     assert response.status_code == 403 and "not assigned to the market Bishkek" in message
     assert not Quote.objects.filter(source="collect").exists()
 
 
 def test_an_outlier_is_held_for_review_not_dropped(client, field, today):
     collect = Collect(client)
-    form, _ = collect.download(collect.form_list()[0])
-    instance = collect.fill(
-        form, market="osh", observed_on=today.isoformat(), prices=[("potatoes", "kg", 310)]
-    )
-    response, message = collect.submit(instance)
+    form = collect.blank_form()
+    response, message = collect.send(form, market="osh", prices=[("potatoes", "kg", 310)])
     assert response.status_code == 201
     assert "An operator will check 1 of them." in message
     assert Quote.objects.get(source="collect").status == "flagged"
