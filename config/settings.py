@@ -149,6 +149,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=102
 LOGIN_REDIRECT_URL = "telecentre:home"
 LOGOUT_REDIRECT_URL = "telecentre:home"
 
+# Uploaded files (photos sent with ODK Collect forms): kept here, shown to operators only
+# through a view that checks their permission, never served as public files.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -6,6 +6,8 @@ ID with other prices is a conflict. All the form's prices are stored, or none.""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -14,11 +16,13 @@ from xml.etree.ElementTree import Element  # noqa: S405 - only the type; parsed 
 
 from defusedxml import ElementTree
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 
 from agriprices import selectors
 from agriprices.models import Commodity, Market, PriceType, Quote, Unit
 from agriprices.services import QuoteError, record_quote_once
+from openrosa.models import Photo
 from openrosa.xform import FORM_ID
 
 M = TypeVar("M", bound=models.Model)
@@ -73,8 +77,13 @@ def _one(model: type[M], field: str, value: str, what: str) -> M:
     return found
 
 
-def receive(*, user: User, xml: bytes) -> Received:
-    """Record the prices of one submitted form by ``user``. Raises SubmissionError."""
+#: The files a photo may be.
+PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def receive(*, user: User, xml: bytes, files: Mapping[str, UploadedFile] | None = None) -> Received:
+    """Record the prices of one submitted form by ``user``, and keep the photo the form
+    names when it came with it (``files``, by file name). Raises SubmissionError."""
     root = _parse(xml)
     meta = _child(root, "meta")
     instance_id = _text(meta, "instanceID") if meta is not None else ""
@@ -119,7 +128,20 @@ def receive(*, user: User, xml: bytes) -> Received:
                 created += new
                 again += not new
                 flagged += new and quote.status == Quote.Status.FLAGGED
+            _keep_photo(user, instance_id, _text(root, "photo"), files or {})
     except QuoteError as exc:
         status = {"conflict": 409, "forbidden": 403}.get(exc.code, 400)
         raise SubmissionError(exc.message, status=status) from None
     return Received(market=market, created=created, again=again, flagged=flagged)
+
+
+def _keep_photo(user: User, instance_id: str, name: str, files: Mapping[str, UploadedFile]) -> None:
+    """Store the photo the form names, once; a form sent again keeps the first."""
+    upload = files.get(name) if name else None
+    if upload is None or Photo.objects.filter(instance_id=instance_id, name=name).exists():
+        return
+    if not name.lower().endswith(PHOTO_TYPES):
+        raise SubmissionError(f"the photo {name[:60]!r} is not a picture")
+    photo = Photo(instance_id=instance_id, name=name, sent_by=user)
+    photo.image.save(f"{uuid.uuid4().hex}{name[name.rfind('.') :].lower()}", upload, save=False)
+    photo.save()

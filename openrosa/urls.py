@@ -10,4 +10,5 @@ urlpatterns = [
     path("forms/<str:form_id>/medians.csv", views.medians, name="medians"),
     path("submission", views.submission, name="submission"),
     path("setup/", views.setup, name="setup"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
 ]

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from functools import wraps
 
 import segno
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from agriprices.roles import signed_in_user
 from openrosa import documents, submissions, xform
 from openrosa.auth import agent_required
+from openrosa.models import Photo
 
 
 def with_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -103,7 +104,15 @@ def submission(request: HttpRequest) -> HttpResponse:
     if (upload.size or 0) > documents.ACCEPT_CONTENT_LENGTH:
         return documents.message_response(_("The form is too large."), status=413)
     try:
-        received = submissions.receive(user=signed_in_user(request), xml=upload.read())
+        photos = {
+            str(part.name): part
+            for key in request.FILES
+            if key != "xml_submission_file"
+            for part in request.FILES.getlist(key)
+        }
+        received = submissions.receive(
+            user=signed_in_user(request), xml=upload.read(), files=photos
+        )
     except submissions.SubmissionError as exc:
         return documents.message_response(exc.message, status=exc.status)
     if not received.created:
@@ -153,3 +162,10 @@ def collect_settings(*, server: str, username: str) -> str:
         }
     )
     return base64.b64encode(zlib.compress(settings_json.encode())).decode()
+
+
+@permission_required("agriprices.review_quote", raise_exception=True)
+def photo(request: HttpRequest, pk: int) -> FileResponse:
+    """A photo sent with a form, for the operators who review its prices."""
+    found = get_object_or_404(Photo, pk=pk)
+    return FileResponse(found.image.open("rb"))

@@ -104,6 +104,12 @@ def definition(markets: list[Market]) -> dict[str, Any]:
             **_labels(gettext_noop("Day the prices were seen")),
         },
         {
+            "type": "image",
+            "name": "photo",
+            "parameters": "max-pixels=1024",
+            **_labels(gettext_noop("Photo of the price board (if you can)")),
+        },
+        {
             "type": "select_one price_type",
             "name": "price_type",
             "default": PriceType.RETAIL,

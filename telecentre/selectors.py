@@ -28,6 +28,7 @@ from agriprices.models import (
     WarningRun,
 )
 from agriprices.periods import period_start
+from openrosa.models import Photo
 from sms_gateway.conversation.understanding import read
 from telecentre import charts, maps
 
@@ -151,6 +152,8 @@ class FlaggedQuote:
     recent: list[tuple[date, Decimal]]
     #: What the price warnings make of it (band if approved, the move elsewhere).
     context: selectors.ReviewContext
+    #: The photo sent with it from ODK Collect, if any.
+    photo: Photo | None = None
 
 
 def flagged_quotes(*, limit: int = 50) -> list[FlaggedQuote]:
@@ -188,14 +191,30 @@ def flagged_quotes(*, limit: int = 50) -> list[FlaggedQuote]:
         return list(itertools.islice(before, RECENT_SHOWN))
 
     contexts = selectors.review_context(flagged)
+    photos = _photos_of(flagged)
     return [
         FlaggedQuote(
             quote=quote,
             recent=recent(quote),
             context=contexts[quote.pk],
+            photo=photos.get(_instance_of(quote)),
         )
         for quote in flagged
     ]
+
+
+def _instance_of(quote: Quote) -> str:
+    """The ODK Collect form a price came in (its external id is odk:<instance>:<n>)."""
+    if not quote.external_id.startswith("odk:"):
+        return ""
+    return quote.external_id[4:].rpartition(":")[0]
+
+
+def _photos_of(quotes: list[Quote]) -> dict[str, Photo]:
+    instances = {_instance_of(q) for q in quotes} - {""}
+    if not instances:
+        return {}
+    return {p.instance_id: p for p in Photo.objects.filter(instance_id__in=instances)}
 
 
 def waiting() -> int:

@@ -79,7 +79,9 @@ class Collect:
         return self.submit(instance)
 
     @staticmethod
-    def fill(form_xml, *, market, observed_on, prices, price_type="retail", instance_id=None):
+    def fill(
+        form_xml, *, market, observed_on, prices, price_type="retail", instance_id=None, photo=""
+    ):
         """The instance Collect saves: the form's blank instance, filled in."""
         html = ET.fromstring(form_xml)  # noqa: S314
         model = html.find(f"{{{H}}}head/{{{XF}}}model")
@@ -88,6 +90,7 @@ class Collect:
         data.find(f"{{{XF}}}market").text = market
         data.find(f"{{{XF}}}observed_on").text = observed_on
         data.find(f"{{{XF}}}price_type").text = price_type
+        data.find(f"{{{XF}}}photo").text = photo
         repeats = data.findall(f"{{{XF}}}prices")  # the template and the first, empty one
         template = repeats[0]
         at = list(data).index(template)
@@ -116,7 +119,7 @@ class Collect:
             )
         }
         if photo:
-            files["market.jpg"] = SimpleUploadedFile("market.jpg", b"\xff\xd8\xff", "image/jpeg")
+            files["1701.jpg"] = SimpleUploadedFile("1701.jpg", b"\xff\xd8\xff", "image/jpeg")
         response = self.client.post(
             "/openrosa/submission",
             files,
@@ -414,3 +417,33 @@ def test_the_setup_page_shows_a_qr_code_collect_reads(client, field):
     # The page's code is that payload's QR code.
     drawn = segno.make(payload, error="l", micro=False).svg_inline(scale=4)
     assert drawn.split("<path")[1] in page
+
+
+def test_a_photo_of_the_price_board_is_kept_once_and_shown_to_operators(
+    client, field, today, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    collect = Collect(client)
+    form = collect.blank_form()
+    assert 'mediatype="image/*"' in form.decode()
+    instance = collect.fill(
+        form,
+        market="osh",
+        observed_on=today.isoformat(),
+        prices=[("potatoes", "kg", 310)],
+        photo="1701.jpg",
+    )
+    assert collect.submit(instance, photo=True)[0].status_code == 201
+    assert collect.submit(instance, photo=True)[0].status_code == 201  # sent again
+    from openrosa.models import Photo
+
+    (photo,) = Photo.objects.all()
+    assert photo.sent_by == field and photo.image.read() == b"\xff\xd8\xff"
+    # The price was held: the operator reviewing it sees the photo, an agent may not.
+    reviewer = factories.operator()
+    client.force_login(reviewer)
+    page = client.get("/review/").content.decode()
+    assert f"/openrosa/photos/{photo.pk}/" in page
+    assert client.get(f"/openrosa/photos/{photo.pk}/").status_code == 200
+    client.force_login(field)
+    assert client.get(f"/openrosa/photos/{photo.pk}/").status_code == 403
