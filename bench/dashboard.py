@@ -52,14 +52,17 @@ def run() -> list[Row]:
     from django.core.management import call_command
     from django.test import Client
 
-    from agriprices.models import Commodity, Market, Quote
-    from agriprices.selectors import NameIndex
+    from agriprices import services
+    from agriprices.models import Commodity, Market, Quote, WarningRun
+    from agriprices.name_index import NameIndex
 
     call_command("collectstatic", "--noinput", verbosity=0)  # hashed names, as deployed
     boss, worker, region = _fixtures()
     commodity = Commodity.objects.order_by("pk").first()
     market = Market.objects.filter(region=region).order_by("pk").first()
     quotes = Quote.objects.count()
+    if not WarningRun.objects.filter(finished_at__isnull=False).exists():
+        services.refresh_warnings()  # as the nightly task would have
     pages = [
         ("home, all regions (first 120 of every latest price)", None, "/"),
         ("home, one region", None, f"/?region={region.slug}"),
@@ -72,6 +75,10 @@ def run() -> list[Row]:
         ("market with sparklines", None, f"/markets/{market.slug}/"),
         ("weekly price sheet, one region", None, f"/sheet/?region={region.slug}"),
         ("bulletins", None, "/bulletins/"),
+        ("price warnings", None, "/warnings/"),
+        ("price grid, one region", None, f"/grid/?region={region.slug}"),
+        ("map of markets", None, f"/map/?commodity={commodity.slug}"),
+        ("radio script, one region, Russian", None, f"/sheet/radio/?region={region.slug}&lang=ru"),
         ("review queue (operator)", boss, "/review/"),
         ("report a price (agent)", worker, "/report/"),
     ]

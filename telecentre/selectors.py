@@ -353,27 +353,49 @@ class WarningsPage:
     stress: list[PriceWarning]
     low: list[PriceWarning]  # abnormally low for the season
     normal: int
-    short: list[PriceWarning]  # not enough history for ALPS
+    short: list[PriceWarning]  # not enough history for ALPS (the first SHORT_NAMED)
+    short_more: int  # and how many more
     computed_at: datetime | None
 
 
+#: Series without enough history named on the warnings page; the rest are counted.
+SHORT_NAMED = 30
+
+
 def warnings_page(*, region: Region | None = None) -> WarningsPage:
-    """Each series' current warning (retail), sorted into what the page shows. Two
-    queries."""
-    alarming, stress, low, short, normal = [], [], [], [], 0
-    for warning in selectors.price_warnings(region=region):
-        if warning.short_of:
-            short.append(warning)
-        elif warning.alps_band in anomalies.ALARMING:
-            alarming.append(warning)
-        elif warning.alps_band == anomalies.STRESS:
-            stress.append(warning)
-        elif warning.season == "low":
-            low.append(warning)
+    """Each series' current warning (retail), sorted into what the page shows: every
+    series is classified from a few columns, and only the rows shown are loaded whole.
+    Three queries."""
+    current = selectors.price_warnings(region=region)
+    kinds: dict[str, list[int]] = {"alarming": [], "stress": [], "low": [], "short": []}
+    normal = short_count = 0
+    for pk, band, alps, ipa, short_of in current.values_list(
+        "pk", "alps_band", "alps", "ipa", "short_of"
+    ):
+        if short_of:
+            short_count += 1
+            if short_count <= SHORT_NAMED:
+                kinds["short"].append(pk)
+        elif band in anomalies.ALARMING:
+            kinds["alarming"].append(pk)
+        elif band == anomalies.STRESS:
+            kinds["stress"].append(pk)
+        elif anomalies.season(alps, ipa) == "low":
+            kinds["low"].append(pk)
         else:
             normal += 1
+    shown = {w.pk: w for w in current.filter(pk__in=[pk for pks in kinds.values() for pk in pks])}
+    rows = {kind: [shown[pk] for pk in pks] for kind, pks in kinds.items()}
     last = WarningRun.objects.filter(finished_at__isnull=False).first()
-    return WarningsPage(alarming, stress, low, normal, short, last.finished_at if last else None)
+    return WarningsPage(
+        alarming=rows["alarming"],
+        stress=rows["stress"],
+        low=rows["low"],
+        normal=normal,
+        short=rows["short"],
+        short_more=short_count - len(rows["short"]),
+        computed_at=last.finished_at if last else None,
+    )
 
 
 # --- The price grid ----------------------------------------------------------------------
