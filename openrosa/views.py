@@ -98,11 +98,12 @@ def submission(request: HttpRequest) -> HttpResponse:
         response = documents.openrosa_response("", status=204)
         response["X-OpenRosa-Accept-Content-Length"] = str(documents.ACCEPT_CONTENT_LENGTH)
         return response
+    # Refused before a byte of it is read or written to disk.
+    if int(request.META.get("CONTENT_LENGTH") or 0) > documents.ACCEPT_CONTENT_LENGTH:
+        return documents.message_response(_("The form is too large."), status=413)
     upload = request.FILES.get("xml_submission_file")
     if upload is None:
         return documents.message_response(_("The form's XML is missing."), status=400)
-    if (upload.size or 0) > documents.ACCEPT_CONTENT_LENGTH:
-        return documents.message_response(_("The form is too large."), status=413)
     try:
         photos = {
             str(part.name): part

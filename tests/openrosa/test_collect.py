@@ -447,3 +447,12 @@ def test_a_photo_of_the_price_board_is_kept_once_and_shown_to_operators(
     assert client.get(f"/openrosa/photos/{photo.pk}/").status_code == 200
     client.force_login(field)
     assert client.get(f"/openrosa/photos/{photo.pk}/").status_code == 403
+
+
+def test_a_submission_larger_than_announced_is_refused_unread(client, field):
+    from openrosa import documents
+
+    big = b"<data id='agriprices_prices'>" + b" " * documents.ACCEPT_CONTENT_LENGTH + b"</data>"
+    response, message = Collect(client).submit(big)
+    assert response.status_code == 413 and message == "The form is too large."
+    assert not Quote.objects.filter(source="collect").exists()
