@@ -102,6 +102,14 @@ def season(alps: float | None, ipa: float | None) -> str:
     return ""
 
 
+def badge(alps_band: str, alps: float | None, ipa: float | None) -> str:
+    """The one band a table shows for a month: its ALPS band above normal, else "low"
+    when the price is low for the season, else none."""
+    if alps_band in (STRESS, *ALARMING):
+        return alps_band
+    return LOW if season(alps, ipa) == "low" else ""
+
+
 def month_number(day: date) -> int:
     return day.year * 12 + day.month - 1
 

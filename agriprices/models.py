@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from agriprices.anomalies import season
+from agriprices.anomalies import badge, season
 from agriprices.names import normalize_name
 
 
@@ -480,6 +480,11 @@ class PriceWarning(models.Model):
     def season(self) -> str:
         """ "high", "low" or "" for the season (``anomalies.season``)."""
         return season(self.alps, self.ipa)
+
+    @property
+    def badge(self) -> str:
+        """The band a table shows for it (``anomalies.badge``)."""
+        return badge(self.alps_band, self.alps, self.ipa)
 
     @property
     def above_normal_pct(self) -> int | None:

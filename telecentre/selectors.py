@@ -376,12 +376,12 @@ def warnings_page(*, region: Region | None = None) -> WarningsPage:
             short_count += 1
             if short_count <= SHORT_NAMED:
                 kinds["short"].append(pk)
-        elif band in anomalies.ALARMING:
+            continue
+        kind = anomalies.badge(band, alps, ipa)
+        if kind in anomalies.ALARMING:
             kinds["alarming"].append(pk)
-        elif band == anomalies.STRESS:
-            kinds["stress"].append(pk)
-        elif anomalies.season(alps, ipa) == "low":
-            kinds["low"].append(pk)
+        elif kind:
+            kinds[kind].append(pk)  # stress, low
         else:
             normal += 1
     shown = {w.pk: w for w in current.filter(pk__in=[pk for pks in kinds.values() for pk in pks])}

@@ -72,13 +72,13 @@ def band(name: str) -> SafeString | str:
 def warning_badge(row: object) -> SafeString | str:
     """The badge of a latest price annotated by ``selectors.with_warnings``: its ALPS
     band when above normal, else "low" when the price is low for the season."""
-    name = getattr(row, "warning_band", None) or ""
-    if name in (anomalies.NORMAL, "") and (
-        anomalies.season(getattr(row, "warning_alps", None), getattr(row, "warning_ipa", None))
-        == "low"
-    ):
-        name = anomalies.LOW
-    return band(name)
+    return band(
+        anomalies.badge(
+            getattr(row, "warning_band", None) or "",
+            getattr(row, "warning_alps", None),
+            getattr(row, "warning_ipa", None),
+        )
+    )
 
 
 @register.filter

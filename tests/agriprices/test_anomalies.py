@@ -118,3 +118,11 @@ def test_a_very_steady_series_needs_a_real_move_to_alarm():
     last = assess(series)[-1]
     assert last.spread == pytest.approx(0.05 * last.normal)
     assert last.alps_band == "stress"
+
+
+def test_a_table_shows_one_band_for_a_month():
+    assert anomalies.badge("crisis", 3.0, 2.0) == "crisis"
+    assert anomalies.badge("stress", 0.5, None) == "stress"
+    assert anomalies.badge("normal", -1.4, 0.2) == "low"  # ALPS decides when it exists
+    assert anomalies.badge("", None, -1.2) == "low"  # else IPA
+    assert anomalies.badge("normal", 0.1, -3.0) == ""
