@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1:8000
 DEMO_ENV := DEBUG=$${DEBUG:-true}
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck format migrations-check messages messages-check bench audit clean install install-dev
+.PHONY: demo test fuzz lint typecheck format migrations-check messages messages-check bench audit clean install install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ demo: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Property tests at random with 1,000 examples each (tests/profiles.py); `make test` and CI
+# run them derandomized. Add what this finds to the test as @example(...).
+fuzz: install-dev
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m hypothesis -p no:cacheprovider \
+		--hypothesis-show-statistics $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

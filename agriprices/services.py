@@ -37,6 +37,7 @@ from agriprices.validation import (
     Outlier,
     RecentPrices,
     date_error,
+    per_base_unit_error,
     price_error,
     price_per_base_unit,
 )
@@ -116,6 +117,9 @@ def record_quote(
 
     currency = (currency or settings.AGRIPRICES_CURRENCY).upper()
     per_base = price_per_base_unit(price, unit.base_quantity, commodity.base_unit.base_quantity)
+    message = per_base_unit_error(per_base, commodity.base_unit.code, f"price {price} per {unit}")
+    if message:
+        raise QuoteError(message, field="price")
     verdict = outlier_verdict(
         commodity=commodity,
         market=market,

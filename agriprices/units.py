@@ -23,8 +23,9 @@ _KNOWN: dict[str, tuple[str, str, str, Decimal]] = {
     "mt": ("mt", "tonne", "mass", Decimal(1000)),
     "t": ("mt", "tonne", "mass", Decimal(1000)),
     "tonne": ("mt", "tonne", "mass", Decimal(1000)),
-    "lb": ("lb", "pound", "mass", Decimal("0.45359237")),
-    "pound": ("lb", "pound", "mass", Decimal("0.45359237")),
+    # 0.45359237 kg, to the six places a unit's quantity is stored with.
+    "lb": ("lb", "pound", "mass", Decimal("0.453592")),
+    "pound": ("lb", "pound", "mass", Decimal("0.453592")),
     "l": ("l", "litre", "volume", Decimal(1)),
     "litre": ("l", "litre", "volume", Decimal(1)),
     "liter": ("l", "litre", "volume", Decimal(1)),
@@ -94,3 +95,10 @@ def parse_unit_label(label: str) -> UnitSpec:
         )
     code = _CODE_SAFE.sub("-", text).strip("-") or "unit"
     return UnitSpec(code=code, name=label.strip(), dimension=code, base_quantity=Decimal(1))
+
+
+def base_unit_spec(spec: UnitSpec) -> UnitSpec:
+    """The unit prices of ``spec``'s kind are compared in: kg, l or a piece; a unit of
+    its own kind ("Loaf") is its own base."""
+    base_code = BASE_UNIT_CODES.get(spec.dimension)
+    return spec if base_code is None else parse_unit_label(base_code)

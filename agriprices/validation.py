@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import bisect
 import statistics
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
+from typing import Protocol
+
+from agriprices.models import Quote
 
 #: Fewest recent prices that make a median worth trusting.
 MIN_SAMPLES = 4
@@ -154,8 +158,10 @@ def assess_outlier(
 
 
 def price_per_base_unit(price: Decimal, unit_quantity: Decimal, base_quantity: Decimal) -> Decimal:
-    """Price of one base unit: 900 for a 50 kg bag is 18 per kg."""
-    return (price * base_quantity / unit_quantity).quantize(Decimal("0.000001"))
+    """Price of one base unit: 900 for a 50 kg bag is 18 per kg. Exact to six places
+    whatever the sizes (``per_base_unit_error`` then says whether it can be stored)."""
+    with localcontext(prec=60):
+        return (price * base_quantity / unit_quantity).quantize(Decimal("0.000001"))
 
 
 #: Prices older than this are a typo, not history (and would overflow date arithmetic).
@@ -170,14 +176,86 @@ def date_error(observed_on: date, today: date) -> str | None:
     return None
 
 
-def price_error(price: Decimal) -> str | None:
+class DecimalColumn(Protocol):
+    """What a decimal column says of its numbers (a Django ``DecimalField`` is one)."""
+
+    @property
+    def max_digits(self) -> int | None: ...
+    @property
+    def decimal_places(self) -> int | None: ...
+
+
+#: Significant digits every database keeps: SQLite stores a decimal as a REAL, which holds
+#: 15 (and Django reads it back to 15), PostgreSQL holds all. A 16th digit would be rounded
+#: away silently on SQLite, or overflow the column when it rounds up.
+SIGNIFICANT_DIGITS = 15
+
+
+def digits_error(value: Decimal, column: DecimalColumn, what: str) -> str | None:
+    """Why ``value`` cannot be stored in ``column`` exactly as it is, or None.
+
+    The one rule for every number an entry path stores: the databases' own checks differ
+    (SQLite keeps any number and then fails every read of it; PostgreSQL refuses the
+    insert, or rounds away places), so it is made here, before anything is written, with
+    ``what`` naming the field or cell at fault.
+    """
+    if not value.is_finite():
+        return f"{what} is not a number"
+    places, digits = column.decimal_places or 0, column.max_digits or 0
+    _sign, figures, exponent = value.normalize().as_tuple()
+    if -int(exponent) > places:  # an int for every finite number
+        return f"{what} {_shown(value)} has more than {places} decimal places"
+    if abs(value) >= Decimal(10) ** (digits - places):
+        before = digits - places
+        return f"{what} {_shown(value)} is too large (at most {before} digits before the point)"
+    if len(figures) > SIGNIFICANT_DIGITS:
+        return f"{what} {_shown(value)} has more than {SIGNIFICANT_DIGITS} significant digits"
+    return None
+
+
+def _shown(value: Decimal | str) -> str:
+    """A number as written, cut short when someone wrote a thousand digits."""
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:20]}…"
+
+
+class TextColumn(Protocol):
+    """What a text column says of its texts (a Django ``CharField`` is one)."""
+
+    @property
+    def max_length(self) -> int | None: ...
+
+
+def text_error(text: str, column: TextColumn, what: str) -> str | None:
+    """Why ``text`` cannot be stored in ``column`` as it is, or None: longer than the
+    column (SQLite would keep it, PostgreSQL refuses it) or holding a control character
+    (PostgreSQL refuses NUL; the others garble an SMS or a printed sheet)."""
+    control = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r"), None)
+    if control is not None:
+        return f"{what} contains the control character U+{ord(control):04X}"
+    if column.max_length is not None and len(text) > column.max_length:
+        return f"{what} is {len(text)} characters long, at most {column.max_length} fit"
+    return None
+
+
+def price_error(price: Decimal, what: str = "price") -> str | None:
+    """Why a price as written cannot be recorded: not a positive number that fits its
+    column (four places, as WFP files write sub-cent prices)."""
     if not price.is_finite():
-        return "price is not a number"
+        return f"{what} is not a number"
     if price <= 0:
-        return "price must be greater than zero"
-    exponent = price.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -4:  # an int for every finite number
-        return "price has more than 4 decimal places"
-    if price >= Decimal("1e12"):
-        return "price is too large"
+        return f"{what} must be greater than zero"
+    return digits_error(price, Quote._meta.get_field("price"), what)
+
+
+def per_base_unit_error(per_base: Decimal, base_unit: str, what: str) -> str | None:
+    """Why a price per base unit cannot be compared: it rounds to nothing (a tiny price of
+    a large unit) or does not fit its column (a large price of a tiny unit)."""
+    if per_base <= 0:
+        return f"{what} is less than 0.000001 per {base_unit}, too small to compare"
+    # Derived, so rounded to what every database keeps rather than refused for its length.
+    kept = Context(prec=SIGNIFICANT_DIGITS).plus(per_base)
+    if digits_error(kept, Quote._meta.get_field("price_per_base_unit"), what):
+        amount = _shown(f"{per_base.normalize():f}")
+        return f"{what} is {amount} per {base_unit}, too large to store"
     return None

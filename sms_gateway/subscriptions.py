@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 
 from agriprices import selectors
 from agriprices.models import Commodity, LatestPrice, Market, PriceType, PriceWarning
+from agriprices.validation import digits_error
 from config.celery import enqueue, publish
 from sms_gateway import replies
 from sms_gateway.models import Subscriber, Subscription
@@ -48,7 +49,10 @@ def subscribe(
     Returns (subscription, created). Raises SubscriptionError."""
     if subscriber.opted_out:
         raise SubscriptionError("opted_out")
-    if alert_pct is not None and not 0 < alert_pct <= 100:
+    if alert_pct is not None and (
+        not 0 < alert_pct <= 100
+        or digits_error(alert_pct, Subscription._meta.get_field("alert_pct"), "percent")
+    ):
         raise SubscriptionError("bad_percent")
     existing = subscriber.subscriptions.filter(commodity=commodity, market=market).exists()
     if not existing and subscriber.subscriptions.count() >= settings.SMS_MAX_SUBSCRIPTIONS:

@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from agriprices import selectors
-from agriprices.models import Commodity, Market, PriceType, Region, Unit
+from agriprices.models import Commodity, Market, PriceType, Quote, Region, Unit
 from sms_gateway.phones import InvalidPhone, normalize_phone
 from telecentre.models import Bulletin
 from telecentre.services import sms_summary_problem
@@ -92,8 +92,6 @@ class ReviewForm(forms.Form):
     reason = forms.CharField(required=False, max_length=255, label=_("Reason"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from agriprices.models import Quote
-
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["quotes"]).queryset = Quote.objects.filter(
             status=Quote.Status.FLAGGED
@@ -106,15 +104,20 @@ class ReviewForm(forms.Form):
         return cleaned
 
 
+_PRICE_COLUMN = Quote._meta.get_field("price")
+
+
 class PriceEntryForm(forms.Form):
     """A price seen at a market, by an agent on a small phone."""
 
     market = forms.ModelChoiceField(queryset=Market.objects.none(), label=_("Market"))
     commodity = forms.ModelChoiceField(queryset=Commodity.objects.none(), label=_("Commodity"))
+    # The column's own digits, the rule record_quote applies (validation.price_error),
+    # said in the agent's language before the form is sent on.
     price = forms.DecimalField(
-        max_digits=16,
-        decimal_places=4,
-        min_value=Decimal("0.0001"),
+        max_digits=_PRICE_COLUMN.max_digits,
+        decimal_places=_PRICE_COLUMN.decimal_places,
+        min_value=Decimal(1).scaleb(-(_PRICE_COLUMN.decimal_places or 0)),
         label=_("Price"),
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
     )

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests import factories
+from tests.profiles import PROFILE  # noqa: F401 - importing it loads the Hypothesis profile
 
 #: Real WFP/HDX price files, kept in the repository (see tests/data/README.md).
 DATA = Path(__file__).resolve().parent / "data"

@@ -165,7 +165,8 @@ class QuoteInputSerializer(serializers.Serializer):
     unit = serializers.CharField(
         max_length=40, help_text="Unit code, e.g. `kg`, `bag50kg`, `10pcs`, `l`."
     )
-    price = serializers.DecimalField(max_digits=16, decimal_places=4, coerce_to_string=True)
+    # Digits and places are checked by record_quote against the column, as on every path.
+    price = serializers.DecimalField(max_digits=None, decimal_places=None, coerce_to_string=True)
     observed_on = serializers.DateField(
         required=False, help_text="Day the price was seen (default: today)."
     )

@@ -18,7 +18,7 @@ from agriprices.models import (
     Unit,
 )
 from agriprices.names import make_slug, normalize_name
-from agriprices.units import BASE_UNIT_CODES, UnitSpec, parse_unit_label
+from agriprices.units import UnitSpec, base_unit_spec
 
 
 def _unique_slug(model: type[Commodity] | type[Market] | type[Region], text: str) -> str:
@@ -94,10 +94,7 @@ class Catalogue:
         return Unit.objects.filter(code=spec.code).first()
 
     def base_unit_for(self, spec: UnitSpec) -> Unit:
-        base_code = BASE_UNIT_CODES.get(spec.dimension)
-        if base_code is None:
-            return self.unit(spec)
-        return self.unit(parse_unit_label(base_code))
+        return self.unit(base_unit_spec(spec))
 
     def create_market(self, checked: CheckedRow) -> Market:
         row = checked.row

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -31,10 +32,12 @@ from agriprices.models import (
     Unit,
 )
 from agriprices.services import refresh_series, restates
+from agriprices.units import base_unit_spec
 from agriprices.validation import (
     LOOKBACK,
     Observation,
     RecentPrices,
+    per_base_unit_error,
     price_per_base_unit,
 )
 
@@ -119,7 +122,7 @@ def _store_checked_rows(
     progress: Callable[[int], None] | None,
 ) -> None:
     catalogue = Catalogue()
-    prepared: list[tuple[CheckedRow, Market, Commodity, Unit, str]] = []
+    prepared: list[tuple[CheckedRow, Market, Commodity, Unit, Decimal, str]] = []
     seen: dict[str, int] = {}
     for done, item in enumerate(checked, 1):
         if progress and done % 1000 == 0:
@@ -130,7 +133,7 @@ def _store_checked_rows(
         except RowRejected as exc:
             report.errors.append(RowError(row.line, str(exc)))
             continue
-        market, commodity, unit = resolved
+        market, commodity, unit, per_base = resolved
         external_id = row.external_id or ":".join(
             [
                 row.code_namespace or "file",
@@ -139,7 +142,7 @@ def _store_checked_rows(
                 unit.code,
                 item.price_type,
                 item.currency,
-                row.price_flag.lower() or "-",
+                item.price_flag.lower() or "-",
                 item.observed_on.isoformat(),
             ]
         )
@@ -153,9 +156,9 @@ def _store_checked_rows(
             )
             continue
         seen[external_id] = row.line
-        prepared.append((item, market, commodity, unit, external_id))
+        prepared.append((item, market, commodity, unit, per_base, external_id))
 
-    stored = selectors.quotes_by_external_id([p[4] for p in prepared])
+    stored = selectors.quotes_by_external_id([p[5] for p in prepared])
     histories: dict[tuple[int, str, str], RecentPrices] = {}
     new_quotes: list[Quote] = []
     touched: dict[tuple[int, int, str], tuple[date, date]] = {}
@@ -164,7 +167,7 @@ def _store_checked_rows(
         return
     first_day = min(p[0].observed_on for p in prepared)
     last_day = max(p[0].observed_on for p in prepared)
-    for item, market, commodity, unit, external_id in prepared:
+    for item, market, commodity, unit, per_base, external_id in prepared:
         existing = stored.get(external_id)
         if existing is not None:
             same = restates(
@@ -202,9 +205,6 @@ def _store_checked_rows(
                     end=last_day,
                 )
             )
-        per_base = price_per_base_unit(
-            item.price, unit.base_quantity, commodity.base_unit.base_quantity
-        )
         verdict = histories[key].assess(
             per_base, market_id=market.pk, observed_on=item.observed_on, threshold=threshold
         )
@@ -233,7 +233,7 @@ def _store_checked_rows(
                 status_reason=reason,
                 external_id=external_id,
                 usd_price=item.usd_price,
-                price_flag=item.row.price_flag[:20],
+                price_flag=item.price_flag,
             )
         )
     created = Quote.objects.bulk_create(new_quotes, batch_size=1000)
@@ -255,7 +255,8 @@ def _store_checked_rows(
         )
 
 
-def _resolve(catalogue: Catalogue, item: CheckedRow) -> tuple[Market, Commodity, Unit]:
+def _resolve(catalogue: Catalogue, item: CheckedRow) -> tuple[Market, Commodity, Unit, Decimal]:
+    """What the row names, found or created, and its price per base unit."""
     row = item.row
     market = catalogue.market(row)
     commodity = catalogue.commodity(row)
@@ -268,6 +269,12 @@ def _resolve(catalogue: Catalogue, item: CheckedRow) -> tuple[Market, Commodity,
         )
     if market is None and not row.region:
         raise RowRejected(f"market {row.market!r} is unknown and the row names no region")
+    base = commodity.base_unit if commodity is not None else base_unit_spec(item.unit_spec)
+    unit_quantity = unit.base_quantity if unit else item.unit_spec.base_quantity
+    per_base = price_per_base_unit(item.price, unit_quantity, base.base_quantity)
+    message = per_base_unit_error(per_base, base.code, f"price {item.price} per {row.unit!r}")
+    if message:
+        raise RowRejected(message)
     # Every check passed: only now may the row create what it names.
     unit = unit or catalogue.unit(item.unit_spec)
     if market is None:
@@ -289,4 +296,4 @@ def _resolve(catalogue: Catalogue, item: CheckedRow) -> tuple[Market, Commodity,
         row.commodity,
         f"{namespace}:{row.commodity_code}" if row.commodity_code else "",
     )
-    return market, commodity, unit
+    return market, commodity, unit, per_base

@@ -112,10 +112,11 @@ _WEEKDAY_WORDS = (
 )
 # Words asking for an alert when the price moves rather than a weekly digest.
 _ALERT_WORDS = ("alert", "alerts", "alerte", "alertes", "сигнал", "изменение", "кабарлоо")
-_PERCENT = re.compile(r"^\d{1,3}(?:[.,]\d)?$")
+# Any number: how many digits it may have is the rule of the column it is stored in.
+_PERCENT = re.compile(r"^\d+(?:[.,]\d+)?$")
 _KYRGYZ_LETTERS = set("ңөү")
 _WORD = re.compile(r"[^\W_]+(?:[.,]\d+)?|\?", re.UNICODE)
-_NUMBER = re.compile(r"^\d+(?:[.,]\d{1,4})?$")
+_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
 _PIN = re.compile(r"^\d{4,8}$")
 
 

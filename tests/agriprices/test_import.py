@@ -148,7 +148,22 @@ BAD_ROWS = {
     15: ({"currency": "rubles"}, "not an ISO 4217 code"),
     17: ({"commodity": ""}, "commodity is missing"),
     19: ({"latitude": "123"}, "latitude 123 is out of range"),
-    21: ({"usdprice": "1e20"}, "usdprice: price is too large"),
+    21: ({"usdprice": "1e20"}, "usdprice 1E+20 is too large (at most 12 digits before"),
+    # Numbers and names that do not fit the columns they would be stored in.
+    23: (
+        {"unit": "100000000 KG", "price": "5000000000"},
+        "unit '100000000 KG': quantity 100000000 is too large",
+    ),
+    25: ({"unit": "0.0000001 KG"}, "quantity 1E-7 has more than 6 decimal places"),
+    27: ({"price": "0.00001"}, "price 0.00001 has more than 4 decimal places"),
+    29: (
+        {"unit": "G", "price": "999999999999"},
+        "price 999999999999 per 'G' is 999999999999000 per kg, too large",
+    ),
+    31: ({"unit": "1000 MT", "price": "0.0001"}, "less than 0.000001 per kg, too small"),
+    33: ({"market": "M" * 121}, "market is 121 characters long, at most 120 fit"),
+    35: ({"unit": "Loaf " * 9}, "characters long, at most 40 fit"),
+    37: ({"market": "Minsk\x00"}, "market contains the control character U+0000"),
 }
 
 
@@ -167,7 +182,7 @@ def test_a_file_with_bad_rows_stores_nothing_and_reports_every_line(tmp_path, wf
     path = with_bad_rows(tmp_path, wfp_file)
     with pytest.raises(CommandError) as error:
         run_import(path)
-    assert "rejected 10" in str(error.value) and "nothing stored" in str(error.value)
+    assert "rejected 18" in str(error.value) and "nothing stored" in str(error.value)
     assert Quote.objects.count() == 0 and Market.objects.count() == 0
     report = import_price_rows(read_price_file(io.StringIO(path.read_text()), "wfp"))
     assert {e.line: e.reason for e in report.errors}.keys() == BAD_ROWS.keys()
@@ -178,9 +193,9 @@ def test_a_file_with_bad_rows_stores_nothing_and_reports_every_line(tmp_path, wf
 def test_partial_import_stores_the_good_rows_only(tmp_path, wfp_file):
     path = with_bad_rows(tmp_path, wfp_file)
     out, err = run_import(path, "wfp", "--partial")
-    assert "created 473" in out and "rejected 10" in out
+    assert "created 465" in out and "rejected 18" in out
     assert f"{path}: line 3: price 'abc' is not a number" in err
-    assert Quote.objects.count() == 473
+    assert Quote.objects.count() == 465
 
 
 def test_dry_run_counts_but_stores_nothing(wfp_file):

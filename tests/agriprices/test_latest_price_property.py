@@ -15,6 +15,7 @@ from agriprices.models import LatestPrice, PriceSummary, Quote
 from agriprices.periods import PERIODS, summarize
 from agriprices.services import QuoteError
 from tests import factories
+from tests.profiles import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,9 @@ def summaries_from_quotes(commodity, market):
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(steps=steps)
 def test_latest_price_is_always_the_newest_approved_quote(

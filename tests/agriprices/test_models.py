@@ -12,6 +12,7 @@ from agriprices import selectors
 from agriprices.models import CommodityAlias, LatestPrice, MarketAlias
 from agriprices.validation import LOOKBACK, RecentPrices
 from tests import factories
+from tests.profiles import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,9 @@ crowded = st.lists(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(history=history | crowded, value=st.integers(1, 400), market=st.integers(0, 2))
 def test_bounded_reference_query_gives_the_verdict_of_the_full_history(

@@ -16,6 +16,7 @@ from agriprices.validation import (
 )
 
 D = Decimal
+TOO_LARGE = "is too large (at most 12 digits before the point)"
 prices = st.decimals(min_value=D("0.5"), max_value=D("5000"), places=2)
 
 
@@ -134,8 +135,16 @@ def test_reference_keeps_order_when_prices_arrive_out_of_order():
         (D("-3"), "price must be greater than zero"),
         (D("NaN"), "price is not a number"),
         (D("Infinity"), "price is not a number"),
-        (D("1.00001"), "price has more than 4 decimal places"),
-        (D("1e13"), "price is too large"),
+        (D("1.00001"), "price 1.00001 has more than 4 decimal places"),
+        (D("999999999999.999"), None),  # the largest every database keeps exactly
+        # SQLite keeps 15 significant digits: a 16th would be rounded away there.
+        (D("123456789012.3456"), "price 123456789012.3456 has more than 15 significant digits"),
+        (
+            D("1000000000000"),
+            "price 1000000000000 is too large (at most 12 digits before the point)",
+        ),
+        (D("1e13"), "price 1E+13 is too large (at most 12 digits before the point)"),
+        (D("1" * 400), f"price {'1' * 20}… is too large (at most 12 digits before the point)"),
     ],
 )
 def test_price_rule(price, error):

@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from tests.profiles import examples
 
 
 def test_the_schema_endpoint_serves_the_document_tested_here(client, db):
@@ -106,8 +107,8 @@ def admin_token(db):
 
 @schema.parametrize()
 @settings(
-    # CI runs 40 per operation; hunt harder with AGRIPRICES_API_EXAMPLES=400.
-    max_examples=int(os.environ.get("AGRIPRICES_API_EXAMPLES", "40")),
+    # CI runs 40 per operation; `make fuzz` or AGRIPRICES_API_EXAMPLES=400 hunt harder.
+    max_examples=examples(int(os.environ.get("AGRIPRICES_API_EXAMPLES", "40"))),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from agriprices.models import Commodity, Market
 from sms_gateway.conversation.understanding import understand
+from tests.profiles import examples
 
 CORPUS = Path(__file__).parents[1] / "data" / "free_text_questions.tsv"
 #: The share of the corpus that must be understood right, per language and in all.
@@ -100,13 +101,13 @@ def test_unknown_words_where_a_name_is_missing_are_said_not_found(demo):
     assert understand("potatoes kara-balta").unmatched == "kara balta"
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=200))
 def test_no_message_makes_understanding_raise(demo, text):
     understand(text)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_a_message_that_is_exactly_a_catalogue_name_resolves_to_it(demo, data):
     things = list(Commodity.objects.all()) + list(Market.objects.all())

@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sms_gateway.conversation.parser import Command, parse
+from tests.profiles import examples
 
 # Real-looking messages in four languages and scripts: text -> expected fields.
 TABLE = [
@@ -95,7 +96,7 @@ def test_terms_are_bounded():
     assert len(parse(" ".join(["potato"] * 500)).terms) == 8
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(st.text(max_size=1600))
 def test_no_message_up_to_1600_characters_raises(text):
     command = parse(text)
