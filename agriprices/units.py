@@ -94,6 +94,10 @@ def parse_unit_label(label: str) -> UnitSpec:
             base_quantity=quantity * inner.base_quantity,
         )
     code = _CODE_SAFE.sub("-", text).strip("-") or "unit"
+    if code in _KNOWN or _BAG.match(code) or _QUANTITY.match(code):
+        # "½ kg", "~kg" or "kg²" lose a character on the way to a code and would be taken
+        # for "kg" itself: a price per half kilo read as per kilo.
+        raise ValueError(f"unit {label!r} is not understood: write its quantity in digits")
     return UnitSpec(code=code, name=label.strip(), dimension=code, base_quantity=Decimal(1))
 
 

@@ -21,6 +21,9 @@ from datetime import date, timedelta
 from decimal import Context, Decimal, localcontext
 from typing import Protocol
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from agriprices.models import Quote
 
 #: Fewest recent prices that make a median worth trusting.
@@ -158,10 +161,12 @@ def assess_outlier(
 
 
 def price_per_base_unit(price: Decimal, unit_quantity: Decimal, base_quantity: Decimal) -> Decimal:
-    """Price of one base unit: 900 for a 50 kg bag is 18 per kg. Exact to six places
-    whatever the sizes (``per_base_unit_error`` then says whether it can be stored)."""
+    """Price of one base unit: 900 for a 50 kg bag is 18 per kg. Rounded to six places and
+    to the significant digits every database keeps, so SQLite and PostgreSQL store the
+    same number (``per_base_unit_error`` then says whether it can be stored at all)."""
     with localcontext(prec=60):
-        return (price * base_quantity / unit_quantity).quantize(Decimal("0.000001"))
+        exact = (price * base_quantity / unit_quantity).quantize(Decimal("0.000001"))
+    return _KEPT.plus(exact).quantize(Decimal("0.000001"), context=Context(prec=60))
 
 
 #: Prices older than this are a typo, not history (and would overflow date arithmetic).
@@ -189,6 +194,7 @@ class DecimalColumn(Protocol):
 #: 15 (and Django reads it back to 15), PostgreSQL holds all. A 16th digit would be rounded
 #: away silently on SQLite, or overflow the column when it rounds up.
 SIGNIFICANT_DIGITS = 15
+_KEPT = Context(prec=SIGNIFICANT_DIGITS)
 
 
 def digits_error(value: Decimal, column: DecimalColumn, what: str) -> str | None:
@@ -197,25 +203,61 @@ def digits_error(value: Decimal, column: DecimalColumn, what: str) -> str | None
     The one rule for every number an entry path stores: the databases' own checks differ
     (SQLite keeps any number and then fails every read of it; PostgreSQL refuses the
     insert, or rounds away places), so it is made here, before anything is written, with
-    ``what`` naming the field or cell at fault.
+    ``what`` naming the field or cell at fault. Exact for any number written: no step
+    rounds it to Python's 28 digits first.
     """
     if not value.is_finite():
-        return f"{what} is not a number"
+        return _("%(what)s is not a number") % {"what": what}
     places, digits = column.decimal_places or 0, column.max_digits or 0
-    _sign, figures, exponent = value.normalize().as_tuple()
-    if -int(exponent) > places:  # an int for every finite number
-        return f"{what} {_shown(value)} has more than {places} decimal places"
-    if abs(value) >= Decimal(10) ** (digits - places):
-        before = digits - places
-        return f"{what} {_shown(value)} is too large (at most {before} digits before the point)"
+    figures, exponent = _figures(value)
+    shown = _shown(value)
+    if -exponent > places:
+        return ngettext(
+            "%(what)s %(value)s has more than %(n)d decimal place",
+            "%(what)s %(value)s has more than %(n)d decimal places",
+            places,
+        ) % {"what": what, "value": shown, "n": places}
+    if len(figures) + exponent > digits - places:
+        return ngettext(
+            "%(what)s %(value)s is too large (at most %(n)d digit before the point)",
+            "%(what)s %(value)s is too large (at most %(n)d digits before the point)",
+            digits - places,
+        ) % {"what": what, "value": shown, "n": digits - places}
     if len(figures) > SIGNIFICANT_DIGITS:
-        return f"{what} {_shown(value)} has more than {SIGNIFICANT_DIGITS} significant digits"
+        return ngettext(
+            "%(what)s %(value)s has more than %(n)d significant digit",
+            "%(what)s %(value)s has more than %(n)d significant digits",
+            SIGNIFICANT_DIGITS,
+        ) % {"what": what, "value": shown, "n": SIGNIFICANT_DIGITS}
     return None
 
 
+def kept_to_places(value: Decimal, column: DecimalColumn) -> Decimal:
+    """``value`` rounded to the column's decimal places, exactly however large it is."""
+    places = column.decimal_places or 0
+    precision = max(value.adjusted(), 0) + places + 2
+    return value.quantize(Decimal(1).scaleb(-places), context=Context(prec=precision))
+
+
+def _figures(value: Decimal) -> tuple[tuple[int, ...], int]:
+    """A finite number's significant digits and the power of ten of the last one, exactly
+    (``normalize`` would round to the context's 28 digits)."""
+    _sign, figures, exponent = value.as_tuple()
+    exponent = int(exponent)
+    while len(figures) > 1 and figures[-1] == 0:
+        figures, exponent = figures[:-1], exponent + 1
+    if figures == (0,):
+        return (), 0
+    return figures, exponent
+
+
 def _shown(value: Decimal | str) -> str:
-    """A number as written, cut short when someone wrote a thousand digits."""
-    text = str(value)
+    """A number as a person writes it (no 1E-7), cut short when someone wrote a thousand
+    digits."""
+    if isinstance(value, Decimal) and abs(value.adjusted()) < 30:
+        text = f"{value:f}"
+    else:
+        text = str(value)
     return text if len(text) <= 24 else f"{text[:20]}…"
 
 
@@ -226,25 +268,44 @@ class TextColumn(Protocol):
     def max_length(self) -> int | None: ...
 
 
+#: Format characters a name may hold: the zero-width (non-)joiners some scripts write.
+_JOINERS = "\u200c\u200d"
+
+
 def text_error(text: str, column: TextColumn, what: str) -> str | None:
     """Why ``text`` cannot be stored in ``column`` as it is, or None: longer than the
-    column (SQLite would keep it, PostgreSQL refuses it) or holding a control character
-    (PostgreSQL refuses NUL; the others garble an SMS or a printed sheet)."""
-    control = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r"), None)
-    if control is not None:
-        return f"{what} contains the control character U+{ord(control):04X}"
+    column (SQLite would keep it, PostgreSQL refuses it), or holding a control character
+    (PostgreSQL refuses NUL; the others garble an SMS or a printed sheet) or an invisible
+    format character (a right-to-left override turns a name around in every reply)."""
+    hidden = next((c for c in text if _hidden(c)), None)
+    if hidden is not None:
+        return _("%(what)s contains the invisible character U+%(code)04X") % {
+            "what": what,
+            "code": ord(hidden),
+        }
     if column.max_length is not None and len(text) > column.max_length:
-        return f"{what} is {len(text)} characters long, at most {column.max_length} fit"
+        return ngettext(
+            "%(what)s is %(length)d characters long, at most %(n)d fits",
+            "%(what)s is %(length)d characters long, at most %(n)d fit",
+            column.max_length,
+        ) % {"what": what, "length": len(text), "n": column.max_length}
     return None
+
+
+def _hidden(character: str) -> bool:
+    category = unicodedata.category(character)
+    if category == "Cc":
+        return character not in "\t\n\r"
+    return category == "Cf" and character not in _JOINERS
 
 
 def price_error(price: Decimal, what: str = "price") -> str | None:
     """Why a price as written cannot be recorded: not a positive number that fits its
     column (four places, as WFP files write sub-cent prices)."""
     if not price.is_finite():
-        return f"{what} is not a number"
+        return _("%(what)s is not a number") % {"what": what}
     if price <= 0:
-        return f"{what} must be greater than zero"
+        return _("%(what)s must be greater than zero") % {"what": what}
     return digits_error(price, Quote._meta.get_field("price"), what)
 
 
@@ -252,10 +313,14 @@ def per_base_unit_error(per_base: Decimal, base_unit: str, what: str) -> str | N
     """Why a price per base unit cannot be compared: it rounds to nothing (a tiny price of
     a large unit) or does not fit its column (a large price of a tiny unit)."""
     if per_base <= 0:
-        return f"{what} is less than 0.000001 per {base_unit}, too small to compare"
-    # Derived, so rounded to what every database keeps rather than refused for its length.
-    kept = Context(prec=SIGNIFICANT_DIGITS).plus(per_base)
-    if digits_error(kept, Quote._meta.get_field("price_per_base_unit"), what):
-        amount = _shown(f"{per_base.normalize():f}")
-        return f"{what} is {amount} per {base_unit}, too large to store"
+        return _("%(what)s is less than 0.000001 per %(unit)s, too small to compare") % {
+            "what": what,
+            "unit": base_unit,
+        }
+    if digits_error(per_base, Quote._meta.get_field("price_per_base_unit"), what):
+        return _("%(what)s is %(amount)s per %(unit)s, too large to store") % {
+            "what": what,
+            "amount": _shown(per_base.normalize()),
+            "unit": base_unit,
+        }
     return None

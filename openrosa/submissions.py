@@ -22,6 +22,7 @@ from django.db import models, transaction
 from agriprices import selectors
 from agriprices.models import Commodity, Market, PriceType, Quote, Unit
 from agriprices.services import QuoteError, record_quote_once
+from agriprices.validation import text_error
 from openrosa.models import Photo
 from openrosa.xform import FORM_ID
 
@@ -89,6 +90,10 @@ def receive(*, user: User, xml: bytes, files: Mapping[str, UploadedFile] | None 
     instance_id = _text(meta, "instanceID") if meta is not None else ""
     if not instance_id:
         raise SubmissionError("the form has no instanceID")
+    # It names the form's prices (odk:<instanceID>:<n>) and its photo.
+    message = text_error(instance_id, Photo._meta.get_field("instance_id"), "the instanceID")
+    if message:
+        raise SubmissionError(message)
     market = _one(Market, "slug", _text(root, "market"), "market")
     if not selectors.can_record_for(user, market):
         raise SubmissionError(f"you are not assigned to the market {market.name}", status=403)
@@ -142,6 +147,9 @@ def _keep_photo(user: User, instance_id: str, name: str, files: Mapping[str, Upl
         return
     if not name.lower().endswith(PHOTO_TYPES):
         raise SubmissionError(f"the photo {name[:60]!r} is not a picture")
+    message = text_error(name, Photo._meta.get_field("name"), "the photo's name")
+    if message:
+        raise SubmissionError(message)
     photo = Photo(instance_id=instance_id, name=name, sent_by=user)
     photo.image.save(f"{uuid.uuid4().hex}{name[name.rfind('.') :].lower()}", upload, save=False)
     photo.save()

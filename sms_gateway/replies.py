@@ -341,7 +341,9 @@ def subscription_problem_reply(*, language: str, problem: str) -> str:
             "too_many": pgettext(
                 "sms", "You follow {n} crops, the most allowed. Send UNSUB CROP MARKET first."
             ).format(n=settings.SMS_MAX_SUBSCRIPTIONS),
-            "bad_percent": pgettext("sms", "The percent must be 1 to 100: SUB POTATO OSH 10"),
+            "bad_percent": pgettext(
+                "sms", "The percent must be 1 to 100, like 10 or 12.5: SUB POTATO OSH 10"
+            ),
             "names": pgettext("sms", "Send SUB CROP MARKET, e.g. SUB POTATO OSH"),
             "unsub_names": pgettext("sms", "Send UNSUB CROP MARKET, or STOP for no more SMS."),
         }

@@ -50,7 +50,7 @@ def subscribe(
     if subscriber.opted_out:
         raise SubscriptionError("opted_out")
     if alert_pct is not None and (
-        not 0 < alert_pct <= 100
+        not 1 <= alert_pct <= 100
         or digits_error(alert_pct, Subscription._meta.get_field("alert_pct"), "percent")
     ):
         raise SubscriptionError("bad_percent")

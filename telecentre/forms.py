@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agriprices import selectors
 from agriprices.models import Commodity, Market, PriceType, Quote, Region, Unit
+from agriprices.validation import price_error
 from sms_gateway.phones import InvalidPhone, normalize_phone
 from telecentre.models import Bulletin
 from telecentre.services import sms_summary_problem
@@ -104,20 +105,12 @@ class ReviewForm(forms.Form):
         return cleaned
 
 
-_PRICE_COLUMN = Quote._meta.get_field("price")
-
-
 class PriceEntryForm(forms.Form):
     """A price seen at a market, by an agent on a small phone."""
 
     market = forms.ModelChoiceField(queryset=Market.objects.none(), label=_("Market"))
     commodity = forms.ModelChoiceField(queryset=Commodity.objects.none(), label=_("Commodity"))
-    # The column's own digits, the rule record_quote applies (validation.price_error),
-    # said in the agent's language before the form is sent on.
     price = forms.DecimalField(
-        max_digits=_PRICE_COLUMN.max_digits,
-        decimal_places=_PRICE_COLUMN.decimal_places,
-        min_value=Decimal(1).scaleb(-(_PRICE_COLUMN.decimal_places or 0)),
         label=_("Price"),
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
     )
@@ -145,6 +138,14 @@ class PriceEntryForm(forms.Form):
         self.fields["observed_on"].initial = timezone.localdate()
         self.fields["price_type"].initial = PriceType.RETAIL
         self.fields["unit"].initial = Unit.objects.filter(code="kg").first()
+
+    def clean_price(self) -> Decimal:
+        # The rule record_quote applies, before the outlier question is asked.
+        price: Decimal = self.cleaned_data["price"]
+        message = price_error(price, str(_("the price")))
+        if message:
+            raise forms.ValidationError(message)
+        return price
 
 
 class SimulatorForm(forms.Form):

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 import pytest
 from django.core.management import call_command
 from django.db import DataError, IntegrityError, transaction
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -209,8 +210,18 @@ def test_collect_price(client, field, value, fits):
 
 @pytest.mark.parametrize(
     ("percent", "fits"),
-    # The column holds 999.9 but a percent is at most 100 (its check constraint).
-    [("100", True), ("0.1", True), ("100.1", False), ("0.05", False), ("1000", False)],
+    # The column holds 999.9 with one place; a percent is 1 to 100 (a smaller move is noise).
+    [
+        ("100", True),
+        ("1", True),
+        ("12.5", True),
+        ("100.1", False),
+        ("0.9", False),
+        ("99.95", False),
+        ("1000", False),
+        ("-10", False),
+        ("10.00000000000000000000000000001", False),
+    ],
 )
 def test_sms_alert_percent(potatoes, osh, percent, fits):
     factories.QuoteFactory(commodity=potatoes, market=osh, price=30)
@@ -223,7 +234,7 @@ def test_sms_alert_percent(potatoes, osh, percent, fits):
     if fits:
         assert Subscription.objects.get().alert_pct == Decimal(percent)
     else:
-        assert reply == "The percent must be 1 to 100: SUB POTATO OSH 10"
+        assert reply == "The percent must be 1 to 100, like 10 or 12.5: SUB POTATO OSH 10"
         assert not Subscription.objects.exists()
 
 
@@ -236,3 +247,126 @@ def test_a_unit_too_large_is_refused_before_any_read_breaks():
     ]
     assert nothing_stored() and not Unit.objects.filter(code__startswith="100000000").exists()
     assert all(unit.base_quantity > 0 for unit in Unit.objects.all())  # every unit reads
+
+
+# --- What an independent try at breaking these rules found ----------------------------------
+
+
+def test_a_billionfold_rise_is_still_served_by_the_latest_prices_api(client, days_ago):
+    # Both prices fit their columns; the change between them (about 10⁹ %) must be said,
+    # not turned into a 500 for the whole market's list.
+    report = import_text(
+        one_row_file(date=days_ago(8).isoformat(), price="0.0001")
+        + one_row_file(date=days_ago(1).isoformat(), price="999999").split("\n", 1)[1]
+    )
+    assert not report.errors and report.created == 2
+    response = client.get("/api/v1/prices/latest/?market=minsk")
+    assert response.status_code == 200
+    [row] = response.json()
+    assert Decimal(row["change_week_pct"]) == Decimal("999998999900.0")
+
+
+@pytest.mark.parametrize(
+    ("cells", "reason"),
+    [
+        # Names that fit as written but not once folded for matching (ß is ss, ﷺ is 18
+        # letters), or once lowered (İ is two characters).
+        ({"market": "ß" * 61, "market_id": ""}, "market is 122 characters long, at most 120"),
+        ({"commodity": "ﷺ" * 7, "commodity_id": ""}, "commodity is 126 characters long"),
+        ({"category": "İ" * 41}, "category is 82 characters long, at most 80 fit"),
+        ({"market_id": "ß" * 59}, "market_code is 122 characters long, at most 120 fit"),
+        # Invisible characters turn a name around in every reply.
+        ({"market": "\u202eRTL market"}, "market contains the invisible character U+202E"),
+        # A unit that loses a character on the way to its code is not taken for kg.
+        ({"unit": "½ kg"}, "unit '½ kg' is not understood: write its quantity in digits"),
+        ({"unit": "kg²"}, "unit 'kg²' is not understood"),
+        # A day with more after it is not cut to its first ten characters.
+        ({"date": "2026-11-015"}, "date '2026-11-015' is not a date (YYYY-MM-DD)"),
+        ({"date": "2026-11-0199999"}, "is not a date"),
+        # A price with more digits than Python's own 28 is read exactly.
+        ({"price": "1.00000000000000000000000000001"}, "has more than 4 decimal places"),
+    ],
+)
+def test_a_row_that_would_not_be_stored_as_written_is_refused_with_its_line(cells, reason):
+    report = import_text(one_row_file(**cells))
+    assert [e.line for e in report.errors] == [2] and reason in report.errors[0].reason
+    assert nothing_stored()
+
+
+def test_a_day_with_a_time_after_it_is_read_as_that_day():
+    report = import_text(one_row_file(date="2009-01-15T00:00:00Z"))
+    assert not report.errors and Quote.objects.get().observed_on.isoformat() == "2009-01-15"
+
+
+def test_pounds_are_kept_to_the_units_six_places():
+    # 2.2 lb is 0.9979024 kg; the column keeps 0.997902, 2 parts in 10 million off.
+    report = import_text(one_row_file(unit="2.2 LB", price="10"))
+    assert not report.errors
+    assert Unit.objects.get(code="2.2lb").base_quantity == Decimal("0.997902")
+    report = import_text(one_row_file(unit="0.00001 LB", price="10", date="2009-02-15"))
+    assert "cannot be kept to 6 decimal places" in report.errors[0].reason
+
+
+def test_the_price_per_kg_stored_is_the_same_on_every_database():
+    # 99999999999.9999 / 46 = 2173913043.478259 (16 digits): SQLite would keep
+    # 2173913043.47826, so both databases are given that.
+    report = import_text(one_row_file(unit="46 KG", price="99999999999.9999"))
+    assert not report.errors
+    assert Quote.objects.get().price_per_base_unit == Decimal("2173913043.478260")
+
+
+def test_an_agent_texting_a_negative_price_is_refused(field):
+    reply = sms.receive_sms(
+        provider="test", provider_sid="SM1", sender="+996555700001", body="P POTATO OSH -7 KG 2468"
+    ).reply
+    assert reply == "Not recorded: price must be greater than zero"
+    assert nothing_stored()
+
+
+def test_the_web_form_refuses_sixteen_digits_before_asking_about_an_outlier(
+    client, field, potatoes, osh, kg, today
+):
+    client.force_login(field)
+    entry = {
+        "market": osh.pk,
+        "commodity": potatoes.pk,
+        "price": "123456789012.3456",
+        "unit": kg.pk,
+        "price_type": "retail",
+        "observed_on": today.isoformat(),
+    }
+    response = client.post("/report/", entry)
+    assert response.context["warning"] is None
+    assert response.context["form"].errors["price"] == [
+        "the price 123456789012.3456 has more than 15 significant digits"
+    ]
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize(
+    ("instance_id", "photo"),
+    [("uuid:" + "7" * 260, ""), ("uuid:" + "7" * 130, "1701.jpg"), ("uuid:1", "p" * 130 + ".jpg")],
+)
+def test_collect_names_too_long_for_their_columns_are_a_clear_400(
+    client, field, settings, tmp_path, instance_id, photo
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    collect = Collect(client)
+    instance = collect.fill(
+        collect.blank_form(),
+        market="osh",
+        observed_on=timezone.localdate().isoformat(),
+        prices=[("potatoes", "kg", "30")],
+        instance_id=instance_id,
+        photo=photo,
+    )
+    files = {"xml_submission_file": SimpleUploadedFile("s.xml", instance, "text/xml")}
+    if photo:
+        files[photo] = SimpleUploadedFile(photo, b"\xff\xd8\xff", "image/jpeg")
+    response = client.post(
+        "/openrosa/submission", files, secure=True, **collect.auth, HTTP_X_OPENROSA_VERSION="1.0"
+    )
+    assert response.status_code == 400 and b"characters long" in response.content
+    assert nothing_stored() and not list(tmp_path.rglob("*.jpg"))  # no file left behind

@@ -217,15 +217,16 @@ class LatestPriceSerializer(serializers.ModelSerializer):
     market = MarketRefSerializer(read_only=True)
     unit = serializers.CharField(source="unit.code", read_only=True)
     base_unit = serializers.CharField(source="commodity.base_unit.code", read_only=True)
+    # No limit of digits: a price that rose from 0.0001 to 999999 rose by 10⁹ %, and says so.
     change_week_pct = serializers.DecimalField(
-        max_digits=8,
+        max_digits=None,
         decimal_places=1,
         read_only=True,
         allow_null=True,
         help_text="Percent change per base unit against the price 7-14 days earlier.",
     )
     change_month_pct = serializers.DecimalField(
-        max_digits=8,
+        max_digits=None,
         decimal_places=1,
         read_only=True,
         allow_null=True,

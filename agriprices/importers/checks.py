@@ -3,15 +3,24 @@ currencies and names read and refused with a reason a person can act on."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from agriprices.importers.rows import PriceRow
 from agriprices.models import Commodity, Market, MarketAlias, PriceType, Quote, Region, Unit
+from agriprices.names import normalize_name
 from agriprices.spreadsheet import starts_like_a_formula
-from agriprices.units import UnitSpec, parse_unit_label
-from agriprices.validation import date_error, digits_error, price_error, text_error
+from agriprices.units import UnitSpec, base_unit_spec, parse_unit_label
+from agriprices.validation import (
+    TextColumn,
+    date_error,
+    digits_error,
+    kept_to_places,
+    price_error,
+    text_error,
+)
 
 _PRICE_TYPES = {
     "retail": PriceType.RETAIL,
@@ -60,25 +69,24 @@ def _read_decimal(text: str, what: str) -> Decimal:
     return value
 
 
+#: A day as files write it, optionally with a time after it (which is ignored).
+_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]*(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
 def _read_date(text: str) -> date:
     if not text:
         raise RowRejected("date is missing")
+    day = _DAY.fullmatch(text.strip())
     try:
-        return date.fromisoformat(text[:10])
+        if day is None:
+            raise ValueError(text)
+        return date.fromisoformat(day.group(1))
     except ValueError:
-        raise RowRejected(f"date {text!r} is not a date (YYYY-MM-DD)") from None
+        raise RowRejected(f"date {text[:40]!r} is not a date (YYYY-MM-DD)") from None
 
 
-#: Cells stored as text, with the column each is kept in (codes as "wfp:2618" aliases).
-_TEXT_COLUMNS = {
-    "commodity": Commodity._meta.get_field("name"),
-    "market": Market._meta.get_field("name"),
-    "region": Region._meta.get_field("name"),
-    "district": Market._meta.get_field("district"),
-    "category": Commodity._meta.get_field("category"),
-    "external_id": Quote._meta.get_field("external_id"),
-}
-_CODE_COLUMN = MarketAlias._meta.get_field("name")  # the same length as a commodity's alias
+_ALIAS_NAME = MarketAlias._meta.get_field("name")  # a commodity's alias is the same
+_ALIAS_KEY = MarketAlias._meta.get_field("normalized")
 _FLAG_COLUMN = Quote._meta.get_field("price_flag")
 
 
@@ -86,42 +94,69 @@ def _price_flag(row: PriceRow) -> str:
     return row.price_flag[: _FLAG_COLUMN.max_length]
 
 
+def _stored_texts(row: PriceRow) -> list[tuple[str, str, TextColumn]]:
+    """(cell, text as it would be stored, its column) for every text the row may store:
+    names as written and as folded for matching ("ß" folds to "ss"), codes as aliases
+    ("wfp:2618")."""
+    texts: list[tuple[str, str, TextColumn]] = [
+        ("market", row.market.strip(), Market._meta.get_field("name")),
+        ("market", normalize_name(row.market), _ALIAS_KEY),
+        ("commodity", row.commodity.strip(), Commodity._meta.get_field("name")),
+        ("commodity", normalize_name(row.commodity), _ALIAS_KEY),
+        ("region", row.region.strip(), Region._meta.get_field("name")),
+        ("district", row.district, Market._meta.get_field("district")),
+        ("category", row.category.strip().lower(), Commodity._meta.get_field("category")),
+        ("external_id", row.external_id, Quote._meta.get_field("external_id")),
+        ("priceflag", _price_flag(row), _FLAG_COLUMN),
+    ]
+    for name in ("market_code", "commodity_code"):
+        code = getattr(row, name)
+        if code:
+            alias = f"{row.code_namespace}:{code}"
+            texts += [(name, alias.strip(), _ALIAS_NAME), (name, normalize_name(alias), _ALIAS_KEY)]
+    return texts
+
+
 def _check_texts(row: PriceRow) -> None:
     """Every text the row would store fits its column (a 200-letter market name is
     refused with its line, not stored whole by SQLite and refused by PostgreSQL)."""
-    for name, column in _TEXT_COLUMNS.items():
-        message = text_error(getattr(row, name).strip(), column, name)
+    for name, text, column in _stored_texts(row):
+        message = text_error(text, column, name)
         if message:
             raise RowRejected(message)
-    message = text_error(_price_flag(row), _FLAG_COLUMN, "priceflag")
-    if message:
-        raise RowRejected(message)
-    for name in ("market_code", "commodity_code"):
-        code = getattr(row, name)
-        message = code and text_error(f"{row.code_namespace}:{code}", _CODE_COLUMN, name)
-        if message:
-            raise RowRejected(message)
+
+
+#: How far a unit's quantity may move when kept to its column's places: 2.2 lb is
+#: 0.9979024 kg, kept as 0.997902; 0.0000015 kg would become 0.000002, and is refused.
+_UNIT_ROUNDING = Decimal("0.0001")
 
 
 def _check_unit(row: PriceRow) -> UnitSpec:
-    """The unit the row names, if a unit of it can be stored: its code and name fit and
-    its quantity fits the column's digits ("100000000 KG" does not)."""
+    """The unit the row names, if a unit of it can be stored: its code and name fit, and
+    its quantity fits the column's digits ("100000000 KG" does not) once kept to its
+    places."""
     try:
         spec = parse_unit_label(row.unit)
     except ValueError as exc:
         raise RowRejected(str(exc)) from None
     what = f"unit {row.unit.strip()!r}"
+    column = Unit._meta.get_field("base_quantity")
+    quantity = spec.base_quantity
+    kept = kept_to_places(quantity, column)
+    if kept == 0 or abs(kept - quantity) > quantity * _UNIT_ROUNDING:
+        raise RowRejected(
+            f"{what}: quantity {quantity:f} {base_unit_spec(spec).code} cannot be kept to "
+            f"{column.decimal_places} decimal places"
+        )
     message = (
         text_error(spec.code, Unit._meta.get_field("code"), what)
         or text_error(spec.name, Unit._meta.get_field("name"), what)
         or text_error(spec.dimension, Unit._meta.get_field("dimension"), what)
-        or digits_error(
-            spec.base_quantity, Unit._meta.get_field("base_quantity"), f"{what}: quantity"
-        )
+        or digits_error(kept.normalize(), column, f"{what}: quantity")
     )
     if message:
         raise RowRejected(message)
-    return spec
+    return replace(spec, base_quantity=kept)
 
 
 def check_row(row: PriceRow, today: date) -> CheckedRow:

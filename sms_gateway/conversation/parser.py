@@ -113,10 +113,12 @@ _WEEKDAY_WORDS = (
 # Words asking for an alert when the price moves rather than a weekly digest.
 _ALERT_WORDS = ("alert", "alerts", "alerte", "alertes", "сигнал", "изменение", "кабарлоо")
 # Any number: how many digits it may have is the rule of the column it is stored in.
-_PERCENT = re.compile(r"^\d+(?:[.,]\d+)?$")
+_PERCENT = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 _KYRGYZ_LETTERS = set("ңөү")
-_WORD = re.compile(r"[^\W_]+(?:[.,]\d+)?|\?", re.UNICODE)
-_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
+# A minus before a number that follows no letter or digit stays with it, so "-7" is read
+# as the price it says (and refused), never as 7; "2026-11-01" keeps its digits apart.
+_WORD = re.compile(r"(?<![^\W_])-\d+(?:[.,]\d+)?|[^\W_]+(?:[.,]\d+)?|\?", re.UNICODE)
+_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 _PIN = re.compile(r"^\d{4,8}$")
 
 

@@ -148,13 +148,13 @@ BAD_ROWS = {
     15: ({"currency": "rubles"}, "not an ISO 4217 code"),
     17: ({"commodity": ""}, "commodity is missing"),
     19: ({"latitude": "123"}, "latitude 123 is out of range"),
-    21: ({"usdprice": "1e20"}, "usdprice 1E+20 is too large (at most 12 digits before"),
+    21: ({"usdprice": "1e20"}, "usdprice 100000000000000000000 is too large (at most 12 digits"),
     # Numbers and names that do not fit the columns they would be stored in.
     23: (
         {"unit": "100000000 KG", "price": "5000000000"},
         "unit '100000000 KG': quantity 100000000 is too large",
     ),
-    25: ({"unit": "0.0000001 KG"}, "quantity 1E-7 has more than 6 decimal places"),
+    25: ({"unit": "0.0000001 KG"}, "quantity 0.0000001 kg cannot be kept to 6 decimal places"),
     27: ({"price": "0.00001"}, "price 0.00001 has more than 4 decimal places"),
     29: (
         {"unit": "G", "price": "999999999999"},
@@ -163,7 +163,7 @@ BAD_ROWS = {
     31: ({"unit": "1000 MT", "price": "0.0001"}, "less than 0.000001 per kg, too small"),
     33: ({"market": "M" * 121}, "market is 121 characters long, at most 120 fit"),
     35: ({"unit": "Loaf " * 9}, "characters long, at most 40 fit"),
-    37: ({"market": "Minsk\x00"}, "market contains the control character U+0000"),
+    37: ({"market": "Minsk\x00"}, "market contains the invisible character U+0000"),
 }
 
 

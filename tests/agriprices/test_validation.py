@@ -16,7 +16,6 @@ from agriprices.validation import (
 )
 
 D = Decimal
-TOO_LARGE = "is too large (at most 12 digits before the point)"
 prices = st.decimals(min_value=D("0.5"), max_value=D("5000"), places=2)
 
 
@@ -143,7 +142,16 @@ def test_reference_keeps_order_when_prices_arrive_out_of_order():
             D("1000000000000"),
             "price 1000000000000 is too large (at most 12 digits before the point)",
         ),
-        (D("1e13"), "price 1E+13 is too large (at most 12 digits before the point)"),
+        (D("1e13"), "price 10000000000000 is too large (at most 12 digits before the point)"),
+        # More digits than Python's own 28: still read exactly, never rounded first.
+        (
+            D("1.00000000000000000000000000001"),
+            "price 1.000000000000000000… has more than 4 decimal places",
+        ),
+        (
+            D("999999999999.99999999999999999999"),
+            "price 999999999999.9999999… has more than 4 decimal places",
+        ),
         (D("1" * 400), f"price {'1' * 20}… is too large (at most 12 digits before the point)"),
     ],
 )
