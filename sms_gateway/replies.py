@@ -3,8 +3,10 @@ rendering of the conversation core's answers (``render``), and the texts we send
 unasked (digests, alerts).
 
 Every reply is a list of candidates from the richest to the leanest; the first that fits
-one segment is sent, and if none does the leanest is cut. Strings carry the "sms"
-context so translators know they must stay short (Cyrillic costs UCS-2: 70 characters).
+the room is sent (one SMS segment, or what another channel holds: a USSD screen, a
+WhatsApp message), and if none does the leanest is cut. A list that does not fit says
+how to get the rest. Strings carry the "sms" context so translators know they must stay
+short (Cyrillic costs UCS-2: 70 characters).
 """
 
 from __future__ import annotations
@@ -22,40 +24,41 @@ from django.utils.translation import pgettext
 from agriprices.formatting import rounded_price
 from agriprices.models import Commodity, LatestPrice, Market, PriceWarning, Quote
 from sms_gateway.conversation import answers
-from sms_gateway.segments import fits_one_segment, plain, truncate_to_one_segment
+from sms_gateway.segments import SMS_SEGMENT, Room, fits_one_segment, plain
 
 
-def render(answer: answers.Answer, language: str) -> str:
-    """The one-segment SMS that says ``answer`` in ``language``. Queries nothing."""
+def render(answer: answers.Answer, language: str, room: Room = SMS_SEGMENT) -> str:
+    """The text that says ``answer`` in ``language``, fitting ``room`` (one SMS segment
+    unless a channel holds more). Queries nothing."""
     match answer:
         case answers.Price():
-            return quote_reply(
-                language=language,
-                commodity=answer.commodity,
-                market=answer.market,
-                latest=answer.latest,
-                cheaper=answer.cheaper,
-                dearer=answer.dearer,
-                season=answer.season,
-            )
+            return fit(_price_candidates(answer, language), room)
         case answers.CropPrices():
             return crop_at_markets_reply(
-                language=language, commodity=answer.commodity, rows=answer.rows
+                language=language, commodity=answer.commodity, rows=answer.rows, room=room
             )
         case answers.MarketPrices():
-            return market_crops_reply(language=language, market=answer.market, rows=answer.rows)
+            return market_crops_reply(
+                language=language, market=answer.market, rows=answer.rows, room=room
+            )
+        case answers.Both():
+            return both_reply(language=language, answer=answer, room=room)
         case answers.BestPayers():
             return best_payers_reply(
-                language=language, commodity=answer.commodity, rows=answer.rows
+                language=language, commodity=answer.commodity, rows=answer.rows, room=room
             )
         case answers.NotFound():
             names = [item.display_name(language) for item in answer.suggestions]
-            return not_found_reply(language=language, words=answer.words, suggestions=names)
+            return not_found_reply(
+                language=language, words=answer.words, suggestions=names, room=room
+            )
         case answers.Help():
-            return help_reply(language=language)
+            return help_reply(language=language, about=answer.about, room=room)
         case answers.Catalogue():
             names = [item.display_name(language) for item in answer.items]
-            return list_reply(language=language, kind=answer.kind, names=names)
+            return list_reply(
+                language=language, kind=answer.kind, names=names, page=answer.page, room=room
+            )
         case answers.LanguageChosen():
             return language_reply(language=language, chosen=answer.chosen)
         case answers.OptedOut():
@@ -70,6 +73,7 @@ def render(answer: answers.Answer, language: str) -> str:
                 alert=answer.alert,
                 weekday=answer.weekday,
                 pct=answer.pct,
+                room=room,
             )
         case answers.Unsubscribed():
             return unsubscribed_reply(
@@ -89,13 +93,18 @@ def render(answer: answers.Answer, language: str) -> str:
     raise TypeError(f"no SMS text for {answer!r}")
 
 
-def fit(candidates: Sequence[str]) -> str:
-    """The first candidate that fits one segment, else the last one cut to fit."""
+def fit(candidates: Sequence[str], room: Room = SMS_SEGMENT) -> str:
+    """The first candidate that fits ``room``, else the last one cut to fit."""
     texts = [plain(" ".join(c.split())) for c in candidates if c]
     for text in texts:
-        if fits_one_segment(text):
+        if room.fits(text):
             return text
-    return truncate_to_one_segment(texts[-1]) if texts else ""
+    return room.cut(texts[-1]) if texts else ""
+
+
+def shortened(name: str, most: int) -> str:
+    """``name`` in at most ``most`` characters, a cut one ending in a dot."""
+    return name if len(name) <= most else f"{name[: most - 1].rstrip()}."
 
 
 def format_price(value: Decimal) -> str:
@@ -114,26 +123,18 @@ def _change(pct: Decimal | None) -> str:
     return pgettext("sms", "{change}% wk").format(change=f"{sign}{pct.normalize():f}")
 
 
-def quote_reply(
-    *,
-    language: str,
-    commodity: Commodity,
-    market: Market,
-    latest: LatestPrice | None,
-    cheaper: LatestPrice | None = None,
-    dearer: LatestPrice | None = None,
-    season: str = "",
-) -> str:
+def _price_candidates(answer: answers.Price, language: str) -> list[str]:
+    """A price reply from the richest to the leanest."""
     with translation.override(language):
-        crop, place = commodity.display_name(language), market.display_name(language)
+        crop = answer.commodity.display_name(language)
+        place = answer.market.display_name(language)
+        latest, cheaper, dearer = answer.latest, answer.cheaper, answer.dearer
         if latest is None:
-            return fit(
-                [
-                    pgettext("sms", "No recent price of {crop} at {market}.").format(
-                        crop=crop, market=place
-                    )
-                ]
-            )
+            return [
+                pgettext("sms", "No recent price of {crop} at {market}.").format(
+                    crop=crop, market=place
+                )
+            ]
         price = _price_line(crop, place, latest)
         change = _change(latest.change_week_pct)
         others = []
@@ -152,19 +153,18 @@ def quote_reply(
         short_price = _price_line(crop[:10], place[:10], latest)
         head = f"{price} {change}".strip()  # no change known: no gap before the stop
         # The season's verdict matters more to a seller than another market's price.
-        said = season_phrase(season)
+        said = season_phrase(answer.season)
         told = f"{head}. {said}" if said else head
-        return fit(
-            [
-                f"{told}. {'. '.join(others)}" if others else "",
-                f"{told}. {others[0]}" if len(others) > 1 else "",
-                told,
-                f"{head}. {'. '.join(others)}" if others else "",
-                head,
-                price,
-                short_price,
-            ]
-        )
+        candidates = [
+            f"{told}. {'. '.join(others)}" if others else "",
+            f"{told}. {others[0]}" if len(others) > 1 else "",
+            told,
+            f"{head}. {'. '.join(others)}" if others else "",
+            head,
+            price,
+            short_price,
+        ]
+        return [c for c in candidates if c]
 
 
 def season_phrase(season: str) -> str:
@@ -187,9 +187,18 @@ def _price_line(crop: str, place: str, latest: LatestPrice) -> str:
     )
 
 
-def as_many_as_fit(heading: str, items: Sequence[str]) -> str:
-    """ "Heading: a, b, c" with as many items as one segment holds, in order."""
-    return fit([f"{heading}: {', '.join(items[:n])}" for n in range(len(items), 0, -1)])
+def as_many_as_fit(heading: str, items: Sequence[str], room: Room = SMS_SEGMENT) -> str:
+    """ "Heading: a, b, c" with as many items as ``room`` holds, in order, and how many
+    were left out ("+3") when some were."""
+    left_out = pgettext("sms", "+{n} more")
+    return fit(
+        [
+            f"{heading}: {', '.join(items[:n])}"
+            + (f", {left_out.format(n=len(items) - n)}" if n < len(items) else "")
+            for n in range(len(items), 0, -1)
+        ],
+        room,
+    )
 
 
 def _priced(name: str, row: LatestPrice) -> str:
@@ -201,7 +210,7 @@ def _priced_short(row: LatestPrice) -> str:
 
 
 def crop_at_markets_reply(
-    *, language: str, commodity: Commodity, rows: Sequence[LatestPrice]
+    *, language: str, commodity: Commodity, rows: Sequence[LatestPrice], room: Room = SMS_SEGMENT
 ) -> str:
     """A crop asked without a market: its price at a few markets."""
     with translation.override(language):
@@ -211,10 +220,13 @@ def crop_at_markets_reply(
         return as_many_as_fit(
             f"{crop} ({rows[0].currency})",
             [_priced(row.market.display_name(language), row) for row in rows],
+            room,
         )
 
 
-def market_crops_reply(*, language: str, market: Market, rows: Sequence[LatestPrice]) -> str:
+def market_crops_reply(
+    *, language: str, market: Market, rows: Sequence[LatestPrice], room: Room = SMS_SEGMENT
+) -> str:
     """A market asked without a crop: the main crops there."""
     with translation.override(language):
         place = market.display_name(language)
@@ -223,10 +235,13 @@ def market_crops_reply(*, language: str, market: Market, rows: Sequence[LatestPr
         return as_many_as_fit(
             f"{place} ({rows[0].currency})",
             [_priced(row.commodity.display_name(language), row) for row in rows],
+            room,
         )
 
 
-def best_payers_reply(*, language: str, commodity: Commodity, rows: Sequence[LatestPrice]) -> str:
+def best_payers_reply(
+    *, language: str, commodity: Commodity, rows: Sequence[LatestPrice], room: Room = SMS_SEGMENT
+) -> str:
     """SELL: the markets paying most, per base unit, each with the day of its price. All
     of them in one segment where they fit (Cyrillic has 70 characters): the heading
     shrinks before a market is left out."""
@@ -249,42 +264,81 @@ def best_payers_reply(*, language: str, commodity: Commodity, rows: Sequence[Lat
                 f"{heading}: {every}",
                 f"{crop} {per}: {every}",
                 f"{crop}: {every}",
-                as_many_as_fit(heading, items),
-            ]
+                as_many_as_fit(heading, items, room),
+            ],
+            room,
         )
 
 
-def not_found_reply(*, language: str, words: str, suggestions: Sequence[str]) -> str:
+def not_found_reply(
+    *, language: str, words: str, suggestions: Sequence[str], room: Room = SMS_SEGMENT
+) -> str:
     with translation.override(language):
         unknown = pgettext("sms", "Not found: {words}.").format(words=words[:40])
         hint = pgettext("sms", "Send HELP.")
         if not suggestions:
-            return fit([f"{unknown} {hint}"])
+            return fit([f"{unknown} {hint}"], room)
         tries = [
             pgettext("sms", "Try: {names}.").format(names=", ".join(suggestions[:n]))
             for n in range(len(suggestions), 0, -1)
         ]
-        return fit([f"{unknown} {t} {hint}" for t in tries] + [f"{unknown} {tries[-1]}"])
+        return fit([f"{unknown} {t} {hint}" for t in tries] + [f"{unknown} {tries[-1]}"], room)
 
 
-def help_reply(*, language: str) -> str:
+def help_reply(*, language: str, about: str = "", room: Room = SMS_SEGMENT) -> str:
+    """How to ask; to a message that asked to stop, first how to stop (STOP alone)."""
     with translation.override(language):
-        return fit(
-            [
-                pgettext(
-                    "sms",
-                    "Send CROP MARKET, e.g. POTATO OSH. LIST: crops. LIST MARKETS. "
-                    "LANG EN/FR/RU/KY. STOP: no more SMS.",
-                ),
-                pgettext("sms", "Send CROP MARKET, e.g. POTATO OSH. LIST: crops."),
-            ]
+        how = pgettext(
+            "sms",
+            "Send CROP MARKET, e.g. POTATO OSH. LIST: crops. LIST MARKETS. "
+            "LANG EN/FR/RU/KY. STOP: no more SMS.",
         )
+        short = pgettext("sms", "Send CROP MARKET, e.g. POTATO OSH. LIST: crops.")
+        if about == "stop":
+            stop = pgettext("sms", "To get no more SMS from us, send STOP alone.")
+            return fit([f"{stop} {short}", stop], room)
+        return fit([how, short], room)
 
 
-def list_reply(*, language: str, kind: str, names: Sequence[str]) -> str:
+def list_reply(
+    *, language: str, kind: str, names: Sequence[str], page: int = 1, room: Room = SMS_SEGMENT
+) -> str:
+    """Page ``page`` of the crops or markets (the last when there are fewer): as many
+    names as fit, and how to ask for the next page when some are left."""
     with translation.override(language):
-        heading = pgettext("sms", "Markets") if kind == "markets" else pgettext("sms", "Crops")
-        return as_many_as_fit(heading, names)
+        if kind == "markets":
+            heading, more = pgettext("sms", "Markets"), pgettext("sms", "More: LIST MARKETS {page}")
+        else:
+            heading, more = pgettext("sms", "Crops"), pgettext("sms", "More: LIST {page}")
+        pages = list_pages(heading, names, more, room)
+        return pages[min(max(page, 1), len(pages)) - 1]
+
+
+def list_pages(heading: str, names: Sequence[str], more: str, room: Room) -> list[str]:
+    """The pages of a list: page 1 "Crops: a, b. More: LIST 2", page 2 "Crops 2: c, d"
+    (``more`` holds ``{page}``), each as full as ``room`` allows."""
+    pages: list[str] = []
+    start = 0
+    while start < len(names) or not pages:
+        number = len(pages) + 1
+        end = len(names)
+        if not room.fits(_list_page(heading, names, start, end, number, more)):
+            end = start + 1  # at least one a page; then as many as fit with the pointer on
+            while end + 1 < len(names) and room.fits(
+                _list_page(heading, names, start, end + 1, number, more)
+            ):
+                end += 1
+        pages.append(room.cut(_list_page(heading, names, start, end, number, more)))
+        start = end
+    return pages
+
+
+def _list_page(
+    heading: str, names: Sequence[str], start: int, end: int, number: int, more: str
+) -> str:
+    head = heading if number == 1 else f"{heading} {number}"
+    shown = f"{head}: {', '.join(names[start:end])}"
+    return plain(shown if end >= len(names) else f"{shown}. {more.format(page=number + 1)}")
 
 
 def language_reply(*, language: str, chosen: str) -> str:
@@ -313,16 +367,25 @@ def subscribed_reply(
     alert: bool,
     weekday: int,
     pct: Decimal,
+    room: Room = SMS_SEGMENT,
 ) -> str:
+    """What was subscribed and on what condition; names are shortened before the
+    condition is ever cut."""
     with translation.override(language):
-        what = f"{commodity.display_name(language)} {market.display_name(language)}"
+        crop, place = commodity.display_name(language), market.display_name(language)
         if alert:
             first = pgettext("sms", "Subscribed: {what}. SMS when the price moves {pct}%.")
         else:
             first = pgettext("sms", "Subscribed: {what}, every {day}.")
-        text = first.format(what=what, pct=f"{pct.normalize():f}", day=WEEKDAYS_ABBR[weekday])
-        stop = pgettext("sms", "UNSUB {what} to stop.").format(what=what)
-        return fit([f"{text} {stop}", text])
+        candidates = []
+        for most in (40, 12, 8, 5):
+            what = f"{shortened(crop, most)} {shortened(place, most)}"
+            text = first.format(what=what, pct=f"{pct.normalize():f}", day=WEEKDAYS_ABBR[weekday])
+            if most == 40:  # how to stop, with the names as UNSUB reads them
+                stop = pgettext("sms", "UNSUB {what} to stop.").format(what=f"{crop} {place}")
+                candidates.append(f"{text} {stop}")
+            candidates.append(text)
+        return fit(candidates, room)
 
 
 def unsubscribed_reply(*, language: str, commodity: Commodity, market: Market, found: bool) -> str:
@@ -461,3 +524,38 @@ def recorded_reply(*, language: str, quote: Quote) -> str:
                 ]
             )
         return fit([pgettext("sms", "Recorded: {what}").format(what=what)])
+
+
+def both_reply(*, language: str, answer: answers.Both, room: Room = SMS_SEGMENT) -> str:
+    """Two crops or two markets asked at once: both answers where they fit together,
+    else the first one and how to ask for the other."""
+    first = _candidates(answer.first, language, room)
+    second = _candidates(answer.second, language, room)
+    together = [
+        f"{a.rstrip('.')}. {b}"
+        for a, b in zip(first, second + [second[-1]] * len(first), strict=False)
+    ]
+    with translation.override(language):
+        hint = pgettext("sms", "{name}: send {query}.").format(**_ask_for(answer, language))
+    return fit([*together, *(f"{a.rstrip('.')}. {hint}" for a in first)], room)
+
+
+def _candidates(answer: answers.Answer, language: str, room: Room) -> list[str]:
+    if isinstance(answer, answers.Price):
+        return _price_candidates(answer, language)
+    return [render(answer, language, room)]
+
+
+def _ask_for(answer: answers.Both, language: str) -> dict[str, str]:
+    """How to ask for the second of two answers on its own: the name that differs from
+    the first, and the message that asks for it."""
+    second = answer.second
+    if isinstance(second, answers.Price):
+        crop, place = second.commodity, second.market
+        same_crop = getattr(answer.first, "commodity", None) == crop
+        named: Commodity | Market = place if same_crop else crop
+        query = f"{crop.display_name(language)} {place.display_name(language)}"
+    else:
+        named = second.commodity if isinstance(second, answers.CropPrices) else second.market
+        query = named.display_name(language)
+    return {"name": named.display_name(language), "query": query.upper()}

@@ -115,10 +115,9 @@ def _asked(command: Command, reading: Reading, words: list[str]) -> Command:
 
 def _pleads_to_stop(words: list[str]) -> bool:
     pairs = set(zip(words, words[1:], strict=False))
-    return (
-        any(w.startswith(vocab.STOP_PLEA_STEMS) or w in vocab.STOP_PLEA_WORDS for w in words)
-        or any(pair in pairs for pair in vocab.STOP_PLEA_PHRASES)
-    )
+    return any(
+        w.startswith(vocab.STOP_PLEA_STEMS) or w in vocab.STOP_PLEA_WORDS for w in words
+    ) or any(pair in pairs for pair in vocab.STOP_PLEA_PHRASES)
 
 
 @dataclass(frozen=True)
