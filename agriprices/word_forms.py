@@ -6,6 +6,8 @@ in every inflection at once.
   ң ө ү as н о у, since many phones cannot type them.
 - Russian: Snowball's Russian stemmer (``Бишкеке``, ``картофеля``, ``лука``).
 - French and English: Snowball's stemmers (``carottes``, ``carrots``).
+- Russian adjectives made from a place name (``ошский``, ``на бишкекском рынке``,
+  ``oshskiy``): the name they are made from.
 - Kyrgyz: Snowball has no Kyrgyz, and the one Kyrgyz package on PyPI (``kyrgyz`` 0.1.1)
   generates case forms of a noun rather than reading them, with no possessive forms and
   no Latin script; so the suffixes are stripped here by rule, in Cyrillic and in Latin
@@ -60,6 +62,13 @@ _KY_LATIN_POSSESSIVE = "sy si su y i u".split()
 _KY_PLURAL = "лар лер лор дар дер дор тар тер тор".split()
 _KY_LATIN_PLURAL = "lar ler lor dar der dor tar ter tor".split()
 
+# A Russian adjective made from a place name: the name, an optional soft sign, "ск" and
+# an adjective ending (folded: й as и), in Cyrillic or Latin letters.
+_RU_ADJECTIVE = re.compile(
+    r"^(.{2,}?)ь?ск(?:ии|ыи|ои|ая|ое|ие|ые|ого|ому|ом|ую|их|ым|им|ими|ыми)$"
+    r"|^([a-z]{2,}?)sk(?:iy|ii|ij|iy|ogo|omu|om|oy|oi|aya|oe|ie|ikh|ih|im|imi|uyu)$"
+)
+
 _STEMMERS = {
     language: snowballstemmer.stemmer(name)
     for language, name in (("ru", "russian"), ("fr", "french"), ("en", "english"))
@@ -91,6 +100,9 @@ def is_cyrillic(word: str) -> bool:
 def forms(word: str) -> frozenset[str]:
     """``word`` (folded) and what the four languages' rules reduce it to."""
     found = {word}
+    adjective = _RU_ADJECTIVE.match(word)
+    if adjective:
+        found.add(adjective.group(1) or adjective.group(2))
     if is_cyrillic(word):
         found.add(_STEMMERS["ru"].stemWord(word))
         found |= kyrgyz_stems(word)

@@ -56,7 +56,9 @@ class AskSerializer(serializers.Serializer):
     understood = UnderstoodSerializer()
     answer = serializers.DictField(
         help_text="What was found: `kind` (price, crop_prices, market_prices, best_payers, "
-        "not_found, help, catalogue) and its data (latest prices as in /prices/latest/)."
+        "not_found, help, catalogue, both) and its data (latest prices as in "
+        "/prices/latest/); `both` (two crops or two markets asked at once) holds the two "
+        "answers in `answers`."
     )
     text = serializers.CharField(help_text="The answer as one SMS segment.")
 
@@ -135,6 +137,9 @@ def as_json(answer: answers.Answer, language: str) -> dict[str, Any]:
         case answers.Catalogue():
             names = [thing.display_name(language) for thing in answer.items]
             return {"kind": "catalogue", "of": answer.kind, "names": names}
+        case answers.Both():
+            parts = (answer.first, answer.second)
+            return {"kind": "both", "answers": [as_json(part, language) for part in parts]}
     raise TypeError(f"no JSON for {answer!r}")  # pragma: no cover - questions only
 
 

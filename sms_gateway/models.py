@@ -214,3 +214,34 @@ class Broadcast(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class UssdSession(models.Model):
+    """One USSD session as the aggregator numbers it, kept a day (``services.USSD_KEPT``):
+    the lists it showed (so a choice names what was on the screen, whatever changed
+    since) and the screen it answered to each request (so a request sent again gets the
+    same screen and a session acts once)."""
+
+    gateway = models.CharField(max_length=32)
+    session_id = models.CharField(max_length=100)
+    phone = models.CharField(max_length=32)
+    #: The number's language when the session began: its screens are replayed in it.
+    language = models.CharField(max_length=2, blank=True)
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    #: What each list showed, by list: the ids in the order shown.
+    lists = models.JSONField(default=dict)
+    #: The screen answered to each request, by the request's answers joined by "*":
+    #: [final, text].
+    screens = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("USSD session")
+        verbose_name_plural = _("USSD sessions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "session_id", "phone"], name="ussd_session_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway}:{self.session_id} from {mask_phone(self.phone)}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -26,7 +27,13 @@ from sms_gateway.conversation import answers
 from sms_gateway.conversation.acting import act, reply_language
 from sms_gateway.conversation.parser import parse
 from sms_gateway.conversation.understanding import understand
-from sms_gateway.models import AgentPin, InboundMessage, OutboundMessage, Subscriber
+from sms_gateway.models import (
+    AgentPin,
+    InboundMessage,
+    OutboundMessage,
+    Subscriber,
+    UssdSession,
+)
 from sms_gateway.phones import (
     InvalidPhone,
     channel_of,
@@ -151,31 +158,69 @@ def redact_pin(body: str) -> str:
     return f"{head}{'*' * len(command.pin)}{tail}" if head or tail else body
 
 
-#: Answers beyond this many in one USSD session are not read (a menu is a few deep).
+#: A USSD request with more answers than this is told to dial again (a menu is a few
+#: deep), and a session answers at most USSD_MAX_SCREENS requests.
 USSD_MAX_ANSWERS = 30
+USSD_MAX_SCREENS = 100
+#: How long a USSD session is kept: networks close one within minutes; a request
+#: resent later than this is a new session.
+USSD_KEPT = timedelta(days=1)
 
 
-def answer_ussd(*, phone: str, answers: list[str]) -> Screen:
-    """The USSD screen for ``phone`` after ``answers`` (the conversation core behind the
-    menus). Numbers we do not serve get a closing screen; nothing raises."""
+def answer_ussd(*, gateway: str, session_id: str, phone: str, answers: list[str]) -> Screen:
+    """The USSD screen for ``phone`` after ``answers`` in the gateway's session (the
+    conversation core behind the menus). The same request again gets the same screen
+    and changes nothing more; once a session has ended (a final screen), every later
+    request in it gets that screen. Numbers we do not serve get a closing screen;
+    nothing raises."""
     number = _repliable(phone)
-    with translation.override(settings.LANGUAGE_CODE):
-        if number is None:
+    if number is None:
+        with translation.override(settings.LANGUAGE_CODE):
             return Screen(pgettext("ussd", "This service is not available here."), final=True)
+    key = "*".join(answers)
     with transaction.atomic():
         subscriber = Subscriber.objects.filter(phone=number).first()
         if subscriber is None:
             subscriber, _ = Subscriber.objects.get_or_create(phone=number)
-        screen = screen_for(answers[:USSD_MAX_ANSWERS], subscriber)
+        session = _ussd_session(gateway, session_id, subscriber)
+        stored = session.screens.get(key) or next(
+            (shown for shown in session.screens.values() if shown[0]), None
+        )
+        if stored is not None:
+            final, text = stored
+            logger.info("ussd from %s: resent request answered from storage", mask_phone(number))
+            return Screen(text, final=final)
+        if len(answers) > USSD_MAX_ANSWERS or len(session.screens) >= USSD_MAX_SCREENS:
+            with translation.override(subscriber.language or settings.LANGUAGE_CODE):
+                return Screen(pgettext("ussd", "Too many answers. Dial again."), final=True)
+        screen = screen_for(answers, subscriber, lists=session.lists, language=session.language)
+        session.screens[key] = [screen.final, screen.text]
+        session.save(update_fields=["lists", "screens"])
     logger.info("ussd from %s: %d answer(s), %s", mask_phone(number), len(answers), screen.final)
     return screen
+
+
+def _ussd_session(gateway: str, session_id: str, subscriber: Subscriber) -> UssdSession:
+    """The session, locked until the transaction ends, so a request sent twice at once
+    is answered once and then from storage. Starting one forgets those past USSD_KEPT."""
+    session, created = UssdSession.objects.get_or_create(
+        gateway=gateway,
+        session_id=session_id,
+        phone=subscriber.phone,
+        defaults={"language": subscriber.language},
+    )
+    if created:
+        UssdSession.objects.filter(started_at__lt=timezone.now() - USSD_KEPT).delete()
+    return UssdSession.objects.select_for_update().get(pk=session.pk)
 
 
 def simulate_ussd(*, phone: str, answers: list[str]) -> Screen:
     """The USSD screen ``phone`` would see after ``answers``, changing nothing: what the
     last screen would subscribe, stop or keep is rolled back. For the simulator."""
     with transaction.atomic():
-        screen = answer_ussd(phone=phone, answers=answers)
+        screen = answer_ussd(
+            gateway="simulator", session_id=uuid.uuid4().hex, phone=phone, answers=answers
+        )
         transaction.set_rollback(True)
     return screen
 

@@ -70,7 +70,8 @@ def _twiml(reply: str) -> str:
 @require_POST
 def ussd_callback(request: HttpRequest, gateway: str) -> HttpResponse:
     """A USSD aggregator's callback (``/ussd/africastalking/?key=…``): one screen per
-    request, computed from the answers the request carries."""
+    request, computed from the answers the request carries; the same request again (a
+    retry, a double tap) gets the same screen and changes nothing more."""
     adapter = GATEWAYS.get(gateway)
     key = settings.USSD_CALLBACK_KEY
     if adapter is None or not key:
@@ -81,7 +82,10 @@ def ussd_callback(request: HttpRequest, gateway: str) -> HttpResponse:
     asked = adapter.read(request.POST)
     if asked is None:
         return HttpResponseBadRequest("sessionId and phoneNumber are required")
-    return adapter.answer(services.answer_ussd(phone=asked.phone, answers=asked.answers))
+    screen = services.answer_ussd(
+        gateway=gateway, session_id=asked.session_id, phone=asked.phone, answers=asked.answers
+    )
+    return adapter.answer(screen)
 
 
 @csrf_exempt  # signed by Twilio, like the inbound webhook

@@ -1,6 +1,7 @@
 """WhatsApp texts: the conversation core's answers in a few lines, up to 1,000
 characters (WhatsApp is not paid by the segment). A price comes with every market's,
-cheapest first, with dates; other answers read as their SMS."""
+cheapest first, with dates; two asked at once come one under the other; lists fill the
+1,000 characters (and say how to get the rest); other answers read as their SMS."""
 
 from __future__ import annotations
 
@@ -12,23 +13,28 @@ from django.utils.translation import pgettext
 from agriprices.models import LatestPrice
 from sms_gateway import replies
 from sms_gateway.conversation import answers
+from sms_gateway.segments import Room
 
 #: The longest WhatsApp answer we send.
 MOST = 1000
+ROOM = Room(lambda text: len(text) <= MOST)
 
 
 def render(answer: answers.Answer, language: str) -> str:
     """The WhatsApp message that says ``answer`` in ``language``. Queries nothing."""
-    first = replies.render(answer, language)
     with translation.override(language):
         match answer:
             case answers.Price(markets=markets) if markets:
                 heading = pgettext("whatsapp", "Every market, cheapest first:")
-                return _lines(first, heading, markets, language)
+                return _lines(replies.render(answer, language), heading, markets, language)
             case answers.CropPrices(commodity=commodity, rows=rows) if rows:
                 heading = pgettext("whatsapp", "Every market, cheapest first:")
                 return _lines(commodity.display_name(language), heading, rows, language)
-    return first
+            case answers.Both(first=first, second=second):
+                both = f"{render(first, language)}\n\n{render(second, language)}"
+                if len(both) <= MOST:
+                    return both
+    return replies.render(answer, language, ROOM)
 
 
 def _lines(first: str, heading: str, rows: Sequence[LatestPrice], language: str) -> str:

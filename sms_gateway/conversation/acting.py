@@ -69,9 +69,24 @@ def _query(request: Request, subscriber: Subscriber, detail: bool) -> answers.An
         # Words that name nothing we know, where a crop or a market is missing: say so
         # rather than answer a question that was not asked.
         return answers.NotFound(request.unmatched, _suggestions(request.unmatched))
+    if commodity is None and market is None:
+        return answers.Help()  # only question words: show how to ask
+    first = _prices(commodity, market, subscriber, detail)
+    also = request.also
+    if isinstance(also, Commodity):
+        return answers.Both(first, _prices(also, market, subscriber, detail))
+    if isinstance(also, Market):
+        return answers.Both(first, _prices(commodity, also, subscriber, detail))
+    return first
+
+
+def _prices(
+    commodity: Commodity | None, market: Market | None, subscriber: Subscriber, detail: bool
+) -> answers.Price | answers.CropPrices | answers.MarketPrices:
+    """The prices of a crop at a market, of a crop anywhere, or at a market."""
     if market is None:
         if commodity is None:
-            return answers.Help()  # only question words: show how to ask
+            raise ValueError("a crop or a market is needed")
         if detail:
             return answers.CropPrices(commodity, list(selectors.latest_prices(commodity=commodity)))
         return answers.CropPrices(commodity, _crop_markets(commodity, subscriber))
@@ -123,14 +138,14 @@ def _remember_market(subscriber: Subscriber, market: Market) -> None:
 
 
 def _help(request: Request, subscriber: Subscriber) -> answers.Answer:
-    return answers.Help()
+    return answers.Help(request.command.about)
 
 
 def _list(request: Request, subscriber: Subscriber) -> answers.Answer:
-    kind = request.command.list_kind
-    if kind == "markets":
-        return answers.Catalogue("markets", list(selectors.markets()))
-    return answers.Catalogue("crops", list(selectors.commodities()))
+    page = request.command.page
+    if request.command.list_kind == "markets":
+        return answers.Catalogue("markets", list(selectors.markets()), page)
+    return answers.Catalogue("crops", list(selectors.commodities()), page)
 
 
 def _lang(request: Request, subscriber: Subscriber) -> answers.Answer:

@@ -64,15 +64,19 @@ class NotFound:
 
 @dataclass(frozen=True)
 class Help:
-    pass
+    """How to ask; ``about`` "stop" when the message asked how to stop the SMS."""
+
+    about: str = ""
 
 
 @dataclass(frozen=True)
 class Catalogue:
-    """LIST: the crops or the markets we know."""
+    """LIST: the crops or the markets we know; a channel shows the ``page`` asked for
+    (1 first) of as many pages as its room makes."""
 
     kind: str  # "crops" or "markets"
     items: Sequence[Commodity | Market]
+    page: int = 1
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,15 @@ class Recorded:
 
 
 @dataclass(frozen=True)
+class Both:
+    """A question naming two crops (at one market) or two markets (for one crop): the
+    answer to each, in the order they were named."""
+
+    first: Price | CropPrices | MarketPrices
+    second: Price | CropPrices | MarketPrices
+
+
+@dataclass(frozen=True)
 class Limited:
     """The number passed its hourly questions: one notice, then silence."""
 
@@ -153,5 +166,6 @@ Answer = (
     | SubscriptionRefused
     | ReportRefused
     | Recorded
+    | Both
     | Limited
 )

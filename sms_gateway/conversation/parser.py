@@ -10,97 +10,56 @@ names through ``agriprices.selectors`` (aliases, typo tolerance).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from agriprices.word_forms import fold
+from sms_gateway.conversation.vocabulary import (
+    BARE_KEYWORDS,
+    FILLER,
+    LANGUAGE_CODES,
+    LANGUAGE_NAMES,
+    LIST_KINDS,
+    LIST_WORDS,
+)
+
 MAX_TERMS = 8
 
-# keyword -> (command, language it reveals, or "" when it says nothing about language)
+# Keywords followed by what they act on: (command, language it reveals, or "" when it
+# says nothing about language). The bare keywords (STOP, START, HELP ...) are in
+# vocabulary.BARE_KEYWORDS: they act only as the whole message.
 _KEYWORDS: dict[str, tuple[str, str]] = {
-    "help": ("help", "en"),
-    "?": ("help", ""),
-    "info": ("help", ""),
-    "aide": ("help", "fr"),
-    "помощь": ("help", "ru"),
-    "справка": ("help", "ru"),
-    "жардам": ("help", "ky"),
-    "list": ("list", "en"),
-    "liste": ("list", "fr"),
-    "список": ("list", "ru"),
-    "тизме": ("list", "ky"),
-    "lang": ("lang", "en"),
-    "language": ("lang", "en"),
-    "langue": ("lang", "fr"),
-    "язык": ("lang", "ru"),
-    "тил": ("lang", "ky"),
-    # SUB and UNSUB are used whatever the language, as STOP is.
-    "sub": ("subscribe", ""),
-    "subscribe": ("subscribe", "en"),
-    "abo": ("subscribe", "fr"),
-    "abonner": ("subscribe", "fr"),
-    "подписка": ("subscribe", "ru"),
-    "жазылуу": ("subscribe", "ky"),
-    "unsub": ("unsubscribe", ""),
-    "desabo": ("unsubscribe", "fr"),
-    "отписка": ("unsubscribe", "ru"),
-    "токтотуу": ("unsubscribe", "ky"),
-    # "Where can I sell my potatoes?": the markets paying most for a crop now.
-    "sell": ("sell", "en"),
-    "vendre": ("sell", "fr"),
-    "vends": ("sell", "fr"),
-    "продать": ("sell", "ru"),
-    "продам": ("sell", "ru"),
-    "продаю": ("sell", "ru"),
-    "сатуу": ("sell", "ky"),
-    "сатам": ("sell", "ky"),
-    # Carrier opt-out and opt-in words (Twilio and US/EU carriers honour these).
-    "stop": ("opt_out", ""),
-    "stopall": ("opt_out", ""),
-    "unsubscribe": ("opt_out", ""),
-    "cancel": ("opt_out", ""),
-    "end": ("opt_out", ""),
-    "quit": ("opt_out", ""),
-    "стоп": ("opt_out", "ru"),
-    "start": ("opt_in", ""),
-    "unstop": ("opt_in", ""),
-    "старт": ("opt_in", "ru"),
+    fold(word): (command, language)
+    for command, language, words in (
+        ("list", "en", "list"),
+        ("list", "fr", "liste"),
+        ("list", "ru", "список"),
+        ("list", "ky", "тизме"),
+        ("lang", "en", "lang language"),
+        ("lang", "fr", "langue"),
+        ("lang", "ru", "язык"),
+        ("lang", "ky", "тил"),
+        # SUB and UNSUB are used whatever the language, as STOP is.
+        ("subscribe", "", "sub"),
+        ("subscribe", "en", "subscribe"),
+        ("subscribe", "fr", "abo abonner"),
+        ("subscribe", "ru", "подписка"),
+        ("subscribe", "ky", "жазылуу"),
+        ("unsubscribe", "", "unsub"),
+        ("unsubscribe", "fr", "desabo"),
+        ("unsubscribe", "ru", "отписка"),
+        ("unsubscribe", "ky", "токтотуу"),
+        # "Where can I sell my potatoes?": the markets paying most for a crop now.
+        ("sell", "en", "sell"),
+        ("sell", "fr", "vendre vends"),
+        ("sell", "ru", "продать продам продаю"),
+        ("sell", "ky", "сатуу сатам"),
+    )
+    for word in words.split()
 }
 # "P" for price, in Latin or Cyrillic (the letters look the same on a keypad). Words such
 # as "цена" (price) are how farmers *ask* for a price, so they do not start a report.
 _REPORT = {"p", "р"}
-_LIST_KINDS = {
-    "crops": "crops",
-    "crop": "crops",
-    "produits": "crops",
-    "культуры": "crops",
-    "товары": "crops",
-    "азык": "crops",
-    "markets": "markets",
-    "market": "markets",
-    "marches": "markets",
-    "рынки": "markets",
-    "базарлар": "markets",
-}
-_LANGUAGE_NAMES = {
-    "en": "en",
-    "eng": "en",
-    "english": "en",
-    "fr": "fr",
-    "francais": "fr",
-    "french": "fr",
-    "ru": "ru",
-    "rus": "ru",
-    "русский": "ru",
-    "russian": "ru",
-    "орус": "ru",
-    "ky": "ky",
-    "kg": "ky",
-    "kyr": "ky",
-    "кыргыз": "ky",
-    "kyrgyz": "ky",
-    "кыргызча": "ky",
-}
 _WEEKDAY_WORDS = (
     ("mon", "monday", "lun", "lundi", "пн", "понедельник", "дүйшөмбү"),
     ("tue", "tues", "tuesday", "mar", "mardi", "вт", "вторник", "шейшемби"),
@@ -120,6 +79,7 @@ _KYRGYZ_LETTERS = set("ңөү")
 _WORD = re.compile(r"(?<![^\W_])-\d+(?:[.,]\d+)?|[^\W_]+(?:[.,]\d+)?|\?", re.UNICODE)
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 _PIN = re.compile(r"^\d{4,8}$")
+_PAGE = re.compile(r"^\d{1,3}$")
 
 
 @dataclass(frozen=True)
@@ -130,6 +90,7 @@ class Command:
     language: str = ""  # the language the sender wrote in, when the text shows it
     terms: tuple[str, ...] = ()
     list_kind: str = ""  # crops or markets, for "list"
+    page: int = 1  # of the list, for "list"
     set_language: str = ""  # for "lang"
     price: Decimal | None = None  # for "report"
     unit: str = ""  # for "report"
@@ -138,23 +99,18 @@ class Command:
     weekday: int | None = None  # for "subscribe": the digest day, 0 = Monday
     alert: bool = False  # for "subscribe": an SMS when the price moves, not weekly
     alert_pct: Decimal | None = None  # for "subscribe": how much it must move
-
-
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    # Keep Cyrillic letters whole (й, ё fold in NFKD; ң ө ү do not decompose).
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    about: str = ""  # for "help": "stop" when the message asked how to stop
 
 
 # Folded like the message words, so "дүйшөмбү" written with or without marks matches.
-_WEEKDAYS = {_fold(word): day for day, words in enumerate(_WEEKDAY_WORDS) for word in words}
-_ALERTS = {_fold(word) for word in _ALERT_WORDS}
+_WEEKDAYS = {fold(word): day for day, words in enumerate(_WEEKDAY_WORDS) for word in words}
+_ALERTS = {fold(word) for word in _ALERT_WORDS}
 
 
-def guess_language(words: list[str]) -> str:
+def guess_language(text: str) -> str:
     """Kyrgyz when a Kyrgyz letter appears, Russian for other Cyrillic, else ""
     (Latin script does not tell English from French or a transliteration)."""
-    text = "".join(words)
+    text = text.casefold()
     if any(ch in _KYRGYZ_LETTERS for ch in text):
         return "ky"
     if any("\u0400" <= ch <= "\u04ff" for ch in text):
@@ -163,11 +119,23 @@ def guess_language(words: list[str]) -> str:
 
 
 def parse(text: str) -> Command:
-    """Read one SMS. Never raises: anything unreadable is a ``help`` command."""
-    words = [_fold(w) for w in _WORD.findall(text[:1600])]
-    if not words:
-        return Command("help")
-    language = guess_language(words)
+    """Read one SMS. Never raises: anything unreadable is a ``help`` command.
+
+    A bare keyword (STOP, START, HELP and their equivalents) is a command only when it
+    is the whole message, less case, spaces and punctuation: ``End of harvest: potato
+    price osh?`` is a question. Keywords that take words after them (SUB, UNSUB, LANG,
+    SELL, LIST, a price report) keep their syntax; a LIST followed by words it cannot
+    read is a question too."""
+    text = text[:1600]
+    words = [fold(w) for w in _WORD.findall(text)]
+    whole = "".join(w for w in words if w != "?")
+    language = guess_language(text)
+    if not whole:  # nothing, punctuation, or question marks: how to ask
+        return Command("help", language)
+    if whole in BARE_KEYWORDS:
+        action, revealed = BARE_KEYWORDS[whole]
+        return Command(action, revealed or language)
+    words = [w for w in words if w != "?"]
     head, rest = words[0], words[1:]
     if head in _REPORT and len(rest) >= 3:
         return _report(rest, language)
@@ -175,18 +143,36 @@ def parse(text: str) -> Command:
         action, revealed = _KEYWORDS[head]
         language = revealed or language
         if action == "list":
-            kind = _LIST_KINDS.get(rest[0], "") if rest else ""
-            return Command("list", language, list_kind=kind)
-        if action == "lang":
-            chosen = _LANGUAGE_NAMES.get(rest[0], "") if rest else ""
+            listed = _list(rest, language)
+            if listed is not None:
+                return listed
+        elif action == "lang":
+            chosen = next((_language_named(w) for w in rest if _language_named(w)), "")
             problem = "" if chosen else "unknown language"
             return Command("lang", language, set_language=chosen, problem=problem)
-        if action == "subscribe":
+        elif action == "subscribe":
             return _subscribe(rest, language)
-        if action in ("unsubscribe", "sell"):
+        else:  # unsubscribe, sell
             return Command(action, language, terms=tuple(rest[:MAX_TERMS]))
-        return Command(action, language)
     return Command("query", language, terms=tuple(words[:MAX_TERMS]))
+
+
+def _language_named(word: str) -> str:
+    return LANGUAGE_NAMES.get(word) or LANGUAGE_CODES.get(word, "")
+
+
+def _list(words: list[str], language: str) -> Command | None:
+    """``LIST``, ``LIST MARKETS``, ``LIST 2``, ``list of markets``; None when other words
+    follow (``list potato prices osh`` is a question)."""
+    kind, page = "", 1
+    for word in words:
+        if word in LIST_KINDS and not kind:
+            kind = LIST_KINDS[word]
+        elif _PAGE.match(word) and page == 1:
+            page = max(1, int(word))
+        elif word not in FILLER and word not in LIST_WORDS:
+            return None
+    return Command("list", language, list_kind=kind, page=page)
 
 
 def _subscribe(words: list[str], language: str) -> Command:

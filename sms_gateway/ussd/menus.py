@@ -1,14 +1,16 @@
-"""USSD menus on the conversation core: every screen from the answers given so far
-(the gateway's ``text``), so no session is kept on the server. Choices build the same
-requests free text does, and the same acting answers them; the last screen is the
-answer's SMS text, which always fits a screen.
+"""USSD menus on the conversation core. Each screen is worked out from the answers the
+gateway sends (its ``text``: every answer so far), replayed from the first screen; what
+a list showed is kept with the session (``lists``: the ids, in the order shown), so a
+choice always names the thing that was on the screen, never "item 1 of the list as it is
+now". Choices build the same requests free text does, and the same acting answers them;
+the last screen is the answer, fitted to the screen.
 
-Screens are at most 182 characters. Lists longer than a screen are paged: ``0`` shows
-more, ``00`` goes back. A wrong answer shows the same screen again with a short note.
-The first screen is the main menu in the number's language (English until it chose
-one), with the four languages offered beside it; one chosen there applies to the rest of
-the session and is kept when it ends. So a resent request, whatever was kept meanwhile,
-reads the same answers the same way.
+Every screen is sized by its encoding (``segments.ussd_size``: 182 GSM-7 characters, 80
+once a character needs UCS-2). Lists longer than a screen are paged: ``0`` shows more,
+``00`` goes back one page (or one screen). A wrong answer shows the same screen with a
+short note in place of its heading. The first screen is the main menu in the number's
+language (English until it chose one); a language chosen applies at once and is kept.
+"Stop all SMS" asks to confirm; a number that stopped them can have them again.
 """
 
 from __future__ import annotations
@@ -23,17 +25,19 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import get_language_info, pgettext
 
-from agriprices import selectors
+from agriprices import name_index, selectors
 from agriprices.models import Commodity, Market
 from sms_gateway import replies
 from sms_gateway.conversation.acting import act
 from sms_gateway.conversation.parser import Command
 from sms_gateway.conversation.understanding import Request
 from sms_gateway.models import Subscriber
+from sms_gateway.segments import USSD_SCREEN, plain
 
-#: The most a USSD screen holds (GSM networks: 182 characters).
-SCREEN = 182
 MORE, BACK = "0", "00"
+#: What a list shows: the tokens it offers (ids, pairs of ids, codes), in order.
+Lists = dict[str, list[Any]]
+Item = tuple[str, Callable[[], None]]
 
 
 @dataclass(frozen=True)
@@ -51,22 +55,31 @@ class _Frame:
     chosen: dict[str, Any] = field(default_factory=dict)
 
 
-def screen_for(answers: Sequence[str], subscriber: Subscriber) -> Screen:
-    """The screen to show after ``answers`` (empty: the first screen). Must run inside a
-    transaction: the last screen may subscribe, unsubscribe or stop the number."""
-    walk = _Walk(subscriber)
+def screen_for(
+    answers: Sequence[str], subscriber: Subscriber, *, lists: Lists, language: str
+) -> Screen:
+    """The screen to show after ``answers`` (empty: the first screen). ``lists`` holds
+    what the session's lists showed (read, and filled with what is shown first now);
+    ``language`` is the one the session began in. Must run inside a transaction: the
+    last screen may subscribe, unsubscribe, stop or restart the number's SMS."""
+    walk = _Walk(subscriber, lists, language)
     wrong = False
     for answer in answers:
         if walk.final is not None:
             break
         wrong = not walk.step(answer.strip())
-    return walk.show(wrong)
+    screen = walk.show(wrong)
+    if walk.language and subscriber.pk and subscriber.language != walk.language:
+        subscriber.language = walk.language
+        subscriber.save(update_fields=["language"])
+    return screen
 
 
 class _Walk:
-    def __init__(self, subscriber: Subscriber) -> None:
+    def __init__(self, subscriber: Subscriber, lists: Lists, language: str) -> None:
         self.subscriber = subscriber
-        self.language = subscriber.language
+        self.lists = lists
+        self.language = language
         self.frames = [_Frame("main")]
         self.final: Screen | None = None
 
@@ -76,12 +89,15 @@ class _Walk:
         """Apply one answer; False when it is not one the screen offers (nothing moves)."""
         frame = self.frames[-1]
         if answer == BACK:
-            if len(self.frames) > 1:
+            if frame.page > 0:
+                frame.page -= 1
+            elif len(self.frames) > 1:
                 self.frames.pop()
-                return True
-            return False
+            else:
+                return False
+            return True
         items = self._items(frame)
-        pages = _pages(self._heading(frame), [label for label, _ in items], self._lang)
+        pages = self._pages(frame, [label for label, _ in items])
         if answer == MORE:
             if frame.page + 1 < len(pages):
                 frame.page += 1
@@ -111,7 +127,12 @@ class _Walk:
                 self.subscriber.language = self.language
                 self.subscriber.save(update_fields=["language"])
             outcome = act(request, self.subscriber, message_key="")
-        self.final = Screen(replies.render(outcome.answer, self._lang), final=True)
+        self.final = Screen(replies.render(outcome.answer, self._lang, USSD_SCREEN), final=True)
+
+    def _gone(self) -> None:
+        """A thing a list showed was removed from the catalogue since."""
+        with translation.override(self._lang):
+            self.final = Screen(pgettext("ussd", "No longer offered. Dial again."), final=True)
 
     @property
     def _lang(self) -> str:
@@ -119,93 +140,175 @@ class _Walk:
 
     # --- what each screen lists -----------------------------------------------------------
 
-    def _items(self, frame: _Frame) -> list[tuple[str, Callable[[], None]]]:
+    def _listed(self, key: str, tokens: Callable[[], list[Any]]) -> list[Any]:
+        """What the list ``key`` showed in this session; computed (and kept) the first
+        time it is shown, so a later choice names the same thing."""
+        if key not in self.lists:
+            self.lists[key] = tokens()
+        return self.lists[key]
+
+    def _items(self, frame: _Frame) -> list[Item]:
         lang, chosen = self._lang, frame.chosen
+        crops, places = name_index.indexes()
         if frame.kind == "main":
-            with translation.override(lang):
-                actions = [
-                    (pgettext("ussd", "Price of a crop"), lambda: self._open("crop", then="query")),
-                    (pgettext("ussd", "Where to sell"), lambda: self._open("crop", then="sell")),
-                    (pgettext("ussd", "Subscribe"), lambda: self._open("crop", then="subscribe")),
-                    (pgettext("ussd", "Unsubscribe"), lambda: self._open("followed")),
-                    (pgettext("ussd", "Stop all SMS"), lambda: self._finish(_ask("opt_out"))),
-                ]
-            languages = [
+            return [self._action(entry) for entry in self._listed("main", self._main_entries)]
+        if frame.kind == "languages":
+            return [
                 (_autonym(code), partial(self._choose_language, code))
                 for code, _name in settings.LANGUAGES
             ]
-            return actions + languages
+        if frame.kind == "confirm_stop":
+            with translation.override(lang):
+                return [(pgettext("ussd", "Yes, stop them"), lambda: self._finish(_ask("opt_out")))]
         if frame.kind == "crop":
-            return [
-                (crop.display_name(lang), partial(self._picked_crop, crop))
-                for crop in selectors.commodities()
-            ]
+            ids = self._listed(f"crops:{lang}", lambda: _by_name(selectors.commodities(), lang))
+            return [self._thing(crops.get(pk), self._picked_crop) for pk in ids]
         if frame.kind == "market":
-            crop = chosen["crop"]
-            if chosen["then"] == "query":  # only where the crop has a price
-                markets = [row.market for row in selectors.latest_prices(commodity=crop)]
-                markets.sort(key=lambda m: m.display_name(lang))
-            else:
-                markets = list(selectors.markets())
+            crop = crops.get(chosen["crop"])
+            key = f"markets:{lang}:{chosen['then']}:{chosen['crop']}"
+            ids = self._listed(key, lambda: self._market_ids(chosen["then"], crop))
             return [
-                (
-                    market.display_name(lang),
-                    partial(self._finish, _ask(chosen["then"], commodity=crop, market=market)),
-                )
-                for market in markets
+                self._thing(places.get(pk), partial(self._asked, chosen["then"], crop))
+                for pk in ids
             ]
         if frame.kind == "followed":
-            followed = self.subscriber.subscriptions.select_related("commodity", "market")
-            return (
-                [
-                    (
-                        f"{s.commodity.display_name(lang)} {s.market.display_name(lang)}",
-                        partial(
-                            self._finish,
-                            _ask("unsubscribe", commodity=s.commodity, market=s.market),
-                        ),
-                    )
-                    for s in followed.order_by("commodity__name", "market__name")
-                ]
-                if self.subscriber.pk
-                else []
-            )
+            pairs = self._listed(f"followed:{lang}", self._followed_pairs)
+            items = []
+            for crop_id, market_id in pairs:
+                crop, market = crops.get(crop_id), places.get(market_id)
+                if crop is None or market is None:
+                    items.append(("-", self._gone))
+                    continue
+                label = f"{crop.display_name(lang)} {market.display_name(lang)}"
+                items.append((label, partial(self._asked, "unsubscribe", crop, market)))
+            return items
         raise ValueError(f"no USSD screen {frame.kind!r}")  # pragma: no cover
+
+    def _asked(self, action: str, crop: Commodity | None, market: Market) -> None:
+        self._finish(_ask(action, commodity=crop, market=market))
+
+    def _main_entries(self) -> list[str]:
+        stop_or_start = "opt_in" if self.subscriber.opted_out else "confirm_stop"
+        return ["query", "sell", "subscribe", "followed", stop_or_start, "languages"]
+
+    def _action(self, entry: str) -> Item:
+        with translation.override(self._lang):
+            if entry == "query":
+                return pgettext("ussd", "Price of a crop"), lambda: self._open("crop", then="query")
+            if entry == "sell":
+                return pgettext("ussd", "Where to sell"), lambda: self._open("crop", then="sell")
+            if entry == "subscribe":
+                return pgettext("ussd", "Subscribe"), lambda: self._open("crop", then="subscribe")
+            if entry == "followed":
+                return pgettext("ussd", "Unsubscribe"), lambda: self._open("followed")
+            if entry == "confirm_stop":
+                return pgettext("ussd", "Stop all SMS"), lambda: self._open("confirm_stop")
+            if entry == "opt_in":
+                return pgettext("ussd", "Get SMS again"), lambda: self._finish(_ask("opt_in"))
+            label = pgettext("ussd", "Language")
+            if not self.language:  # not chosen yet: say which there are, in any script
+                label = f"{label} {'/'.join(code.upper() for code, _ in settings.LANGUAGES)}"
+            return label, lambda: self._open("languages")
+
+    def _thing(self, thing: Commodity | Market | None, choose: Callable[[Any], None]) -> Item:
+        if thing is None:
+            return "-", self._gone
+        return thing.display_name(self._lang), lambda: choose(thing)
+
+    def _market_ids(self, then: str, crop: Commodity | None) -> list[int]:
+        if then == "query" and crop is not None:  # only where the crop has a price
+            markets = [row.market for row in selectors.latest_prices(commodity=crop)]
+            return _by_name(markets, self._lang)
+        return _by_name(selectors.markets(), self._lang)
+
+    def _followed_pairs(self) -> list[list[int]]:
+        if not self.subscriber.pk:
+            return []
+        followed = self.subscriber.subscriptions.select_related("commodity", "market")
+        rows = sorted(
+            followed,
+            key=lambda s: (s.commodity.display_name(self._lang), s.market.display_name(self._lang)),
+        )
+        return [[s.commodity_id, s.market_id] for s in rows]
 
     def _picked_crop(self, crop: Commodity) -> None:
         if self.frames[-1].chosen["then"] == "sell":
             self._finish(_ask("sell", commodity=crop))
         else:
-            self._open("market", crop=crop)
+            self._open("market", crop=crop.pk)
 
     def _heading(self, frame: _Frame) -> str:
         with translation.override(self._lang):
             return {
                 "main": "AgriPrices",
+                "languages": pgettext("ussd", "Language"),
+                "confirm_stop": pgettext("ussd", "Stop every SMS from us?"),
                 "crop": pgettext("ussd", "Choose a crop"),
                 "market": pgettext("ussd", "Choose a market"),
                 "followed": pgettext("ussd", "Stop following"),
             }[frame.kind]
 
-    # --- showing the screen -----------------------------------------------------------------
+    # --- laying out the screen ----------------------------------------------------------------
+
+    def _pages(self, frame: _Frame, labels: Sequence[str]) -> list[list[int]]:
+        """The labels' indexes, page by page: all on one screen when they fit, else as
+        many on each as fit with "More" and "Back" below and the heading or the
+        wrong-answer note above, measured by the screen's encoding."""
+        headings = (self._heading(frame), self._note())
+        nested = len(self.frames) > 1
+
+        def fits(indexes: list[int], more: bool, page: int) -> bool:
+            shown = [labels[i] for i in indexes]
+            back = nested or page > 0
+            return all(
+                USSD_SCREEN.fits(self._layout(heading, shown, more=more, back=back))
+                for heading in headings
+            )
+
+        everything = list(range(len(labels)))
+        if fits(everything, more=False, page=0):
+            return [everything]
+        pages: list[list[int]] = []
+        current: list[int] = []
+        for index in everything:
+            if current and not fits([*current, index], more=True, page=len(pages)):
+                pages.append(current)
+                current = []
+            current.append(index)
+        pages.append(current)
+        return pages
+
+    def _layout(self, heading: str, labels: Sequence[str], *, more: bool, back: bool) -> str:
+        lines = [heading, *(f"{n} {label}" for n, label in enumerate(labels, 1))]
+        with translation.override(self._lang):
+            more_label, back_label = pgettext("ussd", "More"), pgettext("ussd", "Back")
+        if more:
+            lines.append(f"{MORE} {more_label}")
+        if back:
+            lines.append(f"{BACK} {back_label}")
+        return plain("\n".join(lines))
+
+    def _note(self) -> str:
+        with translation.override(self._lang):
+            return pgettext("ussd", "Not a choice.")
 
     def show(self, wrong: bool) -> Screen:
         if self.final is not None:
             return self.final
-        frame, lang = self.frames[-1], self._lang
+        frame = self.frames[-1]
         items = self._items(frame)
-        with translation.override(lang):
-            if not items:
+        if not items:
+            with translation.override(self._lang):
                 return Screen(pgettext("ussd", "Nothing to choose here."), final=True)
-            pages = _pages(self._heading(frame), [label for label, _ in items], lang)
-            heading = self._heading(frame)
-            if wrong:
-                note = pgettext("ussd", "Not a choice.")
-                heading = f"{note} {heading}"
-            page = min(frame.page, len(pages) - 1)
-            labels = [items[i][0] for i in pages[page]]
-            more, back = page + 1 < len(pages), len(self.frames) > 1
-            return Screen(_layout(heading, labels, more, lang, back), final=False)
+        pages = self._pages(frame, [label for label, _ in items])
+        page = min(frame.page, len(pages) - 1)
+        text = self._layout(
+            self._note() if wrong else self._heading(frame),
+            [items[i][0] for i in pages[page]],
+            more=page + 1 < len(pages),
+            back=len(self.frames) > 1 or page > 0,
+        )
+        return Screen(text, final=False)
 
 
 def _autonym(language: str) -> str:
@@ -214,51 +317,13 @@ def _autonym(language: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def _by_name(things: Any, language: str) -> list[int]:
+    """The ids of ``things`` in the order of their names in ``language``."""
+    return [t.pk for t in sorted(things, key=lambda t: t.display_name(language).casefold())]
+
+
 def _ask(
     action: str, *, commodity: Commodity | None = None, market: Market | None = None
 ) -> Request:
     terms = ("menu",) if action == "unsubscribe" else ()  # one subscription, not all SMS
     return Request(Command(action, terms=terms), commodity=commodity, market=market)
-
-
-def _layout(
-    heading: str, labels: Sequence[str], more: bool, language: str, back: bool = True
-) -> str:
-    more_label, back_label, _note = _words(language)
-    lines = [heading, *(f"{n} {label}" for n, label in enumerate(labels, 1))]
-    if more:
-        lines.append(f"{MORE} {more_label}")
-    if back:
-        lines.append(f"{BACK} {back_label}")
-    return "\n".join(lines)
-
-
-def _pages(heading: str, labels: Sequence[str], language: str) -> list[list[int]]:
-    """The labels' indexes, page by page, as many on each as fit a screen with room left
-    for "More", "Back" and the note a wrong answer adds before the heading."""
-    more_label, back_label, note = _words(language)
-    fixed = len(f"{note} {heading}") + len(f"\n{MORE} {more_label}\n{BACK} {back_label}")
-    pages: list[list[int]] = []
-    current: list[int] = []
-    used = fixed
-    for index, label in enumerate(labels):
-        line = len(f"\n{len(current) + 1} {label}")
-        if current and used + line > SCREEN:
-            pages.append(current)
-            current, used = [], fixed
-            line = len(f"\n1 {label}")
-        current.append(index)
-        used += line
-    if current:
-        pages.append(current)
-    return pages
-
-
-def _words(language: str) -> tuple[str, str, str]:
-    """ "More", "Back" and the wrong-answer note in ``language``."""
-    with translation.override(language):
-        return (
-            pgettext("ussd", "More"),
-            pgettext("ussd", "Back"),
-            pgettext("ussd", "Not a choice."),
-        )

@@ -17,7 +17,7 @@ TABLE = [
     ("potatos  osh ", {"action": "query", "terms": ("potatos", "osh")}),
     (
         "жүгөрү жалал-абад",
-        {"action": "query", "language": "ky", "terms": ("жүгөрү", "жалал", "абад")},
+        {"action": "query", "language": "ky", "terms": ("жугору", "жалал", "абад")},
     ),
     ("Maïs Osh", {"action": "query", "terms": ("mais", "osh")}),
     ("HELP", {"action": "help", "language": "en"}),

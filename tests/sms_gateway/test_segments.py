@@ -11,6 +11,7 @@ from sms_gateway.segments import (
     fits_one_segment,
     plain,
     truncate_to_one_segment,
+    ussd_size,
 )
 
 
@@ -78,3 +79,26 @@ def test_truncation_always_fits_one_segment_and_keeps_a_prefix(text):
         assert cut == text
     else:
         assert text.startswith(cut[:-2].rstrip()) and cut.endswith("..")
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "units", "fits"),
+    [
+        ("a" * 182, "GSM-7", 182, True),
+        ("a" * 183, "GSM-7", 183, False),
+        ("é" * 182, "GSM-7", 182, True),  # é is in the GSM-7 alphabet
+        ("€" * 91, "GSM-7", 182, True),  # an extension character takes two septets
+        ("€" * 92, "GSM-7", 184, False),
+        ("Ж" * 80, "UCS-2", 80, True),
+        ("Ж" * 81, "UCS-2", 81, False),
+        ("a" * 79 + "ç", "UCS-2", 80, True),  # ç is not (only Ç is): 80, not 182
+        ("a" * 80 + "ç", "UCS-2", 81, False),
+        ("1 Русский", "UCS-2", 9, True),
+        ("🥔" * 40, "UCS-2", 80, True),  # beyond the BMP: two code units each
+        ("🥔" * 41, "UCS-2", 82, False),
+    ],
+)
+def test_a_ussd_screen_holds_182_gsm7_or_80_ucs2_characters(text, encoding, units, fits):
+    size = ussd_size(text)
+    assert (size.encoding, size.units, size.fits) == (encoding, units, fits)
+    assert size.room == (182 if encoding == "GSM-7" else 80)

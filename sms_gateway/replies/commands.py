@@ -1,0 +1,189 @@
+"""Texts that answer a command: help, lists page by page, languages, STOP and START,
+subscriptions, price reports by agents, the hourly limit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import pgettext
+
+from agriprices.models import Commodity, Market, Quote
+from sms_gateway.replies.text import (
+    fit,
+    format_price,
+    short_day,
+    shortened,
+)
+from sms_gateway.segments import SMS_SEGMENT, Room, plain
+
+
+def help_reply(*, language: str, about: str = "", room: Room = SMS_SEGMENT) -> str:
+    """How to ask; to a message that asked to stop, first how to stop (STOP alone)."""
+    with translation.override(language):
+        how = pgettext(
+            "sms",
+            "Send CROP MARKET, e.g. POTATO OSH. LIST: crops. LIST MARKETS. "
+            "LANG EN/FR/RU/KY. STOP: no more SMS.",
+        )
+        short = pgettext("sms", "Send CROP MARKET, e.g. POTATO OSH. LIST: crops.")
+        if about == "stop":
+            stop = pgettext("sms", "To get no more SMS from us, send STOP alone.")
+            return fit([f"{stop} {short}", stop], room)
+        return fit([how, short], room)
+
+
+def list_reply(
+    *, language: str, kind: str, names: Sequence[str], page: int = 1, room: Room = SMS_SEGMENT
+) -> str:
+    """Page ``page`` of the crops or markets (the last when there are fewer): as many
+    names as fit, and how to ask for the next page when some are left."""
+    with translation.override(language):
+        if kind == "markets":
+            heading, more = pgettext("sms", "Markets"), pgettext("sms", "More: LIST MARKETS {page}")
+        else:
+            heading, more = pgettext("sms", "Crops"), pgettext("sms", "More: LIST {page}")
+        pages = list_pages(heading, names, more, room)
+        return pages[min(max(page, 1), len(pages)) - 1]
+
+
+def list_pages(heading: str, names: Sequence[str], more: str, room: Room) -> list[str]:
+    """The pages of a list: page 1 "Crops: a, b. More: LIST 2", page 2 "Crops 2: c, d"
+    (``more`` holds ``{page}``), each as full as ``room`` allows."""
+    pages: list[str] = []
+    start = 0
+    while start < len(names) or not pages:
+        number = len(pages) + 1
+        end = len(names)
+        if not room.fits(_list_page(heading, names, start, end, number, more)):
+            end = start + 1  # at least one a page; then as many as fit with the pointer on
+            while end + 1 < len(names) and room.fits(
+                _list_page(heading, names, start, end + 1, number, more)
+            ):
+                end += 1
+        pages.append(room.cut(_list_page(heading, names, start, end, number, more)))
+        start = end
+    return pages
+
+
+def _list_page(
+    heading: str, names: Sequence[str], start: int, end: int, number: int, more: str
+) -> str:
+    head = heading if number == 1 else f"{heading} {number}"
+    shown = f"{head}: {', '.join(names[start:end])}"
+    return plain(shown if end >= len(names) else f"{shown}. {more.format(page=number + 1)}")
+
+
+def language_reply(*, language: str, chosen: str) -> str:
+    if not chosen:
+        with translation.override(language):
+            return fit([pgettext("sms", "Languages: EN FR RU KY. Send e.g. LANG RU")])
+    with translation.override(chosen):
+        return fit([pgettext("sms", "Replies will now be in English.")])
+
+
+def opted_out_reply(*, language: str) -> str:
+    with translation.override(language):
+        return fit([pgettext("sms", "You will get no more SMS from us. Send START to come back.")])
+
+
+def opted_in_reply(*, language: str) -> str:
+    with translation.override(language):
+        return fit([pgettext("sms", "Welcome back. Send HELP for the commands.")])
+
+
+def subscribed_reply(
+    *,
+    language: str,
+    commodity: Commodity,
+    market: Market,
+    alert: bool,
+    weekday: int,
+    pct: Decimal,
+    room: Room = SMS_SEGMENT,
+) -> str:
+    """What was subscribed and on what condition; names are shortened before the
+    condition is ever cut."""
+    with translation.override(language):
+        crop, place = commodity.display_name(language), market.display_name(language)
+        if alert:
+            first = pgettext("sms", "Subscribed: {what}. SMS when the price moves {pct}%.")
+        else:
+            first = pgettext("sms", "Subscribed: {what}, every {day}.")
+        candidates = []
+        for most in (40, 12, 8, 5):
+            what = f"{shortened(crop, most)} {shortened(place, most)}"
+            text = first.format(what=what, pct=f"{pct.normalize():f}", day=WEEKDAYS_ABBR[weekday])
+            if most == 40:  # how to stop, with the names as UNSUB reads them
+                stop = pgettext("sms", "UNSUB {what} to stop.").format(what=f"{crop} {place}")
+                candidates.append(f"{text} {stop}")
+            candidates.append(text)
+        return fit(candidates, room)
+
+
+def unsubscribed_reply(*, language: str, commodity: Commodity, market: Market, found: bool) -> str:
+    with translation.override(language):
+        what = f"{commodity.display_name(language)} {market.display_name(language)}"
+        if found:
+            return fit([pgettext("sms", "Unsubscribed: {what}.").format(what=what)])
+        return fit([pgettext("sms", "You do not follow {what}.").format(what=what)])
+
+
+def subscription_problem_reply(*, language: str, problem: str) -> str:
+    """Why SUB or UNSUB did nothing."""
+    with translation.override(language):
+        texts = {
+            "opted_out": pgettext("sms", "You opted out. Send START, then SUB again."),
+            "too_many": pgettext(
+                "sms", "You follow {n} crops, the most allowed. Send UNSUB CROP MARKET first."
+            ).format(n=settings.SMS_MAX_SUBSCRIPTIONS),
+            "bad_percent": pgettext(
+                "sms", "The percent must be 1 to 100, like 10 or 12.5: SUB POTATO OSH 10"
+            ),
+            "names": pgettext("sms", "Send SUB CROP MARKET, e.g. SUB POTATO OSH"),
+            "unsub_names": pgettext("sms", "Send UNSUB CROP MARKET, or STOP for no more SMS."),
+        }
+        return fit([texts[problem]])
+
+
+def limited_reply(*, language: str) -> str:
+    with translation.override(language):
+        return fit([pgettext("sms", "Too many messages from this number. Try again later.")])
+
+
+def report_reply(*, language: str, problem: str, detail: str = "") -> str:
+    """Why a price report by SMS was not recorded."""
+    with translation.override(language):
+        texts = {
+            "not_agent": pgettext("sms", "This number may not report prices."),
+            "locked": pgettext("sms", "Too many wrong PINs: reports locked for an hour."),
+            "wrong_pin": pgettext("sms", "Wrong PIN. Nothing recorded."),
+            "missing PIN": pgettext("sms", "Add your PIN: P POTATO OSH 18.5 KG 1234"),
+            "missing price": pgettext("sms", "Add the price: P POTATO OSH 18.5 KG 1234"),
+            "names": pgettext("sms", "Crop or market not found. Nothing recorded."),
+            "unit": pgettext("sms", "Unknown unit. Nothing recorded."),
+            "refused": pgettext("sms", "Not recorded: {reason}").format(reason=detail),
+        }
+        return fit([texts[problem]])
+
+
+def recorded_reply(*, language: str, quote: Quote) -> str:
+    """Confirmation of a price an agent reported, or why it waits for review."""
+    with translation.override(language):
+        crop = quote.commodity.display_name(language)
+        place = quote.market.display_name(language)
+        price = f"{format_price(quote.price)} {quote.currency}/{quote.unit.code}"
+        what = f"{crop} {place} {price} {short_day(quote.observed_on)}"
+        if quote.status == Quote.Status.FLAGGED:
+            return fit(
+                [
+                    pgettext("sms", "Recorded for review: {what}. {reason}").format(
+                        what=what, reason=quote.status_reason
+                    ),
+                    pgettext("sms", "Recorded for review: {what}").format(what=what),
+                ]
+            )
+        return fit([pgettext("sms", "Recorded: {what}").format(what=what)])

@@ -1,0 +1,87 @@
+"""The pieces every SMS text is made of: fitting candidates to a room, prices, days and
+week changes as farmers read them, lists that say how many were left out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from django.utils.translation import pgettext
+
+from agriprices.formatting import rounded_price
+from agriprices.models import LatestPrice
+from sms_gateway.segments import SMS_SEGMENT, Room, plain
+
+
+def fit(candidates: Sequence[str], room: Room = SMS_SEGMENT) -> str:
+    """The first candidate that fits ``room``, else the last one cut to fit."""
+    texts = [plain(" ".join(c.split())) for c in candidates if c]
+    for text in texts:
+        if room.fits(text):
+            return text
+    return room.cut(texts[-1]) if texts else ""
+
+
+def shortened(name: str, most: int) -> str:
+    """``name`` in at most ``most`` characters, a cut one ending in a dot."""
+    return name if len(name) <= most else f"{name[: most - 1].rstrip()}."
+
+
+def format_price(value: Decimal) -> str:
+    """Short and exact enough for a market: 650, 18.5, 0.25."""
+    return f"{rounded_price(value):f}"
+
+
+def short_day(value: date) -> str:
+    return value.strftime("%d.%m")
+
+
+def week_change(pct: Decimal | None) -> str:
+    if pct is None:
+        return ""
+    sign = "+" if pct > 0 else ""
+    return pgettext("sms", "{change}% wk").format(change=f"{sign}{pct.normalize():f}")
+
+
+def season_phrase(season: str) -> str:
+    """What a price warning means to a farmer, in the active language."""
+    if season == "high":
+        return pgettext("sms", "High for the season")
+    if season == "low":
+        return pgettext("sms", "Low for the season")
+    return ""
+
+
+def price_line(crop: str, place: str, latest: LatestPrice) -> str:
+    return pgettext("sms", "{crop} {market}: {price} {currency}/{unit} {day}").format(
+        crop=crop,
+        market=place,
+        price=format_price(latest.price),
+        currency=latest.currency,
+        unit=latest.unit.code,
+        day=short_day(latest.observed_on),
+    )
+
+
+def as_many_as_fit(heading: str, items: Sequence[str], room: Room = SMS_SEGMENT) -> str:
+    """ "Heading: a, b, c" with as many items as ``room`` holds, in order, and how many
+    were left out ("+3") when some were."""
+    return fit(fewer_and_fewer(heading, items), room)
+
+
+def fewer_and_fewer(heading: str, items: Sequence[str]) -> list[str]:
+    left_out = pgettext("sms", "+{n} more")
+    return [
+        f"{heading}: {', '.join(items[:n])}"
+        + (f", {left_out.format(n=len(items) - n)}" if n < len(items) else "")
+        for n in range(len(items), 0, -1)
+    ]
+
+
+def priced(name: str, row: LatestPrice) -> str:
+    return f"{name} {priced_short(row)}"
+
+
+def priced_short(row: LatestPrice) -> str:
+    return f"{format_price(row.price)}/{row.unit.code}"
