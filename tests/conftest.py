@@ -85,12 +85,19 @@ def operator(db):
 
 
 @pytest.fixture
-def wfp_file() -> Path:
+def belarus_service(settings):
+    """A service whose currency is the one WFP's Belarus files are priced in: prices in
+    another currency than the service's are held and compared with nothing."""
+    settings.AGRIPRICES_CURRENCY = "BYR"
+
+
+@pytest.fixture
+def wfp_file(belarus_service) -> Path:
     return DATA / "wfp_food_prices_blr.csv"
 
 
 @pytest.fixture
-def wfp_hxl_file() -> Path:
+def wfp_hxl_file(belarus_service) -> Path:
     return DATA / "hxl-2025" / "wfp_food_prices_blr.csv"
 
 

@@ -14,6 +14,7 @@ from agriprices.models import (
 from agriprices.spreadsheet import starts_like_a_formula
 from agriprices.units import UnitSpec, parse_unit_label
 from agriprices.validation import (
+    currency_error,
     date_error,
     price_error,
 )
@@ -98,8 +99,9 @@ def check_row(row: PriceRow, today: date) -> CheckedRow:
             f"price type {row.price_type!r} is not one of retail, wholesale, farm gate"
         )
     currency = row.currency.strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise RowRejected(f"currency {row.currency!r} is not an ISO 4217 code")
+    message = currency_error(currency)
+    if message:
+        raise RowRejected(message)
     try:
         unit_spec = parse_unit_label(row.unit)
     except ValueError as exc:

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -33,8 +34,10 @@ from agriprices.models import (
 from agriprices.services import refresh_series, restates
 from agriprices.validation import (
     LOOKBACK,
+    OTHER_CURRENCY,
     Observation,
     RecentPrices,
+    currency_hold,
     price_per_base_unit,
 )
 
@@ -191,6 +194,15 @@ def _store_checked_rows(
                     )
                 )
             continue
+        per_base = price_per_base_unit(
+            item.price, unit.base_quantity, commodity.base_unit.base_quantity
+        )
+        held = currency_hold(item.currency, settings.AGRIPRICES_CURRENCY)
+        if held:
+            report.flagged += 1
+            report.held[OTHER_CURRENCY] += 1
+            new_quotes.append(_quote(item, market, commodity, unit, external_id, per_base, held))
+            continue
         key = (commodity.pk, item.price_type, item.currency)
         if key not in histories:
             histories[key] = RecentPrices(
@@ -202,40 +214,20 @@ def _store_checked_rows(
                     end=last_day,
                 )
             )
-        per_base = price_per_base_unit(
-            item.price, unit.base_quantity, commodity.base_unit.base_quantity
-        )
         verdict = histories[key].assess(
             per_base, market_id=market.pk, observed_on=item.observed_on, threshold=threshold
         )
+        reason = ""
         if verdict is None:
-            status, reason = Quote.Status.APPROVED, ""
             histories[key].add(Observation(item.observed_on, market.pk, per_base))
             series = (commodity.pk, market.pk, item.price_type)
             first, last = touched.get(series, (item.observed_on, item.observed_on))
             touched[series] = (min(first, item.observed_on), max(last, item.observed_on))
         else:
-            status, reason = Quote.Status.FLAGGED, verdict.reason(market.name)
+            reason = verdict.reason(market.name)
             report.flagged += 1
             report.held[verdict.kind] += 1
-        new_quotes.append(
-            Quote(
-                commodity=commodity,
-                market=market,
-                unit=unit,
-                price=item.price,
-                currency=item.currency,
-                price_type=item.price_type,
-                price_per_base_unit=per_base,
-                observed_on=item.observed_on,
-                source=Quote.Source.IMPORT,
-                status=status,
-                status_reason=reason,
-                external_id=external_id,
-                usd_price=item.usd_price,
-                price_flag=item.row.price_flag[:20],
-            )
-        )
+        new_quotes.append(_quote(item, market, commodity, unit, external_id, per_base, reason))
     created = Quote.objects.bulk_create(new_quotes, batch_size=1000)
     QuoteEvent.objects.bulk_create(
         [
@@ -253,6 +245,34 @@ def _store_checked_rows(
             first_day=first,
             last_day=last,
         )
+
+
+def _quote(
+    item: CheckedRow,
+    market: Market,
+    commodity: Commodity,
+    unit: Unit,
+    external_id: str,
+    per_base: Decimal,
+    held_because: str,
+) -> Quote:
+    """The quote a checked row becomes: flagged when there is a reason to hold it."""
+    return Quote(
+        commodity=commodity,
+        market=market,
+        unit=unit,
+        price=item.price,
+        currency=item.currency,
+        price_type=item.price_type,
+        price_per_base_unit=per_base,
+        observed_on=item.observed_on,
+        source=Quote.Source.IMPORT,
+        status=Quote.Status.FLAGGED if held_because else Quote.Status.APPROVED,
+        status_reason=held_because,
+        external_id=external_id,
+        usd_price=item.usd_price,
+        price_flag=item.row.price_flag[:20],
+    )
 
 
 def _resolve(catalogue: Catalogue, item: CheckedRow) -> tuple[Market, Commodity, Unit]:
