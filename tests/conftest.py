@@ -27,6 +27,17 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request with Accept-Language leaves its language active in the thread; the next
+    # test must start in the default one, as a new request would.
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Throttle counters and other cached state must not leak from one test to the next.
     from django.core.cache import cache

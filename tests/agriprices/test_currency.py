@@ -107,7 +107,9 @@ def test_the_sms_reply_keeps_the_som_price_and_its_week_change(
     assert "98" not in reply and "Bishkek 20" in reply
 
 
-def test_a_market_priced_only_in_another_currency_is_never_ranked(potatoes, osh, bishkek, today):
+def test_a_market_priced_only_in_another_currency_is_never_ranked(
+    potatoes, osh, bishkek, today, client
+):
     factories.QuoteFactory(commodity=potatoes, market=osh, price=18, observed_on=today)
     factories.QuoteFactory(
         commodity=potatoes, market=bishkek, price=Decimal("0.2"), currency="USD", observed_on=today
@@ -118,6 +120,8 @@ def test_a_market_priced_only_in_another_currency_is_never_ranked(potatoes, osh,
     assert [m.name for m in grid.markets] == ["Osh"]
     assert [row.latest.market.name for row in pages.price_map(potatoes).rows] == ["Osh"]
     assert set(PriceSummary.objects.values_list("market__name", flat=True)) == {"Osh"}
+    page = client.get("/commodities/potatoes/").content.decode()
+    assert "Osh" in page and "USD" not in page and "0.2" not in page
 
 
 def test_the_review_queue_shows_it_in_its_currency_beside_nothing(

@@ -214,7 +214,7 @@ def test_labels_come_in_every_language(client, field):
     [
         ("en", "Potatoes appears twice in this form."),
         ("fr", "Pommes de terre figure deux fois dans ce formulaire."),
-        ("ru", "Картофель указан в этой форме дважды."),
+        ("ru", "В этой форме дважды указано: Картофель."),
         ("ky", "Картошка бул формада эки жолу көрсөтүлгөн."),
     ],
 )
@@ -273,7 +273,7 @@ def named_in_every_language(osh, potatoes):
         (
             "fr",
             "Merci : 1 prix enregistré à Och.",
-            "Vous n’êtes pas affecté au marché Bichkek.",
+            "Vous n'êtes pas affecté au marché Bichkek.",
             "Produit inconnu : 'tractors'.",
         ),
         (
@@ -286,7 +286,7 @@ def named_in_every_language(osh, potatoes):
             "ky",
             "Рахмат: Ош базарында 1 баа жазылды.",
             "Сиз Бишкек базарына бекитилген эмессиз.",
-            "Белгисиз товар 'tractors'.",
+            "Белгисиз азык 'tractors'.",
         ),
     ],
 )
@@ -546,4 +546,23 @@ def test_a_submission_larger_than_announced_is_refused_unread(client, field):
     big = b"<data id='agriprices_prices'>" + b" " * documents.ACCEPT_CONTENT_LENGTH + b"</data>"
     response, message = Collect(client).submit(big)
     assert response.status_code == 413 and message == "The form is too large."
+    assert not Quote.objects.filter(source="collect").exists()
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [
+        ("en", "date 1926-03-01 is more than 60 days ago"),
+        ("ru", "дата 1926-03-01 — больше 60 дней назад"),
+    ],
+)
+def test_a_day_typed_a_century_off_is_refused_saying_the_day_and_the_window(
+    client, field, language, said
+):
+    collect = Collect(client, language=language)
+    form = collect.blank_form()
+    response, message = collect.send(
+        form, observed_on="1926-03-01", prices=[("potatoes", "kg", 31)]
+    )
+    assert response.status_code == 400 and message.startswith(said)
     assert not Quote.objects.filter(source="collect").exists()
