@@ -222,7 +222,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- The domain -----------------------------------------------------------------------
 # Every comparison (latest prices, week changes, rankings, summaries, warnings) is in this
 # ISO 4217 currency; a price in another one is kept apart. After changing it, run
-# `python manage.py shell -c "from agriprices import services; services.rebuild_latest_prices()"`.
+# services.rebuild_latest_prices() (README: "One currency per comparison").
 AGRIPRICES_CURRENCY = env.str("AGRIPRICES_CURRENCY", default="KGS").upper()
 # Prices entered by people (web form, SMS, ODK Collect, API) are of the last this many
 # days; older ones come in through a file import.
