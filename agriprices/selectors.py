@@ -630,7 +630,17 @@ def review_context(quotes: Sequence[Quote]) -> dict[int, ReviewContext]:
     found = {}
     for quote in quotes:
         if quote.currency != settings.AGRIPRICES_CURRENCY:
-            found[quote.pk] = ReviewContext("", None, "", None, "", None, 0, [], compared=False)
+            found[quote.pk] = ReviewContext(
+                band_if_approved="",
+                alps_if_approved=None,
+                short_of="",
+                price_vs_normal_pct=None,
+                price_band="",
+                others_move_pct=None,
+                others_count=0,
+                nearby_prices=[],
+                compared=False,
+            )
             continue
         key = (quote.commodity_id, quote.market_id, quote.price_type)
         month = quote.observed_on.replace(day=1)
