@@ -50,6 +50,9 @@ import numpy as np
 #: ALPS needs this much history, this share of its months present.
 MIN_MONTHS = 36
 MIN_COVERAGE = 0.70
+#: Months from one price to the next beyond which a series' history starts again: a
+#: year with no price ends it (``history_start``).
+MAX_GAP_MONTHS = 12
 #: A series with no price in this many months says nothing about today.
 RECENT_MONTHS = 6
 #: σ of ALPS is never taken below this share of the normal price.
@@ -130,30 +133,49 @@ def ipa_band(value: float) -> str:
 
 def assess(months: Sequence[tuple[date, float]], *, since: date | None = None) -> list[Assessment]:
     """Judge every month of a series (first days of months with their median price,
-    in any order) from ``since`` on, each with the months up to it. Oldest first."""
+    in any order) from ``since`` on, each with the months of its history up to it
+    (``history_start``). Oldest first."""
     prices = {month_number(day): float(price) for day, price in months if price > 0}
     if not prices:
         return []
     numbers = sorted(prices)
-    first = numbers[0]
-    start = month_number(since) if since else first
-    return [
-        _assess_month(prices, numbers[: i + 1], first)
-        for i, number in enumerate(numbers)
-        if number >= start
-    ]
+    start = month_number(since) if since else numbers[0]
+    found, first = [], 0
+    for i, number in enumerate(numbers):
+        first = i if i and _breaks(numbers[i - 1], number) else first
+        if number >= start:
+            found.append(_assess_month(prices, numbers[first : i + 1]))
+    return found
 
 
-def _assess_month(prices: dict[int, float], known: list[int], first: int) -> Assessment:
+def history_start(numbers: Sequence[int]) -> int:
+    """Index in ``numbers`` (sorted month numbers) of the first month of the history the
+    last one is judged with: the months after the last gap of more than MAX_GAP_MONTHS.
+    Ours, not WFP's: a year with no price ends a history, so one price typed with the
+    wrong year (1926 for 2026) or a market that stopped and started again is not years
+    of sparse history: it never turns a judged series into "not enough history", nor
+    bends its trend."""
+    for i in range(len(numbers) - 1, 0, -1):
+        if _breaks(numbers[i - 1], numbers[i]):
+            return i
+    return 0
+
+
+def _breaks(month: int, next_month: int) -> bool:
+    return next_month - month > MAX_GAP_MONTHS
+
+
+def _assess_month(prices: dict[int, float], known: list[int]) -> Assessment:
+    """The last of ``known`` (its history, oldest first) judged with the months before."""
     now = known[-1]
     price = prices[now]
     normal = spread = alps = None
-    band, short_of = "", _short_of(known, first)
+    band, short_of = "", _short_of(known)
     if not short_of:
         normal, spread = _seasonal_trend(prices, known)
         alps = (price - normal) / spread
         band = alps_band(alps)
-    ipa = _ipa(prices, now)
+    ipa = _ipa(prices, now, known[0])
     return Assessment(
         month=month_of(now),
         price=price,
@@ -167,8 +189,8 @@ def _assess_month(prices: dict[int, float], known: list[int], first: int) -> Ass
     )
 
 
-def _short_of(known: list[int], first: int) -> str:
-    span = known[-1] - first + 1
+def _short_of(known: Sequence[int]) -> str:
+    span = known[-1] - known[0] + 1
     if span < MIN_MONTHS:
         return f"{span} months of history, {MIN_MONTHS} needed"
     coverage = len(known) / span
@@ -177,9 +199,12 @@ def _short_of(known: list[int], first: int) -> str:
     return ""
 
 
-def _seasonal_trend(prices: dict[int, float], known: list[int]) -> tuple[float, float]:
-    """(normal price of the last known month, σ of the residuals): OLS of the price on
-    a time trend and twelve calendar-month terms (they stand in for the intercept)."""
+def _seasonal_trend(
+    prices: dict[int, float], known: Sequence[int], at: int | None = None
+) -> tuple[float, float]:
+    """(normal price of month ``at``, by default the last known one; σ of the
+    residuals): OLS of the price on a time trend and twelve calendar-month terms (they
+    stand in for the intercept), fitted on the ``known`` months."""
     numbers = np.array(known)
     design = np.zeros((len(known), 13))
     design[np.arange(len(known)), numbers % 12] = 1.0
@@ -187,9 +212,31 @@ def _seasonal_trend(prices: dict[int, float], known: list[int]) -> tuple[float, 
     observed = np.array([prices[n] for n in known])
     coefficients, _, rank, _ = np.linalg.lstsq(design, observed, rcond=None)
     fitted = design @ coefficients
-    normal = float(fitted[-1])
+    if at is None:
+        normal = float(fitted[-1])
+    else:
+        row = np.zeros(13)
+        row[at % 12], row[12] = 1.0, at - known[0]
+        normal = float(row @ coefficients)
     spread = math.sqrt(float(np.sum((observed - fitted) ** 2)) / (len(known) - rank))
     return normal, max(spread, MIN_SPREAD_SHARE * abs(normal))
+
+
+def normal_price(months: Sequence[tuple[date, float]], month: date) -> tuple[float, float] | None:
+    """(normal price, σ) of ``month`` fitted from the series' ``months`` up to it,
+    which must leave out the price being judged: the review queue sets a held price
+    against what was normal without it (with it inside, a slipped decimal early in a
+    month drags the normal up and looks a third as far off). ``month`` may be missing
+    from ``months`` (no other price yet): the fit is then extended to it. None without
+    the history ALPS needs."""
+    target = month_number(month)
+    prices = {n: float(p) for d, p in months if p > 0 and (n := month_number(d)) <= target}
+    numbers = sorted({*prices, target})
+    history = numbers[history_start(numbers) :]
+    fitted = [n for n in history if n in prices]
+    if _short_of(history) or not fitted:
+        return None
+    return _seasonal_trend(prices, fitted, at=target)
 
 
 def _growth(prices: dict[int, float], number: int, lag: int) -> float | None:
@@ -207,12 +254,13 @@ def _weighted(values: list[tuple[int, float]]) -> tuple[float, float]:
     return mean, math.sqrt(float(np.average((data - mean) ** 2, weights=weights)))
 
 
-def _ipa(prices: dict[int, float], now: int) -> float | None:
+def _ipa(prices: dict[int, float], now: int, first: int) -> float | None:
+    """IPA of month ``now`` against the earlier years of its history (from ``first``)."""
     quarterly, annual = _growth(prices, now, 3), _growth(prices, now, 12)
     if quarterly is None or annual is None:
         return None
     past_q, past_a = [], []
-    for earlier in range(now - 12, min(prices) - 1, -12):
+    for earlier in range(now - 12, first - 1, -12):
         q, a = _growth(prices, earlier, 3), _growth(prices, earlier, 12)
         if q is not None and a is not None:
             past_q.append((earlier, q))

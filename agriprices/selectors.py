@@ -475,13 +475,21 @@ _SEVERITY = [anomalies.CRISIS, anomalies.ALERT, anomalies.STRESS, anomalies.NORM
 
 
 def warning_of(latest: LatestPrice) -> PriceWarning | None:
-    """The warning of a latest price's month. One query."""
-    return PriceWarning.objects.filter(
-        commodity_id=latest.commodity_id,
-        market_id=latest.market_id,
-        price_type=latest.price_type,
-        month=latest.observed_on.replace(day=1),
-    ).first()
+    """The current warning of a latest price's series: its newest judged month while it
+    is recent, as the warnings page shows it (``price_warnings``). The month under way
+    is judged only once it has a few prices, so for its first days the newest judged
+    month is the one before. One query."""
+    return (
+        PriceWarning.objects.filter(
+            commodity_id=latest.commodity_id,
+            market_id=latest.market_id,
+            price_type=latest.price_type,
+            month__gte=recent_month(),
+            month__lte=latest.observed_on.replace(day=1),
+        )
+        .order_by("-month")
+        .first()
+    )
 
 
 def recent_month(today: date | None = None) -> date:
@@ -564,8 +572,9 @@ class ReviewContext:
     band_if_approved: str
     alps_if_approved: float | None
     short_of: str
-    #: The price itself against the normal price of its month: percent and band. A
-    #: typo is far off while its month's median barely moves; a spike moves both.
+    #: The price itself against the normal price of its month fitted without it (the
+    #: months before, and its month's other prices): percent and band. A typo is far
+    #: off while its month's median barely moves; a spike moves both.
     price_vs_normal_pct: int | None
     price_band: str
     #: How the same crop moved at other markets from the month before to the flagged
@@ -575,6 +584,9 @@ class ReviewContext:
     #: Approved prices per base unit of the same crop at the same market, from other
     #: agents or sources, within a week of the flagged one.
     nearby_prices: list[Decimal]
+    #: False for a price in another currency than the service's: it is compared with
+    #: nothing, and every other field is empty.
+    compared: bool = True
 
 
 #: How far from a flagged price another agent's price counts as the same observation.
@@ -599,6 +611,7 @@ def review_context(quotes: Sequence[Quote]) -> dict[int, ReviewContext]:
             commodity_id__in=commodity_ids,
             market_id__in=market_ids,
             status=Quote.Status.APPROVED,
+            currency=settings.AGRIPRICES_CURRENCY,
             observed_on__gte=first,
             observed_on__lte=last,
         ).values_list(
@@ -616,10 +629,26 @@ def review_context(quotes: Sequence[Quote]) -> dict[int, ReviewContext]:
         elsewhere[(commodity_id, price_type, start)][market_id] = median
     found = {}
     for quote in quotes:
+        if quote.currency != settings.AGRIPRICES_CURRENCY:
+            found[quote.pk] = ReviewContext(
+                band_if_approved="",
+                alps_if_approved=None,
+                short_of="",
+                price_vs_normal_pct=None,
+                price_band="",
+                others_move_pct=None,
+                others_count=0,
+                nearby_prices=[],
+                compared=False,
+            )
+            continue
         key = (quote.commodity_id, quote.market_id, quote.price_type)
         month = quote.observed_on.replace(day=1)
         same_series = [row for row in approved if row[:3] == key]
         in_month = [v for *_, day, v in same_series if day.replace(day=1) == month]
+        # The summaries hold approved prices only: the series without the held price.
+        without = sorted((m, float(v)) for m, v in months.get(key, {}).items() if m <= month)
+        normal = anomalies.normal_price(without, month)
         series = dict(months.get(key, {}))
         series[month] = Decimal(statistics.median([*in_month, quote.price_per_base_unit]))
         known = sorted((m, float(v)) for m, v in series.items() if m <= month)
@@ -631,10 +660,10 @@ def review_context(quotes: Sequence[Quote]) -> dict[int, ReviewContext]:
             if market_id != key[1] and before.get(market_id)
         ]
         price_vs_normal, price_band = None, ""
-        if judged.normal and judged.spread:
-            price = float(quote.price_per_base_unit)
-            price_vs_normal = round((price - judged.normal) / judged.normal * 100)
-            price_band = anomalies.alps_band((price - judged.normal) / judged.spread)
+        if normal is not None and normal[0] > 0:
+            price, (normal_price, spread) = float(quote.price_per_base_unit), normal
+            price_vs_normal = round((price - normal_price) / normal_price * 100)
+            price_band = anomalies.alps_band((price - normal_price) / spread)
         found[quote.pk] = ReviewContext(
             band_if_approved=judged.alps_band,
             alps_if_approved=judged.alps,

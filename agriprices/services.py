@@ -1,8 +1,14 @@
 """Every write to price data. Each public function is one transaction.
 
 Web form, SMS, API and file import all arrive here, so every rule is checked in one
-place: known unit, price > 0, not in the future, agent assigned to the market, no
-duplicate, outlier against the recent median (flagged with a reason, never dropped).
+place: known unit, price > 0, a plausible day, a real currency, agent assigned to the
+market, no duplicate, outlier against the recent median or another currency than the
+service's (flagged with a reason, never dropped).
+
+Everything derived from a series (its latest price and week change, its weekly and
+monthly summaries, and so its warnings, charts, rankings and maps) is made from its
+approved prices in the service's currency only: a price in another currency is kept
+and listed in its own, but never compared with som prices.
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from agriprices import anomalies, selectors, signals
 from agriprices.models import (
@@ -36,6 +45,8 @@ from agriprices.periods import PERIODS, period_end, period_start, summarize
 from agriprices.validation import (
     Outlier,
     RecentPrices,
+    currency_error,
+    currency_hold,
     date_error,
     per_base_unit_error,
     price_error,
@@ -51,13 +62,22 @@ MONTH_REFERENCE = (28, 62)
 
 class QuoteError(Exception):
     """A price that cannot be recorded, or a review that cannot be made. Nothing was
-    changed. ``field`` names the input at fault, for forms and API error bodies."""
+    changed. ``field`` names the input at fault, for forms and API error bodies;
+    ``existing`` the stored quote a duplicate collides with."""
 
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str = "invalid",
+        existing: Quote | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code
+        self.existing = existing
 
 
 # --- Recording a price -----------------------------------------------------------------
@@ -79,8 +99,8 @@ def record_quote(
     """Validate and store one observed price; return the stored quote.
 
     The quote is approved, or flagged for an operator when it is an outlier (its reason
-    says against what). Raises ``QuoteError`` naming the field for anything else wrong;
-    then nothing is stored.
+    says against what) or in another currency than the service's. Raises ``QuoteError``
+    naming the field for anything else wrong; then nothing is stored.
     """
     if source not in Quote.Source.values:
         raise QuoteError(f"unknown source {source!r}", field="source")
@@ -89,18 +109,26 @@ def record_quote(
     message = price_error(price)
     if message:
         raise QuoteError(message, field="price")
-    message = date_error(observed_on, timezone.localdate())
+    # People enter what they saw lately; a file of history is the importer's.
+    window = None if source == Quote.Source.IMPORT else settings.AGRIPRICES_MAX_AGE_DAYS
+    message = date_error(observed_on, timezone.localdate(), max_age_days=window)
     if message:
         raise QuoteError(message, field="observed_on")
+    currency = (currency or settings.AGRIPRICES_CURRENCY).upper()
+    message = currency_error(currency)
+    if message:
+        raise QuoteError(message, field="currency")
     if not unit.converts_to(commodity.base_unit):
         raise QuoteError(
-            f"{commodity.name} is priced by {commodity.base_unit.dimension}; "
-            f"unit {unit.code} cannot be converted to {commodity.base_unit.code}",
+            _("unit %(unit)s cannot be converted to %(base)s, the unit %(crop)s is priced by")
+            % {"crop": _local(commodity), "base": commodity.base_unit.code, "unit": unit.code},
             field="unit",
         )
     if agent is not None and not selectors.can_record_for(agent, market):
         raise QuoteError(
-            f"you are not assigned to the market {market.name}", field="market", code="forbidden"
+            _("you are not assigned to the market %(market)s") % {"market": _local(market)},
+            field="market",
+            code="forbidden",
         )
     if agent is None and source != Quote.Source.IMPORT:
         raise QuoteError("a price needs the agent who saw it", field="agent")
@@ -115,21 +143,22 @@ def record_quote(
         if existing is not None:
             raise _duplicate_error(existing)
 
-    currency = (currency or settings.AGRIPRICES_CURRENCY).upper()
     per_base = price_per_base_unit(price, unit.base_quantity, commodity.base_unit.base_quantity)
     message = per_base_unit_error(per_base, commodity.base_unit.code, f"price {price} per {unit}")
     if message:
         raise QuoteError(message, field="price")
-    verdict = outlier_verdict(
-        commodity=commodity,
-        market=market,
-        per_base_unit=per_base,
-        observed_on=observed_on,
-        price_type=price_type,
-        currency=currency,
-    )
-    status = Quote.Status.FLAGGED if verdict else Quote.Status.APPROVED
-    reason = verdict.reason(market.name) if verdict else ""
+    reason = currency_hold(currency, settings.AGRIPRICES_CURRENCY) or ""
+    if not reason:
+        verdict = outlier_verdict(
+            commodity=commodity,
+            market=market,
+            per_base_unit=per_base,
+            observed_on=observed_on,
+            price_type=price_type,
+            currency=currency,
+        )
+        reason = verdict.reason(market.name) if verdict else ""
+    status = Quote.Status.FLAGGED if reason else Quote.Status.APPROVED
     quote = Quote(
         commodity=commodity,
         market=market,
@@ -161,7 +190,7 @@ def record_quote(
     except IntegrityError as exc:
         # Lost a race with the same agent's other submission, or a replayed external id.
         raise QuoteError(
-            "this price was already recorded", field="observed_on", code="duplicate"
+            _("this price was already recorded"), field="observed_on", code="duplicate"
         ) from exc
     logger.info(
         "quote %s recorded: %s %s at %s, %s",
@@ -205,7 +234,9 @@ def outlier_verdict(
 def record_quote_once(*, external_id: str, **fields: Any) -> tuple[Quote, bool]:
     """``record_quote`` for clients that retry: the same ``external_id`` with the same
     price returns the stored quote and False instead of an error. The id reused for a
-    different price, or by another agent, is refused."""
+    different price, or by another agent, is refused. A price that restates the agent's
+    own live price of that day under another id (a form filled again, a text sent twice)
+    is the same price again too: it returns that quote and False."""
     existing = selectors.quotes_by_external_id([external_id]).get(external_id)
     if existing is None:
         try:
@@ -213,10 +244,24 @@ def record_quote_once(*, external_id: str, **fields: Any) -> tuple[Quote, bool]:
         except QuoteError as exc:
             # Two deliveries of one request racing: the other one stored it first.
             existing = selectors.quotes_by_external_id([external_id]).get(external_id)
+            if existing is None and exc.existing is not None and _restates(exc.existing, fields):
+                return exc.existing, False
             if existing is None:
                 raise exc from None
+    if not _restates(existing, fields):
+        raise QuoteError(
+            _("external id %(id)s was already used for another price (quote %(quote)d)")
+            % {"id": external_id, "quote": existing.pk},
+            field="external_id",
+            code="conflict",
+        )
+    return existing, False
+
+
+def _restates(existing: Quote, fields: dict[str, Any]) -> bool:
+    """``restates`` with the keyword arguments of ``record_quote``."""
     agent = fields.get("agent")
-    same = restates(
+    return restates(
         existing,
         agent_id=agent.pk if agent is not None else None,
         commodity_id=fields["commodity"].pk,
@@ -227,13 +272,6 @@ def record_quote_once(*, external_id: str, **fields: Any) -> tuple[Quote, bool]:
         price_type=fields.get("price_type") or PriceType.RETAIL,
         observed_on=fields["observed_on"],
     )
-    if not same:
-        raise QuoteError(
-            f"external id {external_id} was already used for another price (quote {existing.pk})",
-            field="external_id",
-            code="conflict",
-        )
-    return existing, False
 
 
 def restates(
@@ -264,13 +302,28 @@ def restates(
     )
 
 
+def _local(thing: Commodity | Market) -> str:
+    """A crop's or market's name in the language of the request (messages name them as
+    the reader does)."""
+    return thing.display_name(get_language() or settings.LANGUAGE_CODE)
+
+
 def _duplicate_error(existing: Quote) -> QuoteError:
     return QuoteError(
-        f"already recorded: {existing.price.normalize():f} {existing.currency}/"
-        f"{existing.unit.code} on {existing.observed_on.isoformat()} (quote {existing.pk}); "
-        "ask an operator to reject it before entering a correction",
+        _(
+            "already recorded: %(price)s %(currency)s/%(unit)s on %(day)s (quote %(quote)d); "
+            "ask an operator to reject it before entering a correction"
+        )
+        % {
+            "price": f"{existing.price.normalize():f}",
+            "currency": existing.currency,
+            "unit": existing.unit.code,
+            "day": existing.observed_on.isoformat(),
+            "quote": existing.pk,
+        },
         field="observed_on",
         code="duplicate",
+        existing=existing,
     )
 
 
@@ -341,6 +394,14 @@ def refresh_series(
     )
 
 
+def _compared(**series: Any) -> QuerySet[Quote]:
+    """The quotes everything derived from a series is made of: approved, and in the
+    service's currency, so no comparison ever mixes currencies."""
+    return Quote.objects.filter(
+        **series, status=Quote.Status.APPROVED, currency=settings.AGRIPRICES_CURRENCY
+    )
+
+
 def refresh_summaries(
     *, commodity_id: int, market_id: int, price_type: str, first_day: date, last_day: date
 ) -> None:
@@ -349,9 +410,11 @@ def refresh_summaries(
     series = {"commodity_id": commodity_id, "market_id": market_id, "price_type": price_type}
     for period in PERIODS:
         start, end = period_start(first_day, period), period_end(last_day, period)
-        prices = Quote.objects.filter(
-            **series, status=Quote.Status.APPROVED, observed_on__gte=start, observed_on__lte=end
-        ).values_list("observed_on", "price_per_base_unit")
+        prices = (
+            _compared(**series)
+            .filter(observed_on__gte=start, observed_on__lte=end)
+            .values_list("observed_on", "price_per_base_unit")
+        )
         PriceSummary.objects.filter(
             **series, period=period, period_start__gte=start, period_start__lte=end
         ).delete()
@@ -381,11 +444,8 @@ def refresh_latest_price(*, commodity_id: int, market_id: int, price_type: str) 
 
     Must run inside the transaction that changed the series' quotes.
     """
-    series = Quote.objects.filter(
-        commodity_id=commodity_id,
-        market_id=market_id,
-        price_type=price_type,
-        status=Quote.Status.APPROVED,
+    series = _compared(
+        commodity_id=commodity_id, market_id=market_id, price_type=price_type
     ).order_by("-observed_on", "-id")
     newest = series.first()
     if newest is None:
@@ -442,7 +502,7 @@ def rebuild_latest_prices() -> int:
     # One pass over the approved quotes in series order, one series in memory at a time:
     # a delete and two reads per series made a 5-million-quote rebuild take 20 minutes.
     rows = (
-        Quote.objects.filter(status=Quote.Status.APPROVED)
+        _compared()
         .order_by("commodity_id", "market_id", "price_type", "observed_on")
         .values_list(
             "commodity_id", "market_id", "price_type", "observed_on", "price_per_base_unit"

@@ -13,6 +13,7 @@ series a price is flagged beyond about 1.5× or below 0.5× the median. Vegetabl
 from __future__ import annotations
 
 import bisect
+import functools
 import statistics
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ from datetime import date, timedelta
 from decimal import Context, Decimal, localcontext
 from typing import Protocol
 
+from babel.numbers import list_currencies
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -173,12 +175,62 @@ def price_per_base_unit(price: Decimal, unit_quantity: Decimal, base_quantity: D
 EARLIEST_DATE = date(1900, 1, 1)
 
 
-def date_error(observed_on: date, today: date) -> str | None:
+def date_error(observed_on: date, today: date, *, max_age_days: int | None = None) -> str | None:
+    """Why ``observed_on`` is not a plausible day for a price, or None. Never in the
+    future; with ``max_age_days`` (prices entered by people: web form, SMS, ODK Collect,
+    API writes) not older than that window either, since a typed 1926 for 2026 is a slip
+    that would stretch a series over a century. Files of history go through the importer,
+    which passes no window."""
+    day = observed_on.isoformat()
     if observed_on > today:
-        return f"date {observed_on.isoformat()} is in the future"
+        return _("date %(day)s is in the future") % {"day": day}
     if observed_on < EARLIEST_DATE:
-        return f"date {observed_on.isoformat()} is before {EARLIEST_DATE.year}"
+        return _("date %(day)s is before %(year)d") % {"day": day, "year": EARLIEST_DATE.year}
+    if max_age_days is not None and (today - observed_on).days > max_age_days:
+        return ngettext(
+            "date %(day)s is more than %(n)d day ago: prices are entered within %(n)d day "
+            "of being seen (older prices come in through a file import)",
+            "date %(day)s is more than %(n)d days ago: prices are entered within %(n)d days "
+            "of being seen (older prices come in through a file import)",
+            max_age_days,
+        ) % {"day": day, "n": max_age_days}
     return None
+
+
+#: ISO 4217 codes that name no money: "no currency" and the code kept for testing.
+_NOT_MONEY = frozenset({"XXX", "XTS"})
+
+
+@functools.cache
+def _iso_4217() -> frozenset[str]:
+    # CLDR's list (through Babel) holds the withdrawn codes too: WFP's files for Belarus
+    # say BYR for every year, before and after the 2016 redenomination.
+    return frozenset(list_currencies()) - _NOT_MONEY
+
+
+def currency_error(code: str) -> str | None:
+    """Why ``code`` is not a currency a price can be in, or None: it must be an ISO 4217
+    code (current or withdrawn), in capitals as callers normalise it."""
+    if code not in _iso_4217():
+        return _("currency %(code)r is not an ISO 4217 code such as KGS or USD") % {
+            "code": code[:12]
+        }
+    return None
+
+
+def currency_hold(currency: str, service_currency: str) -> str | None:
+    """Why a price in another currency than the service's is held for review, or None.
+    Such a price is kept, in its own currency, but compared with nothing: latest prices,
+    week changes, rankings, summaries and warnings are all in the service's currency. On
+    a one-currency service it is nearly always a slip (an API client's "USD"), so an
+    operator sees it before it stands on record."""
+    if currency == service_currency:
+        return None
+    return f"priced in {currency}, not {service_currency}: kept apart, compared with nothing"
+
+
+#: How the importer counts prices held for their currency.
+OTHER_CURRENCY = "in another currency than the service's"
 
 
 class DecimalColumn(Protocol):

@@ -220,7 +220,13 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- The domain -----------------------------------------------------------------------
+# Every comparison (latest prices, week changes, rankings, summaries, warnings) is in this
+# ISO 4217 currency; a price in another one is kept apart. After changing it, run
+# services.rebuild_latest_prices() (README: "One currency per comparison").
 AGRIPRICES_CURRENCY = env.str("AGRIPRICES_CURRENCY", default="KGS").upper()
+# Prices entered by people (web form, SMS, ODK Collect, API) are of the last this many
+# days; older ones come in through a file import.
+AGRIPRICES_MAX_AGE_DAYS = env.int("AGRIPRICES_MAX_AGE_DAYS", default=60)
 # The country's outline under the map of markets: a JSON file of rings of [lon, lat]
 # (telecentre/outlines/ holds Kyrgyzstan's, from Natural Earth, public domain).
 AGRIPRICES_COUNTRY_OUTLINE = env.path(

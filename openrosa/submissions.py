@@ -2,7 +2,10 @@
 ``agriprices.services.record_quote_once`` like every other channel (outliers flagged for
 review, never dropped). The instance ID Collect gives every filled form makes each
 price's external id, so a form sent again stores nothing twice, and the same instance
-ID with other prices is a conflict. All the form's prices are stored, or none."""
+ID with other prices is a conflict; a price the agent already recorded that day, sent
+again on a new form, is "already recorded" too, so Collect's outbox empties. All the
+form's prices are stored, or none. Every message is in the phone's language
+(``Accept-Language``) and names markets and crops in it."""
 
 from __future__ import annotations
 
@@ -15,9 +18,12 @@ from typing import TypeVar
 from xml.etree.ElementTree import Element  # noqa: S405 - only the type; parsed by defusedxml
 
 from defusedxml import ElementTree
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from agriprices import selectors
 from agriprices.models import Commodity, Market, PriceType, Quote, Unit
@@ -65,16 +71,22 @@ def _parse(xml: bytes) -> Element:
     try:
         root = ElementTree.fromstring(xml)
     except Exception as exc:  # defusedxml raises ParseError and its own refusals
-        raise SubmissionError(f"the form is not readable XML ({exc})") from None
+        raise SubmissionError(
+            _("The form is not readable XML (%(error)s).") % {"error": exc}
+        ) from None
     if _local(root.tag) != "data" or root.get("id") != FORM_ID:
-        raise SubmissionError(f"unknown form {root.get('id') or _local(root.tag)!r}")
+        raise SubmissionError(
+            _("Unknown form %(form)r.") % {"form": root.get("id") or _local(root.tag)}
+        )
     return root
 
 
-def _one(model: type[M], field: str, value: str, what: str) -> M:
+def _one(model: type[M], field: str, value: str, unknown: str) -> M:
+    """The thing ``value`` names, or the form is refused with ``unknown`` (a sentence
+    with ``%(name)s``)."""
     found = model._default_manager.filter(**{field: value}).first()
     if found is None:
-        raise SubmissionError(f"unknown {what} {value[:60]!r}")
+        raise SubmissionError(unknown % {"name": repr(value[:60])})
     return found
 
 
@@ -82,50 +94,85 @@ def _one(model: type[M], field: str, value: str, what: str) -> M:
 PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".webp")
 
 
+@dataclass(frozen=True)
+class _Item:
+    number: int
+    commodity: Commodity
+    unit: Unit
+    price: Decimal
+
+
+def _items(root: Element) -> list[_Item]:
+    """The form's prices, read before any is recorded: a crop named twice is the form's
+    mistake, said as such (nothing was stored, so there is no quote to name)."""
+    nodes = [node for node in root if _local(node.tag) == "prices"]
+    if not nodes:
+        raise SubmissionError(_("The form has no price."))
+    if len(nodes) > MOST_PRICES:
+        raise SubmissionError(_("At most %(n)d prices in one form.") % {"n": MOST_PRICES})
+    items: list[_Item] = []
+    seen: set[int] = set()
+    for number, node in enumerate(nodes, 1):
+        commodity = _one(
+            Commodity, "slug", _text(node, "commodity"), _("Unknown commodity %(name)s.")
+        )
+        if commodity.pk in seen:
+            raise SubmissionError(
+                _("%(crop)s appears twice in this form.") % {"crop": _name(commodity)}
+            )
+        seen.add(commodity.pk)
+        unit = _one(Unit, "code", _text(node, "unit"), _("Unknown unit %(name)s."))
+        try:
+            price = Decimal(_text(node, "price"))
+        except InvalidOperation:
+            raise SubmissionError(_("Price %(n)d is not a number.") % {"n": number}) from None
+        items.append(_Item(number, commodity, unit, price))
+    return items
+
+
+def _name(thing: Commodity | Market) -> str:
+    """A crop's or market's name in the phone's language."""
+    return thing.display_name(get_language() or settings.LANGUAGE_CODE)
+
+
 def receive(*, user: User, xml: bytes, files: Mapping[str, UploadedFile] | None = None) -> Received:
     """Record the prices of one submitted form by ``user``, and keep the photo the form
-    names when it came with it (``files``, by file name). Raises SubmissionError."""
+    names when it came with it (``files``, by file name). Raises SubmissionError, whose
+    message is in the active language (the phone's)."""
     root = _parse(xml)
     meta = _child(root, "meta")
     instance_id = _text(meta, "instanceID") if meta is not None else ""
     if not instance_id:
-        raise SubmissionError("the form has no instanceID")
+        raise SubmissionError(_("The form has no instanceID."))
     # It names the form's prices (odk:<instanceID>:<n>) and its photo.
-    message = text_error(instance_id, Photo._meta.get_field("instance_id"), "the instanceID")
+    message = text_error(instance_id, Photo._meta.get_field("instance_id"), "instanceID")
     if message:
         raise SubmissionError(message)
-    market = _one(Market, "slug", _text(root, "market"), "market")
+    market = _one(Market, "slug", _text(root, "market"), _("Unknown market %(name)s."))
     if not selectors.can_record_for(user, market):
-        raise SubmissionError(f"you are not assigned to the market {market.name}", status=403)
+        raise SubmissionError(
+            _("You are not assigned to the market %(market)s.") % {"market": _name(market)},
+            status=403,
+        )
     try:
         observed_on = date.fromisoformat(_text(root, "observed_on"))
     except ValueError:
-        raise SubmissionError("the date is missing or not a date") from None
+        raise SubmissionError(_("The date is missing or not a date.")) from None
     price_type = _text(root, "price_type") or PriceType.RETAIL
     if price_type not in PriceType.values:
-        raise SubmissionError(f"unknown price type {price_type[:20]!r}")
-    items = [node for node in root if _local(node.tag) == "prices"]
-    if not items:
-        raise SubmissionError("the form has no price")
-    if len(items) > MOST_PRICES:
-        raise SubmissionError(f"at most {MOST_PRICES} prices in one form")
+        raise SubmissionError(_("Unknown price type %(name)r.") % {"name": price_type[:20]})
+    items = _items(root)
     created = again = flagged = 0
     try:
         with transaction.atomic():
-            for number, item in enumerate(items, 1):
-                commodity = _one(Commodity, "slug", _text(item, "commodity"), "commodity")
-                unit = _one(Unit, "code", _text(item, "unit"), "unit")
-                try:
-                    price = Decimal(_text(item, "price"))
-                except InvalidOperation:
-                    raise SubmissionError(f"price {number} is not a number") from None
+            for item in items:
                 quote, new = record_quote_once(
-                    external_id=f"odk:{instance_id}:{number}",
+                    external_id=f"odk:{instance_id}:{item.number}",
                     agent=user,
-                    commodity=commodity,
+                    commodity=item.commodity,
                     market=market,
-                    unit=unit,
-                    price=price,
+                    unit=item.unit,
+                    price=item.price,
                     observed_on=observed_on,
                     price_type=price_type,
                     source=Quote.Source.COLLECT,
@@ -146,8 +193,8 @@ def _keep_photo(user: User, instance_id: str, name: str, files: Mapping[str, Upl
     if upload is None or Photo.objects.filter(instance_id=instance_id, name=name).exists():
         return
     if not name.lower().endswith(PHOTO_TYPES):
-        raise SubmissionError(f"the photo {name[:60]!r} is not a picture")
-    message = text_error(name, Photo._meta.get_field("name"), "the photo's name")
+        raise SubmissionError(_("The photo %(name)r is not a picture.") % {"name": name[:60]})
+    message = text_error(name, Photo._meta.get_field("name"), _("the photo's name"))
     if message:
         raise SubmissionError(message)
     photo = Photo(instance_id=instance_id, name=name, sent_by=user)

@@ -15,8 +15,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -123,7 +123,7 @@ def submission(request: HttpRequest) -> HttpResponse:
             "Thank you: %(n)d price recorded at %(market)s.",
             "Thank you: %(n)d prices recorded at %(market)s.",
             received.created,
-        ) % {"n": received.created, "market": received.market.name}
+        ) % {"n": received.created, "market": received.market.display_name(get_language())}
         if received.flagged:
             message += " " + ngettext(
                 "An operator will check %(n)d of them.",

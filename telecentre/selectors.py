@@ -169,7 +169,7 @@ def flagged_quotes(*, limit: int = 50) -> list[FlaggedQuote]:
         return []
     series = {(q.commodity_id, q.market_id, q.price_type) for q in flagged}
     earliest = min(q.observed_on for q in flagged) - timedelta(weeks=8)
-    approved: dict[tuple[int, int, str], list[tuple[date, Decimal]]] = defaultdict(list)
+    approved: dict[tuple[int, int, str, str], list[tuple[date, Decimal]]] = defaultdict(list)
     rows = (
         Quote.objects.filter(
             status=Quote.Status.APPROVED,
@@ -179,14 +179,21 @@ def flagged_quotes(*, limit: int = 50) -> list[FlaggedQuote]:
         )
         .order_by("-observed_on", "-id")
         .values_list(
-            "commodity_id", "market_id", "price_type", "observed_on", "price_per_base_unit"
+            "commodity_id",
+            "market_id",
+            "price_type",
+            "currency",
+            "observed_on",
+            "price_per_base_unit",
         )
     )
-    for commodity_id, market_id, price_type, observed_on, value in rows:
-        approved[(commodity_id, market_id, price_type)].append((observed_on, value))
+    # Beside a price, those of its own currency: a USD price next to som prices would
+    # read as a slipped decimal.
+    for commodity_id, market_id, price_type, currency, observed_on, value in rows:
+        approved[(commodity_id, market_id, price_type, currency)].append((observed_on, value))
 
     def recent(quote: Quote) -> list[tuple[date, Decimal]]:
-        key = (quote.commodity_id, quote.market_id, quote.price_type)
+        key = (quote.commodity_id, quote.market_id, quote.price_type, quote.currency)
         before = (row for row in approved.get(key, []) if row[0] <= quote.observed_on)
         return list(itertools.islice(before, RECENT_SHOWN))
 

@@ -28,6 +28,17 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request with Accept-Language leaves its language active in the thread; the next
+    # test must start in the default one, as a new request would.
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Throttle counters and other cached state must not leak from one test to the next.
     from django.core.cache import cache
@@ -86,12 +97,19 @@ def operator(db):
 
 
 @pytest.fixture
-def wfp_file() -> Path:
+def belarus_service(settings):
+    """A service whose currency is the one WFP's Belarus files are priced in: prices in
+    another currency than the service's are held and compared with nothing."""
+    settings.AGRIPRICES_CURRENCY = "BYR"
+
+
+@pytest.fixture
+def wfp_file(belarus_service) -> Path:
     return DATA / "wfp_food_prices_blr.csv"
 
 
 @pytest.fixture
-def wfp_hxl_file() -> Path:
+def wfp_hxl_file(belarus_service) -> Path:
     return DATA / "hxl-2025" / "wfp_food_prices_blr.csv"
 
 

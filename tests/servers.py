@@ -247,6 +247,8 @@ class Stack:
         return {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))},
             "DATABASE_URL": self.postgres.url,
+            # The WFP file the stack is filled from is priced in BYR.
+            "AGRIPRICES_CURRENCY": "BYR",
             "CACHE_URL": self.redis.url(1),
             "CELERY_BROKER_URL": self.redis.url(0),
             "SMS_SPOOL_DIR": str(self.root / "spool"),

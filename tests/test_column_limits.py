@@ -26,7 +26,8 @@ from tests.conftest import DATA
 from tests.openrosa.test_collect import Collect
 from tests.profiles import examples
 
-pytestmark = pytest.mark.django_db
+# The rows come from WFP's Belarus file, priced in BYR: the service is priced in it too.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("belarus_service")]
 
 PRICE = Quote._meta.get_field("price")
 USD_PRICE = Quote._meta.get_field("usd_price")

@@ -172,7 +172,12 @@ class QuoteInputSerializer(serializers.Serializer):
     )
     price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)
     currency = serializers.RegexField(
-        r"^[A-Za-z]{3}$", required=False, help_text="ISO 4217; default the service's currency."
+        r"^[A-Za-z]{3}$",
+        required=False,
+        help_text=(
+            "ISO 4217; default the service's currency. Another currency is held for "
+            "review and compared with nothing."
+        ),
     )
     external_id = serializers.CharField(
         max_length=200,

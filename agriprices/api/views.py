@@ -271,7 +271,9 @@ class QuoteList(PricesChangeMixin, ApiView):
             f"up to {settings.API_MAX_BATCH} (a list: answered 200 with each item created, "
             "unchanged or rejected with its own reasons; the good ones are stored). Each "
             "price is checked like every other entry path: a price far from the recent "
-            "median is stored with status `flagged` for an operator. An agent may only "
+            "median, or in another currency than the service's (kept in its own and "
+            "compared with nothing), is stored with status `flagged` for an operator; a "
+            "day more than AGRIPRICES_MAX_AGE_DAYS (60) ago is refused. An agent may only "
             "write for the markets assigned to them. Give `external_id` so that a retried "
             "request is answered `unchanged` instead of doubled."
         ),

@@ -15,6 +15,7 @@ from agriprices.spreadsheet import starts_like_a_formula
 from agriprices.units import UnitSpec, base_unit_spec, parse_unit_label
 from agriprices.validation import (
     TextColumn,
+    currency_error,
     date_error,
     digits_error,
     kept_to_places,
@@ -186,8 +187,9 @@ def check_row(row: PriceRow, today: date) -> CheckedRow:
             f"price type {row.price_type!r} is not one of retail, wholesale, farm gate"
         )
     currency = row.currency.strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise RowRejected(f"currency {row.currency!r} is not an ISO 4217 code")
+    message = currency_error(currency)
+    if message:
+        raise RowRejected(message)
     unit_spec = _check_unit(row)
     latitude = _read_optional_decimal(row.latitude, "latitude")
     longitude = _read_optional_decimal(row.longitude, "longitude")

@@ -35,8 +35,10 @@ from agriprices.services import refresh_series, restates
 from agriprices.units import base_unit_spec
 from agriprices.validation import (
     LOOKBACK,
+    OTHER_CURRENCY,
     Observation,
     RecentPrices,
+    currency_hold,
     per_base_unit_error,
     price_per_base_unit,
 )
@@ -194,6 +196,12 @@ def _store_checked_rows(
                     )
                 )
             continue
+        held = currency_hold(item.currency, settings.AGRIPRICES_CURRENCY)
+        if held:
+            report.flagged += 1
+            report.held[OTHER_CURRENCY] += 1
+            new_quotes.append(_quote(item, market, commodity, unit, external_id, per_base, held))
+            continue
         key = (commodity.pk, item.price_type, item.currency)
         if key not in histories:
             histories[key] = RecentPrices(
@@ -208,34 +216,17 @@ def _store_checked_rows(
         verdict = histories[key].assess(
             per_base, market_id=market.pk, observed_on=item.observed_on, threshold=threshold
         )
+        reason = ""
         if verdict is None:
-            status, reason = Quote.Status.APPROVED, ""
             histories[key].add(Observation(item.observed_on, market.pk, per_base))
             series = (commodity.pk, market.pk, item.price_type)
             first, last = touched.get(series, (item.observed_on, item.observed_on))
             touched[series] = (min(first, item.observed_on), max(last, item.observed_on))
         else:
-            status, reason = Quote.Status.FLAGGED, verdict.reason(market.name)
+            reason = verdict.reason(market.name)
             report.flagged += 1
             report.held[verdict.kind] += 1
-        new_quotes.append(
-            Quote(
-                commodity=commodity,
-                market=market,
-                unit=unit,
-                price=item.price,
-                currency=item.currency,
-                price_type=item.price_type,
-                price_per_base_unit=per_base,
-                observed_on=item.observed_on,
-                source=Quote.Source.IMPORT,
-                status=status,
-                status_reason=reason,
-                external_id=external_id,
-                usd_price=item.usd_price,
-                price_flag=item.price_flag,
-            )
-        )
+        new_quotes.append(_quote(item, market, commodity, unit, external_id, per_base, reason))
     created = Quote.objects.bulk_create(new_quotes, batch_size=1000)
     QuoteEvent.objects.bulk_create(
         [
@@ -253,6 +244,34 @@ def _store_checked_rows(
             first_day=first,
             last_day=last,
         )
+
+
+def _quote(
+    item: CheckedRow,
+    market: Market,
+    commodity: Commodity,
+    unit: Unit,
+    external_id: str,
+    per_base: Decimal,
+    held_because: str,
+) -> Quote:
+    """The quote a checked row becomes: flagged when there is a reason to hold it."""
+    return Quote(
+        commodity=commodity,
+        market=market,
+        unit=unit,
+        price=item.price,
+        currency=item.currency,
+        price_type=item.price_type,
+        price_per_base_unit=per_base,
+        observed_on=item.observed_on,
+        source=Quote.Source.IMPORT,
+        status=Quote.Status.FLAGGED if held_because else Quote.Status.APPROVED,
+        status_reason=held_because,
+        external_id=external_id,
+        usd_price=item.usd_price,
+        price_flag=item.price_flag,
+    )
 
 
 def _resolve(catalogue: Catalogue, item: CheckedRow) -> tuple[Market, Commodity, Unit, Decimal]:

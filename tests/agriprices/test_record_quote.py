@@ -131,12 +131,14 @@ def test_an_outlier_is_stored_flagged_with_its_reason_and_is_not_the_latest(
     assert selectors.latest_price(commodity=potatoes, market=osh).quote_id == before.quote_id
 
 
-def test_outliers_are_judged_in_the_quotes_own_currency(agent, potatoes, osh, days_ago):
+def test_a_price_in_another_currency_is_held_and_compared_with_nothing(
+    agent, potatoes, osh, days_ago
+):
     for n in range(2, 7):
         record(agent, potatoes, osh, "18", days_ago(n))
-    # The same number in another currency is not compared with som prices.
     quote = record(agent, potatoes, osh, "0.2", days_ago(1), currency="usd")
-    assert (quote.status, quote.currency) == (Quote.Status.APPROVED, "USD")
+    assert (quote.status, quote.currency) == (Quote.Status.FLAGGED, "USD")
+    assert quote.status_reason == "priced in USD, not KGS: kept apart, compared with nothing"
 
 
 def test_a_new_market_is_judged_against_other_markets(

@@ -11,15 +11,14 @@ from django.core.management import call_command
 from agriprices import services
 from agriprices.models import PriceWarning, Quote
 from tests import factories
-from tests.conftest import DATA
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def belarus():
+def belarus(wfp_file):
     call_command(
-        "import_prices", str(DATA / "wfp_food_prices_blr.csv"), "--format", "wfp",
+        "import_prices", str(wfp_file), "--format", "wfp",
         stdout=io.StringIO(),
     )  # fmt: skip
     # An operator confirms the prices held for review (Belarus' 2011-12 inflation and the

@@ -209,8 +209,21 @@ def test_labels_come_in_every_language(client, field):
     assert "Рынок" in said["Russian (ru)"] and "Базар" in said["Kyrgyz (ky)"]
 
 
-def test_a_form_pricing_a_crop_twice_on_a_day_is_refused_whole(client, field, today):
-    collect = Collect(client)
+@pytest.mark.parametrize(
+    "language, said",
+    [
+        ("en", "Potatoes appears twice in this form."),
+        ("fr", "Pommes de terre figure deux fois dans ce formulaire."),
+        ("ru", "В этой форме дважды указано: Картофель."),
+        ("ky", "Картошка бул формада эки жолу көрсөтүлгөн."),
+    ],
+)
+def test_a_form_pricing_a_crop_twice_says_so_in_the_phones_language(
+    client, field, today, potatoes, language, said
+):
+    potatoes.translations = {"fr": "Pommes de terre", "ru": "Картофель", "ky": "Картошка"}
+    potatoes.save()
+    collect = Collect(client, language=language)
     form = collect.blank_form()
     instance = collect.fill(
         form,
@@ -219,8 +232,74 @@ def test_a_form_pricing_a_crop_twice_on_a_day_is_refused_whole(client, field, to
         prices=[("potatoes", "kg", 31), ("potatoes", "bag50kg", 1500)],
     )
     response, message = collect.submit(instance)
-    assert response.status_code == 400 and "already recorded" in message
+    # Before: "already recorded: 31 KGS/kg ... (quote N)", naming a quote never stored.
+    assert (response.status_code, message) == (400, said)
     assert not Quote.objects.filter(source="collect").exists()
+
+
+def test_a_price_restated_on_a_new_form_empties_the_outbox(client, field, today):
+    """The agent filled the form again (a new instanceID) with the price already sent
+    that day: "already recorded, nothing changed" (201), not a 400 that stays in
+    Collect's outbox for ever."""
+    collect = Collect(client)
+    form = collect.blank_form()
+    assert collect.send(form, prices=[("potatoes", "kg", 31)])[0].status_code == 201
+    response, message = collect.send(form, prices=[("potatoes", "kg", "31.00")])
+    assert (response.status_code, message) == (201, "Already received; nothing changed.")
+    assert Quote.objects.filter(source="collect").count() == 1
+    # Another price for that crop and day is still refused: an operator corrects it.
+    response, message = collect.send(form, prices=[("potatoes", "kg", 33)])
+    assert response.status_code == 400 and "already recorded: 31 KGS/kg" in message
+    assert Quote.objects.filter(source="collect").count() == 1
+
+
+@pytest.fixture
+def named_in_every_language(osh, potatoes):
+    osh.translations = {"fr": "Och", "ru": "Ош", "ky": "Ош"}
+    osh.save()
+    potatoes.translations = {"fr": "Pommes de terre", "ru": "Картофель", "ky": "Картошка"}
+    potatoes.save()
+
+
+@pytest.mark.parametrize(
+    "language, thanks, foreign, unknown",
+    [
+        (
+            "en",
+            "Thank you: 1 price recorded at Osh.",
+            "You are not assigned to the market Bishkek.",
+            "Unknown commodity 'tractors'.",
+        ),
+        (
+            "fr",
+            "Merci : 1 prix enregistré à Och.",
+            "Vous n'êtes pas affecté au marché Bichkek.",
+            "Produit inconnu : 'tractors'.",
+        ),
+        (
+            "ru",
+            "Спасибо: записано цен: 1, рынок Ош.",
+            "Вы не закреплены за рынком Бишкек.",
+            "Неизвестный товар 'tractors'.",
+        ),
+        (
+            "ky",
+            "Рахмат: Ош базарында 1 баа жазылды.",
+            "Сиз Бишкек базарына бекитилген эмессиз.",
+            "Белгисиз азык 'tractors'.",
+        ),
+    ],
+)
+def test_every_openrosa_message_is_in_the_phones_language_with_its_names(
+    client, field, bishkek, named_in_every_language, language, thanks, foreign, unknown
+):
+    bishkek.translations = {"fr": "Bichkek", "ru": "Бишкек", "ky": "Бишкек"}
+    bishkek.save()
+    collect = Collect(client, language=language)
+    form = collect.blank_form()
+    assert collect.send(form, prices=[("potatoes", "kg", 31)])[1] == thanks
+    assert collect.send(form, market="bishkek", prices=[("potatoes", "kg", 31)])[1] == foreign
+    assert collect.send(form, prices=[("tractors", "kg", 31)])[1] == unknown
 
 
 def test_a_form_with_two_prices_is_recorded_whole(client, field, today, potatoes):
@@ -278,7 +357,7 @@ def test_a_foreign_market_is_refused_and_nothing_is_stored(client, field, today)
     collect = Collect(client)
     form = collect.blank_form()
     response, message = collect.send(form, market="bishkek", prices=[("potatoes", "kg", 31)])
-    assert response.status_code == 403 and "not assigned to the market Bishkek" in message
+    assert (response.status_code, message) == (403, "You are not assigned to the market Bishkek.")
     assert not Quote.objects.filter(source="collect").exists()
 
 
@@ -295,7 +374,7 @@ def test_an_outlier_is_held_for_review_not_dropped(client, field, today):
     "body, expected",
     [
         (b"<data id='agriprices_prices'><market>osh</ma", "not readable XML"),
-        (b"<data id='another_form'><market>osh</market></data>", "unknown form 'another_form'"),
+        (b"<data id='another_form'><market>osh</market></data>", "Unknown form 'another_form'"),
         (b"<data id='agriprices_prices'><market>osh</market></data>", "no instanceID"),
         (
             b"<data id='agriprices_prices'><market>osh</market><observed_on>soon</observed_on>"
@@ -467,4 +546,23 @@ def test_a_submission_larger_than_announced_is_refused_unread(client, field):
     big = b"<data id='agriprices_prices'>" + b" " * documents.ACCEPT_CONTENT_LENGTH + b"</data>"
     response, message = Collect(client).submit(big)
     assert response.status_code == 413 and message == "The form is too large."
+    assert not Quote.objects.filter(source="collect").exists()
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [
+        ("en", "date 1926-03-01 is more than 60 days ago"),
+        ("ru", "дата 1926-03-01 — больше 60 дней назад"),
+    ],
+)
+def test_a_day_typed_a_century_off_is_refused_saying_the_day_and_the_window(
+    client, field, language, said
+):
+    collect = Collect(client, language=language)
+    form = collect.blank_form()
+    response, message = collect.send(
+        form, observed_on="1926-03-01", prices=[("potatoes", "kg", 31)]
+    )
+    assert response.status_code == 400 and message.startswith(said)
     assert not Quote.objects.filter(source="collect").exists()

@@ -96,7 +96,7 @@ def test_five_wrong_pins_lock_reports_for_the_hour(field_agent, potatoes):
         ("P POTATOES OSH 18.5 furlongs 2468", "Unknown unit. Nothing recorded."),
         (
             "P POTATOES OSH 18.5 L 2468",
-            "Not recorded: Potatoes is priced by mass; unit l cannot be converted to kg",
+            "Not recorded: unit l cannot be converted to kg, the unit Potatoes is priced by",
         ),
     ],
 )

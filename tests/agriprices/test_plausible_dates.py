@@ -1,0 +1,151 @@
+"""One rule for a plausible observation day (``validation.date_error``): never in the
+future, and for prices entered by people (web form, SMS, ODK Collect, API writes) not
+older than AGRIPRICES_MAX_AGE_DAYS (60). Files of history go through the importer, which
+takes old days on purpose; and one price far outside a series' span (1926 typed for
+2026) never changes what its warnings can say."""
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from agriprices import services
+from agriprices.importers import import_price_rows, read_price_file
+from agriprices.models import PriceWarning, Quote
+from agriprices.services import QuoteError
+from agriprices.validation import date_error
+from tests import factories
+from tests.api.conftest import client_with_token
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 3, 10)
+SLIP = date(1926, 3, 10)
+
+
+@pytest.mark.parametrize(
+    ("day", "window", "said"),
+    [
+        (TODAY, 60, None),
+        (TODAY - timedelta(days=60), 60, None),
+        (TODAY - timedelta(days=61), 60, "date 2026-01-08 is more than 60 days ago"),
+        (SLIP, 60, "date 1926-03-10 is more than 60 days ago"),
+        (SLIP, None, None),  # a file of history
+        (TODAY + timedelta(days=1), None, "date 2026-03-11 is in the future"),
+        (date(1899, 12, 31), None, "date 1899-12-31 is before 1900"),
+    ],
+)
+def test_the_rule(day, window, said):
+    message = date_error(day, TODAY, max_age_days=window)
+    assert (message if said is None else message.split(":")[0]) == said
+
+
+@pytest.mark.parametrize(
+    "source", [Quote.Source.WEB, Quote.Source.SMS, Quote.Source.COLLECT, Quote.Source.API]
+)
+def test_every_entry_by_people_refuses_the_1926_slip(agent, potatoes, osh, today, source):
+    slip = today.replace(year=1926) if today.month != 2 or today.day != 29 else date(1926, 2, 28)
+    with pytest.raises(QuoteError) as refused:
+        services.record_quote(
+            agent=agent, commodity=potatoes, market=osh, unit=potatoes.base_unit,
+            price=Decimal(18), observed_on=slip, source=source,
+        )  # fmt: skip
+    assert refused.value.field == "observed_on"
+    assert refused.value.message == (
+        f"date {slip.isoformat()} is more than 60 days ago: prices are entered within 60 days "
+        "of being seen (older prices come in through a file import)"
+    )
+    assert not Quote.objects.exists()
+
+
+def test_the_window_is_a_setting(agent, potatoes, osh, days_ago, settings):
+    settings.AGRIPRICES_MAX_AGE_DAYS = 7
+    record = dict(agent=agent, commodity=potatoes, market=osh, unit=potatoes.base_unit,
+                  price=Decimal(18), source=Quote.Source.WEB)  # fmt: skip
+    assert services.record_quote(**record, observed_on=days_ago(7)).status == "approved"
+    with pytest.raises(QuoteError, match="more than 7 days ago"):
+        services.record_quote(**record, observed_on=days_ago(8))
+
+
+def test_the_web_form_says_the_day_and_the_window_beside_the_field(client, agent, potatoes, osh):
+    client.force_login(agent)
+    page = client.post(
+        "/report/",
+        {
+            "market": osh.pk,
+            "commodity": potatoes.pk,
+            "price": "18",
+            "unit": potatoes.base_unit.pk,
+            "price_type": "retail",
+            "observed_on": "1926-03-01",
+        },
+    )
+    assert page.status_code == 200
+    assert "date 1926-03-01 is more than 60 days ago" in page.content.decode()
+    assert not Quote.objects.exists()
+
+
+def test_the_api_refuses_it_naming_the_field(agent, potatoes, osh):
+    body = {"commodity": "potatoes", "market": "osh", "unit": "kg", "price": "18",
+            "observed_on": "1926-03-01"}  # fmt: skip
+    response = client_with_token(agent).post("/api/v1/quotes/", body, format="json")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["field"] == "observed_on" and "1926-03-01" in error["message"]
+    assert "60 days" in error["message"]
+    assert not Quote.objects.exists()
+
+
+def test_the_importer_takes_history(db):
+    text = (
+        "external_id,observed_on,region,market,commodity,unit,price_type,currency,price\n"
+        "f:1,2011-03-15,Chuy,Osh,Potatoes,kg,retail,KGS,18\n"
+    )
+    report = import_price_rows(read_price_file(io.StringIO(text), "csv"))
+    assert (report.created, report.rejected) == (1, 0)
+
+
+@pytest.fixture
+def four_years(potatoes, osh, today):
+    """Four years of monthly potato prices at Osh up to last month, which spiked."""
+    this_month = today.replace(day=1)
+    month = date(this_month.year - 4, this_month.month, 1)
+    while month < this_month:
+        spike = 2 if (month.year, month.month) == _last_month(this_month) else 1
+        season = 1 + 0.1 * ((month.month % 12) - 6) / 6
+        factories.QuoteFactory(
+            commodity=potatoes, market=osh, observed_on=month.replace(day=15),
+            price=Decimal(str(round(20 * season * spike + month.year - 2020, 2))),
+        )  # fmt: skip
+        month = (month + timedelta(days=32)).replace(day=1)
+    services.rebuild_latest_prices()
+    services.refresh_warnings()
+
+
+def _last_month(this_month):
+    previous = this_month - timedelta(days=1)
+    return previous.year, previous.month
+
+
+def newest_warning():
+    warning = PriceWarning.objects.order_by("-month").first()
+    return warning.month, warning.alps_band, warning.short_of, warning.normal_price
+
+
+def test_one_price_typed_as_1926_never_changes_what_the_warnings_say(
+    four_years, potatoes, osh, today
+):
+    osh.aliases.create(name="Osh")  # as a file names them
+    potatoes.aliases.create(name="Potatoes")
+    before = newest_warning()
+    assert before[1] == "crisis" and before[2] == ""
+    text = (
+        "external_id,observed_on,region,market,commodity,unit,price_type,currency,price\n"
+        f"f:slip,1926-{today.month:02d}-01,Chuy,Osh,Potatoes,kg,retail,KGS,21\n"
+    )
+    report = import_price_rows(read_price_file(io.StringIO(text), "csv"))
+    assert report.created == 1 and Quote.objects.get(external_id="f:slip").status == "approved"
+    services.refresh_warnings()
+    # Before: "3% of months have a price, 70% needed", and no band at all.
+    assert newest_warning() == before
