@@ -101,23 +101,20 @@ def import_text(text):
     return import_price_rows(read_price_file(io.StringIO(text), "wfp"))
 
 
-@pytest.mark.parametrize(("value", "fits"), cases(PRICE))
-def test_import_price(value, fits):
-    report = import_text(one_row_file(price=f"{value:f}"))
+@pytest.mark.parametrize(
+    ("cell", "field", "value", "fits"),
+    [
+        pytest.param(cell, field, value, fits, id=f"{cell} {which}")
+        for cell, field, column in (("price", "price", PRICE), ("usdprice", "usd_price", USD_PRICE))
+        for which, value, fits in limits(column)
+    ],
+)
+def test_import_prices(cell, field, value, fits):
+    report = import_text(one_row_file(**{cell: f"{value:f}"}))
     if fits:
-        assert not report.errors and Quote.objects.get().price == value
+        assert not report.errors and getattr(Quote.objects.get(), field) == value
     else:
-        assert [(e.line, e.reason.split()[0]) for e in report.errors] == [(2, "price")]
-        assert nothing_stored()
-
-
-@pytest.mark.parametrize(("value", "fits"), cases(USD_PRICE))
-def test_import_usd_price(value, fits):
-    report = import_text(one_row_file(usdprice=f"{value:f}"))
-    if fits:
-        assert not report.errors and Quote.objects.get().usd_price == value
-    else:
-        assert [(e.line, e.reason.split()[0]) for e in report.errors] == [(2, "usdprice")]
+        assert [(e.line, e.reason.split()[0]) for e in report.errors] == [(2, cell)]
         assert nothing_stored()
 
 
