@@ -363,8 +363,11 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Asking browsers to preload HSTS binds the whole domain for years: the deployer's call
 # (SECURE_HSTS_PRELOAD), not a default; check --deploy need not remind of it.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# Secure cookies follow HTTPS, not DEBUG: a telecentre serving its LAN over plain HTTP
+# (DEBUG off, HTTPS unset) must still be able to log in, since a browser never sends a
+# Secure cookie back over HTTP. `check --deploy` warns about it there, as Django does.
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
