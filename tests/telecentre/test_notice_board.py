@@ -187,11 +187,12 @@ def test_the_radio_script_reads_the_week_and_its_warnings(client, country, today
     load_series(country["potato"], country["tokmok"], today, last_factor=1.5)
     services.refresh_warnings()
     page = text(client.get("/sheet/radio/?region=chui&lang=en"))
-    assert "Good day. Here are this week's market prices for Chui." in page
-    assert re.search(r"Potatoes: [a-z -]+ som( [a-z -]+ tyiyn)? a kilo", page)
-    assert "Cheapest at Tokmok" in page
+    assert "Good day. Here are this week's market prices in Chui." in page
+    # Every price names its market.
+    assert re.search(r"Potatoes in Bishkek: [a-z -]+ som( [a-z -]+ tyiyn)? a kilo", page)
+    assert re.search(r"Potatoes in Tokmok: [a-z -]+ som( [a-z -]+ tyiyn)? a kilo", page)
     assert re.search(
-        r"A warning: the price of potatoes at Tokmok is (in crisis|on alert), "
+        r"A warning for potatoes in Tokmok: the price has reached (crisis|alert) level, "
         r"[a-z-]+ percent above",
         page,
     )
