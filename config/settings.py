@@ -280,6 +280,9 @@ SPECTACULAR_SETTINGS = {
 API_MAX_BATCH = 500
 #: How long a public price answer may sit in the cache (it is never stale: see api.views).
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
+#: Rows one CSV answer (?format=csv) streams at most; its last line says when the list
+#: was longer, and its X-Row-Limit header states the limit.
+API_CSV_MAX_ROWS = env.int("API_CSV_MAX_ROWS", default=100_000)
 
 # --- SMS ------------------------------------------------------------------------------
 #: Country whose national number forms (0555 123 456) are understood.
