@@ -24,6 +24,11 @@ COLOURS = ("#1b5e20", "#0d47a1", "#b71c1c", "#4a148c", "#e65100", "#263238")
 class Line:
     label: str
     points: Sequence[tuple[date, Decimal]]
+    #: Which dash, marker and colour it is drawn with (its place among the lines when
+    #: not given), so the same market looks the same on every chart of a page.
+    style: int | None = None
+    #: Said after the label in the legend, e.g. the market's warning band.
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,10 +88,16 @@ def trend_chart(
     height: int = 220,
 ) -> SafeString:
     """Weekly medians as lines (at most six), the lowest-to-highest band behind them,
-    one market's normal price with its stress, alert and crisis bands (``seasonal``),
-    date and price axes; then the legend as a list under the chart, so it wraps and
-    stays legible on a 320-pixel screen."""
-    lines = [line for line in lines if line.points][: len(DASHES)]
+    the normal price with its stress, alert and crisis bands (``seasonal``: give it only
+    to a chart of the one market it belongs to), date and price axes; then the legend as
+    a list under the chart, so it wraps and stays legible on a 320-pixel screen. Each
+    line has its own dash and marker, with a marker on its last point, so the legend
+    tells the lines apart without colour."""
+    lines = [
+        Line(line.label, line.points, n if line.style is None else line.style, line.note)
+        for n, line in enumerate(lines)
+        if line.points
+    ][: len(DASHES)]
     days = [d for line in lines for d, _ in line.points] + [d for d, _, _ in band]
     values = [float(v) for line in lines for _, v in line.points]
     values += [float(v) for _, lo, hi in band for v in (lo, hi)]
@@ -137,14 +148,16 @@ def trend_chart(
             f'<text x="{x(month_start):.1f}" y="{height - 6}" text-anchor="middle">'
             f"{escape(label)}</text>"
         )
-    for n, line in enumerate(lines):
+    for line in lines:
+        n = line.style or 0
         colour, dash, marker = COLOURS[n], DASHES[n], MARKERS[n]
         path = "M" + "L".join(f"{x(d):.1f} {y(float(v)):.1f}" for d, v in line.points)
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="1.8"{dashed}/>')
-        # Markers every few points: enough to tell lines apart in print.
+        # Markers every few points and on the last: enough to tell lines apart in print.
         every = max(1, len(line.points) // 6)
-        for d, v in line.points[::every]:
+        marked = [*line.points[::every][:-1], line.points[-1]]
+        for d, v in marked:
             parts.append(_marker(marker, x(d), y(float(v)), colour))
     parts.append("</svg>")
     legend = [
@@ -152,8 +165,10 @@ def trend_chart(
             f'<path d="M1 7h26"{_dash(DASHES[n])} stroke="{COLOURS[n]}" stroke-width="1.8"/>'
             + _marker(MARKERS[n], 14, 7, COLOURS[n]),
             line.label,
+            line.note,
         )
-        for n, line in enumerate(lines)
+        for line in lines
+        for n in [line.style or 0]
     ]
     if normal and seasonal:
         legend.append(
@@ -170,10 +185,11 @@ def _dash(pattern: str) -> str:
     return f' stroke-dasharray="{pattern}"' if pattern else ""
 
 
-def _legend_item(swatch: str, label: str) -> str:
+def _legend_item(swatch: str, label: str, note: str = "") -> str:
+    said = f" <small>{escape(note)}</small>" if note else ""
     return (
         f'<li><svg viewBox="0 0 28 14" width="28" height="14" aria-hidden="true">{swatch}'
-        f"</svg> {escape(label)}</li>"
+        f"</svg> {escape(label)}{said}</li>"
     )
 
 

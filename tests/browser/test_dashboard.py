@@ -108,7 +108,7 @@ def test_operator_approves_a_flagged_price_and_the_home_table_changes(
         "button", name="Approve"
     ).click()
     page.wait_for_load_state()
-    assert "1 price(s) approved." in page.inner_text(".messages")
+    assert "1 price approved." in page.inner_text(".messages")
     assert "Nothing to review." in page.inner_text("main")
     page.goto(live_server.url + "/")
     assert "95 KGS/kg" in page.locator("tbody tr", has_text="Potatoes").inner_text()
