@@ -135,8 +135,11 @@ def trend_chart(
         label = f"{tick:g}" if tick < 1000 else f"{tick:.0f}"
         parts.append(
             f'<path d="M{left} {ty:.1f}H{width - right}" stroke="#bbb" stroke-width=".5"/>'
-            f'<text x="{left - 4}" y="{ty + 4:.1f}" text-anchor="end">{label}</text>'
         )
+        # No figure where it would run into the unit above or the months below (the
+        # phone's larger text included); its grid line stays.
+        if top + 10 <= ty <= height - bottom - 12:
+            parts.append(f'<text x="{left - 4}" y="{ty + 4:.1f}" text-anchor="end">{label}</text>')
     parts.append(
         f'<text x="2" y="12" class="unit">{escape(unit_label)}</text>'
         f'<path d="M{left} {height - bottom}H{width - right}" stroke="#333"/>'
@@ -223,7 +226,9 @@ def _month_starts(first: date, last: date) -> list[date]:
         if first <= start <= last:
             months.append(start)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    step = max(1, len(months) // 6)
+    # At most four labels: with the year on some ("févr. 25") and the larger text of a
+    # phone, more would run into each other on a 320-pixel screen.
+    step = max(1, -(-len(months) // 4))
     return months[::step]
 
 

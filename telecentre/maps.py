@@ -53,8 +53,9 @@ def outline() -> list[list[tuple[float, float]]]:
 #: labels are placed for it, so at any smaller size they stay apart too.
 LABEL_SIZE = 16
 #: A generous average width of a character, in ems, for placing labels before a
-#: browser measures them (digits and most letters are narrower).
-CHAR_EM = 0.62
+#: browser measures them (measured in Chromium with Debian's fonts: 0.52 to 0.64 for
+#: names and prices in Latin and Cyrillic letters).
+CHAR_EM = 0.68
 #: Where a label may go around its pin: (dx, dy of the baseline, text-anchor), in
 #: order of preference.
 PLACES = (
@@ -92,14 +93,15 @@ def _label_box(text: str, x: float, y: float, place: tuple[int, int, str]) -> Bo
     width = len(text) * CHAR_EM * LABEL_SIZE + 2
     left = {"start": x + dx, "end": x + dx - width, "middle": x + dx - width / 2}[anchor]
     baseline = y + dy
-    return (left, baseline - LABEL_SIZE * 0.85, left + width, baseline + LABEL_SIZE * 0.25)
+    # A browser's box of a line of text: its font's ascent above the baseline, descent below.
+    return (left, baseline - LABEL_SIZE * 0.95, left + width, baseline + LABEL_SIZE * 0.3)
 
 
 def _place(
     text: str, x: float, y: float, taken: list[Box], size: tuple[int, int]
 ) -> tuple[int, int, str] | None:
     """The first place around (x, y) where ``text`` stays inside the map and clear of
-    every label and pin already there."""
+    everything in ``taken``."""
     for place in PLACES:
         box = _label_box(text, x, y, place)
         inside = box[0] >= 0 and box[1] >= 0 and box[2] <= size[0] and box[3] <= size[1]
@@ -136,9 +138,11 @@ def market_map(pins: Sequence[Pin], *, title: str, width: int = 400) -> MapDrawi
         path = "M" + "L".join("{:.1f} {:.1f}".format(*xy(lon, lat)) for lon, lat in ring)
         parts.append(f'<path d="{path}Z" fill="#f3f6f1" stroke="#555" stroke-width="1"/>')
     placed = [(pin, *xy(pin.longitude, pin.latitude)) for pin in pins]
-    taken: list[Box] = [
+    marks: list[Box] = [
         (x - PIN_RADIUS, y - PIN_RADIUS, x + PIN_RADIUS, y + PIN_RADIUS) for _, x, y in placed
     ]
+    written: list[Box] = []  # the labels placed so far
+    size = (width, height)
     labels: list[str] = []
     numbered: list[tuple[int, str]] = []
     unlabelled: list[str] = []
@@ -151,15 +155,17 @@ def market_map(pins: Sequence[Pin], *, title: str, width: int = 400) -> MapDrawi
         colour, shape = STYLES[pin.comparison]
         parts.append(_shape(shape, x, y, colour))
         text = pin.label
-        place = _place(text, x, y, taken, (width, height))
+        place = _place(text, x, y, marks + written, size)
         if place is None:
+            # A number instead, clear of the other pins if it can be, else of the labels
+            # only (a number may touch a neighbour's mark; no label ever covers another).
             text = str(len(numbered) + 1)
-            place = _place(text, x, y, taken, (width, height))
+            place = _place(text, x, y, marks + written, size) or _place(text, x, y, written, size)
             if place is None:
                 unlabelled.append(pin.label)
                 continue
             numbered.append((len(numbered) + 1, pin.label))
-        taken.append(_label_box(text, x, y, place))
+        written.append(_label_box(text, x, y, place))
         dx, dy, anchor = place
         labels.append(
             f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">{escape(text)}</text>'
