@@ -67,22 +67,13 @@ class DemoMarket:
     ky: str
     weekdays: tuple[int, ...]  # days prices are collected (Monday = 0)
     level: float  # how dear the market is overall
-    fr: str = ""  # the French spelling, where it differs
 
 
 MARKETS = [
     DemoMarket(
-        "Bishkek",
-        "Bishkek City",
-        "42.874600",
-        "74.569800",
-        "Бишкек",
-        "Бишкек",
-        (0, 2, 4),
-        1.06,
-        "Bichkek",
+        "Bishkek", "Bishkek City", "42.874600", "74.569800", "Бишкек", "Бишкек", (0, 2, 4), 1.06
     ),
-    DemoMarket("Osh", "Osh", "40.528300", "72.798500", "Ош", "Ош", (0, 2, 4), 0.97, "Och"),
+    DemoMarket("Osh", "Osh", "40.528300", "72.798500", "Ош", "Ош", (0, 2, 4), 0.97),
     DemoMarket(
         "Jalal-Abad",
         "Jalal-Abad",
@@ -92,7 +83,6 @@ MARKETS = [
         "Жалал-Абад",
         (1, 4),
         0.95,
-        "Djalal-Abad",
     ),
     DemoMarket(
         "Karakol", "Issyk-Kul", "42.490700", "78.393600", "Каракол", "Каракол", (1, 4), 1.01
@@ -102,6 +92,7 @@ MARKETS = [
     DemoMarket("Talas", "Talas", "42.522800", "72.242700", "Талас", "Талас", (3,), 0.96),
     DemoMarket("Batken", "Batken", "40.062800", "70.819400", "Баткен", "Баткен", (3,), 1.03),
 ]
+
 
 #: The regions' names in each language, and how the radio script says "in" them where
 #: the rule (agriprices.declension) cannot: a French region takes "dans la région de".
@@ -559,11 +550,6 @@ def ensure_demo_catalogue() -> None:
                 "locatives": locatives,
             },
         )
-        translations = {
-            "ru": market.ru,
-            "ky": market.ky,
-            **({"fr": market.fr} if market.fr else {}),
-        }
         obj, _ = Market.objects.update_or_create(
             name=market.name,
             defaults={
@@ -571,7 +557,7 @@ def ensure_demo_catalogue() -> None:
                 "region": region,
                 "latitude": Decimal(market.latitude),
                 "longitude": Decimal(market.longitude),
-                "translations": translations,
+                "translations": {"ru": market.ru, "ky": market.ky},
             },
         )
         for name, language in ((market.name, "en"), (market.ru, "ru"), (market.ky, "ky")):

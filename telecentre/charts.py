@@ -14,6 +14,10 @@ from django.utils.safestring import SafeString, mark_safe
 
 from telecentre import dates
 
+#: The largest size the stylesheet gives a chart's text (on a phone), in the chart's own
+#: units, and a generous width of a character in ems: axis labels are spaced for them.
+LABEL_SIZE = 17
+CHAR_EM = 0.68
 #: Dash patterns and marker shapes, one per line, distinguishable without colour.
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "12 4", "1 2")
 MARKERS = ("circle", "square", "triangle", "diamond", "cross", "bar")
@@ -105,7 +109,8 @@ def trend_chart(
         return mark_safe("")  # noqa: S308 - nothing user-supplied
     normal = [m for m in (seasonal.months if seasonal else ()) if min(days) <= m[0] <= max(days)]
     values += [float(v) for _, v, _ in normal]
-    left, right, top, bottom = 44, 6, 18, 24
+    # Room at the top for the unit above the highest price, on a phone's larger text too.
+    left, right, top, bottom = 44, 6, 28, 24
     first, last = min(days), max(days)
     span_days = max(1, (last - first).days)
     low, high = min(values), max(values)
@@ -135,21 +140,25 @@ def trend_chart(
         label = f"{tick:g}" if tick < 1000 else f"{tick:.0f}"
         parts.append(
             f'<path d="M{left} {ty:.1f}H{width - right}" stroke="#bbb" stroke-width=".5"/>'
+            f'<text x="{left - 4}" y="{ty + 4:.1f}" text-anchor="end">{label}</text>'
         )
-        # No figure where it would run into the unit above or the months below (the
-        # phone's larger text included); its grid line stays.
-        if top + 10 <= ty <= height - bottom - 12:
-            parts.append(f'<text x="{left - 4}" y="{ty + 4:.1f}" text-anchor="end">{label}</text>')
     parts.append(
         f'<text x="2" y="12" class="unit">{escape(unit_label)}</text>'
         f'<path d="M{left} {height - bottom}H{width - right}" stroke="#333"/>'
     )
     ticks = _month_starts(first, last)
+    free_from = float(left)  # where the next month's label may begin
     for n, month_start in enumerate(ticks):
         label = dates.month_tick(month_start, with_year=n == 0 or month_start.month == 1)
+        # Centred under its month, moved inward at the ends (clear of the prices' column),
+        # and left out where it would run into the one before, at a phone's text size.
+        wide = len(label) * CHAR_EM * LABEL_SIZE
+        start = min(max(x(month_start) - wide / 2, float(left)), width - right - wide)
+        if start < free_from:
+            continue
+        free_from = start + wide + 6
         parts.append(
-            f'<text x="{x(month_start):.1f}" y="{height - 6}" text-anchor="middle">'
-            f"{escape(label)}</text>"
+            f'<text x="{start:.1f}" y="{height - 6}" text-anchor="start">{escape(label)}</text>'
         )
     for line in lines:
         n = line.style or 0

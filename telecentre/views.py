@@ -26,7 +26,7 @@ from agriprices.services import QuoteError, outlier_verdict, record_quote, revie
 from agriprices.validation import price_per_base_unit
 from sms_gateway.segments import count_segments
 from sms_gateway.services import simulate_sms, simulate_ussd
-from telecentre import charts, maps, radio
+from telecentre import charts, maps, radio, trends
 from telecentre import selectors as pages
 from telecentre.access import needs_permission
 from telecentre.forms import (
@@ -74,6 +74,20 @@ def _remember_region(request: HttpRequest, response: HttpResponse) -> HttpRespon
     return response
 
 
+def _pages_of(request: HttpRequest, rows: QuerySet) -> dict[str, object]:
+    """A table's page (``?page=``, MAX_ROWS rows) for the template, read only when its
+    cached fragment is stale; ``number`` belongs in the fragment's key, ``keep`` is the
+    query string the page links carry on."""
+    number = request.GET.get("page", "1")
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    return {
+        "page": lambda: Paginator(rows, MAX_ROWS).get_page(number),
+        "number": number,
+        "keep": keep.urlencode(),
+    }
+
+
 def _current_bulletins(region: Region | None, limit: int = 5) -> QuerySet[Bulletin]:
     bulletins = Bulletin.objects.current()
     if region is not None:
@@ -98,18 +112,12 @@ def home(request: HttpRequest) -> HttpResponse:
         if chosen
         else LatestPrice.objects.none()
     )
-    number = request.GET.get("page", "1")
-    keep = request.GET.copy()
-    keep.pop("page", None)
     response = render(
         request,
         "telecentre/home.html",
         {
             "form": form,
-            # Lazy: read only when the cached table is stale (see the template).
-            "page": lambda: Paginator(rows, MAX_ROWS).get_page(number),
-            "number": number,
-            "keep": keep.urlencode(),
+            **_pages_of(request, rows),
             "version": pages.prices_version(),
             "region": region,
             "bulletins": _current_bulletins(region),
@@ -137,7 +145,7 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
     )
     found = cache.get(key)
     if found is None:
-        found = pages.commodity_charts(
+        found = trends.commodity_charts(
             commodity=commodity,
             prices=list(prices),
             months=months,
@@ -150,9 +158,6 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
             language=language,
         )
         cache.set(key, found, settings.API_CACHE_SECONDS)
-    number = request.GET.get("page", "1")
-    keep = request.GET.copy()
-    keep.pop("page", None)
     response = render(
         request,
         "telecentre/commodity.html",
@@ -160,9 +165,7 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "commodity": commodity,
             "name": name,
             "region": region,
-            "page": lambda: Paginator(prices, MAX_ROWS).get_page(number),
-            "number": number,
-            "keep": keep.urlencode(),
+            **_pages_of(request, prices),
             # Built by charts.py, every label escaped.
             "chart": mark_safe(found.trend),  # noqa: S308
             "against_normal": [
