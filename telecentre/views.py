@@ -241,7 +241,7 @@ def market_map(request: HttpRequest) -> HttpResponse:
         raise Http404(_("No such commodity."))
     language = get_language()
     version = pages.prices_version()
-    key = f"map:{commodity.pk}:{language}:{version}"
+    key = f"map-drawing:{commodity.pk}:{language}:{version}"
     found = cache.get(key)
     if found is None:
         priced = pages.price_map(commodity)
