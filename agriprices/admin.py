@@ -3,15 +3,18 @@
 never edited or deleted here."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from agriprices import services
+from agriprices.declension import locative
 from agriprices.models import (
     AgentProfile,
     Commodity,
@@ -38,11 +41,27 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class LocativesPreview:
+    """Shows beside a place's "in …" forms what the radio script says in each language,
+    so an operator sees where the rule needs a stored form."""
+
+    @admin.display(description=_("“in …” as the radio script says it"))
+    def locatives_said(self, obj: Market | Region) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html_join(
+            "",
+            "<div>{}: {}</div>",
+            ((code, locative(obj, code)) for code, _n in settings.LANGUAGES),
+        )
+
+
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(LocativesPreview, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["locatives_said"]
 
 
 @admin.register(Unit)
@@ -74,12 +93,13 @@ class MarketAliasInline(admin.TabularInline):
 
 
 @admin.register(Market)
-class MarketAdmin(admin.ModelAdmin):
+class MarketAdmin(LocativesPreview, admin.ModelAdmin):
     list_display = ["name", "region", "district", "kind"]
     list_filter = ["region", "kind"]
     search_fields = ["name", "district", "aliases__name"]
     list_select_related = ["region"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["locatives_said"]
     inlines = [MarketAliasInline]
 
 

@@ -94,6 +94,79 @@ MARKETS = [
 ]
 
 
+#: The regions' names in each language, and how the radio script says "in" them where
+#: the rule (agriprices.declension) cannot: a French region takes "dans la région de".
+REGIONS = {
+    "Bishkek City": (
+        {
+            "en": "Bishkek City",
+            "fr": "Ville de Bichkek",
+            "ru": "город Бишкек",
+            "ky": "Бишкек шаары",
+        },
+        {"fr": "dans la ville de Bichkek"},
+    ),
+    "Osh": (
+        {"en": "Osh Region", "fr": "Région d'Och", "ru": "Ошская область", "ky": "Ош облусу"},
+        {"en": "in the Osh Region", "fr": "dans la région d'Och"},
+    ),
+    "Jalal-Abad": (
+        {
+            "en": "Jalal-Abad Region",
+            "fr": "Région de Djalal-Abad",
+            "ru": "Джалал-Абадская область",
+            "ky": "Жалал-Абад облусу",
+        },
+        {"en": "in the Jalal-Abad Region", "fr": "dans la région de Djalal-Abad"},
+    ),
+    "Issyk-Kul": (
+        {
+            "en": "Issyk-Kul Region",
+            "fr": "Région d'Yssyk-Koul",
+            "ru": "Иссык-Кульская область",
+            "ky": "Ысык-Көл облусу",
+        },
+        {"en": "in the Issyk-Kul Region", "fr": "dans la région d'Yssyk-Koul"},
+    ),
+    "Chuy": (
+        {
+            "en": "Chuy Region",
+            "fr": "Région de Tchouï",
+            "ru": "Чуйская область",
+            "ky": "Чүй облусу",
+        },
+        {"en": "in the Chuy Region", "fr": "dans la région de Tchouï"},
+    ),
+    "Naryn": (
+        {
+            "en": "Naryn Region",
+            "fr": "Région de Naryn",
+            "ru": "Нарынская область",
+            "ky": "Нарын облусу",
+        },
+        {"en": "in the Naryn Region", "fr": "dans la région de Naryn"},
+    ),
+    "Talas": (
+        {
+            "en": "Talas Region",
+            "fr": "Région de Talas",
+            "ru": "Таласская область",
+            "ky": "Талас облусу",
+        },
+        {"en": "in the Talas Region", "fr": "dans la région de Talas"},
+    ),
+    "Batken": (
+        {
+            "en": "Batken Region",
+            "fr": "Région de Batken",
+            "ru": "Баткенская область",
+            "ky": "Баткен облусу",
+        },
+        {"en": "in the Batken Region", "fr": "dans la région de Batken"},
+    ),
+}
+
+
 @dataclass(frozen=True)
 class DemoCommodity:
     name: str
@@ -467,8 +540,15 @@ def _alias(
 def ensure_demo_catalogue() -> None:
     """Regions, markets, units and commodities with their names; idempotent."""
     for market in MARKETS:
-        region, _ = Region.objects.get_or_create(
-            name=market.region, defaults={"slug": make_slug(market.region)}
+        region_names, locatives = REGIONS[market.region]
+        region, _ = Region.objects.update_or_create(
+            name=market.region,
+            defaults={"translations": region_names, "locatives": locatives},
+            create_defaults={
+                "slug": make_slug(market.region),
+                "translations": region_names,
+                "locatives": locatives,
+            },
         )
         obj, _ = Market.objects.update_or_create(
             name=market.name,

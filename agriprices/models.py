@@ -16,11 +16,33 @@ from agriprices.anomalies import badge, season
 from agriprices.names import normalize_name
 
 
+def _locatives_field() -> models.JSONField:
+    return models.JSONField(
+        _("“in …” per language"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "How the radio script says “in this place”, per language code, where the rule "
+            'gets it wrong, e.g. {"ru": "на Дордое", "en": "at Dordoi"}. Leave a language '
+            "out to use the rule; the form below shows what it gives."
+        ),
+    )
+
+
 class Region(models.Model):
     """First-level administrative area (WFP's admin1), e.g. Osh Region."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Name shown per language code, e.g. {"ru": "Ошская область", "ky": "Ош облусу"}.'
+        ),
+    )
+    locatives = _locatives_field()
 
     class Meta:
         ordering = ["name"]
@@ -29,6 +51,9 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def display_name(self, language: str) -> str:
+        return self.translations.get(language) or self.name
 
 
 class Unit(models.Model):
@@ -129,6 +154,7 @@ class Market(models.Model):
         blank=True,
         help_text=_('Name shown per language code, e.g. {"ru": "Картофель", "ky": "Картошка"}.'),
     )
+    locatives = _locatives_field()
 
     class Meta:
         ordering = ["name"]

@@ -10,6 +10,7 @@ off (``unquote``), so an export imports again exactly.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -52,6 +53,19 @@ class _SafeWriter:
 def writer(file: IO[str] | Any, **options: Any) -> _SafeWriter:
     """``csv.writer`` whose text cells cannot run as formulas."""
     return _SafeWriter(file, **options)
+
+
+class _Line:
+    def write(self, text: str) -> str:
+        return text
+
+
+def lines(rows: Iterable[list[Any]]) -> Iterator[str]:
+    """Each row as one line of CSV, cells made safe as ``writer`` makes them: for an
+    answer that streams a long list without holding it."""
+    out = writer(_Line(), lineterminator="\n")
+    for row in rows:
+        yield out.writerow(row)
 
 
 def _is_number(text: str) -> bool:

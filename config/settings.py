@@ -286,6 +286,9 @@ SPECTACULAR_SETTINGS = {
 API_MAX_BATCH = 500
 #: How long a public price answer may sit in the cache (it is never stale: see api.views).
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
+#: Rows one CSV answer (?format=csv) streams at most; its last line says when the list
+#: was longer, and its X-Row-Limit header states the limit.
+API_CSV_MAX_ROWS = env.int("API_CSV_MAX_ROWS", default=100_000)
 
 # --- SMS ------------------------------------------------------------------------------
 #: Country whose national number forms (0555 123 456) are understood.
@@ -369,8 +372,11 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Asking browsers to preload HSTS binds the whole domain for years: the deployer's call
 # (SECURE_HSTS_PRELOAD), not a default; check --deploy need not remind of it.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# Secure cookies follow HTTPS, not DEBUG: a telecentre serving its LAN over plain HTTP
+# (DEBUG off, HTTPS unset) must still be able to log in, since a browser never sends a
+# Secure cookie back over HTTP. `check --deploy` warns about it there, as Django does.
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

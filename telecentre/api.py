@@ -4,10 +4,10 @@ parameters refused when unknown, page links, CSV)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from agriprices.api import params as p
 from agriprices.api.base import PAGED_ERRORS, ApiView, PagePagination
@@ -51,7 +51,7 @@ class BulletinList(ApiView):
         parameters=[BulletinParams],
         responses={200: BulletinSerializer(many=True), **PAGED_ERRORS},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         wanted = self.params().validated_data
         rows = Bulletin.objects.current().prefetch_related("regions")
         if wanted.get("region"):

@@ -14,6 +14,10 @@ from django.utils.safestring import SafeString, mark_safe
 
 from telecentre import dates
 
+#: The largest size the stylesheet gives a chart's text (on a phone), in the chart's own
+#: units, and a generous width of a character in ems: axis labels are spaced for them.
+LABEL_SIZE = 17
+CHAR_EM = 0.68
 #: Dash patterns and marker shapes, one per line, distinguishable without colour.
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "12 4", "1 2")
 MARKERS = ("circle", "square", "triangle", "diamond", "cross", "bar")
@@ -24,6 +28,11 @@ COLOURS = ("#1b5e20", "#0d47a1", "#b71c1c", "#4a148c", "#e65100", "#263238")
 class Line:
     label: str
     points: Sequence[tuple[date, Decimal]]
+    #: Which dash, marker and colour it is drawn with (its place among the lines when
+    #: not given), so the same market looks the same on every chart of a page.
+    style: int | None = None
+    #: Said after the label in the legend, e.g. the market's warning band.
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,10 +92,16 @@ def trend_chart(
     height: int = 220,
 ) -> SafeString:
     """Weekly medians as lines (at most six), the lowest-to-highest band behind them,
-    one market's normal price with its stress, alert and crisis bands (``seasonal``),
-    date and price axes; then the legend as a list under the chart, so it wraps and
-    stays legible on a 320-pixel screen."""
-    lines = [line for line in lines if line.points][: len(DASHES)]
+    the normal price with its stress, alert and crisis bands (``seasonal``: give it only
+    to a chart of the one market it belongs to), date and price axes; then the legend as
+    a list under the chart, so it wraps and stays legible on a 320-pixel screen. Each
+    line has its own dash and marker, with a marker on its last point, so the legend
+    tells the lines apart without colour."""
+    lines = [
+        Line(line.label, line.points, n if line.style is None else line.style, line.note)
+        for n, line in enumerate(lines)
+        if line.points
+    ][: len(DASHES)]
     days = [d for line in lines for d, _ in line.points] + [d for d, _, _ in band]
     values = [float(v) for line in lines for _, v in line.points]
     values += [float(v) for _, lo, hi in band for v in (lo, hi)]
@@ -94,7 +109,8 @@ def trend_chart(
         return mark_safe("")  # noqa: S308 - nothing user-supplied
     normal = [m for m in (seasonal.months if seasonal else ()) if min(days) <= m[0] <= max(days)]
     values += [float(v) for _, v, _ in normal]
-    left, right, top, bottom = 44, 6, 18, 24
+    # Room at the top for the unit above the highest price, on a phone's larger text too.
+    left, right, top, bottom = 44, 6, 28, 24
     first, last = min(days), max(days)
     span_days = max(1, (last - first).days)
     low, high = min(values), max(values)
@@ -131,20 +147,29 @@ def trend_chart(
         f'<path d="M{left} {height - bottom}H{width - right}" stroke="#333"/>'
     )
     ticks = _month_starts(first, last)
+    free_from = float(left)  # where the next month's label may begin
     for n, month_start in enumerate(ticks):
         label = dates.month_tick(month_start, with_year=n == 0 or month_start.month == 1)
+        # Centred under its month, moved inward at the ends (clear of the prices' column),
+        # and left out where it would run into the one before, at a phone's text size.
+        wide = len(label) * CHAR_EM * LABEL_SIZE
+        start = min(max(x(month_start) - wide / 2, float(left)), width - right - wide)
+        if start < free_from:
+            continue
+        free_from = start + wide + 6
         parts.append(
-            f'<text x="{x(month_start):.1f}" y="{height - 6}" text-anchor="middle">'
-            f"{escape(label)}</text>"
+            f'<text x="{start:.1f}" y="{height - 6}" text-anchor="start">{escape(label)}</text>'
         )
-    for n, line in enumerate(lines):
+    for line in lines:
+        n = line.style or 0
         colour, dash, marker = COLOURS[n], DASHES[n], MARKERS[n]
         path = "M" + "L".join(f"{x(d):.1f} {y(float(v)):.1f}" for d, v in line.points)
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="1.8"{dashed}/>')
-        # Markers every few points: enough to tell lines apart in print.
+        # Markers every few points and on the last: enough to tell lines apart in print.
         every = max(1, len(line.points) // 6)
-        for d, v in line.points[::every]:
+        marked = [*line.points[::every][:-1], line.points[-1]]
+        for d, v in marked:
             parts.append(_marker(marker, x(d), y(float(v)), colour))
     parts.append("</svg>")
     legend = [
@@ -152,8 +177,10 @@ def trend_chart(
             f'<path d="M1 7h26"{_dash(DASHES[n])} stroke="{COLOURS[n]}" stroke-width="1.8"/>'
             + _marker(MARKERS[n], 14, 7, COLOURS[n]),
             line.label,
+            line.note,
         )
-        for n, line in enumerate(lines)
+        for line in lines
+        for n in [line.style or 0]
     ]
     if normal and seasonal:
         legend.append(
@@ -170,10 +197,11 @@ def _dash(pattern: str) -> str:
     return f' stroke-dasharray="{pattern}"' if pattern else ""
 
 
-def _legend_item(swatch: str, label: str) -> str:
+def _legend_item(swatch: str, label: str, note: str = "") -> str:
+    said = f" <small>{escape(note)}</small>" if note else ""
     return (
         f'<li><svg viewBox="0 0 28 14" width="28" height="14" aria-hidden="true">{swatch}'
-        f"</svg> {escape(label)}</li>"
+        f"</svg> {escape(label)}{said}</li>"
     )
 
 
@@ -207,7 +235,9 @@ def _month_starts(first: date, last: date) -> list[date]:
         if first <= start <= last:
             months.append(start)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    step = max(1, len(months) // 6)
+    # At most four labels: with the year on some ("févr. 25") and the larger text of a
+    # phone, more would run into each other on a 320-pixel screen.
+    step = max(1, -(-len(months) // 4))
     return months[::step]
 
 

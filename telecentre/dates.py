@@ -51,22 +51,23 @@ def month_tick(value: date, *, with_year: bool) -> str:
     return f"{name} {value:%y}" if with_year else name
 
 
-#: Full month names, as said ("for November").
-MONTH_NAMES = (
-    pgettext_lazy("month said in full", "January"),
-    pgettext_lazy("month said in full", "February"),
-    pgettext_lazy("month said in full", "March"),
-    pgettext_lazy("month said in full", "April"),
-    pgettext_lazy("month said in full", "May"),
-    pgettext_lazy("month said in full", "June"),
-    pgettext_lazy("month said in full", "July"),
-    pgettext_lazy("month said in full", "August"),
-    pgettext_lazy("month said in full", "September"),
-    pgettext_lazy("month said in full", "October"),
-    pgettext_lazy("month said in full", "November"),
-    pgettext_lazy("month said in full", "December"),
+#: Month names as they follow "the usual price for" (Russian takes the genitive:
+#: "обычной для ноября"; Kyrgyz the bare name before "айынын").
+MONTHS_USUAL_FOR = (
+    pgettext_lazy("the usual price for <month>", "January"),
+    pgettext_lazy("the usual price for <month>", "February"),
+    pgettext_lazy("the usual price for <month>", "March"),
+    pgettext_lazy("the usual price for <month>", "April"),
+    pgettext_lazy("the usual price for <month>", "May"),
+    pgettext_lazy("the usual price for <month>", "June"),
+    pgettext_lazy("the usual price for <month>", "July"),
+    pgettext_lazy("the usual price for <month>", "August"),
+    pgettext_lazy("the usual price for <month>", "September"),
+    pgettext_lazy("the usual price for <month>", "October"),
+    pgettext_lazy("the usual price for <month>", "November"),
+    pgettext_lazy("the usual price for <month>", "December"),
 )
 
 
-def month_name(value: date) -> str:
-    return str(MONTH_NAMES[value.month - 1])
+def month_usual_for(value: date) -> str:
+    return str(MONTHS_USUAL_FOR[value.month - 1])

@@ -3,12 +3,14 @@ services (record_quote, publish_bulletin)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -16,20 +18,46 @@ from django.utils.translation import gettext_lazy as _
 from agriprices import selectors
 from agriprices.models import Commodity, Market, PriceType, Quote, Region, Unit
 from agriprices.validation import price_error
+from agriprices.word_forms import fold
 from sms_gateway.phones import InvalidPhone, normalize_phone
 from telecentre.models import Bulletin
 from telecentre.services import sms_summary_problem
 
 
+class LocalNameIterator(ModelChoiceIterator):
+    """Choices by their names in the page's language, in that language's order."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        language = get_language()
+        for obj in sorted(self.queryset, key=lambda o: fold(o.display_name(language))):
+            yield self.choice(obj)
+
+
+class LocalNameChoiceField(forms.ModelChoiceField):
+    iterator = LocalNameIterator
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.display_name(get_language())
+
+
+class LocalNamesChoiceField(forms.ModelMultipleChoiceField):
+    iterator = LocalNameIterator
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.display_name(get_language())
+
+
 class PriceFilterForm(forms.Form):
-    region = forms.ModelChoiceField(
+    region = LocalNameChoiceField(
         queryset=Region.objects.order_by("name"),
         required=False,
         empty_label=_("All regions"),
         to_field_name="slug",
         label=_("Region"),
     )
-    market = forms.ModelChoiceField(
+    market = LocalNameChoiceField(
         queryset=Market.objects.order_by("name"),
         required=False,
         empty_label=_("All markets"),
@@ -58,6 +86,7 @@ class BulletinForm(forms.ModelForm):
     class Meta:
         model = Bulletin
         fields = ["title", "category", "language", "regions", "body", "sms_summary", "expires_on"]
+        field_classes = {"regions": LocalNamesChoiceField}
         widgets = {
             "regions": forms.CheckboxSelectMultiple,
             "body": forms.Textarea(attrs={"rows": 8}),
@@ -108,7 +137,7 @@ class ReviewForm(forms.Form):
 class PriceEntryForm(forms.Form):
     """A price seen at a market, by an agent on a small phone."""
 
-    market = forms.ModelChoiceField(queryset=Market.objects.none(), label=_("Market"))
+    market = LocalNameChoiceField(queryset=Market.objects.none(), label=_("Market"))
     commodity = forms.ModelChoiceField(queryset=Commodity.objects.none(), label=_("Commodity"))
     price = forms.DecimalField(
         label=_("Price"),

@@ -49,10 +49,74 @@ def outline() -> list[list[tuple[float, float]]]:
     return _outline(path) if path.exists() else []
 
 
-def market_map(pins: Sequence[Pin], *, title: str, width: int = 400) -> SafeString:
-    """The outline and the pins, fitted to ``width``; empty without any pin."""
+#: Text size in the map's own units, the largest the stylesheet gives it (on a phone):
+#: labels are placed for it, so at any smaller size they stay apart too.
+LABEL_SIZE = 16
+#: A generous average width of a character, in ems, for placing labels before a
+#: browser measures them (measured in Chromium with Debian's fonts: 0.52 to 0.64 for
+#: names and prices in Latin and Cyrillic letters).
+CHAR_EM = 0.68
+#: Where a label may go around its pin: (dx, dy of the baseline, text-anchor), in
+#: order of preference.
+PLACES = (
+    (8, 5, "start"),
+    (-8, 5, "end"),
+    (0, -10, "middle"),
+    (0, 21, "middle"),
+    (7, -7, "start"),
+    (7, 18, "start"),
+    (-7, -7, "end"),
+    (-7, 18, "end"),
+)
+PIN_RADIUS = 7
+
+
+@dataclass(frozen=True)
+class MapDrawing:
+    svg: SafeString
+    #: Pins whose label did not fit beside them: the number drawn instead, and the
+    #: label, for the list beside the map.
+    numbered: list[tuple[int, str]]
+    #: Labels of pins where not even a number fitted (the table beside has them).
+    unlabelled: list[str]
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_box(text: str, x: float, y: float, place: tuple[int, int, str]) -> Box:
+    dx, dy, anchor = place
+    width = len(text) * CHAR_EM * LABEL_SIZE + 2
+    left = {"start": x + dx, "end": x + dx - width, "middle": x + dx - width / 2}[anchor]
+    baseline = y + dy
+    # A browser's box of a line of text: its font's ascent above the baseline, descent below.
+    return (left, baseline - LABEL_SIZE * 0.95, left + width, baseline + LABEL_SIZE * 0.3)
+
+
+def _place(
+    text: str, x: float, y: float, taken: list[Box], size: tuple[int, int]
+) -> tuple[int, int, str] | None:
+    """The first place around (x, y) where ``text`` stays inside the map and clear of
+    everything in ``taken``."""
+    for place in PLACES:
+        box = _label_box(text, x, y, place)
+        inside = box[0] >= 0 and box[1] >= 0 and box[2] <= size[0] and box[3] <= size[1]
+        if inside and not any(_overlap(box, other) for other in taken):
+            return place
+    return None
+
+
+def market_map(pins: Sequence[Pin], *, title: str, width: int = 400) -> MapDrawing:
+    """The outline and the pins, fitted to ``width``; empty without any pin. Each pin
+    is labelled beside it where its label fits clear of every other label and pin;
+    where it does not, the pin gets a number and its label goes in ``numbered``, for
+    the list beside the map. No label ever covers another."""
     if not pins:
-        return mark_safe("")  # noqa: S308 - nothing user-supplied
+        return MapDrawing(mark_safe(""), [], [])  # noqa: S308 - nothing user-supplied
     rings = outline()
     points = [(p.longitude, p.latitude) for p in pins] + [pt for ring in rings for pt in ring]
     west, east = min(p[0] for p in points), max(p[0] for p in points)
@@ -73,18 +137,42 @@ def market_map(pins: Sequence[Pin], *, title: str, width: int = 400) -> SafeStri
     for ring in rings:
         path = "M" + "L".join("{:.1f} {:.1f}".format(*xy(lon, lat)) for lon, lat in ring)
         parts.append(f'<path d="{path}Z" fill="#f3f6f1" stroke="#555" stroke-width="1"/>')
-    for pin in pins:
-        x, y = xy(pin.longitude, pin.latitude)
+    placed = [(pin, *xy(pin.longitude, pin.latitude)) for pin in pins]
+    marks: list[Box] = [
+        (x - PIN_RADIUS, y - PIN_RADIUS, x + PIN_RADIUS, y + PIN_RADIUS) for _, x, y in placed
+    ]
+    written: list[Box] = []  # the labels placed so far
+    size = (width, height)
+    labels: list[str] = []
+    numbered: list[tuple[int, str]] = []
+    unlabelled: list[str] = []
+    # Pins with the most neighbours choose first: they have the fewest free places.
+    crowd = sorted(
+        placed,
+        key=lambda p: -sum(abs(p[1] - q[1]) < 80 and abs(p[2] - q[2]) < 40 for q in placed),
+    )
+    for pin, x, y in crowd:
         colour, shape = STYLES[pin.comparison]
         parts.append(_shape(shape, x, y, colour))
-        anchor = "end" if x > width * 0.7 else "start"
-        dx = -8 if anchor == "end" else 8
-        parts.append(
-            f'<text x="{x + dx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}">'
-            f"{escape(pin.label)}</text>"
+        text = pin.label
+        place = _place(text, x, y, marks + written, size)
+        if place is None:
+            # A number instead, clear of the other pins if it can be, else of the labels
+            # only (a number may touch a neighbour's mark; no label ever covers another).
+            text = str(len(numbered) + 1)
+            place = _place(text, x, y, marks + written, size) or _place(text, x, y, written, size)
+            if place is None:
+                unlabelled.append(pin.label)
+                continue
+            numbered.append((len(numbered) + 1, pin.label))
+        written.append(_label_box(text, x, y, place))
+        dx, dy, anchor = place
+        labels.append(
+            f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">{escape(text)}</text>'
         )
+    parts += labels  # above every pin
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - every label is escaped above
+    return MapDrawing(mark_safe("".join(parts)), numbered, unlabelled)  # noqa: S308 - escaped
 
 
 def _shape(shape: str, x: float, y: float, colour: str) -> str:

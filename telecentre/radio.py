@@ -1,27 +1,164 @@
 """The week's prices and warnings as a presenter reads them on air: plain sentences in
-one language, every number in words."""
+one language, every number in words, every price with its market.
+
+Each sentence names the crop and the market, so a listener who tunes in halfway still
+knows where a price is paid: "Potatoes in Osh: thirty-three som fifty tyiyn a kilo, up
+five percent on last week." Markets, regions and crops are said by their names in the
+script's language, "in <market>" declined where the language needs it
+(``agriprices.declension``: "в Оше", "Ошто"); crop names stay in the nominative, the
+sentences are built so that they can. For the whole country the script goes region by
+region, each under its name, with its warnings after its prices."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from agriprices.models import Commodity, PriceWarning, Region
+from agriprices.declension import locative
+from agriprices.models import Commodity, Market, PriceWarning, Region
+from agriprices.word_forms import fold
 from telecentre import dates, spoken
 from telecentre import selectors as pages
+
+
+@dataclass(frozen=True)
+class Section:
+    """One region's part of the script: its name (empty when the whole script is that
+    region's) and its paragraphs, one per crop, then its warnings."""
+
+    heading: str
+    paragraphs: list[str]
 
 
 @dataclass(frozen=True)
 class RadioScript:
     title: str
     language: str
-    paragraphs: list[str]
+    opening: str
+    sections: list[Section]
+    closing: str
+
+
+def radio_script(*, region: Region | None, language: str, week: date | None) -> RadioScript:
+    """The script for ``region`` (or the whole country, region by region) in
+    ``language``: each market's median price of each crop in the week and its move on
+    the week before; then the crops in alert or crisis, and those low for the season."""
+    with translation.override(language):
+        place = region.display_name(language) if region else _("all regions")
+        title = (
+            _("Market prices, week of %(day)s: %(place)s")
+            % {"day": dates.day(week), "place": place}
+            if week
+            else _("Market prices: %(place)s") % {"place": place}
+        )
+        rows = pages.week_of_prices(week, region=region) if week else []
+        if not rows:
+            return RadioScript(title, language, _("There are no prices for this week yet."), [], "")
+        if region is not None:
+            opening = _("Good day. Here are this week's market prices %(in_region)s.") % {
+                "in_region": locative(region, language)
+            }
+        else:
+            opening = _(
+                "Good day. Here are this week's market prices across the country, region by region."
+            )
+        sections = _sections(rows, pages.warnings_page(region=region), language, region)
+        closing = _("Those were the market prices. Ask for any price by SMS.")
+        return RadioScript(title, language, opening, sections, closing)
+
+
+def _sections(
+    rows: list[pages.WeekRow], page: pages.WarningsPage, language: str, region: Region | None
+) -> list[Section]:
+    crops: dict[Region, dict[Commodity, list[pages.WeekRow]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for row in rows:
+        crops[row.market.region][row.commodity].append(row)
+    warnings: dict[Region, list[str]] = defaultdict(list)
+    for warning in page.alarming:
+        warnings[warning.market.region].append(_warning_sentence(warning, language))
+    for warning in page.low:
+        warnings[warning.market.region].append(_low_sentence(warning, language))
+
+    def by_name(thing: Region | Commodity | Market) -> str:
+        # Alphabetical as a reader expects it: "Œufs" among the o's, "Өзгөн" by о.
+        return fold(thing.display_name(language))
+
+    sections = []
+    for place in sorted(crops.keys() | warnings.keys(), key=by_name):
+        paragraphs = [
+            " ".join(
+                _price_sentence(row, language)
+                for row in sorted(crops[place][crop], key=lambda r: by_name(r.market))
+            )
+            for crop in sorted(crops[place], key=by_name)
+        ]
+        heading = "" if region is not None else capfirst(place.display_name(language))
+        sections.append(Section(heading, paragraphs + warnings[place]))
+    return sections
+
+
+def _price_sentence(row: pages.WeekRow, language: str) -> str:
+    sentence = _("%(crop)s %(in_market)s: %(price)s %(unit)s") % {
+        "crop": _in_a_sentence(row.commodity.display_name(language)),
+        "in_market": locative(row.market, language),
+        "price": _money(row.median, language),
+        "unit": _per_unit(row.commodity),
+    }
+    if row.change_pct is not None and abs(row.change_pct) >= 1:
+        move = round(row.change_pct)
+        change = _("up %(pct)s on last week") if move > 0 else _("down %(pct)s on last week")
+        sentence += ", " + change % {"pct": spoken.percent(move, language)}
+    return capfirst(sentence) + "."
+
+
+def _warning_sentence(warning: PriceWarning, language: str) -> str:
+    if warning.alps_band == PriceWarning.Band.CRISIS:
+        text = _(
+            "A warning for %(crop)s %(in_market)s: the price has reached crisis level, %(pct)s "
+            "above the usual price for %(month)s."
+        )
+    else:
+        text = _(
+            "A warning for %(crop)s %(in_market)s: the price has reached alert level, %(pct)s "
+            "above the usual price for %(month)s."
+        )
+    return capfirst(text % _warning_words(warning, language))
+
+
+def _low_sentence(warning: PriceWarning, language: str) -> str:
+    text = _(
+        "%(crop)s %(in_market)s: the price is low for the season, %(pct)s below the usual "
+        "price for %(month)s."
+    )
+    return capfirst(text % _warning_words(warning, language))
+
+
+def _warning_words(warning: PriceWarning, language: str) -> dict[str, str]:
+    return {
+        "crop": _in_a_sentence(warning.commodity.display_name(language)),
+        "in_market": locative(warning.market, language),
+        "pct": spoken.percent(warning.above_normal_pct or 0, language),
+        "month": dates.month_usual_for(warning.month),
+    }
+
+
+def _in_a_sentence(name: str) -> str:
+    """A crop's name as a common noun inside a sentence ("potatoes", "картофель"); a name
+    that starts with an acronym keeps its capitals. The sentence's first letter is made a
+    capital afterwards, wherever the language puts the crop."""
+    if len(name) > 1 and name[1].isupper():
+        return name
+    return name[:1].lower() + name[1:]
 
 
 def _per_unit(commodity: Commodity) -> str:
@@ -37,71 +174,3 @@ def _per_unit(commodity: Commodity) -> str:
 
 def _money(value: Decimal, language: str) -> str:
     return spoken.price(value, settings.AGRIPRICES_CURRENCY, language)
-
-
-def radio_script(*, region: Region | None, language: str, week: date | None) -> RadioScript:
-    """The script for ``region`` (or the whole country) in ``language``: the week's
-    median price of each crop, its move on the week before and where it is cheapest;
-    then the crops in alert or crisis, and those low for the season."""
-    with translation.override(language):
-        where = region.name if region else _("the whole country")
-        title = _("Market prices on the radio: %(where)s") % {"where": where}
-        if week:
-            title += f" · {dates.day(week)}"
-        paragraphs = []
-        rows = pages.regional_week(week, region=region) if week else []
-        if not rows:
-            return RadioScript(title, language, [_("There are no prices for this week yet.")])
-        paragraphs.append(
-            _("Good day. Here are this week's market prices for %(where)s.") % {"where": where}
-        )
-        for row in rows:
-            crop = row.commodity.display_name(language)
-            sentence = _("%(crop)s: %(price)s %(unit)s") % {
-                "crop": crop,
-                "price": _money(row.median, language),
-                "unit": _per_unit(row.commodity),
-            }
-            if row.change_pct is not None and abs(row.change_pct) >= 1:
-                move = round(row.change_pct)
-                words = spoken.percent(move, language)
-                sentence += ", " + (
-                    _("up %(pct)s on last week") if move > 0 else _("down %(pct)s on last week")
-                ) % {"pct": words}
-            if row.markets > 1:
-                sentence += ". " + _("Cheapest at %(market)s, %(price)s") % {
-                    "market": row.cheapest.market.display_name(language),
-                    "price": _money(row.cheapest.median, language),
-                }
-            paragraphs.append(sentence + ".")
-        page = pages.warnings_page(region=region)
-        for warning in page.alarming:
-            paragraphs.append(_warning_sentence(warning, language))
-        for warning in page.low:
-            paragraphs.append(_low_sentence(warning, language))
-        paragraphs.append(_("Those were the market prices. Ask for any price by SMS."))
-        return RadioScript(title, language, paragraphs)
-
-
-def _warning_sentence(warning: PriceWarning, language: str) -> str:
-    band = _("in crisis") if warning.alps_band == "crisis" else _("on alert")
-    return _(
-        "A warning: the price of %(crop)s at %(market)s is %(band)s, %(pct)s above the usual "
-        "price for %(month)s."
-    ) % {
-        "crop": warning.commodity.display_name(language).lower(),
-        "market": warning.market.display_name(language),
-        "band": band,
-        "pct": spoken.percent(warning.above_normal_pct or 0, language),
-        "month": dates.month_name(warning.month),
-    }
-
-
-def _low_sentence(warning: PriceWarning, language: str) -> str:
-    return _(
-        "The price of %(crop)s at %(market)s is low for the season, %(pct)s below the usual price."
-    ) % {
-        "crop": warning.commodity.display_name(language).lower(),
-        "market": warning.market.display_name(language),
-        "pct": spoken.percent(warning.above_normal_pct or 0, language),
-    }

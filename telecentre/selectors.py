@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from agriprices import anomalies, selectors
 from agriprices.formatting import rounded_price
@@ -28,9 +27,10 @@ from agriprices.models import (
     WarningRun,
 )
 from agriprices.periods import period_start
+from agriprices.word_forms import fold
 from openrosa.models import Photo
 from sms_gateway.conversation.understanding import read
-from telecentre import charts, maps
+from telecentre import maps
 
 
 def prices_version() -> str:
@@ -38,6 +38,11 @@ def prices_version() -> str:
     a cached table or chart is never stale and needs no invalidation."""
     changed = selectors.prices_last_modified()
     return f"{changed.timestamp():.6f}" if changed else "0"
+
+
+def regions_by_name(language: str) -> list[Region]:
+    """Every region, by its name in ``language`` in that language's order."""
+    return sorted(selectors.regions(), key=lambda r: fold(r.display_name(language)))
 
 
 def price_table(
@@ -65,64 +70,6 @@ def price_table(
         if asked.market is not None:
             rows = rows.filter(market=asked.market)
     return rows.order_by("commodity__name", "market__name")
-
-
-def trend_chart(
-    *,
-    commodity: Commodity,
-    markets: list[Market],
-    months: int,
-    title: str,
-    language: str,
-    today: date | None = None,
-) -> str:
-    """The commodity page's chart: weekly medians of up to six markets and the band from
-    their lowest to their highest price."""
-    today = today or timezone.localdate()
-    charted = markets[: len(charts.DASHES)]
-    series = selectors.price_series(
-        commodity=commodity, markets=charted, start=today - timedelta(days=months * 30), end=today
-    )
-    lines = [
-        charts.Line(
-            label=market.display_name(language),
-            points=[(s.period_start, s.median) for s in series.get(market.pk, [])],
-        )
-        for market in charted
-    ]
-    band: dict[date, tuple] = {}
-    for summaries in series.values():
-        for s in summaries:
-            low, high = band.get(s.period_start, (s.low, s.high))
-            band[s.period_start] = (min(low, s.low), max(high, s.high))
-    return charts.trend_chart(
-        lines,
-        [(day, low, high) for day, (low, high) in sorted(band.items())],
-        title=title,
-        unit_label=f"/{commodity.base_unit.code}",
-        seasonal=_seasonal(commodity, charted[0], today - timedelta(days=months * 30), language)
-        if charted
-        else None,
-    )
-
-
-def _seasonal(
-    commodity: Commodity, market: Market, start: date, language: str
-) -> charts.Seasonal | None:
-    """The normal price of one market over the chart's months, where ALPS has it."""
-    months = [
-        (w.month + timedelta(days=14), w.normal_price, w.spread)
-        for w in selectors.warning_history(
-            commodity=commodity, market=market, start=period_start(start, "month")
-        )
-        if w.normal_price is not None and w.spread is not None
-    ]
-    if not months:
-        return None
-    label = _("Normal price at %(market)s; stress, alert, crisis above") % {
-        "market": market.display_name(language)
-    }
-    return charts.Seasonal(label, months)
 
 
 # --- Operators' pages -------------------------------------------------------------

@@ -3,16 +3,18 @@ read through selectors, write through services, and stay thin."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +26,7 @@ from agriprices.services import QuoteError, outlier_verdict, record_quote, revie
 from agriprices.validation import price_per_base_unit
 from sms_gateway.segments import count_segments
 from sms_gateway.services import simulate_sms, simulate_ussd
-from telecentre import charts, maps, radio
+from telecentre import charts, maps, radio, trends
 from telecentre import selectors as pages
 from telecentre.access import needs_permission
 from telecentre.forms import (
@@ -47,7 +49,8 @@ from telecentre.services import (
 
 REGION_COOKIE = "region"
 REGION_COOKIE_AGE = 365 * 24 * 3600
-#: Rows on one page of prices: enough for a region, small enough for a 2G link.
+#: Rows on one page of prices: enough for a region, small enough for a 2G link; the
+#: rest are on the next pages.
 MAX_ROWS = 120
 CHART_MONTHS = (3, 6, 12, 24)
 #: Flagged prices on one page of the review queue.
@@ -69,6 +72,20 @@ def _remember_region(request: HttpRequest, response: HttpResponse) -> HttpRespon
         else:
             response.delete_cookie(REGION_COOKIE)
     return response
+
+
+def _pages_of(request: HttpRequest, rows: QuerySet) -> dict[str, object]:
+    """A table's page (``?page=``, MAX_ROWS rows) for the template, read only when its
+    cached fragment is stale; ``number`` belongs in the fragment's key, ``keep`` is the
+    query string the page links carry on."""
+    number = request.GET.get("page", "1")
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    return {
+        "page": lambda: Paginator(rows, MAX_ROWS).get_page(number),
+        "number": number,
+        "keep": keep.urlencode(),
+    }
 
 
 def _current_bulletins(region: Region | None, limit: int = 5) -> QuerySet[Bulletin]:
@@ -100,10 +117,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "telecentre/home.html",
         {
             "form": form,
-            # Lazy: read only when the cached table is stale (see the template).
-            "rows": rows[:MAX_ROWS],
-            "total": rows.count,
-            "max_rows": MAX_ROWS,
+            **_pages_of(request, rows),
             "version": pages.prices_version(),
             "region": region,
             "bulletins": _current_bulletins(region),
@@ -125,21 +139,25 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
     language = get_language()
     name = commodity.display_name(language)
     version = pages.prices_version()
-    key = f"chart:{commodity.pk}:{region.pk if region else 0}:{months}:{language}:{version}"
+    key = f"charts:{commodity.pk}:{region.pk if region else 0}:{months}:{language}:{version}"
     prices = selectors.with_warnings(
         selectors.latest_prices(commodity=commodity, region=region, price_type=PriceType.RETAIL)
-    )[:MAX_ROWS]
-    chart = cache.get(key)
-    if chart is None:
-        chart = pages.trend_chart(
+    )
+    found = cache.get(key)
+    if found is None:
+        found = trends.commodity_charts(
             commodity=commodity,
-            markets=[row.market for row in prices[: len(charts.DASHES)]],
+            prices=list(prices),
             months=months,
-            title=_("Weekly median price of %(name)s, last %(months)d months")
+            title=ngettext(
+                "Weekly median price of %(name)s, last %(months)d month",
+                "Weekly median price of %(name)s, last %(months)d months",
+                months,
+            )
             % {"name": name, "months": months},
             language=language,
         )
-        cache.set(key, chart, settings.API_CACHE_SECONDS)
+        cache.set(key, found, settings.API_CACHE_SECONDS)
     response = render(
         request,
         "telecentre/commodity.html",
@@ -147,8 +165,13 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "commodity": commodity,
             "name": name,
             "region": region,
-            "prices": prices,
-            "chart": mark_safe(chart),  # noqa: S308 - built by charts.py, labels escaped
+            **_pages_of(request, prices),
+            # Built by charts.py, every label escaped.
+            "chart": mark_safe(found.trend),  # noqa: S308
+            "against_normal": [
+                (caption, mark_safe(svg))  # noqa: S308
+                for caption, svg in found.against_normal
+            ],
             "months": months,
             "month_choices": CHART_MONTHS,
             "version": version,
@@ -199,7 +222,7 @@ def price_grid(request: HttpRequest) -> HttpResponse:
         {
             "grid": lambda: pages.price_grid(region=region),  # read when not cached
             "region": region,
-            "all_regions": selectors.regions(),
+            "all_regions": pages.regions_by_name(get_language()),
             "stale_days": pages.STALE_DAYS,
             "currency": settings.AGRIPRICES_CURRENCY,
             "version": pages.prices_version(),
@@ -218,17 +241,17 @@ def market_map(request: HttpRequest) -> HttpResponse:
         raise Http404(_("No such commodity."))
     language = get_language()
     version = pages.prices_version()
-    key = f"map:{commodity.pk}:{language}:{version}"
+    key = f"map-drawing:{commodity.pk}:{language}:{version}"
     found = cache.get(key)
     if found is None:
         priced = pages.price_map(commodity)
         name = commodity.display_name(language)
-        svg = maps.market_map(
+        drawing = maps.market_map(
             pages.map_pins(priced, language), title=_("Markets: price of %(name)s") % {"name": name}
         )
-        found = (priced, str(svg))
+        found = (priced, str(drawing.svg), drawing.numbered, drawing.unlabelled)
         cache.set(key, found, settings.API_CACHE_SECONDS)
-    priced, svg = found
+    priced, svg, numbered, unlabelled = found
     return render(
         request,
         "telecentre/map.html",
@@ -237,6 +260,8 @@ def market_map(request: HttpRequest) -> HttpResponse:
             "crops": crops,
             "priced": priced,
             "svg": mark_safe(svg),  # noqa: S308 - built by maps.py, labels escaped
+            "numbered": numbered,
+            "unlabelled": unlabelled,
             "near_pct": maps.NEAR_PCT,
             "currency": settings.AGRIPRICES_CURRENCY,
         },
@@ -252,7 +277,7 @@ def price_warnings(request: HttpRequest) -> HttpResponse:
         {
             "page": lambda: pages.warnings_page(region=region),  # read when not cached
             "region": region,
-            "all_regions": selectors.regions(),
+            "all_regions": pages.regions_by_name(get_language()),
             "version": pages.prices_version(),
         },
     )
@@ -368,7 +393,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                 except QuoteError as exc:
                     messages.error(request, f"{quote}: {exc.message}")
             if done:
-                text = _("%(n)d price(s) approved.") if approve else _("%(n)d price(s) rejected.")
+                text = (
+                    ngettext("%(n)d price approved.", "%(n)d prices approved.", done)
+                    if approve
+                    else ngettext("%(n)d price rejected.", "%(n)d prices rejected.", done)
+                )
                 messages.success(request, text % {"n": done})
             return redirect("telecentre:review")
         for errors in form.errors.values():
@@ -451,7 +480,7 @@ def price_sheet(request: HttpRequest) -> HttpResponse:
             "week_end": week + timedelta(days=6) if week else None,
             "regions": regions,  # called only when the cached tables are stale
             "region": region,
-            "all_regions": selectors.regions(),
+            "all_regions": pages.regions_by_name(get_language()),
             "keep": [("week", week.isoformat())] if week else [],
             "version": pages.prices_version(),
         },
@@ -473,7 +502,7 @@ def radio_script(request: HttpRequest) -> HttpResponse:
         {
             "script": script,
             "region": region,
-            "all_regions": selectors.regions(),
+            "all_regions": pages.regions_by_name(get_language()),
             "languages": settings.LANGUAGES,
             "keep": [("lang", language)],
         },
@@ -481,18 +510,25 @@ def radio_script(request: HttpRequest) -> HttpResponse:
     return _remember_region(request, response)
 
 
-def price_sheet_csv(request: HttpRequest) -> HttpResponse:
-    """Every market's week, not folded: the whole data behind the printed sheet."""
+def price_sheet_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every market's week, not folded: the whole data behind the printed sheet,
+    streamed a line at a time."""
     week, region = _sheet_week(request), _chosen_region(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="prices-{week or "none"}.csv"'
-    writer = spreadsheet.writer(response)
-    writer.writerow(
-        ["week", "region", "commodity", "market", "unit", "median", "low", "high", "change_pct"]
-    )
-    for row in pages.week_of_prices(week, region=region) if week else []:
-        writer.writerow(
-            [
+
+    def table() -> Iterator[list[object]]:
+        yield [
+            "week",
+            "region",
+            "commodity",
+            "market",
+            "unit",
+            "median",
+            "low",
+            "high",
+            "change_pct",
+        ]
+        for row in pages.week_of_prices(week, region=region) if week else []:
+            yield [
                 week,
                 row.market.region.name,
                 row.commodity.name,
@@ -503,7 +539,11 @@ def price_sheet_csv(request: HttpRequest) -> HttpResponse:
                 f"{row.high.normalize():f}",
                 "" if row.change_pct is None else f"{row.change_pct:.1f}",
             ]
-        )
+
+    response = StreamingHttpResponse(
+        spreadsheet.lines(table()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="prices-{week or "none"}.csv"'
     return response
 
 

@@ -94,7 +94,7 @@ def test_export_prices_writes_formulas_as_text(formula_names, tmp_path):
 def test_the_api_csv_writes_formulas_as_text(client, formula_names, path):
     response = client.get(path)
     assert response.status_code == 200
-    found = cells(response.content.decode())
+    found = cells(response.getvalue().decode())
     assert f"'{FORMULAS['market']}" in found and FORMULAS["market"] not in found
 
 
@@ -103,8 +103,8 @@ def test_the_price_sheet_csv_writes_formulas_as_text(client, formula_names, toda
 
     week = pages.latest_summary_week()
     response = client.get(f"/sheet.csv?week={week}")
-    assert response.status_code == 200
-    found = cells(response.content.decode())
+    assert response.status_code == 200 and response.streaming
+    found = cells(response.getvalue().decode())
     assert f"'{FORMULAS['market']}" in found and f"'{FORMULAS['commodity']}" in found
     assert FORMULAS["market"] not in found
 

@@ -78,6 +78,22 @@ def test_over_tls_hsts_is_sent_http_is_redirected_and_cookies_are_secure(client,
     assert client.cookies["sessionid"]["httponly"] is True
 
 
+@pytest.mark.django_db
+def test_with_https_unset_login_works_over_plain_http(client, settings):
+    # The test process runs as a telecentre's LAN server would: DEBUG off, HTTPS unset.
+    assert settings.DEBUG is False and settings.HTTPS is False
+    from tests.factories import operator
+
+    operator("olga")
+    form = client.get("/accounts/login/")
+    assert form.cookies["csrftoken"]["secure"] == ""  # a browser sends it back over HTTP
+    answer = client.post("/accounts/login/", {"username": "olga", "password": "pw"})
+    assert answer.status_code == 302
+    assert client.cookies["sessionid"]["secure"] == ""
+    assert "Strict-Transport-Security" not in answer
+    assert "Log out olga" in client.get("/").content.decode()
+
+
 def test_logs_are_json_with_the_request_id_and_phone_numbers_masked():
     record = logging.LogRecord(
         "sms", logging.INFO, __file__, 1, "reply to %s sent", ("+996555123456",), None

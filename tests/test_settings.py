@@ -1,6 +1,7 @@
 """Settings come from the environment; checked in fresh processes, as a deployer starts one."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -86,3 +87,45 @@ def test_a_task_runs_in_process_without_a_broker(potatoes, osh):
     from agriprices.tasks import rebuild_latest_prices
 
     assert rebuild_latest_prices.delay().get() == {"series": 0}
+
+
+SECURITY_KNOBS = (
+    "from django.conf import settings as s; "
+    "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
+    "s.SECURE_SSL_REDIRECT)"
+)
+
+
+@pytest.mark.parametrize(
+    "https, expected",
+    [
+        # A telecentre serving its LAN over plain HTTP: cookies a browser sends back.
+        ({}, ["False", "False", "0", "False"]),
+        ({"HTTPS": "false"}, ["False", "False", "0", "False"]),
+        ({"HTTPS": "true"}, ["True", "True", "31536000", "True"]),
+    ],
+)
+def test_secure_cookies_and_hsts_follow_https_not_debug(https, expected):
+    result = run_django(SECURITY_KNOBS, DEBUG="false", SECRET_KEY="x" * 50, **https)
+    assert result.stdout.split() == expected, result.stderr
+
+
+def test_check_deploy_over_plain_http_warns_and_does_not_fail(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in {"HTTPS", "DATABASE_URL"}},
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "telecentre.lan",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Django's own deployment warnings name what plain HTTP gives up.
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning in result.stdout + result.stderr, warning

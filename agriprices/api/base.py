@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
@@ -16,6 +18,7 @@ from rest_framework.response import Response
 
 from agriprices.api import params as p
 from agriprices.api.errors import ErrorSerializer
+from agriprices.api.renderers import streamed
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="A parameter or field is wrong."),
@@ -30,7 +33,10 @@ WRITE_ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="No or bad token."),
     403: OpenApiResponse(ErrorSerializer, description="Not allowed for this account."),
 }
-CSV_NOTE = " Add `format=csv` for the same rows as CSV."
+CSV_NOTE = (
+    " Add `format=csv` for every row of the filtered list as CSV, not paged (up to "
+    "API_CSV_MAX_ROWS, stated in the `X-Row-Limit` header)."
+)
 
 
 def with_next_link(response: Response, link: str | None) -> Response:
@@ -71,6 +77,13 @@ class ApiView(GenericAPIView):
         checked.is_valid(raise_exception=True)
         return checked
 
-    def paged(self, rows: Any) -> Response:
+    def paged(self, rows: Any) -> HttpResponseBase:
+        """One page of ``rows`` as JSON; as CSV, every row (renderers.streamed), in the
+        order the pages follow."""
+        if self.request.accepted_renderer.format == "csv":
+            ordering = getattr(self.paginator, "get_ordering", None)
+            if ordering is not None and isinstance(rows, QuerySet):
+                rows = rows.order_by(*ordering(self.request, rows, self))
+            return streamed(rows, self.get_serializer_class(), self.get_serializer_context())
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

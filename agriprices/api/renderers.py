@@ -1,12 +1,19 @@
 """CSV for every list (``?format=csv``): the same rows and filters as the JSON answer,
 nested objects flattened to dotted columns (``market.name``), text cells safe to open in
-a spreadsheet (agriprices.spreadsheet)."""
+a spreadsheet (agriprices.spreadsheet). Paged lists are not paged as CSV: ``streamed``
+writes the whole filtered list, a chunk of rows at a time, up to API_CSV_MAX_ROWS."""
 
 from __future__ import annotations
 
 import io
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
 from agriprices import spreadsheet
@@ -55,3 +62,63 @@ class CSVRenderer(BaseRenderer):
         writer.writerow(columns)
         writer.writerows([[row.get(column, "") for column in columns] for row in flat])
         return out.getvalue().encode(self.charset)
+
+
+#: Rows serialised at a time while a CSV streams.
+CSV_CHUNK = 1000
+
+
+def columns(serializer: serializers.BaseSerializer, prefix: str = "") -> list[str]:
+    """The CSV columns of one row of ``serializer``, known before any row is read, so a
+    streamed list has one header whatever its rows hold: nested objects as dotted
+    columns, a name per language as one column per language of the service."""
+    found = []
+    for name, field in getattr(serializer, "fields", {}).items():
+        if isinstance(field, serializers.Serializer):
+            found += columns(field, f"{prefix}{name}.")
+        elif isinstance(field, serializers.DictField):
+            found += [f"{prefix}{name}.{code}" for code, _name in settings.LANGUAGES]
+        else:
+            found.append(f"{prefix}{name}")
+    return found
+
+
+def streamed(
+    rows: Iterable[Any],
+    serializer_class: type[serializers.BaseSerializer],
+    context: Mapping[str, Any],
+) -> StreamingHttpResponse:
+    """The whole list as CSV, read and written a chunk at a time. Past API_CSV_MAX_ROWS
+    rows the last line says the list was cut there, and how to narrow it; the
+    ``X-Row-Limit`` header always states the limit."""
+    limit = settings.API_CSV_MAX_ROWS
+    header = columns(serializer_class(context=context))
+    if isinstance(rows, QuerySet):
+        rows = rows.iterator(chunk_size=CSV_CHUNK)
+
+    def table() -> Iterator[list[Any]]:
+        yield header
+        written = 0
+        for chunk in _chunks(itertools.islice(rows, limit + 1), CSV_CHUNK):
+            kept = chunk[: limit - written]
+            for row in serializer_class(kept, many=True, context=context).data:
+                flat = _flatten(row)
+                yield [flat.get(column, "") for column in header]
+            written += len(kept)
+            if len(kept) < len(chunk):
+                yield [
+                    f"# cut at {limit} rows (API_CSV_MAX_ROWS): narrow the filters, "
+                    "e.g. by market, commodity or observed_after, for the rest"
+                ]
+
+    response = StreamingHttpResponse(
+        spreadsheet.lines(table()), content_type="text/csv; charset=utf-8"
+    )
+    response["X-Row-Limit"] = str(limit)
+    return response
+
+
+def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    rows = iter(rows)
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk

@@ -55,9 +55,16 @@ class RefField(serializers.Field):
 
 
 class RegionSerializer(serializers.ModelSerializer):
+    names = serializers.DictField(
+        source="translations",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Display name per language code.",
+    )
+
     class Meta:
         model = Region
-        fields = ["id", "slug", "name"]
+        fields = ["id", "slug", "name", "names"]
 
 
 class CommodityRefSerializer(serializers.ModelSerializer):

@@ -97,7 +97,7 @@ class PricesChangeMixin(ApiView):
 
 
 def cached_until_prices_change(
-    handler: Callable[..., Response],
+    handler: Callable[..., HttpResponseBase],
 ) -> Callable[..., HttpResponseBase]:
     """Keep a public price answer in the shared cache until any price changes: the key
     holds the time of the last change (read before the data, see PricesChangeMixin), so a
@@ -118,7 +118,7 @@ def cached_until_prices_change(
             content, content_type = cached
             return HttpResponse(content, content_type=content_type)
         response = handler(self, request, *args, **kwargs)
-        if response.status_code == 200:
+        if isinstance(response, Response) and response.status_code == 200:
             # The rendered bytes: a year of weekly medians at every market is a megabyte
             # of JSON, too slow to encode again on every read.
             content_type = request.accepted_media_type
@@ -146,7 +146,7 @@ class CommodityList(ApiView):
         parameters=[p.CommodityParams],
         responses={200: s.CommoditySerializer(many=True), **PAGED_ERRORS},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         query = self.params().validated_data
         rows = selectors.commodities(category=query.get("category"))
         if "search" not in query:
@@ -180,7 +180,7 @@ class MarketList(ApiView):
         parameters=[p.MarketParams],
         responses={200: s.MarketSerializer(many=True), **PAGED_ERRORS},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         query = self.params().validated_data
         if "near" not in query:
             return self.paged(selectors.markets(region=query.get("region")))
@@ -216,7 +216,7 @@ class RegionList(ApiView):
     @extend_schema(
         summary="Regions", responses={200: s.RegionSerializer(many=True), **PAGED_ERRORS}
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         self.params()
         return self.paged(selectors.regions())
 
@@ -255,7 +255,7 @@ class QuoteList(PricesChangeMixin, ApiView):
         parameters=[p.QuoteParams],
         responses={200: s.QuoteSerializer(many=True), **PAGED_ERRORS},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         query = self.params()
         if query.validated_data["status"] != Quote.Status.APPROVED and not request.user.has_perm(
             "agriprices.review_quote"
@@ -480,7 +480,7 @@ class PriceWarnings(PricesChangeMixin, ApiView):
         responses={200: s.PriceWarningSerializer(many=True), **PAGED_ERRORS},
     )
     @cached_until_prices_change
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         query = self.params().validated_data
         rows = selectors.price_warnings(
             commodity=query.get("commodity"),

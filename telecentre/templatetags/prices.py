@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from agriprices import anomalies
 from agriprices.formatting import rounded_price
-from agriprices.models import Commodity, Market, PriceWarning
+from agriprices.models import Commodity, Market, PriceWarning, Region
 from telecentre import dates
 
 register = template.Library()
@@ -41,14 +41,9 @@ def change(pct: Decimal | None) -> SafeString | str:
 
 
 @register.filter
-def local_name(obj: Commodity | Market) -> str:
-    """A commodity's or market's name in the page's language."""
+def local_name(obj: Commodity | Market | Region) -> str:
+    """A commodity's, market's or region's name in the page's language."""
     return obj.display_name(get_language())
-
-
-@register.filter
-def at_most(value: int, limit: int) -> int:
-    return min(value, limit)
 
 
 #: What each band is called on the page; "low" is a price abnormally low for the season.

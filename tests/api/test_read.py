@@ -1,6 +1,7 @@
 import csv
 import gzip
 import io
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
@@ -219,8 +220,11 @@ def test_csv_has_the_same_rows_as_json(api, prices, path, params):
     rows = body["results"] if isinstance(body, dict) else body
     response = get(api, path, **params, format="csv")
     assert response["Content-Type"].startswith("text/csv")
-    parsed = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert parsed == [_flat(r) for r in rows]
+    reader = csv.DictReader(io.StringIO(response.getvalue().decode()))
+    parsed = list(reader)
+    # One header for every row: a name per language has its column even where empty.
+    assert all(set(_flat(r)) <= set(reader.fieldnames) for r in rows)
+    assert parsed == [{c: _flat(r).get(c, "") for c in reader.fieldnames} for r in rows]
 
 
 def test_series_as_csv_is_one_row_per_market_and_week(api, prices, days_ago):
@@ -347,3 +351,39 @@ def test_an_unknown_market_among_several_is_named(api, prices):
     response = api.get("/api/v1/quotes/?market=osh&market=atlantis")
     assert response.status_code == 400
     assert "atlantis" in response.content.decode()
+
+
+@pytest.fixture
+def many_quotes(db, potatoes, osh, days_ago):
+    """130 approved prices: more than a page of quotes (50) and than a JSON page (100)."""
+    return [
+        factories.QuoteFactory(
+            commodity=potatoes, market=osh, price=Decimal(20 + n % 7), observed_on=days_ago(n)
+        )
+        for n in range(130)
+    ]
+
+
+def test_csv_streams_every_row_of_the_filtered_list_not_one_page(api, many_quotes):
+    page = api.get("/api/v1/quotes/?market=osh").json()
+    assert len(page["results"]) == 50 and page["next"]
+    response = api.get("/api/v1/quotes/?market=osh&format=csv")
+    assert response.streaming and response["X-Row-Limit"] == "100000"
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
+    assert len(rows) == 130
+    # In the order the JSON pages follow: newest first.
+    assert [r["id"] for r in rows[:50]] == [str(q["id"]) for q in page["results"]]
+    assert {int(r["id"]) for r in rows} == {q.pk for q in many_quotes}
+    assert "Link" not in response
+
+
+def test_csv_past_its_limit_says_so_in_its_last_line(api, many_quotes, settings):
+    settings.API_CSV_MAX_ROWS = 100
+    response = api.get("/api/v1/quotes/?format=csv")
+    assert response["X-Row-Limit"] == "100"
+    lines = list(csv.reader(io.StringIO(response.getvalue().decode())))
+    assert len(lines) == 1 + 100 + 1  # the header, the rows, the note
+    assert lines[-1][0].startswith("# cut at 100 rows (API_CSV_MAX_ROWS)")
+    settings.API_CSV_MAX_ROWS = 130
+    whole = api.get("/api/v1/quotes/?format=csv").getvalue().decode()
+    assert len(whole.splitlines()) == 131 and "# cut" not in whole

@@ -60,7 +60,7 @@ def test_filters(api, warnings):
 def test_csv_has_one_row_per_series_with_iso_months(api, warnings):
     response = api.get("/api/v1/prices/warnings/?format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert len(rows) == 4
     assert {"month", "price", "normal_price", "alps", "alps_band", "ipa", "ipa_band"} <= set(
         rows[0]

@@ -1,11 +1,9 @@
-"""The dashboard in a real browser: Debian's Chromium, driven by Playwright and launched
-by its path (no downloaded browser). Screenshots go to test-artifacts/screenshots/."""
+"""The dashboard in a real browser (tests/browser/conftest.py): a price approved, a
+bulletin published, a price reported from a small phone, pages without JavaScript, and
+every page at three widths in four languages."""
 
-import os
-import shutil
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,43 +13,6 @@ from agriprices.services import record_quote
 from tests.factories import CommodityFactory, MarketFactory, RegionFactory, agent, operator, unit
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("AGRIPRICES_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-# Without these, Chromium keeps calling Google's services, which this network refuses.
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("AGRIPRICES_REQUIRE_BROWSER"):
-            pytest.fail(f"no Chromium at {CHROMIUM}")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
-    # make between browser steps are plain synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-    yield browser
-    browser.close()
-    playwright.stop()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -94,7 +55,7 @@ def log_in(page, base, username):
 
 
 def test_operator_approves_a_flagged_price_and_the_home_table_changes(
-    chromium, live_server, prices
+    chromium, live_server, prices, shot
 ):
     page = chromium.new_page()
     page.goto(live_server.url + "/?region=osh")
@@ -108,7 +69,7 @@ def test_operator_approves_a_flagged_price_and_the_home_table_changes(
         "button", name="Approve"
     ).click()
     page.wait_for_load_state()
-    assert "1 price(s) approved." in page.inner_text(".messages")
+    assert "1 price approved." in page.inner_text(".messages")
     assert "Nothing to review." in page.inner_text("main")
     page.goto(live_server.url + "/")
     assert "95 KGS/kg" in page.locator("tbody tr", has_text="Potatoes").inner_text()
@@ -119,7 +80,7 @@ def test_operator_approves_a_flagged_price_and_the_home_table_changes(
     page.close()
 
 
-def test_operator_writes_and_publishes_a_bulletin(chromium, live_server, prices):
+def test_operator_writes_and_publishes_a_bulletin(chromium, live_server, prices, shot):
     page = chromium.new_page()
     log_in(page, live_server.url, "olga")
     page.goto(live_server.url + "/bulletins/new/")
@@ -144,7 +105,7 @@ def test_operator_writes_and_publishes_a_bulletin(chromium, live_server, prices)
     page.close()
 
 
-def test_agent_submits_a_price_on_a_320_pixel_screen(chromium, live_server, prices):
+def test_agent_submits_a_price_on_a_320_pixel_screen(chromium, live_server, prices, shot):
     context = chromium.new_context(viewport={"width": 320, "height": 640}, is_mobile=True)
     page = context.new_page()
     log_in(page, live_server.url, "aibek")
@@ -164,7 +125,7 @@ def test_agent_submits_a_price_on_a_320_pixel_screen(chromium, live_server, pric
     context.close()
 
 
-def test_home_works_with_javascript_turned_off(chromium, live_server, prices):
+def test_home_works_with_javascript_turned_off(chromium, live_server, prices, shot):
     other = MarketFactory(name="Talas", region=RegionFactory(name="Talas", slug="talas"))
     record_quote(
         agent=None,
@@ -192,26 +153,11 @@ def test_home_works_with_javascript_turned_off(chromium, live_server, prices):
     context.close()
 
 
-# --- Every page on a cheap phone, a bigger phone and a desktop ---------------------------
+# --- Every page on a cheap phone, a bigger phone and a desktop, in every language ----------
 
-WIDTHS = (320, 412, 1280)
-
-
-@pytest.fixture
-def demo_site(transactional_db):
-    """The demo's markets and a few months of prices, with its logins."""
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    from agriprices import services
-
-    call_command("seed_demo", "--force", "--days", "120", stdout=StringIO(), stderr=StringIO())
-    call_command("seed_demo_bulletins", stdout=StringIO())
-    services.refresh_warnings()
-    from telecentre.models import Bulletin
-
-    return Bulletin.objects.order_by("pk").first()
+#: (width, languages): every page at 320 and 1280 pixels in the four languages, at 412 in
+#: English.
+SIZES = ((320, ("en", "fr", "ru", "ky")), (412, ("en",)), (1280, ("en", "fr", "ru", "ky")))
 
 
 def every_page(bulletin) -> list[tuple[str, str | None, str]]:
@@ -224,10 +170,11 @@ def every_page(bulletin) -> list[tuple[str, str | None, str]]:
         ("grid", None, "/grid/"),
         ("map", None, "/map/?commodity=potatoes"),
         ("sheet", None, "/sheet/"),
-        ("radio-ru", None, "/sheet/radio/?lang=ru"),
+        ("radio", None, "/sheet/radio/"),
         ("bulletins", None, "/bulletins/"),
         ("bulletin", None, f"/bulletins/{bulletin.pk}/"),
         ("login", None, "/accounts/login/"),
+        ("not-found", None, "/no/such/page/"),
         ("review", "operator", "/review/"),
         ("bulletin-new", "operator", "/bulletins/new/?from=warnings"),
         ("publish", "operator", f"/bulletins/{bulletin.pk}/publish/"),
@@ -238,33 +185,52 @@ def every_page(bulletin) -> list[tuple[str, str | None, str]]:
     ]
 
 
-def test_no_page_is_wider_than_the_screen(chromium, live_server, demo_site):
-    """At 320, 412 and 1280 pixels no page scrolls sideways (a grid may scroll inside
-    its own box); a screenshot of each goes to the test artifacts."""
-    too_wide = []
-    for width in WIDTHS:
-        for user in (None, "operator", "agent"):
-            context = chromium.new_context(
-                viewport={"width": width, "height": 800}, is_mobile=width < 600
-            )
-            page = context.new_page()
-            if user:
-                page.goto(f"{live_server.url}/accounts/login/")
-                page.fill("#id_username", user)
-                page.fill("#id_password", f"{user}-demo")
-                page.locator("main button[type=submit]").click()
-                page.wait_for_load_state()
-            for name, who, url in every_page(demo_site):
-                if who != user:
-                    continue
-                response = page.goto(live_server.url + url)
-                assert response.status == 200, url
-                shot(page, f"{name}-{width}px")
-                scroll = page.evaluate("document.documentElement.scrollWidth")
-                if scroll > width:
-                    too_wide.append((url, width, scroll))
-            context.close()
+#: What a stacked table shows before each figure, read from the page itself: every data
+#: cell of a visible table has a label, and at 320 pixels it is drawn before the figure.
+STACKED_LABELS = """() => [...document.querySelectorAll('main table:not(.grid) tbody td')]
+    .filter(td => td.offsetParent !== null && td.textContent.trim() && !td.querySelector('input'))
+    .map(td => [td.dataset.label || '', getComputedStyle(td, '::before').content])"""
+
+
+def test_every_page_fits_the_screen_in_every_language(chromium, live_server, demo_site, shot):
+    """At 320 and 1280 pixels in English, French, Russian and Kyrgyz (and 412 in
+    English) no page scrolls sideways (a grid may scroll inside its own box), the page is
+    in its language, and on a phone every figure of a stacked table keeps its column's
+    name; a screenshot of each goes to the test artifacts."""
+    too_wide, unlabelled = [], []
+    for width, languages in SIZES:
+        for language in languages:
+            for user in (None, "operator", "agent"):
+                context = chromium.new_context(
+                    viewport={"width": width, "height": 800}, is_mobile=width < 600
+                )
+                context.add_cookies(
+                    [{"name": "django_language", "value": language, "url": live_server.url}]
+                )
+                page = context.new_page()
+                if user:
+                    page.goto(f"{live_server.url}/accounts/login/")
+                    page.fill("#id_username", user)
+                    page.fill("#id_password", f"{user}-demo")
+                    page.locator("main button[type=submit]").click()
+                    page.wait_for_load_state()
+                for name, who, url in every_page(demo_site):
+                    if who != user:
+                        continue
+                    response = page.goto(live_server.url + url)
+                    assert response.status == (404 if name == "not-found" else 200), url
+                    assert page.get_attribute("html", "lang") == language, url
+                    shot(page, f"{name}-{language}-{width}px")
+                    scroll = page.evaluate("document.documentElement.scrollWidth")
+                    if scroll > width:
+                        too_wide.append((url, language, width, scroll))
+                    for label, before in page.evaluate(STACKED_LABELS):
+                        drawn = before not in ("none", "normal", "")
+                        if not label or drawn != (width < 640):
+                            unlabelled.append((url, language, width, label, before))
+                context.close()
     assert not too_wide, too_wide
+    assert not unlabelled, unlabelled[:10]
 
 
 def test_dates_are_unambiguous_in_every_language(chromium, live_server, demo_site):

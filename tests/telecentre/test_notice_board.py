@@ -71,7 +71,7 @@ def test_a_day_reads_the_same_to_everyone(language, this_year, other_year, today
 
 
 def test_csv_keeps_iso_dates(client, country):
-    body = client.get("/sheet.csv").content.decode()
+    body = client.get("/sheet.csv").getvalue().decode()
     assert re.search(r"^\d{4}-\d{2}-\d{2},", body.splitlines()[1])
 
 
@@ -124,11 +124,37 @@ def test_the_map_draws_each_market_against_the_national_median(client, country):
     assert 'class="map"' in svg
     assert '<path d="M' in svg and 'Z"' in svg  # the country's outline
     # Median of 40, 30, 20 is 30: Bishkek dearer (▲ red), Tokmok near (●), Naryn cheaper (▼).
-    assert re.search(r'l6 10h-12z" fill="#b71c1c"/><text[^>]*>Bishkek 40</text>', svg)
-    assert re.search(r'<circle[^>]*fill="#8d6e00"/><text[^>]*>Tokmok 30</text>', svg)
-    assert re.search(r'l6 -10h-12z" fill="#1b5e20"/><text[^>]*>Naryn 20</text>', svg)
+    assert nearest_mark(svg, "Bishkek 40") == ("up", "#b71c1c")
+    assert nearest_mark(svg, "Tokmok 30") == ("dot", "#8d6e00")
+    assert nearest_mark(svg, "Naryn 20") == ("down", "#1b5e20")
     table = text(client.get("/map/?commodity=potatoes")).split("The same, as a table")[-1]
     assert re.search(r"Bishkek Chui 40/kg .* ▲ 33.3 %", table)
+
+
+def marks(svg):
+    """Each pin's shape, colour and position."""
+    found = [
+        ("up" if step == "10" else "down", colour, float(x), float(y))
+        for x, y, step, colour in re.findall(
+            r'<path d="M([\d.]+) ([\d.]+)l6 (-?10)h-12z" fill="(#\w+)"/>', svg
+        )
+    ]
+    found += [
+        ("dot", colour, float(x), float(y))
+        for x, y, colour in re.findall(
+            r'<circle cx="([\d.]+)" cy="([\d.]+)" r="5" fill="(#\w+)"/>', svg
+        )
+    ]
+    return found
+
+
+def nearest_mark(svg, label):
+    """The shape and colour of the pin nearest to ``label``'s anchor."""
+    x, y = map(
+        float, re.search(rf'<text x="([\d.]+)" y="([\d.]+)"[^>]*>{label}</text>', svg).groups()
+    )
+    shape, colour, *_ = min(marks(svg), key=lambda m: (m[2] - x) ** 2 + (m[3] - y) ** 2)
+    return shape, colour
 
 
 def test_the_map_without_an_outline_file_still_shows_the_markets(client, country, settings):
@@ -148,7 +174,7 @@ def test_markets_are_drawn_where_they_are():
         maps.Pin("East", 40.0, 80.0, "near"),
         maps.Pin("North", 43.0, 75.0, "near"),
     ]
-    svg = maps.market_map(pins, title="t")
+    svg = maps.market_map(pins, title="t").svg
     x = {m: float(re.search(rf'x="([\d.]+)"[^>]*>{m}', svg)[1]) for m in ("West", "East")}
     assert x["West"] < x["East"]
     y_north = float(re.search(r'y="([\d.]+)"[^>]*>North', svg)[1])
@@ -187,11 +213,12 @@ def test_the_radio_script_reads_the_week_and_its_warnings(client, country, today
     load_series(country["potato"], country["tokmok"], today, last_factor=1.5)
     services.refresh_warnings()
     page = text(client.get("/sheet/radio/?region=chui&lang=en"))
-    assert "Good day. Here are this week's market prices for Chui." in page
-    assert re.search(r"Potatoes: [a-z -]+ som( [a-z -]+ tyiyn)? a kilo", page)
-    assert "Cheapest at Tokmok" in page
+    assert "Good day. Here are this week's market prices in Chui." in page
+    # Every price names its market.
+    assert re.search(r"Potatoes in Bishkek: [a-z -]+ som( [a-z -]+ tyiyn)? a kilo", page)
+    assert re.search(r"Potatoes in Tokmok: [a-z -]+ som( [a-z -]+ tyiyn)? a kilo", page)
     assert re.search(
-        r"A warning: the price of potatoes at Tokmok is (in crisis|on alert), "
+        r"A warning for potatoes in Tokmok: the price has reached (crisis|alert) level, "
         r"[a-z-]+ percent above",
         page,
     )
@@ -202,3 +229,35 @@ def test_the_radio_script_reads_the_week_and_its_warnings(client, country, today
 
 def test_the_radio_script_in_an_unknown_language_falls_back_to_the_pages(client, country):
     assert client.get("/sheet/radio/?lang=xx").status_code == 200
+
+
+def test_crowded_labels_never_overlap_and_the_crowded_are_numbered():
+    # Twelve markets within a few kilometres of Bishkek, and three far apart.
+    crowded = [
+        maps.Pin(f"Market {n} {30 + n}.5", 42.87 + (n % 4) * 0.02, 74.57 + (n // 4) * 0.03, "near")
+        for n in range(12)
+    ]
+    apart = [
+        maps.Pin("Osh 33", 40.53, 72.80, "dearer"),
+        maps.Pin("Naryn 20", 41.43, 75.99, "cheaper"),
+        maps.Pin("Karakol 31", 42.49, 78.39, "near"),
+    ]
+    drawing = maps.market_map(crowded + apart, title="t")
+    texts = re.findall(
+        r'<text x="([\d.]+)" y="([\d.]+)" text-anchor="(\w+)">([^<]+)</text>', drawing.svg
+    )
+    boxes = []
+    for x, y, anchor, label in texts:
+        x, y = float(x), float(y)
+        width = len(label) * maps.CHAR_EM * maps.LABEL_SIZE
+        left = {"start": x, "end": x - width, "middle": x - width / 2}[anchor]
+        boxes.append((left, y - maps.LABEL_SIZE * 0.8, left + width, y + maps.LABEL_SIZE * 0.2))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    labelled = {label for *_, label in texts}
+    # The far-apart markets keep their names; the crowd is numbered and listed beside.
+    assert {"Osh 33", "Naryn 20", "Karakol 31"} <= labelled
+    assert drawing.numbered and all(str(n) in labelled for n, _ in drawing.numbered)
+    listed = {label for _, label in drawing.numbered} | set(drawing.unlabelled)
+    assert {pin.label for pin in crowded} == (labelled & {p.label for p in crowded}) | listed

@@ -123,7 +123,7 @@ def test_printed_sheet_folds_each_region_to_one_row_per_crop_and_csv_has_every_m
     body = text(page)
     # Osh region: Osh 38 and Uzgen 34 this week, 37 and 33 the week before.
     assert "Potatoes 36/kg 34 Uzgen 38 Osh ▲ 2.9 %" in body
-    lines = client.get("/sheet.csv").content.decode().splitlines()
+    lines = client.get("/sheet.csv").getvalue().decode().splitlines()
     assert lines[0].startswith("week,region,commodity,market,unit,median")
     assert len(lines) == 1 + 6
     assert any(",Osh,Potatoes,Osh,kg,38," in line for line in lines)

@@ -56,13 +56,21 @@ def test_price_tables_carry_the_band_badge(client, warned):
     assert '<span class="band b-low">low</span>' in client.get("/markets/osh/").content.decode()
 
 
-def test_the_chart_draws_the_normal_price_and_its_bands(client, warned):
+def test_a_market_in_crisis_is_charted_against_its_own_normal_price(client, warned):
     html = client.get("/commodities/potatoes/?months=24").content.decode()
-    chart = html[html.index("<svg") : html.index("</ul>", html.index('class="legend"'))]
-    assert "Normal price at" in chart
-    assert chart.count('fill="#fff3c4"') == 1  # stress
-    assert chart.count('fill="#ffd8b0"') == 1  # alert
-    assert 'stroke-dasharray="3 2"' in chart
+    trend = html[html.index("<figure>") : html.index("</figure>")]
+    # Nobody's bands behind the lines: a normal market never looks as if in crisis.
+    assert 'fill="#fff3c4"' not in trend and 'stroke-dasharray="3 2"' not in trend
+    legend = re.findall(r"</svg> ([^<]+?)(?: <small>(\w+)</small>)?</li>", trend)
+    assert legend == [("Osh", "crisis"), ("Bishkek", "")]  # the market in crisis first
+    own = html[html.index("Against their normal price") : html.index("Markets compared")]
+    assert own.count('class="chart"') == 1  # Osh only: Bishkek is normal
+    assert "<figcaption>Osh against its normal price</figcaption>" in own
+    assert "Bishkek" not in own
+    assert own.count('fill="#fff3c4"') == 1  # stress
+    assert own.count('fill="#ffd8b0"') == 1  # alert
+    assert 'stroke-dasharray="3 2"' in own  # the normal price
+    assert "Normal price for the season (dashed)" in own
 
 
 def test_the_review_queue_tells_a_typo_from_a_spike(client, potatoes, osh, bishkek, today):
@@ -127,3 +135,21 @@ def test_pages_follow_a_recomputation(client, warned, potatoes, osh):
     services.refresh_warnings(only_changed=True)
     page = text(client.get("/warnings/"))
     assert "Potatoes Osh" not in page.split("Stress")[0].split("Alert and crisis")[-1]
+
+
+def test_markets_in_crisis_are_charted_even_when_they_are_the_dearest(client, potatoes, today):
+    calm = [factories.MarketFactory(name=f"Calm {n}") for n in range(6)]
+    for market in calm:
+        load_series(potatoes, market, today)
+    hot = [factories.MarketFactory(name=name) for name in ("Osh", "Uzgen")]
+    for market in hot:
+        load_series(potatoes, market, today, last_factor=1.6)
+    services.refresh_warnings()
+    html = client.get("/commodities/potatoes/?months=24").content.decode()
+    trend = html[html.index("<figure>") : html.index("</figure>")]
+    drawn = re.findall(r"</svg> ([^<]+?)(?: <small>\w+</small>)?</li>", trend)
+    assert len(drawn) == 6 and set(drawn[:2]) == {"Osh", "Uzgen"}
+    own = html[html.index("Against their normal price") : html.index("Markets compared")]
+    assert own.count('class="chart"') == 2
+    table = text(client.get("/commodities/potatoes/")).split("cheapest first")[1]
+    assert all(market.name in table for market in calm + hot)  # and every market compared
