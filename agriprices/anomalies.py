@@ -40,6 +40,7 @@ Where the sources leave a choice, ours:
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -140,25 +141,37 @@ def assess(months: Sequence[tuple[date, float]], *, since: date | None = None) -
         return []
     numbers = sorted(prices)
     start = month_number(since) if since else numbers[0]
-    found, first = [], 0
+    found = []
     for i, number in enumerate(numbers):
-        first = i if i and _breaks(numbers[i - 1], number) else first
         if number >= start:
-            found.append(_assess_month(prices, numbers[first : i + 1]))
+            known = numbers[: i + 1]
+            found.append(_assess_month(prices, known[history_start(known) :]))
     return found
 
 
 def history_start(numbers: Sequence[int]) -> int:
     """Index in ``numbers`` (sorted month numbers) of the first month of the history the
-    last one is judged with: the months after the last gap of more than MAX_GAP_MONTHS.
-    Ours, not WFP's: a year with no price ends a history, so one price typed with the
-    wrong year (1926 for 2026) or a market that stopped and started again is not years
-    of sparse history: it never turns a judged series into "not enough history", nor
-    bends its trend."""
+    last one is judged with. Ours, not WFP's, so that a stray price never turns a judged
+    series into "not enough history" nor bends its trend (one typed with the wrong year,
+    1926 for 2026, or a market that stopped and started again):
+    - a year with no price ends a history (MAX_GAP_MONTHS);
+    - the history starts at the earliest month from which it is long and full enough
+      (MIN_MONTHS, MIN_COVERAGE), so months before it that would make it too sparse are
+      left out. When no start is, the whole history is kept and says why it falls short.
+    """
+    start = 0
     for i in range(len(numbers) - 1, 0, -1):
         if _breaks(numbers[i - 1], numbers[i]):
+            start = i
+            break
+    last = numbers[-1]
+    for i in range(start, len(numbers)):
+        span = last - numbers[i] + 1
+        if span < MIN_MONTHS:
+            break
+        if (len(numbers) - i) / span >= MIN_COVERAGE:
             return i
-    return 0
+    return start
 
 
 def _breaks(month: int, next_month: int) -> bool:
@@ -196,6 +209,9 @@ def _short_of(known: Sequence[int]) -> str:
     coverage = len(known) / span
     if coverage < MIN_COVERAGE:
         return f"{coverage:.0%} of months have a price, {MIN_COVERAGE:.0%} needed"
+    if not any(n % 12 == known[-1] % 12 for n in known[:-1]):
+        # Its calendar month's own term would fit it exactly: any price would be normal.
+        return f"no {calendar.month_name[known[-1] % 12 + 1]} in earlier years"
     return ""
 
 

@@ -9,6 +9,7 @@ class AgripricesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import agriprices.checks  # noqa: F401 - registers the system checks
         from agriprices import name_index
         from agriprices.models import Commodity, CommodityAlias, Market, MarketAlias
         from agriprices.roles import ensure_role_groups

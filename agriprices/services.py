@@ -106,7 +106,7 @@ def record_quote(
         raise QuoteError(f"unknown source {source!r}", field="source")
     if price_type not in PriceType.values:
         raise QuoteError(f"unknown price type {price_type!r}", field="price_type")
-    message = price_error(price)
+    message = price_error(price, _("price"))
     if message:
         raise QuoteError(message, field="price")
     # People enter what they saw lately; a file of history is the importer's.
@@ -188,7 +188,19 @@ def record_quote(
                     last_day=observed_on,
                 )
     except IntegrityError as exc:
-        # Lost a race with the same agent's other submission, or a replayed external id.
+        # Lost a race with the same agent's other submission, or a replayed external id:
+        # the winner is committed now, and named, so a retry can see it says the same.
+        winner = None
+        if agent is not None:
+            winner = selectors.live_quote_of_agent(
+                agent=agent,
+                market=market,
+                commodity=commodity,
+                price_type=price_type,
+                observed_on=observed_on,
+            )
+        if winner is not None:
+            raise _duplicate_error(winner) from exc
         raise QuoteError(
             _("this price was already recorded"), field="observed_on", code="duplicate"
         ) from exc
@@ -311,15 +323,16 @@ def _local(thing: Commodity | Market) -> str:
 def _duplicate_error(existing: Quote) -> QuoteError:
     return QuoteError(
         _(
-            "already recorded: %(price)s %(currency)s/%(unit)s on %(day)s (quote %(quote)d); "
-            "ask an operator to reject it before entering a correction"
+            "%(crop)s at %(market)s is already recorded for %(day)s: %(price)s "
+            "%(currency)s/%(unit)s. Ask an operator to reject it before entering a correction."
         )
         % {
+            "crop": _local(existing.commodity),
+            "market": _local(existing.market),
             "price": f"{existing.price.normalize():f}",
             "currency": existing.currency,
             "unit": existing.unit.code,
             "day": existing.observed_on.isoformat(),
-            "quote": existing.pk,
         },
         field="observed_on",
         code="duplicate",

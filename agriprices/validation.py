@@ -184,8 +184,6 @@ def date_error(observed_on: date, today: date, *, max_age_days: int | None = Non
     day = observed_on.isoformat()
     if observed_on > today:
         return _("date %(day)s is in the future") % {"day": day}
-    if observed_on < EARLIEST_DATE:
-        return _("date %(day)s is before %(year)d") % {"day": day, "year": EARLIEST_DATE.year}
     if max_age_days is not None and (today - observed_on).days > max_age_days:
         return ngettext(
             "date %(day)s is more than %(n)d day ago: prices are entered within %(n)d day "
@@ -194,11 +192,19 @@ def date_error(observed_on: date, today: date, *, max_age_days: int | None = Non
             "of being seen (older prices come in through a file import)",
             max_age_days,
         ) % {"day": day, "n": max_age_days}
+    if observed_on < EARLIEST_DATE:
+        return _("date %(day)s is before %(year)d") % {"day": day, "year": EARLIEST_DATE.year}
     return None
 
 
-#: ISO 4217 codes that name no money: "no currency" and the code kept for testing.
-_NOT_MONEY = frozenset({"XXX", "XTS"})
+#: Codes no market price is in: ISO 4217's "no currency" and testing codes, precious
+#: metals and units of account (a kilo of eggs is not priced in ounces of gold), and
+#: CLDR's offshore yuan, which ISO does not list. The CFA francs (XOF, XAF), the East
+#: Caribbean dollar (XCD) and the CFP franc (XPF) are money and stay.
+_NOT_MONEY = frozenset(
+    {"XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA"}
+    | {"CNH"}
+)
 
 
 @functools.cache

@@ -163,9 +163,9 @@ def receive(*, user: User, xml: bytes, files: Mapping[str, UploadedFile] | None 
         raise SubmissionError(_("Unknown price type %(name)r.") % {"name": price_type[:20]})
     items = _items(root)
     created = again = flagged = 0
-    try:
-        with transaction.atomic():
-            for item in items:
+    with transaction.atomic():
+        for item in items:
+            try:
                 quote, new = record_quote_once(
                     external_id=f"odk:{instance_id}:{item.number}",
                     agent=user,
@@ -177,14 +177,28 @@ def receive(*, user: User, xml: bytes, files: Mapping[str, UploadedFile] | None 
                     price_type=price_type,
                     source=Quote.Source.COLLECT,
                 )
-                created += new
-                again += not new
-                flagged += new and quote.status == Quote.Status.FLAGGED
+            except QuoteError as exc:
+                raise _refused(exc, item) from None
+            created += new
+            again += not new
+            flagged += new and quote.status == Quote.Status.FLAGGED
+        if created:  # a form restating prices already here brings nothing new
             _keep_photo(user, instance_id, _text(root, "photo"), files or {})
-    except QuoteError as exc:
-        status = {"conflict": 409, "forbidden": 403}.get(exc.code, 400)
-        raise SubmissionError(exc.message, status=status) from None
     return Received(market=market, created=created, again=again, flagged=flagged)
+
+
+def _refused(exc: QuoteError, item: _Item) -> SubmissionError:
+    """Why the form is refused for one of its prices, naming that price's crop where the
+    reason is the price's own."""
+    if exc.code == "conflict":  # this instanceID came before, with other prices
+        return SubmissionError(
+            _("This form was sent before with other prices: fill in a new form."), status=409
+        )
+    status = 403 if exc.code == "forbidden" else 400
+    if exc.field not in ("price", "unit"):  # the form's day, its market: said whole
+        return SubmissionError(exc.message, status=status)
+    reason = _("%(crop)s: %(reason)s") % {"crop": _name(item.commodity), "reason": exc.message}
+    return SubmissionError(reason, status=status)
 
 
 def _keep_photo(user: User, instance_id: str, name: str, files: Mapping[str, UploadedFile]) -> None:

@@ -56,12 +56,13 @@ def _languages() -> dict[str, str]:
         return {code: f"{name} ({code})" for code, name in settings.LANGUAGES}
 
 
-def _labels(text: str) -> dict[str, str]:
-    """``text`` (a source string) translated into every language, as label columns."""
+def _labels(text: str, column: str = "label", **values: object) -> dict[str, str]:
+    """``text`` (a source string) translated into every language, as ``column`` columns
+    (label, constraint_message), with ``values`` put in."""
     labels = {}
-    for code, column in _languages().items():
+    for code, language in _languages().items():
         with translation.override(code):
-            labels[f"label::{column}"] = _(text)
+            labels[f"{column}::{language}"] = _(text) % values if values else _(text)
     return labels
 
 
@@ -100,8 +101,17 @@ def definition(markets: list[Market]) -> dict[str, Any]:
             "name": "observed_on",
             "default": "today()",
             "required": "yes",
-            "constraint": ". <= today()",
+            # The server's rule (validation.date_error), said on the phone before sending.
+            "constraint": (
+                ". <= today() and decimal-date-time(.) >= "
+                f"decimal-date-time(today()) - {settings.AGRIPRICES_MAX_AGE_DAYS}"
+            ),
             **_labels(gettext_noop("Day the prices were seen")),
+            **_labels(
+                gettext_noop("Not in the future, and within %(n)d days"),
+                "constraint_message",
+                n=settings.AGRIPRICES_MAX_AGE_DAYS,
+            ),
         },
         {
             "type": "image",

@@ -4,6 +4,7 @@ services (record_quote, publish_bulletin)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agriprices import selectors
 from agriprices.models import Commodity, Market, PriceType, Quote, Region, Unit
-from agriprices.validation import price_error
+from agriprices.validation import date_error, price_error
 from agriprices.word_forms import fold
 from sms_gateway.phones import InvalidPhone, normalize_phone
 from telecentre.models import Bulletin
@@ -167,6 +168,16 @@ class PriceEntryForm(forms.Form):
         self.fields["observed_on"].initial = timezone.localdate()
         self.fields["price_type"].initial = PriceType.RETAIL
         self.fields["unit"].initial = Unit.objects.filter(code="kg").first()
+
+    def clean_observed_on(self) -> date:
+        # The day rule record_quote applies, before the outlier question is asked.
+        day: date = self.cleaned_data["observed_on"]
+        message = date_error(
+            day, timezone.localdate(), max_age_days=settings.AGRIPRICES_MAX_AGE_DAYS
+        )
+        if message:
+            raise forms.ValidationError(message)
+        return day
 
     def clean_price(self) -> Decimal:
         # The rule record_quote applies, before the outlier question is asked.

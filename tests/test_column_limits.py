@@ -202,7 +202,7 @@ def test_collect_price(client, field, value, fits):
     if fits:
         assert response.status_code == 201 and Quote.objects.get().price == value
     else:
-        assert response.status_code == 400 and message.startswith(f"price {value}")
+        assert response.status_code == 400 and message.startswith(f"Potatoes: price {value}")
         assert nothing_stored()
 
 

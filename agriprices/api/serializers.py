@@ -175,11 +175,15 @@ class QuoteInputSerializer(serializers.Serializer):
     # Digits and places are checked by record_quote against the column, as on every path.
     price = serializers.DecimalField(max_digits=None, decimal_places=None, coerce_to_string=True)
     observed_on = serializers.DateField(
-        required=False, help_text="Day the price was seen (default: today)."
+        required=False,
+        help_text="Day the price was seen (default: today).",
+        error_messages={"invalid": "not a day: write YYYY-MM-DD, a day that exists"},
     )
     price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)
-    currency = serializers.RegexField(
-        r"^[A-Za-z]{3}$",
+    # What a currency may be is validation.currency_error's, as on every path.
+    currency = serializers.CharField(
+        max_length=12,
+        trim_whitespace=True,
         required=False,
         help_text=(
             "ISO 4217; default the service's currency. Another currency is held for "

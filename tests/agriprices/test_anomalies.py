@@ -126,3 +126,31 @@ def test_a_table_shows_one_band_for_a_month():
     assert anomalies.badge("normal", -1.4, 0.2) == "low"  # ALPS decides when it exists
     assert anomalies.badge("", None, -1.2) == "low"  # else IPA
     assert anomalies.badge("normal", 0.1, -3.0) == ""
+
+
+def _month(first: date, n: int) -> date:
+    number = first.year * 12 + first.month - 1 + n
+    return date(number // 12, number % 12 + 1, 1)
+
+
+def test_a_month_never_seen_in_earlier_years_is_not_judged():
+    # Four years without a September: a September price would be fitted exactly by its
+    # own calendar term, so a tenfold slip would be "normal". It is not judged instead.
+    first = date(2022, 10, 1)
+    months = [(_month(first, n), seasonal(n)) for n in range(48) if _month(first, n).month != 9]
+    slipped = [*months, (date(2026, 9, 1), 10 * seasonal(47))]
+    last = assess(slipped)[-1]
+    assert last.month == date(2026, 9, 1)
+    assert (last.alps_band, last.short_of) == ("", "no September in earlier years")
+    assert anomalies.normal_price(months, date(2026, 9, 1)) is None
+
+
+@pytest.mark.parametrize("months_before", [2, 5, 12, 13, 40, 1200])
+def test_one_stray_price_before_a_series_never_makes_it_short_of_history(months_before):
+    # 30 of 40 months priced (75 %): judged. One more price earlier (a typo of the year,
+    # or an old survey) must not make it "not enough history".
+    first = date(2023, 8, 1)
+    months = [(_month(first, n), 100.0 + n) for n in range(40) if n % 4 != 1]
+    assert assess(months)[-1].short_of == ""
+    stray = (_month(first, -months_before), 100.0)
+    assert assess([stray, *months])[-1].short_of == ""

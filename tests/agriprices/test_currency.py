@@ -26,7 +26,11 @@ def test_current_and_withdrawn_iso_codes_are_currencies(code):
     assert currency_error(code) is None
 
 
-@pytest.mark.parametrize("code", ["XYZ", "SOM", "US$", "DOLLARS", "", "XXX", "XTS"])
+@pytest.mark.parametrize(
+    "code",
+    # Metals, units of account and CLDR's offshore yuan are codes, but no market's money.
+    ["XYZ", "SOM", "US$", "DOLLARS", "", "XXX", "XTS", "XAU", "XDR", "XBA", "XSU", "CNH"],
+)
 def test_anything_else_is_not(code):
     assert "is not an ISO 4217 code" in currency_error(code)
 
@@ -137,7 +141,7 @@ def test_the_review_queue_shows_it_in_its_currency_beside_nothing(
     assert "% from normal" not in page
 
 
-@pytest.mark.parametrize("code", ["XYZ", "dollars", "US$"])
+@pytest.mark.parametrize("code", ["XYZ", "dollars", "US$", "€", "123", "USDT"])
 def test_the_api_refuses_a_code_that_is_no_currency_naming_the_field(osh_weeks, today, code):
     body = {"commodity": "potatoes", "market": "osh", "unit": "kg", "price": "18"}
     before = Quote.objects.count()
@@ -145,7 +149,19 @@ def test_the_api_refuses_a_code_that_is_no_currency_naming_the_field(osh_weeks, 
     assert response.status_code == 400
     (error,) = response.json()["errors"]
     assert error["field"] == "currency"
+    # One message for every wrong code, saying what a currency is.
+    assert "is not an ISO 4217 code such as KGS or USD" in error["message"]
     assert Quote.objects.count() == before
+
+
+def test_a_service_currency_that_is_no_currency_stops_the_service_at_its_start(settings):
+    from django.core import checks
+
+    settings.AGRIPRICES_CURRENCY = "SOM"
+    errors = [m for m in checks.run_checks() if m.id == "agriprices.E001"]
+    assert [e.msg for e in errors] == [
+        "AGRIPRICES_CURRENCY: currency 'SOM' is not an ISO 4217 code such as KGS or USD"
+    ]
 
 
 def test_a_batch_refuses_only_the_item_with_a_made_up_code(osh_weeks, today):

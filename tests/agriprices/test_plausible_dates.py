@@ -34,6 +34,8 @@ SLIP = date(1926, 3, 10)
         (SLIP, None, None),  # a file of history
         (TODAY + timedelta(days=1), None, "date 2026-03-11 is in the future"),
         (date(1899, 12, 31), None, "date 1899-12-31 is before 1900"),
+        # For people, the window says more than the century does.
+        (date(1, 1, 1), 60, "date 0001-01-01 is more than 60 days ago"),
     ],
 )
 def test_the_rule(day, window, said):
@@ -95,6 +97,39 @@ def test_the_api_refuses_it_naming_the_field(agent, potatoes, osh):
     assert error["field"] == "observed_on" and "1926-03-01" in error["message"]
     assert "60 days" in error["message"]
     assert not Quote.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["2026-02-29", "2026-13-01", "15/03/2026"])
+def test_the_api_says_a_day_that_does_not_exist_is_no_day(agent, potatoes, osh, day):
+    body = {"commodity": "potatoes", "market": "osh", "unit": "kg", "price": "18"}
+    response = client_with_token(agent).post(
+        "/api/v1/quotes/", {**body, "observed_on": day}, format="json"
+    )
+    (error,) = response.json()["errors"]
+    assert error == {
+        "field": "observed_on",
+        "message": "not a day: write YYYY-MM-DD, a day that exists",
+        "code": "invalid",
+    }
+
+
+def test_the_web_form_refuses_an_old_day_before_it_asks_about_an_unusual_price(
+    client, agent, potatoes, osh, days_ago
+):
+    for n in range(2, 7):
+        factories.QuoteFactory(commodity=potatoes, market=osh, price=18, observed_on=days_ago(n))
+    client.force_login(agent)
+    entry = {
+        "market": osh.pk,
+        "commodity": potatoes.pk,
+        "price": "180",
+        "unit": potatoes.base_unit.pk,
+        "price_type": "retail",
+        "observed_on": days_ago(61).isoformat(),
+    }
+    page = client.post("/report/", entry)
+    assert page.context["warning"] is None
+    assert "more than 60 days ago" in page.context["form"].errors["observed_on"][0]
 
 
 def test_the_importer_takes_history(db):

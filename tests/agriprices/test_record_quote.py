@@ -93,7 +93,11 @@ def test_second_price_of_the_same_agent_market_commodity_and_day_is_a_duplicate(
     with pytest.raises(QuoteError) as error:
         record(agent, potatoes, osh, "19", today)
     assert error.value.code == "duplicate"
-    assert f"quote {first.pk}" in error.value.message
+    assert error.value.existing == first  # named to the caller, not by an id in the text
+    assert error.value.message == (
+        f"Potatoes at Osh is already recorded for {today.isoformat()}: 18 KGS/kg. "
+        "Ask an operator to reject it before entering a correction."
+    )
     assert Quote.objects.count() == 1
     # Another price type is another series: not a duplicate.
     assert record(agent, potatoes, osh, "15", today, price_type=PriceType.WHOLESALE)
@@ -149,3 +153,26 @@ def test_a_new_market_is_judged_against_other_markets(
     quote = record(agent, potatoes, osh, "180", days_ago(1))
     assert quote.status == Quote.Status.FLAGGED
     assert "across markets" in quote.status_reason
+
+
+def test_a_restated_price_that_lost_a_race_is_the_same_price_again(
+    agent, potatoes, osh, kg, today, monkeypatch
+):
+    """Two deliveries of one price under two ids at once: the second passes the check
+    before the first commits, and its insert meets the first's row. It is answered as
+    the same price again, not as an error (found on PostgreSQL with parallel forms)."""
+    from agriprices import selectors, services
+
+    fields = dict(agent=agent, commodity=potatoes, market=osh, unit=kg, observed_on=today)
+    first, _ = services.record_quote_once(
+        external_id="a", price=Decimal("18"), source="api", **fields
+    )
+    real = selectors.live_quote_of_agent
+    calls = iter([None])  # the check before the insert sees nothing yet
+    monkeypatch.setattr(
+        selectors, "live_quote_of_agent", lambda **kw: next(calls, None) or real(**kw)
+    )
+    again, created = services.record_quote_once(
+        external_id="b", price=Decimal("18.00"), source="api", **fields
+    )
+    assert (again, created) == (first, False) and Quote.objects.count() == 1

@@ -12,10 +12,12 @@ from xml.etree import ElementTree as ET  # noqa: S405 - our own server's answers
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from agriprices import services
 from agriprices.models import Quote
 from openrosa import xform
+from openrosa.models import Photo
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -237,6 +239,24 @@ def test_a_form_pricing_a_crop_twice_says_so_in_the_phones_language(
     assert not Quote.objects.filter(source="collect").exists()
 
 
+def test_a_form_restated_with_a_photo_keeps_no_second_photo(client, field, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    collect = Collect(client)
+    form = collect.blank_form()
+    for _ in range(3):  # filled again on new forms, each time with the photo
+        instance = collect.fill(
+            form,
+            market="osh",
+            observed_on=timezone.localdate().isoformat(),
+            prices=[("potatoes", "kg", 31)],
+            photo="1701.jpg",
+        )
+        response, _message = collect.submit(instance, photo=True)
+        assert response.status_code == 201
+    assert Quote.objects.filter(source="collect").count() == 1
+    assert Photo.objects.count() == 1 and len(list(tmp_path.rglob("*.jpg"))) == 1
+
+
 def test_a_price_restated_on_a_new_form_empties_the_outbox(client, field, today):
     """The agent filled the form again (a new instanceID) with the price already sent
     that day: "already recorded, nothing changed" (201), not a 400 that stays in
@@ -249,7 +269,9 @@ def test_a_price_restated_on_a_new_form_empties_the_outbox(client, field, today)
     assert Quote.objects.filter(source="collect").count() == 1
     # Another price for that crop and day is still refused: an operator corrects it.
     response, message = collect.send(form, prices=[("potatoes", "kg", 33)])
-    assert response.status_code == 400 and "already recorded: 31 KGS/kg" in message
+    assert response.status_code == 400
+    assert message.startswith("Potatoes at Osh is already recorded for ")
+    assert "31 KGS/kg. Ask an operator to reject it" in message
     assert Quote.objects.filter(source="collect").count() == 1
 
 
@@ -349,7 +371,8 @@ def test_the_same_instance_with_other_prices_is_a_conflict(client, field, today)
         instance_id="uuid:1",
     )
     response, message = collect.submit(other)
-    assert response.status_code == 409 and "already used for another price" in message
+    assert response.status_code == 409
+    assert message == "This form was sent before with other prices: fill in a new form."
     assert Quote.objects.get(source="collect").price == Decimal(31)
 
 
