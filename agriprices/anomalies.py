@@ -141,15 +141,16 @@ def assess(months: Sequence[tuple[date, float]], *, since: date | None = None) -
         return []
     numbers = sorted(prices)
     start = month_number(since) if since else numbers[0]
-    found = []
+    found, after_gap = [], 0
     for i, number in enumerate(numbers):
+        after_gap = i if i and _breaks(numbers[i - 1], number) else after_gap
         if number >= start:
             known = numbers[: i + 1]
-            found.append(_assess_month(prices, known[history_start(known) :]))
+            found.append(_assess_month(prices, known[history_start(known, after_gap) :]))
     return found
 
 
-def history_start(numbers: Sequence[int]) -> int:
+def history_start(numbers: Sequence[int], after_gap: int | None = None) -> int:
     """Index in ``numbers`` (sorted month numbers) of the first month of the history the
     last one is judged with. Ours, not WFP's, so that a stray price never turns a judged
     series into "not enough history" nor bends its trend (one typed with the wrong year,
@@ -158,12 +159,10 @@ def history_start(numbers: Sequence[int]) -> int:
     - the history starts at the earliest month from which it is long and full enough
       (MIN_MONTHS, MIN_COVERAGE), so months before it that would make it too sparse are
       left out. When no start is, the whole history is kept and says why it falls short.
+    ``after_gap``, when the caller knows it, is the index of the first month after the
+    last gap (``assess`` walks the months once).
     """
-    start = 0
-    for i in range(len(numbers) - 1, 0, -1):
-        if _breaks(numbers[i - 1], numbers[i]):
-            start = i
-            break
+    start = _after_last_gap(numbers) if after_gap is None else after_gap
     last = numbers[-1]
     for i in range(start, len(numbers)):
         span = last - numbers[i] + 1
@@ -172,6 +171,13 @@ def history_start(numbers: Sequence[int]) -> int:
         if (len(numbers) - i) / span >= MIN_COVERAGE:
             return i
     return start
+
+
+def _after_last_gap(numbers: Sequence[int]) -> int:
+    for i in range(len(numbers) - 1, 0, -1):
+        if _breaks(numbers[i - 1], numbers[i]):
+            return i
+    return 0
 
 
 def _breaks(month: int, next_month: int) -> bool:
