@@ -10,10 +10,22 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from agriprices.anomalies import badge, season
-from agriprices.names import normalize_name
+from agriprices.names import name_in, normalize_name
+from agriprices.validation import validate_names_by_language
+
+
+def _translations_field(help_text: str | Promise) -> models.JSONField:
+    return models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        validators=[validate_names_by_language],
+        help_text=help_text,
+    )
 
 
 def _locatives_field() -> models.JSONField:
@@ -21,6 +33,7 @@ def _locatives_field() -> models.JSONField:
         _("“in …” per language"),
         default=dict,
         blank=True,
+        validators=[validate_names_by_language],
         help_text=_(
             "How the radio script says “in this place”, per language code, where the rule "
             'gets it wrong, e.g. {"ru": "на Дордое", "en": "at Dordoi"}. Leave a language '
@@ -29,18 +42,32 @@ def _locatives_field() -> models.JSONField:
     )
 
 
-class Region(models.Model):
+class NamedInLanguages(models.Model):
+    """A place or crop with names per language: an emptied field ("null" typed in the
+    admin) is no names, not a row the database refuses."""
+
+    class Meta:
+        abstract = True
+
+    name: models.CharField
+    translations: models.JSONField
+
+    def clean(self) -> None:
+        for field in ("translations", "locatives"):
+            if hasattr(self, field) and getattr(self, field) is None:
+                setattr(self, field, {})
+
+    def display_name(self, language: str) -> str:
+        return name_in(self.translations, language) or self.name
+
+
+class Region(NamedInLanguages):
     """First-level administrative area (WFP's admin1), e.g. Osh Region."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    translations = models.JSONField(
-        _("translations"),
-        default=dict,
-        blank=True,
-        help_text=_(
-            'Name shown per language code, e.g. {"ru": "Ошская область", "ky": "Ош облусу"}.'
-        ),
+    translations = _translations_field(
+        _('Name shown per language code, e.g. {"ru": "Ошская область", "ky": "Ош облусу"}.')
     )
     locatives = _locatives_field()
 
@@ -51,9 +78,6 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def display_name(self, language: str) -> str:
-        return self.translations.get(language) or self.name
 
 
 class Unit(models.Model):
@@ -99,15 +123,12 @@ class Unit(models.Model):
         return self.base_quantity / other.base_quantity
 
 
-class Commodity(models.Model):
+class Commodity(NamedInLanguages):
     name = models.CharField(_("name"), max_length=120, unique=True)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     category = models.CharField(_("category"), max_length=80, blank=True)
-    translations = models.JSONField(
-        _("translations"),
-        default=dict,
-        blank=True,
-        help_text=_('Name shown per language code, e.g. {"ru": "Картофель", "ky": "Картошка"}.'),
+    translations = _translations_field(
+        _('Name shown per language code, e.g. {"ru": "Картофель", "ky": "Картошка"}.')
     )
     base_unit = models.ForeignKey(
         Unit,
@@ -125,11 +146,8 @@ class Commodity(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def display_name(self, language: str) -> str:
-        return self.translations.get(language) or self.name
 
-
-class Market(models.Model):
+class Market(NamedInLanguages):
     class Kind(models.TextChoices):
         RETAIL = "retail", _("retail")
         WHOLESALE = "wholesale", _("wholesale")
@@ -148,11 +166,8 @@ class Market(models.Model):
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.RETAIL)
-    translations = models.JSONField(
-        _("translations"),
-        default=dict,
-        blank=True,
-        help_text=_('Name shown per language code, e.g. {"ru": "Картофель", "ky": "Картошка"}.'),
+    translations = _translations_field(
+        _('Name shown per language code, e.g. {"ru": "Джалал-Абад", "fr": "Djalal-Abad"}.')
     )
     locatives = _locatives_field()
 
@@ -163,9 +178,6 @@ class Market(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def display_name(self, language: str) -> str:
-        return self.translations.get(language) or self.name
 
 
 class AliasBase(models.Model):

@@ -22,3 +22,10 @@ def normalize_name(text: str) -> str:
 def make_slug(text: str) -> str:
     """ASCII slug when the name has Latin letters, otherwise a Unicode one."""
     return slugify(text) or slugify(text, allow_unicode=True) or "item"
+
+
+def name_in(names: object, language: str) -> str:
+    """The name stored for ``language`` in a names-by-language field, or "" when there
+    is none, or what is stored is not a name (a form being corrected still shows)."""
+    name = names.get(language) if isinstance(names, dict) else None
+    return name.strip() if isinstance(name, str) else ""

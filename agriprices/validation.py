@@ -23,10 +23,10 @@ from decimal import Context, Decimal, localcontext
 from typing import Protocol
 
 from babel.numbers import list_currencies
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-
-from agriprices.models import Quote
 
 #: Fewest recent prices that make a median worth trusting.
 MIN_SAMPLES = 4
@@ -364,6 +364,8 @@ def price_error(price: Decimal, what: str = "price") -> str | None:
         return _("%(what)s is not a number") % {"what": what}
     if price <= 0:
         return _("%(what)s must be greater than zero") % {"what": what}
+    from agriprices.models import Quote  # the models' own validators live here
+
     return digits_error(price, Quote._meta.get_field("price"), what)
 
 
@@ -375,6 +377,8 @@ def per_base_unit_error(per_base: Decimal, base_unit: str, what: str) -> str | N
             "what": what,
             "unit": base_unit,
         }
+    from agriprices.models import Quote
+
     if digits_error(per_base, Quote._meta.get_field("price_per_base_unit"), what):
         return _("%(what)s is %(amount)s per %(unit)s, too large to store") % {
             "what": what,
@@ -382,3 +386,36 @@ def per_base_unit_error(per_base: Decimal, base_unit: str, what: str) -> str | N
             "unit": base_unit,
         }
     return None
+
+
+#: The longest name (and "in …" form) a place or crop has in one language.
+NAME_LENGTH = 120
+
+
+def validate_names_by_language(value: object) -> None:
+    """A name per language (translations, "in …" forms), as an operator types it in
+    the admin: an object whose keys are the service's languages and whose values are
+    names. Anything else is refused there, where it was typed, with what to write;
+    stored, a list or a number would fail every page that shows the name."""
+    example = '{"ru": "Ошская область", "ky": "Ош облусу"}'
+    if not isinstance(value, dict):
+        raise ValidationError(
+            _("Write the names as an object by language code, e.g. %(example)s.")
+            % {"example": example}
+        )
+    languages = [code for code, _name in settings.LANGUAGES]
+    for code, name in value.items():
+        if code not in languages:
+            raise ValidationError(
+                _("%(code)r is not a language of this service (%(languages)s).")
+                % {"code": code, "languages": ", ".join(languages)}
+            )
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError(_("The name in %(code)s must be text.") % {"code": code})
+        message = text_error(name, _NameColumn(), code)
+        if message:
+            raise ValidationError(message)
+
+
+class _NameColumn:
+    max_length = NAME_LENGTH

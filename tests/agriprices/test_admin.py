@@ -1,3 +1,4 @@
+import html
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from agriprices.models import (
     Region,
     Unit,
 )
+from tests.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db
 MODELS = [
@@ -99,3 +101,36 @@ def test_agents_cannot_enter_the_admin(client, agent):
     client.force_login(agent)
     response = client.get(reverse("admin:agriprices_quote_changelist"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ('"Ошская область"', "Write the names as an object by language code"),
+        ('["Ошская область"]', "Write the names as an object by language code"),
+        ('{"xx": "Ош"}', "'xx' is not a language of this service (en, fr, ru, ky)."),
+        ('{"RU": "Ош"}', "'RU' is not a language of this service"),
+        ('{"ru": 5}', "The name in ru must be text."),
+        ('{"ru": "  "}', "The name in ru must be text."),
+        ('{"ru": "\\u202eОш"}', "ru contains the invisible character U+202E"),
+    ],
+)
+def test_a_mistyped_name_is_refused_where_it_was_typed(admin_client, typed, said):
+    """Stored, a string or a list in these fields took the dashboard down for everyone."""
+    region = RegionFactory(name="Osh Region")
+    url = reverse("admin:agriprices_region_change", args=[region.pk])
+    form = {"name": region.name, "slug": region.slug, "translations": typed, "locatives": "{}"}
+    response = admin_client.post(url, form)
+    assert response.status_code == 200 and said in html.unescape(response.content.decode())
+    region.refresh_from_db()
+    assert region.translations == {}
+    assert admin_client.get("/").status_code == 200
+
+
+def test_an_emptied_names_field_is_no_names(admin_client):
+    region = RegionFactory(name="Osh Region", translations={"ru": "Ошская область"})
+    url = reverse("admin:agriprices_region_change", args=[region.pk])
+    form = {"name": region.name, "slug": region.slug, "translations": "null", "locatives": "{}"}
+    assert admin_client.post(url, form).status_code == 302
+    region.refresh_from_db()
+    assert region.translations == {}

@@ -10,7 +10,15 @@ from django.utils import timezone
 
 from agriprices.models import Quote
 from agriprices.services import record_quote
-from tests.factories import CommodityFactory, MarketFactory, RegionFactory, agent, operator, unit
+from tests.factories import (
+    BulletinFactory,
+    CommodityFactory,
+    MarketFactory,
+    RegionFactory,
+    agent,
+    operator,
+    unit,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -254,3 +262,20 @@ def test_dates_are_unambiguous_in_every_language(chromium, live_server, demo_sit
         assert re.search(pattern, text), (language, text[:200])
         assert not re.search(r"\d{1,2}/\d{1,2}/\d{4}", text)
     page.close()
+
+
+def test_a_pasted_link_or_a_long_name_never_widens_a_phone(chromium, live_server, prices, shot):
+    link = "https://www.fao.org/giews/countrybrief/country.jsp?code=KGZ&lang=en&detail=full"
+    bulletin = BulletinFactory(
+        title="Hailstorm_warning_for_the_whole_Alai_valley_and_its_pastures",
+        body=f"The FAO country brief is at {link} — read it before planting.",
+        published_at=timezone.now(),
+    )
+    bulletin.regions.add(prices["region"])
+    MarketFactory(name="Kara-Suu-Central-Wholesale-And-Retail-Bazaar-Number-Two")
+    page = chromium.new_page(viewport={"width": 320, "height": 800})
+    for path in ["/bulletins/", "/?region=osh", "/"]:
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} is {width} px wide at 320"
+    shot(page, "long-link-320px")

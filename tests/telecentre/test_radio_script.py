@@ -255,6 +255,21 @@ def test_a_week_without_prices_says_so(client, airwaves, week):
         ("Osh", "ky", "Oshto"),
         ("Och", "fr", "à Och"),
         ("Osh", "en", "in Osh"),
+        # What an independent reader of the script found wrong, now by rule.
+        ("Кызыл-Кия", "ru", "в Кызыл-Кие"),
+        ("Бавария", "ru", "в Баварии"),
+        ("Центральный рынок", "ru", "на Центральном рынке"),
+        ("Ошский базар", "ru", "на Ошском базаре"),
+        ("Кара-Куль", "ru", "в Кара-Куле"),
+        ("Иссык-Куль", "ru", "в Иссык-Куле"),
+        ("Беловодское", "ru", "в Беловодском"),
+        ("Токмок", "ru", "в Токмоке"),
+        ("Ак Суу", "ky", "Ак Сууда"),
+        ("Чаткал өрөөнү", "ky", "Чаткал өрөөнүндө"),
+        ("Орто-Сай 2", "ky", "«Орто-Сай 2» деген жерде"),
+        ("Marché central", "fr", "au marché central"),
+        ("Vallée du Chatkal", "fr", "dans la vallée du Chatkal"),
+        ("Dordoi Bazaar", "en", "at Dordoi Bazaar"),
     ],
 )
 def test_in_a_place_by_rule(name, language, said):
