@@ -24,6 +24,16 @@ MARKERS = ("circle", "square", "triangle", "diamond", "cross", "bar")
 COLOURS = ("#1b5e20", "#0d47a1", "#b71c1c", "#4a148c", "#e65100", "#263238")
 
 
+def _style(n: int) -> tuple[str, str, str]:
+    """(colour, dash, marker) of line ``n``: the first six differ in both dash and
+    marker; past six (many markets in alert) each pair of dash and marker is new."""
+    return (
+        COLOURS[n % len(COLOURS)],
+        DASHES[n % len(DASHES)],
+        MARKERS[(n + n // len(DASHES)) % len(MARKERS)],
+    )
+
+
 @dataclass(frozen=True)
 class Line:
     label: str
@@ -101,7 +111,7 @@ def trend_chart(
         Line(line.label, line.points, n if line.style is None else line.style, line.note)
         for n, line in enumerate(lines)
         if line.points
-    ][: len(DASHES)]
+    ]
     days = [d for line in lines for d, _ in line.points] + [d for d, _, _ in band]
     values = [float(v) for line in lines for _, v in line.points]
     values += [float(v) for _, lo, hi in band for v in (lo, hi)]
@@ -161,8 +171,7 @@ def trend_chart(
             f'<text x="{start:.1f}" y="{height - 6}" text-anchor="start">{escape(label)}</text>'
         )
     for line in lines:
-        n = line.style or 0
-        colour, dash, marker = COLOURS[n], DASHES[n], MARKERS[n]
+        colour, dash, marker = _style(line.style or 0)
         path = "M" + "L".join(f"{x(d):.1f} {y(float(v)):.1f}" for d, v in line.points)
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="1.8"{dashed}/>')
@@ -174,13 +183,13 @@ def trend_chart(
     parts.append("</svg>")
     legend = [
         _legend_item(
-            f'<path d="M1 7h26"{_dash(DASHES[n])} stroke="{COLOURS[n]}" stroke-width="1.8"/>'
-            + _marker(MARKERS[n], 14, 7, COLOURS[n]),
+            f'<path d="M1 7h26"{_dash(dash)} stroke="{colour}" stroke-width="1.8"/>'
+            + _marker(marker, 14, 7, colour),
             line.label,
             line.note,
         )
         for line in lines
-        for n in [line.style or 0]
+        for colour, dash, marker in [_style(line.style or 0)]
     ]
     if normal and seasonal:
         legend.append(

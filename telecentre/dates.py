@@ -46,9 +46,9 @@ def month(value: date) -> str:
 
 
 def month_tick(value: date, *, with_year: bool) -> str:
-    """A chart's month label: "Dec", or "Jan 26" where a year begins."""
-    name = str(MONTHS[value.month - 1])
-    return f"{name} {value:%y}" if with_year else name
+    """A chart's month label: "Dec", or "Jan 2026" where a year begins (a two-digit
+    year reads as a day: "Oct 26")."""
+    return month(value) if with_year else str(MONTHS[value.month - 1])
 
 
 #: Month names as they follow "the usual price for" (Russian takes the genitive:

@@ -69,15 +69,19 @@ PLACES = (
     (-7, 18, "end"),
 )
 PIN_RADIUS = 7
+#: Farther places for a pin's number where no place beside it is free, joined to the pin
+#: by a thin line: distances in the map's units, and directions in degrees.
+LEADER_DISTANCES = (22, 32, 46, 62, 80)
+LEADER_ANGLES = tuple(range(0, 360, 30))
 
 
 @dataclass(frozen=True)
 class MapDrawing:
     svg: SafeString
-    #: Pins whose label did not fit beside them: the number drawn instead, and the
-    #: label, for the list beside the map.
+    #: Pins whose label did not fit beside them: the number drawn instead (beside the
+    #: pin, or farther off with a line to it), and the label, for the list beside the map.
     numbered: list[tuple[int, str]]
-    #: Labels of pins where not even a number fitted (the table beside has them).
+    #: Labels of pins where not even a number fitted anywhere near (the table has them).
     unlabelled: list[str]
 
 
@@ -107,6 +111,23 @@ def _place(
         inside = box[0] >= 0 and box[1] >= 0 and box[2] <= size[0] and box[3] <= size[1]
         if inside and not any(_overlap(box, other) for other in taken):
             return place
+    return None
+
+
+def _place_far(
+    text: str, x: float, y: float, taken: list[Box], size: tuple[int, int]
+) -> tuple[int, int, str] | None:
+    """A place for a short text (a pin's number) farther off, in any direction, clear of
+    every mark and label: the crowded centre of a capital still names each market."""
+    for distance in LEADER_DISTANCES:
+        for angle in LEADER_ANGLES:
+            dx = round(distance * math.cos(math.radians(angle)))
+            dy = round(distance * math.sin(math.radians(angle)) + LABEL_SIZE * 0.33)
+            place = (dx, dy, "middle")
+            box = _label_box(text, x, y, place)
+            inside = box[0] >= 0 and box[1] >= 0 and box[2] <= size[0] and box[3] <= size[1]
+            if inside and not any(_overlap(box, other) for other in taken):
+                return place
     return None
 
 
@@ -151,25 +172,49 @@ def market_map(pins: Sequence[Pin], *, title: str, width: int = 400) -> MapDrawi
         placed,
         key=lambda p: -sum(abs(p[1] - q[1]) < 80 and abs(p[2] - q[2]) < 40 for q in placed),
     )
-    for pin, x, y in crowd:
-        colour, shape = STYLES[pin.comparison]
-        parts.append(_shape(shape, x, y, colour))
-        text = pin.label
-        place = _place(text, x, y, marks + written, size)
-        if place is None:
-            # A number instead, clear of the other pins if it can be, else of the labels
-            # only (a number may touch a neighbour's mark; no label ever covers another).
-            text = str(len(numbered) + 1)
-            place = _place(text, x, y, marks + written, size) or _place(text, x, y, written, size)
-            if place is None:
-                unlabelled.append(pin.label)
-                continue
-            numbered.append((len(numbered) + 1, pin.label))
+
+    def write(text: str, x: float, y: float, place: tuple[int, int, str]) -> None:
         written.append(_label_box(text, x, y, place))
         dx, dy, anchor = place
         labels.append(
             f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">{escape(text)}</text>'
         )
+
+    # First every name that fits beside its pin; then, for the others, a number beside
+    # the pin; then farther off with a line to it. Never over a mark or another label.
+    unnamed = []
+    for pin, x, y in crowd:
+        colour, shape = STYLES[pin.comparison]
+        parts.append(_shape(shape, x, y, colour))
+        place = _place(pin.label, x, y, marks + written, size)
+        if place is None:
+            unnamed.append((pin, x, y))
+        else:
+            write(pin.label, x, y, place)
+    far = []
+    for pin, x, y in unnamed:
+        text = str(len(numbered) + 1)
+        place = _place(text, x, y, marks + written, size)
+        if place is None:
+            far.append((pin, x, y))
+            continue
+        numbered.append((len(numbered) + 1, pin.label))
+        write(text, x, y, place)
+    for pin, x, y in far:
+        text = str(len(numbered) + 1)
+        place = _place_far(text, x, y, marks + written, size)
+        if place is None:
+            unlabelled.append(pin.label)
+            continue
+        dx, dy, _anchor = place
+        toward = max(math.hypot(dx, dy), 1.0)
+        end_x = x + dx - dx / toward * LABEL_SIZE * 0.6
+        end_y = y + dy - LABEL_SIZE * 0.33 - dy / toward * LABEL_SIZE * 0.6
+        parts.append(
+            f'<path d="M{x:.1f} {y:.1f}L{end_x:.1f} {end_y:.1f}" stroke="#444" stroke-width="0.8"/>'
+        )
+        numbered.append((len(numbered) + 1, pin.label))
+        write(text, x, y, place)
     parts += labels  # above every pin
     parts.append("</svg>")
     return MapDrawing(mark_safe("".join(parts)), numbered, unlabelled)  # noqa: S308 - escaped

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
 
 from agriprices import anomalies, selectors
 from agriprices.formatting import rounded_price
@@ -441,7 +442,7 @@ def map_pins(priced: PriceMap, language: str) -> list[maps.Pin]:
     return [
         maps.Pin(
             label=f"{row.latest.market.display_name(language)} "
-            f"{rounded_price(row.latest.price_per_base_unit):f}",
+            f"{number_format(rounded_price(row.latest.price_per_base_unit), use_l10n=True)}",
             latitude=float(row.latest.market.latitude),
             longitude=float(row.latest.market.longitude),
             comparison=row.comparison,

@@ -20,18 +20,25 @@ from telecentre import charts
 BANDED = (anomalies.STRESS, *anomalies.ALARMING)
 
 
+#: Lines a chart draws when few markets are in alert or crisis; all of those are drawn,
+#: however many.
+LINES = 6
+#: Markets in a band that get a small chart of their own; the others in a band are named
+#: under them (the warnings page has each one's normal price).
+SMALL_CHARTS = 6
+
+
 def charted(prices: Sequence[LatestPrice]) -> list[LatestPrice]:
     """The markets a commodity's chart draws, from its latest prices (annotated by
     ``with_warnings``, cheapest first): every market in alert or crisis, worst first
-    (the ones a reader most needs to see), then the cheapest, up to one line per dash
-    pattern."""
+    (the ones a reader most needs to see), then the cheapest, up to LINES lines."""
     rank = {anomalies.CRISIS: 0, anomalies.ALERT: 1}
     alarming = sorted(
         (row for row in prices if _band(row) in rank),
         key=lambda row: (rank[_band(row)], -(getattr(row, "warning_alps", None) or 0)),
     )
     rest = [row for row in prices if _band(row) not in rank]
-    return [*alarming, *rest][: len(charts.DASHES)]
+    return [*alarming, *rest][: max(LINES, len(alarming))]
 
 
 def _band(row: LatestPrice) -> str:
@@ -42,9 +49,11 @@ def _band(row: LatestPrice) -> str:
 @dataclass(frozen=True)
 class CommodityCharts:
     trend: str  # every charted market's weekly median
-    #: One small chart per charted market in stress, alert or crisis: its own line
-    #: against its own normal price and bands, with its caption.
+    #: One small chart per charted market in stress, alert or crisis (the worst
+    #: SMALL_CHARTS): its own line against its own normal price and bands, with its caption.
     against_normal: list[tuple[str, str]]
+    #: Markets in a band beyond those: named, so none goes unsaid.
+    also_in_a_band: list[str]
 
 
 def commodity_charts(
@@ -87,9 +96,13 @@ def commodity_charts(
         title=title,
         unit_label=unit_label,
     )
-    against_normal = []
+    against_normal: list[tuple[str, str]] = []
+    also: list[str] = []
     for row, line in zip(rows, lines, strict=True):
         if _band(row) not in BANDED or not line.points:
+            continue
+        if len(against_normal) == SMALL_CHARTS:
+            also.append(f"{row.market.display_name(language)} ({line.note})")
             continue
         seasonal = _seasonal(commodity, row.market, start)
         if seasonal is None:
@@ -101,7 +114,7 @@ def commodity_charts(
             [line], [], title=caption, unit_label=unit_label, seasonal=seasonal, height=160
         )
         against_normal.append((caption, str(chart)))
-    return CommodityCharts(str(trend), against_normal)
+    return CommodityCharts(str(trend), against_normal, also)
 
 
 def _seasonal(commodity: Commodity, market: Market, start: date) -> charts.Seasonal | None:

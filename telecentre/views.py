@@ -139,7 +139,8 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
     language = get_language()
     name = commodity.display_name(language)
     version = pages.prices_version()
-    key = f"charts:{commodity.pk}:{region.pk if region else 0}:{months}:{language}:{version}"
+    # "2": what is cached changed shape (markets in a band beyond the small charts).
+    key = f"charts2:{commodity.pk}:{region.pk if region else 0}:{months}:{language}:{version}"
     prices = selectors.with_warnings(
         selectors.latest_prices(commodity=commodity, region=region, price_type=PriceType.RETAIL)
     )
@@ -172,6 +173,7 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
                 (caption, mark_safe(svg))  # noqa: S308
                 for caption, svg in found.against_normal
             ],
+            "also_in_a_band": found.also_in_a_band,
             "months": months,
             "month_choices": CHART_MONTHS,
             "version": version,
@@ -247,7 +249,8 @@ def market_map(request: HttpRequest) -> HttpResponse:
         priced = pages.price_map(commodity)
         name = commodity.display_name(language)
         drawing = maps.market_map(
-            pages.map_pins(priced, language), title=_("Markets: price of %(name)s") % {"name": name}
+            pages.map_pins(priced, language),
+            title=_("Price of %(name)s at each market") % {"name": name},
         )
         found = (priced, str(drawing.svg), drawing.numbered, drawing.unlabelled)
         cache.set(key, found, settings.API_CACHE_SECONDS)

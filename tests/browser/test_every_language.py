@@ -48,6 +48,21 @@ TEXT_BOXES = """selector => [...document.querySelectorAll(selector)].map(svg =>
     }))"""
 
 
+MARK_BOXES = """selector => [...document.querySelectorAll(selector + ' circle, ' + selector +
+    ' path[fill]')].filter(e => e.getAttribute('fill') !== '#f3f6f1').map(e => {
+        const r = e.getBoundingClientRect();
+        return [r.left, r.top, r.right, r.bottom];
+    })"""
+
+
+def _cover(a, b, slack=1.0):
+    """Whether two boxes overlap by more than ``slack`` pixels (a glyph's descent may
+    graze a mark it was placed beside)."""
+    return not (
+        a[2] <= b[0] + slack or b[2] <= a[0] + slack or a[3] <= b[1] + slack or b[3] <= a[1] + slack
+    )
+
+
 def overlapping(boxes):
     """The pairs of texts whose boxes overlap."""
     return [
@@ -175,6 +190,17 @@ def crowded_map(transactional_db, today):
             ("Osh bazaar", "Dordoi", "Alamedin", "Orto-Sai", "Ak-Emir", "Madina")
         )
     ]
+    # Three more at the very centre, two of them at the same point (an independent try
+    # left such pins without a label or a number, their numbers over other marks).
+    extra += [
+        MarketFactory(
+            name=f"Centre {n}",
+            region=Region.objects.get(name="Bishkek City"),
+            latitude=Decimal("42.8746") + Decimal(n // 2) * Decimal("0.002"),
+            longitude=Decimal("74.5698"),
+        )
+        for n in range(3)
+    ]
     from tests.factories import QuoteFactory
 
     for n, market in enumerate([*Market.objects.exclude(pk__in=[m.pk for m in extra]), *extra]):
@@ -196,6 +222,11 @@ def test_map_labels_never_overlap(chromium, live_server, crowded_map, shot):
         [boxes] = page.evaluate(TEXT_BOXES, "svg.map")
         assert len(boxes) >= 8
         assert not overlapping(boxes), (language, width)
+        # No label or number over a market's mark, and every market has one or the other.
+        marks = page.evaluate(MARK_BOXES, "svg.map")
+        covered = [(text, mark) for text, *box in boxes for mark in marks if _cover(box, mark)]
+        assert not covered, (language, width, covered[:3])
+        assert not page.locator("text=Not labelled").count()
         # The crowd around Bishkek is numbered on the map and named beside it.
         listed = page.locator("ol.numbered li").all_inner_texts()
         assert listed and all(any(ch.isdigit() for ch in item) for item in listed)

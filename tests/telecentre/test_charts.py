@@ -40,3 +40,20 @@ def test_labels_are_escaped_and_every_line_has_its_own_dash_and_marker():
 def test_a_sparkline_needs_two_points():
     assert charts.sparkline([Decimal(5)], label="x") == ""
     assert "<polyline" in charts.sparkline([Decimal(5), Decimal(7)], label="x")
+
+
+def test_every_market_in_alert_or_crisis_is_charted_however_many():
+    """A national spike puts seven markets in a band: all seven are drawn (the six
+    cheapest-first lines would leave one out), and each line differs from every other
+    in dash or marker, so the legend tells them apart without colour."""
+    from types import SimpleNamespace
+
+    from telecentre import charts, trends
+
+    rows = [SimpleNamespace(market=n, warning_band="crisis", warning_alps=3.0) for n in range(6)]
+    rows.append(SimpleNamespace(market=6, warning_band="alert", warning_alps=1.2))
+    rows += [SimpleNamespace(market=n, warning_band="", warning_alps=None) for n in range(7, 10)]
+    drawn = trends.charted(rows)
+    assert [row.market for row in drawn] == list(range(7))
+    styles = {charts._style(n)[1:] for n in range(36)}
+    assert len(styles) == 36

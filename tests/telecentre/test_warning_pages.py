@@ -153,3 +153,18 @@ def test_markets_in_crisis_are_charted_even_when_they_are_the_dearest(client, po
     assert own.count('class="chart"') == 2
     table = text(client.get("/commodities/potatoes/")).split("cheapest first")[1]
     assert all(market.name in table for market in calm + hot)  # and every market compared
+
+
+def test_a_national_spike_charts_every_market_in_a_band_and_names_the_rest(client, potatoes, today):
+    """Eight markets in crisis at once: each is a line of the chart with its name in the
+    legend, six have their own small chart, and the other two are named under them."""
+    markets = [factories.MarketFactory(name=f"Town {n}") for n in range(8)]
+    for market in markets:
+        load_series(potatoes, market, today, last_factor=1.5)
+    services.refresh_warnings()
+    html = client.get("/commodities/potatoes/?months=24").content.decode()
+    legend = html.split('<ul class="legend">')[1].split("</ul>")[0]
+    assert all(f"Town {n}" in legend for n in range(8))
+    assert html.count("against its normal price</figcaption>") == 6
+    also = text(client.get("/commodities/potatoes/?months=24")).split("Also in a warning band")
+    assert len(also) == 2 and also[1].count("(crisis)") == 2
