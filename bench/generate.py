@@ -47,8 +47,9 @@ def generate(total: int) -> dict[str, float]:
     from django.db import connection
     from django.utils import timezone
 
-    from agriprices import demo, services
+    from agriprices import demo
     from agriprices.models import Commodity, Market, PriceSummary, Quote, Region
+    from agriprices.services.series import rebuild_latest_prices
 
     if connection.vendor != "postgresql":
         raise SystemExit("the bench data set needs PostgreSQL (BENCH_DATABASE_URL)")
@@ -57,7 +58,7 @@ def generate(total: int) -> dict[str, float]:
     if existing == total and Quote.objects.filter(external_id__startswith="bench:").exists():
         if not PriceSummary.objects.exists():  # made by an older version of this generator
             started = time.perf_counter()
-            services.rebuild_latest_prices()
+            rebuild_latest_prices()
             _vacuum()
             return {"quotes": total, "seconds": round(time.perf_counter() - started, 1)}
         with connection.cursor() as cursor:
@@ -130,7 +131,7 @@ def generate(total: int) -> dict[str, float]:
     copy_seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE agriprices_quote")
-    series = services.rebuild_latest_prices()
+    series = rebuild_latest_prices()
     _vacuum()
     return {
         "quotes": written,

@@ -18,12 +18,21 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agriprices import selectors, spreadsheet
+from agriprices import spreadsheet
 from agriprices.models import LatestPrice, PriceType, Quote, Region
 from agriprices.periods import period_start
 from agriprices.roles import signed_in_user
-from agriprices.services import QuoteError, outlier_verdict, record_quote, review_quote
+from agriprices.selectors.catalogue import (
+    commodities,
+    commodity_by_ref,
+    market_by_ref,
+    region_by_ref,
+)
+from agriprices.selectors.latest import latest_prices
+from agriprices.services.recording import QuoteError, outlier_verdict, record_quote
+from agriprices.services.reviewing import review_quote
 from agriprices.validation import price_per_base_unit
+from agriprices.warnings.queries import with_warnings
 from sms_gateway.segments import count_segments
 from sms_gateway.services import simulate_sms, simulate_ussd
 from telecentre import charts, maps, radio, trends
@@ -60,7 +69,7 @@ REVIEW_ROWS = 50
 def _chosen_region(request: HttpRequest) -> Region | None:
     """The region asked for, else the one this browser chose before."""
     ref = request.GET.get("region", request.COOKIES.get(REGION_COOKIE, ""))
-    return selectors.region_by_ref(ref) if ref else None
+    return region_by_ref(ref) if ref else None
 
 
 def _remember_region(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -127,7 +136,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    commodity = selectors.commodity_by_ref(ref)
+    commodity = commodity_by_ref(ref)
     if commodity is None:
         raise Http404(_("No such commodity."))
     region = _chosen_region(request)
@@ -140,8 +149,8 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
     name = commodity.display_name(language)
     version = pages.prices_version()
     key = f"charts:{commodity.pk}:{region.pk if region else 0}:{months}:{language}:{version}"
-    prices = selectors.with_warnings(
-        selectors.latest_prices(commodity=commodity, region=region, price_type=PriceType.RETAIL)
+    prices = with_warnings(
+        latest_prices(commodity=commodity, region=region, price_type=PriceType.RETAIL)
     )
     found = cache.get(key)
     if found is None:
@@ -181,7 +190,7 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    market = selectors.market_by_ref(ref)
+    market = market_by_ref(ref)
     if market is None:
         raise Http404(_("No such market."))
     language = get_language()
@@ -196,8 +205,8 @@ def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
                     label=_("%(name)s, 12 weeks") % {"name": row.commodity.display_name(language)},
                 ),
             )
-            for row in selectors.with_warnings(
-                selectors.latest_prices(market=market, price_type=PriceType.RETAIL)
+            for row in with_warnings(
+                latest_prices(market=market, price_type=PriceType.RETAIL)
             ).order_by("commodity__name")
         ]
 
@@ -234,9 +243,9 @@ def price_grid(request: HttpRequest) -> HttpResponse:
 def market_map(request: HttpRequest) -> HttpResponse:
     """The markets on a map of the country, coloured by how their price of one crop
     compares with the national median, and the same as a table."""
-    crops = list(selectors.commodities())
+    crops = list(commodities())
     ref = request.GET.get("commodity", "")
-    commodity = selectors.commodity_by_ref(ref) if ref else (crops[0] if crops else None)
+    commodity = commodity_by_ref(ref) if ref else (crops[0] if crops else None)
     if commodity is None:
         raise Http404(_("No such commodity."))
     language = get_language()

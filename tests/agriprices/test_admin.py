@@ -3,7 +3,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from agriprices import services
 from agriprices.models import (
     AgentProfile,
     Commodity,
@@ -16,6 +15,7 @@ from agriprices.models import (
     Region,
     Unit,
 )
+from agriprices.services.recording import record_quote
 
 pytestmark = pytest.mark.django_db
 MODELS = [
@@ -35,7 +35,7 @@ MODELS = [
 @pytest.fixture
 def flagged(agent, potatoes, osh, days_ago):
     quotes = [
-        services.record_quote(
+        record_quote(
             agent=agent,
             commodity=potatoes,
             market=osh,

@@ -3,8 +3,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from agriprices import demo, name_index, selectors
+from agriprices import demo, name_index
 from agriprices.models import Commodity, LatestPrice, Market, Quote
+from agriprices.selectors.agents import assigned_markets
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def test_demo_agent_is_assigned_to_its_markets():
     from django.contrib.auth import get_user_model
 
     agent = get_user_model().objects.get(username="agent")
-    assert sorted(m.name for m in selectors.assigned_markets(agent)) == ["Jalal-Abad", "Osh"]
+    assert sorted(m.name for m in assigned_markets(agent)) == ["Jalal-Abad", "Osh"]
     assert not agent.has_perm("agriprices.review_quote")
     operator = get_user_model().objects.get(username="operator")
     assert operator.has_perm("agriprices.review_quote")

@@ -10,9 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from agriprices import services
 from agriprices.declension import locative
 from agriprices.models import Market, Region
+from agriprices.services.series import rebuild_latest_prices
+from agriprices.warnings.computation import refresh_warnings
 from tests.agriprices.test_price_warnings import load_series
 from tests.browser.conftest import LAN_HOST
 from tests.factories import CommodityFactory, MarketFactory, RegionFactory, operator
@@ -119,7 +120,7 @@ def crisis(transactional_db, today):
         load_series(potato, market, today)
     for market in hot:
         load_series(potato, market, today, last_factor=1.6)
-    services.refresh_warnings()
+    refresh_warnings()
     return hot
 
 
@@ -179,7 +180,7 @@ def crowded_map(transactional_db, today):
 
     for n, market in enumerate([*Market.objects.exclude(pk__in=[m.pk for m in extra]), *extra]):
         QuoteFactory(commodity=potato, market=market, price=Decimal(20 + n), observed_on=today)
-    services.rebuild_latest_prices()
+    rebuild_latest_prices()
 
 
 CAPTION = {

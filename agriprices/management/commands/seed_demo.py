@@ -4,8 +4,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from agriprices import demo, services
+from agriprices import demo
 from agriprices.importers import import_price_rows
+from agriprices.warnings.computation import refresh_warnings
 
 
 class Command(BaseCommand):
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         if not report.stored:
             raise CommandError(f"demo prices not loaded: {report.summary()}")
         self.stdout.write(f"Demo prices: {report.summary()}")
-        run = services.refresh_warnings()
+        run = refresh_warnings()
         self.stdout.write(f"Price warnings: {run.series} series, {run.changed} months changed")
         if options["no_users"]:
             return
