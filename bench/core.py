@@ -11,7 +11,9 @@ from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agriprices import demo, name_index
+from agriprices import name_index
+from agriprices.demo.catalogue import ensure_demo_catalogue
+from agriprices.demo.prices import demo_rows
 from agriprices.importers import import_price_rows, read_price_file
 from agriprices.models import Commodity, Market, Quote
 from agriprices.selectors.latest import latest_price, latest_prices
@@ -37,8 +39,8 @@ def _p(samples: list[float], q: float) -> float:
 
 
 def bench_seed() -> list[Row]:
-    demo.ensure_demo_catalogue()
-    rows = list(demo.demo_rows(timezone.localdate()))
+    ensure_demo_catalogue()
+    rows = list(demo_rows(timezone.localdate()))
     start = time.perf_counter()
     report = import_price_rows(rows)
     seconds = time.perf_counter() - start

@@ -47,7 +47,8 @@ def generate(total: int) -> dict[str, float]:
     from django.db import connection
     from django.utils import timezone
 
-    from agriprices import demo
+    from agriprices.demo.catalogue import ensure_demo_catalogue
+    from agriprices.demo.crops import COMMODITIES
     from agriprices.models import Commodity, Market, PriceSummary, Quote, Region
     from agriprices.services.series import rebuild_latest_prices
 
@@ -68,7 +69,7 @@ def generate(total: int) -> dict[str, float]:
         raise SystemExit("the database holds data that is not bench data; use another one")
     started = time.perf_counter()
     call_command("flush", "--noinput", verbosity=0)
-    demo.ensure_demo_catalogue()
+    ensure_demo_catalogue()
     regions = list(Region.objects.all())
     rng = random.Random(42)
     known = list(Market.objects.all())
@@ -98,7 +99,7 @@ def generate(total: int) -> dict[str, float]:
             for n, market in enumerate(markets, 1):
                 level = 0.85 + rng.random() * 0.3
                 for commodity in commodities:
-                    base = {c.name: c.price for c in demo.COMMODITIES}.get(commodity.name, 50)
+                    base = {c.name: c.price for c in COMMODITIES}.get(commodity.name, 50)
                     for day_index in range(per_series):
                         if written >= total:
                             break

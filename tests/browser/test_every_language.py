@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from agriprices.declension import locative
+from agriprices.demo.catalogue import ensure_demo_catalogue
 from agriprices.models import Market, Region
 from agriprices.services.series import rebuild_latest_prices
 from agriprices.warnings.computation import refresh_warnings
@@ -161,9 +162,8 @@ def test_markets_in_crisis_are_drawn_against_their_own_normal_price(
 @pytest.fixture
 def crowded_map(transactional_db, today):
     """The eight demo towns and six more markets within a few kilometres of Bishkek."""
-    from agriprices import demo
 
-    demo.ensure_demo_catalogue()
+    ensure_demo_catalogue()
     potato = CommodityFactory(name="Potatoes", slug="potatoes")
     extra = [
         MarketFactory(
