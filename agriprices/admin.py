@@ -1,6 +1,6 @@
 """The admin is the operator's UI until the dashboard lands. Status changes go through
-``services.review_quote`` so they are recorded as events like anywhere else; quotes are
-never edited or deleted here."""
+``services.reviewing.review_quote`` so they are recorded as events like anywhere else;
+quotes are never edited or deleted here."""
 
 from django import forms
 from django.conf import settings
@@ -13,7 +13,6 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from agriprices import services
 from agriprices.declension import locative
 from agriprices.models import (
     AgentProfile,
@@ -28,6 +27,8 @@ from agriprices.models import (
     Unit,
 )
 from agriprices.roles import signed_in_user
+from agriprices.services.recording import QuoteError
+from agriprices.services.reviewing import review_quote
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -187,14 +188,14 @@ class QuoteAdmin(ReadOnlyAdmin):
         done = 0
         for quote_id in queryset.values_list("pk", flat=True):
             try:
-                services.review_quote(
+                review_quote(
                     quote_id=quote_id,
                     reviewer=signed_in_user(request),
                     approve=approve,
                     reason=reason,
                 )
                 done += 1
-            except services.QuoteError as exc:
+            except QuoteError as exc:
                 self.message_user(request, f"{quote_id}: {exc.message}", messages.WARNING)
         if done:
             self.message_user(

@@ -13,7 +13,6 @@ from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from agriprices.anomalies import badge, season
 from agriprices.names import name_in, normalize_name
 from agriprices.validation import validate_names_by_language
 
@@ -378,7 +377,7 @@ class LatestPrice(models.Model):
     """The newest approved quote per (commodity, market, price type), with the reference
     prices a week and a month before it, so SMS replies and the dashboard read one row.
 
-    Kept current by ``services.refresh_latest_price`` inside the transaction that changes
+    Kept current by ``services.series.refresh_latest_price`` inside the transaction that changes
     a quote's status; never written anywhere else.
     """
 
@@ -432,7 +431,7 @@ class LatestPrice(models.Model):
 
 class PriceSummary(models.Model):
     """Median, lowest and highest approved price per base unit of one series in one week
-    or month. Derived data: kept current by ``services.refresh_summaries`` in the
+    or month. Derived data: kept current by ``services.series.refresh_summaries`` in the
     transaction that changes the series' quotes, so charts and the series API read a row
     per period instead of every quote."""
 
@@ -470,80 +469,7 @@ class PriceSummary(models.Model):
         return f"{self.commodity_id}@{self.market_id} {self.period} {self.period_start}"
 
 
-class PriceWarning(models.Model):
-    """What WFP's ALPS and FAO's IPA make of one month of one series (see
-    ``anomalies``). Derived data: computed from the monthly PriceSummary rows by
-    ``services.refresh_warnings`` (nightly, and on demand), never edited."""
-
-    class Band(models.TextChoices):
-        NORMAL = "normal", _("normal")
-        STRESS = "stress", _("stress")
-        ALERT = "alert", _("alert")
-        CRISIS = "crisis", _("crisis")
-        WATCH = "watch", _("watch")
-        LOW = "low", _("low")
-
-    commodity = models.ForeignKey(Commodity, on_delete=models.CASCADE, related_name="+")
-    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="+")
-    price_type = models.CharField(max_length=12, choices=PriceType)
-    month = models.DateField(help_text=_("First day of the month."))
-    price = models.DecimalField(max_digits=20, decimal_places=4)  # the month's median
-    normal_price = models.DecimalField(max_digits=20, decimal_places=4, null=True)
-    spread = models.DecimalField(max_digits=20, decimal_places=4, null=True)
-    alps = models.FloatField(null=True)
-    alps_band = models.CharField(max_length=8, choices=Band, blank=True)
-    ipa = models.FloatField(null=True)
-    ipa_band = models.CharField(max_length=8, choices=Band, blank=True)
-    #: Why ALPS could not be computed ("18 months of history, 36 needed"); "" when it was.
-    short_of = models.CharField(max_length=80, blank=True)
-    computed_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("price warning")
-        verbose_name_plural = _("price warnings")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["commodity", "market", "price_type", "month"], name="price_warning_unique"
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["month", "alps_band"], name="price_warning_month_idx"),
-            models.Index(fields=["computed_at"], name="price_warning_computed_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.commodity_id}@{self.market_id} {self.month:%Y-%m} {self.alps_band}"
-
-    @property
-    def season(self) -> str:
-        """ "high", "low" or "" for the season (``anomalies.season``)."""
-        return season(self.alps, self.ipa)
-
-    @property
-    def badge(self) -> str:
-        """The band a table shows for it (``anomalies.badge``)."""
-        return badge(self.alps_band, self.alps, self.ipa)
-
-    @property
-    def above_normal_pct(self) -> int | None:
-        """How far the price is from the normal price, in whole percent."""
-        if not self.normal_price:
-            return None
-        return round((self.price - self.normal_price) / self.normal_price * 100)
-
-
-class WarningRun(models.Model):
-    """One computation of the price warnings: the next nightly run recomputes only the
-    series whose prices changed since the last finished one started."""
-
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True)
-    series = models.PositiveIntegerField(default=0)
-    changed = models.PositiveIntegerField(default=0)  # month rows written or removed
-
-    class Meta:
-        ordering = ["-started_at"]
-        get_latest_by = "started_at"
-
-    def __str__(self) -> str:
-        return f"warnings {self.started_at:%Y-%m-%d %H:%M}: {self.series} series"
+# The warning models live with their sub-domain; importing them here registers them
+# with this app (Django looks for an app's models in its ``models`` module). At the end,
+# because they refer to the models above.
+from agriprices.warnings import models as warning_models  # noqa: E402, F401

@@ -108,8 +108,8 @@ def _remove(collector: object) -> None:
     other suites expect (and the generator recognises)."""
     from django.db import transaction
 
-    from agriprices import services
     from agriprices.models import Quote
+    from agriprices.services.series import refresh_series
 
     sent = Quote.objects.filter(agent=collector)
     touched = set(sent.values_list("commodity_id", "market_id", "price_type", "observed_on"))
@@ -121,7 +121,7 @@ def _remove(collector: object) -> None:
                 for c, m, p, day in touched
                 if (c, m, p) == (commodity_id, market_id, price_type)
             ]
-            services.refresh_series(
+            refresh_series(
                 commodity_id=commodity_id,
                 market_id=market_id,
                 price_type=price_type,

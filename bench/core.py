@@ -11,9 +11,14 @@ from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agriprices import demo, name_index, selectors, services
+from agriprices import name_index
+from agriprices.demo.catalogue import ensure_demo_catalogue
+from agriprices.demo.prices import demo_rows
 from agriprices.importers import import_price_rows, read_price_file
 from agriprices.models import Commodity, Market, Quote
+from agriprices.selectors.latest import latest_price, latest_prices
+from agriprices.selectors.series import price_series
+from agriprices.services.recording import record_quote
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 Row = tuple[str, str, str]
@@ -34,8 +39,8 @@ def _p(samples: list[float], q: float) -> float:
 
 
 def bench_seed() -> list[Row]:
-    demo.ensure_demo_catalogue()
-    rows = list(demo.demo_rows(timezone.localdate()))
+    ensure_demo_catalogue()
+    rows = list(demo_rows(timezone.localdate()))
     start = time.perf_counter()
     report = import_price_rows(rows)
     seconds = time.perf_counter() - start
@@ -68,7 +73,7 @@ def bench_record_quote() -> list[Row]:
 
     def one() -> Quote:
         n = next(counter)
-        return services.record_quote(
+        return record_quote(
             agent=user,
             commodity=commodity,
             market=markets[n % len(markets)],
@@ -94,13 +99,9 @@ def bench_reads() -> list[Row]:
     osh = Market.objects.get(name="Osh")
     out: list[Row] = []
     cases = {
-        "latest_prices(commodity) all markets": lambda: list(
-            selectors.latest_prices(commodity=commodity)
-        ),
-        "latest_price(commodity, market)": lambda: selectors.latest_price(
-            commodity=commodity, market=osh
-        ),
-        "price_series 52 weeks, all markets": lambda: selectors.price_series(commodity=commodity),
+        "latest_prices(commodity) all markets": lambda: list(latest_prices(commodity=commodity)),
+        "latest_price(commodity, market)": lambda: latest_price(commodity=commodity, market=osh),
+        "price_series 52 weeks, all markets": lambda: price_series(commodity=commodity),
         "search_commodities('kartoshka')": lambda: name_index.search_commodities("kartoshka"),
         "search_commodities('potatos') (typo)": lambda: name_index.search_commodities("potatos"),
     }

@@ -52,9 +52,10 @@ def run() -> list[Row]:
     from django.core.management import call_command
     from django.test import Client
 
-    from agriprices import services
-    from agriprices.models import Commodity, Market, Quote, WarningRun
+    from agriprices.models import Commodity, Market, Quote
     from agriprices.name_index import NameIndex
+    from agriprices.warnings.computation import refresh_warnings
+    from agriprices.warnings.models import WarningRun
 
     call_command("collectstatic", "--noinput", verbosity=0)  # hashed names, as deployed
     boss, worker, region = _fixtures()
@@ -62,7 +63,7 @@ def run() -> list[Row]:
     market = Market.objects.filter(region=region).order_by("pk").first()
     quotes = Quote.objects.count()
     if not WarningRun.objects.filter(finished_at__isnull=False).exists():
-        services.refresh_warnings()  # as the nightly task would have
+        refresh_warnings()  # as the nightly task would have
     pages = [
         ("home, all regions (first 120 of every latest price)", None, "/"),
         ("home, one region", None, f"/?region={region.slug}"),

@@ -47,8 +47,10 @@ def generate(total: int) -> dict[str, float]:
     from django.db import connection
     from django.utils import timezone
 
-    from agriprices import demo, services
+    from agriprices.demo.catalogue import ensure_demo_catalogue
+    from agriprices.demo.crops import COMMODITIES
     from agriprices.models import Commodity, Market, PriceSummary, Quote, Region
+    from agriprices.services.series import rebuild_latest_prices
 
     if connection.vendor != "postgresql":
         raise SystemExit("the bench data set needs PostgreSQL (BENCH_DATABASE_URL)")
@@ -57,7 +59,7 @@ def generate(total: int) -> dict[str, float]:
     if existing == total and Quote.objects.filter(external_id__startswith="bench:").exists():
         if not PriceSummary.objects.exists():  # made by an older version of this generator
             started = time.perf_counter()
-            services.rebuild_latest_prices()
+            rebuild_latest_prices()
             _vacuum()
             return {"quotes": total, "seconds": round(time.perf_counter() - started, 1)}
         with connection.cursor() as cursor:
@@ -67,7 +69,7 @@ def generate(total: int) -> dict[str, float]:
         raise SystemExit("the database holds data that is not bench data; use another one")
     started = time.perf_counter()
     call_command("flush", "--noinput", verbosity=0)
-    demo.ensure_demo_catalogue()
+    ensure_demo_catalogue()
     regions = list(Region.objects.all())
     rng = random.Random(42)
     known = list(Market.objects.all())
@@ -97,7 +99,7 @@ def generate(total: int) -> dict[str, float]:
             for n, market in enumerate(markets, 1):
                 level = 0.85 + rng.random() * 0.3
                 for commodity in commodities:
-                    base = {c.name: c.price for c in demo.COMMODITIES}.get(commodity.name, 50)
+                    base = {c.name: c.price for c in COMMODITIES}.get(commodity.name, 50)
                     for day_index in range(per_series):
                         if written >= total:
                             break
@@ -130,7 +132,7 @@ def generate(total: int) -> dict[str, float]:
     copy_seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE agriprices_quote")
-    series = services.rebuild_latest_prices()
+    series = rebuild_latest_prices()
     _vacuum()
     return {
         "quotes": written,

@@ -27,8 +27,9 @@ def _peak_mb() -> float:
 def run() -> list[Row]:
     from django.utils import timezone
 
-    from agriprices import services
-    from agriprices.models import PriceSummary, PriceWarning, Quote, WarningRun
+    from agriprices.models import PriceSummary, Quote
+    from agriprices.warnings.computation import refresh_warnings
+    from agriprices.warnings.models import PriceWarning, WarningRun
 
     rows: list[Row] = []
     before_mb = _peak_mb()
@@ -41,7 +42,7 @@ def run() -> list[Row]:
     WarningRun.objects.all().delete()
 
     started = time.perf_counter()
-    first = services.refresh_warnings()
+    first = refresh_warnings()
     full = time.perf_counter() - started
     rows.append(
         (
@@ -52,7 +53,7 @@ def run() -> list[Row]:
         )
     )
     started = time.perf_counter()
-    again = services.refresh_warnings()
+    again = refresh_warnings()
     rows.append(
         (
             "full run again, nothing changed",
@@ -71,7 +72,7 @@ def run() -> list[Row]:
     ]
     Quote.objects.filter(pk__in=[pk for pk in touched if pk]).update(updated_at=timezone.now())
     started = time.perf_counter()
-    nightly = services.refresh_warnings(only_changed=True)
+    nightly = refresh_warnings(only_changed=True)
     rows.append(
         (
             f"nightly run, {len(keys)} series changed",
@@ -99,14 +100,14 @@ def worst_case(series: int, months: int = 60) -> Row:
     import math
     import random
 
-    from agriprices import anomalies
+    from agriprices.warnings.indicators import assess, month_number, month_of
 
     rng = random.Random(7)
-    start = anomalies.month_number(date(2021, 1, 1))
+    start = month_number(date(2021, 1, 1))
     data = [
         [
             (
-                anomalies.month_of(start + i),
+                month_of(start + i),
                 30 * (1 + 0.2 * math.cos(i / 1.9)) * rng.uniform(0.95, 1.05),
             )
             for i in range(months)
@@ -114,7 +115,7 @@ def worst_case(series: int, months: int = 60) -> Row:
         for _ in range(series)
     ]
     started = time.perf_counter()
-    judged = sum(len(anomalies.assess(one)) for one in data)
+    judged = sum(len(assess(one)) for one in data)
     seconds = time.perf_counter() - started
     return (
         f"indicators alone: {series:,} series × {months} months, {judged:,} months",
@@ -125,9 +126,10 @@ def worst_case(series: int, months: int = 60) -> Row:
 
 def backtest() -> list[Row]:
     """ALPS and IPA bands over the monthly medians of the WFP file, per commodity."""
-    from agriprices import anomalies
     from agriprices.importers.readers import read_wfp
     from agriprices.periods import summarize
+    from agriprices.warnings import bands
+    from agriprices.warnings.indicators import assess
 
     prices: dict[str, list] = defaultdict(list)
     with (DATA / "wfp_food_prices_blr.csv").open(encoding="utf-8", newline="") as stream:
@@ -136,21 +138,21 @@ def backtest() -> list[Row]:
     rows: list[Row] = []
     for commodity, observed in sorted(prices.items()):
         monthly = [(s.period_start, float(s.median)) for s in summarize(observed, "month")]
-        judged = anomalies.assess(monthly)
+        judged = assess(monthly)
         alps = Counter(a.alps_band or "not enough history" for a in judged)
         ipa = Counter(a.ipa_band for a in judged if a.ipa is not None)
         rows.append(
             (
                 f"backtest WFP Belarus: {commodity} ({len(judged)} months)",
                 "ALPS "
-                + ", ".join(f"{b} {alps[b]}" for b in _ALPS_ORDER if alps[b])
+                + ", ".join(
+                    f"{b} {alps[b]}"
+                    for b in [*bands.names(bands.ALPS), "not enough history"]
+                    if alps[b]
+                )
                 + "; IPA "
-                + ", ".join(f"{b} {ipa[b]}" for b in _IPA_ORDER if ipa[b]),
+                + ", ".join(f"{b} {ipa[b]}" for b in bands.names(bands.IPA) if ipa[b]),
                 "—",
             )
         )
     return rows
-
-
-_ALPS_ORDER = ("normal", "stress", "alert", "crisis", "not enough history")
-_IPA_ORDER = ("low", "normal", "watch", "alert")

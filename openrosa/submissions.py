@@ -25,9 +25,9 @@ from django.db import models, transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from agriprices import selectors
 from agriprices.models import Commodity, Market, PriceType, Quote, Unit
-from agriprices.services import QuoteError, record_quote_once
+from agriprices.selectors.agents import can_record_for
+from agriprices.services.recording import QuoteError, record_quote_once
 from agriprices.validation import text_error
 from openrosa.models import Photo
 from openrosa.xform import FORM_ID
@@ -149,7 +149,7 @@ def receive(*, user: User, xml: bytes, files: Mapping[str, UploadedFile] | None 
     if message:
         raise SubmissionError(message)
     market = _one(Market, "slug", _text(root, "market"), _("Unknown market %(name)s."))
-    if not selectors.can_record_for(user, market):
+    if not can_record_for(user, market):
         raise SubmissionError(
             _("You are not assigned to the market %(market)s.") % {"market": _name(market)},
             status=403,

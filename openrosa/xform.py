@@ -24,8 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from pyxform.xls2xform import convert
 
-from agriprices import selectors
 from agriprices.models import Commodity, Market, PriceType, Unit
+from agriprices.selectors import catalogue
+from agriprices.selectors.agents import assigned_markets
+from agriprices.selectors.series import recent_medians
 
 FORM_ID = "agriprices_prices"
 MEDIANS_FILE = "medians.csv"
@@ -76,7 +78,7 @@ def medians_key(market: str, commodity: str, price_type: str) -> str:
 
 
 def _medians(markets: list[Market]) -> str:
-    found = selectors.recent_medians(markets)
+    found = recent_medians(markets)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["key", "median"])
@@ -87,7 +89,7 @@ def _medians(markets: list[Market]) -> str:
 
 def definition(markets: list[Market]) -> dict[str, Any]:
     """The XLSForm, as pyxform reads a workbook: survey, choices and settings rows."""
-    commodities = list(selectors.commodities().select_related("base_unit"))
+    commodities = list(catalogue.commodities().select_related("base_unit"))
     units = list(Unit.objects.order_by("dimension", "base_quantity", "code"))
     survey = [
         {
@@ -218,7 +220,7 @@ def definition(markets: list[Market]) -> dict[str, Any]:
 
 def form_for(user: User) -> Form | None:
     """The form for ``user``'s markets, or None when they have none."""
-    markets = list(selectors.assigned_markets(user).order_by("name"))
+    markets = list(assigned_markets(user).order_by("name"))
     if not markets:
         return None
     workbook = definition(markets)

@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from agriprices import selectors
-from agriprices.models import Commodity, LatestPrice, Market, PriceType, PriceWarning
+from agriprices.models import Commodity, LatestPrice, Market, PriceType
+from agriprices.selectors.latest import latest_price, latest_prices
 from agriprices.validation import digits_error
+from agriprices.warnings.models import PriceWarning
 from config.celery import enqueue, publish
 from sms_gateway import replies
 from sms_gateway.models import Subscriber, Subscription
@@ -57,7 +58,7 @@ def subscribe(
     existing = subscriber.subscriptions.filter(commodity=commodity, market=market).exists()
     if not existing and subscriber.subscriptions.count() >= settings.SMS_MAX_SUBSCRIPTIONS:
         raise SubscriptionError("too_many")
-    latest = selectors.latest_price(commodity=commodity, market=market)
+    latest = latest_price(commodity=commodity, market=market)
     subscription, created = Subscription.objects.update_or_create(
         subscriber=subscriber,
         commodity=commodity,
@@ -155,7 +156,7 @@ def queue_digests(subscriber_ids: list[int], day: date) -> int:
 def _latest_for(subscriptions: list[Subscription]) -> dict[tuple[int, int], LatestPrice]:
     commodity_ids = {s.commodity_id for s in subscriptions}
     market_ids = {s.market_id for s in subscriptions}
-    rows = selectors.latest_prices(price_type=PriceType.RETAIL).filter(
+    rows = latest_prices(price_type=PriceType.RETAIL).filter(
         commodity_id__in=commodity_ids, market_id__in=market_ids
     )
     return {(row.commodity_id, row.market_id): row for row in rows}
@@ -184,7 +185,7 @@ def check_price_alerts(commodity_id: int, market_id: int) -> int:
     price they last heard; returns how many alerts were queued. Safe to run twice or at
     once on two workers: the rows are locked, and an alert is keyed by the quote."""
     latest = (
-        selectors.latest_prices(price_type=PriceType.RETAIL)
+        latest_prices(price_type=PriceType.RETAIL)
         .filter(commodity_id=commodity_id, market_id=market_id)
         .first()
     )

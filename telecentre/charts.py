@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from agriprices.warnings import bands
 from telecentre import dates
 
 #: The largest size the stylesheet gives a chart's text (on a phone), in the chart's own
@@ -48,14 +49,10 @@ class Line:
 @dataclass(frozen=True)
 class Seasonal:
     """One market's normal price for the season (ALPS's fit) per month, with σ: the
-    stress, alert and crisis bands start 0.25, 1 and 2 σ above it."""
+    bands above normal start at their thresholds in σ above it (``bands.chart_zones``)."""
 
     label: str
     months: Sequence[tuple[date, Decimal, Decimal]]  # mid-month, normal price, σ
-
-
-#: The warning bands above the normal price: (from, to) in σ, fill colour.
-SEASONAL_BANDS = ((0.25, 1.0, "#fff3c4"), (1.0, 2.0, "#ffd8b0"), (2.0, None, "#fbe1e1"))
 
 
 def _marker(kind: str, x: float, y: float, colour: str) -> str:
@@ -219,10 +216,11 @@ def _seasonal_bands(
     x: Callable[[date], float],
     y: Callable[[float], float],
 ) -> list[str]:
-    """The stress, alert and crisis bands above the normal price, and the normal price
-    as a dashed line; ``y`` keeps the open crisis band inside the plot."""
+    """The warning bands above the normal price (the band table's zones, from stress
+    up), and the normal price as a dashed line; ``y`` keeps the open top band inside
+    the plot."""
     parts = []
-    for start, end, colour in SEASONAL_BANDS:
+    for start, end, colour in bands.chart_zones():
         lower = [(x(d), y(float(n + s * Decimal(start)))) for d, n, s in months]
         upper = [
             (x(d), y(float(n + s * Decimal(end))) if end else y(float("inf"))) for d, n, s in months

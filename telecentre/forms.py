@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from agriprices import selectors
 from agriprices.models import Commodity, Market, PriceType, Quote, Region, Unit
+from agriprices.selectors.agents import assigned_markets, recent_commodities_of
 from agriprices.validation import date_error, price_error
 from agriprices.word_forms import fold
 from sms_gateway.phones import InvalidPhone, normalize_phone
@@ -154,11 +154,11 @@ class PriceEntryForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        markets = selectors.assigned_markets(user).order_by("name")
+        markets = assigned_markets(user).order_by("name")
         cast(forms.ModelChoiceField, self.fields["market"]).queryset = markets
         if len(markets) == 1:  # most agents watch one market: nothing to choose
             self.fields["market"].initial = markets[0]
-        recent = selectors.recent_commodities_of(user)
+        recent = recent_commodities_of(user)
         # The agent's recent commodities first, then the rest by name.
         others = Commodity.objects.exclude(pk__in=[c.pk for c in recent]).order_by("name")
         cast(forms.ModelChoiceField, self.fields["commodity"]).queryset = Commodity.objects.all()

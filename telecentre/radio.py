@@ -23,7 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from agriprices.declension import locative
-from agriprices.models import Commodity, Market, PriceWarning, Region
+from agriprices.models import Commodity, Market, Region
+from agriprices.warnings import bands
+from agriprices.warnings.models import PriceWarning
 from agriprices.word_forms import fold
 from telecentre import dates, spoken
 from telecentre import selectors as pages
@@ -50,7 +52,8 @@ class RadioScript:
 def radio_script(*, region: Region | None, language: str, week: date | None) -> RadioScript:
     """The script for ``region`` (or the whole country, region by region) in
     ``language``: each market's median price of each crop in the week and its move on
-    the week before; then the crops in alert or crisis, and those low for the season."""
+    the week before; then the crops the warnings announce (alert or crisis, and low for
+    the season: the bands with a radio sentence)."""
     with translation.override(language):
         place = region.display_name(language) if region else _("all regions")
         title = (
@@ -84,10 +87,8 @@ def _sections(
     for row in rows:
         crops[row.market.region][row.commodity].append(row)
     warnings: dict[Region, list[str]] = defaultdict(list)
-    for warning in page.alarming:
+    for warning in page.announced:
         warnings[warning.market.region].append(_warning_sentence(warning, language))
-    for warning in page.low:
-        warnings[warning.market.region].append(_low_sentence(warning, language))
 
     def by_name(thing: Region | Commodity | Market) -> str:
         # Alphabetical as a reader expects it: "Œufs" among the o's, "Өзгөн" by о.
@@ -122,25 +123,12 @@ def _price_sentence(row: pages.WeekRow, language: str) -> str:
 
 
 def _warning_sentence(warning: PriceWarning, language: str) -> str:
-    if warning.alps_band == PriceWarning.Band.CRISIS:
-        text = _(
-            "A warning for %(crop)s %(in_market)s: the price has reached crisis level, %(pct)s "
-            "above the usual price for %(month)s."
-        )
-    else:
-        text = _(
-            "A warning for %(crop)s %(in_market)s: the price has reached alert level, %(pct)s "
-            "above the usual price for %(month)s."
-        )
-    return capfirst(text % _warning_words(warning, language))
-
-
-def _low_sentence(warning: PriceWarning, language: str) -> str:
-    text = _(
-        "%(crop)s %(in_market)s: the price is low for the season, %(pct)s below the usual "
-        "price for %(month)s."
-    )
-    return capfirst(text % _warning_words(warning, language))
+    """The band table's sentence for the band a warning shows (``WarningsPage.announced``
+    has only bands with one)."""
+    band = bands.band(warning.badge)
+    if band is None or band.radio is None:
+        raise ValueError(f"the radio script says nothing of the band {warning.badge!r}")
+    return capfirst(str(band.radio) % _warning_words(warning, language))
 
 
 def _warning_words(warning: PriceWarning, language: str) -> dict[str, str]:

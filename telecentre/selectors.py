@@ -13,21 +13,17 @@ from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.functional import Promise
 
-from agriprices import anomalies, selectors
 from agriprices.formatting import rounded_price
-from agriprices.models import (
-    Commodity,
-    LatestPrice,
-    Market,
-    PriceSummary,
-    PriceType,
-    PriceWarning,
-    Quote,
-    Region,
-    WarningRun,
-)
+from agriprices.models import Commodity, LatestPrice, Market, PriceSummary, PriceType, Quote, Region
 from agriprices.periods import period_start
+from agriprices.selectors.catalogue import regions
+from agriprices.selectors.latest import latest_prices, prices_last_modified
+from agriprices.warnings import bands
+from agriprices.warnings.models import PriceWarning
+from agriprices.warnings.queries import last_run, price_warnings, with_warnings
+from agriprices.warnings.review import ReviewContext, review_context
 from agriprices.word_forms import fold
 from openrosa.models import Photo
 from sms_gateway.conversation.understanding import read
@@ -37,13 +33,13 @@ from telecentre import maps
 def prices_version() -> str:
     """Changes whenever any price does: part of every cache key of price fragments, so
     a cached table or chart is never stale and needs no invalidation."""
-    changed = selectors.prices_last_modified()
+    changed = prices_last_modified()
     return f"{changed.timestamp():.6f}" if changed else "0"
 
 
 def regions_by_name(language: str) -> list[Region]:
     """Every region, by its name in ``language`` in that language's order."""
-    return sorted(selectors.regions(), key=lambda r: fold(r.display_name(language)))
+    return sorted(regions(), key=lambda r: fold(r.display_name(language)))
 
 
 def price_table(
@@ -56,9 +52,7 @@ def price_table(
     """Latest retail prices by commodity and market name. ``search`` is read like a
     farmer's question (sms_gateway's understanding): the crop, the market or both, named
     in any language, inflected or misspelt. Lazy."""
-    rows = selectors.with_warnings(
-        selectors.latest_prices(region=region, market=market, price_type=PriceType.RETAIL)
-    )
+    rows = with_warnings(latest_prices(region=region, market=market, price_type=PriceType.RETAIL))
     if category:
         rows = rows.filter(commodity__category=category)
     if search:
@@ -99,7 +93,7 @@ class FlaggedQuote:
     #: The last approved prices per base unit of the same series, newest first.
     recent: list[tuple[date, Decimal]]
     #: What the price warnings make of it (band if approved, the move elsewhere).
-    context: selectors.ReviewContext
+    context: ReviewContext
     #: The photo sent with it from ODK Collect, if any.
     photo: Photo | None = None
 
@@ -145,7 +139,7 @@ def flagged_quotes(*, limit: int = 50) -> list[FlaggedQuote]:
         before = (row for row in approved.get(key, []) if row[0] <= quote.observed_on)
         return list(itertools.islice(before, RECENT_SHOWN))
 
-    contexts = selectors.review_context(flagged)
+    contexts = review_context(flagged)
     photos = _photos_of(flagged)
     return [
         FlaggedQuote(
@@ -300,17 +294,41 @@ def latest_summary_week() -> date | None:
 
 
 @dataclass(frozen=True)
+class WarningSection:
+    """One section of the warnings page, as the band table heads it: the series whose
+    badge is one of its bands, worst first."""
+
+    heading: Promise  # translated when the page is drawn
+    alarming: bool  # its bands are alarming: the page says so when it is empty
+    rows: list[PriceWarning]
+
+
+@dataclass(frozen=True)
 class WarningsPage:
     """The warnings page: the series that need attention, worst first, and how many do
     not."""
 
-    alarming: list[PriceWarning]  # alert or crisis
-    stress: list[PriceWarning]
-    low: list[PriceWarning]  # abnormally low for the season
+    sections: list[WarningSection]  # every one of the band table, empty ones too
     normal: int
     short: list[PriceWarning]  # not enough history for ALPS (the first SHORT_NAMED)
     short_more: int  # and how many more
     computed_at: datetime | None
+
+    @property
+    def alarming(self) -> list[PriceWarning]:
+        """The series in an alarming band, worst first."""
+        return [w for section in self.sections if section.alarming for w in section.rows]
+
+    @property
+    def announced(self) -> list[PriceWarning]:
+        """What the radio script and a bulletin drafted from the warnings tell of: the
+        series in a band with a radio sentence, in the page's order."""
+        return [w for section in self.sections for w in section.rows if _said_on_air(w)]
+
+
+def _said_on_air(warning: PriceWarning) -> bool:
+    found = bands.band(warning.badge)
+    return found is not None and found.radio is not None
 
 
 #: Series without enough history named on the warnings page; the rest are counted.
@@ -321,8 +339,11 @@ def warnings_page(*, region: Region | None = None) -> WarningsPage:
     """Each series' current warning (retail), sorted into what the page shows: every
     series is classified from a few columns, and only the rows shown are loaded whole.
     Three queries."""
-    current = selectors.price_warnings(region=region)
-    kinds: dict[str, list[int]] = {"alarming": [], "stress": [], "low": [], "short": []}
+    current = price_warnings(region=region)
+    headed = bands.sections()
+    section_of = {name: n for n, (_heading, names) in enumerate(headed) for name in names}
+    listed: list[list[int]] = [[] for _ in headed]
+    short: list[int] = []
     normal = short_count = 0
     for pk, band, alps, ipa, short_of in current.values_list(
         "pk", "alps_band", "alps", "ipa", "short_of"
@@ -330,25 +351,28 @@ def warnings_page(*, region: Region | None = None) -> WarningsPage:
         if short_of:
             short_count += 1
             if short_count <= SHORT_NAMED:
-                kinds["short"].append(pk)
+                short.append(pk)
             continue
-        kind = anomalies.badge(band, alps, ipa)
-        if kind in anomalies.ALARMING:
-            kinds["alarming"].append(pk)
-        elif kind:
-            kinds[kind].append(pk)  # stress, low
+        kind = bands.badge(band, alps, ipa)
+        if kind in section_of:
+            listed[section_of[kind]].append(pk)
         else:
             normal += 1
-    shown = {w.pk: w for w in current.filter(pk__in=[pk for pks in kinds.values() for pk in pks])}
-    rows = {kind: [shown[pk] for pk in pks] for kind, pks in kinds.items()}
-    last = WarningRun.objects.filter(finished_at__isnull=False).first()
+    wanted = [pk for pks in [*listed, short] for pk in pks]
+    shown = {w.pk: w for w in current.filter(pk__in=wanted)}
+    last = last_run()
     return WarningsPage(
-        alarming=rows["alarming"],
-        stress=rows["stress"],
-        low=rows["low"],
+        sections=[
+            WarningSection(
+                heading=heading,
+                alarming=any(name in bands.ALARMING for name in names),
+                rows=[shown[pk] for pk in pks],
+            )
+            for (heading, names), pks in zip(headed, listed, strict=True)
+        ],
         normal=normal,
-        short=rows["short"],
-        short_more=short_count - len(rows["short"]),
+        short=[shown[pk] for pk in short],
+        short_more=short_count - len(short),
         computed_at=last.finished_at if last else None,
     )
 
@@ -381,7 +405,7 @@ class PriceGrid:
 def price_grid(*, region: Region | None = None, today: date | None = None) -> PriceGrid:
     """The latest retail prices of a region (or the country) as a grid. One query."""
     today = today or timezone.localdate()
-    latest = list(selectors.latest_prices(region=region, price_type=PriceType.RETAIL))
+    latest = list(latest_prices(region=region, price_type=PriceType.RETAIL))
     markets = sorted({row.market for row in latest}, key=lambda m: m.name)
     if len(markets) > GRID_MARKETS:
         return PriceGrid(markets=[], rows=[], too_many_markets=True)
@@ -426,7 +450,7 @@ def price_map(commodity: Commodity) -> PriceMap:
     against the national median of them. One query."""
     latest = [
         row
-        for row in selectors.latest_prices(commodity=commodity, price_type=PriceType.RETAIL)
+        for row in latest_prices(commodity=commodity, price_type=PriceType.RETAIL)
         if row.currency == settings.AGRIPRICES_CURRENCY
     ]
     median = Decimal(statistics.median(r.price_per_base_unit for r in latest)) if latest else None

@@ -11,7 +11,9 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from agriprices.models import PriceWarning, Region
+from agriprices.models import Region
+from agriprices.warnings import bands
+from agriprices.warnings.models import PriceWarning
 from sms_gateway import broadcasts
 from sms_gateway.replies import format_price
 from sms_gateway.segments import count_segments
@@ -90,7 +92,7 @@ def warnings_draft(*, region: Region | None, language: str) -> dict[str, object]
     with translation.override(language):
         month = page.alarming[0].month if page.alarming else timezone.localdate()
         lines = []
-        for warning in [*page.alarming, *page.low]:
+        for warning in page.announced:
             crop = warning.commodity.display_name(language)
             market = warning.market.display_name(language)
             lines.append(
@@ -111,7 +113,7 @@ def warnings_draft(*, region: Region | None, language: str) -> dict[str, object]
         summary = "; ".join(
             f"{w.commodity.display_name(language)} {w.market.display_name(language)} "
             f"{w.above_normal_pct or 0:+d}%"
-            for w in [*page.alarming, *page.low]
+            for w in page.announced
         )
         return {
             "title": _("Price warnings, %(month)s") % {"month": date_format(month, "F Y")},
@@ -124,9 +126,9 @@ def warnings_draft(*, region: Region | None, language: str) -> dict[str, object]
 
 
 def _band_word(warning: PriceWarning) -> str:
-    if warning.alps_band in ("alert", "crisis", "stress"):
-        return str(PriceWarning.Band(warning.alps_band).label)
-    return str(PriceWarning.Band.LOW.label)
+    """What the band table calls the band a warning shows."""
+    band = bands.band(warning.badge)
+    return str(band.label) if band is not None else ""
 
 
 def fit_summary(text: str) -> str:

@@ -11,14 +11,12 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agriprices import anomalies, selectors
-from agriprices.models import Commodity, LatestPrice, Market, PriceWarning
+from agriprices.models import Commodity, LatestPrice, Market
 from agriprices.periods import period_start
+from agriprices.selectors.series import price_series
+from agriprices.warnings import bands
+from agriprices.warnings.queries import warning_history
 from telecentre import charts
-
-#: The warning bands that get a market its own chart against its normal price.
-BANDED = (anomalies.STRESS, *anomalies.ALARMING)
-
 
 #: Lines a chart draws when few markets are in alert or crisis; all of those are drawn,
 #: however many.
@@ -32,7 +30,7 @@ def charted(prices: Sequence[LatestPrice]) -> list[LatestPrice]:
     """The markets a commodity's chart draws, from its latest prices (annotated by
     ``with_warnings``, cheapest first): every market in alert or crisis, worst first
     (the ones a reader most needs to see), then the cheapest, up to LINES lines."""
-    rank = {anomalies.CRISIS: 0, anomalies.ALERT: 1}
+    rank = {name: n for n, name in enumerate(bands.ALARMING)}  # worst first
     alarming = sorted(
         (row for row in prices if _band(row) in rank),
         key=lambda row: (rank[_band(row)], -(getattr(row, "warning_alps", None) or 0)),
@@ -44,6 +42,13 @@ def charted(prices: Sequence[LatestPrice]) -> list[LatestPrice]:
 def _band(row: LatestPrice) -> str:
     """The ALPS band ``with_warnings`` annotated a latest price with ("" for none)."""
     return getattr(row, "warning_band", None) or ""
+
+
+def _charted_band_label(row: LatestPrice) -> str:
+    """The name of a latest price's band when that band gets the market its own chart
+    against its normal price (a band with a zone on it), else ""."""
+    found = bands.band(_band(row))
+    return str(found.label) if found is not None and found.chart_fill else ""
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ def commodity_charts(
     today = today or timezone.localdate()
     start = today - timedelta(days=months * 30)
     rows = charted(prices)
-    series = selectors.price_series(
+    series = price_series(
         commodity=commodity, markets=[row.market for row in rows], start=start, end=today
     )
     lines = [
@@ -80,7 +85,7 @@ def commodity_charts(
             label=row.market.display_name(language),
             points=[(s.period_start, s.median) for s in series.get(row.market_id, [])],
             style=n,
-            note=str(PriceWarning.Band(_band(row)).label) if _band(row) in BANDED else "",
+            note=_charted_band_label(row),
         )
         for n, row in enumerate(rows)
     ]
@@ -99,7 +104,7 @@ def commodity_charts(
     against_normal: list[tuple[str, str]] = []
     also: list[str] = []
     for row, line in zip(rows, lines, strict=True):
-        if _band(row) not in BANDED or not line.points:
+        if not _charted_band_label(row) or not line.points:
             continue
         if len(against_normal) == SMALL_CHARTS:
             also.append(f"{row.market.display_name(language)} ({line.note})")
@@ -121,7 +126,7 @@ def _seasonal(commodity: Commodity, market: Market, start: date) -> charts.Seaso
     """The normal price of one market over the chart's months, where ALPS has it."""
     months = [
         (w.month + timedelta(days=14), w.normal_price, w.spread)
-        for w in selectors.warning_history(
+        for w in warning_history(
             commodity=commodity, market=market, start=period_start(start, "month")
         )
         if w.normal_price is not None and w.spread is not None

@@ -19,7 +19,8 @@ from agriprices.models import (
     Quote,
     QuoteEvent,
 )
-from agriprices.services import record_quote, review_quote
+from agriprices.services.recording import record_quote
+from agriprices.services.reviewing import review_quote
 from sms_gateway.models import InboundMessage, OutboundMessage, Subscriber, Subscription
 from sms_gateway.services import receive_sms, register_agent_phone
 from telecentre.models import Bulletin

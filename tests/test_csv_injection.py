@@ -10,9 +10,9 @@ from django.core.management import call_command
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from agriprices import services
 from agriprices.importers import import_price_rows, read_price_file
 from agriprices.models import Quote
+from agriprices.services.series import rebuild_latest_prices
 from agriprices.spreadsheet import safe_cell, unquote
 from tests import factories
 
@@ -61,7 +61,7 @@ def formula_names(potatoes, operator):
     market = factories.MarketFactory(name=FORMULAS["market"], region=region)
     crop = factories.CommodityFactory(name=FORMULAS["commodity"], base_unit=potatoes.base_unit)
     factories.QuoteFactory(commodity=crop, market=market, price=18)
-    services.rebuild_latest_prices()
+    rebuild_latest_prices()
     return market
 
 

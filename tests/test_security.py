@@ -35,7 +35,7 @@ def hostile():
     market = MarketFactory(name=f"Market {XSS}", slug="market-x", region=region)
     crop = CommodityFactory(name=f"Crop {XSS}", slug="crop-x", category=f"cat {XSS}")
     QuoteFactory(commodity=crop, market=market, observed_on=timezone.localdate())
-    from agriprices.services import rebuild_latest_prices
+    from agriprices.services.series import rebuild_latest_prices
 
     rebuild_latest_prices()
     QuoteFactory(commodity=crop, market=market, status="flagged", status_reason=f"reason {XSS}")

@@ -13,7 +13,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from agriprices.services import QuoteError
+from agriprices.services.recording import QuoteError
 
 _QUOTE_ERROR_STATUS = {
     "forbidden": status.HTTP_403_FORBIDDEN,

@@ -5,18 +5,19 @@ unfiltered answer."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
 from rest_framework import serializers
 
-from agriprices import anomalies, selectors
 from agriprices.api.serializers import RefField
 from agriprices.models import PriceType, Quote
 from agriprices.periods import PERIODS
+from agriprices.selectors.catalogue import commodity_by_ref, market_by_ref, region_by_ref
 from agriprices.validation import EARLIEST_DATE
+from agriprices.warnings import bands
+from agriprices.warnings.indicators import RECENT_MONTHS
 
 #: Parameters every list understands besides its own filters.
 COMMON = {"format", "cursor", "page", "page_size"}
@@ -25,7 +26,7 @@ MAX_SERIES_DAYS = 366 * 5
 
 
 def _commodity(**kwargs: Any) -> RefField:
-    return RefField(kind="commodity", resolve=selectors.commodity_by_ref, **kwargs)
+    return RefField(kind="commodity", resolve=commodity_by_ref, **kwargs)
 
 
 class MarketsField(serializers.ListField):
@@ -49,7 +50,7 @@ class MarketsField(serializers.ListField):
             for ref in (r.strip() for r in value.split(",")):
                 if not ref:
                     continue
-                market = selectors.market_by_ref(ref)
+                market = market_by_ref(ref)
                 if market is None:
                     raise serializers.ValidationError(
                         f"no market called {ref[:60]!r}", code="unknown"
@@ -60,7 +61,7 @@ class MarketsField(serializers.ListField):
 
 
 def region_ref(**kwargs: Any) -> RefField:
-    return RefField(kind="region", resolve=selectors.region_by_ref, **kwargs)
+    return RefField(kind="region", resolve=region_by_ref, **kwargs)
 
 
 class DayField(serializers.DateField):
@@ -196,20 +197,22 @@ class MonthField(serializers.CharField):
 
 
 class BandsField(serializers.ListField):
-    """One or more bands: repeated or comma-separated."""
+    """One or more bands of an indicator (``bands.ALPS`` or ``bands.IPA``), as the band
+    table names them: repeated or comma-separated."""
 
     child = serializers.CharField(max_length=200)
 
-    def __init__(self, *, bands: Sequence[str], **kwargs: Any) -> None:
-        self.bands = list(bands)
-        super().__init__(required=False, **kwargs)
+    def __init__(self, *, indicator: str, example: str, **kwargs: Any) -> None:
+        self.names = bands.names(indicator)
+        help_text = f"{indicator.upper()} bands, of {', '.join(self.names)}; e.g. `{example}`."
+        super().__init__(required=False, help_text=help_text, **kwargs)
 
     def to_internal_value(self, data: Any) -> list:
         found = [b.strip() for v in super().to_internal_value(data) for b in v.split(",")]
         for band in found:
-            if band and band not in self.bands:
+            if band and band not in self.names:
                 raise serializers.ValidationError(
-                    f"{band[:20]!r} is not a band; use {', '.join(self.bands)}", code="invalid"
+                    f"{band[:20]!r} is not a band; use {', '.join(self.names)}", code="invalid"
                 )
         return [b for b in found if b]
 
@@ -218,17 +221,11 @@ class WarningParams(QueryParams):
     commodity = _commodity(required=False)
     market = MarketsField(help_text="One or more markets, repeated or comma-separated.")
     region = region_ref(required=False)
-    band = BandsField(
-        bands=[anomalies.NORMAL, anomalies.STRESS, anomalies.ALERT, anomalies.CRISIS],
-        help_text="ALPS bands, e.g. `alert,crisis`.",
-    )
-    ipa_band = BandsField(
-        bands=[anomalies.LOW, anomalies.NORMAL, anomalies.WATCH, anomalies.ALERT],
-        help_text="IPA bands, e.g. `alert,low`.",
-    )
+    band = BandsField(indicator=bands.ALPS, example="alert,crisis")
+    ipa_band = BandsField(indicator=bands.IPA, example="alert,low")
     month = MonthField(
         required=False,
         help_text="`YYYY-MM`: that month at every series. Default: each series' newest "
-        f"month, when it is within the last {anomalies.RECENT_MONTHS} months.",
+        f"month, when it is within the last {RECENT_MONTHS} months.",
     )
     price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)

@@ -12,17 +12,11 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agriprices import selectors
-from agriprices.models import (
-    Commodity,
-    LatestPrice,
-    Market,
-    PriceType,
-    PriceWarning,
-    Quote,
-    Region,
-)
+from agriprices.models import Commodity, LatestPrice, Market, PriceType, Quote, Region
 from agriprices.periods import PERIODS, Summary
+from agriprices.selectors.catalogue import commodity_by_ref, market_by_ref, unit_by_code
+from agriprices.warnings import bands
+from agriprices.warnings.models import PriceWarning
 
 
 @extend_schema_field(
@@ -167,8 +161,8 @@ class QuoteSerializer(serializers.ModelSerializer):
 class QuoteInputSerializer(serializers.Serializer):
     """One price as an agent sends it."""
 
-    commodity = RefField(kind="commodity", resolve=selectors.commodity_by_ref)
-    market = RefField(kind="market", resolve=selectors.market_by_ref)
+    commodity = RefField(kind="commodity", resolve=commodity_by_ref)
+    market = RefField(kind="market", resolve=market_by_ref)
     unit = serializers.CharField(
         max_length=40, help_text="Unit code, e.g. `kg`, `bag50kg`, `10pcs`, `l`."
     )
@@ -197,7 +191,7 @@ class QuoteInputSerializer(serializers.Serializer):
     )
 
     def validate_unit(self, value: str) -> Any:
-        unit = selectors.unit_by_code(value)
+        unit = unit_by_code(value)
         if unit is None:
             raise serializers.ValidationError(f"unknown unit {value!r}", code="unknown")
         return unit
@@ -330,22 +324,24 @@ class PriceWarningSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="WFP's Alert for Price Spikes, in σ."
     )
     alps_band = serializers.CharField(
-        read_only=True, help_text="normal, stress, alert or crisis; empty without ALPS."
+        read_only=True,
+        help_text=f"One of {', '.join(bands.names(bands.ALPS))}; empty without ALPS.",
     )
     ipa = serializers.FloatField(
         read_only=True, allow_null=True, help_text="FAO's Indicator of Price Anomalies."
     )
     ipa_band = serializers.CharField(
         read_only=True,
-        help_text="low, normal, watch or alert; empty when the month lacks the prices "
-        "3 and 12 months before it.",
+        help_text=f"One of {', '.join(bands.names(bands.IPA))}; empty when the month lacks "
+        "the prices 3 and 12 months before it.",
     )
     history = serializers.SerializerMethodField(
         help_text="`enough`, or `not_enough` (then `short_of` says why)."
     )
     short_of = serializers.CharField(read_only=True)
     season = serializers.CharField(
-        read_only=True, help_text="`high` or `low` for the season, or empty."
+        read_only=True,
+        help_text=f"{' or '.join(f'`{s.name}`' for s in bands.SEASONS)} for the season, or empty.",
     )
 
     class Meta:

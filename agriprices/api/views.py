@@ -3,16 +3,11 @@ No business rule lives here."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.http import HttpResponse
 from django.http.response import HttpResponseBase
-from django.utils.http import http_date
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -27,7 +22,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agriprices import name_index, selectors, services
+from agriprices import name_index
 from agriprices.api import params as p
 from agriprices.api import serializers as s
 from agriprices.api.base import (
@@ -39,9 +34,26 @@ from agriprices.api.base import (
     PagePagination,
     with_next_link,
 )
+from agriprices.api.caching import PricesChangeMixin, cached_until_prices_change
 from agriprices.api.errors import ErrorSerializer, flatten_errors
 from agriprices.models import Quote
 from agriprices.roles import signed_in_user
+from agriprices.selectors.catalogue import (
+    commodities,
+    commodity_by_ref,
+    market_by_ref,
+    markets,
+    markets_by_id,
+    markets_near,
+    regions,
+)
+from agriprices.selectors.latest import latest_prices
+from agriprices.selectors.quotes import quotes
+from agriprices.selectors.series import price_series
+from agriprices.services.recording import QuoteError, record_quote, record_quote_once
+from agriprices.services.reviewing import review_quote
+from agriprices.warnings import bands
+from agriprices.warnings.queries import price_warnings
 
 
 class QuoteCursorPagination(CursorPagination):
@@ -77,61 +89,6 @@ class RefDetail(ApiView):
 REF_PARAMETER = OpenApiParameter("ref", str, "path", description="Id, slug or any name.")
 
 
-class PricesChangeMixin(ApiView):
-    """Last-Modified for answers made of prices. It is read before the data, so a price
-    that changes while the answer is built makes the next request a full one, never a
-    wrong 304."""
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        self._changed = selectors.prices_last_modified() if request.method == "GET" else None
-
-    def finalize_response(
-        self, request: Request, response: Any, *args: Any, **kwargs: Any
-    ) -> Response:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        changed = getattr(self, "_changed", None)
-        if changed is not None and response.status_code == 200:
-            response["Last-Modified"] = http_date(changed.timestamp())
-        return response
-
-
-def cached_until_prices_change(
-    handler: Callable[..., HttpResponseBase],
-) -> Callable[..., HttpResponseBase]:
-    """Keep a public price answer in the shared cache until any price changes: the key
-    holds the time of the last change (read before the data, see PricesChangeMixin), so a
-    cached answer is never stale and needs no invalidation. Only for answers that are the
-    same for every caller."""
-
-    @wraps(handler)
-    def answer(
-        self: PricesChangeMixin, request: Request, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
-        if self._changed is None:
-            return handler(self, request, *args, **kwargs)
-        renderer = request.accepted_renderer
-        raw = f"{request.get_full_path()}|{renderer.format}|{self._changed}"
-        key = "api:v1:" + hashlib.sha256(raw.encode()).hexdigest()
-        cached = cache.get(key)
-        if cached is not None:
-            content, content_type = cached
-            return HttpResponse(content, content_type=content_type)
-        response = handler(self, request, *args, **kwargs)
-        if isinstance(response, Response) and response.status_code == 200:
-            # The rendered bytes: a year of weekly medians at every market is a megabyte
-            # of JSON, too slow to encode again on every read.
-            content_type = request.accepted_media_type
-            if renderer.charset:  # JSON has none: it is UTF-8 by definition
-                content_type += f"; charset={renderer.charset}"
-            content = renderer.render(response.data, request.accepted_media_type, {})
-            cache.set(key, (content, content_type), settings.API_CACHE_SECONDS)
-            return HttpResponse(content, content_type=content_type)
-        return response
-
-    return answer
-
-
 # --- Catalogue ------------------------------------------------------------------------
 
 
@@ -148,7 +105,7 @@ class CommodityList(ApiView):
     )
     def get(self, request: Request) -> HttpResponseBase:
         query = self.params().validated_data
-        rows = selectors.commodities(category=query.get("category"))
+        rows = commodities(category=query.get("category"))
         if "search" not in query:
             return self.paged(rows)
         ranked = [m.obj.pk for m in name_index.search_commodities(query["search"], limit=10)]
@@ -165,8 +122,8 @@ class CommodityList(ApiView):
 class CommodityDetail(RefDetail):
     serializer_class = s.CommoditySerializer
     kind = "commodity"
-    resolve = staticmethod(selectors.commodity_by_ref)
-    rows = selectors.commodities
+    resolve = staticmethod(commodity_by_ref)
+    rows = commodities
 
 
 class MarketList(ApiView):
@@ -183,9 +140,9 @@ class MarketList(ApiView):
     def get(self, request: Request) -> HttpResponseBase:
         query = self.params().validated_data
         if "near" not in query:
-            return self.paged(selectors.markets(region=query.get("region")))
+            return self.paged(markets(region=query.get("region")))
         lat, lon = query["near"]
-        nearest = selectors.markets_near(
+        nearest = markets_near(
             latitude=lat,
             longitude=lon,
             region=query.get("region"),
@@ -204,8 +161,8 @@ class MarketList(ApiView):
 class MarketDetail(RefDetail):
     serializer_class = s.MarketSerializer
     kind = "market"
-    resolve = staticmethod(selectors.market_by_ref)
-    rows = selectors.markets
+    resolve = staticmethod(market_by_ref)
+    rows = markets
 
 
 class RegionList(ApiView):
@@ -218,7 +175,7 @@ class RegionList(ApiView):
     )
     def get(self, request: Request) -> HttpResponseBase:
         self.params()
-        return self.paged(selectors.regions())
+        return self.paged(regions())
 
 
 # --- Quotes ---------------------------------------------------------------------------
@@ -262,7 +219,7 @@ class QuoteList(PricesChangeMixin, ApiView):
         ):
             raise PermissionDenied("only operators may list prices that are not approved")
         self.ordering = query.validated_data["ordering"]
-        return self.paged(selectors.quotes(**query.filters()))
+        return self.paged(quotes(**query.filters()))
 
     @extend_schema(
         summary="Record prices (market agents)",
@@ -317,7 +274,7 @@ class QuoteList(PricesChangeMixin, ApiView):
         for index, item in enumerate(body):
             try:
                 quote, created = self._record(item)
-            except (ValidationError, services.QuoteError) as exc:
+            except (ValidationError, QuoteError) as exc:
                 errors = (
                     flatten_errors(exc.get_full_details())
                     if isinstance(exc, ValidationError)
@@ -345,8 +302,8 @@ class QuoteList(PricesChangeMixin, ApiView):
         fields = {**data.validated_data, "agent": self.request.user, "source": Quote.Source.API}
         external_id = fields.pop("external_id", None)
         if external_id:
-            return services.record_quote_once(external_id=f"api:{external_id}", **fields)
-        return services.record_quote(**fields), True
+            return record_quote_once(external_id=f"api:{external_id}", **fields)
+        return record_quote(**fields), True
 
 
 class QuoteReview(ApiView):
@@ -367,13 +324,13 @@ class QuoteReview(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         data = s.ReviewInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        quote = services.review_quote(
+        quote = review_quote(
             quote_id=pk,
             reviewer=signed_in_user(request),
             approve=data.validated_data["decision"] == "approve",
             reason=data.validated_data["reason"],
         )
-        return Response(self.get_serializer(selectors.quotes(status=None).get(pk=quote.pk)).data)
+        return Response(self.get_serializer(quotes(status=None).get(pk=quote.pk)).data)
 
 
 # --- Prices ---------------------------------------------------------------------------
@@ -396,7 +353,7 @@ class LatestPrices(PricesChangeMixin, ApiView):
     @cached_until_prices_change
     def get(self, request: Request) -> Response:
         query = self.params().validated_data
-        rows = selectors.latest_prices(
+        rows = latest_prices(
             commodity=query.get("commodity"),
             markets=query.get("market") or None,
             region=query.get("region"),
@@ -423,7 +380,7 @@ class PriceSeries(PricesChangeMixin, ApiView):
         query = self.params().validated_data
         commodity = query["commodity"]
         chosen = query["market"] or None
-        by_market = selectors.price_series(
+        by_market = price_series(
             commodity=commodity,
             markets=chosen,
             period=query["period"],
@@ -431,9 +388,9 @@ class PriceSeries(PricesChangeMixin, ApiView):
             end=query["end"],
             price_type=query["price_type"],
         )
-        markets = chosen or selectors.markets_by_id(list(by_market))
+        shown = chosen or markets_by_id(list(by_market))
         # One serializer for all markets: DRF builds its fields once, not 250 times.
-        refs = {ref["id"]: ref for ref in s.MarketRefSerializer(markets, many=True).data}
+        refs = {ref["id"]: ref for ref in s.MarketRefSerializer(shown, many=True).data}
         series = [
             {
                 "market": refs[market_id],
@@ -470,9 +427,9 @@ class PriceWarnings(PricesChangeMixin, ApiView):
         description=(
             "Seasonal price warnings per series (commodity, market, price type): the "
             "month's median price per base unit, the normal price for the season, WFP's "
-            "Alert for Price Spikes (ALPS: normal < 0.25 ≤ stress < 1 ≤ alert < 2 ≤ crisis) "
-            "and FAO's Indicator of Price Anomalies (IPA: low ≤ −1 < normal < 0.5 ≤ watch "
-            "< 1 ≤ alert), and whether the series has the history ALPS needs (3 years, "
+            f"Alert for Price Spikes (ALPS: {bands.describe(bands.ALPS)}) "
+            f"and FAO's Indicator of Price Anomalies (IPA: {bands.describe(bands.IPA)}), "
+            "and whether the series has the history ALPS needs (3 years, "
             "70 % of months). Worst band first. Recomputed nightly from approved prices; "
             "dates are ISO months." + CSV_NOTE
         ),
@@ -482,7 +439,7 @@ class PriceWarnings(PricesChangeMixin, ApiView):
     @cached_until_prices_change
     def get(self, request: Request) -> HttpResponseBase:
         query = self.params().validated_data
-        rows = selectors.price_warnings(
+        rows = price_warnings(
             commodity=query.get("commodity"),
             markets=query.get("market") or None,
             region=query.get("region"),

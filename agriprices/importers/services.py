@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from agriprices import selectors
 from agriprices.importers.catalogue import Catalogue
 from agriprices.importers.checks import CheckedRow, RowRejected, check_row
 from agriprices.importers.rows import PriceRow, RowError
@@ -31,7 +30,9 @@ from agriprices.models import (
     QuoteEvent,
     Unit,
 )
-from agriprices.services import refresh_series, restates
+from agriprices.selectors.quotes import approved_observations, quotes_by_external_id
+from agriprices.services.recording import restates
+from agriprices.services.series import refresh_series
 from agriprices.units import base_unit_spec
 from agriprices.validation import (
     LOOKBACK,
@@ -160,7 +161,7 @@ def _store_checked_rows(
         seen[external_id] = row.line
         prepared.append((item, market, commodity, unit, per_base, external_id))
 
-    stored = selectors.quotes_by_external_id([p[5] for p in prepared])
+    stored = quotes_by_external_id([p[5] for p in prepared])
     histories: dict[tuple[int, str, str], RecentPrices] = {}
     new_quotes: list[Quote] = []
     touched: dict[tuple[int, int, str], tuple[date, date]] = {}
@@ -205,7 +206,7 @@ def _store_checked_rows(
         key = (commodity.pk, item.price_type, item.currency)
         if key not in histories:
             histories[key] = RecentPrices(
-                selectors.approved_observations(
+                approved_observations(
                     commodity_id=commodity.pk,
                     price_type=item.price_type,
                     currency=item.currency,

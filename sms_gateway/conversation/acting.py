@@ -16,9 +16,11 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.utils import timezone
 
-from agriprices import name_index, selectors
+from agriprices import name_index
 from agriprices.models import AgentProfile, Commodity, Market, Quote, Unit
-from agriprices.services import QuoteError, record_quote_once
+from agriprices.selectors.catalogue import commodities, markets, unit_by_code
+from agriprices.selectors.latest import best_paying_markets, latest_prices, latest_with_neighbours
+from agriprices.services.recording import QuoteError, record_quote_once
 from agriprices.units import parse_unit_label
 from config import counters
 from sms_gateway import subscriptions
@@ -88,15 +90,13 @@ def _prices(
         if commodity is None:
             raise ValueError("a crop or a market is needed")
         if detail:
-            return answers.CropPrices(commodity, list(selectors.latest_prices(commodity=commodity)))
+            return answers.CropPrices(commodity, list(latest_prices(commodity=commodity)))
         return answers.CropPrices(commodity, _crop_markets(commodity, subscriber))
     _remember_market(subscriber, market)
     if commodity is None:
-        return answers.MarketPrices(market, list(selectors.latest_prices(market=market)))
-    latest, cheaper, dearer, warning = selectors.latest_with_neighbours(
-        commodity=commodity, market=market
-    )
-    every = list(selectors.latest_prices(commodity=commodity)) if detail else []
+        return answers.MarketPrices(market, list(latest_prices(market=market)))
+    latest, cheaper, dearer, warning = latest_with_neighbours(commodity=commodity, market=market)
+    every = list(latest_prices(commodity=commodity)) if detail else []
     season = warning.season if warning else ""
     return answers.Price(commodity, market, latest, cheaper, dearer, every, season)
 
@@ -106,7 +106,7 @@ def _sell(request: Request, subscriber: Subscriber) -> answers.Answer:
     if request.commodity is None:
         words = request.unmatched or " ".join(request.command.terms)
         return answers.NotFound(words, _suggestions(words))
-    rows = selectors.best_paying_markets(commodity=request.commodity, limit=CROP_ONLY_MARKETS)
+    rows = best_paying_markets(commodity=request.commodity, limit=CROP_ONLY_MARKETS)
     return answers.BestPayers(request.commodity, rows)
 
 
@@ -119,7 +119,7 @@ def _suggestions(text: str) -> list[Commodity | Market]:
 def _crop_markets(commodity: Commodity, subscriber: Subscriber) -> list:
     """A crop without a market: at the sender's home market, else the markets they asked
     about last, else the markets with the newest prices."""
-    prices = selectors.latest_prices(commodity=commodity)
+    prices = latest_prices(commodity=commodity)
     wanted = [subscriber.home_market_id] if subscriber.home_market_id else subscriber.recent_markets
     chosen = list(prices.filter(market_id__in=wanted)) if wanted else []
     chosen.sort(key=lambda r: wanted.index(r.market_id))
@@ -144,8 +144,8 @@ def _help(request: Request, subscriber: Subscriber) -> answers.Answer:
 def _list(request: Request, subscriber: Subscriber) -> answers.Answer:
     page = request.command.page
     if request.command.list_kind == "markets":
-        return answers.Catalogue("markets", list(selectors.markets()), page)
-    return answers.Catalogue("crops", list(selectors.commodities()), page)
+        return answers.Catalogue("markets", list(markets()), page)
+    return answers.Catalogue("crops", list(commodities()), page)
 
 
 def _lang(request: Request, subscriber: Subscriber) -> answers.Answer:
@@ -255,7 +255,7 @@ def _unit(text: str, commodity: Commodity) -> Unit | None:
         code = parse_unit_label(text).code
     except ValueError:
         return None
-    return selectors.unit_by_code(code)
+    return unit_by_code(code)
 
 
 _HANDLERS = {

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext
 
 from agriprices.formatting import rounded_price
 from agriprices.models import LatestPrice
+from agriprices.warnings.bands import season_hint
 from sms_gateway.segments import SMS_SEGMENT, Room, plain
 
 
@@ -46,11 +47,7 @@ def week_change(pct: Decimal | None) -> str:
 
 def season_phrase(season: str) -> str:
     """What a price warning means to a farmer, in the active language."""
-    if season == "high":
-        return pgettext("sms", "High for the season")
-    if season == "low":
-        return pgettext("sms", "Low for the season")
-    return ""
+    return season_hint(season)
 
 
 def price_line(crop: str, place: str, latest: LatestPrice) -> str:

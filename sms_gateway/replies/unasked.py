@@ -11,7 +11,9 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import pgettext
 
-from agriprices.models import Commodity, LatestPrice, Market, PriceWarning
+from agriprices.models import Commodity, LatestPrice, Market
+from agriprices.warnings.bands import sms_name
+from agriprices.warnings.models import PriceWarning
 from sms_gateway.replies.text import (
     fit,
     format_price,
@@ -80,8 +82,7 @@ def warning_text(*, language: str, warning: PriceWarning) -> str:
     with translation.override(language):
         crop = warning.commodity.display_name(language)
         place = warning.market.display_name(language)
-        crisis = warning.alps_band == "crisis"
-        band = pgettext("sms", "CRISIS") if crisis else pgettext("sms", "ALERT")
+        band = sms_name(warning.alps_band)
         month = date_format(warning.month, "F")
         unit = warning.commodity.base_unit.code
         price = f"{format_price(warning.price)} {settings.AGRIPRICES_CURRENCY}/{unit}"

@@ -25,8 +25,10 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import get_language_info, pgettext
 
-from agriprices import name_index, selectors
+from agriprices import name_index
 from agriprices.models import Commodity, Market
+from agriprices.selectors import catalogue
+from agriprices.selectors.latest import latest_prices
 from sms_gateway import replies
 from sms_gateway.conversation.acting import act
 from sms_gateway.conversation.parser import Command
@@ -161,7 +163,7 @@ class _Walk:
             with translation.override(lang):
                 return [(pgettext("ussd", "Yes, stop them"), lambda: self._finish(_ask("opt_out")))]
         if frame.kind == "crop":
-            ids = self._listed(f"crops:{lang}", lambda: _by_name(selectors.commodities(), lang))
+            ids = self._listed(f"crops:{lang}", lambda: _by_name(catalogue.commodities(), lang))
             return [self._thing(crops.get(pk), self._picked_crop) for pk in ids]
         if frame.kind == "market":
             crop = crops.get(chosen["crop"])
@@ -217,9 +219,9 @@ class _Walk:
 
     def _market_ids(self, then: str, crop: Commodity | None) -> list[int]:
         if then == "query" and crop is not None:  # only where the crop has a price
-            markets = [row.market for row in selectors.latest_prices(commodity=crop)]
+            markets = [row.market for row in latest_prices(commodity=crop)]
             return _by_name(markets, self._lang)
-        return _by_name(selectors.markets(), self._lang)
+        return _by_name(catalogue.markets(), self._lang)
 
     def _followed_pairs(self) -> list[list[int]]:
         if not self.subscriber.pk:

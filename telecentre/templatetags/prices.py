@@ -12,9 +12,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from agriprices import anomalies
 from agriprices.formatting import rounded_price
-from agriprices.models import Commodity, Market, PriceWarning, Region
+from agriprices.models import Commodity, Market, Region
+from agriprices.warnings import bands
 from telecentre import dates
 
 register = template.Library()
@@ -46,29 +46,22 @@ def local_name(obj: Commodity | Market | Region) -> str:
     return obj.display_name(get_language())
 
 
-#: What each band is called on the page; "low" is a price abnormally low for the season.
-_BAND_NAMES = {
-    "stress": PriceWarning.Band.STRESS.label,
-    "alert": PriceWarning.Band.ALERT.label,
-    "crisis": PriceWarning.Band.CRISIS.label,
-    "low": PriceWarning.Band.LOW.label,
-}
-
-
 @register.filter
 def band(name: str) -> SafeString | str:
-    """A warning band as a badge; nothing for normal or none."""
-    if name not in _BAND_NAMES:
+    """A warning band as its badge, as the band table draws it; nothing for a band
+    without a badge (normal), for none, or for a name the table does not know."""
+    found = bands.band(name)
+    if found is None or not found.badge:
         return ""
-    return format_html('<span class="band b-{}">{}</span>', name, _BAND_NAMES[name])
+    return format_html('<span class="band {}">{}</span>', found.css_class, found.label)
 
 
 @register.filter
 def warning_badge(row: object) -> SafeString | str:
-    """The badge of a latest price annotated by ``selectors.with_warnings``: its ALPS
-    band when above normal, else "low" when the price is low for the season."""
+    """The badge of a latest price annotated by ``queries.with_warnings``: its ALPS
+    band when that has a badge, else that of its season (``bands.badge``)."""
     return band(
-        anomalies.badge(
+        bands.badge(
             getattr(row, "warning_band", None) or "",
             getattr(row, "warning_alps", None),
             getattr(row, "warning_ipa", None),

@@ -4,7 +4,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from agriprices import services
 from agriprices.models import (
     AgentProfile,
     Commodity,
@@ -17,6 +16,7 @@ from agriprices.models import (
     Region,
     Unit,
 )
+from agriprices.services.recording import record_quote
 from tests.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ MODELS = [
 @pytest.fixture
 def flagged(agent, potatoes, osh, days_ago):
     quotes = [
-        services.record_quote(
+        record_quote(
             agent=agent,
             commodity=potatoes,
             market=osh,

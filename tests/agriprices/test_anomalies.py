@@ -1,4 +1,4 @@
-"""Known answers of the seasonal price warnings (agriprices.anomalies): pure functions,
+"""Known answers of the seasonal price warnings (agriprices.warnings.indicators): pure functions,
 no database."""
 
 import math
@@ -6,16 +6,16 @@ from datetime import date
 
 import pytest
 
-from agriprices import anomalies
-from agriprices.anomalies import assess
+from agriprices.warnings.bands import alps_band, badge, ipa_band
+from agriprices.warnings.indicators import assess, month_number, month_of, normal_price
 
 #: A seasonal pattern (som above or below the trend), January first.
 SEASON = [5, 3, 0, -2, -4, -6, -8, -5, 0, 4, 6, 7]
 
 
 def monthly(count: int, price, first: date = date(2021, 1, 1)) -> list[tuple[date, float]]:
-    start = anomalies.month_number(first)
-    return [(anomalies.month_of(start + i), price(i)) for i in range(count)]
+    start = month_number(first)
+    return [(month_of(start + i), price(i)) for i in range(count)]
 
 
 def seasonal(i: int) -> float:
@@ -38,7 +38,7 @@ def test_hand_computed_alps_of_a_three_year_series():
 
 
 def test_bands_are_wfps_and_faos_thresholds():
-    assert [anomalies.alps_band(v) for v in (-3, 0.24, 0.25, 0.99, 1, 1.99, 2)] == [
+    assert [alps_band(v) for v in (-3, 0.24, 0.25, 0.99, 1, 1.99, 2)] == [
         "normal",
         "normal",
         "stress",
@@ -47,7 +47,7 @@ def test_bands_are_wfps_and_faos_thresholds():
         "alert",
         "crisis",
     ]
-    assert [anomalies.ipa_band(v) for v in (-1, -0.99, 0.49, 0.5, 1)] == [
+    assert [ipa_band(v) for v in (-1, -0.99, 0.49, 0.5, 1)] == [
         "low",
         "normal",
         "normal",
@@ -100,7 +100,7 @@ def test_a_sparse_series_is_not_enough_history():
 def test_a_month_is_judged_by_what_was_known_then():
     series = monthly(48, seasonal)
     before = assess(series)
-    after = assess([*series, (anomalies.month_of(anomalies.month_number(series[-1][0]) + 1), 500)])
+    after = assess([*series, (month_of(month_number(series[-1][0]) + 1), 500)])
     assert after[:-1] == before
 
 
@@ -121,11 +121,11 @@ def test_a_very_steady_series_needs_a_real_move_to_alarm():
 
 
 def test_a_table_shows_one_band_for_a_month():
-    assert anomalies.badge("crisis", 3.0, 2.0) == "crisis"
-    assert anomalies.badge("stress", 0.5, None) == "stress"
-    assert anomalies.badge("normal", -1.4, 0.2) == "low"  # ALPS decides when it exists
-    assert anomalies.badge("", None, -1.2) == "low"  # else IPA
-    assert anomalies.badge("normal", 0.1, -3.0) == ""
+    assert badge("crisis", 3.0, 2.0) == "crisis"
+    assert badge("stress", 0.5, None) == "stress"
+    assert badge("normal", -1.4, 0.2) == "low"  # ALPS decides when it exists
+    assert badge("", None, -1.2) == "low"  # else IPA
+    assert badge("normal", 0.1, -3.0) == ""
 
 
 def _month(first: date, n: int) -> date:
@@ -142,7 +142,7 @@ def test_a_month_never_seen_in_earlier_years_is_not_judged():
     last = assess(slipped)[-1]
     assert last.month == date(2026, 9, 1)
     assert (last.alps_band, last.short_of) == ("", "no September in earlier years")
-    assert anomalies.normal_price(months, date(2026, 9, 1)) is None
+    assert normal_price(months, date(2026, 9, 1)) is None
 
 
 @pytest.mark.parametrize("months_before", [2, 5, 12, 13, 40, 1200])

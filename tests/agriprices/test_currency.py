@@ -10,10 +10,14 @@ from decimal import Decimal
 
 import pytest
 
-from agriprices import selectors, services
 from agriprices.importers import import_price_rows, read_price_file
-from agriprices.models import LatestPrice, PriceSummary, PriceWarning, Quote
+from agriprices.models import LatestPrice, PriceSummary, Quote
+from agriprices.selectors.latest import latest_price, latest_prices
+from agriprices.services.reviewing import review_quote
+from agriprices.services.series import rebuild_latest_prices
 from agriprices.validation import currency_error
+from agriprices.warnings.computation import refresh_warnings
+from agriprices.warnings.models import PriceWarning
 from telecentre import selectors as pages
 from tests import factories
 from tests.api.conftest import client_with_token
@@ -44,7 +48,7 @@ def osh_weeks(potatoes, osh, bishkek, days_ago):
             factories.QuoteFactory(
                 commodity=potatoes, market=market, price=level, observed_on=days_ago(ago)
             )
-    services.rebuild_latest_prices()
+    rebuild_latest_prices()
     agent = factories.agent(markets=[osh], username="agent_osh")
     return client_with_token(agent)
 
@@ -62,8 +66,8 @@ def post_usd(client, today):
 
 
 def what_farmers_see(potatoes, osh):
-    latest = selectors.latest_price(commodity=potatoes, market=osh)
-    ranked = [(r.market.name, r.currency) for r in selectors.latest_prices(commodity=potatoes)]
+    latest = latest_price(commodity=potatoes, market=osh)
+    ranked = [(r.market.name, r.currency) for r in latest_prices(commodity=potatoes)]
     months = list(
         PriceSummary.objects.filter(market=osh)
         .order_by("period", "period_start")
@@ -88,8 +92,8 @@ def test_a_usd_price_written_through_the_api_changes_nothing_a_farmer_sees(
     )
     assert what_farmers_see(potatoes, osh) == before
     # An operator who confirms it keeps it on record; it is still compared with nothing.
-    services.review_quote(quote_id=body["id"], reviewer=operator, approve=True)
-    services.refresh_warnings()
+    review_quote(quote_id=body["id"], reviewer=operator, approve=True)
+    refresh_warnings()
     assert what_farmers_see(potatoes, osh) == before
     assert before[1] == "KGS" and before[2] == Decimal("0.0")
     assert not PriceWarning.objects.filter(price__lt=1).exists()
@@ -104,7 +108,7 @@ def test_the_sms_reply_keeps_the_som_price_and_its_week_change(
 ):
     post_usd(osh_weeks, today)
     Quote.objects.filter(currency="USD").update(status="approved")
-    services.rebuild_latest_prices()
+    rebuild_latest_prices()
     reply = client.get("/api/v1/ask/", {"q": "potatoes osh"}).json()["text"]
     # Before: "Potatoes Osh: 0.21 USD/kg ... -98.8% wk".
     assert reply.startswith("Potatoes Osh: 18 KGS/kg") and "USD" not in reply
@@ -118,8 +122,8 @@ def test_a_market_priced_only_in_another_currency_is_never_ranked(
     factories.QuoteFactory(
         commodity=potatoes, market=bishkek, price=Decimal("0.2"), currency="USD", observed_on=today
     )
-    services.rebuild_latest_prices()
-    assert [r.market.name for r in selectors.latest_prices(commodity=potatoes)] == ["Osh"]
+    rebuild_latest_prices()
+    assert [r.market.name for r in latest_prices(commodity=potatoes)] == ["Osh"]
     grid = pages.price_grid()
     assert [m.name for m in grid.markets] == ["Osh"]
     assert [row.latest.market.name for row in pages.price_map(potatoes).rows] == ["Osh"]

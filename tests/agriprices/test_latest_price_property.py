@@ -10,10 +10,11 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agriprices import services
 from agriprices.models import LatestPrice, PriceSummary, Quote
 from agriprices.periods import PERIODS, summarize
-from agriprices.services import QuoteError
+from agriprices.services.recording import QuoteError, record_quote
+from agriprices.services.reviewing import review_quote
+from agriprices.services.series import rebuild_latest_prices, refresh_latest_price
 from tests import factories
 from tests.profiles import examples
 
@@ -76,7 +77,7 @@ def test_latest_price_is_always_the_newest_approved_quote(
             try:
                 if step[0] == "record":
                     _, market, ago, price = step
-                    services.record_quote(
+                    record_quote(
                         agent=operator,
                         commodity=potatoes,
                         market=markets[market],
@@ -89,7 +90,7 @@ def test_latest_price_is_always_the_newest_approved_quote(
                     ids = list(Quote.objects.order_by("id").values_list("id", flat=True))
                     if not ids:
                         continue
-                    services.review_quote(
+                    review_quote(
                         quote_id=ids[step[1] % len(ids)],
                         reviewer=operator,
                         approve=step[0] == "approve",
@@ -118,7 +119,7 @@ def test_week_and_month_changes(operator, potatoes, osh, days_ago):
         factories.QuoteFactory(
             commodity=potatoes, market=osh, price=Decimal(price), observed_on=days_ago(ago)
         )
-    services.refresh_latest_price(commodity_id=potatoes.pk, market_id=osh.pk, price_type="retail")
+    refresh_latest_price(commodity_id=potatoes.pk, market_id=osh.pk, price_type="retail")
     row = LatestPrice.objects.get()
     assert row.change_week_pct == Decimal("25.0")
     assert row.change_month_pct == Decimal("100.0")
@@ -129,7 +130,7 @@ def test_no_week_change_when_the_previous_price_is_too_old(potatoes, osh, days_a
         factories.QuoteFactory(
             commodity=potatoes, market=osh, price=Decimal(price), observed_on=days_ago(ago)
         )
-    services.refresh_latest_price(commodity_id=potatoes.pk, market_id=osh.pk, price_type="retail")
+    refresh_latest_price(commodity_id=potatoes.pk, market_id=osh.pk, price_type="retail")
     row = LatestPrice.objects.get()
     assert row.change_week_pct is None
     assert row.change_month_pct == Decimal("100.0")
@@ -150,5 +151,5 @@ def test_rebuild_restores_rows_after_manual_database_work(potatoes, osh, bishkek
         price_per_base_unit=1,
         observed_on=orphan_quote.observed_on,
     )
-    assert services.rebuild_latest_prices() == 1
+    assert rebuild_latest_prices() == 1
     assert list(LatestPrice.objects.values_list("quote_id", flat=True)) == [newest.pk]

@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agriprices import selectors
 from agriprices.models import CommodityAlias, LatestPrice, MarketAlias
+from agriprices.selectors.quotes import approved_observations, reference_observations
 from agriprices.validation import LOOKBACK, RecentPrices
 from tests import factories
 from tests.profiles import examples
@@ -85,13 +85,9 @@ def test_bounded_reference_query_gives_the_verdict_of_the_full_history(
                 observed_on=today - timedelta(days=ago),
             )
         args = dict(commodity_id=potatoes.pk, price_type="retail", currency="KGS")
-        full = RecentPrices(
-            selectors.approved_observations(**args, start=today - LOOKBACK, end=today)
-        )
+        full = RecentPrices(approved_observations(**args, start=today - LOOKBACK, end=today))
         bounded = RecentPrices(
-            selectors.reference_observations(
-                **args, market_id=markets[market].pk, observed_on=today
-            )
+            reference_observations(**args, market_id=markets[market].pk, observed_on=today)
         )
         kwargs = dict(market_id=markets[market].pk, observed_on=today)
         assert full.assess(Decimal(value), **kwargs) == bounded.assess(Decimal(value), **kwargs)

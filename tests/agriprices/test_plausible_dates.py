@@ -10,11 +10,13 @@ from decimal import Decimal
 
 import pytest
 
-from agriprices import services
 from agriprices.importers import import_price_rows, read_price_file
-from agriprices.models import PriceWarning, Quote
-from agriprices.services import QuoteError
+from agriprices.models import Quote
+from agriprices.services.recording import QuoteError, record_quote
+from agriprices.services.series import rebuild_latest_prices
 from agriprices.validation import date_error
+from agriprices.warnings.computation import refresh_warnings
+from agriprices.warnings.models import PriceWarning
 from tests import factories
 from tests.api.conftest import client_with_token
 
@@ -49,7 +51,7 @@ def test_the_rule(day, window, said):
 def test_every_entry_by_people_refuses_the_1926_slip(agent, potatoes, osh, today, source):
     slip = today.replace(year=1926) if today.month != 2 or today.day != 29 else date(1926, 2, 28)
     with pytest.raises(QuoteError) as refused:
-        services.record_quote(
+        record_quote(
             agent=agent, commodity=potatoes, market=osh, unit=potatoes.base_unit,
             price=Decimal(18), observed_on=slip, source=source,
         )  # fmt: skip
@@ -65,9 +67,9 @@ def test_the_window_is_a_setting(agent, potatoes, osh, days_ago, settings):
     settings.AGRIPRICES_MAX_AGE_DAYS = 7
     record = dict(agent=agent, commodity=potatoes, market=osh, unit=potatoes.base_unit,
                   price=Decimal(18), source=Quote.Source.WEB)  # fmt: skip
-    assert services.record_quote(**record, observed_on=days_ago(7)).status == "approved"
+    assert record_quote(**record, observed_on=days_ago(7)).status == "approved"
     with pytest.raises(QuoteError, match="more than 7 days ago"):
-        services.record_quote(**record, observed_on=days_ago(8))
+        record_quote(**record, observed_on=days_ago(8))
 
 
 def test_the_web_form_says_the_day_and_the_window_beside_the_field(client, agent, potatoes, osh):
@@ -154,8 +156,8 @@ def four_years(potatoes, osh, today):
             price=Decimal(str(round(20 * season * spike + month.year - 2020, 2))),
         )  # fmt: skip
         month = (month + timedelta(days=32)).replace(day=1)
-    services.rebuild_latest_prices()
-    services.refresh_warnings()
+    rebuild_latest_prices()
+    refresh_warnings()
 
 
 def _last_month(this_month):
@@ -181,6 +183,6 @@ def test_one_price_typed_as_1926_never_changes_what_the_warnings_say(
     )
     report = import_price_rows(read_price_file(io.StringIO(text), "csv"))
     assert report.created == 1 and Quote.objects.get(external_id="f:slip").status == "approved"
-    services.refresh_warnings()
+    refresh_warnings()
     # Before: "3% of months have a price, 70% needed", and no band at all.
     assert newest_warning() == before

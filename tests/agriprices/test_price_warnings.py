@@ -9,8 +9,14 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from agriprices import anomalies, selectors, services
-from agriprices.models import PriceWarning, Quote, WarningRun
+from agriprices.models import Quote
+from agriprices.services.recording import record_quote
+from agriprices.services.reviewing import review_quote
+from agriprices.services.series import rebuild_latest_prices
+from agriprices.warnings.computation import refresh_warnings
+from agriprices.warnings.indicators import month_number, month_of
+from agriprices.warnings.models import PriceWarning, WarningRun
+from agriprices.warnings.queries import price_warnings
 from sms_gateway.models import OutboundMessage
 from sms_gateway.services import simulate_sms
 from tests import factories
@@ -20,8 +26,8 @@ SEASON = [5, 3, 0, -2, -4, -6, -8, -5, 0, 4, 6, 7]
 
 def months_back(today: date, count: int) -> list[date]:
     """The first days of ``count`` complete months before today's, oldest first."""
-    last = anomalies.month_number(today) - 1
-    return [anomalies.month_of(n) for n in range(last - count + 1, last + 1)]
+    last = month_number(today) - 1
+    return [month_of(n) for n in range(last - count + 1, last + 1)]
 
 
 def price_of(month: date, i: int) -> Decimal:
@@ -40,7 +46,7 @@ def load_series(commodity, market, today, *, count=48, last_factor=1.0) -> list[
             price=price_of(month, i) * factor,
             observed_on=month.replace(day=15),
         )
-    services.rebuild_latest_prices()
+    rebuild_latest_prices()
     return months
 
 
@@ -51,8 +57,8 @@ def spike(potatoes, osh, today):
 
 
 def test_a_spike_is_computed_from_approved_prices(spike, potatoes, osh):
-    services.refresh_warnings()
-    newest = selectors.price_warnings(commodity=potatoes).get()
+    refresh_warnings()
+    newest = price_warnings(commodity=potatoes).get()
     assert newest.month == spike[-1]
     assert newest.alps_band in ("alert", "crisis")
     # The fit includes the month itself (WFP's way), so it takes part of the spike in.
@@ -65,8 +71,8 @@ def test_a_spike_is_computed_from_approved_prices(spike, potatoes, osh):
 
 
 def test_recomputing_with_nothing_changed_writes_nothing(spike):
-    assert services.refresh_warnings().changed == 48
-    again = services.refresh_warnings()
+    assert refresh_warnings().changed == 48
+    again = refresh_warnings()
     assert again.changed == 0 and again.series == 1
 
 
@@ -76,14 +82,14 @@ def test_a_price_held_for_review_is_not_in_the_warnings_until_approved(
     load_series(potatoes, osh, today, count=47)
     this_month = today.replace(day=1)
     agent = factories.agent(markets=[osh])
-    services.refresh_warnings()
+    refresh_warnings()
     # Four normal prices this month, then a slipped decimal point: flagged, held.
     for _ in range(4):
         factories.QuoteFactory(
             commodity=potatoes, market=osh, price=price_of(this_month, 47), observed_on=this_month
         )
-    services.rebuild_latest_prices()
-    typo = services.record_quote(
+    rebuild_latest_prices()
+    typo = record_quote(
         agent=agent,
         commodity=potatoes,
         market=osh,
@@ -93,12 +99,12 @@ def test_a_price_held_for_review_is_not_in_the_warnings_until_approved(
         source=Quote.Source.WEB,
     )
     assert typo.status == Quote.Status.FLAGGED
-    services.refresh_warnings(only_changed=True)
+    refresh_warnings(only_changed=True)
     month = PriceWarning.objects.get(month=this_month)
     assert month.alps_band == "normal"
     reviewer = factories.operator()
-    services.review_quote(quote_id=typo.pk, reviewer=reviewer, approve=True)
-    services.refresh_warnings(only_changed=True)
+    review_quote(quote_id=typo.pk, reviewer=reviewer, approve=True)
+    refresh_warnings(only_changed=True)
     month.refresh_from_db()
     assert month.price == price_of(this_month, 47)  # the median of five: still the usual
     assert month.computed_at is not None
@@ -107,31 +113,31 @@ def test_a_price_held_for_review_is_not_in_the_warnings_until_approved(
 def test_the_month_under_way_waits_for_a_few_prices(potatoes, osh, today):
     load_series(potatoes, osh, today, count=47)
     factories.QuoteFactory(commodity=potatoes, market=osh, price=99, observed_on=today)
-    services.rebuild_latest_prices()
-    services.refresh_warnings()
+    rebuild_latest_prices()
+    refresh_warnings()
     assert not PriceWarning.objects.filter(month=today.replace(day=1)).exists()
 
 
 def test_the_nightly_run_recomputes_only_series_that_changed(spike, potatoes, bishkek, today):
     load_series(potatoes, bishkek, today)
-    assert services.refresh_warnings(only_changed=True).series == 2  # first run: all
-    assert services.refresh_warnings(only_changed=True).series == 0
+    assert refresh_warnings(only_changed=True).series == 2  # first run: all
+    assert refresh_warnings(only_changed=True).series == 0
     quote = Quote.objects.filter(market=bishkek).latest("observed_on")
-    services.review_quote(
+    review_quote(
         quote_id=quote.pk, reviewer=factories.operator(), approve=False, reason="wrong market"
     )
-    run = services.refresh_warnings(only_changed=True)
+    run = refresh_warnings(only_changed=True)
     assert run.series == 1
     assert WarningRun.objects.filter(finished_at__isnull=False).count() == 3
 
 
 def test_a_series_with_every_price_rejected_keeps_no_warnings(potatoes, osh, today):
     load_series(potatoes, osh, today, count=3)
-    services.refresh_warnings()
+    refresh_warnings()
     reviewer = factories.operator()
     for quote in Quote.objects.all():
-        services.review_quote(quote_id=quote.pk, reviewer=reviewer, approve=False, reason="x")
-    services.refresh_warnings(only_changed=True)
+        review_quote(quote_id=quote.pk, reviewer=reviewer, approve=False, reason="x")
+    refresh_warnings(only_changed=True)
     assert not PriceWarning.objects.exists()
 
 
@@ -153,7 +159,7 @@ def test_followers_get_one_sms_when_the_band_rises_to_alert_or_crisis(
     follow(potatoes, osh, "+996555000002", language="ru")
     follow(potatoes, osh, "+996555000003", opted_out=True)
     follow(potatoes, bishkek, "+996555000004")  # another market: not told
-    services.refresh_warnings()
+    refresh_warnings()
     sent = {m.to: m.body for m in OutboundMessage.objects.all()}
     assert set(sent) == {"+996555000001", "+996555000002"}
     month_name = spike[-1].strftime("%B")
@@ -163,7 +169,7 @@ def test_followers_get_one_sms_when_the_band_rises_to_alert_or_crisis(
     assert "выше нормы" in sent["+996555000002"]
     # The next run, or one that finds the band higher still, sends nothing more.
     PriceWarning.objects.update(alps_band="stress")
-    services.refresh_warnings()
+    refresh_warnings()
     assert OutboundMessage.objects.count() == 2
 
 
@@ -179,14 +185,14 @@ def test_no_sms_about_old_history(potatoes, osh, today):
             price=price_of(month, i) * factor,
             observed_on=month.replace(day=15),
         )
-    services.rebuild_latest_prices()
-    services.refresh_warnings()
+    rebuild_latest_prices()
+    refresh_warnings()
     assert PriceWarning.objects.filter(alps_band__in=["alert", "crisis"]).exists()
     assert not OutboundMessage.objects.exists()
 
 
 def test_a_farmers_price_reply_says_high_for_the_season(spike, potatoes, osh):
-    services.refresh_warnings()
+    refresh_warnings()
     # The latest price is in the spike's month: the reply says what the warnings make of it.
     _, reply = simulate_sms(sender="+996555000009", body="potatoes osh")
     assert "High for the season" in reply
@@ -198,7 +204,7 @@ def test_a_farmers_price_reply_says_high_for_the_season(spike, potatoes, osh):
 def test_the_reply_follows_a_recomputation_at_once(spike, potatoes, osh):
     _, reply = simulate_sms(sender="+996555000009", body="potatoes osh")
     assert "for the season" not in reply  # no warnings computed yet
-    services.refresh_warnings()
+    refresh_warnings()
     _, reply = simulate_sms(sender="+996555000009", body="potatoes osh")
     assert "High for the season" in reply
 
@@ -230,9 +236,9 @@ def test_selectors_list_only_recent_series(potatoes, osh, today):
         factories.QuoteFactory(
             commodity=potatoes, market=osh, price=price_of(month, i), observed_on=month
         )
-    services.rebuild_latest_prices()
-    services.refresh_warnings()
+    rebuild_latest_prices()
+    refresh_warnings()
     assert PriceWarning.objects.count() == 40
     # No price in the last six months: it says nothing about today.
-    assert not selectors.price_warnings().exists()
-    assert selectors.price_warnings(month=months[-1]).count() == 1
+    assert not price_warnings().exists()
+    assert price_warnings(month=months[-1]).count() == 1

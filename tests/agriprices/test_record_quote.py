@@ -3,9 +3,11 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from agriprices import selectors, services
 from agriprices.models import LatestPrice, PriceType, Quote, QuoteEvent
-from agriprices.services import QuoteError
+from agriprices.selectors.agents import live_quote_of_agent
+from agriprices.selectors.latest import latest_price
+from agriprices.services.recording import QuoteError, record_quote, record_quote_once
+from agriprices.services.reviewing import review_quote
 from tests import factories
 
 D = Decimal
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def record(agent, commodity, market, price, day, unit=None, **kwargs):
-    return services.record_quote(
+    return record_quote(
         agent=agent,
         commodity=commodity,
         market=market,
@@ -29,7 +31,7 @@ def test_a_normal_price_is_approved_and_becomes_the_latest(agent, potatoes, osh,
     quote = record(agent, potatoes, osh, "18.5", today)
     assert quote.status == Quote.Status.APPROVED
     assert quote.currency == "KGS"
-    latest = selectors.latest_price(commodity=potatoes, market=osh)
+    latest = latest_price(commodity=potatoes, market=osh)
     assert (latest.quote_id, latest.price) == (quote.pk, D("18.5"))
     event = QuoteEvent.objects.get(quote=quote)
     assert (event.from_status, event.to_status, event.actor) == ("", "approved", agent)
@@ -105,7 +107,7 @@ def test_second_price_of_the_same_agent_market_commodity_and_day_is_a_duplicate(
 
 def test_after_a_rejection_the_agent_can_enter_a_correction(agent, operator, potatoes, osh, today):
     wrong = record(agent, potatoes, osh, "18", today)
-    services.review_quote(quote_id=wrong.pk, reviewer=operator, approve=False, reason="typo")
+    review_quote(quote_id=wrong.pk, reviewer=operator, approve=False, reason="typo")
     corrected = record(agent, potatoes, osh, "19", today)
     assert corrected.status == Quote.Status.APPROVED
 
@@ -128,11 +130,11 @@ def test_an_outlier_is_stored_flagged_with_its_reason_and_is_not_the_latest(
 ):
     for n, price in enumerate(["18", "18.5", "19", "18", "18.5"], start=2):
         record(agent, potatoes, osh, price, days_ago(n * 2))
-    before = selectors.latest_price(commodity=potatoes, market=osh)
+    before = latest_price(commodity=potatoes, market=osh)
     slipped = record(agent, potatoes, osh, "185", days_ago(1))
     assert slipped.status == Quote.Status.FLAGGED
     assert slipped.status_reason == "10.0× the recent median at Osh (median 18.5 of 5 prices)"
-    assert selectors.latest_price(commodity=potatoes, market=osh).quote_id == before.quote_id
+    assert latest_price(commodity=potatoes, market=osh).quote_id == before.quote_id
 
 
 def test_a_price_in_another_currency_is_held_and_compared_with_nothing(
@@ -161,18 +163,16 @@ def test_a_restated_price_that_lost_a_race_is_the_same_price_again(
     """Two deliveries of one price under two ids at once: the second passes the check
     before the first commits, and its insert meets the first's row. It is answered as
     the same price again, not as an error (found on PostgreSQL with parallel forms)."""
-    from agriprices import selectors, services
+    from agriprices.services import recording
 
     fields = dict(agent=agent, commodity=potatoes, market=osh, unit=kg, observed_on=today)
-    first, _ = services.record_quote_once(
-        external_id="a", price=Decimal("18"), source="api", **fields
-    )
-    real = selectors.live_quote_of_agent
+    first, _ = record_quote_once(external_id="a", price=Decimal("18"), source="api", **fields)
+    real = live_quote_of_agent
     calls = iter([None])  # the check before the insert sees nothing yet
     monkeypatch.setattr(
-        selectors, "live_quote_of_agent", lambda **kw: next(calls, None) or real(**kw)
+        recording, "live_quote_of_agent", lambda **kw: next(calls, None) or real(**kw)
     )
-    again, created = services.record_quote_once(
+    again, created = record_quote_once(
         external_id="b", price=Decimal("18.00"), source="api", **fields
     )
     assert (again, created) == (first, False) and Quote.objects.count() == 1

@@ -10,7 +10,7 @@ import pytest
 
 from agriprices.importers import import_price_rows, read_price_file
 from agriprices.models import Market, Quote
-from agriprices.services import QuoteError, record_quote_once
+from agriprices.services.recording import QuoteError, record_quote_once
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,13 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from agriprices import demo, name_index, selectors
+from agriprices import name_index
+from agriprices.demo.crops import COMMODITIES
+from agriprices.demo.places import MARKETS
+from agriprices.demo.prices import demo_price
+from agriprices.demo.users import DEMO_USERS
 from agriprices.models import Commodity, LatestPrice, Market, Quote
+from agriprices.selectors.agents import assigned_markets
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +34,7 @@ def test_seed_loads_the_pilot_region_and_prints_the_logins():
         "Tokmok",
     } <= names
     assert Commodity.objects.count() >= 15
-    for username, password, _ in demo.DEMO_USERS:
+    for username, password, _ in DEMO_USERS:
         assert f"{username:<9} password: {password}" in out
     assert Quote.objects.filter(status="approved").count() > 1000
     assert LatestPrice.objects.count() >= 8 * 15
@@ -53,8 +58,8 @@ def test_seeding_twice_duplicates_nothing():
 
 
 def test_the_same_seed_gives_the_same_prices(today):
-    market, commodity = demo.MARKETS[0], demo.COMMODITIES[0]
-    assert demo.demo_price(market, commodity, "retail", today, today) == demo.demo_price(
+    market, commodity = MARKETS[0], COMMODITIES[0]
+    assert demo_price(market, commodity, "retail", today, today) == demo_price(
         market, commodity, "retail", today, today
     )
 
@@ -71,7 +76,7 @@ def test_demo_agent_is_assigned_to_its_markets():
     from django.contrib.auth import get_user_model
 
     agent = get_user_model().objects.get(username="agent")
-    assert sorted(m.name for m in selectors.assigned_markets(agent)) == ["Jalal-Abad", "Osh"]
+    assert sorted(m.name for m in assigned_markets(agent)) == ["Jalal-Abad", "Osh"]
     assert not agent.has_perm("agriprices.review_quote")
     operator = get_user_model().objects.get(username="operator")
     assert operator.has_perm("agriprices.review_quote")
@@ -96,17 +101,15 @@ def test_seeding_again_a_week_later_adds_the_new_days(monkeypatch, today):
 def test_the_demo_shows_a_spike_and_a_crash(today):
     from datetime import timedelta
 
-    osh, naryn = (next(m for m in demo.MARKETS if m.name == n) for n in ("Osh", "Naryn"))
-    potatoes, onions = (
-        next(c for c in demo.COMMODITIES if c.name == n) for n in ("Potatoes", "Onions")
-    )
+    osh, naryn = (next(m for m in MARKETS if m.name == n) for n in ("Osh", "Naryn"))
+    potatoes, onions = (next(c for c in COMMODITIES if c.name == n) for n in ("Potatoes", "Onions"))
     recent = today - timedelta(days=7)
     # The same day seeded long after (no shock then) against seeded now.
     calm = today + timedelta(days=200)
-    spike = demo.demo_price(osh, potatoes, "retail", recent, today) / demo.demo_price(
+    spike = demo_price(osh, potatoes, "retail", recent, today) / demo_price(
         osh, potatoes, "retail", recent, calm
     )
-    crash = demo.demo_price(naryn, onions, "retail", recent, today) / demo.demo_price(
+    crash = demo_price(naryn, onions, "retail", recent, today) / demo_price(
         naryn, onions, "retail", recent, calm
     )
     assert spike > 1.4 and crash < 0.65

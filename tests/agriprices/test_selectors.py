@@ -5,8 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from agriprices import name_index, selectors, services
+from agriprices import name_index
 from agriprices.models import PriceType
+from agriprices.selectors.agents import assigned_markets, can_record_for
+from agriprices.selectors.latest import latest_price, latest_prices, price_neighbours
+from agriprices.selectors.quotes import approved_observations
+from agriprices.selectors.series import price_series
+from agriprices.services.series import rebuild_latest_prices, refresh_latest_price
 from agriprices.validation import Observation
 from tests import factories
 
@@ -34,7 +39,7 @@ def seed_latest(commodity, market, *prices_by_days_ago):
             price=D(price),
             observed_on=date.today() - timedelta(days=ago),
         )
-    services.refresh_latest_price(
+    refresh_latest_price(
         commodity_id=commodity.pk, market_id=market.pk, price_type=PriceType.RETAIL
     )
 
@@ -44,7 +49,7 @@ def test_latest_across_markets_is_cheapest_first_in_one_query(catalogue, django_
     for market, price in zip(catalogue["markets"], ["20", "18", "25", "19"], strict=True):
         seed_latest(potatoes, market, (8, "17"), (1, price))
     with django_assert_num_queries(1):
-        rows = list(selectors.latest_prices(commodity=potatoes))
+        rows = list(latest_prices(commodity=potatoes))
         labels = [(r.market.name, r.price, r.unit.code, r.market.region.name) for r in rows]
     assert [label[:2] for label in labels] == [
         ("Naryn", D("18")),
@@ -58,7 +63,7 @@ def test_latest_for_a_market_lists_every_commodity(catalogue):
     osh = catalogue["markets"][0]
     seed_latest(catalogue["potatoes"], osh, (1, "20"))
     seed_latest(catalogue["onions"], osh, (2, "30"))
-    rows = selectors.latest_prices(market=osh)
+    rows = latest_prices(market=osh)
     assert [r.commodity.name for r in rows] == ["Onions", "Potatoes"]
 
 
@@ -66,7 +71,7 @@ def test_latest_by_region(catalogue):
     osh, naryn = catalogue["markets"][:2]
     seed_latest(catalogue["potatoes"], osh, (1, "20"))
     seed_latest(catalogue["potatoes"], naryn, (1, "22"))
-    assert [r.market for r in selectors.latest_prices(region=naryn.region)] == [naryn]
+    assert [r.market for r in latest_prices(region=naryn.region)] == [naryn]
 
 
 def test_weekly_series_is_the_median_per_week_for_several_markets_in_one_query(
@@ -83,11 +88,9 @@ def test_weekly_series_is_the_median_per_week_for_several_markets_in_one_query(
     factories.QuoteFactory(
         commodity=potatoes, market=naryn, price=D("99"), observed_on=monday, status="flagged"
     )
-    services.rebuild_latest_prices()  # the factory stores quotes past the services
+    rebuild_latest_prices()  # the factory stores quotes past the services
     with django_assert_num_queries(1):
-        series = selectors.price_series(
-            commodity=potatoes, start=monday, end=monday + timedelta(days=13)
-        )
+        series = price_series(commodity=potatoes, start=monday, end=monday + timedelta(days=13))
     osh_points = [(p.period_start, p.median, p.low, p.high, p.count) for p in series[osh.pk]]
     assert osh_points == [
         (monday, D("12"), D("10"), D("30"), 3),
@@ -106,8 +109,8 @@ def test_monthly_series_and_market_filter(catalogue):
     ]:
         factories.QuoteFactory(commodity=potatoes, market=osh, price=D(price), observed_on=day)
     factories.QuoteFactory(commodity=potatoes, market=naryn, observed_on=date(2026, 5, 3))
-    services.rebuild_latest_prices()
-    series = selectors.price_series(
+    rebuild_latest_prices()
+    series = price_series(
         commodity=potatoes,
         markets=[osh],
         period="month",
@@ -123,7 +126,7 @@ def test_monthly_series_and_market_filter(catalogue):
 
 def test_series_refuses_an_unknown_period(catalogue):
     with pytest.raises(ValueError):
-        selectors.price_series(commodity=catalogue["potatoes"], period="fortnight")
+        price_series(commodity=catalogue["potatoes"], period="fortnight")
 
 
 @pytest.mark.parametrize(
@@ -163,7 +166,7 @@ def test_approved_observations_are_per_currency(catalogue):
     factories.QuoteFactory(
         commodity=potatoes, market=osh, observed_on=day, currency="USD", price=D(1)
     )
-    assert selectors.approved_observations(
+    assert approved_observations(
         commodity_id=potatoes.pk, price_type="retail", currency="KGS", start=day, end=day
     ) == [Observation(day, osh.pk, D("18"))]
 
@@ -171,10 +174,10 @@ def test_approved_observations_are_per_currency(catalogue):
 def test_who_may_record_where(catalogue, operator):
     osh, naryn = catalogue["markets"][:2]
     agent = factories.agent(markets=[osh])
-    assert selectors.can_record_for(agent, osh)
-    assert not selectors.can_record_for(agent, naryn)
-    assert selectors.can_record_for(operator, naryn)
-    assert list(selectors.assigned_markets(agent)) == [osh]
+    assert can_record_for(agent, osh)
+    assert not can_record_for(agent, naryn)
+    assert can_record_for(operator, naryn)
+    assert list(assigned_markets(agent)) == [osh]
 
 
 def test_cached_names_follow_a_new_alias_once_it_is_committed(
@@ -198,9 +201,9 @@ def test_neighbours_are_the_cheapest_and_dearest_other_markets(catalogue):
     factories.QuoteFactory(
         commodity=potatoes, market=factories.MarketFactory(name="Minsk"), currency="BYR", price=1
     )
-    services.rebuild_latest_prices()
-    osh = selectors.latest_price(commodity=potatoes, market=catalogue["markets"][0])
-    cheaper, dearer = selectors.price_neighbours(osh)
+    rebuild_latest_prices()
+    osh = latest_price(commodity=potatoes, market=catalogue["markets"][0])
+    cheaper, dearer = price_neighbours(osh)
     assert (cheaper.market.name, dearer.market.name) == ("Naryn", "Talas")  # BYR not compared
-    cheapest = selectors.latest_price(commodity=potatoes, market=catalogue["markets"][1])
-    assert selectors.price_neighbours(cheapest)[0] is None
+    cheapest = latest_price(commodity=potatoes, market=catalogue["markets"][1])
+    assert price_neighbours(cheapest)[0] is None

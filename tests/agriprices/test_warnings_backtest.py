@@ -8,8 +8,10 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
-from agriprices import services
-from agriprices.models import PriceWarning, Quote
+from agriprices.models import Quote
+from agriprices.services.reviewing import review_quote
+from agriprices.warnings.computation import refresh_warnings
+from agriprices.warnings.models import PriceWarning
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +27,8 @@ def belarus(wfp_file):
     # early-summer potato prices were real), as the review queue lets them.
     reviewer = factories.operator()
     for quote in Quote.objects.filter(status=Quote.Status.FLAGGED):
-        services.review_quote(quote_id=quote.pk, reviewer=reviewer, approve=True)
-    services.refresh_warnings()
+        review_quote(quote_id=quote.pk, reviewer=reviewer, approve=True)
+    refresh_warnings()
     return PriceWarning.objects.select_related("commodity")
 
 

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from agriprices import selectors, services
+from agriprices.selectors.latest import latest_price
+from agriprices.services.series import rebuild_latest_prices
+from agriprices.warnings.computation import refresh_warnings
 from sms_gateway.services import simulate_sms
 from telecentre import selectors as pages
 from tests import factories
@@ -24,14 +26,14 @@ def steady(potatoes, osh, today):
         commodity=potatoes, market=osh, observed_on=today.replace(day=1),
         price=price_of(months[-1], len(months)),
     )  # fmt: skip
-    services.rebuild_latest_prices()
+    rebuild_latest_prices()
     return months
 
 
 def test_a_slipped_decimal_is_set_against_the_normal_price_without_it(
     steady, potatoes, osh, today, client, operator
 ):
-    normal = float(selectors.latest_price(commodity=potatoes, market=osh).price)
+    normal = float(latest_price(commodity=potatoes, market=osh).price)
     slipped = factories.QuoteFactory(
         commodity=potatoes, market=osh, observed_on=today, status="flagged",
         price=Decimal(str(round(normal * 10, 1))),
@@ -64,13 +66,13 @@ def spike_then_a_new_month(potatoes, osh, today):
     """Four years of potatoes at Osh, last month 40 % dear and judged so; this month
     one price yet, as dear: the month under way is not judged before it has four."""
     months = load_series(potatoes, osh, today, last_factor=1.4)
-    services.refresh_warnings()
+    refresh_warnings()
     factories.QuoteFactory(
         commodity=potatoes, market=osh, observed_on=today,
         price=price_of(months[-1], len(months)) * Decimal("1.4"),
     )  # fmt: skip
-    services.rebuild_latest_prices()
-    services.refresh_warnings()
+    rebuild_latest_prices()
+    refresh_warnings()
     return months
 
 

@@ -4,8 +4,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from agriprices import services
 from agriprices.models import CommodityAlias, MarketAlias, PriceType
+from agriprices.services.series import refresh_series
 from tests import factories
 
 
@@ -48,7 +48,7 @@ def prices(db, potatoes, osh, bishkek, days_ago):
                     price=Decimal(str(round(level * factor + (42 - ago) / 7, 1))),
                     observed_on=days_ago(ago),
                 )
-            services.refresh_series(
+            refresh_series(
                 commodity_id=commodity.pk,
                 market_id=market.pk,
                 price_type=PriceType.RETAIL,

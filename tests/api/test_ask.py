@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from agriprices import selectors
+from agriprices.selectors.latest import latest_price
 from sms_gateway.models import InboundMessage, Subscriber
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def test_a_question_is_understood_and_answered_with_the_latest_price(api, prices
         True,
         "",
     )
-    latest = selectors.latest_price(commodity=prices["potatoes"], market=prices["osh"])
+    latest = latest_price(commodity=prices["potatoes"], market=prices["osh"])
     assert body["answer"]["kind"] == "price"
     assert Decimal(body["answer"]["latest"]["price"]) == latest.price
     assert body["answer"]["cheaper"] is None  # Osh is the cheapest

@@ -147,7 +147,7 @@ def test_latest_query_count_does_not_grow_with_markets(api, prices, django_asser
     for n in range(10):
         market = factories.MarketFactory(name=f"Extra {n}")
         factories.QuoteFactory(commodity=prices["potatoes"], market=market)
-    from agriprices.services import rebuild_latest_prices
+    from agriprices.services.series import rebuild_latest_prices
 
     rebuild_latest_prices()
     with django_assert_num_queries(3):
@@ -260,7 +260,7 @@ def test_unchanged_answers_revalidate_to_304(api, prices):
 def test_a_new_price_invalidates_the_cached_answer(api, prices, operator, today):
     first = api.get("/api/v1/prices/latest/?commodity=potatoes")
     factories.QuoteFactory(commodity=prices["potatoes"], market=prices["osh"], price=30)
-    from agriprices.services import rebuild_latest_prices
+    from agriprices.services.series import rebuild_latest_prices
 
     rebuild_latest_prices()
     again = api.get("/api/v1/prices/latest/?commodity=potatoes", HTTP_IF_NONE_MATCH=first["ETag"])

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from agriprices import services
+from agriprices.warnings.computation import refresh_warnings
 from tests import factories
 from tests.agriprices.test_price_warnings import load_series
 
@@ -19,7 +19,7 @@ def warnings(db, potatoes, osh, bishkek, today):
     load_series(potatoes, bishkek, today)
     load_series(potatoes, naryn, today, count=20)
     load_series(onions, osh, today, last_factor=0.6)
-    services.refresh_warnings()
+    refresh_warnings()
     return {"naryn": naryn, "onions": onions}
 
 
@@ -93,9 +93,9 @@ def test_answers_carry_last_modified_and_change_when_warnings_do(api, warnings, 
         304,
     )
     # A recomputation that changes a warning changes the answer at once (no stale cache).
-    from agriprices.models import PriceWarning
+    from agriprices.warnings.models import PriceWarning
 
     PriceWarning.objects.filter(market=osh, commodity=potatoes).update(alps_band="normal")
-    services.refresh_warnings()
+    refresh_warnings()
     again = api.get("/api/v1/prices/warnings/?band=alert,crisis").json()
     assert again["count"] == 1

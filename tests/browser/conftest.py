@@ -63,11 +63,11 @@ def demo_site(transactional_db):
 
     from django.core.management import call_command
 
-    from agriprices import services
+    from agriprices.warnings.computation import refresh_warnings
 
     call_command("seed_demo", "--force", "--days", "120", stdout=StringIO(), stderr=StringIO())
     call_command("seed_demo_bulletins", stdout=StringIO())
-    services.refresh_warnings()
+    refresh_warnings()
     from telecentre.models import Bulletin
 
     return Bulletin.objects.order_by("pk").first()

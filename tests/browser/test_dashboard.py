@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from agriprices.models import Quote
-from agriprices.services import record_quote
+from agriprices.services.recording import record_quote
 from tests.factories import (
     BulletinFactory,
     CommodityFactory,

@@ -10,9 +10,11 @@ from decimal import Decimal
 
 import pytest
 
-from agriprices import services
 from agriprices.declension import locative
+from agriprices.demo.catalogue import ensure_demo_catalogue
 from agriprices.models import Market, Region
+from agriprices.services.series import rebuild_latest_prices
+from agriprices.warnings.computation import refresh_warnings
 from tests.agriprices.test_price_warnings import load_series
 from tests.browser.conftest import LAN_HOST
 from tests.factories import CommodityFactory, MarketFactory, RegionFactory, operator
@@ -134,7 +136,7 @@ def crisis(transactional_db, today):
         load_series(potato, market, today)
     for market in hot:
         load_series(potato, market, today, last_factor=1.6)
-    services.refresh_warnings()
+    refresh_warnings()
     return hot
 
 
@@ -175,9 +177,8 @@ def test_markets_in_crisis_are_drawn_against_their_own_normal_price(
 @pytest.fixture
 def crowded_map(transactional_db, today):
     """The eight demo towns and six more markets within a few kilometres of Bishkek."""
-    from agriprices import demo
 
-    demo.ensure_demo_catalogue()
+    ensure_demo_catalogue()
     potato = CommodityFactory(name="Potatoes", slug="potatoes")
     extra = [
         MarketFactory(
@@ -205,7 +206,7 @@ def crowded_map(transactional_db, today):
 
     for n, market in enumerate([*Market.objects.exclude(pk__in=[m.pk for m in extra]), *extra]):
         QuoteFactory(commodity=potato, market=market, price=Decimal(20 + n), observed_on=today)
-    services.rebuild_latest_prices()
+    rebuild_latest_prices()
 
 
 CAPTION = {

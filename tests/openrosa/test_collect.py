@@ -14,8 +14,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from agriprices import services
 from agriprices.models import Quote
+from agriprices.services.series import rebuild_latest_prices
 from openrosa import xform
 from openrosa.models import Photo
 from tests import factories
@@ -144,7 +144,7 @@ def field(potatoes, osh, bishkek, today, days_ago):
     for ago in range(40, 0, -3):
         factories.QuoteFactory(commodity=potatoes, market=osh, price=30, observed_on=days_ago(ago))
     factories.unit("bag50kg")
-    services.rebuild_latest_prices()
+    rebuild_latest_prices()
     return aibek
 
 
@@ -471,7 +471,7 @@ def test_the_version_changes_with_the_medians_and_the_catalogue(
         factories.QuoteFactory(
             commodity=potatoes, market=osh, price=45, observed_on=today - timedelta(days=ago)
         )
-    services.rebuild_latest_prices()
+    rebuild_latest_prices()
     second = collect.form_list()[0]["version"]
     assert second != first  # the medians moved
     factories.CommodityFactory(name="Apricots")

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from twilio.request_validator import RequestValidator
 
 from agriprices.models import LatestPrice
+from agriprices.services.series import rebuild_latest_prices
 from tests import factories
 
 TWILIO_TOKEN = "test-auth-token-not-a-secret"
@@ -54,10 +55,9 @@ def twilio(client, settings) -> TwilioWebhook:
 @pytest.fixture
 def a_price(potatoes, osh):
     """Potatoes at 18 in Osh, approved and latest."""
-    from agriprices import services as prices
 
     factories.QuoteFactory(commodity=potatoes, market=osh, price=18)
-    prices.rebuild_latest_prices()
+    rebuild_latest_prices()
     return LatestPrice.objects.get()
 
 

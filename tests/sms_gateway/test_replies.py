@@ -6,8 +6,8 @@ import itertools
 import pytest
 from django.core.management import call_command
 
-from agriprices import selectors
 from agriprices.models import Commodity, LatestPrice, Market
+from agriprices.selectors.latest import latest_price, latest_prices
 from sms_gateway import services
 from sms_gateway.conversation.understanding import understand
 from sms_gateway.models import InboundMessage, Subscriber
@@ -102,7 +102,7 @@ def test_every_command_in_every_language_fits_one_segment(demo, language, text):
 
 def test_a_price_reply_is_correct(demo):
     potatoes, osh = Commodity.objects.get(name="Potatoes"), Market.objects.get(name="Osh")
-    latest = selectors.latest_price(commodity=potatoes, market=osh)
+    latest = latest_price(commodity=potatoes, market=osh)
     reply = send("POTATO OSH").reply
     assert reply.startswith(
         f"Potatoes Osh: {format_price(latest.price)} KGS/{latest.unit.code} "
@@ -111,7 +111,7 @@ def test_a_price_reply_is_correct(demo):
     # The demo has a week of history and cheaper markets, so both parts are there.
     assert latest.change_week_pct is not None
     assert f"{latest.change_week_pct.normalize():f}% wk" in reply
-    others = [r for r in selectors.latest_prices(commodity=potatoes) if r.market_id != osh.pk]
+    others = [r for r in latest_prices(commodity=potatoes) if r.market_id != osh.pk]
     cheaper = [r for r in others if r.price_per_base_unit < latest.price_per_base_unit]
     assert cheaper
     assert f"Cheaper: {cheaper[0].market.name} {format_price(cheaper[0].price)}" in reply

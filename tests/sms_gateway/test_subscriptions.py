@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from agriprices.models import Quote
-from agriprices.services import record_quote, review_quote
+from agriprices.services.recording import record_quote
+from agriprices.services.reviewing import review_quote
 from sms_gateway import broadcasts, outbound, services, subscriptions, tasks
 from sms_gateway.backends import locmem
 from sms_gateway.models import Broadcast, OutboundMessage, Subscriber, Subscription

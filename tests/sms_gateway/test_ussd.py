@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from agriprices import selectors
 from agriprices.models import Commodity, Market
+from agriprices.selectors.latest import best_paying_markets, latest_with_neighbours
 from sms_gateway import subscriptions
 from sms_gateway.models import Subscriber, Subscription, UssdSession
 from sms_gateway.segments import USSD_GSM7, USSD_UCS2, ussd_size
@@ -129,9 +129,7 @@ def test_the_first_screen_is_the_menu_in_gsm7_and_offers_every_language(client, 
 @pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
 def test_price_of_a_crop_at_a_market(client, demo, language):
     potatoes, osh = Commodity.objects.get(name="Potatoes"), Market.objects.get(name="Osh")
-    latest, cheaper, _dearer, _warning = selectors.latest_with_neighbours(
-        commodity=potatoes, market=osh
-    )
+    latest, cheaper, _dearer, _warning = latest_with_neighbours(commodity=potatoes, market=osh)
     session = Session(client, language=language)
     kind, text = session.screen(MAIN["price"])
     kind, text = pick(session, text, potatoes.display_name(language))
@@ -189,7 +187,7 @@ def test_a_language_chosen_is_kept_even_if_the_session_goes_no_further(client, d
 @pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
 def test_where_to_sell_names_the_three_markets_paying_most(client, demo, language):
     crop = Commodity.objects.get(name="Onions")
-    best = selectors.best_paying_markets(commodity=crop)
+    best = best_paying_markets(commodity=crop)
     session = Session(client, language=language)
     _kind, text = session.screen(MAIN["sell"])
     kind, text = pick(session, text, crop.display_name(language))

@@ -87,12 +87,12 @@ def test_a_price_question_makes_a_known_number_of_queries(
 
 
 def test_a_price_approved_since_the_last_question_is_answered_at_once(twilio, a_price):
-    from agriprices import services as prices
+    from agriprices.services.series import rebuild_latest_prices
     from tests import factories
 
     assert "18 KGS" in twilio.reply(twilio.post(twilio.params(sid="SM1")))
     factories.QuoteFactory(commodity=a_price.commodity, market=a_price.market, price=21)
-    prices.rebuild_latest_prices()
+    rebuild_latest_prices()
     assert "21 KGS" in twilio.reply(twilio.post(twilio.params(sid="SM2")))
 
 
@@ -119,14 +119,14 @@ def test_a_short_code_is_stored_once_and_not_answered(twilio, a_price):
 
 
 def test_sell_leaves_out_old_prices_and_other_currencies(twilio, a_price, potatoes, days_ago):
-    from agriprices import services as prices
+    from agriprices.services.series import rebuild_latest_prices
     from tests import factories
 
     old = factories.MarketFactory(name="Naryn")
     factories.QuoteFactory(commodity=potatoes, market=old, price=40, observed_on=days_ago(45))
     foreign = factories.MarketFactory(name="Minsk")
     factories.QuoteFactory(commodity=potatoes, market=foreign, price=90, currency="BYR")
-    prices.rebuild_latest_prices()
+    rebuild_latest_prices()
     reply = twilio.reply(twilio.post(twilio.params(body="SELL POTATOES")))
     assert reply == f"Sell Potatoes (KGS/kg): Osh 18 {a_price.observed_on:%d.%m}"
 

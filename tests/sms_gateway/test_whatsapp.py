@@ -3,7 +3,7 @@ longer answer; settings, opt-outs and limits belong to the WhatsApp address."""
 
 import pytest
 
-from agriprices import services as prices
+from agriprices.services.series import rebuild_latest_prices
 from sms_gateway.models import InboundMessage, Subscriber
 from tests import factories
 
@@ -22,7 +22,7 @@ def three_markets(a_price, potatoes, today):
     for name, price in (("Naryn", 21), ("Bishkek", 16)):
         market = factories.MarketFactory(name=name)
         factories.QuoteFactory(commodity=potatoes, market=market, price=price)
-    prices.rebuild_latest_prices()
+    rebuild_latest_prices()
 
 
 def test_a_price_on_whatsapp_lists_every_market_cheapest_first_with_dates(
@@ -46,7 +46,7 @@ def test_a_whatsapp_answer_stays_within_a_thousand_characters(twilio, a_price, p
     for n in range(60):
         market = factories.MarketFactory(name=f"Market number {n:02d}")
         factories.QuoteFactory(commodity=potatoes, market=market, price=20 + n)
-    prices.rebuild_latest_prices()
+    rebuild_latest_prices()
     reply = ask(twilio, "potatoes osh")
     assert 900 < len(reply) <= 1000
     assert reply.splitlines()[3].startswith("Osh: 18")  # still the cheapest first

@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from agriprices.models import Quote
-from agriprices.services import record_quote
+from agriprices.services.recording import record_quote
+from agriprices.services.series import rebuild_latest_prices
 from sms_gateway.models import Broadcast
 from telecentre.models import Bulletin
 from tests import factories
@@ -230,9 +231,8 @@ def many_prices(today):
     for market in markets:
         for crop in crops:
             factories.QuoteFactory(commodity=crop, market=market, observed_on=today)
-    from agriprices import services
 
-    services.rebuild_latest_prices()
+    rebuild_latest_prices()
     return markets, crops
 
 

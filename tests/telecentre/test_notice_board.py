@@ -9,8 +9,10 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from agriprices import services
 from agriprices.models import Quote
+from agriprices.services.recording import record_quote
+from agriprices.services.series import rebuild_latest_prices
+from agriprices.warnings.computation import refresh_warnings
 from telecentre import dates, maps, spoken
 from tests.factories import CommodityFactory, MarketFactory, RegionFactory, unit
 
@@ -22,7 +24,7 @@ def text(response) -> str:
 
 
 def record(commodity, market, price, day):
-    return services.record_quote(
+    return record_quote(
         agent=None,
         commodity=commodity,
         market=market,
@@ -103,7 +105,7 @@ def test_the_grid_of_one_region(client, country):
 
 
 def test_a_region_with_one_market_names_no_cheapest_or_dearest(client, country, today):
-    services.rebuild_latest_prices()
+    rebuild_latest_prices()
     week = (today - timedelta(days=today.weekday())).isoformat()
     record(country["potato"], country["naryn"], "21", today)
     page = text(client.get(f"/sheet/?week={week}&region=naryn-region"))
@@ -211,7 +213,7 @@ def test_the_radio_script_reads_the_week_and_its_warnings(client, country, today
     from tests.agriprices.test_price_warnings import load_series
 
     load_series(country["potato"], country["tokmok"], today, last_factor=1.5)
-    services.refresh_warnings()
+    refresh_warnings()
     page = text(client.get("/sheet/radio/?region=chui&lang=en"))
     assert "Good day. Here are this week's market prices in Chui." in page
     # Every price names its market.

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from agriprices.models import LatestPrice, Quote, QuoteEvent
-from agriprices.services import record_quote
+from agriprices.services.recording import record_quote
 from sms_gateway.backends import locmem
 from sms_gateway.models import Broadcast, Subscriber
 from telecentre.models import Bulletin

@@ -16,9 +16,10 @@ import pytest
 from django.utils import translation
 
 from agriprices.declension import locative, locative_by_rule
-from agriprices.models import PriceWarning, Quote
+from agriprices.models import Quote
 from agriprices.periods import period_start
-from agriprices.services import record_quote
+from agriprices.services.recording import record_quote
+from agriprices.warnings.models import PriceWarning
 from telecentre import dates
 from tests.factories import CommodityFactory, MarketFactory, RegionFactory, unit
 

@@ -5,8 +5,11 @@ import re
 
 import pytest
 
-from agriprices import services
 from agriprices.models import Quote
+from agriprices.services.recording import record_quote
+from agriprices.services.reviewing import review_quote
+from agriprices.services.series import rebuild_latest_prices
+from agriprices.warnings.computation import refresh_warnings
 from telecentre.models import Bulletin
 from tests import factories
 from tests.agriprices.test_price_warnings import load_series, price_of
@@ -25,7 +28,7 @@ def warned(potatoes, osh, bishkek, today):
     load_series(potatoes, osh, today, last_factor=1.5)
     load_series(potatoes, bishkek, today)
     load_series(onions, osh, today, last_factor=0.55)
-    services.refresh_warnings()
+    refresh_warnings()
     return onions
 
 
@@ -76,7 +79,7 @@ def test_a_market_in_crisis_is_charted_against_its_own_normal_price(client, warn
 def test_the_review_queue_tells_a_typo_from_a_spike(client, potatoes, osh, bishkek, today):
     load_series(potatoes, osh, today, count=47)
     load_series(potatoes, bishkek, today, count=47)
-    services.refresh_warnings()
+    refresh_warnings()
     this_month = today.replace(day=1)
     for market in (osh, bishkek):
         for _ in range(4):
@@ -86,8 +89,8 @@ def test_the_review_queue_tells_a_typo_from_a_spike(client, potatoes, osh, bishk
                 price=price_of(this_month, 47),
                 observed_on=this_month,
             )
-    services.rebuild_latest_prices()
-    typo = services.record_quote(
+    rebuild_latest_prices()
+    typo = record_quote(
         agent=None,
         commodity=potatoes,
         market=osh,
@@ -129,10 +132,8 @@ def test_nobody_but_editors_sees_the_draft_button(client, warned):
 def test_pages_follow_a_recomputation(client, warned, potatoes, osh):
     assert "crisis" in text(client.get("/warnings/"))
     first = Quote.objects.filter(market=osh, commodity=potatoes).latest("observed_on")
-    services.review_quote(
-        quote_id=first.pk, reviewer=factories.operator(), approve=False, reason="typo"
-    )
-    services.refresh_warnings(only_changed=True)
+    review_quote(quote_id=first.pk, reviewer=factories.operator(), approve=False, reason="typo")
+    refresh_warnings(only_changed=True)
     page = text(client.get("/warnings/"))
     assert "Potatoes Osh" not in page.split("Stress")[0].split("Alert and crisis")[-1]
 
@@ -144,7 +145,7 @@ def test_markets_in_crisis_are_charted_even_when_they_are_the_dearest(client, po
     hot = [factories.MarketFactory(name=name) for name in ("Osh", "Uzgen")]
     for market in hot:
         load_series(potatoes, market, today, last_factor=1.6)
-    services.refresh_warnings()
+    refresh_warnings()
     html = client.get("/commodities/potatoes/?months=24").content.decode()
     trend = html[html.index("<figure>") : html.index("</figure>")]
     drawn = re.findall(r"</svg> ([^<]+?)(?: <small>\w+</small>)?</li>", trend)
@@ -161,7 +162,7 @@ def test_a_national_spike_charts_every_market_in_a_band_and_names_the_rest(clien
     markets = [factories.MarketFactory(name=f"Town {n}") for n in range(8)]
     for market in markets:
         load_series(potatoes, market, today, last_factor=1.5)
-    services.refresh_warnings()
+    refresh_warnings()
     html = client.get("/commodities/potatoes/?months=24").content.decode()
     legend = html.split('<ul class="legend">')[1].split("</ul>")[0]
     assert all(f"Town {n}" in legend for n in range(8))

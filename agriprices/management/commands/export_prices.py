@@ -4,9 +4,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from agriprices import selectors, spreadsheet
+from agriprices import spreadsheet
 from agriprices.importers.readers import CSV_COLUMNS
 from agriprices.models import Quote
+from agriprices.selectors.quotes import quotes_for_export
 
 
 class Command(BaseCommand):
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--market", help="slug of one market")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        rows = selectors.quotes_for_export(
+        rows = quotes_for_export(
             status=None if options["status"] == "all" else options["status"],
             commodity_slug=options["commodity"],
             market_slug=options["market"],

@@ -3,7 +3,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from agriprices import selectors, services
+from agriprices.selectors.catalogue import commodity_by_ref, market_by_ref
+from agriprices.warnings.computation import refresh_warnings
+from agriprices.warnings.queries import price_warnings, warning_table
 
 
 class Command(BaseCommand):
@@ -24,22 +26,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         commodity = market = None
         if options["commodity"]:
-            commodity = selectors.commodity_by_ref(options["commodity"])
+            commodity = commodity_by_ref(options["commodity"])
             if commodity is None:
                 raise CommandError(f"no commodity called {options['commodity']!r}")
         if options["market"]:
-            market = selectors.market_by_ref(options["market"])
+            market = market_by_ref(options["market"])
             if market is None:
                 raise CommandError(f"no market called {options['market']!r}")
         started = time.perf_counter()
-        run = services.refresh_warnings(commodity=commodity, market=market)
+        run = refresh_warnings(commodity=commodity, market=market)
         seconds = time.perf_counter() - started
         if options["all_months"]:
-            rows = selectors.warning_table(commodity=commodity, market=market)
+            rows = warning_table(commodity=commodity, market=market)
         else:
-            rows = selectors.price_warnings(
-                commodity=commodity, markets=[market] if market else None
-            )
+            rows = price_warnings(commodity=commodity, markets=[market] if market else None)
         self.stdout.write(
             f"{'series':<40} {'month':<7} {'price':>10} {'normal':>10} "
             f"{'ALPS':>6} {'band':<7} {'IPA':>6} {'band':<7} history"

@@ -4,8 +4,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from agriprices import demo, services
+from agriprices.demo.catalogue import ensure_demo_catalogue
+from agriprices.demo.prices import YEARS, new_demo_rows
+from agriprices.demo.users import ensure_demo_users
 from agriprices.importers import import_price_rows
+from agriprices.warnings.computation import refresh_warnings
 
 
 class Command(BaseCommand):
@@ -20,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
         parser.add_argument("--no-users", action="store_true", help="skip the demo logins")
         parser.add_argument(
-            "--days", type=int, default=365 * demo.YEARS, help="how many days of prices (1460)"
+            "--days", type=int, default=365 * YEARS, help="how many days of prices (1460)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,7 +32,7 @@ class Command(BaseCommand):
                 "DEBUG is off: the demo logins have public passwords. Use --no-users, or "
                 "--force if this really is a throwaway install."
             )
-        demo.ensure_demo_catalogue()
+        ensure_demo_catalogue()
 
         def progress(done: int) -> None:
             if done % 5000 == 0:
@@ -37,7 +40,7 @@ class Command(BaseCommand):
                 self.stderr.flush()
 
         report = import_price_rows(
-            demo.new_demo_rows(timezone.localdate(), options["days"]), progress=progress
+            new_demo_rows(timezone.localdate(), options["days"]), progress=progress
         )
         self.stderr.write("")
         for error in report.errors:
@@ -45,10 +48,10 @@ class Command(BaseCommand):
         if not report.stored:
             raise CommandError(f"demo prices not loaded: {report.summary()}")
         self.stdout.write(f"Demo prices: {report.summary()}")
-        run = services.refresh_warnings()
+        run = refresh_warnings()
         self.stdout.write(f"Price warnings: {run.series} series, {run.changed} months changed")
         if options["no_users"]:
             return
         self.stdout.write(self.style.SUCCESS("Demo logins (for this demo only):"))
-        for username, password, role in demo.ensure_demo_users():
+        for username, password, role in ensure_demo_users():
             self.stdout.write(f"  {role:<14} {username:<9} password: {password}")

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from agriprices import selectors
+from agriprices.selectors.catalogue import region_by_ref
 from sms_gateway import broadcasts
 
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         region_ids = []
         for ref in options["region"]:
-            region = selectors.region_by_ref(ref)
+            region = region_by_ref(ref)
             if region is None:
                 raise CommandError(f"unknown region: {ref}")
             region_ids.append(region.pk)

@@ -8,7 +8,7 @@ later months arrive, and a warning sent to a farmer stays the one on record.
 ALPS (WFP, Technical Guidance Note, April 2014). The monthly price is regressed (OLS,
 ``numpy.linalg.lstsq``) on a linear time trend and one term per calendar month; the fit
 is the normal price P̂; ALPS = (P − P̂) / σ, σ the standard deviation of the residuals.
-Bands: normal < 0.25 ≤ stress < 1 ≤ alert < 2 ≤ crisis. WFP computes it only for a
+Its bands are in ``bands``, with WFP's thresholds. WFP computes it only for a
 series of at least 3 years with at least 70 % of its months present and a price in the
 last 6 months; below that the answer is "not enough history", never a normal band. The
 6-month rule concerns the reader's today, so it is applied where warnings are read
@@ -20,8 +20,7 @@ CQGR = (P_t / P_t−3)^(1/3) − 1 and the compound annual one CAGR = (P_t / P_t
 are each compared with the same calendar month in the earlier years of the series:
 IPA_x = (x − weighted mean) / weighted standard deviation. The two are combined as
 IPA = γ·IPA_Q + (1 − γ)·IPA_A, γ the quarterly rate's share of the two variances, as the
-note defines it. Bands as GIEWS publishes them: normal < 0.5 ≤ watch < 1 ≤ alert; and,
-since the note's measure is symmetric, IPA ≤ −1 is reported as abnormally low.
+note defines it. Its bands, as GIEWS publishes them, are in ``bands`` too.
 
 Where the sources leave a choice, ours:
 - σ of ALPS is the regression's standard error: the residuals' sum of squares over
@@ -48,6 +47,8 @@ from datetime import date
 
 import numpy as np
 
+from agriprices.warnings import bands
+
 #: ALPS needs this much history, this share of its months present.
 MIN_MONTHS = 36
 MIN_COVERAGE = 0.70
@@ -62,14 +63,6 @@ MIN_GROWTH_SPREAD = 0.01
 #: Earlier years of the same calendar month IPA compares with, at least.
 MIN_IPA_YEARS = 2
 
-NORMAL, STRESS, ALERT, CRISIS = "normal", "stress", "alert", "crisis"
-WATCH, LOW = "watch", "low"
-#: ALPS bands from the lowest threshold up.
-ALPS_BANDS = ((2.0, CRISIS), (1.0, ALERT), (0.25, STRESS))
-IPA_BANDS = ((1.0, ALERT), (0.5, WATCH))
-#: The bands a farmer is told about unprompted.
-ALARMING = (ALERT, CRISIS)
-
 
 @dataclass(frozen=True)
 class Assessment:
@@ -79,7 +72,7 @@ class Assessment:
     price: float
     #: ALPS; None (with ``short_of``) when the series is too short or too sparse.
     normal: float | None
-    spread: float | None  # σ of the residuals: the bands are normal + 0.25, 1 and 2 σ
+    spread: float | None  # σ of the residuals: ALPS bands begin at multiples of it
     alps: float | None
     alps_band: str
     #: IPA; None when the month lacks the prices it compares (3 and 12 months before).
@@ -89,29 +82,7 @@ class Assessment:
 
     @property
     def season(self) -> str:
-        return season(self.alps, self.ipa)
-
-
-def season(alps: float | None, ipa: float | None) -> str:
-    """ "high" or "low" for the season, or "": what a farmer's price reply says. ALPS
-    decides when it could be computed, IPA otherwise; one unit either way is the line
-    (ALPS alert, IPA alert or its low mirror)."""
-    value = alps if alps is not None else ipa
-    if value is None:
-        return ""
-    if value >= 1:
-        return "high"
-    if value <= -1:
-        return "low"
-    return ""
-
-
-def badge(alps_band: str, alps: float | None, ipa: float | None) -> str:
-    """The one band a table shows for a month: its ALPS band above normal, else "low"
-    when the price is low for the season, else none."""
-    if alps_band in (STRESS, *ALARMING):
-        return alps_band
-    return LOW if season(alps, ipa) == "low" else ""
+        return bands.season(self.alps, self.ipa)
 
 
 def month_number(day: date) -> int:
@@ -120,16 +91,6 @@ def month_number(day: date) -> int:
 
 def month_of(number: int) -> date:
     return date(number // 12, number % 12 + 1, 1)
-
-
-def alps_band(value: float) -> str:
-    return next((band for threshold, band in ALPS_BANDS if value >= threshold), NORMAL)
-
-
-def ipa_band(value: float) -> str:
-    if value <= -1:
-        return LOW
-    return next((band for threshold, band in IPA_BANDS if value >= threshold), NORMAL)
 
 
 def assess(months: Sequence[tuple[date, float]], *, since: date | None = None) -> list[Assessment]:
@@ -193,7 +154,7 @@ def _assess_month(prices: dict[int, float], known: list[int]) -> Assessment:
     if not short_of:
         normal, spread = _seasonal_trend(prices, known)
         alps = (price - normal) / spread
-        band = alps_band(alps)
+        band = bands.alps_band(alps)
     ipa = _ipa(prices, now, known[0])
     return Assessment(
         month=month_of(now),
@@ -203,7 +164,7 @@ def _assess_month(prices: dict[int, float], known: list[int]) -> Assessment:
         alps=alps,
         alps_band=band,
         ipa=ipa,
-        ipa_band=ipa_band(ipa) if ipa is not None else "",
+        ipa_band=bands.ipa_band(ipa) if ipa is not None else "",
         short_of=short_of,
     )
 

@@ -1,0 +1,37 @@
+"""The demo's logins: an admin, an operator and a market agent, with public passwords
+(demos only)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from agriprices.models import AgentProfile, Market
+from agriprices.roles import MARKET_AGENTS, OPERATORS
+
+DEMO_USERS = [
+    # username, password, role; the password is printed by seed_demo, for demos only.
+    ("admin", "admin-demo", "admin"),
+    ("operator", "operator-demo", OPERATORS),
+    ("agent", "agent-demo", MARKET_AGENTS),
+]
+DEMO_AGENT_MARKETS = ("Osh", "Jalal-Abad")
+
+
+@transaction.atomic
+def ensure_demo_users() -> list[tuple[str, str, str]]:
+    """The demo logins, with known passwords; returns (username, password, role)."""
+    user_model = get_user_model()
+    for username, password, role in DEMO_USERS:
+        user, _ = user_model.objects.get_or_create(username=username)
+        user.set_password(password)
+        user.is_staff = role != MARKET_AGENTS
+        user.is_superuser = role == "admin"
+        user.save()
+        if role != "admin":
+            user.groups.add(Group.objects.get(name=role))
+        if role == MARKET_AGENTS:
+            profile, _ = AgentProfile.objects.get_or_create(user=user)
+            profile.markets.set(Market.objects.filter(name__in=DEMO_AGENT_MARKETS))
+    return DEMO_USERS

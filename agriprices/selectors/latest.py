@@ -1,0 +1,137 @@
+"""Latest prices: one row per series, read in one query, with the markets around a
+price and the time of the last change every cached answer is keyed by."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import DateTimeField, Max, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from agriprices.models import Commodity, LatestPrice, Market, PriceType, Quote, Region
+from agriprices.warnings.models import PriceWarning
+from agriprices.warnings.queries import warning_of
+
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def prices_last_modified() -> datetime | None:
+    """When any price or any price warning last changed (two index lookups in one
+    query): the Last-Modified of API answers, and the key of every cached answer."""
+    warned = PriceWarning.objects.order_by("-computed_at").values("computed_at")[:1]
+    never = Value(_NEVER, output_field=DateTimeField())
+    changed = Quote.objects.aggregate(
+        changed=Greatest(
+            Coalesce(Max("updated_at"), never),
+            Coalesce(Subquery(warned, output_field=DateTimeField()), never),
+        )
+    )["changed"]
+    return None if changed is None or changed == _NEVER else changed
+
+
+def _latest_queryset() -> QuerySet[LatestPrice]:
+    return LatestPrice.objects.select_related(
+        "commodity", "commodity__base_unit", "market", "market__region", "unit"
+    )
+
+
+def latest_price(
+    *, commodity: Commodity, market: Market, price_type: str = PriceType.RETAIL
+) -> LatestPrice | None:
+    """The newest approved price of a commodity at a market, with its week and month
+    changes (``change_week_pct``, ``change_month_pct``). One query."""
+    return (
+        _latest_queryset().filter(commodity=commodity, market=market, price_type=price_type).first()
+    )
+
+
+def latest_prices(
+    *,
+    commodity: Commodity | None = None,
+    market: Market | None = None,
+    markets: Sequence[Market] | None = None,
+    region: Region | None = None,
+    price_type: str | None = PriceType.RETAIL,
+) -> QuerySet[LatestPrice]:
+    """Latest prices across markets (for a commodity) or across commodities (for a
+    market, or several), cheapest per base unit first. One query, however many rows."""
+    rows = _latest_queryset()
+    if commodity is not None:
+        rows = rows.filter(commodity=commodity)
+    if market is not None:
+        rows = rows.filter(market=market)
+    if markets:
+        rows = rows.filter(market__in=markets)
+    if region is not None:
+        rows = rows.filter(market__region=region)
+    if price_type is not None:
+        rows = rows.filter(price_type=price_type)
+    return rows.order_by("commodity__name", "price_per_base_unit", "market__name")
+
+
+#: A latest price older than this says nothing about what a market pays today.
+CURRENT_PRICE_DAYS = 30
+
+
+def best_paying_markets(
+    *, commodity: Commodity, limit: int = 3, price_type: str = PriceType.RETAIL
+) -> list[LatestPrice]:
+    """The markets paying most for ``commodity`` now: latest prices of the last
+    CURRENT_PRICE_DAYS days in the service's currency, dearest per base unit first. One
+    query."""
+    since = timezone.localdate() - timedelta(days=CURRENT_PRICE_DAYS)
+    rows = latest_prices(commodity=commodity, price_type=price_type).filter(
+        observed_on__gte=since, currency=settings.AGRIPRICES_CURRENCY
+    )
+    return list(rows.order_by("-price_per_base_unit", "market__name")[:limit])
+
+
+def price_neighbours(latest: LatestPrice) -> tuple[LatestPrice | None, LatestPrice | None]:
+    """The cheapest and the dearest other market for the same commodity, price type and
+    currency, compared per base unit (None when no market is cheaper, or dearer). Two
+    single-row queries, however many markets there are."""
+    others = (
+        _latest_queryset()
+        .filter(
+            commodity_id=latest.commodity_id,
+            price_type=latest.price_type,
+            currency=latest.currency,
+        )
+        .exclude(market_id=latest.market_id)
+    )
+    cheaper = (
+        others.filter(price_per_base_unit__lt=latest.price_per_base_unit)
+        .order_by("price_per_base_unit", "market__name")
+        .first()
+    )
+    dearer = (
+        others.filter(price_per_base_unit__gt=latest.price_per_base_unit)
+        .order_by("-price_per_base_unit", "market__name")
+        .first()
+    )
+    return cheaper, dearer
+
+
+def latest_with_neighbours(
+    *, commodity: Commodity, market: Market, price_type: str = PriceType.RETAIL
+) -> tuple[LatestPrice | None, LatestPrice | None, LatestPrice | None, PriceWarning | None]:
+    """(latest, cheapest other, dearest other, the warning of the latest's month) for an
+    SMS answer. Kept in the shared cache until any price or warning changes, like the
+    API's answers: the key holds the time of the last change, read first (an index
+    lookup), so it is never stale."""
+    changed = prices_last_modified()
+    stamp = changed.timestamp() if changed else 0
+    key = f"latest+neighbours+warning:{commodity.pk}:{market.pk}:{price_type}:{stamp}"
+    found = cache.get(key)
+    if found is None:
+        latest = latest_price(commodity=commodity, market=market, price_type=price_type)
+        if latest is None:
+            found = (None, None, None, None)
+        else:
+            found = (latest, *price_neighbours(latest), warning_of(latest))
+        cache.set(key, found, settings.API_CACHE_SECONDS)
+    return found

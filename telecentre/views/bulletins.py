@@ -1,0 +1,111 @@
+"""Bulletins: listed, shown, written (from the warnings too), published and taken down."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agriprices.roles import signed_in_user
+from sms_gateway.segments import count_segments
+from telecentre.access import needs_permission
+from telecentre.forms import (
+    BulletinForm,
+    PublishForm,
+)
+from telecentre.models import Bulletin
+from telecentre.services import (
+    BulletinError,
+    broadcast_preview,
+    expire_bulletin,
+    publish_bulletin,
+    warnings_draft,
+)
+from telecentre.views.region import chosen_region
+
+
+def bulletin_list(request: HttpRequest) -> HttpResponse:
+    bulletins = Bulletin.objects.prefetch_related("regions")
+    editor = request.user.has_perm("telecentre.change_bulletin")
+    if not editor:
+        bulletins = bulletins.current()
+    return render(
+        request,
+        "telecentre/bulletins.html",
+        {"bulletins": bulletins.order_by("-published_at", "-created_at")[:50], "editor": editor},
+    )
+
+
+def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = get_object_or_404(Bulletin.objects.prefetch_related("regions"), pk=pk)
+    if bulletin.status != "published" and not request.user.has_perm("telecentre.view_bulletin"):
+        raise Http404(_("No such bulletin."))
+    return render(request, "telecentre/bulletin.html", {"bulletin": bulletin})
+
+
+def _bulletin_form(request: HttpRequest, bulletin: Bulletin | None) -> HttpResponse:
+    initial = None
+    if bulletin is None and request.GET.get("from") == "warnings":
+        initial = warnings_draft(region=chosen_region(request), language=get_language())
+    form = BulletinForm(request.POST or None, instance=bulletin, initial=initial)
+    summary = form["sms_summary"].value() or ""
+    counted = count_segments(" ".join(summary.split()))
+    if request.method == "POST" and "check" not in request.POST and form.is_valid():
+        saved = form.save(commit=False)
+        if saved.created_by_id is None:
+            saved.created_by = request.user
+        saved.save()
+        form.save_m2m()
+        messages.success(request, _("Bulletin saved."))
+        return redirect("telecentre:bulletin-publish", pk=saved.pk)
+    return render(
+        request,
+        "telecentre/bulletin_form.html",
+        {"form": form, "bulletin": bulletin, "counted": counted, "summary_chars": len(summary)},
+    )
+
+
+@needs_permission("telecentre.add_bulletin")
+def bulletin_create(request: HttpRequest) -> HttpResponse:
+    return _bulletin_form(request, None)
+
+
+@needs_permission("telecentre.change_bulletin")
+def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _bulletin_form(request, get_object_or_404(Bulletin, pk=pk))
+
+
+@needs_permission("telecentre.publish_bulletin")
+def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = get_object_or_404(Bulletin.objects.prefetch_related("regions"), pk=pk)
+    form = PublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            publish_bulletin(
+                bulletin_id=bulletin.pk,
+                by=signed_in_user(request),
+                send_sms=form.cleaned_data["send_sms"],
+            )
+        except BulletinError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Bulletin published."))
+            return redirect("telecentre:bulletin", pk=bulletin.pk)
+    preview = broadcast_preview(bulletin) if bulletin.sms_summary else None
+    return render(
+        request,
+        "telecentre/bulletin_publish.html",
+        {"bulletin": bulletin, "form": form, "preview": preview},
+    )
+
+
+@require_POST
+@needs_permission("telecentre.change_bulletin")
+def bulletin_expire(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = get_object_or_404(Bulletin, pk=pk)
+    expire_bulletin(bulletin_id=bulletin.pk, by=signed_in_user(request))
+    messages.success(request, _("Bulletin taken down."))
+    return redirect("telecentre:bulletins")

@@ -1,0 +1,113 @@
+"""What is printed and read on air: the week's price sheet, its CSV and the radio
+script."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from agriprices import spreadsheet
+from agriprices.models import Region
+from agriprices.periods import period_start
+from telecentre import radio
+from telecentre import selectors as pages
+from telecentre.views.region import chosen_region, remember_region
+
+
+def _sheet_week(request: HttpRequest) -> date | None:
+    try:
+        asked = date.fromisoformat(request.GET["week"]) if request.GET.get("week") else None
+    except ValueError:
+        asked = None
+    return period_start(asked, "week") if asked else pages.latest_summary_week()
+
+
+def price_sheet(request: HttpRequest) -> HttpResponse:
+    week, region = _sheet_week(request), chosen_region(request)
+
+    def regions() -> list[tuple[Region, list, object]]:
+        """Per region: its rows, and its one market when it has only one (then there is
+        no cheapest or dearest to name)."""
+        tables: dict[int, tuple[Region, list]] = {}
+        for row in pages.regional_week(week, region=region) if week else []:
+            tables.setdefault(row.region.pk, (row.region, []))[1].append(row)
+        return [(place, rows, pages.only_market(rows)) for place, rows in tables.values()]
+
+    response = render(
+        request,
+        "telecentre/sheet.html",
+        {
+            "week": week,
+            "week_end": week + timedelta(days=6) if week else None,
+            "regions": regions,  # called only when the cached tables are stale
+            "region": region,
+            "all_regions": pages.regions_by_name(get_language()),
+            "keep": [("week", week.isoformat())] if week else [],
+            "version": pages.prices_version(),
+        },
+    )
+    return remember_region(request, response)
+
+
+def radio_script(request: HttpRequest) -> HttpResponse:
+    """The week's prices and warnings as sentences read on air, in the language asked
+    for (``lang``) or the page's."""
+    week, region = _sheet_week(request), chosen_region(request)
+    languages = [code for code, _name in settings.LANGUAGES]
+    asked = request.GET.get("lang", "")
+    language = asked if asked in languages else get_language()
+    script = radio.radio_script(region=region, language=language, week=week)
+    response = render(
+        request,
+        "telecentre/radio.html",
+        {
+            "script": script,
+            "region": region,
+            "all_regions": pages.regions_by_name(get_language()),
+            "languages": settings.LANGUAGES,
+            "keep": [("lang", language)],
+        },
+    )
+    return remember_region(request, response)
+
+
+def price_sheet_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every market's week, not folded: the whole data behind the printed sheet,
+    streamed a line at a time."""
+    week, region = _sheet_week(request), chosen_region(request)
+
+    def table() -> Iterator[list[object]]:
+        yield [
+            "week",
+            "region",
+            "commodity",
+            "market",
+            "unit",
+            "median",
+            "low",
+            "high",
+            "change_pct",
+        ]
+        for row in pages.week_of_prices(week, region=region) if week else []:
+            yield [
+                week,
+                row.market.region.name,
+                row.commodity.name,
+                row.market.name,
+                row.commodity.base_unit.code,
+                f"{row.median.normalize():f}",
+                f"{row.low.normalize():f}",
+                f"{row.high.normalize():f}",
+                "" if row.change_pct is None else f"{row.change_pct:.1f}",
+            ]
+
+    response = StreamingHttpResponse(
+        spreadsheet.lines(table()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="prices-{week or "none"}.csv"'
+    return response
