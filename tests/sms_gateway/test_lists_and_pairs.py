@@ -276,3 +276,24 @@ def test_a_markets_page_is_asked_as_farmers_write_it(demo, text, language, page)
     for _ in range(page - 1):
         reply = send(re.search(rf"{re.escape(MORE[language])}(\S+ \d+)$", reply).group(1), phone)
     assert send(text, phone) == reply
+
+
+@pytest.mark.parametrize("language", ["ru", "ky"])
+def test_a_crop_alone_that_does_not_fit_pages_to_its_other_markets(demo, language):
+    """A crop asked alone answers for three markets; where their prices do not fit one
+    Cyrillic SMS, the reply says what to send for the rest, and that works."""
+    paged = 0
+    for crop in Commodity.objects.all():
+        phone = subscriber(language)
+        reply, markets = send(crop.display_name(language).upper(), phone), []
+        for _ in range(4):
+            assert count_segments(reply).segments == 1, reply
+            pointer = re.search(rf"{re.escape(MORE[language])}(.+ \d+)$", reply)
+            body = reply[: pointer.start()].rstrip(". ") if pointer else reply
+            markets += [item.rsplit(" ", 1)[0] for item in body.split(": ", 1)[1].split(", ")]
+            if not pointer:
+                break
+            paged += 1
+            reply = send(pointer.group(1), phone)
+        assert len(markets) == len(set(markets)) == 3, (crop.name, markets)
+    assert paged  # some crops' names and prices are long enough to need a second page
