@@ -149,6 +149,16 @@ class NameIndex(Generic[Thing]):
         }
         if self.languages.get(normalized):
             languages.add(self.languages[normalized])
+        if not languages and thing is not None and not word_forms.is_cyrillic(written):
+            # A Latin spelling of a Cyrillic name ("kartoshka", "jugoru") is in that
+            # name's language.
+            key = word_forms.latin_key(written)
+            languages = {
+                language
+                for language, _label in settings.LANGUAGES
+                if word_forms.is_cyrillic(shown := thing.display_name(language))
+                and word_forms.latin_key(shown) == key
+            }
         return languages.pop() if len(languages) == 1 else ""
 
     @staticmethod

@@ -75,6 +75,7 @@ _STEMMERS = {
 }
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """Lower case, no accents, no ligatures; Kyrgyz ң ө ү as н о у (й and ё fold too)."""
     word = unicodedata.normalize("NFKC", word).casefold().translate(_LIGATURES)
@@ -87,9 +88,20 @@ def words(text: str) -> list[str]:
     """The words of ``text``, folded: French elisions split (``l'huile``), other
     apostrophes dropped (``what's``), punctuation, emoji and numbers (``мука 2 сорт``)
     left out."""
+    return [fold(word) for word in typed_words(text)]
+
+
+def typed_words(text: str) -> list[str]:
+    """The words of ``text`` as typed, in lower case with their accents: one for each of
+    ``words(text)``, in the same order."""
     text = _ELISION.sub(r"\1 ", unicodedata.normalize("NFKC", text))
     text = _APOSTROPHES.sub("", text)
-    return [fold(word) for word in _WORD.findall(text)]
+    return [word.casefold() for word in _WORD.findall(text)]
+
+
+def accented(word: str) -> bool:
+    """Whether ``word`` carries a mark that folding drops (``maïs``, ``blé``, ``ещё``)."""
+    return any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", word))
 
 
 def is_cyrillic(word: str) -> bool:
@@ -128,6 +140,29 @@ def kyrgyz_stems(word: str) -> frozenset[str]:
                 if stem.endswith(suffix) and len(stem) - len(suffix) >= _MIN_STEM:
                     stems.add(stem[: -len(suffix)])
     return frozenset(stems)
+
+
+# Russian and Kyrgyz letters as farmers write them in Latin letters; then the spellings
+# that vary (zh or j, kh or h, ts or c, iy or y, ng or n) made one, so "kartoshka",
+# "jugoru" and "badyran" meet "картошка", "жүгөрү" and "бадыраң".
+_LATIN = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфхцыэ", "abvgdeziyklmnoprstufhcye", strict=True)),
+        **{"ж": "j", "ч": "ch", "ш": "sh", "щ": "sh", "ю": "yu", "я": "ya", "ё": "yo"},
+        **{"ъ": "", "ь": "", "ң": "n", "ө": "o", "ү": "u", "і": "i"},
+    }
+)
+_LATIN_SPELLINGS = (("zh", "j"), ("kh", "h"), ("ts", "c"), ("iy", "y"), ("ng", "n"), ("w", "v"))
+
+
+def latin_key(word: str) -> str:
+    """``word`` (either script, folded or not) as a Latin spelling with the variants
+    farmers use made one: two words with the same key are one word transliterated."""
+    key = word.casefold().translate(_LATIN)
+    key = "".join(ch for ch in unicodedata.normalize("NFD", key) if not unicodedata.combining(ch))
+    for variant, one in _LATIN_SPELLINGS:
+        key = key.replace(variant, one)
+    return re.sub(r"(.)\1+", r"\1", key)
 
 
 def same_word(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -57,8 +57,8 @@ class AskSerializer(serializers.Serializer):
     answer = serializers.DictField(
         help_text="What was found: `kind` (price, crop_prices, market_prices, best_payers, "
         "not_found, help, catalogue, both) and its data (latest prices as in "
-        "/prices/latest/); `both` (two crops or two markets asked at once) holds the two "
-        "answers in `answers`."
+        "/prices/latest/); `both` (two or more crops or markets asked at once) holds each "
+        "crop's answer at each market in `answers`, in the order named."
     )
     text = serializers.CharField(help_text="The answer as one SMS segment.")
 
@@ -80,6 +80,7 @@ class Ask(ApiView):
     def get(self, request: Request) -> Response:
         query = self.params().validated_data
         asked = understand(query["q"])
+        asked = asked.otherwise or asked  # "p potato osh price": no report comes this way
         if asked.action not in QUESTIONS:
             raise ValidationError(
                 {"q": "only questions here; subscribing, stopping and reporting go by SMS"},
@@ -138,7 +139,7 @@ def as_json(answer: answers.Answer, language: str) -> dict[str, Any]:
             names = [thing.display_name(language) for thing in answer.items]
             return {"kind": "catalogue", "of": answer.kind, "names": names}
         case answers.Both():
-            parts = (answer.first, answer.second)
+            parts = answer.parts
             return {"kind": "both", "answers": [as_json(part, language) for part in parts]}
     raise TypeError(f"no JSON for {answer!r}")  # pragma: no cover - questions only
 

@@ -24,7 +24,7 @@ from agriprices.models import AgentProfile
 from config import counters
 from sms_gateway import outbound, replies, spool, whatsapp_replies
 from sms_gateway.conversation import answers
-from sms_gateway.conversation.acting import act, reply_language
+from sms_gateway.conversation.acting import STOPS_OR_STARTS, act, reply_language
 from sms_gateway.conversation.parser import parse
 from sms_gateway.conversation.understanding import understand
 from sms_gateway.models import (
@@ -251,7 +251,10 @@ def answer(*, sender: str, body: str, message_key: str, simulated: bool = False)
         Subscriber.objects.bulk_create([Subscriber(phone=phone)], ignore_conflicts=True)
         subscriber = Subscriber.objects.get(phone=phone)
     request = understand(body)
-    if not simulated:
+    # STOP, START and UNSUB always act: a number must always be able to stop us. They
+    # are not questions, so not counted as such; their replies count against the day's.
+    stops_or_starts = request.action in STOPS_OR_STARTS
+    if not simulated and not stops_or_starts:
         queries = counters.count("sms-queries", phone, window_seconds=3600)
         if queries > settings.SMS_MAX_QUERIES_PER_HOUR:
             # One notice as the limit is passed, then silence: each reply costs money.
@@ -269,7 +272,8 @@ def answer(*, sender: str, body: str, message_key: str, simulated: bool = False)
             "sms-segments", phone, window_seconds=86400, by=reply_cost(phone, reply)
         )
         if segments > settings.SMS_MAX_SEGMENTS_PER_DAY:
-            return "limited", ""
+            # Silence; what a STOP or START did stands, and is recorded as done.
+            return outcome.action if stops_or_starts else "limited", ""
     return outcome.action, reply
 
 

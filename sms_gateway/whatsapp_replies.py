@@ -1,6 +1,6 @@
 """WhatsApp texts: the conversation core's answers in a few lines, up to 1,000
 characters (WhatsApp is not paid by the segment). A price comes with every market's,
-cheapest first, with dates; two asked at once come one under the other; lists fill the
+cheapest first, with dates; several asked at once come one under the other; lists fill the
 1,000 characters (and say how to get the rest); other answers read as their SMS."""
 
 from __future__ import annotations
@@ -30,10 +30,13 @@ def render(answer: answers.Answer, language: str) -> str:
             case answers.CropPrices(commodity=commodity, rows=rows) if rows:
                 heading = pgettext("whatsapp", "Every market, cheapest first:")
                 return _lines(commodity.display_name(language), heading, rows, language)
-            case answers.Both(first=first, second=second):
-                both = f"{render(first, language)}\n\n{render(second, language)}"
-                if len(both) <= MOST:
-                    return both
+            case answers.Both():
+                texts = [render(part, language) for part in answer.parts]
+                if answer.unasked:
+                    texts.append(replies.also_ask(answer.unasked, language))
+                every = "\n\n".join(texts)
+                if len(every) <= MOST:
+                    return every
     return replies.render(answer, language, ROOM)
 
 

@@ -33,6 +33,12 @@ logger = logging.getLogger(__name__)
 #: Markets listed for a crop asked without a market, and markets a sender is remembered
 #: to have asked about.
 CROP_ONLY_MARKETS = 3
+#: At most this many crop-and-market pairs of one question are looked up; the reply
+#: names the others for the farmer to ask.
+MOST_PAIRS = 4
+#: Commands that stop or restart what we send: always acted on, whatever the limits on
+#: questions (a number must always be able to stop us).
+STOPS_OR_STARTS = frozenset({"opt_out", "opt_in", "unsubscribe"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,8 @@ def act(
     inside a transaction. ``message_key`` identifies the message, so a price it reports
     is recorded once. ``detail``: the channel shows more than one SMS holds (WhatsApp),
     so a price comes with every market's."""
+    if request.otherwise is not None and not _reports(subscriber):
+        request = request.otherwise  # "p potato osh price" from a farmer: a question
     language = reply_language(request, subscriber)
     if request.action == "report":
         answer = _report(request, subscriber, message_key)
@@ -73,28 +81,55 @@ def _query(request: Request, subscriber: Subscriber, detail: bool) -> answers.An
         return answers.NotFound(request.unmatched, _suggestions(request.unmatched))
     if commodity is None and market is None:
         return answers.Help()  # only question words: show how to ask
-    first = _prices(commodity, market, subscriber, detail)
-    also = request.also
-    if isinstance(also, Commodity):
-        return answers.Both(first, _prices(also, market, subscriber, detail))
-    if isinstance(also, Market):
-        return answers.Both(first, _prices(commodity, also, subscriber, detail))
-    return first
+    if request.pleads:  # "STOP POTATO OSH" from a number that follows it: how to stop it
+        following = _following(subscriber, commodity, market)
+        if following is not None:
+            return answers.Help("stop", following)
+    crops: list[Commodity | None] = [*request.crops] or [commodity]
+    markets: list[Market | None] = [*request.markets] or [market]
+    pairs = [(crop, place) for place in markets for crop in crops]
+    if len(pairs) == 1:
+        return _prices(commodity, market, subscriber, detail, request.command.page)
+    first, second, *rest = [
+        _prices(crop, place, subscriber, detail) for crop, place in pairs[:MOST_PAIRS]
+    ]
+    return answers.Both(first, second, rest, pairs[MOST_PAIRS:])
+
+
+def _following(
+    subscriber: Subscriber, commodity: Commodity | None, market: Market | None
+) -> tuple[Commodity, Market] | None:
+    """The first subscription of the number to ``commodity`` and/or ``market``."""
+    if subscriber.pk is None:
+        return None
+    followed = subscriber.subscriptions.select_related("commodity", "market").order_by("id")
+    if commodity is not None:
+        followed = followed.filter(commodity=commodity)
+    if market is not None:
+        followed = followed.filter(market=market)
+    found = followed.first()
+    return (found.commodity, found.market) if found is not None else None
 
 
 def _prices(
-    commodity: Commodity | None, market: Market | None, subscriber: Subscriber, detail: bool
-) -> answers.Price | answers.CropPrices | answers.MarketPrices:
-    """The prices of a crop at a market, of a crop anywhere, or at a market."""
+    commodity: Commodity | None,
+    market: Market | None,
+    subscriber: Subscriber,
+    detail: bool,
+    page: int = 1,
+) -> answers.Part:
+    """The prices of a crop at a market, of a crop anywhere, or at a market (the
+    ``page`` asked of a list)."""
     if market is None:
         if commodity is None:
             raise ValueError("a crop or a market is needed")
         if detail:
-            return answers.CropPrices(commodity, list(latest_prices(commodity=commodity)))
-        return answers.CropPrices(commodity, _crop_markets(commodity, subscriber))
+            every = list(latest_prices(commodity=commodity))
+            return answers.CropPrices(commodity, every, page)
+        return answers.CropPrices(commodity, _crop_markets(commodity, subscriber), page)
     _remember_market(subscriber, market)
     if commodity is None:
-        return answers.MarketPrices(market, list(latest_prices(market=market)))
+        return answers.MarketPrices(market, list(latest_prices(market=market)), page)
     latest, cheaper, dearer, warning = latest_with_neighbours(commodity=commodity, market=market)
     every = list(latest_prices(commodity=commodity)) if detail else []
     season = warning.season if warning else ""
@@ -138,7 +173,12 @@ def _remember_market(subscriber: Subscriber, market: Market) -> None:
 
 
 def _help(request: Request, subscriber: Subscriber) -> answers.Answer:
-    return answers.Help(request.command.about)
+    """How to ask; to a plea to stop that names what the number follows ("please stop
+    the potato osh messages"), how to stop that one."""
+    about = request.command.about
+    if about == "stop" and (request.commodity is not None or request.market is not None):
+        return answers.Help(about, _following(subscriber, request.commodity, request.market))
+    return answers.Help(about)
 
 
 def _list(request: Request, subscriber: Subscriber) -> answers.Answer:
@@ -204,6 +244,11 @@ def _unsubscribe(request: Request, subscriber: Subscriber) -> answers.Answer:
         return answers.SubscriptionRefused("unsub_names")
     found = subscriptions.unsubscribe(subscriber=subscriber, commodity=commodity, market=market)
     return answers.Unsubscribed(commodity, market, found)
+
+
+def _reports(subscriber: Subscriber) -> bool:
+    """Whether the number is a market agent's, registered to report prices."""
+    return AgentProfile.objects.filter(phone=subscriber.phone, sms_pin__isnull=False).exists()
 
 
 def _report(request: Request, subscriber: Subscriber, message_key: str) -> answers.Answer:

@@ -32,18 +32,22 @@ class Price:
 
 @dataclass(frozen=True)
 class CropPrices:
-    """A crop asked without a market: its price at a few markets."""
+    """A crop asked without a market: its price at a few markets; a channel shows the
+    ``page`` asked for (1 first) of as many pages as its room makes."""
 
     commodity: Commodity
     rows: Sequence[LatestPrice]
+    page: int = 1
 
 
 @dataclass(frozen=True)
 class MarketPrices:
-    """A market asked without a crop: the crops priced there."""
+    """A market asked without a crop: the crops priced there, page by page as for
+    CropPrices ("OSH 2")."""
 
     market: Market
     rows: Sequence[LatestPrice]
+    page: int = 1
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,12 @@ class NotFound:
 
 @dataclass(frozen=True)
 class Help:
-    """How to ask; ``about`` "stop" when the message asked how to stop the SMS."""
+    """How to ask; ``about`` "stop" when the message asked how to stop the SMS (with
+    ``following``, the crop and market it named that the number follows), "sell" for
+    SELL without a crop, "more" for "more" alone."""
 
     about: str = ""
+    following: tuple[Commodity, Market] | None = None
 
 
 @dataclass(frozen=True)
@@ -136,13 +143,24 @@ class Recorded:
     quote: Quote
 
 
+Part = Price | CropPrices | MarketPrices
+
+
 @dataclass(frozen=True)
 class Both:
-    """A question naming two crops (at one market) or two markets (for one crop): the
-    answer to each, in the order they were named."""
+    """A question naming two or more crops or markets ("potatoes and onions in osh",
+    "onions in Osh, Bishkek, Naryn"): the answer to each crop at each market, in the
+    order they were named (each market's crops together), and the pairs named beyond
+    those looked up, for the reply to say how to ask for them."""
 
-    first: Price | CropPrices | MarketPrices
-    second: Price | CropPrices | MarketPrices
+    first: Part
+    second: Part
+    rest: Sequence[Part] = ()
+    unasked: Sequence[tuple[Commodity | None, Market | None]] = ()
+
+    @property
+    def parts(self) -> list[Part]:
+        return [self.first, self.second, *self.rest]
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from decimal import Decimal, InvalidOperation
 
 from agriprices.word_forms import fold
 from sms_gateway.conversation.vocabulary import (
-    BARE_KEYWORDS,
     FILLER,
     LANGUAGE_CODES,
     LANGUAGE_NAMES,
     LIST_KINDS,
     LIST_WORDS,
+    bare_keyword,
 )
 
 MAX_TERMS = 8
@@ -42,9 +42,9 @@ _KEYWORDS: dict[str, tuple[str, str]] = {
         # SUB and UNSUB are used whatever the language, as STOP is.
         ("subscribe", "", "sub"),
         ("subscribe", "en", "subscribe"),
-        ("subscribe", "fr", "abo abonner"),
-        ("subscribe", "ru", "подписка"),
-        ("subscribe", "ky", "жазылуу"),
+        ("subscribe", "fr", "abo abonner abonnement abonne abonnez"),
+        ("subscribe", "ru", "подписка подписаться подпишите подпиши"),
+        ("subscribe", "ky", "жазылуу жазылам жазылайын"),
         ("unsubscribe", "", "unsub"),
         ("unsubscribe", "fr", "desabo"),
         ("unsubscribe", "ru", "отписка"),
@@ -57,6 +57,8 @@ _KEYWORDS: dict[str, tuple[str, str]] = {
     )
     for word in words.split()
 }
+# A French pronoun elided or not before a keyword ("s'abonner", "me désabonner").
+_PRONOUNS = {"s", "m", "se", "me"}
 # "P" for price, in Latin or Cyrillic (the letters look the same on a keypad). Words such
 # as "цена" (price) are how farmers *ask* for a price, so they do not start a report.
 _REPORT = {"p", "р"}
@@ -70,7 +72,12 @@ _WEEKDAY_WORDS = (
     ("sun", "sunday", "dim", "dimanche", "вс", "воскресенье", "жекшемби"),
 )
 # Words asking for an alert when the price moves rather than a weekly digest.
-_ALERT_WORDS = ("alert", "alerts", "alerte", "alertes", "сигнал", "изменение", "кабарлоо")
+_ALERT_WORDS = (
+    *"alert alerts alarm change changes notify".split(),
+    *"alerte alertes changement variation".split(),
+    *"сигнал изменение изменения тревога уведомление оповещение".split(),
+    *"кабарлоо кабар эскертүү өзгөрүү".split(),
+)
 # Any number: how many digits it may have is the rule of the column it is stored in.
 _PERCENT = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 _KYRGYZ_LETTERS = set("ңөү")
@@ -90,7 +97,7 @@ class Command:
     language: str = ""  # the language the sender wrote in, when the text shows it
     terms: tuple[str, ...] = ()
     list_kind: str = ""  # crops or markets, for "list"
-    page: int = 1  # of the list, for "list"
+    page: int = 1  # of the list, for "list"; of a market's prices, for "query"
     set_language: str = ""  # for "lang"
     price: Decimal | None = None  # for "report"
     unit: str = ""  # for "report"
@@ -99,7 +106,9 @@ class Command:
     weekday: int | None = None  # for "subscribe": the digest day, 0 = Monday
     alert: bool = False  # for "subscribe": an SMS when the price moves, not weekly
     alert_pct: Decimal | None = None  # for "subscribe": how much it must move
-    about: str = ""  # for "help": "stop" when the message asked how to stop
+    #: for "help": "stop" when the message asked how to stop, "sell" for SELL alone,
+    #: "more" for "more" alone (after a list's pointer to its next page)
+    about: str = ""
 
 
 # Folded like the message words, so "дүйшөмбү" written with or without marks matches.
@@ -127,15 +136,19 @@ def parse(text: str) -> Command:
     SELL, LIST, a price report) keep their syntax; a LIST followed by words it cannot
     read is a question too."""
     text = text[:1600]
-    words = [fold(w) for w in _WORD.findall(text)]
-    whole = "".join(w for w in words if w != "?")
+    typed = [w.casefold() for w in _WORD.findall(text) if w != "?"]
     language = guess_language(text)
-    if not whole:  # nothing, punctuation, or question marks: how to ask
+    if not typed:  # nothing, punctuation, or question marks: how to ask
         return Command("help", language)
-    if whole in BARE_KEYWORDS:
-        action, revealed = BARE_KEYWORDS[whole]
+    keyword = bare_keyword("".join(typed))
+    if keyword is not None:
+        action, revealed = keyword
+        if action == "more":
+            return Command("help", revealed or language, about="more")
         return Command(action, revealed or language)
-    words = [w for w in words if w != "?"]
+    words = [fold(w) for w in typed]
+    if len(words) > 1 and words[0] in _PRONOUNS and words[1] in _KEYWORDS:
+        words = words[1:]
     head, rest = words[0], words[1:]
     if head in _REPORT and len(rest) >= 3:
         return _report(rest, language)
@@ -152,9 +165,13 @@ def parse(text: str) -> Command:
             return Command("lang", language, set_language=chosen, problem=problem)
         elif action == "subscribe":
             return _subscribe(rest, language)
+        elif action == "sell" and not rest:
+            return Command("help", language, about="sell")
         else:  # unsubscribe, sell
             return Command(action, language, terms=tuple(rest[:MAX_TERMS]))
-    return Command("query", language, terms=tuple(words[:MAX_TERMS]))
+    # A number after the names asks for that page of a market's prices ("OSH 2").
+    page = int(words[-1]) if len(words) > 1 and _PAGE.match(words[-1]) else 1
+    return Command("query", language, terms=tuple(words[:MAX_TERMS]), page=max(page, 1))
 
 
 def _language_named(word: str) -> str:

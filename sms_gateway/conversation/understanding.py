@@ -6,8 +6,9 @@ memory, keyed by a version every name change bumps, so never stale), in any infl
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from agriprices import name_index, word_forms
 from agriprices.models import Commodity, Market
@@ -29,9 +30,20 @@ COMMON_WORD_WEIGHT = 0.5
 RUSSIAN_LATIN_ENDINGS = ("e", "a", "u", "om", "ov", "ya", "yu", "i", "y", "oy", "ey", "akh", "ah")
 #: Words that are neither names nor unknown: the commands' own words, which a question
 #: may start with ("Info potatoes osh").
-_COMMAND_WORDS = (
-    frozenset(vocab.BARE_KEYWORDS) | vocab.HELP_WORDS | vocab.SELL_WORDS | vocab.LIST_WORDS
+_COMMAND_WORDS = frozenset(
+    [
+        *vocab.BARE_KEYWORDS,
+        *vocab.HELP_WORDS,
+        *vocab.SELL_WORDS,
+        *vocab.LIST_WORDS,
+        *vocab.UNSUB_WORDS,
+    ]
 )
+#: Punctuation that ends a phrase: "Cancel. Tomatoes Jalal-Abad?" is two sentences, not
+#: a command with its names.
+_SENTENCES = re.compile(r"[,.!?:;]")
+_STOP_STEMS = tuple(vocab.STOP_PLEA_STEMS)
+_PHRASE_SIZES = {len(phrase) for phrase in vocab.STOP_PLEA_PHRASES}
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,10 @@ class Reading:
     sure: bool  # False when a name was guessed from a typo, or two readings tie
     #: A second crop or market the message names ("potatoes and onions in osh").
     also: Commodity | Market | None = None
+    #: Every crop and every market named, in the order written (the first of each is
+    #: ``commodity`` and ``market``).
+    crops: tuple[Commodity, ...] = ()
+    markets: tuple[Market, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,15 @@ class Request:
     sure: bool = True
     #: A second crop (same market) or market (same crop) the question names too.
     also: Commodity | Market | None = None
+    #: Every crop and every market the question names, in the order written.
+    crops: tuple[Commodity, ...] = ()
+    markets: tuple[Market, ...] = ()
+    #: A question that also asks to stop ("STOP POTATO OSH"): the one to stop is named
+    #: to a number that follows it.
+    pleads: bool = False
+    #: What a message that is not a well-formed price report asks as a question ("p
+    #: potato osh price"): for a number that may not report.
+    otherwise: Request | None = field(default=None, repr=False)
 
     @property
     def action(self) -> str:
@@ -71,53 +96,97 @@ class Request:
 def understand(text: str) -> Request:
     """Read one message. Never raises: anything unreadable is a request for help."""
     command = parse(text)
+    otherwise = None
+    if command.action == "report" and command.problem:
+        # Not a well-formed report ("p potato osh price"): from a farmer, a question.
+        question = Command("query", command.language, terms=tuple(word_forms.words(text)))
+        otherwise = _question(question, text)
     if command.action not in NAMING or not command.terms:
-        return Request(command, language=command.language)
+        return Request(command, language=command.language, otherwise=otherwise)
     if command.action == "query":  # free text: the whole message
-        reading = read(text)
-        language = reading.language
-        command = _asked(command, reading, word_forms.words(text))
-    else:  # the words after the keyword, which may itself tell the language (vendre)
-        reading = read(" ".join(command.terms))
-        language = command.language or reading.language
+        return _question(command, text)
+    # the words after the keyword, which may itself tell the language (vendre)
+    reading = read(" ".join(command.terms))
     return Request(
         command,
         commodity=reading.commodity,
         market=reading.market,
-        language=language,
+        language=command.language or reading.language,
         unmatched=reading.unmatched,
         sure=reading.sure,
-        also=reading.also if command.action == "query" else None,
+        otherwise=otherwise,
     )
 
 
-def _asked(command: Command, reading: Reading, words: list[str]) -> Command:
-    """What a question without a command's syntax asks for: SELL when it wants to sell a
-    crop and names no market; when it names nothing, how to stop, a language, a list or
-    help; else the price question it is."""
+def _question(command: Command, text: str) -> Request:
+    reading = read(text)
+    words = word_forms.words(text)
+    command, pleads = _asked(command, reading, words, text)
+    return Request(
+        command,
+        commodity=reading.commodity,
+        market=reading.market,
+        language=reading.language,
+        unmatched=reading.unmatched,
+        sure=reading.sure,
+        also=reading.also if command.action == "query" else None,
+        crops=reading.crops if command.action == "query" else (),
+        markets=reading.markets if command.action == "query" else (),
+        pleads=pleads,
+    )
+
+
+def _asked(command: Command, reading: Reading, words: list[str], text: str) -> tuple[Command, bool]:
+    """What a question without a command's syntax asks for, and whether it also asks to
+    stop. Naming a crop and a market and nothing else with a word that unsubscribes
+    ("cancel potato osh"): UNSUB; asking to stop the messages ("stop sending potato
+    prices"): how to stop; a crop to sell and no market: SELL; when it names nothing,
+    how to stop, a language, a list or help; else the price question it is."""
     said = set(words)
+    one_sentence = not _SENTENCES.search(text)
+    stop_words = _pleads_to_stop(words) or _stop_phrase(words)
     if reading.commodity is not None or reading.market is not None:
-        if reading.commodity is not None and reading.market is None and said & vocab.SELL_WORDS:
-            return replace(command, action="sell")
-        return command
-    if _pleads_to_stop(words):
-        return replace(command, action="help", about="stop")
+        if (
+            said & vocab.UNSUB_WORDS.keys()
+            and reading.commodity is not None
+            and reading.market is not None
+            and not reading.unmatched
+            and one_sentence
+        ):
+            return replace(command, action="unsubscribe"), False
+        if stop_words and _names_messages(words):
+            return replace(command, action="help", about="stop"), False
+        if (
+            reading.commodity is not None
+            and reading.market is None
+            and said & vocab.SELL_WORDS.keys()
+        ):
+            return replace(command, action="sell"), False
+        return command, _pleads_to_stop(words) and one_sentence and not reading.unmatched
+    if stop_words:
+        return replace(command, action="help", about="stop"), False
     named = [vocab.LANGUAGE_NAMES[w] for w in words if w in vocab.LANGUAGE_NAMES]
     if named:
-        return replace(command, action="lang", set_language=named[0])
+        return replace(command, action="lang", set_language=named[0]), False
     kinds = [vocab.LIST_KINDS[w] for w in words if w in vocab.LIST_KINDS]
-    if kinds or said & vocab.LIST_WORDS:
-        return replace(command, action="list", list_kind=kinds[0] if kinds else "")
-    if said & vocab.HELP_WORDS or not reading.unmatched:
-        return replace(command, action="help")
-    return command
+    if kinds or said & vocab.LIST_WORDS.keys():
+        return replace(command, action="list", list_kind=kinds[0] if kinds else ""), False
+    if said & vocab.HELP_WORDS.keys() or not reading.unmatched:
+        return replace(command, action="help"), False
+    return command, False
 
 
 def _pleads_to_stop(words: list[str]) -> bool:
-    pairs = set(zip(words, words[1:], strict=False))
-    return any(
-        w.startswith(vocab.STOP_PLEA_STEMS) or w in vocab.STOP_PLEA_WORDS for w in words
-    ) or any(pair in pairs for pair in vocab.STOP_PLEA_PHRASES)
+    return any(w.startswith(_STOP_STEMS) or w in vocab.STOP_PLEA_WORDS for w in words)
+
+
+def _stop_phrase(words: list[str]) -> bool:
+    said = {tuple(words[i : i + n]) for n in _PHRASE_SIZES for i in range(len(words) - n + 1)}
+    return not vocab.STOP_PLEA_PHRASES.isdisjoint(said)
+
+
+def _names_messages(words: list[str]) -> bool:
+    return any(w.startswith(vocab.MESSAGE_STEMS) for w in words)
 
 
 @dataclass(frozen=True)
@@ -127,73 +196,155 @@ class _Found:
     end: int  # the words start..end-1 name it
     quality: float  # 3 exact, 2 inflected, below 1 a typo (its similarity)
     languages: tuple[str, ...]  # what the way it was written says (alias, inflection)
+    everyday: bool = False  # written only in everyday words ("may", "un")
 
     @property
     def rank(self) -> tuple[int, float]:
         return (self.end - self.start, self.quality)  # the longest name wins
 
+    @property
+    def sure(self) -> bool:
+        """Named whole or inflected, not guessed from a typo nor read in everyday words."""
+        return self.quality >= 2
+
 
 def read(text: str) -> Reading:
-    """Find a crop and a market anywhere in ``text`` and ignore the rest: filler in four
+    """Find the crops and markets anywhere in ``text`` and ignore the rest: filler in four
     languages, punctuation, emoji, numbers. Names match in any inflection (word_forms),
     written with or without their hyphens and spaces; a typo is forgiven when nothing
     matches exactly. The longest name wins (wheat flour is not wheat); a name written
-    only in everyday words ("may", "un") loses to any other. A second crop or market
-    named as surely is kept as ``also``."""
-    words = word_forms.words(text)
+    only in everyday words ("may", "un") loses to any other. Other crops and markets
+    named as surely are kept too, in the order written: the one named first is
+    ``commodity`` (or ``market``), the next named ``also``."""
+    typed = word_forms.typed_words(text)
+    words = [word_forms.fold(word) for word in typed]
     crops, places = name_index.indexes()
-    crop_found = _find(crops, words)
-    market_found = _find(places, words)
+    crop_found = _find(crops, words, typed)
+    market_found = _find(places, words, typed)
+    crop_found = _joined(_described(crop_found, words, crops), words)
     crop, market = _best_pair(crop_found, market_found)
-    other = _second(crop_found, market_found, crop, market)
-    if other is not None and crop is not None and market is not None:
-        # The one named first answers first: "potatoes and wheat flour" is potatoes.
-        if other in crop_found and other.start < crop.start:
-            crop, other = other, crop
-        elif other in market_found and other.start < market.start:
-            market, other = other, market
-    covered = {i for f in (crop, market, other) if f for i in range(f.start, f.end)}
+    named_crops, named_markets = _named(crop_found, market_found, crop, market)
+    covered = {i for f in (*named_crops, *named_markets) for i in range(f.start, f.end)}
     unmatched = [
         w
         for i, w in enumerate(words)
-        if i not in covered and w not in vocab.COMMON and w not in _COMMAND_WORDS and len(w) > 1
+        if i not in covered
+        and w not in vocab.COMMON
+        and w not in vocab.GENERIC
+        and w not in _COMMAND_WORDS
+        and len(w) > 1
     ]
     sure = all(f.quality >= 2 for f in (crop, market) if f) and not (
         _tied(crop_found, crop) or _tied(market_found, market)
     )
-    also = None
-    if other is not None:
-        also = crops.get(other.owner_id) if other in crop_found else places.get(other.owner_id)
+    crop_things = [crops.get(f.owner_id) for f in named_crops]
+    market_things = [places.get(f.owner_id) for f in named_markets]
+    # After the first crop and the first market, the one named next.
+    others = sorted([*named_crops[1:], *named_markets[1:]], key=lambda f: f.start)
+    also: Commodity | Market | None = None
+    if others:
+        also = next(
+            (c for f, c in zip(named_crops, crop_things, strict=True) if f is others[0]), None
+        )
+        also = also or next(
+            (m for f, m in zip(named_markets, market_things, strict=True) if f is others[0]), None
+        )
     return Reading(
-        commodity=crops.get(crop.owner_id) if crop else None,
-        market=places.get(market.owner_id) if market else None,
+        commodity=crop_things[0] if crop_things else None,
+        market=market_things[0] if market_things else None,
         language=_language(text, words, [f for f in (crop, market) if f], covered),
         unmatched=" ".join(unmatched),
         sure=sure,
         also=also,
+        crops=tuple(c for c in crop_things if c is not None),
+        markets=tuple(m for m in market_things if m is not None),
     )
 
 
-def _second(
+def _named(
     crops: list[_Found], markets: list[_Found], crop: _Found | None, market: _Found | None
-) -> _Found | None:
-    """Another crop, or another market, named as surely as a name can be (whole or
-    inflected, not in everyday words) where no chosen name stands: the first such."""
-    chosen = [f for f in (crop, market) if f]
-    taken = {i for f in chosen for i in range(f.start, f.end)}
+) -> tuple[list[_Found], list[_Found]]:
+    """The crops and the markets named, each in the order written: the chosen ones, and
+    every other named as surely as a name can be where no name already stands (the
+    longest first, as for the chosen ones). A second crop counts only beside a crop, a
+    second market only beside a market."""
+    named: dict[str, list[_Found]] = {
+        "crop": [crop] if crop else [],
+        "market": [market] if market else [],
+    }
+    taken = {i for f in (crop, market) if f for i in range(f.start, f.end)}
     candidates = [
-        f
-        for found, picked in ((crops, crop), (markets, market))
-        if picked is not None
+        (kind, f)
+        for kind, found in (("crop", crops), ("market", markets))
+        if named[kind]
         for f in found
-        if f.owner_id != picked.owner_id
-        and f.quality >= 2
-        and not taken.intersection(range(f.start, f.end))
+        if f.sure
     ]
-    return min(candidates, key=lambda f: (f.start, -f.end), default=None)
+    for kind, f in sorted(candidates, key=lambda c: (-(c[1].end - c[1].start), -c[1].quality)):
+        span = set(range(f.start, f.end))
+        if taken & span or any(n.owner_id == f.owner_id for n in named[kind]):
+            continue
+        named[kind].append(f)
+        taken |= span
+    return (
+        sorted(named["crop"], key=lambda f: f.start),
+        sorted(named["market"], key=lambda f: f.start),
+    )
 
 
-def _find(index: name_index.NameIndex, words: list[str]) -> list[_Found]:
+def _joined(found: list[_Found], words: list[str]) -> list[_Found]:
+    """A crop written in everyday words counts as surely as any when "and" joins it to
+    another crop in a language where those words are not everyday: "sut jana may" is
+    milk and oil, "kartoshka jana un" potatoes and flour ("pommes de terre et un kilo"
+    stays one crop)."""
+    ends = {g.end for g in found if g.sure}
+    starts = {g.start for g in found if g.sure}
+
+    def joined(f: _Found) -> bool:
+        # "and" just before, a sure name ending there; or just after, one starting next.
+        return any(
+            0 <= at < len(words)
+            and words[at] in vocab.CONJUNCTIONS
+            and beside
+            and not any(
+                vocab.everyday_in(w, vocab.CONJUNCTIONS[words[at]]) for w in words[f.start : f.end]
+            )
+            for at, beside in ((f.start - 1, f.start - 1 in ends), (f.end, f.end + 1 in starts))
+        )
+
+    return [
+        replace(f, quality=f.quality / COMMON_WORD_WEIGHT, everyday=False)
+        if f.everyday and joined(f)
+        else f
+        for f in found
+    ]
+
+
+def _described(found: list[_Found], words: list[str], crops: name_index.NameIndex) -> list[_Found]:
+    """Leave out a crop named only by a word for its kind ("мясо": meat) right beside a
+    crop of that kind ("мясо баранина" is mutton, not beef and mutton)."""
+
+    def kind(f: _Found) -> str:
+        thing = crops.get(f.owner_id)
+        return thing.category if thing is not None else ""
+
+    return [
+        f
+        for f in found
+        if not (
+            all(w in vocab.GENERIC for w in words[f.start : f.end])
+            and any(
+                g.owner_id != f.owner_id
+                and g.sure
+                and (g.start == f.end or g.end == f.start)
+                and kind(g) == kind(f)
+                for g in found
+            )
+        )
+    ]
+
+
+def _find(index: name_index.NameIndex, words: list[str], typed: list[str]) -> list[_Found]:
     phrases = index.phrases()
     found: list[_Found] = []
     for start, word in enumerate(words):
@@ -213,12 +364,24 @@ def _find(index: name_index.NameIndex, words: list[str]) -> list[_Found]:
                 written = words[start:end]
                 exact = tuple(written) == phrase.words
                 quality = 3.0 if exact else 2.0
-                if all(w in vocab.COMMON for w in written):
+                # An everyday word typed with an accent is the name ("maïs", not "mais").
+                everyday = all(
+                    w in vocab.COMMON and not word_forms.accented(t)
+                    for w, t in zip(written, typed[start:end], strict=True)
+                )
+                if everyday:
                     if not exact:  # "moi" is no inflection of anything
                         continue
                     quality *= COMMON_WORD_WEIGHT
                 found.append(
-                    _Found(phrase.owner_id, start, end, quality, _revealed(written, phrase))
+                    _Found(
+                        phrase.owner_id,
+                        start,
+                        end,
+                        quality,
+                        _revealed(written, phrase),
+                        everyday,
+                    )
                 )
     covered = {i for f in found for i in range(f.start, f.end)}
     # Typos, only where no name matched, and only in words long enough to judge: the
@@ -300,8 +463,9 @@ def _language(text: str, words: list[str], found: list[_Found], names: set[int])
     then how the names were written and inflected; then the script."""
     votes: dict[str, float] = defaultdict(float)
     for i, word in enumerate(words):
-        if FILLER.get(word) and i not in names:
-            votes[FILLER[word]] += 2
+        told = vocab.word_language(word)
+        if told and i not in names:
+            votes[told] += 2
     if any(ch in KYRGYZ_LETTERS for ch in text.casefold()):
         votes["ky"] += 3
     for f in found:

@@ -31,20 +31,20 @@ _FILLER = {
         what whats which is are the a an price prices cost costs how much many of for in at
         on today now current please pls plz tell me give i want to buy sell market markets
         bazaar per kilo kg does do there this week latest and or vs hello hi dear thanks
-        about just first find ask know
+        about just first find ask know from
     """,
     "fr": """
         quel quelle quels quelles est sont le la les l un une de du des d prix combien coute
         coutent au aux marche marches svp stp sil vous plait aujourdhui aujourd hui kilo
         kg par je veux acheter vendre donne moi actuel cette semaine et ou bonjour salut
-        merci pour litre sac
+        merci pour litre sac se
     """,
     "ru": """
         цена цены цену ценa сколько стоит стоят стоимость почем почём рынок рынке рынка
         рынку рынком рынки рынков рынках базаре базара базаром базаров базарах на в во
         сегодня пожалуйста пжл пж пож кг за кило какая какие какой скажите подскажите
         купить продать хочу мне сейчас дайте неделе и или а город городе города
-        здравствуйте привет добрый день спасибо по
+        здравствуйте привет добрый день спасибо по что есть меня от
         skolko skoko tsena cena tsenu cenu tseny ceny stoit stoyat pochem rynok rynke
         rynka bazare segodnya pozhaluysta pojaluysta podskazhite podskajite skazhite
         skajite kakaya kakie kakoy v vo na i ili gorode kupit
@@ -53,7 +53,7 @@ _FILLER = {
         баасы баа баалары канча канчадан турат базарда базарында базарынын базардагы
         базары базарына базарынан базардан базарга базарлар базарларда базарларында
         базарындагы бугун сураныч эмне нарк наркы кандай билсем айтып бериниз берчи жана
-        менен шаар шаары шаарында шаарындагы саламатсызбы салам рахмат
+        менен шаар шаары шаарында шаарындагы саламатсызбы салам рахмат бар
         kancha kanchadan baasy baasi baa turat bugun suranych bazarda bazarynda bazary
         jana menen shaarynda salam
     """,
@@ -66,16 +66,40 @@ FILLER: dict[str, str] = {**_by_language(_FILLER), **dict.fromkeys(_folded(_NEUT
 
 #: Short everyday words (articles, pronouns, modal verbs, conjunctions) that are also,
 #: by chance, some crop's name in another language ("may" is Kyrgyz for oil, "un" for
-#: flour, "mais" French for "but"). A name written only in such words still counts when
-#: nothing else is named ("un osh"), but never outranks another name in the message.
-COMMON = _folded(
-    """
-    may can will shall might must i you he she it we they my your his her our their me
-    un une mais ou et si sur sous avec
-    и в на а но или да же не ни как где что кто
-    жана же да де бул ал менен
-    """
-) | frozenset(FILLER)
+#: flour, "mais" French for "but"), by the language they are everyday in. A name written
+#: only in such words still counts when nothing else is named ("un osh"), but never
+#: outranks another name in the message, unless typed with the accent the everyday word
+#: lacks ("maïs") or joined to another crop by "and" in a language where it is not an
+#: everyday word ("sut jana may", "kartoshka jana un").
+EVERYDAY: dict[str, str] = _by_language(
+    {
+        "en": "may can will shall might must i you he she it we they my your his her our their me",
+        "fr": "un une mais ou et si sur sous avec",
+        "ru": "и в на а но или да же не ни как где что кто",
+        "ky": "жана же да де бул ал менен",
+    }
+)
+COMMON = frozenset(EVERYDAY) | frozenset(FILLER)
+
+#: Words that join two names ("potatoes and onions"), by language.
+CONJUNCTIONS: dict[str, str] = _by_language(
+    {
+        "en": "and or",
+        "fr": "et ou",
+        "ru": "и или",
+        "ky": "жана менен же jana menen",
+    }
+)
+
+#: Words naming a kind of food rather than one crop ("мясо баранина": meat, mutton).
+#: Next to a crop of the same kind they describe it; they add no crop of their own.
+GENERIC = _folded("meat мясо myaso viande oil масло maslo huile май may")
+
+
+def everyday_in(word: str, language: str) -> bool:
+    """Whether ``word`` (folded) is an everyday word of ``language`` (or of any)."""
+    return EVERYDAY.get(word) in (language, "") or FILLER.get(word) in (language, "")
+
 
 #: Bare keywords: (command, language revealed or ""). They are commands only when the
 #: whole message, less case, spaces and punctuation, is one of them (``STOP``, ``Stop!``,
@@ -85,7 +109,12 @@ BARE_KEYWORDS: dict[str, tuple[str, str]] = {
     for command, language, words in (
         # Carrier opt-out and opt-in words (Twilio and US/EU carriers honour these).
         ("opt_out", "", "stop stopall unsubscribe cancel end quit"),
-        ("opt_out", "fr", "arret arreter arretez desabonner desabonnement"),
+        (
+            "opt_out",
+            "fr",
+            "arret arrete arretes arreter arretez desabonner desabonnement desinscrire "
+            "desinscription",
+        ),
         ("opt_out", "ru", "стоп отписаться отмена"),
         ("opt_out", "ky", "токто токтот токтотуу tokto toktot"),
         ("opt_in", "", "start unstop"),
@@ -97,25 +126,108 @@ BARE_KEYWORDS: dict[str, tuple[str, str]] = {
         ("help", "fr", "aide"),
         ("help", "ru", "помощь справка инфо"),
         ("help", "ky", "жардам маалымат"),
+        # "More" alone, sent back after a list's "More: LIST 2": how to get the next page.
+        ("more", "en", "more next"),
+        ("more", "fr", "suite encore"),
+        ("more", "ru", "еще ещё дальше далее"),
+        ("more", "ky", "дагы андан ары"),
     )
     for word in words.split()
 }
 
+# What a bare keyword looks like typed on the other keyboard: Cyrillic letters that look
+# like Latin ones ("STОP" with a Cyrillic О; "СТОР", where С stands for the S a Cyrillic
+# keyboard lacks), Latin ones that look Cyrillic ("CTOП"), and the keys of one layout
+# pressed with the other active ("ыещз" is "stop" typed on ЙЦУКЕН, "cnjg" is "стоп").
+_LOOKS = (
+    str.maketrans("асеокрхутмнві", "aceokpxytmhbi"),
+    str.maketrans("асеокрхутмнві", "aseokpxytmhbi"),
+    str.maketrans("acekopxytmhb", "асекорхутмнв"),
+)
+_QWERTY, _JCUKEN = "qwertyuiop[]asdfghjkl;'zxcvbnm,.", "йцукенгшщзхъфывапролджэячсмитьбю"
+_LAYOUTS = (str.maketrans(_JCUKEN, _QWERTY), str.maketrans(_QWERTY, _JCUKEN))
+_LONGEST_KEYWORD = max(map(len, BARE_KEYWORDS))
+
+
+def bare_keyword(typed: str) -> tuple[str, str] | None:
+    """The bare keyword a whole message is, ``typed`` being its letters and digits in
+    lower case (no spaces or punctuation), also when written with look-alike letters or
+    on the other keyboard layout: (command, the language it reveals or ""), or None."""
+    whole = fold(typed)
+    if whole in BARE_KEYWORDS or len(whole) > _LONGEST_KEYWORD:
+        return BARE_KEYWORDS.get(whole)
+    seen = [
+        *(whole.translate(table) for table in _LOOKS),
+        *(fold(typed.translate(table)) for table in _LAYOUTS),
+    ]
+    return next((BARE_KEYWORDS[word] for word in seen if word in BARE_KEYWORDS), None)
+
+
 #: Beginnings of words that ask to stop messages ("stop sending", "хватит", "отпишите",
-#: "токтоткула", "жибербегиле"), whole short words that do, and two-word phrases: such a
-#: message naming no crop or market gets the help text that says how to stop, never a
-#: silent opt-out.
-STOP_PLEA_STEMS = tuple(
+#: "токтоткула", "жибербегиле"), by the language they tell ("" for any): a message
+#: naming no crop or market with one of them gets the help text that says how to stop,
+#: never a silent opt-out.
+STOP_PLEA_STEMS: dict[str, str] = {
+    fold(stem): language
+    for language, stems in (
+        ("", "stop стоп"),
+        ("en", "unsubscri cancel"),
+        ("fr", "arret desabon desinscri"),
+        ("ru", "хватит отпис отпиш останов прекрат"),
+        ("ky", "токто жибербе toktot jiberbe zhiberbe"),
+    )
+    for stem in stems.split()
+}
+STOP_PLEA_WORDS = _folded("end quit unsub")
+#: Phrases that ask for no more messages ("no more", "don't send", "ne plus", "не
+#: присылайте").
+STOP_PLEA_PHRASES = frozenset(
+    tuple(fold(word) for word in phrase.split())
+    for phrase in (
+        "no more",
+        "dont send",
+        "do not send",
+        "dont text",
+        "do not text",
+        "ne plus",
+        "veux plus",
+        "envoyez plus",
+        "pas envoyer",
+        "не присылайте",
+        "не присылать",
+        "не отправляйте",
+        "не надо",
+    )
+)
+#: Beginnings of words that name the messages themselves ("sms", "messages", "sending",
+#: "рассылку", "кабар"): with a stop word, a plea even where crops are named ("stop
+#: sending potato prices").
+MESSAGE_STEMS = tuple(
     fold(stem)
     for stem in """
-        stop unsubscri cancel arret desabon desinscri
-        стоп хватит отпис отпиш присылаите токто жибербе
+        sms смс messag text send alert notif recev envoi envoy сообщ рассылк присыл
+        отправл уведом жибер кабар билдир
     """.split()
 )
-STOP_PLEA_WORDS = _folded("end quit unsub")
-STOP_PLEA_PHRASES = (("no", "more"), ("dont", "send"), ("do", "not"))
+#: Words that, with a crop and a market and nothing else, ask to stop following them
+#: ("unsubscribe potato osh", "отписаться картошка ош"), by language ("" for any).
+UNSUB_WORDS: dict[str, str] = _by_language(
+    {
+        "en": "unsubscribe cancel",
+        "fr": "desabonner desabonne desabonnez desinscrire desinscris annuler",
+        "ru": "отписаться отпишите отпиши отписать отменить отмените",
+        "ky": "токтотуу токтотуңуз",
+    }
+)
 #: Words that ask for help when nothing is named ("help me", "помогите").
-HELP_WORDS = _folded("help aide aidez помогите помощь справка жардам инфо info")
+HELP_WORDS: dict[str, str] = _by_language(
+    {
+        "en": "help",
+        "fr": "aide aidez",
+        "ru": "помогите помощь справка",
+        "ky": "жардам",
+    }
+) | dict.fromkeys(_folded("инфо info"), "")
 
 #: Words that ask for the list of crops or markets (LIST), by the kind they name.
 LIST_KINDS: dict[str, str] = {
@@ -139,8 +251,15 @@ LIST_KINDS: dict[str, str] = {
         "markets",
     ),
 }
-#: Words that ask for a list whatever it lists.
-LIST_WORDS = _folded("list liste lister список перечень тизме тизмеси тизмесин spisok tizme")
+#: Words that ask for a list whatever it lists, by the language they tell.
+LIST_WORDS: dict[str, str] = _by_language(
+    {
+        "en": "list",
+        "fr": "liste lister",
+        "ru": "список перечень spisok",
+        "ky": "тизме тизмеси тизмесин tizme",
+    }
+)
 
 #: A language named in any of the four languages, as LANG takes it and as a message
 #: asking for it says it ("по-русски", "en français", "орусча жазгыла").
@@ -173,9 +292,22 @@ LANGUAGE_CODES = {"en": "en", "eng": "en", "fr": "fr", "ru": "ru", "rus": "ru"} 
 
 #: Words that say the farmer wants to sell, not to buy: a crop named with one of them and
 #: no market is the SELL question (where it fetches most).
-SELL_WORDS = _folded(
-    """
-    sell selling vendre vends vendrai продать продам продаю продавать сдать
-    сатуу сатам сатсам сатайын саткым prodat prodam satam satsam satuu
-    """
+SELL_WORDS: dict[str, str] = _by_language(
+    {
+        "en": "sell selling",
+        "fr": "vendre vends vendrai",
+        "ru": "продать продам продаю продавать сдать prodat prodam",
+        "ky": "сатуу сатам сатсам сатайын саткым satam satsam satuu",
+    }
 )
+
+
+def word_language(word: str) -> str:
+    """The language a word that is not a name tells (question words, filler, the words
+    of the commands and of a plea to stop), or "" when it tells none."""
+    for table in (FILLER, LIST_WORDS, SELL_WORDS, UNSUB_WORDS, HELP_WORDS):
+        if table.get(word):
+            return table[word]
+    if word in BARE_KEYWORDS:
+        return BARE_KEYWORDS[word][1]
+    return next((lang for stem, lang in STOP_PLEA_STEMS.items() if word.startswith(stem)), "")

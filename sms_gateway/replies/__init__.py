@@ -26,12 +26,12 @@ from sms_gateway.replies.commands import (
     unsubscribed_reply,
 )
 from sms_gateway.replies.prices import (
+    also_ask,
     best_payers_reply,
     both_reply,
-    crop_at_markets_reply,
-    market_crops_reply,
     not_found_reply,
     price_candidates,
+    rows_reply,
 )
 from sms_gateway.replies.text import fit, format_price, season_phrase
 from sms_gateway.replies.unasked import alert_text, digest_texts, warning_text
@@ -39,6 +39,7 @@ from sms_gateway.segments import SMS_SEGMENT, Room
 
 __all__ = [
     "alert_text",
+    "also_ask",
     "best_payers_reply",
     "digest_texts",
     "fit",
@@ -55,14 +56,8 @@ def render(answer: answers.Answer, language: str, room: Room = SMS_SEGMENT) -> s
     match answer:
         case answers.Price():
             return fit(price_candidates(answer, language), room)
-        case answers.CropPrices():
-            return crop_at_markets_reply(
-                language=language, commodity=answer.commodity, rows=answer.rows, room=room
-            )
-        case answers.MarketPrices():
-            return market_crops_reply(
-                language=language, market=answer.market, rows=answer.rows, room=room
-            )
+        case answers.CropPrices() | answers.MarketPrices():
+            return rows_reply(answer, language, room)
         case answers.Both():
             return both_reply(language=language, answer=answer, room=room)
         case answers.BestPayers():
@@ -75,7 +70,9 @@ def render(answer: answers.Answer, language: str, room: Room = SMS_SEGMENT) -> s
                 language=language, words=answer.words, suggestions=names, room=room
             )
         case answers.Help():
-            return help_reply(language=language, about=answer.about, room=room)
+            return help_reply(
+                language=language, about=answer.about, following=answer.following, room=room
+            )
         case answers.Catalogue():
             names = [item.display_name(language) for item in answer.items]
             return list_reply(

@@ -15,14 +15,23 @@ from agriprices.models import Commodity, Market, Quote
 from sms_gateway.replies.text import (
     fit,
     format_price,
+    list_pages,
     short_day,
     shortened,
 )
-from sms_gateway.segments import SMS_SEGMENT, Room, plain
+from sms_gateway.segments import SMS_SEGMENT, Room
 
 
-def help_reply(*, language: str, about: str = "", room: Room = SMS_SEGMENT) -> str:
-    """How to ask; to a message that asked to stop, first how to stop (STOP alone)."""
+def help_reply(
+    *,
+    language: str,
+    about: str = "",
+    following: tuple[Commodity, Market] | None = None,
+    room: Room = SMS_SEGMENT,
+) -> str:
+    """How to ask; to a message that asked to stop, first how to stop (STOP alone, or
+    UNSUB and the crop and market it named that the number follows); to SELL alone, how
+    to name the crop; to "more" alone, where the next page's command is."""
     with translation.override(language):
         how = pgettext(
             "sms",
@@ -32,7 +41,17 @@ def help_reply(*, language: str, about: str = "", room: Room = SMS_SEGMENT) -> s
         short = pgettext("sms", "Send CROP MARKET, e.g. POTATO OSH. LIST: crops.")
         if about == "stop":
             stop = pgettext("sms", "To get no more SMS from us, send STOP alone.")
+            if following is not None:
+                crop, place = (thing.display_name(language) for thing in following)
+                unsub = pgettext("sms", "UNSUB {what} to stop.").format(what=f"{crop} {place}")
+                return fit([f"{unsub.rstrip('.')}. {stop}", unsub, stop], room)
             return fit([f"{stop} {short}", stop], room)
+        if about == "sell":
+            return fit([pgettext("sms", "Send SELL and a crop, e.g. SELL POTATO.")], room)
+        if about == "more":
+            return fit(
+                [pgettext("sms", "For more, send what follows More:, e.g. LIST 2."), short], room
+            )
         return fit([how, short], room)
 
 
@@ -48,33 +67,6 @@ def list_reply(
             heading, more = pgettext("sms", "Crops"), pgettext("sms", "More: LIST {page}")
         pages = list_pages(heading, names, more, room)
         return pages[min(max(page, 1), len(pages)) - 1]
-
-
-def list_pages(heading: str, names: Sequence[str], more: str, room: Room) -> list[str]:
-    """The pages of a list: page 1 "Crops: a, b. More: LIST 2", page 2 "Crops 2: c, d"
-    (``more`` holds ``{page}``), each as full as ``room`` allows."""
-    pages: list[str] = []
-    start = 0
-    while start < len(names) or not pages:
-        number = len(pages) + 1
-        end = len(names)
-        if not room.fits(_list_page(heading, names, start, end, number, more)):
-            end = start + 1  # at least one a page; then as many as fit with the pointer on
-            while end + 1 < len(names) and room.fits(
-                _list_page(heading, names, start, end + 1, number, more)
-            ):
-                end += 1
-        pages.append(room.cut(_list_page(heading, names, start, end, number, more)))
-        start = end
-    return pages
-
-
-def _list_page(
-    heading: str, names: Sequence[str], start: int, end: int, number: int, more: str
-) -> str:
-    head = heading if number == 1 else f"{heading} {number}"
-    shown = f"{head}: {', '.join(names[start:end])}"
-    return plain(shown if end >= len(names) else f"{shown}. {more.format(page=number + 1)}")
 
 
 def language_reply(*, language: str, chosen: str) -> str:

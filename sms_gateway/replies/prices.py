@@ -15,6 +15,7 @@ from sms_gateway.replies.text import (
     fewer_and_fewer,
     fit,
     format_price,
+    list_pages,
     price_line,
     priced,
     season_phrase,
@@ -68,35 +69,49 @@ def price_candidates(answer: answers.Price, language: str) -> list[str]:
         return [c for c in candidates if c]
 
 
-def crop_at_markets_reply(
-    *, language: str, commodity: Commodity, rows: Sequence[LatestPrice], room: Room = SMS_SEGMENT
+def rows_reply(
+    answer: answers.CropPrices | answers.MarketPrices, language: str, room: Room = SMS_SEGMENT
 ) -> str:
-    """A crop asked without a market: its price at a few markets."""
-    return fit(rows_candidates(commodity, rows, language), room)
-
-
-def market_crops_reply(
-    *, language: str, market: Market, rows: Sequence[LatestPrice], room: Room = SMS_SEGMENT
-) -> str:
-    """A market asked without a crop: the main crops there."""
-    return fit(rows_candidates(market, rows, language), room)
-
-
-def rows_candidates(
-    asked: Commodity | Market, rows: Sequence[LatestPrice], language: str
-) -> list[str]:
-    """A crop's price at markets, or a market's crops, from all of them to one."""
+    """A crop asked without a market (its price at a few markets) or a market without a
+    crop (the crops priced there): the page asked for, as full as ``room`` allows, with
+    what to send for the next ("More: OSH 2") when some are left."""
     with translation.override(language):
-        name = asked.display_name(language)
-        if not rows and isinstance(asked, Commodity):
+        if not answer.rows:
+            return fit(rows_candidates(answer, language), room)
+        name = _asked(answer).display_name(language)
+        more = pgettext("sms", "More: {query}").format(query=f"{name.upper()} {{page}}")
+        heading = f"{name} ({answer.rows[0].currency})"
+        pages = list_pages(heading, _items(answer, language), more, room)
+        return pages[min(max(answer.page, 1), len(pages)) - 1]
+
+
+def rows_candidates(answer: answers.CropPrices | answers.MarketPrices, language: str) -> list[str]:
+    """A crop's price at markets, or a market's crops, from all of them to one: when
+    some are left out, what to send for them all ("More: OSH"), or else how many."""
+    with translation.override(language):
+        name = _asked(answer).display_name(language)
+        if not answer.rows and isinstance(answer, answers.CropPrices):
             return [pgettext("sms", "No recent price of {crop}.").format(crop=name)]
-        if not rows:
+        if not answer.rows:
             return [pgettext("sms", "No recent prices at {market}.").format(market=name)]
-        each = [row.market if isinstance(asked, Commodity) else row.commodity for row in rows]
-        items = [
-            priced(thing.display_name(language), row) for thing, row in zip(each, rows, strict=True)
+        heading = f"{name} ({answer.rows[0].currency})"
+        items = _items(answer, language)
+        pointer = pgettext("sms", "More: {query}").format(query=name.upper())
+        every, *fewer = fewer_and_fewer(heading, items)
+        shown = [
+            f"{heading}: {', '.join(items[:n])}. {pointer}" for n in range(len(items) - 1, 0, -1)
         ]
-        return fewer_and_fewer(f"{name} ({rows[0].currency})", items)
+        return [every, *(text for pair in zip(shown, fewer, strict=True) for text in pair)]
+
+
+def _asked(answer: answers.CropPrices | answers.MarketPrices) -> Commodity | Market:
+    return answer.commodity if isinstance(answer, answers.CropPrices) else answer.market
+
+
+def _items(answer: answers.CropPrices | answers.MarketPrices, language: str) -> list[str]:
+    if isinstance(answer, answers.CropPrices):
+        return [priced(row.market.display_name(language), row) for row in answer.rows]
+    return [priced(row.commodity.display_name(language), row) for row in answer.rows]
 
 
 def best_payers_reply(
@@ -146,57 +161,75 @@ def not_found_reply(
 
 
 def both_reply(*, language: str, answer: answers.Both, room: Room = SMS_SEGMENT) -> str:
-    """Two crops or two markets asked at once: both answers where they fit together (in
-    full, else as one short list under the name they share), else the first one and how
-    to ask for the other."""
-    first = _candidates(answer.first, language)
-    second = _candidates(answer.second, language)
-    together = [
-        f"{a.rstrip('.')}. {b}"
-        for a, b in zip(first, second + [second[-1]] * len(first), strict=False)
+    """Two or more crops or markets asked at once: all the answers where they fit (in
+    full, else as one short list under the name they share), else as many as fit in the
+    order named and what to send for the others ("Also ask: ONIONS BISHKEK"), whole;
+    else the first one alone."""
+    parts = answer.parts
+    candidates = [_candidates(part, language) for part in parts]
+    asked = [_named_in(part) for part in parts] + list(answer.unasked)
+    texts = []
+    with translation.override(language):
+        for shown in range(len(parts), 0, -1):
+            hint = also_ask(asked[shown:], language)
+            tail = f". {hint}" if hint else ""
+            for level in range(max(len(c) for c in candidates[:shown])):
+                each = (c[min(level, len(c) - 1)].rstrip(".") for c in candidates[:shown])
+                texts.append(". ".join(each) + tail)
+            texts += [f"{shared}{tail}" for shared in _shared_lists(parts[:shown], language)]
+    first = parts[0]
+    if isinstance(first, answers.Price):
+        return fit([*texts, *price_candidates(first, language)], room)
+    return fit([*texts, rows_reply(first, language, room)], room)
+
+
+def _candidates(part: answers.Part, language: str) -> list[str]:
+    if isinstance(part, answers.Price):
+        return price_candidates(part, language)
+    return rows_candidates(part, language)
+
+
+def _named_in(part: answers.Part) -> tuple[Commodity | None, Market | None]:
+    return getattr(part, "commodity", None), getattr(part, "market", None)
+
+
+def _shared_lists(parts: Sequence[answers.Part], language: str) -> list[str]:
+    """Prices as one list under what they share: "Osh (KGS): Potatoes 35/kg, Onions
+    18/kg" or "Potatoes (KGS): Osh 35/kg, Naryn 23/kg", then without the currency; none
+    unless they are all prices of one crop or at one market."""
+    prices = [p for p in parts if isinstance(p, answers.Price) and p.latest is not None]
+    if len(parts) < 2 or len(prices) < len(parts):
+        return []
+    if len({p.commodity.pk for p in prices}) == 1:
+        shared = prices[0].commodity.display_name(language)
+        rows = [priced(p.market.display_name(language), p.latest) for p in prices if p.latest]
+    elif len({p.market.pk for p in prices}) == 1:
+        shared = prices[0].market.display_name(language)
+        rows = [priced(p.commodity.display_name(language), p.latest) for p in prices if p.latest]
+    else:
+        return []
+    currency = prices[0].latest.currency if prices[0].latest else ""
+    return [f"{shared} ({currency}): {', '.join(rows)}", f"{shared}: {', '.join(rows)}"]
+
+
+def also_ask(pending: Sequence[tuple[Commodity | None, Market | None]], language: str) -> str:
+    """What to send for the crops and markets not answered ("Also ask: ONIONS OSH;
+    POTATOES ONIONS BISHKEK"), each message naming one market's crops or one crop's
+    markets; "" when none are left."""
+    if not pending:
+        return ""
+    groups: list[tuple[list[Commodity | None], list[Market | None]]] = []
+    for crop, market in pending:
+        last = groups[-1] if groups else None
+        if last is not None and last[1] == [market] and crop not in last[0]:
+            last[0].append(crop)
+        elif last is not None and last[0] == [crop] and market not in last[1]:
+            last[1].append(market)
+        else:
+            groups.append(([crop], [market]))
+    queries = [
+        " ".join(thing.display_name(language) for thing in (*crops, *markets) if thing).upper()
+        for crops, markets in groups
     ]
     with translation.override(language):
-        hint = pgettext("sms", "Also ask: {query}").format(
-            query=_query_for(answer.second, language)
-        )
-        shared = _shared_list(answer, language)
-    return fit([*together, shared, *(f"{a.rstrip('.')}. {hint}" for a in first)], room)
-
-
-def _candidates(
-    answer: answers.Price | answers.CropPrices | answers.MarketPrices, language: str
-) -> list[str]:
-    if isinstance(answer, answers.Price):
-        return price_candidates(answer, language)
-    asked = answer.commodity if isinstance(answer, answers.CropPrices) else answer.market
-    return rows_candidates(asked, answer.rows, language)
-
-
-def _shared_list(answer: answers.Both, language: str) -> str:
-    """Two prices as one list under what they share: "Osh (KGS): Potatoes 35/kg, Onions
-    18/kg" or "Potatoes (KGS): Osh 35/kg, Naryn 23/kg"; "" unless both are prices."""
-    first, second = answer.first, answer.second
-    if not (isinstance(first, answers.Price) and isinstance(second, answers.Price)):
-        return ""
-    if first.latest is None or second.latest is None:
-        return ""
-    if first.commodity == second.commodity:
-        shared = first.commodity.display_name(language)
-        names = [p.market.display_name(language) for p in (first, second)]
-    else:
-        shared = first.market.display_name(language)
-        names = [p.commodity.display_name(language) for p in (first, second)]
-    rows = [priced(names[0], first.latest), priced(names[1], second.latest)]
-    return f"{shared} ({first.latest.currency}): {', '.join(rows)}"
-
-
-def _query_for(
-    answer: answers.Price | answers.CropPrices | answers.MarketPrices, language: str
-) -> str:
-    """The message that asks for ``answer`` on its own ("ONIONS OSH")."""
-    names = [
-        thing.display_name(language)
-        for thing in (getattr(answer, "commodity", None), getattr(answer, "market", None))
-        if thing is not None
-    ]
-    return " ".join(names).upper()
+        return pgettext("sms", "Also ask: {query}").format(query="; ".join(queries))

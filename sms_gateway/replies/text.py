@@ -82,3 +82,30 @@ def priced(name: str, row: LatestPrice) -> str:
 
 def priced_short(row: LatestPrice) -> str:
     return f"{format_price(row.price)}/{row.unit.code}"
+
+
+def list_pages(heading: str, names: Sequence[str], more: str, room: Room) -> list[str]:
+    """The pages of a list: page 1 "Crops: a, b. More: LIST 2", page 2 "Crops 2: c, d"
+    (``more`` holds ``{page}``), each as full as ``room`` allows."""
+    pages: list[str] = []
+    start = 0
+    while start < len(names) or not pages:
+        number = len(pages) + 1
+        end = len(names)
+        if not room.fits(_list_page(heading, names, start, end, number, more)):
+            end = start + 1  # at least one a page; then as many as fit with the pointer on
+            while end + 1 < len(names) and room.fits(
+                _list_page(heading, names, start, end + 1, number, more)
+            ):
+                end += 1
+        pages.append(room.cut(_list_page(heading, names, start, end, number, more)))
+        start = end
+    return pages
+
+
+def _list_page(
+    heading: str, names: Sequence[str], start: int, end: int, number: int, more: str
+) -> str:
+    head = heading if number == 1 else f"{heading} {number}"
+    shown = f"{head}: {', '.join(names[start:end])}"
+    return plain(shown if end >= len(names) else f"{shown}. {more.format(page=number + 1)}")

@@ -10,7 +10,8 @@ once a character needs UCS-2). Lists longer than a screen are paged: ``0`` shows
 ``00`` goes back one page (or one screen). A wrong answer shows the same screen with a
 short note in place of its heading. The first screen is the main menu in the number's
 language (English until it chose one); a language chosen applies at once and is kept.
-"Stop all SMS" asks to confirm; a number that stopped them can have them again.
+"Stop all SMS" asks to confirm; a number that stopped them can have them again, from the
+menu or on the way to subscribing.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class _Walk:
                 frame.page += 1
                 return True
             return False
-        if not answer.isdigit():
+        if not (answer.isascii() and answer.isdigit()):  # "²" is a digit, not a number
             return False
         shown = pages[frame.page] if pages else []
         number = int(answer)
@@ -122,13 +123,15 @@ class _Walk:
         self.language = language
         self.frames = [_Frame("main")]
 
-    def _finish(self, request: Request) -> None:
-        """The last screen: the answer to a request, acted on like an SMS."""
+    def _finish(self, *requests: Request) -> None:
+        """The last screen: the answer to the last of ``requests``, each acted on like an
+        SMS, in order."""
         with transaction.atomic():
             if self.language and self.subscriber.language != self.language:
                 self.subscriber.language = self.language
                 self.subscriber.save(update_fields=["language"])
-            outcome = act(request, self.subscriber, message_key="")
+            for request in requests:
+                outcome = act(request, self.subscriber, message_key="")
         self.final = Screen(replies.render(outcome.answer, self._lang, USSD_SCREEN), final=True)
 
     def _gone(self) -> None:
@@ -162,6 +165,22 @@ class _Walk:
         if frame.kind == "confirm_stop":
             with translation.override(lang):
                 return [(pgettext("ussd", "Yes, stop them"), lambda: self._finish(_ask("opt_out")))]
+        if frame.kind == "confirm_start":
+            crop, market = crops.get(chosen["crop"]), places.get(chosen["market"])
+            if crop is None or market is None:
+                return [("-", self._gone)]
+            with translation.override(lang):
+                label = pgettext("ussd", "Yes, get SMS again")
+            return [
+                (
+                    label,
+                    partial(
+                        self._finish,
+                        _ask("opt_in"),
+                        _ask("subscribe", commodity=crop, market=market),
+                    ),
+                )
+            ]
         if frame.kind == "crop":
             ids = self._listed(f"crops:{lang}", lambda: _by_name(catalogue.commodities(), lang))
             return [self._thing(crops.get(pk), self._picked_crop) for pk in ids]
@@ -187,6 +206,10 @@ class _Walk:
         raise ValueError(f"no USSD screen {frame.kind!r}")  # pragma: no cover
 
     def _asked(self, action: str, crop: Commodity | None, market: Market) -> None:
+        if action == "subscribe" and self.subscriber.opted_out and crop is not None:
+            # Subscribing needs SMS: the number stopped them, so ask to have them again.
+            self._open("confirm_start", crop=crop.pk, market=market.pk)
+            return
         self._finish(_ask(action, commodity=crop, market=market))
 
     def _main_entries(self) -> list[str]:
@@ -245,6 +268,7 @@ class _Walk:
                 "main": "AgriPrices",
                 "languages": pgettext("ussd", "Language"),
                 "confirm_stop": pgettext("ussd", "Stop every SMS from us?"),
+                "confirm_start": pgettext("ussd", "You stopped our SMS. Get them again?"),
                 "crop": pgettext("ussd", "Choose a crop"),
                 "market": pgettext("ussd", "Choose a market"),
                 "followed": pgettext("ussd", "Stop following"),

@@ -32,8 +32,9 @@ def test_the_corpus_is_large_and_covers_the_demo(demo):
     assert len(rows) >= 750
     assert len({r[0] for r in rows}) == len(rows)  # no question twice
     assert sum(1 for r in rows if r[4]) >= 30
-    assert {r[1] for r in rows} == set(Commodity.objects.values_list("name", flat=True))
-    assert {r[2] for r in rows} == set(Market.objects.values_list("name", flat=True))
+    # A market asked alone ("Ош базарында эмне бар"), a crop asked alone: the other empty.
+    assert {r[1] for r in rows} - {""} == set(Commodity.objects.values_list("name", flat=True))
+    assert {r[2] for r in rows} - {""} == set(Market.objects.values_list("name", flat=True))
     assert {r[3] for r in rows} == {"en", "fr", "ru", "ky"}
 
 

@@ -8,8 +8,11 @@ import re
 
 import pytest
 
+from agriprices.formatting import rounded_price
 from agriprices.models import Commodity, Market
+from agriprices.selectors.latest import latest_prices
 from sms_gateway import services
+from sms_gateway.conversation.understanding import understand
 from sms_gateway.models import Subscriber
 from sms_gateway.segments import count_segments
 
@@ -124,3 +127,171 @@ def test_a_confirmation_shortens_names_before_it_drops_its_condition(
     reply = send(text, subscriber(language))
     assert count_segments(reply).segments == 1
     assert condition in reply and not reply.endswith(".."), reply
+
+
+AND = {"en": "and", "fr": "et", "ru": "и", "ky": "жана"}
+ALSO_ASK = {
+    "en": "Also ask: ",
+    "fr": "Demandez aussi : ",
+    "ru": "Ещё спросите: ",
+    "ky": "Дагы сураңыз: ",
+}
+MORE = {"en": "More: ", "fr": "Suite : ", "ru": "Ещё: ", "ky": "Дагы: "}
+
+
+def ask(text, phone):
+    """The reply ``phone`` would get, changing nothing and counting against no limit."""
+    return services.answer(sender=phone, body=text, message_key="pairs", simulated=True)[1]
+
+
+def asked_for(hint: str) -> set[tuple[str, str]]:
+    """The (crop, market) pairs the messages of an "Also ask" hint ask about."""
+    pairs = set()
+    for query in hint.split("; "):
+        request = understand(query)
+        crops = [c.name for c in request.crops] or [getattr(request.commodity, "name", "")]
+        markets = [m.name for m in request.markets] or [getattr(request.market, "name", "")]
+        pairs |= {(c, m) for c in crops for m in markets}
+    return pairs
+
+
+def test_two_crops_named_anyhow_come_first_named_first_and_never_a_cut_hint(demo, capsys):
+    """Every two crops, in every language, joined by its "and" (1,224 messages): one
+    segment, the first named answered first, and the other answered too or asked for
+    by a whole message that reads as that crop; only where even that does not fit, the
+    first alone."""
+    crops = list(Commodity.objects.all())
+    left_out, total = [], 0
+    for language in LIST_COMMANDS:
+        phone = subscriber(language)
+        for a, b in itertools.permutations(crops, 2):
+            first, other = a.display_name(language), b.display_name(language)
+            reply = ask(f"{first} {AND[language]} {other}", phone)
+            total += 1
+            assert count_segments(reply).segments == 1 and ".." not in reply, reply
+            assert reply.startswith(f"{first} ("), reply
+            body, _, hint = reply.partition(ALSO_ASK[language])
+            if hint:
+                assert asked_for(hint) == {(b.name, "")}, reply
+            elif not re.search(rf"(\. |^){re.escape(other)} \(", body):
+                left_out.append(reply)
+    with capsys.disabled():
+        print(f"\ntwo crops: {total - len(left_out)}/{total} answered or asked for whole")
+    assert len(left_out) <= total // 50, left_out  # the first alone only where nothing fits
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "named"),
+    [
+        ("potato, onion, carrot osh", "en", (["Potatoes", "Onions", "Carrots"], ["Osh"])),
+        ("лук, картошка, морковь в Оше", "ru", (["Onions", "Potatoes", "Carrots"], ["Osh"])),
+        ("лук в Оше, Бишкеке, Нарыне", "ru", (["Onions"], ["Osh", "Bishkek", "Naryn"])),
+        ("potato onion osh bishkek", "en", (["Potatoes", "Onions"], ["Osh", "Bishkek"])),
+        ("rice and corn in osh and bishkek", "en", (["Rice", "Maize"], ["Osh", "Bishkek"])),
+        ("картошка и лук в оше и бишкеке", "ru", (["Potatoes", "Onions"], ["Osh", "Bishkek"])),
+        (
+            "pommes de terre, oignons et carottes à Osh",
+            "fr",
+            (["Potatoes", "Onions", "Carrots"], ["Osh"]),
+        ),
+        ("Ошто, Бишкекте жана Нарында пияз канча", "ky", (["Onions"], ["Osh", "Bishkek", "Naryn"])),
+        (
+            "potatoes onions carrots cabbage rice osh",
+            "en",
+            (["Potatoes", "Onions", "Carrots", "Cabbage", "Rice"], ["Osh"]),
+        ),
+        (
+            "лук картошка морковь капуста рис ош",
+            "ru",
+            (["Onions", "Potatoes", "Carrots", "Cabbage", "Rice"], ["Osh"]),
+        ),
+    ],
+)
+def test_every_crop_at_every_market_named_is_answered_or_asked_for(demo, text, language, named):
+    """Three crops, three markets, two by two: each pair is answered (its price is in the
+    reply) or the reply says what to send for it; nothing named vanishes."""
+    reply = send(text, subscriber(language))
+    assert count_segments(reply).segments == 1, reply
+    body, _, hint = reply.partition(ALSO_ASK[language])
+    pending = asked_for(hint) if hint else set()
+    crops, markets = named
+    for crop_name in crops:
+        for market_name in markets:
+            if (crop_name, market_name) in pending:
+                continue
+            crop, market = (
+                Commodity.objects.get(name=crop_name),
+                Market.objects.get(name=market_name),
+            )
+            latest = latest_prices(commodity=crop, market=market).get()
+            assert crop.display_name(language) in body and market.display_name(language) in body, (
+                crop_name,
+                market_name,
+                reply,
+            )
+            assert f"{rounded_price(latest.price):f}" in body, (crop_name, market_name, reply)
+    assert pending <= {(c, m) for c in crops for m in markets}, reply
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
+def test_a_markets_crops_come_page_by_page_and_the_pointer_works(demo, language):
+    market = Market.objects.get(name="Osh")
+    priced = sorted(row.commodity.display_name(language) for row in latest_prices(market=market))
+    phone = subscriber(language)
+    reply, shown, pages = send(market.display_name(language).upper(), phone), [], 0
+    while True:
+        pages += 1
+        assert count_segments(reply).segments == 1, reply
+        pointer = re.search(rf"{re.escape(MORE[language])}(\S+ \d+)$", reply)
+        body = reply[: pointer.start()].rstrip(". ") if pointer else reply
+        shown += [item.rsplit(" ", 1)[0] for item in body.split(": ", 1)[1].split(", ")]
+        if not pointer:
+            break
+        reply = send(pointer.group(1), phone)
+        assert pages < 10
+    assert sorted(shown) == priced  # every crop priced there, once
+    if language in ("ru", "ky"):
+        assert pages > 2
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "page"),
+    [
+        ("osh 2", "en", 2),
+        ("LIST OSH 2", "en", 2),
+        ("Ош 2", "ru", 2),
+        ("список Ош", "ru", 1),
+        ("СПИСОК ОШ 2", "ru", 2),
+        ("ТИЗМЕ ОШ 3", "ky", 3),
+        ("liste Osh 2", "fr", 2),
+        ("Ош базарында эмне бар", "ky", 1),
+        ("что есть на рынке Ош", "ru", 1),
+    ],
+)
+def test_a_markets_page_is_asked_as_farmers_write_it(demo, text, language, page):
+    phone = subscriber(language)
+    reply = send(Market.objects.get(name="Osh").display_name(language).upper(), phone)
+    for _ in range(page - 1):
+        reply = send(re.search(rf"{re.escape(MORE[language])}(\S+ \d+)$", reply).group(1), phone)
+    assert send(text, phone) == reply
+
+
+@pytest.mark.parametrize("language", ["ru", "ky"])
+def test_a_crop_alone_that_does_not_fit_pages_to_its_other_markets(demo, language):
+    """A crop asked alone answers for three markets; where their prices do not fit one
+    Cyrillic SMS, the reply says what to send for the rest, and that works."""
+    paged = 0
+    for crop in Commodity.objects.all():
+        phone = subscriber(language)
+        reply, markets = send(crop.display_name(language).upper(), phone), []
+        for _ in range(4):
+            assert count_segments(reply).segments == 1, reply
+            pointer = re.search(rf"{re.escape(MORE[language])}(.+ \d+)$", reply)
+            body = reply[: pointer.start()].rstrip(". ") if pointer else reply
+            markets += [item.rsplit(" ", 1)[0] for item in body.split(": ", 1)[1].split(", ")]
+            if not pointer:
+                break
+            paged += 1
+            reply = send(pointer.group(1), phone)
+        assert len(markets) == len(set(markets)) == 3, (crop.name, markets)
+    assert paged  # some crops' names and prices are long enough to need a second page

@@ -112,6 +112,28 @@ def test_a_number_that_is_no_agent_cannot_report(potatoes, osh):
     )
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "p potatoes osh price",
+        "P potatoes osh 18.5",  # no PIN: not a report from a farmer
+        "р картошка ош цена",  # a Cyrillic Р
+    ],
+)
+def test_a_farmer_starting_with_p_is_asked_as_a_question(potatoes, osh, a_price, body):
+    potatoes.aliases.create(name="картошка", language="ru")
+    osh.aliases.create(name="ош", language="ru")
+    message = text(body, sender="+996555999998")
+    assert message.action == "query"
+    assert message.reply.startswith("Potatoes Osh: 18"), message.reply
+    assert not Quote.objects.filter(source=Quote.Source.SMS).exists()
+
+
+def test_an_agent_still_hears_what_a_report_lacks(field_agent, potatoes):
+    assert text("P POTATOES OSH 18.5").reply == "Add your PIN: P POTATO OSH 18.5 KG 1234"
+    assert text("p potatoes osh price 2468").reply.startswith("Add the price")
+
+
 def test_sms_agent_command_refuses_bad_input(agent, db):
     with pytest.raises(CommandError, match="4 to 8 digits"):
         call_command("sms_agent", agent.username, "--phone", "+996555700001", "--pin", "12")

@@ -229,7 +229,20 @@ def test_subscribe_unsubscribe_stop_with_a_yes_then_come_back(client, demo, lang
 
 
 @pytest.mark.parametrize(
-    "answers", [["99"], ["abc"], ["1", "99"], ["*" * 5], [""] * 20, ["1", "0", "0", "0"]]
+    "answers",
+    [
+        ["99"],
+        ["abc"],
+        ["1", "99"],
+        ["*" * 5],
+        [""] * 20,
+        ["1", "0", "0", "0"],
+        ["²"],  # a digit to Python, no number to a menu
+        ["1", "²"],
+        ["١"],  # Arabic-Indic one
+        ["1", "٣"],
+        ["¹⁰"],
+    ],
 )
 def test_wrong_answers_show_the_screen_again_with_a_note(client, demo, answers):
     kind, text = Session(client).screen(*answers)
@@ -456,3 +469,27 @@ def test_without_a_key_set_there_is_no_ussd(client, demo, settings):
 
 def test_a_request_without_session_or_phone_is_refused(client, demo):
     assert client.post(URL, {"text": "1"}).status_code == 400
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
+def test_an_opted_out_number_subscribing_is_offered_its_sms_back_there(client, demo, language):
+    """Subscribe in the menu after Stop all SMS: the menu itself offers the SMS back
+    (nothing to send by paid SMS); Back changes nothing; Yes restarts them and
+    subscribes, once however often it is resent."""
+    crop, market = Commodity.objects.get(name="Milk"), Market.objects.get(name="Naryn")
+    session = Session(client, language=language)
+    Subscriber.objects.filter(phone=session.phone).update(opted_out=True)
+    _kind, text = session.screen(MAIN["subscribe"])
+    _kind, text = pick(session, text, crop.display_name(language))
+    kind, question = pick(session, text, market.display_name(language))
+    assert kind == "CON" and "START" not in question
+    assert followed(session.phone) == [] and Subscriber.objects.get(phone=session.phone).opted_out
+    kind, _text = session.screen("00")  # not now: nothing changed
+    assert kind == "CON" and Subscriber.objects.get(phone=session.phone).opted_out
+    _kind, question = pick(session, _text, market.display_name(language))
+    kind, done = session.screen(question.splitlines()[1].split(" ", 1)[0])
+    assert kind == "END" and crop.display_name(language) in done
+    assert followed(session.phone) == [("Milk", "Naryn")]
+    assert not Subscriber.objects.get(phone=session.phone).opted_out
+    before = state(session.phone)
+    assert session.resend() == (kind, done) and state(session.phone) == before
