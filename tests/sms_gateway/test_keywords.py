@@ -21,6 +21,7 @@ from agriprices.models import Commodity, Market
 from sms_gateway import services
 from sms_gateway.conversation.understanding import understand
 from sms_gateway.models import Subscriber, Subscription
+from tests.profiles import examples
 
 TABLE = Path(__file__).parents[1] / "data" / "keyword_messages.tsv"
 numbers = (f"+99655534{n:04d}" for n in itertools.count())
@@ -188,7 +189,7 @@ def messages():
 
 
 @settings(
-    max_examples=400,
+    max_examples=examples(400),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
