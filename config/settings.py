@@ -313,6 +313,13 @@ TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10.0)
 # USSD aggregators call /ussd/<gateway>/?key=<this>; empty: the USSD endpoints answer 404.
 USSD_CALLBACK_KEY = env.str("USSD_CALLBACK_KEY", default="")
 SMS_BACKEND = env.str("SMS_BACKEND", default="sms_gateway.backends.console.ConsoleBackend")
+#: The channels people reach us by (sms_gateway.channels): one object each, the address
+#: scheme, rendering, cost of a reply, sending and webhooks of each in its module.
+CHANNELS = [
+    "sms_gateway.channels.sms.Sms",
+    "sms_gateway.channels.whatsapp.WhatsApp",
+    "sms_gateway.channels.ussd.Ussd",
+]
 #: Messages per second one worker hands to the provider (Twilio's default is 1/s a number).
 SMS_SEND_RATE = env.str("SMS_SEND_RATE", default="10/s")
 # A worker that claimed a message this long ago without finishing died mid-send: the

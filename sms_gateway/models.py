@@ -13,10 +13,25 @@ from sms_gateway.phones import mask_phone
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-class Subscriber(models.Model):
-    """A phone that has written to us. Created on its first message."""
+class SubscriberQuerySet(models.QuerySet["Subscriber"]):
+    #: "A subscriber we may message", the one rule every sender (alerts, digests,
+    #: warnings, broadcasts, bulletins, the send itself) filters by.
+    REACHABLE = models.Q(opted_out=False, undeliverable=False)
 
-    #: The address: an E.164 number (SMS), or "whatsapp:" and the number (WhatsApp).
+    def reachable(self) -> SubscriberQuerySet:
+        """Those who did not stop us and whose address still receives."""
+        return self.filter(self.REACHABLE)
+
+    def unreachable(self) -> SubscriberQuerySet:
+        return self.exclude(self.REACHABLE)
+
+
+class Subscriber(models.Model):
+    """An address that has written to us (a phone by SMS, a WhatsApp or Telegram chat).
+    Created on its first message."""
+
+    #: The address, as its channel writes it (sms_gateway.channels): an E.164 number
+    #: (SMS), or a channel's scheme and its id ("whatsapp:+996…", "telegram:12345").
     phone = models.CharField(_("phone (E.164)"), max_length=32, unique=True)
     language = models.CharField(
         _("language"),
@@ -42,6 +57,8 @@ class Subscriber(models.Model):
         _("digest day"), null=True, blank=True, choices=list(enumerate(WEEKDAY_NAMES))
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SubscriberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("subscriber")

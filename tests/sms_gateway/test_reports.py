@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from agriprices.models import CommodityAlias, MarketAlias, Quote
-from sms_gateway import services
+from sms_gateway.channels import inbound
 from sms_gateway.models import InboundMessage
 from tests import factories
 
@@ -32,7 +32,7 @@ def field_agent(agent, potatoes, osh, bishkek):
 
 
 def text(body, sender=AGENT_PHONE, sid=None):
-    return services.receive_sms(
+    return inbound.receive(
         provider="test", provider_sid=sid or next(sids), sender=sender, body=body
     )
 
