@@ -18,12 +18,13 @@ from sms_gateway.replies import chat
 SCHEME = "whatsapp:"
 #: The longest WhatsApp answer we send.
 MOST = 1000
+ROOM = chat.characters(MOST)
 
 
 class WhatsApp(Channel):
     name = "whatsapp"
     scheme = SCHEME
-    room = chat.characters(MOST)
+    room = ROOM
     every_market = True
 
     def address(self, sender: str) -> str | None:
@@ -36,7 +37,7 @@ class WhatsApp(Channel):
         return country_allowed(address.removeprefix(SCHEME))
 
     def render(self, answer: answers.Answer, language: str) -> str:
-        return chat.render(answer, language, MOST)
+        return chat.render(answer, language, ROOM)
 
     def send(self, *, to: str, body: str, unprompted: bool = False) -> str:
         return get_backend().send_whatsapp(to=to, body=body, unprompted=unprompted)
