@@ -71,6 +71,14 @@ def test_the_rules_of_record_quote_apply(field_agent, potatoes):
     assert not Quote.objects.exists()
 
 
+def test_a_refusal_reads_in_the_agents_language_reason_included(field_agent, potatoes):
+    """Acted on in the reply's language: the reason record_quote gives is Russian too."""
+    text("LANG RU")
+    reply = text("P POTATOES BISHKEK 18.5 KG 2468").reply
+    assert "вы не закреплены за рынком" in reply and "assigned" not in reply
+    assert not Quote.objects.exists()
+
+
 def test_an_outlier_is_recorded_for_review(field_agent, potatoes, osh, days_ago):
     for n in range(2, 7):
         factories.QuoteFactory(commodity=potatoes, market=osh, price=18, observed_on=days_ago(n))

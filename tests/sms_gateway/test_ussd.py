@@ -13,8 +13,10 @@ from django.utils import timezone
 from agriprices.models import Commodity, Market
 from agriprices.selectors.latest import best_paying_markets, latest_with_neighbours
 from sms_gateway import following
+from sms_gateway.channels import inbound
 from sms_gateway.models import Subscriber, Subscription, UssdSession
 from sms_gateway.segments import USSD_GSM7, USSD_UCS2, ussd_size
+from sms_gateway.ussd.sessions import simulate_ussd
 
 KEY = "ussd-test-key-not-a-secret"
 URL = f"/ussd/africastalking/?key={KEY}"
@@ -495,3 +497,33 @@ def test_an_opted_out_number_subscribing_is_offered_its_sms_back_there(client, d
     assert not Subscriber.objects.get(phone=session.phone).opted_out
     before = state(session.phone)
     assert session.resend() == (kind, done) and state(session.phone) == before
+
+
+# --- Limits, as for every channel -------------------------------------------------------
+
+
+def test_sessions_count_against_the_numbers_limits_and_a_retry_costs_nothing(
+    client, demo, settings
+):
+    settings.SMS_MAX_QUERIES_PER_HOUR = 2
+    phone = next(numbers)
+    first = Session(client, phone)
+    first.screen()
+    first.resend()  # the same request again: the same session, not counted again
+    Session(client, phone).screen()
+    kind, text = Session(client, phone).screen()
+    assert (kind, text) == ("END", "Too many messages from this number. Try again later.")
+    # The number's SMS share the limits: its next question is refused too (silently,
+    # the notice went out on USSD).
+    reply = inbound.receive(
+        provider="test", provider_sid="SM-after-ussd", sender=phone, body="POTATO OSH"
+    )
+    assert (reply.action, reply.reply) == ("limited", "")
+
+
+def test_the_simulator_counts_nothing(client, demo, settings):
+    settings.SMS_MAX_QUERIES_PER_HOUR = 1
+    phone = next(numbers)
+    for _ in range(3):
+        assert simulate_ussd(phone=phone, answers=[]).final is False
+    assert Session(client, phone).screen()[0] == "CON"
