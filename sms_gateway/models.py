@@ -79,7 +79,8 @@ class InboundMessage(models.Model):
     action = models.CharField(max_length=16, blank=True)
     reply = models.TextField(blank=True)
     reply_segments = models.PositiveSmallIntegerField(default=0)
-    #: Spooled while the database was down and answered later by SMS, not in the webhook.
+    #: Answered by a message queued with it (spooled while the database was down, or
+    #: a channel that never answers inside its webhook), not in the webhook's response.
     answered_by_sms = models.BooleanField(default=False)
     #: When it reached us: a message spooled while the database was down keeps the time
     #: it arrived, not the time it was stored.

@@ -64,8 +64,10 @@ Handler = Callable[[Request, Subscriber, _Asked], answers.Answer]
 
 @dataclass(frozen=True)
 class Command:
-    """What the core does for one action, and whether doing it only reads (changes
-    nothing: no setting, no subscription, no price, no memory of the sender)."""
+    """What the core does for one action (the parser's ``Command.action``), and whether
+    doing it only reads: it changes no setting, subscription or price (a question still
+    remembers the markets a known sender asked about, for its next question; asked
+    through the API, with no sender, nothing at all)."""
 
     handler: Handler
     reads_only: bool
