@@ -32,6 +32,7 @@ from agriprices.selectors import catalogue
 from agriprices.selectors.latest import latest_prices
 from sms_gateway import channels
 from sms_gateway.conversation.acting import act
+from sms_gateway.conversation.language import reply_language
 from sms_gateway.conversation.parser import Command
 from sms_gateway.conversation.understanding import Request
 from sms_gateway.models import Subscriber
@@ -146,7 +147,7 @@ class _Walk:
 
     @property
     def _lang(self) -> str:
-        return self.language or settings.LANGUAGE_CODE
+        return reply_language(chosen=self.language)
 
     # --- what each screen lists -----------------------------------------------------------
 

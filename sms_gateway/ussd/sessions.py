@@ -9,7 +9,6 @@ import logging
 import uuid
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import pgettext
@@ -48,7 +47,7 @@ def answer_ussd(
     with transaction.atomic():
         subscriber = sender(channel, phone)
         if subscriber is None:
-            with translation.override(settings.LANGUAGE_CODE):
+            with translation.override(reply_language()):
                 text = pgettext("ussd", "This service is not available here.")
             return Screen(text, final=True)
         session, created = _ussd_session(gateway, session_id, subscriber)
