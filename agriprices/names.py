@@ -1,4 +1,6 @@
-"""How names are compared: one normalisation for aliases, imports and typed text."""
+"""How names are compared: one folding of text (``fold_marks``) under the normalisation
+of stored aliases and imported names (``normalize_name``) and the folding of a message's
+words (``word_forms.fold``, which adds what reading a typed word needs)."""
 
 import re
 import unicodedata
@@ -8,15 +10,20 @@ from django.utils.text import slugify
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
+def fold_marks(text: str) -> str:
+    """Case-folded, compatibility-decomposed, without combining marks: "Blé" -> "ble",
+    "Ёж" -> "еж", "ß" -> "ss". The first step of every comparison of text."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def normalize_name(text: str) -> str:
-    """Case-fold, drop accents and punctuation, collapse spaces.
+    """Folded (``fold_marks``), punctuation dropped, spaces collapsed.
 
     "Pommes de terre", "POMMES-DE-TERRE" and "pommes de terre " compare equal; Cyrillic
     stays Cyrillic (ё folds to е), so "Картошка" and "картошка" match.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", stripped).strip()
+    return _NON_WORD.sub(" ", fold_marks(text)).strip()
 
 
 def make_slug(text: str) -> str:

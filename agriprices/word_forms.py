@@ -27,6 +27,8 @@ import unicodedata
 
 import snowballstemmer
 
+from agriprices.names import fold_marks
+
 _KYRGYZ_FOLD = str.maketrans({"ң": "н", "ө": "о", "ү": "у"})
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 _APOSTROPHES = re.compile(r"['’ʼ`´]")
@@ -79,9 +81,7 @@ _STEMMERS = {
 def fold(word: str) -> str:
     """Lower case, no accents, no ligatures; Kyrgyz ң ө ү as н о у (й and ё fold too)."""
     word = unicodedata.normalize("NFKC", word).casefold().translate(_LIGATURES)
-    word = word.translate(_KYRGYZ_FOLD)
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return fold_marks(word.translate(_KYRGYZ_FOLD))
 
 
 def words(text: str) -> list[str]:

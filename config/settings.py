@@ -313,6 +313,21 @@ TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10.0)
 # USSD aggregators call /ussd/<gateway>/?key=<this>; empty: the USSD endpoints answer 404.
 USSD_CALLBACK_KEY = env.str("USSD_CALLBACK_KEY", default="")
 SMS_BACKEND = env.str("SMS_BACKEND", default="sms_gateway.backends.console.ConsoleBackend")
+#: The channels people reach us by (sms_gateway.channels): one object each, the address
+#: scheme, rendering, cost of a reply, sending and webhooks of each in its module.
+CHANNELS = [
+    "sms_gateway.channels.sms.Sms",
+    "sms_gateway.channels.whatsapp.WhatsApp",
+    "sms_gateway.channels.ussd.Ussd",
+    "sms_gateway.channels.telegram.Telegram",
+]
+#: The Telegram bot (sms_gateway/channels/telegram.py): its token from @BotFather, the
+#: secret its webhook requests must carry (empty: /telegram/webhook/ answers 404), and
+#: where the Bot API is (a local stub in tests; an egress proxy where needed).
+TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
+TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.org")
+TELEGRAM_TIMEOUT_SECONDS = env.float("TELEGRAM_TIMEOUT_SECONDS", default=10.0)
 #: Messages per second one worker hands to the provider (Twilio's default is 1/s a number).
 SMS_SEND_RATE = env.str("SMS_SEND_RATE", default="10/s")
 # A worker that claimed a message this long ago without finishing died mid-send: the

@@ -1,11 +1,13 @@
 """GET /api/v1/ask/?q=…: the conversation core as JSON, for other channels and partners'
 bots. A question is understood and answered as an SMS would be (the same understanding,
-the same act), and the answer comes back structured, with the SMS text beside it. Only
-questions: what changes something (SUB, STOP, LANG, price reports) goes by SMS."""
+the same act, the same language rule), and the answer comes back structured, with the
+SMS text beside it. Only the commands the core says only read (``acting.reads_only``):
+what changes something (SUB, STOP, LANG, price reports) goes by a channel with a sender.
+There is no sender here, so no per-sender limits: the API's read rate limit holds."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from django.conf import settings
 from django.urls import path
@@ -22,14 +24,12 @@ from agriprices.api.serializers import (
     LatestPriceSerializer,
     MarketRefSerializer,
 )
-from sms_gateway import replies
+from sms_gateway import channels
+from sms_gateway.channels.contacts import nobody
 from sms_gateway.conversation import answers
-from sms_gateway.conversation.acting import act, reply_language
+from sms_gateway.conversation.acting import act, reads_only
+from sms_gateway.conversation.language import reply_language
 from sms_gateway.conversation.understanding import understand
-from sms_gateway.models import Subscriber
-
-#: What the endpoint answers: the questions, which change nothing.
-QUESTIONS = frozenset({"query", "sell", "help", "list"})
 
 
 class AskParams(p.QueryParams):
@@ -56,7 +56,10 @@ class AskSerializer(serializers.Serializer):
     understood = UnderstoodSerializer()
     answer = serializers.DictField(
         help_text="What was found: `kind` (price, crop_prices, market_prices, best_payers, "
-        "not_found, help, catalogue, both) and its data (latest prices as in "
+        "not_found, help, catalogue, both; for completeness the kinds of commands that "
+        "change something, which are refused before: language_chosen, opted_out, "
+        "opted_in, subscribed, unsubscribed, subscription_refused, report_refused, "
+        "recorded, limited) and its data (latest prices as in "
         "/prices/latest/); `both` (two or more crops or markets asked at once) holds each "
         "crop's answer at each market in `answers`, in the order named."
     )
@@ -81,14 +84,14 @@ class Ask(ApiView):
         query = self.params().validated_data
         asked = understand(query["q"])
         asked = asked.otherwise or asked  # "p potato osh price": no report comes this way
-        if asked.action not in QUESTIONS:
+        if not reads_only(asked.action):
             raise ValidationError(
                 {"q": "only questions here; subscribing, stopping and reporting go by SMS"},
                 code="not_a_question",
             )
-        nobody = Subscriber()  # no settings, no history: answered as to a first message
-        outcome = act(asked, nobody, message_key="")
-        language = query.get("lang") or reply_language(asked, nobody)
+        # No settings, no history: answered as to a first message, and nothing is kept.
+        outcome = act(asked, nobody(), message_key="")
+        language = reply_language(chosen=query.get("lang", ""), written=asked.language)
         return Response(
             {
                 "understood": {
@@ -100,7 +103,7 @@ class Ask(ApiView):
                     "unmatched": asked.unmatched,
                 },
                 "answer": as_json(outcome.answer, language),
-                "text": replies.render(outcome.answer, language),
+                "text": channels.named("sms").render(outcome.answer, language),
             }
         )
 
@@ -113,8 +116,14 @@ def _prices(rows: Any) -> Any:
     return LatestPriceSerializer(list(rows), many=True).data
 
 
+def _thing(thing: Any, language: str) -> dict[str, Any]:
+    return {"id": thing.pk, "name": thing.display_name(language)}
+
+
 def as_json(answer: answers.Answer, language: str) -> dict[str, Any]:
-    """An answer to a question as JSON: the API's rendering, beside the SMS one."""
+    """An answer as JSON: the API's rendering, beside the SMS one. Every answer has one
+    (mypy's assert_never says when a new answer lacks it), so no command can make the
+    endpoint fail, even one wrongly said to only read."""
     match answer:
         case answers.Price():
             one = LatestPriceSerializer
@@ -141,7 +150,38 @@ def as_json(answer: answers.Answer, language: str) -> dict[str, Any]:
         case answers.Both():
             parts = answer.parts
             return {"kind": "both", "answers": [as_json(part, language) for part in parts]}
-    raise TypeError(f"no JSON for {answer!r}")  # pragma: no cover - questions only
+        case answers.LanguageChosen():
+            return {"kind": "language_chosen", "language": answer.chosen}
+        case answers.OptedOut():
+            return {"kind": "opted_out"}
+        case answers.OptedIn():
+            return {"kind": "opted_in"}
+        case answers.Subscribed():
+            return {
+                "kind": "subscribed",
+                "commodity": _thing(answer.commodity, language),
+                "market": _thing(answer.market, language),
+                "alert": answer.alert,
+                "weekday": answer.weekday,
+                "percent": str(answer.pct),
+            }
+        case answers.Unsubscribed():
+            return {
+                "kind": "unsubscribed",
+                "commodity": _thing(answer.commodity, language),
+                "market": _thing(answer.market, language),
+                "found": answer.found,
+            }
+        case answers.SubscriptionRefused():
+            return {"kind": "subscription_refused", "problem": answer.problem}
+        case answers.ReportRefused():
+            return {"kind": "report_refused", "problem": answer.problem, "detail": answer.detail}
+        case answers.Recorded():
+            return {"kind": "recorded", "quote": answer.quote.pk, "status": answer.quote.status}
+        case answers.Limited():
+            return {"kind": "limited"}
+        case _:
+            assert_never(answer)
 
 
 urlpatterns = [path("", Ask.as_view(), name="ask")]

@@ -43,9 +43,7 @@ def recipients(*, region_ids: Sequence[int], language: str = "") -> QuerySet[Sub
     """Who a broadcast reaches: reachable subscribers following a market in the regions,
     and, when ``language`` is set, reading that language (chosen by LANG, or the one
     their subscriptions were asked in; unknown counts as the default language)."""
-    in_regions = Subscriber.objects.filter(
-        opted_out=False,
-        undeliverable=False,
+    in_regions = Subscriber.objects.reachable().filter(
         subscriptions__market__region_id__in=list(region_ids),
     )
     if language:

@@ -13,10 +13,25 @@ from sms_gateway.phones import mask_phone
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-class Subscriber(models.Model):
-    """A phone that has written to us. Created on its first message."""
+class SubscriberQuerySet(models.QuerySet["Subscriber"]):
+    #: "A subscriber we may message", the one rule every sender (alerts, digests,
+    #: warnings, broadcasts, bulletins, the send itself) filters by.
+    REACHABLE = models.Q(opted_out=False, undeliverable=False)
 
-    #: The address: an E.164 number (SMS), or "whatsapp:" and the number (WhatsApp).
+    def reachable(self) -> SubscriberQuerySet:
+        """Those who did not stop us and whose address still receives."""
+        return self.filter(self.REACHABLE)
+
+    def unreachable(self) -> SubscriberQuerySet:
+        return self.exclude(self.REACHABLE)
+
+
+class Subscriber(models.Model):
+    """An address that has written to us (a phone by SMS, a WhatsApp or Telegram chat).
+    Created on its first message."""
+
+    #: The address, as its channel writes it (sms_gateway.channels): an E.164 number
+    #: (SMS), or a channel's scheme and its id ("whatsapp:+996…", "telegram:12345").
     phone = models.CharField(_("phone (E.164)"), max_length=32, unique=True)
     language = models.CharField(
         _("language"),
@@ -43,6 +58,8 @@ class Subscriber(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = SubscriberQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
@@ -62,7 +79,8 @@ class InboundMessage(models.Model):
     action = models.CharField(max_length=16, blank=True)
     reply = models.TextField(blank=True)
     reply_segments = models.PositiveSmallIntegerField(default=0)
-    #: Spooled while the database was down and answered later by SMS, not in the webhook.
+    #: Answered by a message queued with it (spooled while the database was down, or
+    #: a channel that never answers inside its webhook), not in the webhook's response.
     answered_by_sms = models.BooleanField(default=False)
     #: When it reached us: a message spooled while the database was down keeps the time
     #: it arrived, not the time it was stored.

@@ -15,9 +15,10 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from config.celery import BROKER_ERRORS, app, enqueue
-from sms_gateway.backends import SendError, get_backend
+from sms_gateway import channels
+from sms_gateway.backends import SendError
 from sms_gateway.models import OutboundMessage, Subscriber
-from sms_gateway.phones import country_allowed, mask_phone
+from sms_gateway.phones import mask_phone
 
 logger = logging.getLogger(__name__)
 RETRY = "retry"
@@ -54,7 +55,7 @@ def queue_sms(
 ) -> OutboundMessage:
     """Queue one SMS (sent after the current transaction commits). Queueing the same key
     again returns the first message. Refuses numbers that opted out or cannot receive."""
-    if not country_allowed(to):
+    if not channels.for_address(to).may_send(to):
         raise NotSendable(f"{mask_phone(to)}: country not in SMS_ALLOWED_COUNTRIES")
     if priority == OutboundMessage.Priority.BULK and _blocked(to):
         raise NotSendable(f"{mask_phone(to)} opted out or cannot receive SMS")
@@ -76,10 +77,10 @@ def queue_bulk(messages: Sequence[BulkMessage]) -> int:
     countries, opted out or undeliverable are left out, and a key queued before is not
     queued again (so a chunk run twice after a restart sends nobody two SMS). Returns
     how many messages wait to be sent; they are handed to the workers after commit."""
-    allowed = [m for m in messages if country_allowed(m.to)]
+    allowed = [m for m in messages if channels.for_address(m.to).may_send(m.to)]
     blocked = set(
-        Subscriber.objects.filter(phone__in=[m.to for m in allowed])
-        .filter(Q(opted_out=True) | Q(undeliverable=True))
+        Subscriber.objects.unreachable()
+        .filter(phone__in=[m.to for m in allowed])
         .values_list("phone", flat=True)
     )
     rows = [
@@ -158,7 +159,8 @@ def send(message_id: int) -> str:
         return Status.FAILED
     try:
         unprompted = message.priority != OutboundMessage.Priority.REPLY
-        sid = get_backend().send(to=message.to, body=message.body, unprompted=unprompted)
+        channel = channels.for_address(message.to)
+        sid = channel.send(to=message.to, body=message.body, unprompted=unprompted)
     except SendError as exc:
         if exc.ambiguous:
             # Twilio may have taken it: sending again could send it twice. The claim
@@ -193,12 +195,8 @@ def send(message_id: int) -> str:
     return Status.SENT
 
 
-def _blocked(phone: str) -> bool:
-    return (
-        Subscriber.objects.filter(phone=phone)
-        .filter(Q(opted_out=True) | Q(undeliverable=True))
-        .exists()
-    )
+def _blocked(address: str) -> bool:
+    return Subscriber.objects.unreachable().filter(phone=address).exists()
 
 
 def record_delivery(*, provider_sid: str, status: str, error_code: str = "") -> bool:
@@ -236,11 +234,11 @@ def recover_stalled(now: datetime | None = None) -> dict[str, int]:
     stale = now - timedelta(seconds=settings.SMS_REPUBLISH_AFTER_SECONDS)
     grace = now - timedelta(seconds=settings.SMS_PUBLISH_GRACE_SECONDS)
     settled = requeued = 0
-    backend = get_backend()
     for message in OutboundMessage.objects.filter(status=Status.SENDING, sending_since__lt=lease):
         try:
             since = message.sending_since or lease  # set by every claim; the filter says so
-            sid = backend.find_sent(to=message.to, body=message.body, since=since)
+            channel = channels.for_address(message.to)
+            sid = channel.find_sent(to=message.to, body=message.body, since=since)
         except SendError as exc:
             logger.info("sms %s: cannot ask the provider yet (%s)", message.pk, exc.message)
             continue

@@ -1,8 +1,7 @@
 """Phone numbers at the edge: normalised to E.164 with phonenumbers, masked in logs.
 
-An *address* is where we reach a person on one channel: an E.164 number for SMS, or the
-same number behind ``whatsapp:`` for WhatsApp (as Twilio writes it). Settings, opt-outs
-and limits belong to an address, so one channel's STOP does not silence the other."""
+Where a number is an address (SMS, WhatsApp behind its scheme) is the channels' business
+(sms_gateway.channels)."""
 
 from __future__ import annotations
 
@@ -44,31 +43,11 @@ def mask_phone(number: str) -> str:
     return text[:5] + "*" * (len(text) - 7) + text[-2:]
 
 
-WHATSAPP = "whatsapp:"
-
-
-def channel_of(address: str) -> str:
-    """ "whatsapp" for a WhatsApp address, else "sms"."""
-    return "whatsapp" if address.startswith(WHATSAPP) else "sms"
-
-
-def number_of(address: str) -> str:
-    """The phone number behind an address."""
-    return address.removeprefix(WHATSAPP)
-
-
-def normalize_address(raw: str) -> str:
-    """An address with its number in E.164 ("whatsapp:+996555123456"). Raises
-    InvalidPhone."""
-    prefix = WHATSAPP if raw.startswith(WHATSAPP) else ""
-    return prefix + normalize_phone(raw.removeprefix(WHATSAPP))
-
-
 def is_person(sender: str) -> bool:
     """Whether a sender can be a person's phone. Short codes and alphanumeric senders
     (banks, carriers, other services) are never answered: that is how auto-reply loops
     and paid replies to robots start."""
-    digits = number_of(sender).lstrip("+")
+    digits = sender.lstrip("+")
     return digits.isascii() and digits.isdigit() and len(digits) >= 8
 
 
@@ -77,7 +56,7 @@ def country_allowed(e164: str) -> bool:
     "*" allows every country). Every SMS we send is paid, and an open list is how a
     stranger's script runs up an international bill."""
     allowed = settings.SMS_ALLOWED_COUNTRIES
-    return "*" in allowed or _country(number_of(e164)) in allowed
+    return "*" in allowed or _country(e164) in allowed
 
 
 @functools.lru_cache(maxsize=65536)

@@ -16,86 +16,21 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from agriprices.models import Commodity, LatestPrice, Market, PriceType
-from agriprices.selectors.latest import latest_price, latest_prices
-from agriprices.validation import digits_error
+from agriprices.models import LatestPrice, PriceType
+from agriprices.selectors.latest import latest_prices
 from agriprices.warnings.models import PriceWarning
 from config.celery import enqueue, publish
 from sms_gateway import replies
+from sms_gateway.conversation.language import reply_language
 from sms_gateway.models import Subscriber, Subscription
 from sms_gateway.outbound import BulkMessage, id_chunks, queue_bulk
 
 logger = logging.getLogger(__name__)
 
 
-class SubscriptionError(Exception):
-    """Why a subscription was refused; ``code`` names the reply that explains it."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-def subscribe(
-    *,
-    subscriber: Subscriber,
-    commodity: Commodity,
-    market: Market,
-    language: str,
-    weekday: int | None = None,
-    alert: bool = False,
-    alert_pct: Decimal | None = None,
-) -> tuple[Subscription, bool]:
-    """Follow a crop at a market, weekly or by alert; asking again changes the kind.
-    Returns (subscription, created). Raises SubscriptionError."""
-    if subscriber.opted_out:
-        raise SubscriptionError("opted_out")
-    if alert_pct is not None and (
-        not 1 <= alert_pct <= 100
-        or digits_error(alert_pct, Subscription._meta.get_field("alert_pct"), "percent")
-    ):
-        raise SubscriptionError("bad_percent")
-    existing = subscriber.subscriptions.filter(commodity=commodity, market=market).exists()
-    if not existing and subscriber.subscriptions.count() >= settings.SMS_MAX_SUBSCRIPTIONS:
-        raise SubscriptionError("too_many")
-    latest = latest_price(commodity=commodity, market=market)
-    subscription, created = Subscription.objects.update_or_create(
-        subscriber=subscriber,
-        commodity=commodity,
-        market=market,
-        defaults={
-            "kind": Subscription.Kind.ALERT if alert else Subscription.Kind.WEEKLY,
-            "language": language,
-            "alert_pct": alert_pct if alert else None,
-            # Alerts measure moves from the price the subscriber knows now.
-            "alert_base_price": latest.price_per_base_unit if latest else None,
-        },
-    )
-    if weekday is not None and weekday != subscriber.digest_weekday:
-        subscriber.digest_weekday = weekday
-        subscriber.save(update_fields=["digest_weekday"])
-    return subscription, created
-
-
-def unsubscribe(*, subscriber: Subscriber, commodity: Commodity, market: Market) -> bool:
-    """Stop following one crop at one market; False when it was not followed."""
-    deleted, _ = subscriber.subscriptions.filter(commodity=commodity, market=market).delete()
-    return deleted > 0
-
-
-def digest_weekday(subscriber: Subscriber) -> int:
-    if subscriber.digest_weekday is None:
-        return settings.SMS_DIGEST_WEEKDAY
-    return subscriber.digest_weekday
-
-
-def reply_language(subscription: Subscription) -> str:
+def _language(subscription: Subscription) -> str:
     """LANG wins, then the language the subscription was asked in."""
-    return subscription.subscriber.language or subscription.language or settings.LANGUAGE_CODE[:2]
-
-
-def _reachable(subscribers: QuerySet[Subscriber]) -> QuerySet[Subscriber]:
-    return subscribers.filter(opted_out=False, undeliverable=False)
+    return reply_language(chosen=subscription.subscriber.language, written=subscription.language)
 
 
 # --- Weekly digests ----------------------------------------------------------------------
@@ -107,8 +42,14 @@ def digest_recipients(day: date) -> QuerySet[Subscriber]:
     on_day = Q(digest_weekday=weekday)
     if weekday == settings.SMS_DIGEST_WEEKDAY:
         on_day |= Q(digest_weekday__isnull=True)
-    return _reachable(Subscriber.objects.filter(on_day)).filter(
-        pk__in=Subscription.objects.filter(kind=Subscription.Kind.WEEKLY).values("subscriber_id")
+    return (
+        Subscriber.objects.reachable()
+        .filter(on_day)
+        .filter(
+            pk__in=Subscription.objects.filter(kind=Subscription.Kind.WEEKLY).values(
+                "subscriber_id"
+            )
+        )
     )
 
 
@@ -137,7 +78,7 @@ def queue_digests(subscriber_ids: list[int], day: date) -> int:
         by_subscriber[subscription.subscriber_id].append(subscription)
     messages = []
     for subscriber_id, followed in by_subscriber.items():
-        language = reply_language(followed[0])
+        language = _language(followed[0])
         rows = [
             (s.commodity, s.market, prices.get((s.commodity_id, s.market_id))) for s in followed
         ]
@@ -200,8 +141,7 @@ def check_price_alerts(commodity_id: int, market_id: int) -> int:
                 commodity_id=commodity_id,
                 market_id=market_id,
                 kind=Subscription.Kind.ALERT,
-                subscriber__opted_out=False,
-                subscriber__undeliverable=False,
+                subscriber__in=Subscriber.objects.reachable(),
             )
             .select_related("subscriber")
         )
@@ -215,7 +155,7 @@ def check_price_alerts(commodity_id: int, market_id: int) -> int:
             if abs(move) < (subscription.alert_pct or default_pct):
                 continue
             alerted.append(subscription.pk)
-            language = reply_language(subscription)
+            language = _language(subscription)
             key = (language, round(move))
             if key not in texts:
                 texts[key] = replies.alert_text(language=language, latest=latest, move_pct=move)
@@ -269,8 +209,7 @@ def warning_raised(
         Subscription.objects.filter(
             commodity_id=commodity_id,
             market_id=market_id,
-            subscriber__opted_out=False,
-            subscriber__undeliverable=False,
+            subscriber__in=Subscriber.objects.reachable(),
         )
         .select_related("subscriber")
         .order_by("subscriber_id")
@@ -278,7 +217,7 @@ def warning_raised(
     texts: dict[str, str] = {}
     messages = []
     for subscription in followers:
-        language = reply_language(subscription)
+        language = _language(subscription)
         if language not in texts:
             texts[language] = replies.warning_text(language=language, warning=warning)
         messages.append(

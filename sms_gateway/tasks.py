@@ -6,7 +6,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from sms_gateway import broadcasts, outbound, services, subscriptions
+from sms_gateway import broadcasts, outbound, subscriptions
+from sms_gateway.channels import inbound
 
 
 class TransientSendError(Exception):
@@ -75,4 +76,4 @@ def recover_outbound() -> dict[str, int]:
 @shared_task(acks_late=True)
 def replay_spooled_sms() -> int:
     """Every 30 s: inbound SMS spooled while the database was down."""
-    return services.replay_spool()
+    return inbound.replay_spool()

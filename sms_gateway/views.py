@@ -21,7 +21,9 @@ from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from sms_gateway import outbound, services
+from sms_gateway import outbound
+from sms_gateway.channels import inbound
+from sms_gateway.ussd import sessions
 from sms_gateway.ussd.gateways import GATEWAYS
 
 logger = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     sid, sender = request.POST.get("MessageSid", ""), request.POST.get("From", "")
     if not sid or not sender:
         return HttpResponseBadRequest("MessageSid and From are required")
-    reply = services.receive_or_spool(
+    reply = inbound.receive_or_spool(
         provider="twilio", provider_sid=sid, sender=sender, body=request.POST.get("Body", "")
     )
     return HttpResponse(_twiml(reply), content_type="application/xml")
@@ -82,7 +84,7 @@ def ussd_callback(request: HttpRequest, gateway: str) -> HttpResponse:
     asked = adapter.read(request.POST)
     if asked is None:
         return HttpResponseBadRequest("sessionId and phoneNumber are required")
-    screen = services.answer_ussd(
+    screen = sessions.answer_ussd(
         gateway=gateway, session_id=asked.session_id, phone=asked.phone, answers=asked.answers
     )
     return adapter.answer(screen)

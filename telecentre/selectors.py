@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from agriprices.formatting import rounded_price
 from agriprices.models import Commodity, LatestPrice, Market, PriceSummary, PriceType, Quote, Region
 from agriprices.periods import period_start
+from agriprices.reading import read
 from agriprices.selectors.catalogue import regions
 from agriprices.selectors.latest import latest_prices, prices_last_modified
 from agriprices.warnings import bands
@@ -26,7 +27,6 @@ from agriprices.warnings.queries import last_run, price_warnings, with_warnings
 from agriprices.warnings.review import ReviewContext, review_context
 from agriprices.word_forms import fold
 from openrosa.models import Photo
-from sms_gateway.conversation.understanding import read
 from telecentre import maps
 
 

@@ -21,8 +21,9 @@ from agriprices.models import (
 )
 from agriprices.services.recording import record_quote
 from agriprices.services.reviewing import review_quote
+from sms_gateway.channels.inbound import receive as receive_sms
 from sms_gateway.models import InboundMessage, OutboundMessage, Subscriber, Subscription
-from sms_gateway.services import receive_sms, register_agent_phone
+from sms_gateway.services import register_agent_phone
 from telecentre.models import Bulletin
 from tests import factories
 from tests.factories import CommodityFactory, MarketFactory, agent, operator, unit

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from agriprices.importers import import_price_rows, read_price_file
 from agriprices.models import Quote, Unit
 from agriprices.validation import SIGNIFICANT_DIGITS, digits_error
-from sms_gateway import services as sms
+from sms_gateway.channels import inbound as sms
 from sms_gateway.models import Subscription
 from tests import factories
 from tests.api.conftest import client_with_token
@@ -182,7 +182,7 @@ def test_web_form_price(client, field, potatoes, osh, kg, today, value, fits):
 
 @pytest.mark.parametrize(("value", "fits"), cases(PRICE))
 def test_sms_report_price(field, value, fits):
-    reply = sms.receive_sms(
+    reply = sms.receive(
         provider="test",
         provider_sid="SM1",
         sender="+996555700001",
@@ -223,7 +223,7 @@ def test_collect_price(client, field, value, fits):
 )
 def test_sms_alert_percent(potatoes, osh, percent, fits):
     factories.QuoteFactory(commodity=potatoes, market=osh, price=30)
-    reply = sms.receive_sms(
+    reply = sms.receive(
         provider="test",
         provider_sid="SM1",
         sender="+996555700002",
@@ -314,7 +314,7 @@ def test_the_price_per_kg_stored_is_the_same_on_every_database():
 
 
 def test_an_agent_texting_a_negative_price_is_refused(field):
-    reply = sms.receive_sms(
+    reply = sms.receive(
         provider="test", provider_sid="SM1", sender="+996555700001", body="P POTATO OSH -7 KG 2468"
     ).reply
     assert reply == "Not recorded: price must be greater than zero"

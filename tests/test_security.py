@@ -11,7 +11,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from agriprices.models import Quote
-from sms_gateway.services import receive_sms, register_agent_phone
+from sms_gateway.channels.inbound import receive as receive_sms
+from sms_gateway.services import register_agent_phone
 from tests import factories
 from tests.factories import (
     CommodityFactory,

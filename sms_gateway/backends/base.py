@@ -39,6 +39,13 @@ class BaseSmsBackend(ABC):
         ``unprompted``: not an answer to a message the person just sent (an alert, a
         digest, a broadcast); WhatsApp takes those only as a pre-approved template."""
 
+    def send_whatsapp(self, *, to: str, body: str, unprompted: bool = False) -> str:
+        """Hand one WhatsApp message to the provider (``to``: "whatsapp:" and the number,
+        as Twilio writes it). Backends without WhatsApp refuse, for good."""
+        raise SendError(
+            f"{type(self).__name__} sends no WhatsApp", permanent=True, about_number=False
+        )
+
     def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
         """The id of this SMS if the provider got it at or after ``since``, else None.
         Asked after a worker died mid-send, so that the message is neither lost nor sent

@@ -13,3 +13,6 @@ class ConsoleBackend(BaseSmsBackend):
     ) -> str:
         sys.stdout.write(f"SMS to {mask_phone(to)}: {body}\n")
         return f"CO{uuid.uuid4().hex[:16]}"
+
+    def send_whatsapp(self, *, to: str, body: str, unprompted: bool = False) -> str:
+        return self.send(to=to, body=body, unprompted=unprompted)

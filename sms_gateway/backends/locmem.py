@@ -17,5 +17,8 @@ class LocmemBackend(BaseSmsBackend):
         outbox.append({"to": to, "body": body, "sid": sid, "unprompted": str(unprompted)})
         return sid
 
+    def send_whatsapp(self, *, to: str, body: str, unprompted: bool = False) -> str:
+        return self.send(to=to, body=body, unprompted=unprompted)
+
     def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
         return next((m["sid"] for m in outbox if m["to"] == to and m["body"] == body), None)

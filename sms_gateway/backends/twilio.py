@@ -13,7 +13,6 @@ from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
 from sms_gateway.backends.base import BaseSmsBackend, SendError
-from sms_gateway.phones import WHATSAPP
 
 #: Twilio error codes after which retrying the same message cannot succeed.
 PERMANENT_CODES = {
@@ -54,18 +53,22 @@ class TwilioBackend(BaseSmsBackend):
     def send(
         self, *, to: str, body: str, status_callback: str = "", unprompted: bool = False
     ) -> str:
-        content: dict[str, str] = {"body": body}
-        if to.startswith(WHATSAPP):  # a WhatsApp address: from our WhatsApp sender
-            sender = {"from_": f"{WHATSAPP}{settings.TWILIO_WHATSAPP_FROM}"}
-            if unprompted:  # outside the 24 hours after their last message: a template
-                content = _whatsapp_template(body)
-        elif settings.TWILIO_MESSAGING_SERVICE_SID:
+        if settings.TWILIO_MESSAGING_SERVICE_SID:
             sender = {"messaging_service_sid": settings.TWILIO_MESSAGING_SERVICE_SID}
         else:
             sender = {"from_": settings.TWILIO_FROM_NUMBER}
         extra = {"status_callback": status_callback} if status_callback else {}
+        return self._create(to, {"body": body}, {**sender, **extra})
+
+    def send_whatsapp(self, *, to: str, body: str, unprompted: bool = False) -> str:
+        # From our WhatsApp sender; outside the 24 hours after their last message, only
+        # as the approved template.
+        content = _whatsapp_template(body) if unprompted else {"body": body}
+        return self._create(to, content, {"from_": f"whatsapp:{settings.TWILIO_WHATSAPP_FROM}"})
+
+    def _create(self, to: str, content: dict[str, str], sender: dict[str, str]) -> str:
         try:
-            message = self.client.messages.create(to=to, **content, **sender, **extra)
+            message = self.client.messages.create(to=to, **content, **sender)
         except TwilioRestException as exc:
             permanent = exc.code in PERMANENT_CODES or (
                 400 <= exc.status < 500 and exc.status != 429

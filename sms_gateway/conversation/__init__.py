@@ -1,13 +1,15 @@
-"""The conversation core every channel shares: SMS (the Twilio webhook, the simulator,
-``manage.py sms``) today, USSD, WhatsApp and voice later.
+"""The conversation core every channel shares: SMS, WhatsApp and Telegram (through the
+shared inbound path), USSD menus, the simulator, ``manage.py sms`` and the ask API.
 
-Three steps, each in its own module:
+Three steps:
 
     understanding.understand(text)       -> Request   what the text asks, names resolved
     acting.act(request, subscriber, ...) -> Outcome   does it; a structured answer
-    a channel renders the answer         -> its text  SMS: replies.render (one segment)
+    the channel renders the answer       -> its text  sms_gateway.channels: Channel.render
 
-Understanding and acting never format text; rendering never queries. A new command
-touches the three steps (its words, what it does, how each channel says it); a new
-channel touches none of them, only its adapter and renderer.
+Understanding and acting never format text; rendering never queries. The core imports
+no channel and nothing that sends; which commands only read is said in
+``acting.COMMANDS``, and the language of every reply by ``language.reply_language``. A
+new command touches the three steps (its words, what it does, how each renderer says
+it); a new channel touches none of them (see sms_gateway.channels).
 """

@@ -3,28 +3,34 @@
 Reads prices through agriprices.selectors and records them through agriprices.services
 only. Commands that change something (LANG, STOP, START, SUB, UNSUB, a price report, the
 markets a sender asked about last) write it themselves, inside the caller's transaction,
-so a message is acted on exactly when it is stored.
+so a message is acted on exactly when it is stored. Whether a command only reads is
+said once, beside its handler (``COMMANDS``); the ask API answers exactly those.
+
+Imports no channel and nothing that sends: what a channel makes of an answer is its own
+business (sms_gateway.channels).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agriprices import name_index
-from agriprices.models import AgentProfile, Commodity, Market, Quote, Unit
+from agriprices.models import AgentProfile, Commodity, LatestPrice, Market, Quote, Unit
 from agriprices.selectors.catalogue import commodities, markets, unit_by_code
 from agriprices.selectors.latest import best_paying_markets, latest_prices, latest_with_neighbours
 from agriprices.services.recording import QuoteError, record_quote_once
 from agriprices.units import parse_unit_label
 from config import counters
-from sms_gateway import subscriptions
+from sms_gateway import following
 from sms_gateway.conversation import answers
+from sms_gateway.conversation.language import reply_language
 from sms_gateway.conversation.understanding import Request
 from sms_gateway.models import Subscriber
 
@@ -36,9 +42,6 @@ CROP_ONLY_MARKETS = 3
 #: At most this many crop-and-market pairs of one question are looked up; the reply
 #: names the others for the farmer to ask.
 MOST_PAIRS = 4
-#: Commands that stop or restart what we send: always acted on, whatever the limits on
-#: questions (a number must always be able to stop us).
-STOPS_OR_STARTS = frozenset({"opt_out", "opt_in", "unsubscribe"})
 
 
 @dataclass(frozen=True)
@@ -48,32 +51,68 @@ class Outcome:
     answer: answers.Answer
 
 
-def reply_language(request: Request, subscriber: Subscriber) -> str:
-    """The sender's chosen language (LANG), else the one their message was written in,
-    else the service's default."""
-    return subscriber.language or request.language or settings.LANGUAGE_CODE
+@dataclass(frozen=True)
+class _Asked:
+    """What a handler knows besides the request and who sent it."""
+
+    message_key: str  # identifies the message: what it records is recorded once
+    every_market: bool  # the channel shows every market's price beside the one asked
+
+
+Handler = Callable[[Request, Subscriber, _Asked], answers.Answer]
+
+
+@dataclass(frozen=True)
+class Command:
+    """What the core does for one action (the parser's ``Command.action``), and whether
+    doing it only reads: it changes no setting, subscription or price (a question still
+    remembers the markets a known sender asked about, for its next question; asked
+    through the API, with no sender, nothing at all)."""
+
+    handler: Handler
+    reads_only: bool
+    #: Acted on past the hourly limit on questions: a number must always be able to
+    #: stop (or restart) what we send.
+    always: bool = False
+
+
+def reads_only(action: str) -> bool:
+    """Whether the command ``action`` changes nothing (the ask API answers only these)."""
+    command = COMMANDS.get(action)
+    return command is not None and command.reads_only
+
+
+def always_acted_on(action: str) -> bool:
+    """Whether ``action`` is acted on whatever the limits on questions (STOP, START,
+    UNSUB)."""
+    command = COMMANDS.get(action)
+    return command is not None and command.always
+
+
+def language_of(request: Request, subscriber: Subscriber) -> str:
+    """The language to answer ``request`` from ``subscriber`` in (the one rule)."""
+    return reply_language(chosen=subscriber.language, written=request.language)
 
 
 def act(
-    request: Request, subscriber: Subscriber, *, message_key: str, detail: bool = False
+    request: Request, subscriber: Subscriber, *, message_key: str, every_market: bool = False
 ) -> Outcome:
-    """Do what ``request`` from ``subscriber`` asks and say what came of it. Must run
-    inside a transaction. ``message_key`` identifies the message, so a price it reports
-    is recorded once. ``detail``: the channel shows more than one SMS holds (WhatsApp),
-    so a price comes with every market's."""
+    """Do what ``request`` from ``subscriber`` asks and say what came of it, in the
+    language of the answer (a refusal's reason included). Must run inside a
+    transaction. ``message_key`` identifies the message, so a price it reports is
+    recorded once. ``every_market``: the channel has room for every market's price of a
+    crop beside the ones asked about (the answer means the same; it only carries more)."""
     if request.otherwise is not None and not _reports(subscriber):
         request = request.otherwise  # "p potato osh price" from a farmer: a question
-    language = reply_language(request, subscriber)
-    if request.action == "report":
-        answer = _report(request, subscriber, message_key)
-    elif request.action == "query":
-        answer = _query(request, subscriber, detail)
-    else:
-        answer = _HANDLERS[request.action](request, subscriber)
+    language = language_of(request, subscriber)
+    with translation.override(language):
+        answer = COMMANDS[request.action].handler(
+            request, subscriber, _Asked(message_key, every_market)
+        )
     return Outcome(request.action, language, answer)
 
 
-def _query(request: Request, subscriber: Subscriber, detail: bool) -> answers.Answer:
+def _query(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
     commodity, market = request.commodity, request.market
     if request.unmatched and (commodity is None or market is None):
         # Words that name nothing we know, where a crop or a market is missing: say so
@@ -88,10 +127,11 @@ def _query(request: Request, subscriber: Subscriber, detail: bool) -> answers.An
     crops: list[Commodity | None] = [*request.crops] or [commodity]
     markets: list[Market | None] = [*request.markets] or [market]
     pairs = [(crop, place) for place in markets for crop in crops]
+    every = asked.every_market
     if len(pairs) == 1:
-        return _prices(commodity, market, subscriber, detail, request.command.page)
+        return _prices(commodity, market, subscriber, every, request.command.page)
     first, second, *rest = [
-        _prices(crop, place, subscriber, detail) for crop, place in pairs[:MOST_PAIRS]
+        _prices(crop, place, subscriber, every) for crop, place in pairs[:MOST_PAIRS]
     ]
     return answers.Both(first, second, rest, pairs[MOST_PAIRS:])
 
@@ -115,7 +155,7 @@ def _prices(
     commodity: Commodity | None,
     market: Market | None,
     subscriber: Subscriber,
-    detail: bool,
+    every_market: bool,
     page: int = 1,
 ) -> answers.Part:
     """The prices of a crop at a market, of a crop anywhere, or at a market (the
@@ -123,20 +163,19 @@ def _prices(
     if market is None:
         if commodity is None:
             raise ValueError("a crop or a market is needed")
-        if detail:
-            every = list(latest_prices(commodity=commodity))
-            return answers.CropPrices(commodity, every, page)
-        return answers.CropPrices(commodity, _crop_markets(commodity, subscriber), page)
+        everywhere = list(latest_prices(commodity=commodity))
+        chosen = _crop_markets(everywhere, subscriber)
+        return answers.CropPrices(commodity, chosen, page, everywhere if every_market else ())
     _remember_market(subscriber, market)
     if commodity is None:
         return answers.MarketPrices(market, list(latest_prices(market=market)), page)
     latest, cheaper, dearer, warning = latest_with_neighbours(commodity=commodity, market=market)
-    every = list(latest_prices(commodity=commodity)) if detail else []
+    every = list(latest_prices(commodity=commodity)) if every_market else []
     season = warning.season if warning else ""
     return answers.Price(commodity, market, latest, cheaper, dearer, every, season)
 
 
-def _sell(request: Request, subscriber: Subscriber) -> answers.Answer:
+def _sell(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
     """``SELL POTATO``: where it fetches most now (a market named too is not a limit)."""
     if request.commodity is None:
         words = request.unmatched or " ".join(request.command.terms)
@@ -151,15 +190,16 @@ def _suggestions(text: str) -> list[Commodity | Market]:
     return [match.obj for match in found]
 
 
-def _crop_markets(commodity: Commodity, subscriber: Subscriber) -> list:
-    """A crop without a market: at the sender's home market, else the markets they asked
-    about last, else the markets with the newest prices."""
-    prices = latest_prices(commodity=commodity)
+def _crop_markets(everywhere: list[LatestPrice], subscriber: Subscriber) -> list[LatestPrice]:
+    """A crop without a market, out of its price ``everywhere``: at the sender's home
+    market, else the markets they asked about last, else the markets with the newest
+    prices."""
     wanted = [subscriber.home_market_id] if subscriber.home_market_id else subscriber.recent_markets
-    chosen = list(prices.filter(market_id__in=wanted)) if wanted else []
+    chosen = [row for row in everywhere if row.market_id in wanted]
     chosen.sort(key=lambda r: wanted.index(r.market_id))
     if not chosen:
-        chosen = list(prices.order_by("-observed_on", "market__name")[:CROP_ONLY_MARKETS])
+        chosen = sorted(everywhere, key=lambda r: r.market.name)
+        chosen.sort(key=lambda r: r.observed_on, reverse=True)
     return chosen[:CROP_ONLY_MARKETS]
 
 
@@ -172,7 +212,7 @@ def _remember_market(subscriber: Subscriber, market: Market) -> None:
         subscriber.save(update_fields=["recent_markets"])
 
 
-def _help(request: Request, subscriber: Subscriber) -> answers.Answer:
+def _help(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
     """How to ask; to a plea to stop that names what the number follows ("please stop
     the potato osh messages"), how to stop that one."""
     about = request.command.about
@@ -181,14 +221,14 @@ def _help(request: Request, subscriber: Subscriber) -> answers.Answer:
     return answers.Help(about)
 
 
-def _list(request: Request, subscriber: Subscriber) -> answers.Answer:
+def _list(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
     page = request.command.page
     if request.command.list_kind == "markets":
         return answers.Catalogue("markets", list(markets()), page)
     return answers.Catalogue("crops", list(commodities()), page)
 
 
-def _lang(request: Request, subscriber: Subscriber) -> answers.Answer:
+def _lang(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
     chosen = request.command.set_language
     if chosen:
         subscriber.language = chosen
@@ -196,53 +236,59 @@ def _lang(request: Request, subscriber: Subscriber) -> answers.Answer:
     return answers.LanguageChosen(chosen)
 
 
-def _opt_out(request: Request, subscriber: Subscriber) -> answers.Answer:
+def _opt_out(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
     if not subscriber.opted_out:
         subscriber.opted_out, subscriber.opted_out_at = True, timezone.now()
         subscriber.save(update_fields=["opted_out", "opted_out_at"])
     return answers.OptedOut()
 
 
-def _opt_in(request: Request, subscriber: Subscriber) -> answers.Answer:
+def _opt_in(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
+    """START: messages again. The address just wrote to us, so it receives again too
+    (a chat that blocked the bot and came back, a number that was switched off)."""
     subscriber.opted_out, subscriber.opted_out_at = False, None
-    subscriber.save(update_fields=["opted_out", "opted_out_at"])
+    subscriber.undeliverable, subscriber.unreachable_in_a_row = False, 0
+    subscriber.save(
+        update_fields=["opted_out", "opted_out_at", "undeliverable", "unreachable_in_a_row"]
+    )
     return answers.OptedIn()
 
 
-def _subscribe(request: Request, subscriber: Subscriber) -> answers.Answer:
+def _subscribe(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
     """``SUB POTATO OSH [FRI] [ALERT|10]``."""
     command, commodity, market = request.command, request.commodity, request.market
     if commodity is None or market is None:
         return answers.SubscriptionRefused("names")
     try:
-        subscription, _ = subscriptions.subscribe(
+        subscription, _ = following.subscribe(
             subscriber=subscriber,
             commodity=commodity,
             market=market,
-            language=reply_language(request, subscriber),
+            language=language_of(request, subscriber),
             weekday=command.weekday,
             alert=command.alert,
             alert_pct=command.alert_pct,
         )
-    except subscriptions.SubscriptionError as exc:
+    except following.SubscriptionError as exc:
         return answers.SubscriptionRefused(exc.code)
     return answers.Subscribed(
         commodity,
         market,
         alert=command.alert,
-        weekday=subscriptions.digest_weekday(subscriber),
+        weekday=following.digest_weekday(subscriber),
         pct=subscription.alert_pct or Decimal(str(settings.SMS_ALERT_CHANGE_PCT)),
     )
 
 
-def _unsubscribe(request: Request, subscriber: Subscriber) -> answers.Answer:
-    """``UNSUB POTATO OSH`` ends one subscription; ``UNSUB`` alone opts out of all SMS."""
-    if not request.command.terms:
-        return _opt_out(request, subscriber)
+def _unsubscribe(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
+    """``UNSUB POTATO OSH`` ends one subscription; ``UNSUB`` alone, naming nothing, opts
+    out of all SMS."""
     commodity, market = request.commodity, request.market
+    if not request.command.terms and commodity is None and market is None:
+        return _opt_out(request, subscriber, asked)
     if commodity is None or market is None:
         return answers.SubscriptionRefused("unsub_names")
-    found = subscriptions.unsubscribe(subscriber=subscriber, commodity=commodity, market=market)
+    found = following.unsubscribe(subscriber=subscriber, commodity=commodity, market=market)
     return answers.Unsubscribed(commodity, market, found)
 
 
@@ -251,7 +297,7 @@ def _reports(subscriber: Subscriber) -> bool:
     return AgentProfile.objects.filter(phone=subscriber.phone, sms_pin__isnull=False).exists()
 
 
-def _report(request: Request, subscriber: Subscriber, message_key: str) -> answers.Answer:
+def _report(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
     """``P POTATO OSH 18.5 KG 1234``: checked by PIN, then recorded through
     agriprices.services like the web form."""
     command = request.command
@@ -278,7 +324,7 @@ def _report(request: Request, subscriber: Subscriber, message_key: str) -> answe
         return answers.ReportRefused("unit")
     try:
         quote, _ = record_quote_once(
-            external_id=f"sms:{message_key}",
+            external_id=f"sms:{asked.message_key}",
             agent=profile.user,
             commodity=request.commodity,
             market=request.market,
@@ -303,13 +349,20 @@ def _unit(text: str, commodity: Commodity) -> Unit | None:
     return unit_by_code(code)
 
 
-_HANDLERS = {
-    "sell": _sell,
-    "help": _help,
-    "list": _list,
-    "lang": _lang,
-    "opt_out": _opt_out,
-    "opt_in": _opt_in,
-    "subscribe": _subscribe,
-    "unsubscribe": _unsubscribe,
+#: Every command the core acts on. A new one is its words (parser, understanding), a row
+#: here, its answer in ``answers`` and a case in each renderer (mypy's assert_never finds
+#: a renderer that lacks it).
+COMMANDS: dict[str, Command] = {
+    # A question: it remembers the markets asked about, for the next question's sake,
+    # but changes nothing the asker would call a change.
+    "query": Command(_query, reads_only=True),
+    "sell": Command(_sell, reads_only=True),
+    "help": Command(_help, reads_only=True),
+    "list": Command(_list, reads_only=True),
+    "lang": Command(_lang, reads_only=False),
+    "opt_out": Command(_opt_out, reads_only=False, always=True),
+    "opt_in": Command(_opt_in, reads_only=False, always=True),
+    "subscribe": Command(_subscribe, reads_only=False),
+    "unsubscribe": Command(_unsubscribe, reads_only=False, always=True),
+    "report": Command(_report, reads_only=False),
 }

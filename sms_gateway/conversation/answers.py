@@ -38,6 +38,9 @@ class CropPrices:
     commodity: Commodity
     rows: Sequence[LatestPrice]
     page: int = 1
+    #: Every market's latest price of the crop, cheapest first, for channels that show
+    #: more than one SMS holds (empty otherwise).
+    markets: Sequence[LatestPrice] = ()
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ short (Cyrillic costs UCS-2: 70 characters).
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from sms_gateway.conversation import answers
 from sms_gateway.replies.commands import (
     help_reply,
@@ -109,4 +111,5 @@ def render(answer: answers.Answer, language: str, room: Room = SMS_SEGMENT) -> s
             return recorded_reply(language=language, quote=answer.quote)
         case answers.Limited():
             return limited_reply(language=language)
-    raise TypeError(f"no SMS text for {answer!r}")
+        case _:
+            assert_never(answer)

@@ -30,8 +30,9 @@ from agriprices import name_index
 from agriprices.models import Commodity, Market
 from agriprices.selectors import catalogue
 from agriprices.selectors.latest import latest_prices
-from sms_gateway import replies
+from sms_gateway import channels
 from sms_gateway.conversation.acting import act
+from sms_gateway.conversation.language import reply_language
 from sms_gateway.conversation.parser import Command
 from sms_gateway.conversation.understanding import Request
 from sms_gateway.models import Subscriber
@@ -72,9 +73,8 @@ def screen_for(
             break
         wrong = not walk.step(answer.strip())
     screen = walk.show(wrong)
-    if walk.language and subscriber.pk and subscriber.language != walk.language:
-        subscriber.language = walk.language
-        subscriber.save(update_fields=["language"])
+    if subscriber.pk:
+        walk.keep_language()
     return screen
 
 
@@ -123,16 +123,22 @@ class _Walk:
         self.language = language
         self.frames = [_Frame("main")]
 
+    def keep_language(self) -> None:
+        """A language chosen in the menu is the number's choice, as LANG is: the core
+        acts on it like the command."""
+        if self.language and self.subscriber.language != self.language:
+            chosen = Request(Command("lang", set_language=self.language))
+            act(chosen, self.subscriber, message_key="")
+
     def _finish(self, *requests: Request) -> None:
         """The last screen: the answer to the last of ``requests``, each acted on like an
         SMS, in order."""
         with transaction.atomic():
-            if self.language and self.subscriber.language != self.language:
-                self.subscriber.language = self.language
-                self.subscriber.save(update_fields=["language"])
+            self.keep_language()
             for request in requests:
                 outcome = act(request, self.subscriber, message_key="")
-        self.final = Screen(replies.render(outcome.answer, self._lang, USSD_SCREEN), final=True)
+        ussd = channels.named("ussd")
+        self.final = Screen(ussd.render(outcome.answer, self._lang), final=True)
 
     def _gone(self) -> None:
         """A thing a list showed was removed from the catalogue since."""
@@ -141,7 +147,7 @@ class _Walk:
 
     @property
     def _lang(self) -> str:
-        return self.language or settings.LANGUAGE_CODE
+        return reply_language(chosen=self.language)
 
     # --- what each screen lists -----------------------------------------------------------
 
@@ -351,5 +357,6 @@ def _by_name(things: Any, language: str) -> list[int]:
 def _ask(
     action: str, *, commodity: Commodity | None = None, market: Market | None = None
 ) -> Request:
-    terms = ("menu",) if action == "unsubscribe" else ()  # one subscription, not all SMS
-    return Request(Command(action, terms=terms), commodity=commodity, market=market)
+    """The request a menu choice makes: the command with the crop and market chosen
+    (UNSUB with them ends that one subscription, as the text UNSUB POTATO OSH does)."""
+    return Request(Command(action), commodity=commodity, market=market)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from sms_gateway.channels.inbound import simulate
 from sms_gateway.segments import count_segments
-from sms_gateway.services import simulate_sms, simulate_ussd
+from sms_gateway.ussd.sessions import simulate_ussd
 from telecentre.access import needs_permission
 from telecentre.forms import (
     SimulatorForm,
@@ -19,7 +20,7 @@ def sms_simulator(request: HttpRequest) -> HttpResponse:
     form = SimulatorForm(request.POST or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        action, reply = simulate_sms(
+        action, reply = simulate(
             sender=form.cleaned_data["phone"], body=form.cleaned_data["message"]
         )
         result = {"action": action, "reply": reply, "counted": count_segments(reply)}

@@ -17,8 +17,8 @@ from agriprices.warnings.computation import refresh_warnings
 from agriprices.warnings.indicators import month_number, month_of
 from agriprices.warnings.models import PriceWarning, WarningRun
 from agriprices.warnings.queries import price_warnings
+from sms_gateway.channels.inbound import simulate as simulate_sms
 from sms_gateway.models import OutboundMessage
-from sms_gateway.services import simulate_sms
 from tests import factories
 
 SEASON = [5, 3, 0, -2, -4, -6, -8, -5, 0, 4, 6, 7]

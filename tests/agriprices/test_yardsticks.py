@@ -9,7 +9,7 @@ import pytest
 from agriprices.selectors.latest import latest_price
 from agriprices.services.series import rebuild_latest_prices
 from agriprices.warnings.computation import refresh_warnings
-from sms_gateway.services import simulate_sms
+from sms_gateway.channels.inbound import simulate as simulate_sms
 from telecentre import selectors as pages
 from tests import factories
 from tests.agriprices.test_price_warnings import load_series, price_of

@@ -61,3 +61,32 @@ def test_the_endpoint_is_in_the_openapi_schema(api):
     schema = api.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     parameters = {p["name"] for p in schema["paths"]["/api/v1/ask/"]["get"]["parameters"]}
     assert {"q", "lang"} <= parameters
+
+
+def test_a_command_the_core_says_only_reads_is_answered_with_its_json(api, prices, monkeypatch):
+    """Which commands the endpoint answers is the core's word, not a list of its own:
+    a command the core marks read-only (here LANG made one that only says which language
+    it would choose) is answered, and whatever it answers has a JSON form."""
+    from sms_gateway.conversation import acting, answers
+
+    def say_only(request, subscriber, asked):
+        return answers.LanguageChosen(request.command.set_language)
+
+    monkeypatch.setitem(acting.COMMANDS, "lang", acting.Command(say_only, reads_only=True))
+    body = api.get("/api/v1/ask/", {"q": "LANG FR"})
+    assert body.status_code == 200
+    assert body.json()["answer"] == {"kind": "language_chosen", "language": "fr"}
+
+
+def test_every_answer_has_a_json_form():
+    """The JSON rendering covers every answer the core gives (mypy's assert_never checks
+    the same statically)."""
+    from typing import get_args
+
+    from sms_gateway.api import as_json
+    from sms_gateway.conversation import answers
+
+    kinds = {kind.__name__ for kind in get_args(answers.Answer)}
+    assert {"OptedOut", "OptedIn", "Limited", "LanguageChosen"} <= kinds
+    for simple in (answers.OptedOut(), answers.OptedIn(), answers.Limited()):
+        assert as_json(simple, "en")["kind"] in {"opted_out", "opted_in", "limited"}

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agriprices.models import Commodity, Market
-from sms_gateway import services
+from sms_gateway import channels
+from sms_gateway.channels import inbound
 from sms_gateway.conversation.understanding import understand
 from sms_gateway.models import Subscriber, Subscription
 from tests.profiles import examples
@@ -83,7 +84,7 @@ def send(text: str, *, opted_out: bool = False, follows=None):
     if follows is not None:
         crop, market = follows
         Subscription.objects.create(subscriber=subscriber, commodity=crop, market=market)
-    message = services.receive_sms(
+    message = inbound.receive(
         provider="test", provider_sid=f"kw:{sender}", sender=sender, body=text
     )
     return message, Subscriber.objects.get(phone=sender)
@@ -161,7 +162,7 @@ def test_a_plea_to_stop_says_how_and_stop_then_stops(demo):
     message, subscriber = send("please stop sending me messages")
     assert message.reply.startswith("To get no more SMS from us, send STOP alone.")
     assert not subscriber.opted_out
-    message = services.receive_sms(
+    message = inbound.receive(
         provider="test", provider_sid="kw:then-stop", sender=subscriber.phone, body="STOP"
     )
     assert message.action == "opt_out"
@@ -198,7 +199,13 @@ def test_no_text_but_a_keyword_changes_the_opt_out_state(demo, text, opted_out):
     phone = "+996555349999"
     with transaction.atomic():
         Subscriber.objects.update_or_create(phone=phone, defaults={"opted_out": opted_out})
-        services.answer(sender=phone, body=text, message_key="property", simulated=True)
+        inbound.answer(
+            channel=channels.for_address(phone),
+            sender=phone,
+            body=text,
+            message_key="property",
+            simulated=True,
+        )
         now = Subscriber.objects.get(phone=phone).opted_out
         transaction.set_rollback(True)
     word = meant(text)
@@ -228,7 +235,7 @@ def test_stop_and_unsub_act_past_the_hourly_limit(demo, settings, text, opted_ou
     Subscription.objects.create(subscriber=subscriber, commodity=crop, market=market)
 
     def sms(body: str, n: int):
-        return services.receive_sms(
+        return inbound.receive(
             provider="test", provider_sid=f"lim:{phone}:{n}", sender=phone, body=body
         )
 
@@ -252,7 +259,7 @@ def test_start_acts_past_the_hourly_limit_and_the_daily_one_silences_only_the_re
     Subscriber.objects.create(phone=phone)
 
     def sms(body: str, n: int):
-        return services.receive_sms(
+        return inbound.receive(
             provider="test", provider_sid=f"day:{phone}:{n}", sender=phone, body=body
         )
 
@@ -287,7 +294,7 @@ def test_a_plea_to_stop_what_a_number_follows_says_how_to_stop_it(demo, text, la
     assert subscriber.subscriptions.count() == 1 and not subscriber.opted_out  # nothing done
     # The command it names works as sent.
     said = unsub.rstrip(".").split("UNSUB", 1)[1].split(" to stop")[0]
-    done = services.receive_sms(
+    done = inbound.receive(
         provider="test",
         provider_sid=f"kw:unsub:{subscriber.phone}",
         sender=subscriber.phone,
@@ -308,7 +315,7 @@ def test_a_plea_to_stop_what_a_number_follows_says_how_to_stop_it(demo, text, la
 def test_sell_alone_says_how_to_name_the_crop_in_its_language(demo, text, how):
     message, subscriber = send(text)
     assert message.action == "help" and how in message.reply, message.reply
-    example = services.receive_sms(
+    example = inbound.receive(
         provider="test",
         provider_sid=f"kw:sell:{subscriber.phone}",
         sender=subscriber.phone,

@@ -11,7 +11,8 @@ import pytest
 from agriprices.formatting import rounded_price
 from agriprices.models import Commodity, Market
 from agriprices.selectors.latest import latest_prices
-from sms_gateway import services
+from sms_gateway import channels
+from sms_gateway.channels import inbound
 from sms_gateway.conversation.understanding import understand
 from sms_gateway.models import Subscriber
 from sms_gateway.segments import count_segments
@@ -27,7 +28,7 @@ LIST_COMMANDS = {
 
 
 def send(text, sender):
-    return services.receive_sms(
+    return inbound.receive(
         provider="test", provider_sid=f"{sender}:{next(numbers)}", sender=sender, body=text
     ).reply
 
@@ -141,7 +142,13 @@ MORE = {"en": "More: ", "fr": "Suite : ", "ru": "Ещё: ", "ky": "Дагы: "}
 
 def ask(text, phone):
     """The reply ``phone`` would get, changing nothing and counting against no limit."""
-    return services.answer(sender=phone, body=text, message_key="pairs", simulated=True)[1]
+    return inbound.answer(
+        channel=channels.for_address(phone),
+        sender=phone,
+        body=text,
+        message_key="pairs",
+        simulated=True,
+    )[1]
 
 
 def asked_for(hint: str) -> set[tuple[str, str]]:

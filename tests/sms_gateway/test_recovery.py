@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from config import counters
 from config.cache import CacheUnavailable, RedisCache
-from sms_gateway import outbound, services, spool
+from sms_gateway import outbound, spool
 from sms_gateway.backends import locmem
+from sms_gateway.channels import inbound
 from sms_gateway.models import InboundMessage, OutboundMessage, Subscriber
 from tests import factories
 from tests.servers import TwilioStub
@@ -66,14 +67,14 @@ def test_a_message_the_database_cannot_store_is_spooled_and_answered_once_later(
     assert spool.pending() == 1
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.replay_spool() == 1
+        assert inbound.replay_spool() == 1
     stored = InboundMessage.objects.get()
     assert stored.answered_by_sms and "18" in stored.reply
     assert [m["body"] for m in locmem.outbox] == [stored.reply]
     assert spool.pending() == 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.replay_spool() == 0
+        assert inbound.replay_spool() == 0
         again = twilio.post(twilio.params())  # Twilio retrying: answered already
     assert twilio.reply(again) is None
     assert len(locmem.outbox) == 1 and InboundMessage.objects.count() == 1

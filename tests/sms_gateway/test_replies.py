@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from agriprices.models import Commodity, LatestPrice, Market
 from agriprices.selectors.latest import latest_price, latest_prices
-from sms_gateway import services
+from sms_gateway.channels import inbound
 from sms_gateway.conversation.understanding import understand
 from sms_gateway.models import InboundMessage, Subscriber
 from sms_gateway.replies import format_price
@@ -20,7 +20,7 @@ numbers = (f"+99655512{n:04d}" for n in itertools.count())
 
 def send(text, sender=None):
     sender = sender or next(numbers)
-    return services.receive_sms(
+    return inbound.receive(
         provider="test", provider_sid=f"{sender}:{text}:{next(numbers)}", sender=sender, body=text
     )
 
@@ -213,10 +213,10 @@ def test_short_codes_and_named_senders_get_no_reply(demo, sender):
 
 
 def test_the_same_message_id_is_answered_once(demo):
-    first = services.receive_sms(
+    first = inbound.receive(
         provider="test", provider_sid="SM1", sender="+996555000111", body="LANG KY"
     )
-    again = services.receive_sms(
+    again = inbound.receive(
         provider="test", provider_sid="SM1", sender="+996555000111", body="LANG KY"
     )
     assert again.pk == first.pk and again.reply == first.reply

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from agriprices.models import CommodityAlias, MarketAlias, Quote
-from sms_gateway import services
+from sms_gateway.channels import inbound
 from sms_gateway.models import InboundMessage
 from tests import factories
 
@@ -32,7 +32,7 @@ def field_agent(agent, potatoes, osh, bishkek):
 
 
 def text(body, sender=AGENT_PHONE, sid=None):
-    return services.receive_sms(
+    return inbound.receive(
         provider="test", provider_sid=sid or next(sids), sender=sender, body=body
     )
 
@@ -68,6 +68,14 @@ def test_a_retried_report_is_recorded_once(field_agent, potatoes):
 def test_the_rules_of_record_quote_apply(field_agent, potatoes):
     reply = text("P POTATOES BISHKEK 18.5 KG 2468").reply
     assert reply == "Not recorded: you are not assigned to the market Bishkek"
+    assert not Quote.objects.exists()
+
+
+def test_a_refusal_reads_in_the_agents_language_reason_included(field_agent, potatoes):
+    """Acted on in the reply's language: the reason record_quote gives is Russian too."""
+    text("LANG RU")
+    reply = text("P POTATOES BISHKEK 18.5 KG 2468").reply
+    assert "вы не закреплены за рынком" in reply and "assigned" not in reply
     assert not Quote.objects.exists()
 
 

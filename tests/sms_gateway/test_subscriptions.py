@@ -13,8 +13,9 @@ from django.utils import timezone
 from agriprices.models import Quote
 from agriprices.services.recording import record_quote
 from agriprices.services.reviewing import review_quote
-from sms_gateway import broadcasts, outbound, services, subscriptions, tasks
+from sms_gateway import broadcasts, following, outbound, tasks
 from sms_gateway.backends import locmem
+from sms_gateway.channels import inbound
 from sms_gateway.models import Broadcast, OutboundMessage, Subscriber, Subscription
 from sms_gateway.segments import count_segments
 from tests import factories
@@ -68,9 +69,7 @@ def price(commodity, market, value, days_ago=0):
 
 
 def text(body, sender=PHONE):
-    return services.receive_sms(
-        provider="test", provider_sid=next(sids), sender=sender, body=body
-    ).reply
+    return inbound.receive(provider="test", provider_sid=next(sids), sender=sender, body=body).reply
 
 
 def test_sub_follows_a_crop_weekly_on_the_chosen_day(osh, settings):
@@ -324,4 +323,4 @@ def test_a_broadcast_through_a_real_worker_reaches_everyone_once(
     time.sleep(0.5)  # anything sent twice would show by now
     assert sorted(m["to"] for m in outbox) == sorted(p.phone for p in people)
     assert OutboundMessage.objects.filter(status="sent").count() == 30
-    assert subscriptions.digest_weekday(people[0]) == settings.SMS_DIGEST_WEEKDAY
+    assert following.digest_weekday(people[0]) == settings.SMS_DIGEST_WEEKDAY

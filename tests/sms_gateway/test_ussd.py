@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from agriprices.models import Commodity, Market
 from agriprices.selectors.latest import best_paying_markets, latest_with_neighbours
-from sms_gateway import subscriptions
+from sms_gateway import following
+from sms_gateway.channels import inbound
 from sms_gateway.models import Subscriber, Subscription, UssdSession
 from sms_gateway.segments import USSD_GSM7, USSD_UCS2, ussd_size
+from sms_gateway.ussd.sessions import simulate_ussd
 
 KEY = "ussd-test-key-not-a-secret"
 URL = f"/ussd/africastalking/?key={KEY}"
@@ -145,7 +147,7 @@ def test_price_of_a_crop_at_a_market(client, demo, language):
 def test_the_price_screen_uses_the_room_a_screen_has(client, demo):
     """A Russian SMS holds 70 characters, a Russian USSD screen 80: the screen says more
     than the SMS where more fits."""
-    from sms_gateway.services import simulate_sms
+    from sms_gateway.channels.inbound import simulate as simulate_sms
 
     phone = next(numbers)
     Subscriber.objects.create(phone=phone, language="ru")
@@ -265,10 +267,12 @@ def test_back_goes_back_one_page_then_one_screen(client, demo, language):
     assert session.screen("00") == ("CON", menu)
 
 
-def test_every_reachable_screen_fits_its_encoding_in_every_language(client, demo, capsys):
+def test_every_reachable_screen_fits_its_encoding_in_every_language(client, demo, capsys, settings):
     """Walk every path a few answers deep, every page of every list, in every language
     (Session asserts each screen against 182 GSM-7 or 80 UCS-2 characters). Nothing is
     chosen that ends the session with a change: stop and come back are walked above."""
+    # Hundreds of sessions from one number: far past what one may open in an hour.
+    settings.SMS_MAX_QUERIES_PER_HOUR = settings.SMS_MAX_SEGMENTS_PER_DAY = 100_000
     phone = "+996700999999"
     seen, longest = 0, {}
     for language, choice in LANGUAGE_CHOICE.items():
@@ -333,7 +337,7 @@ def test_every_mutating_request_resent_answers_the_same_and_changes_nothing(clie
     others = [("Potatoes", "Osh"), ("Apples", "Karakol")]
     subscriber = Subscriber.objects.get(phone=phone)
     for crop, market in others:
-        subscriptions.subscribe(
+        following.subscribe(
             subscriber=subscriber,
             commodity=Commodity.objects.get(name=crop),
             market=Market.objects.get(name=market),
@@ -360,7 +364,7 @@ def test_a_resent_unsubscribe_removes_no_second_subscription(client, demo):
     phone = next(numbers)
     subscriber = Subscriber.objects.create(phone=phone)
     for crop in ("Apples", "Beans"):
-        subscriptions.subscribe(
+        following.subscribe(
             subscriber=subscriber,
             commodity=Commodity.objects.get(name=crop),
             market=Market.objects.get(name="Osh"),
@@ -383,7 +387,7 @@ def test_a_choice_names_what_was_on_the_screen_whatever_changed_since(client, de
     subscriber = Subscriber.objects.create(phone=phone)
     osh = Market.objects.get(name="Osh")
     for crop in ("Beans", "Carrots"):
-        subscriptions.subscribe(
+        following.subscribe(
             subscriber=subscriber,
             commodity=Commodity.objects.get(name=crop),
             market=osh,
@@ -393,13 +397,13 @@ def test_a_choice_names_what_was_on_the_screen_whatever_changed_since(client, de
     _kind, text = session.screen(MAIN["unsubscribe"])
     assert text.splitlines()[1] == "1 Beans Osh"
     # Meanwhile: Apples followed by SMS (it would now be first), Beans dropped by SMS.
-    subscriptions.subscribe(
+    following.subscribe(
         subscriber=subscriber,
         commodity=Commodity.objects.get(name="Apples"),
         market=osh,
         language="en",
     )
-    subscriptions.unsubscribe(
+    following.unsubscribe(
         subscriber=subscriber, commodity=Commodity.objects.get(name="Beans"), market=osh
     )
     kind, text = session.screen("1")
@@ -493,3 +497,33 @@ def test_an_opted_out_number_subscribing_is_offered_its_sms_back_there(client, d
     assert not Subscriber.objects.get(phone=session.phone).opted_out
     before = state(session.phone)
     assert session.resend() == (kind, done) and state(session.phone) == before
+
+
+# --- Limits, as for every channel -------------------------------------------------------
+
+
+def test_sessions_count_against_the_numbers_limits_and_a_retry_costs_nothing(
+    client, demo, settings
+):
+    settings.SMS_MAX_QUERIES_PER_HOUR = 2
+    phone = next(numbers)
+    first = Session(client, phone)
+    first.screen()
+    first.resend()  # the same request again: the same session, not counted again
+    Session(client, phone).screen()
+    kind, text = Session(client, phone).screen()
+    assert (kind, text) == ("END", "Too many messages from this number. Try again later.")
+    # The number's SMS share the limits: its next question is refused too (silently,
+    # the notice went out on USSD).
+    reply = inbound.receive(
+        provider="test", provider_sid="SM-after-ussd", sender=phone, body="POTATO OSH"
+    )
+    assert (reply.action, reply.reply) == ("limited", "")
+
+
+def test_the_simulator_counts_nothing(client, demo, settings):
+    settings.SMS_MAX_QUERIES_PER_HOUR = 1
+    phone = next(numbers)
+    for _ in range(3):
+        assert simulate_ussd(phone=phone, answers=[]).final is False
+    assert Session(client, phone).screen()[0] == "CON"

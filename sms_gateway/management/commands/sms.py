@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sms_gateway import services
+from sms_gateway.channels import inbound
 from sms_gateway.phones import InvalidPhone, normalize_phone
 from sms_gateway.segments import count_segments
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             sender = normalize_phone(options["sender"])
         except InvalidPhone as exc:
             raise CommandError(str(exc)) from exc
-        message = services.receive_sms(
+        message = inbound.receive(
             provider="console",
             provider_sid=f"console-{uuid.uuid4().hex}",
             sender=sender,

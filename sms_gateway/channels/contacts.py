@@ -1,0 +1,56 @@
+"""Who is writing: the one sender lookup every channel uses (text channels, USSD, the
+simulator), and the limits every sender's address is held to.
+
+Each address may ask SMS_MAX_QUERIES_PER_HOUR questions an hour and receive
+SMS_MAX_SEGMENTS_PER_DAY of reply cost a day (segments by SMS, messages on a chat,
+screens by USSD: each channel's ``cost``). Past the hourly limit one notice, then
+silence; STOP, START and UNSUB always act. The counters live in the shared cache
+(config.counters), so several web processes count together.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from config import counters
+from sms_gateway.channels import Channel
+from sms_gateway.models import Subscriber
+
+
+def sender(channel: Channel, raw: str) -> Subscriber | None:
+    """The subscriber behind ``raw`` as ``channel`` writes its senders, created on its
+    first message; None when we must not answer it (a short code, a robot, a country we
+    do not serve). Must run inside a transaction."""
+    address = channel.address(raw)
+    if address is None:
+        return None
+    subscriber = Subscriber.objects.filter(phone=address).first()
+    if subscriber is None:
+        # Not get_or_create: no savepoint round trips on the path every message takes.
+        Subscriber.objects.bulk_create([Subscriber(phone=address)], ignore_conflicts=True)
+        subscriber = Subscriber.objects.get(phone=address)
+    return subscriber
+
+
+def nobody() -> Subscriber:
+    """The asker behind the ask API: no settings, no history, nothing remembered."""
+    return Subscriber()
+
+
+class Limits:
+    """The two limits of one address."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    def ask(self) -> tuple[bool, bool]:
+        """Count a question: (allowed, whether this one just passed the hourly limit,
+        so it gets the one notice)."""
+        asked = counters.count("sms-queries", self.address, window_seconds=3600)
+        most = settings.SMS_MAX_QUERIES_PER_HOUR
+        return asked <= most, asked == most + 1
+
+    def spend(self, cost: int) -> bool:
+        """Count a reply's cost; False when the day's allowance is spent (say nothing)."""
+        spent = counters.count("sms-segments", self.address, window_seconds=86400, by=cost)
+        return spent <= settings.SMS_MAX_SEGMENTS_PER_DAY

@@ -1,0 +1,149 @@
+"""Telegram: a bot on the Bot API. The address is ``telegram:`` and the private chat's
+id; answers are chat texts of up to 4,096 characters (``fits_telegram``), sent with
+``sendMessage`` at TELEGRAM_API_BASE with TELEGRAM_BOT_TOKEN, like every message we send
+(queued once, sent by a worker, retried when Telegram asks to). Its webhook,
+``POST /telegram/webhook/``, takes only requests carrying TELEGRAM_WEBHOOK_SECRET in
+``X-Telegram-Bot-Api-Secret-Token`` and hands each update to the shared inbound path, by
+its ``update_id``: a resent update is acted on and answered once. ``/start``, ``/help``
+and ``/stop`` are START, HELP and STOP. ``manage.py telegram_webhook --url`` registers
+the webhook with the secret."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    JsonResponse,
+)
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from sms_gateway.backends import SendError
+from sms_gateway.channels import Channel, inbound
+from sms_gateway.conversation import answers
+from sms_gateway.replies import chat
+from sms_gateway.segments import Room
+
+logger = logging.getLogger(__name__)
+SCHEME = "telegram:"
+#: The longest text sendMessage takes, in UTF-16 code units (as Telegram counts).
+MOST = 4096
+_CHAT_ID = re.compile(r"-?\d{1,20}")
+#: Bot commands and the keyword each one is (a bot's menu offers them; any language).
+_BOT_COMMANDS = {"/start": "START", "/help": "HELP", "/stop": "STOP"}
+
+
+def fits_telegram(text: str) -> bool:
+    """Whether ``text`` fits one Telegram message: 4,096 UTF-16 code units (an emoji
+    beyond the Basic Multilingual Plane takes two)."""
+    return len(text.encode("utf-16-le")) // 2 <= MOST
+
+
+ROOM = Room(fits_telegram)
+
+
+def bot_api(method: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Call a Bot API method; its ``result``. Raises SendError: permanent for a chat
+    that cannot receive (blocked the bot, gone) or our own setup (no token, a bad
+    request), transient for flood control (429), Telegram's errors and the network."""
+    token = settings.TELEGRAM_BOT_TOKEN
+    if not token:
+        raise SendError("TELEGRAM_BOT_TOKEN is not set", permanent=True, about_number=False)
+    url = f"{settings.TELEGRAM_API_BASE.rstrip('/')}/bot{token}/{method}"
+    try:
+        response = requests.post(url, json=payload, timeout=settings.TELEGRAM_TIMEOUT_SECONDS)
+    except requests.RequestException as exc:  # never the URL: it holds the token
+        raise SendError(f"telegram unreachable: {exc.__class__.__name__}") from exc
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {}
+    if response.status_code == 200 and answer.get("ok"):
+        result = answer.get("result")
+        return result if isinstance(result, dict) else {"value": result}
+    status, description = response.status_code, str(answer.get("description", ""))
+    why, code = f"telegram {status}: {description[:120]}", str(status)
+    if status == 403 or (status == 400 and "chat not found" in description.casefold()):
+        # "Forbidden: bot was blocked by the user", "Bad Request: chat not found": this
+        # chat receives nothing more until it writes again (START, /start).
+        raise SendError(why, permanent=True, code=code)
+    if status == 429 or status >= 500:
+        raise SendError(why, code=code)  # flood control, Telegram's trouble: later
+    # Our token (401, 404) or our request: no chat is to blame.
+    raise SendError(why, permanent=True, code=code, about_number=False)
+
+
+@csrf_exempt  # Telegram proves itself with the secret token header, not a CSRF token
+@require_POST
+def webhook(request: HttpRequest) -> HttpResponse:
+    """Telegram's updates. A private chat's message goes through the shared inbound path
+    once per ``update_id``; every other update (an edit, a group, a channel post) is
+    acknowledged and left, so Telegram does not send it again."""
+    secret = settings.TELEGRAM_WEBHOOK_SECRET
+    if not secret:
+        raise Http404("no Telegram bot here")
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        logger.warning("telegram webhook with a wrong secret token refused")
+        return HttpResponseForbidden("bad secret token")
+    try:
+        update = json.loads(request.body)
+        update_id = int(update["update_id"])
+    except (ValueError, KeyError, TypeError):
+        return HttpResponseBadRequest("a Telegram update with its update_id is required")
+    message = update.get("message")
+    chat_info = message.get("chat") if isinstance(message, dict) else None
+    if not isinstance(chat_info, dict) or chat_info.get("type") != "private":
+        return JsonResponse({})
+    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    inbound.receive_or_spool(
+        provider="telegram",
+        provider_sid=str(update_id),
+        sender=f"{SCHEME}{chat_info.get('id', '')}",
+        body=_keyword(text),
+    )
+    return JsonResponse({})
+
+
+def _keyword(text: str) -> str:
+    """A bot command as the keyword it is ("/start", "/help@AgriPricesBot")."""
+    first, _, _rest = text.strip().partition(" ")
+    return _BOT_COMMANDS.get(first.split("@", 1)[0].casefold(), text)
+
+
+class Telegram(Channel):
+    name = "telegram"
+    scheme = SCHEME
+    room = ROOM
+    answers_inline = False  # answered by sendMessage, not in the webhook's response
+    every_market = True
+
+    def address(self, sender: str) -> str | None:
+        chat_id = sender.removeprefix(SCHEME)
+        if not sender.startswith(SCHEME) or not _CHAT_ID.fullmatch(chat_id):
+            return None
+        return sender
+
+    def render(self, answer: answers.Answer, language: str) -> str:
+        text = chat.render(answer, language, ROOM)
+        if isinstance(answer, answers.OptedIn):  # /start: welcome, then how to ask
+            text = f"{text}\n\n{chat.render(answers.Help(), language, ROOM)}"
+        return text
+
+    def send(self, *, to: str, body: str, unprompted: bool = False) -> str:
+        result = bot_api("sendMessage", {"chat_id": int(to.removeprefix(SCHEME)), "text": body})
+        return str(result.get("message_id", ""))
+
+    urlpatterns = [path("telegram/webhook/", webhook, name="telegram-webhook")]

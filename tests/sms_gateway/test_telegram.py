@@ -1,0 +1,301 @@
+"""Telegram: the bot's webhook refuses what Telegram did not send, acts on each update
+once, answers through sendMessage (a local stand-in for the Bot API here), in the
+asker's language; STOP, subscriptions, alerts and broadcasts reach Telegram chats like
+any other address."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from agriprices.models import Commodity, Market, Quote
+from agriprices.services.recording import record_quote
+from sms_gateway import broadcasts
+from sms_gateway.channels.telegram import MOST, fits_telegram
+from sms_gateway.models import InboundMessage, OutboundMessage, Subscriber, Subscription
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+SECRET = "test-webhook-secret_not-a-secret"
+TOKEN = "123456:test-bot-token-not-a-secret"  # noqa: S105 - a local stand-in's token
+CHAT = 555000111
+updates = itertools.count(1000)
+
+
+class BotApi:
+    """The Bot API on loopback: records every method called with its JSON, and answers
+    ok, or what ``refuse`` scripts for the next sendMessage calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.refuse: list[tuple[int, str]] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                token, _, method = self.path.removeprefix("/bot").partition("/")
+                assert token == TOKEN
+                stub.calls.append((method, body))
+                status, answer = 200, {"ok": True, "result": {"message_id": len(stub.calls)}}
+                if method == "sendMessage" and stub.refuse:
+                    status, description = stub.refuse.pop(0)
+                    answer = {"ok": False, "error_code": status, "description": description}
+                if method == "setWebhook":
+                    answer = {"ok": True, "result": True, "description": "Webhook was set"}
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def sent(self) -> list[dict]:
+        return [body for method, body in self.calls if method == "sendMessage"]
+
+
+@pytest.fixture
+def bot_api(settings) -> Iterator[BotApi]:
+    stub = BotApi()
+    thread = threading.Thread(target=stub.server.serve_forever, daemon=True)
+    thread.start()
+    settings.TELEGRAM_API_BASE = stub.url
+    settings.TELEGRAM_BOT_TOKEN = TOKEN
+    settings.TELEGRAM_WEBHOOK_SECRET = SECRET
+    yield stub
+    stub.server.shutdown()
+    stub.server.server_close()
+
+
+@pytest.fixture
+def telegram(client, bot_api, django_capture_on_commit_callbacks):
+    """Sends a chat's text as Telegram posts it; the replies are sent once committed."""
+
+    def send(text, *, chat=CHAT, update_id=None, secret=SECRET, kind="private"):
+        update = {
+            "update_id": next(updates) if update_id is None else update_id,
+            "message": {
+                "message_id": 7,
+                "date": 1764990000,
+                "chat": {"id": chat, "type": kind, "first_name": "Aibek"},
+                "from": {"id": chat, "is_bot": False, "first_name": "Aibek"},
+                "text": text,
+            },
+        }
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                "/telegram/webhook/",
+                json.dumps(update),
+                content_type="application/json",
+                HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=secret,
+            )
+
+    return send
+
+
+def replies(bot_api: BotApi, chat: int = CHAT) -> list[str]:
+    return [body["text"] for body in bot_api.sent() if body["chat_id"] == chat]
+
+
+def test_a_request_without_the_secret_is_refused_and_changes_nothing(telegram, bot_api, client):
+    assert telegram("POTATO OSH", secret="guessed").status_code == 403
+    unsigned = client.post("/telegram/webhook/", "{}", content_type="application/json")
+    assert unsigned.status_code == 403
+    assert not InboundMessage.objects.exists() and not Subscriber.objects.exists()
+    assert bot_api.calls == []
+
+
+def test_without_a_secret_set_there_is_no_bot(telegram, settings):
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    assert telegram("POTATO OSH", secret="").status_code == 404
+
+
+def test_a_malformed_update_is_refused_saying_what_is_missing(client, bot_api):
+    answer = client.post(
+        "/telegram/webhook/",
+        "not json",
+        content_type="application/json",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
+    )
+    assert answer.status_code == 400 and b"update_id" in answer.content
+
+
+def test_a_resent_update_is_acted_on_and_answered_once(telegram, bot_api, a_price):
+    first = telegram("potatoes osh", update_id=42)
+    again = telegram("potatoes osh", update_id=42)
+    assert first.status_code == again.status_code == 200
+    stored = InboundMessage.objects.get()
+    assert (stored.provider, stored.provider_sid, stored.sender) == (
+        "telegram",
+        "42",
+        f"telegram:{CHAT}",
+    )
+    [reply] = replies(bot_api)
+    assert reply.startswith("Potatoes Osh: 18 KGS/kg") and reply == stored.reply
+    assert OutboundMessage.objects.get().status == "sent"
+
+
+def test_start_welcomes_and_says_how_to_ask_and_help_too(telegram, bot_api):
+    telegram("/start")
+    telegram("/help@AgriPricesBot")
+    welcome, how = replies(bot_api)
+    assert welcome.startswith("Welcome back.") and "POTATO OSH" in welcome
+    assert "POTATO OSH" in how
+    assert Subscriber.objects.get().phone == f"telegram:{CHAT}"
+
+
+def test_stop_stops_alerts_and_start_brings_them_back(telegram, bot_api, a_price, potatoes, osh):
+    telegram("SUB POTATOES OSH ALERT")
+    assert Subscription.objects.get().subscriber.phone == f"telegram:{CHAT}"
+    telegram("STOP")
+    chat = Subscriber.objects.get()
+    assert chat.opted_out
+    assert outbound_refused(f"telegram:{CHAT}")
+    telegram("/start")
+    chat.refresh_from_db()
+    assert not chat.opted_out
+
+
+def outbound_refused(address: str) -> bool:
+    from sms_gateway import outbound
+
+    try:
+        outbound.queue_sms(to=address, body="Bulletin", idempotency_key=f"t:{address}")
+    except outbound.NotSendable:
+        return True
+    return False
+
+
+def test_a_subscriptions_alert_reaches_the_chat(
+    telegram, bot_api, a_price, potatoes, osh, django_capture_on_commit_callbacks
+):
+    telegram("SUB POTATOES OSH ALERT")
+    with django_capture_on_commit_callbacks(execute=True):
+        record_quote(
+            agent=None,
+            commodity=potatoes,
+            market=osh,
+            unit=potatoes.base_unit,
+            price=Decimal("27"),
+            observed_on=timezone.localdate(),
+            source=Quote.Source.IMPORT,
+        )
+    subscribed, alert = replies(bot_api)
+    assert "Potatoes" in subscribed
+    assert alert.startswith("Price alert: Potatoes Osh: 27 KGS/kg") and "(+50%)" in alert
+
+
+def test_a_broadcast_reaches_telegram_and_sms_followers_alike(
+    telegram, bot_api, a_price, osh, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "sms_gateway.backends.locmem.LocmemBackend"
+    from sms_gateway.backends import locmem
+
+    locmem.outbox.clear()
+    telegram("SUB POTATOES OSH")
+    by_sms = factories.SubscriberFactory(phone="+996555123456")
+    factories.SubscriptionFactory(subscriber=by_sms, commodity=a_price.commodity, market=osh)
+    with django_capture_on_commit_callbacks(execute=True):
+        broadcasts.start_broadcast(key="frost:1", body="Frost tonight", region_ids=[osh.region_id])
+    assert replies(bot_api)[-1] == "Frost tonight"
+    assert [m["to"] for m in locmem.outbox] == ["+996555123456"]
+
+
+def test_a_chat_that_blocked_the_bot_is_sent_nothing_more_until_it_starts_again(
+    telegram, bot_api, a_price
+):
+    bot_api.refuse.append((403, "Forbidden: bot was blocked by the user"))
+    telegram("potatoes osh")
+    chat = Subscriber.objects.get()
+    assert chat.undeliverable
+    assert OutboundMessage.objects.get().status == "failed"
+    telegram("/start")
+    chat.refresh_from_db()
+    assert not chat.undeliverable
+    assert replies(bot_api)[-1].startswith("Welcome back.")
+
+
+def test_group_chats_and_edits_are_acknowledged_and_left(telegram, bot_api, client):
+    assert telegram("potatoes osh", kind="group", chat=-1001).status_code == 200
+    edit = {"update_id": 9, "edited_message": {"chat": {"id": CHAT, "type": "private"}}}
+    answer = client.post(
+        "/telegram/webhook/",
+        json.dumps(edit),
+        content_type="application/json",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
+    )
+    assert answer.status_code == 200
+    assert not InboundMessage.objects.exists() and bot_api.calls == []
+
+
+def test_the_telegram_limit_counts_as_telegram_does():
+    assert fits_telegram("a" * MOST) and not fits_telegram("a" * (MOST + 1))
+    assert fits_telegram("ж" * MOST)  # one code unit each, like Latin letters
+    assert not fits_telegram("🌾" * (MOST // 2 + 1))  # two each, beyond the BMP
+
+
+def test_the_webhook_command_registers_the_url_with_the_secret(bot_api):
+    out = io.StringIO()
+    url = "https://prices.example.org/telegram/webhook/"
+    call_command("telegram_webhook", "--url", url, stdout=out)
+    assert bot_api.calls == [
+        ("setWebhook", {"url": url, "secret_token": SECRET, "allowed_updates": ["message"]})
+    ]
+    assert url in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("url", "secret", "said"),
+    [
+        ("http://prices.example.org/telegram/webhook/", SECRET, "--url"),
+        ("prices.example.org", SECRET, "--url"),
+        ("https://prices.example.org/telegram/webhook/", "", "TELEGRAM_WEBHOOK_SECRET"),
+        ("https://prices.example.org/telegram/webhook/", "has spaces", "TELEGRAM_WEBHOOK_SECRET"),
+    ],
+)
+def test_the_webhook_command_refuses_what_telegram_would(bot_api, settings, url, secret, said):
+    settings.TELEGRAM_WEBHOOK_SECRET = secret
+    with pytest.raises(CommandError, match=said):
+        call_command("telegram_webhook", "--url", url)
+    assert bot_api.calls == []
+
+
+# The demo catalogue (names in every language) stays for the rest of a module once
+# seeded: these come last.
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("how much are potatoes in osh?", "en"),
+        ("prix des pommes de terre à osh", "fr"),
+        ("сколько стоит картошка в Оше?", "ru"),
+        ("Ош базарында картошка канча?", "ky"),
+    ],
+)
+def test_a_price_question_is_answered_in_its_language_with_every_market(
+    telegram, bot_api, demo, text, language
+):
+    telegram(text)
+    [reply] = replies(bot_api)
+    potatoes, osh = Commodity.objects.get(name="Potatoes"), Market.objects.get(name="Osh")
+    first, *rest = reply.splitlines()
+    assert first.startswith(f"{potatoes.display_name(language)} {osh.display_name(language)}: ")
+    # Room for every market, cheapest first, as on WhatsApp.
+    assert any(osh.display_name(language) in line for line in rest[2:])
+    assert fits_telegram(reply)
