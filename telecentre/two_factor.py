@@ -82,6 +82,8 @@ def confirm_authenticator(
     device = TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
     if device is None:
         return CodeCheck(None, _("This enrolment has expired; scan the new code.")), []
+    if not device.verify_is_allowed()[0]:
+        return CodeCheck(None, _wait_message()), []
     if not device.verify_token(_digits(code)):
         logins.failed(user.get_username(), address)
         record(AuditAction.TWO_FACTOR_FAILED, actor=user, subject="enrolment")
@@ -123,12 +125,13 @@ def check_code(*, user: User, code: str, address: str) -> CodeCheck:
             device = (
                 TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
             )
-            if device is not None and not device.verify_token(given):
-                device = None
         elif given:
             device = StaticDevice.objects.select_for_update().filter(user=user).first()
-            if device is not None and not device.verify_token(given):
-                device = None
+        if device is not None and not device.verify_is_allowed()[0]:
+            # django-otp's own pause after a wrong code (1 s, doubling): not a new failure.
+            return CodeCheck(None, _wait_message())
+        if device is not None and not device.verify_token(given):
+            device = None
     if device is None:
         logins.failed(user.get_username(), address)
         record(AuditAction.TWO_FACTOR_FAILED, actor=user, subject="sign-in")
@@ -172,6 +175,10 @@ def sign_in_second_factor(request: HttpRequest, device: TOTPDevice | StaticDevic
 
 def _digits(code: str) -> str:
     return "".join(code.split())
+
+
+def _wait_message() -> str:
+    return _("Wait a few seconds after a wrong code, then type the code the app shows now.")
 
 
 def _locked_message() -> str:
