@@ -119,7 +119,9 @@ def test_guessing_keys_is_stopped_like_guessing_passwords(client, field, setting
     settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 3
     good = issued(field).token
     for n in range(3):
-        assert _call(client, "get", f"/openrosa/key/guess{n}xxxxxxxxxxxx/formList").status_code == 401
+        assert (
+            _call(client, "get", f"/openrosa/key/guess{n}xxxxxxxxxxxx/formList").status_code == 401
+        )
     # From that address even a good key waits now, as a good password would.
     locked = _call(client, "get", f"/openrosa/key/{good}/formList")
     assert locked.status_code == 403

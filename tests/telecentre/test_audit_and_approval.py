@@ -95,23 +95,26 @@ def test_sign_ins_reviews_and_tokens_are_recorded(client, osh, potatoes):
     client.post("/accounts/login/", {"username": "ainura", "password": "wrong"})
     client.post("/accounts/login/", {"username": "ainura", "password": "pw"})
     quote = factories.QuoteFactory(market=osh, commodity=potatoes, status="flagged")
-    client.post(
-        "/review/", {"quotes": [quote.pk], "action": "reject", "reason": "decimal slipped"}
-    )
+    client.post("/review/", {"quotes": [quote.pk], "action": "reject", "reason": "decimal slipped"})
     call_command("api_token", "ainura", stdout=io.StringIO(), stderr=io.StringIO())
     call_command("api_token", "ainura", "--revoke", stdout=io.StringIO())
     rows = list(AuditEvent.objects.order_by("pk").values_list("action", "actor_name", "detail"))
     assert rows[0] == (AuditAction.LOGIN_FAILED, "ainura", "")
     assert rows[1][:2] == (AuditAction.LOGIN, "ainura")
     assert (AuditAction.QUOTE_REVIEWED, "ainura", "flagged -> rejected: decimal slipped") in rows
-    assert [r[0] for r in rows[-2:]] == [AuditAction.API_TOKEN_ISSUED, AuditAction.API_TOKEN_REVOKED]
+    assert [r[0] for r in rows[-2:]] == [
+        AuditAction.API_TOKEN_ISSUED,
+        AuditAction.API_TOKEN_REVOKED,
+    ]
     assert AuditEvent.objects.get(action=AuditAction.LOGIN).address == "127.0.0.1"
     assert boss.is_active
 
 
 def test_operators_search_the_trail_and_export_it_safely(client):
     boss = factories.operator("ainura")
-    record(AuditAction.LOGIN_FAILED, actor_name="=HYPERLINK(\"http://x\")", subject="/accounts/login/")
+    record(
+        AuditAction.LOGIN_FAILED, actor_name='=HYPERLINK("http://x")', subject="/accounts/login/"
+    )
     record(AuditAction.QUOTE_REVIEWED, actor=boss, subject="quote 7", detail="flagged -> approved")
     client.force_login(boss)
     page = client.get("/audit/?q=quote+7").content.decode()
@@ -123,7 +126,7 @@ def test_operators_search_the_trail_and_export_it_safely(client):
     exported = b"".join(client.get("/audit.csv").streaming_content).decode()
     rows = list(csv.reader(io.StringIO(exported)))
     assert rows[0][:4] == ["time", "action", "username", "subject"]
-    assert ["'=HYPERLINK(\"http://x\")"] == [r[2] for r in rows[1:] if "HYPERLINK" in r[2]]
+    assert ['\'=HYPERLINK("http://x")'] == [r[2] for r in rows[1:] if "HYPERLINK" in r[2]]
     filtered = b"".join(client.get("/audit.csv?q=quote+7").streaming_content).decode()
     assert len(list(csv.reader(io.StringIO(filtered)))) == 2
 

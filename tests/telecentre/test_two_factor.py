@@ -129,7 +129,8 @@ def test_signing_in_takes_the_code_after_the_password(client):
     time.sleep(1.05)  # django-otp's pause after a wrong code
     device = TOTPDevice.objects.get(user=boss)
     right = client.post(
-        "/accounts/two-factor/", {"code": f"{code_for(device, steps_ahead=1):06d}", "next": "/review/"}
+        "/accounts/two-factor/",
+        {"code": f"{code_for(device, steps_ahead=1):06d}", "next": "/review/"},
     )
     assert right["Location"] == "/review/"
     assert client.get("/review/").status_code == 200
