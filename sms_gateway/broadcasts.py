@@ -72,7 +72,7 @@ class BroadcastPreview:
             "segments_each": self.segments_each,
             "segments_total": self.segments_total,
             "encoding": self.encoding,
-            "hours": round(self.hours, 2),
+            "hours": round(self.hours, 4),
         }
 
 

@@ -30,6 +30,19 @@ def broadcast_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def sending_time(hours: float) -> str:
+    """How long sending takes, as a person says it."""
+    minutes = round(hours * 60)
+    if minutes < 1:
+        return _("under a minute")
+    if minutes < 60:
+        return _("about %(minutes)d min") % {"minutes": minutes}
+    return _("about %(hours)d h %(minutes)d min") % {
+        "hours": minutes // 60,
+        "minutes": minutes % 60,
+    }
+
+
 @needs_permission("sms_gateway.view_broadcast")
 def broadcast_detail(request: HttpRequest, pk: int) -> HttpResponse:
     broadcasts.expire_stale()
@@ -44,6 +57,7 @@ def broadcast_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "broadcast": broadcast,
             "plan": broadcast.planned,
+            "sending_time": sending_time(float(broadcast.planned.get("hours", 0))),
             "may_approve": broadcasts.may_approve(broadcast, user),
             "own": broadcast.created_by_id == user.pk,
         },

@@ -73,7 +73,7 @@ def test_a_large_broadcast_waits_for_a_second_operator(run, outbox, large):
         "segments_each": 1,
         "segments_total": 5,
         "encoding": "GSM-7",
-        "hours": 0.0,
+        "hours": 0.0014,
     }
     # The recovery sweep and a stray fan-out task send nothing either.
     run(tasks.recover_outbound)

@@ -51,6 +51,7 @@ def test_a_large_bulletin_sms_waits_on_the_broadcast_page_for_another_operator(
     assert "waits for another operator" in page and outbox == []
     assert "4: 4 by SMS, 0 by WhatsApp" in page
     assert "1 SMS segment(s) each (GSM-7), 4 in all" in page
+    assert "under a minute" in page
     assert "Approve and send" not in page and "Withdraw" in page
     # The author's approval, forged past the missing button, is refused.
     client.post(f"/broadcasts/{broadcast.pk}/decide/", {"decision": "approve"})
@@ -157,3 +158,13 @@ def test_the_trail_is_kept_for_its_retention_days(settings):
     kept = record(AuditAction.LOGIN, actor_name="new")
     assert prune() == 1
     assert list(AuditEvent.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+@pytest.mark.parametrize(
+    ("hours", "said"),
+    [(0.001, "under a minute"), (0.5, "about 30 min"), (27.78, "about 27 h 47 min")],
+)
+def test_the_sending_time_reads_as_people_say_it(hours, said):
+    from telecentre.views.broadcasts import sending_time
+
+    assert sending_time(hours) == said

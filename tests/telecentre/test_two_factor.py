@@ -248,3 +248,12 @@ def test_the_next_address_stays_on_this_site(client):
         {"code": f"{code_for(device, steps_ahead=1):06d}", "next": "https://evil.example/"},
     )
     assert response["Location"] == "/"
+
+
+def test_the_admin_shows_no_second_factor_secrets(client, settings):
+    settings.REQUIRE_TWO_FACTOR = False
+    root = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    root.save()
+    client.force_login(root)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 404
