@@ -13,6 +13,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from agriprices.audit.models import AuditEvent
 from agriprices.declension import locative
 from agriprices.models import (
     AgentProfile,
@@ -253,3 +254,22 @@ class LatestPriceAdmin(ReadOnlyAdmin):
     list_filter = ["price_type", "market__region", "market", "commodity"]
     search_fields = ["commodity__name", "market__name"]
     list_select_related = ["commodity", "market", "unit"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read only, for everyone, superusers included: the trail is never edited."""
+
+    list_display = ("at", "action", "actor_name", "subject", "detail", "address")
+    list_filter = ("action",)
+    search_fields = ("actor_name", "subject", "detail")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

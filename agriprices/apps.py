@@ -9,11 +9,21 @@ class AgripricesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
         import agriprices.checks  # noqa: F401 - registers the system checks
         from agriprices import name_index
+        from agriprices.audit import signals as audit_signals
         from agriprices.models import Commodity, CommodityAlias, Market, MarketAlias
         from agriprices.roles import ensure_role_groups
 
+        # Sign-ins and failed ones go to the audit trail.
+        user_logged_in.connect(audit_signals.signed_in, dispatch_uid="audit-login")
+        user_login_failed.connect(audit_signals.sign_in_failed, dispatch_uid="audit-login-failed")
+        from rest_framework.authtoken.models import Token
+
+        post_save.connect(audit_signals.token_saved, sender=Token, dispatch_uid="audit-token")
+        post_delete.connect(audit_signals.token_deleted, sender=Token, dispatch_uid="audit-token")
         # Permissions exist only after migrate has run, so the groups follow it.
         post_migrate.connect(ensure_role_groups, sender=self)
         # Cached name indexes follow every change of a name (cache invalidation only).

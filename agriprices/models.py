@@ -472,4 +472,5 @@ class PriceSummary(models.Model):
 # The warning models live with their sub-domain; importing them here registers them
 # with this app (Django looks for an app's models in its ``models`` module). At the end,
 # because they refer to the models above.
+from agriprices.audit import models as audit_models  # noqa: E402, F401
 from agriprices.warnings import models as warning_models  # noqa: E402, F401

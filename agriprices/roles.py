@@ -17,6 +17,7 @@ _OPERATOR_PERMISSIONS = [
     "view_quote",
     "view_quoteevent",
     "view_latestprice",
+    "view_auditevent",
     *(
         f"{action}_{model}"
         for model in (
@@ -45,6 +46,15 @@ def ensure_role_groups(**kwargs: Any) -> None:
             content_type__app_label="agriprices", codename__in=codenames
         )
         group.permissions.add(*permissions)
+
+
+def grant_to_operators(app_label: str, codenames: list[str]) -> None:
+    """Give the operators' group these permissions of another app (called from that
+    app's post_migrate, once its permissions exist); safe to run any number of times."""
+    ensure_role_groups()
+    Group.objects.get(name=OPERATORS).permissions.add(
+        *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+    )
 
 
 def signed_in_user(request: HttpRequest) -> User:

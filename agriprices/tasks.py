@@ -19,3 +19,11 @@ def refresh_price_warnings() -> dict[str, int]:
     the last run, and alert their followers of a rise into alert or crisis."""
     run = computation.refresh_warnings(only_changed=True)
     return {"series": run.series, "changed": run.changed}
+
+
+@shared_task(acks_late=True)
+def prune_audit_trail() -> dict[str, int]:
+    """Nightly: audit events older than AUDIT_RETENTION_DAYS."""
+    from agriprices.audit.services import prune
+
+    return {"audit_events_deleted": prune()}

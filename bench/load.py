@@ -81,7 +81,8 @@ def collect_request(
     path: str, credentials: str, n: int, market: str, items: list[list[str]]
 ) -> tuple[str, dict[str, str], bytes]:
     """The n-th form as ODK Collect POSTs it (multipart, xml_submission_file): one price
-    of one crop, on a day of its own (an agent prices a crop once a day)."""
+    of one crop, on a day of its own (an agent prices a crop once a day). Empty
+    ``credentials``: no Authorization header, the path carries a Collect key."""
     import base64
     import datetime
 
@@ -101,10 +102,11 @@ def collect_request(
     ).encode()
     headers = {
         "Content-Type": f"multipart/form-data; boundary={boundary}",
-        "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode(),
         "X-OpenRosa-Version": "1.0",
         "X-Forwarded-Proto": "https",  # as the TLS-terminating proxy in front would
     }
+    if credentials:  # else a Collect key in the path signs the form in
+        headers["Authorization"] = "Basic " + base64.b64encode(credentials.encode()).decode()
     return path, headers, body
 
 

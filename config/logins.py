@@ -32,3 +32,16 @@ def failed(username: str, address: str) -> None:
     """Count one wrong password."""
     for key, _most in _keys(username, address):
         counters.count("login", key, window_seconds=settings.LOGIN_LOCK_SECONDS)
+
+
+def address_locked(address: str) -> bool:
+    """Whether attempts from ``address`` are refused for now (for credentials with no
+    username: Collect keys)."""
+    window = settings.LOGIN_LOCK_SECONDS
+    most = settings.LOGIN_MAX_FAILURES_PER_ADDRESS
+    return counters.peek("login", f"ip:{address}", window_seconds=window) >= most
+
+
+def address_failed(address: str) -> None:
+    """Count one wrong credential that names no user."""
+    counters.count("login", f"ip:{address}", window_seconds=settings.LOGIN_LOCK_SECONDS)

@@ -10,14 +10,26 @@ from contextvars import ContextVar
 
 #: The id of the request being handled in this thread or task, "-" outside one.
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
+#: The client's address in the request being handled, "" outside one (for the audit trail).
+client_address: ContextVar[str] = ContextVar("client_address", default="")
 
 # E.164 or national numbers of 9+ digits, with an optional plus: keep the country code's
 # first digits and the last two, so support can still tell two numbers apart.
 _PHONE = re.compile(r"(?<![\w.])(\+?\d{3,4})\d{3,9}(\d{2})(?![\w.])")
 
 
+# A Collect key travels in the URL (/openrosa/key/<token>/...): Django's own request
+# logging ("Unauthorized: /openrosa/key/...") must not write it down.
+_KEY_IN_URL = re.compile(r"(/key/)[A-Za-z0-9_-]{8,}")
+
+
 def mask_phones(text: str) -> str:
     return _PHONE.sub(lambda m: f"{m.group(1)}{'*' * 6}{m.group(2)}", text)
+
+
+def mask_secrets(text: str) -> str:
+    """Phone numbers and Collect keys in ``text`` made unreadable."""
+    return mask_phones(_KEY_IN_URL.sub(r"\1[key]", text))
 
 
 class RequestIdFilter(logging.Filter):
@@ -28,7 +40,7 @@ class RequestIdFilter(logging.Filter):
 
 class PhoneMaskFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_phones(record.getMessage())
+        record.msg = mask_secrets(record.getMessage())
         record.args = None
         return True
 
@@ -43,5 +55,5 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            entry["exception"] = mask_phones(self.formatException(record.exc_info))
+            entry["exception"] = mask_secrets(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)

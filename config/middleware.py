@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from config.logs import request_id
+from config.logs import client_address, request_id
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -25,9 +25,11 @@ class RequestIdMiddleware:
         given = request.headers.get("X-Request-ID", "")
         current = given if _SAFE_ID.match(given) else uuid.uuid4().hex
         token = request_id.set(current)
+        address = client_address.set(request.META.get("REMOTE_ADDR", ""))
         try:
             response = self.get_response(request)
         finally:
+            client_address.reset(address)
             request_id.reset(token)
         response["X-Request-ID"] = current
         return response

@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Second factors: TOTP (RFC 6238) and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "agriprices",
     "sms_gateway",
     "telecentre",
@@ -63,6 +67,11 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # Accounts that must have a second factor are sent to enrol (or to give their
+    # code) before any other page, the admin's included.
+    "telecentre.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -81,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "telecentre.context.deployment",
             ],
         },
     },
@@ -147,6 +157,19 @@ LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=900)
 #: Form and JSON bodies larger than this are refused (400): nothing we take is larger.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 LOGIN_REDIRECT_URL = "telecentre:home"
+#: Accounts that may review prices, publish bulletins or broadcast, and the admin's,
+#: must sign in with a second factor (TOTP or a recovery code). Off by default in DEBUG
+#: so `make demo` logs in with a password alone.
+REQUIRE_TWO_FACTOR = env.bool("REQUIRE_TWO_FACTOR", default=not DEBUG)
+#: The issuer name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env.str("TWO_FACTOR_ISSUER", default="AgriPrices")
+#: Recovery codes issued at enrolment (each works once).
+TWO_FACTOR_RECOVERY_CODES = 10
+#: A training deployment: an operator may approve their own broadcast, and every page
+#: says this is training.
+TRAINING_MODE = env.bool("TRAINING_MODE", default=False)
+#: Audit events older than this are deleted by the nightly prune.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
 LOGOUT_REDIRECT_URL = "telecentre:home"
 
 # Uploaded files (photos sent with ODK Collect forms): kept here, shown to operators only
@@ -207,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Latest prices and weekly/monthly summaries are kept up to date as prices are
     # approved; the nightly rebuild repairs any drift (e.g. rows edited by hand in SQL).
+    # The audit trail keeps AUDIT_RETENTION_DAYS.
+    "audit-trail-prune": {
+        "task": "agriprices.tasks.prune_audit_trail",
+        "schedule": crontab(minute=15, hour=3),
+    },
     "price-aggregates-refresh": {
         "task": "agriprices.tasks.rebuild_latest_prices",
         "schedule": crontab(minute=30, hour=2),
@@ -367,6 +395,15 @@ SMS_MAX_SUBSCRIPTIONS = env.int("SMS_MAX_SUBSCRIPTIONS", default=5)
 SMS_FANOUT_CHUNK = env.int("SMS_FANOUT_CHUNK", default=1000)
 #: How many SMS a bulletin's summary may take (each recipient costs this many).
 BULLETIN_SMS_MAX_SEGMENTS = env.int("BULLETIN_SMS_MAX_SEGMENTS", default=2)
+#: A broadcast to more recipients than this waits for a second operator's approval, and
+#: is dropped if nobody approves it within BROADCAST_APPROVAL_HOURS.
+BROADCAST_APPROVAL_MIN = env.int("BROADCAST_APPROVAL_MIN", default=1000)
+BROADCAST_APPROVAL_HOURS = env.int("BROADCAST_APPROVAL_HOURS", default=24)
+#: How long the provider keeps a message queued before failing it (Twilio: 10 hours by
+#: default), and how many segments a second the senders push out (one long code: 1).
+#: A broadcast that could not leave within the first at the second is refused.
+SMS_MAX_QUEUE_HOURS = env.float("SMS_MAX_QUEUE_HOURS", default=10.0)
+SMS_SEGMENTS_PER_SECOND = env.float("SMS_SEGMENTS_PER_SECOND", default=1.0)
 #: The URL Twilio calls, when the service sits behind a proxy that rewrites it
 #: (signatures are computed over the public URL), e.g. https://prices.example.org
 TWILIO_PUBLIC_BASE_URL = env.str("TWILIO_PUBLIC_BASE_URL", default="")

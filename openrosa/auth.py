@@ -1,9 +1,12 @@
-"""Who is sending: ODK Collect authenticates with the agent's own username and password
-(the web form's), over HTTP Basic. Basic sends the password readable, so it is refused
+"""Who is sending: ODK Collect authenticates with a key per phone, its token in the server
+URL (``/openrosa/key/<token>/``, see ``keys``), or with the agent's own username and
+password (the web form's) over HTTP Basic. Basic sends the password readable, so it is refused
 over plain HTTP unless DEBUG. Digest is not offered: checking it needs an MD5 of each
 password kept beside Django's hash, as good as the password for this realm.
 
-The login throttle (config.logins) applies, as on the web form."""
+The login throttle (config.logins) applies, as on the web form; an unknown, revoked or
+expired key counts toward its limit per address. Keys too are refused over plain HTTP:
+in a URL the token is as readable as a password."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from config import logins
-from openrosa import documents
+from openrosa import documents, keys
 
 REALM = "AgriPrices"
 
@@ -48,12 +51,17 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     TLS; answer 403 on plain HTTP, 401 with the challenge otherwise."""
 
     @wraps(view)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def checked(
+        request: HttpRequest, *args: Any, token: str | None = None, **kwargs: Any
+    ) -> HttpResponse:
         if not request.is_secure() and not settings.DEBUG:
             return documents.message_response(
                 _("Use the https:// address: a password is never sent over plain HTTP."),
                 status=403,
             )
+        if token is not None:
+            refused = _by_key(request, token)
+            return refused or view(request, *args, **kwargs)
         given = _credentials(request)
         if given is None:
             return _challenge(_("Log in with your AgriPrices username and password."))
@@ -73,3 +81,22 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         return view(request, *args, **kwargs)
 
     return checked
+
+
+def _by_key(request: HttpRequest, token: str) -> HttpResponse | None:
+    """Sign the request in with the key its URL carries; the refusal, or None."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if logins.address_locked(address):
+        return documents.message_response(
+            _("Too many failed logins. Wait a few minutes, then try again."), status=403
+        )
+    key = keys.key_for_token(token, address=address)
+    if key is None:
+        logins.address_failed(address)
+        keys.note_refusal(address)
+        return _challenge(_("This phone's key is unknown, revoked or expired. Ask for a new one."))
+    if not key.user.has_perm("agriprices.add_quote"):
+        return documents.message_response(_("This account may not record prices."), status=403)
+    request.user = key.user
+    request.collect_token = token  # type: ignore[attr-defined]
+    return None

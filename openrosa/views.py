@@ -10,20 +10,35 @@ from collections.abc import Callable
 from functools import wraps
 
 import segno
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agriprices.roles import signed_in_user
-from openrosa import documents, submissions, xform
+from openrosa import documents, keys, submissions, xform
 from openrosa.auth import agent_required
+from openrosa.forms import CollectKeyForm
 from openrosa.models import Photo
+
+
+def collect_url(request: HttpRequest, name: str, **kwargs: str) -> str:
+    """The absolute URL of another Collect endpoint, under the key the request came
+    with (so a phone set up with a key never needs a password), else under Basic."""
+    token = getattr(request, "collect_token", None)
+    if token is not None:
+        return request.build_absolute_uri(
+            reverse(f"openrosa:key:{name}", kwargs={**kwargs, "token": token})
+        )
+    return request.build_absolute_uri(reverse(f"openrosa:{name}", kwargs=kwargs))
 
 
 def with_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -51,12 +66,8 @@ def form_list(request: HttpRequest) -> HttpResponse:
                 "name": _("AgriPrices: market prices"),
                 "version": form.version,
                 "hash": f"md5:{form.md5}",
-                "downloadUrl": request.build_absolute_uri(
-                    reverse("openrosa:form", args=[xform.FORM_ID])
-                ),
-                "manifestUrl": request.build_absolute_uri(
-                    reverse("openrosa:manifest", args=[xform.FORM_ID])
-                ),
+                "downloadUrl": collect_url(request, "form", form_id=xform.FORM_ID),
+                "manifestUrl": collect_url(request, "manifest", form_id=xform.FORM_ID),
             }
         )
     return documents.openrosa_response(documents.form_list(forms))
@@ -76,9 +87,7 @@ def manifest(request: HttpRequest, form: xform.Form) -> HttpResponse:
     media = {
         "filename": xform.MEDIANS_FILE,
         "hash": f"md5:{form.medians_md5}",
-        "downloadUrl": request.build_absolute_uri(
-            reverse("openrosa:medians", args=[xform.FORM_ID])
-        ),
+        "downloadUrl": collect_url(request, "medians", form_id=xform.FORM_ID),
     }
     return documents.openrosa_response(documents.manifest([media]))
 
@@ -133,31 +142,122 @@ def submission(request: HttpRequest) -> HttpResponse:
     return documents.message_response(message, status=201, nature="submit_success")
 
 
+def _server(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("openrosa:form-list")).removesuffix("/formList")
+
+
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
-    """The server address, the username, and a QR code that sets Collect up in one scan
-    (Collect's settings as zlib-compressed, base64 JSON). The password is not in it."""
+    """How an agent adds a phone: a key per phone (its QR code shown once, when issued),
+    and the Basic settings for clients that cannot take a key."""
     user = signed_in_user(request)
-    server = request.build_absolute_uri(reverse("openrosa:form-list")).removesuffix("/formList")
-    payload = collect_settings(server=server, username=user.get_username())
-    svg = segno.make(payload, error="l", micro=False).svg_inline(scale=4)
     return render(
         request,
         "openrosa/setup.html",
         {
-            "server": server,
+            "server": _server(request),
             "username": user.get_username(),
-            "qr": mark_safe(svg),  # noqa: S308 - drawn by segno from our own settings
             "may_record": user.has_perm("agriprices.add_quote"),
+            "form": CollectKeyForm(),
+            "keys": keys.keys_of(user)[:50],
         },
     )
 
 
-def collect_settings(*, server: str, username: str) -> str:
-    """What Collect's QR code holds: its settings JSON, zlib-compressed, in base64."""
+@login_required
+def key_list(request: HttpRequest) -> HttpResponse:
+    """Every agent's keys, for operators who hold ``manage_collect_keys``."""
+    user = signed_in_user(request)
+    if not user.has_perm("openrosa.manage_collect_keys"):
+        return redirect("openrosa:setup")
+    return render(
+        request,
+        "openrosa/keys.html",
+        {"form": CollectKeyForm(for_any_agent=True), "keys": keys.keys_of()[:200]},
+    )
+
+
+@require_POST
+@login_required
+def key_issue(request: HttpRequest) -> HttpResponse:
+    """Issue a key and show its QR code and URL, this once (never cached, never again)."""
+    user = signed_in_user(request)
+    operator = user.has_perm("openrosa.manage_collect_keys") and "agent" in request.POST
+    form = CollectKeyForm(request.POST, for_any_agent=operator)
+    back = "openrosa:keys" if operator else "openrosa:setup"
+    issued = None
+    if form.is_valid():
+        try:
+            issued = keys.issue_key(
+                agent=form.agent(default=user),
+                name=form.cleaned_data["name"],
+                by=user,
+                expires_at=form.expires_at(),
+                request_id=form.cleaned_data["request_id"],
+            )
+        except keys.CollectKeyError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if issued is None:
+        template = "openrosa/keys.html" if operator else "openrosa/setup.html"
+        context = {"form": form, "keys": keys.keys_of(None if operator else user)[:200]}
+        if not operator:
+            context |= {
+                "server": _server(request),
+                "username": user.get_username(),
+                "may_record": user.has_perm("agriprices.add_quote"),
+            }
+        return render(request, template, context, status=400)
+    if not issued.token:
+        messages.warning(
+            request,
+            _(
+                "This key was issued already, and its code shown then; it cannot be shown "
+                "again. Revoke it if that page was lost, and issue another."
+            ),
+        )
+        return redirect(back)
+    url = keys.key_url(_server(request).removesuffix("/openrosa"), issued.token)
+    payload = collect_settings(server=url)
+    svg = segno.make(payload, error="l", micro=False).svg_inline(scale=4)
+    response = render(
+        request,
+        "openrosa/key_issued.html",
+        {
+            "key": issued.key,
+            "url": url,
+            "qr": mark_safe(svg),  # noqa: S308 - drawn by segno from our own settings
+            "back": back,
+        },
+    )
+    add_never_cache_headers(response)
+    response["Cache-Control"] += ", no-store"
+    return response
+
+
+@require_POST
+@login_required
+def key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        key = keys.revoke_key(key_id=pk, by=signed_in_user(request))
+    except keys.CollectKeyError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The key of %(phone)s is revoked.") % {"phone": key.name})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("openrosa:setup")
+    return redirect(back)
+
+
+def collect_settings(*, server: str, username: str = "") -> str:
+    """What Collect's QR code holds: its settings JSON, zlib-compressed, in base64. With
+    a key's URL as the server there is no username, and never a password."""
+    general = {"server_url": server}
+    if username:
+        general["username"] = username
     settings_json = json.dumps(
         {
-            "general": {"server_url": server, "username": username},
+            "general": general,
             "admin": {},
             "project": {"name": "AgriPrices", "icon": "A", "color": "#1b5e20"},
         }

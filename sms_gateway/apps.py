@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,5 +14,14 @@ class SmsGatewayConfig(AppConfig):
         from agriprices.signals import latest_price_changed, price_warning_raised
         from sms_gateway import subscriptions
 
+        # Operators approve one another's large broadcasts.
+        post_migrate.connect(_grant_operator_permissions, sender=self)
+
         latest_price_changed.connect(subscriptions.price_changed, dispatch_uid="sms-alerts")
         price_warning_raised.connect(subscriptions.warning_raised, dispatch_uid="sms-warnings")
+
+
+def _grant_operator_permissions(**kwargs: Any) -> None:
+    from agriprices.roles import grant_to_operators
+
+    grant_to_operators("sms_gateway", ["approve_broadcast", "view_broadcast"])

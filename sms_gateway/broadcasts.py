@@ -1,5 +1,12 @@
 """Broadcasts: one text to every subscriber following a market in some regions, queued in
-chunks so 100,000 recipients never make one giant task or transaction."""
+chunks so 100,000 recipients never make one giant task or transaction.
+
+Two rules guard who may reach that many phones. A broadcast to more than
+BROADCAST_APPROVAL_MIN recipients waits for a second operator (not its author, except in
+TRAINING_MODE) and is dropped unapproved after BROADCAST_APPROVAL_HOURS; nothing is
+queued before. And a broadcast whose SMS could not all leave within the provider's queue
+lifetime (SMS_MAX_QUEUE_HOURS at SMS_SEGMENTS_PER_SECOND) is refused outright: Twilio
+would fail the rest, after charging for the attempt."""
 
 from __future__ import annotations
 
@@ -13,8 +20,12 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from agriprices.audit.models import AuditAction
+from agriprices.audit.services import record
 from config.celery import enqueue, publish
+from sms_gateway import channels
 from sms_gateway.models import Broadcast, OutboundMessage, Subscriber
 from sms_gateway.outbound import BulkMessage, id_chunks, queue_bulk
 from sms_gateway.segments import count_segments
@@ -33,10 +44,36 @@ class BroadcastPreview:
     recipients: int
     segments_each: int
     encoding: str
+    #: Of the recipients, those reached in a chat app (WhatsApp, Telegram): no segments.
+    chats: int = 0
+
+    @property
+    def sms(self) -> int:
+        return self.recipients - self.chats
 
     @property
     def segments_total(self) -> int:
-        return self.recipients * self.segments_each
+        return self.sms * self.segments_each
+
+    @property
+    def hours(self) -> float:
+        """How long the SMS take to leave at the senders' rate."""
+        return self.segments_total / settings.SMS_SEGMENTS_PER_SECOND / 3600
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.recipients > settings.BROADCAST_APPROVAL_MIN
+
+    def as_plan(self) -> dict[str, object]:
+        return {
+            "recipients": self.recipients,
+            "sms": self.sms,
+            "chats": self.chats,
+            "segments_each": self.segments_each,
+            "segments_total": self.segments_total,
+            "encoding": self.encoding,
+            "hours": round(self.hours, 4),
+        }
 
 
 def recipients(*, region_ids: Sequence[int], language: str = "") -> QuerySet[Subscriber]:
@@ -58,11 +95,43 @@ def recipients(*, region_ids: Sequence[int], language: str = "") -> QuerySet[Sub
 def preview(*, body: str, region_ids: Sequence[int], language: str = "") -> BroadcastPreview:
     """What sending would cost, for the operator to confirm."""
     count = count_segments(body)
+    counted = recipients(region_ids=region_ids, language=language).aggregate(
+        total=Count("pk"), chats=Count("pk", filter=_in_a_chat())
+    )
     return BroadcastPreview(
-        recipients=recipients(region_ids=region_ids, language=language).count(),
+        recipients=counted["total"],
         segments_each=count.segments,
         encoding=count.encoding,
+        chats=counted["chats"],
     )
+
+
+def _in_a_chat() -> Q:
+    """Addresses of a channel with a scheme of its own (WhatsApp, Telegram): a chat
+    message each, counted as no SMS segments."""
+    chat = Q(pk__in=[])
+    for channel in channels.registry():
+        if channel.scheme:
+            chat |= Q(phone__startswith=channel.scheme)
+    return chat
+
+
+def too_slow(shown: BroadcastPreview) -> str | None:
+    """Why the broadcast cannot go out in time, and what would make it possible; None
+    when it can."""
+    if shown.hours <= settings.SMS_MAX_QUEUE_HOURS:
+        return None
+    return _(
+        "%(segments)d SMS segments at %(rate)g a second take %(hours).1f hours, longer than "
+        "the provider keeps a message queued (%(limit)g hours): the rest would fail. Choose "
+        "fewer regions or a shorter text, or send through a Messaging Service with more "
+        "senders or a short code and raise SMS_SEGMENTS_PER_SECOND."
+    ) % {
+        "segments": shown.segments_total,
+        "rate": settings.SMS_SEGMENTS_PER_SECOND,
+        "hours": shown.hours,
+        "limit": settings.SMS_MAX_QUEUE_HOURS,
+    }
 
 
 def start_broadcast(
@@ -73,33 +142,168 @@ def start_broadcast(
     language: str = "",
     created_by: User | None = None,
 ) -> tuple[Broadcast, bool]:
-    """Create the broadcast and fan it out after commit; the same key again returns the
-    first one and sends nothing more. Raises BroadcastError for an empty or too long
-    text or no region."""
+    """Create the broadcast and, unless it must wait for approval, fan it out after
+    commit; the same key again returns the first one and sends nothing more. Raises
+    BroadcastError for an empty or too long text, no region, or a send that could not
+    leave within the provider's queue lifetime."""
     body = body.strip()
     if not body:
-        raise BroadcastError("the text is empty")
+        raise BroadcastError(_("The text is empty."))
     if len(body) > MAX_BODY:
-        raise BroadcastError(f"the text is longer than {MAX_BODY} characters")
+        raise BroadcastError(_("The text is longer than %(max)d characters.") % {"max": MAX_BODY})
     if not region_ids:
-        raise BroadcastError("choose at least one region")
+        raise BroadcastError(_("Choose at least one region."))
+    earlier = Broadcast.objects.filter(key=key).first()
+    if earlier is not None:
+        return earlier, False
+    shown = preview(body=body, region_ids=region_ids, language=language)
+    problem = too_slow(shown)
+    if problem:
+        record(
+            AuditAction.BROADCAST_REFUSED,
+            actor=created_by,
+            subject=f"broadcast {key}",
+            detail=problem,
+        )
+        raise BroadcastError(problem)
+    now = timezone.now()
+    waits = shown.needs_approval
     with transaction.atomic():
         broadcast, created = Broadcast.objects.get_or_create(
-            key=key, defaults={"body": body, "language": language, "created_by": created_by}
+            key=key,
+            defaults={
+                "body": body,
+                "language": language,
+                "created_by": created_by,
+                "planned": shown.as_plan(),
+                "status": Broadcast.Status.AWAITING_APPROVAL
+                if waits
+                else Broadcast.Status.APPROVED,
+                "approval_expires_at": (
+                    now + timedelta(hours=settings.BROADCAST_APPROVAL_HOURS) if waits else None
+                ),
+                "released_at": None if waits else now,
+            },
         )
         if created:
             broadcast.regions.set(region_ids)
-            # With the broker down it stays unfanned, for the recovery sweep.
-            transaction.on_commit(
-                lambda: publish("sms_gateway.tasks.fan_out_broadcast", broadcast.pk)
+            record(
+                AuditAction.BROADCAST_REQUESTED if waits else AuditAction.BROADCAST_STARTED,
+                actor=created_by,
+                subject=f"broadcast {broadcast.pk} ({key})",
+                detail=_summary(shown),
             )
+            if not waits:
+                # With the broker down it stays unfanned, for the recovery sweep.
+                transaction.on_commit(
+                    lambda: publish("sms_gateway.tasks.fan_out_broadcast", broadcast.pk)
+                )
     return broadcast, created
+
+
+def _summary(shown: BroadcastPreview) -> str:
+    return (
+        f"{shown.recipients} recipients ({shown.sms} SMS, {shown.chats} chat), "
+        f"{shown.segments_total} segments, {shown.hours:.1f} h"
+    )
+
+
+def may_approve(broadcast: Broadcast, user: User) -> bool:
+    """A second operator: one with the permission who is not its author (the author may
+    in TRAINING_MODE, where nothing real is at stake)."""
+    if not user.has_perm("sms_gateway.approve_broadcast"):
+        return False
+    return broadcast.created_by_id != user.pk or settings.TRAINING_MODE
+
+
+def decide(*, broadcast_id: int, by: User, approve: bool, note: str = "") -> tuple[Broadcast, bool]:
+    """Approve (then fan out after commit) or reject a broadcast awaiting approval.
+    Returns it and whether this call changed it: the same decision again (a double tap,
+    a retried request) changes nothing and sends nothing more. Raises BroadcastError
+    when the decision is not this user's to take or comes too late."""
+    expire_stale()
+    wanted = Broadcast.Status.APPROVED if approve else Broadcast.Status.REJECTED
+    with transaction.atomic():
+        broadcast = Broadcast.objects.select_for_update().filter(pk=broadcast_id).first()
+        if broadcast is None:
+            raise BroadcastError(_("There is no broadcast %(id)s.") % {"id": broadcast_id})
+        if broadcast.status == wanted and broadcast.decided_by_id is not None:
+            return broadcast, False
+        if broadcast.status != Broadcast.Status.AWAITING_APPROVAL:
+            raise BroadcastError(
+                _("This broadcast is already %(status)s.")
+                % {"status": broadcast.get_status_display()}
+            )
+        if approve and not may_approve(broadcast, by):
+            if broadcast.created_by_id == by.pk:
+                raise BroadcastError(
+                    _("You wrote this broadcast: another operator must approve it.")
+                )
+            raise BroadcastError(_("Only operators may approve broadcasts."))
+        if not approve and not (
+            by.has_perm("sms_gateway.approve_broadcast") or broadcast.created_by_id == by.pk
+        ):
+            raise BroadcastError(_("Only operators may reject broadcasts."))
+        now = timezone.now()
+        broadcast.status = wanted
+        broadcast.decided_by = by
+        broadcast.decided_at = now
+        broadcast.decision_note = note.strip()[:255]
+        if approve:
+            broadcast.released_at = now
+        broadcast.save(
+            update_fields=["status", "decided_by", "decided_at", "decision_note", "released_at"]
+        )
+        record(
+            AuditAction.BROADCAST_APPROVED if approve else AuditAction.BROADCAST_REJECTED,
+            actor=by,
+            subject=f"broadcast {broadcast.pk} ({broadcast.key})",
+            detail=broadcast.decision_note,
+        )
+        if approve:
+            pk = broadcast.pk
+            transaction.on_commit(lambda: publish("sms_gateway.tasks.fan_out_broadcast", pk))
+    return broadcast, True
+
+
+def expire_stale(now: datetime | None = None) -> int:
+    """Mark the broadcasts nobody approved in time as expired; returns how many."""
+    now = now or timezone.now()
+    stale = list(
+        Broadcast.objects.filter(
+            status=Broadcast.Status.AWAITING_APPROVAL, approval_expires_at__lte=now
+        ).values_list("pk", "key")
+    )
+    expired = 0
+    for pk, key in stale:
+        with transaction.atomic():
+            changed = Broadcast.objects.filter(
+                pk=pk, status=Broadcast.Status.AWAITING_APPROVAL
+            ).update(status=Broadcast.Status.EXPIRED, decided_at=now)
+            if changed:
+                record(AuditAction.BROADCAST_EXPIRED, subject=f"broadcast {pk} ({key})")
+                expired += 1
+    return expired
+
+
+def awaiting() -> QuerySet[Broadcast]:
+    """Broadcasts waiting for a second operator, oldest first."""
+    return (
+        Broadcast.objects.filter(
+            status=Broadcast.Status.AWAITING_APPROVAL, approval_expires_at__gt=timezone.now()
+        )
+        .select_related("created_by")
+        .order_by("created_at")
+    )
 
 
 def fan_out(broadcast_id: int) -> int:
     """Split the recipients into chunk tasks; returns how many subscribers. Run again
     after a crash it queues the same chunks, whose messages already exist."""
     broadcast = Broadcast.objects.get(pk=broadcast_id)
+    if broadcast.status != Broadcast.Status.APPROVED:
+        logger.warning("broadcast %s is %s: not sent", broadcast.key, broadcast.status)
+        return 0
     region_ids = list(broadcast.regions.values_list("pk", flat=True))
     total = 0
     people = recipients(region_ids=region_ids, language=broadcast.language)
@@ -129,10 +333,12 @@ def recover_unfanned(now: datetime | None = None) -> int:
     task was lost with the broker). Nobody gets one twice: messages are keyed."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.SMS_REPUBLISH_AFTER_SECONDS)
-    candidates = Broadcast.objects.filter(created_at__gte=now - timedelta(days=1)).filter(
+    candidates = Broadcast.objects.filter(
+        status=Broadcast.Status.APPROVED, released_at__gte=now - timedelta(days=1)
+    ).filter(
         Q(
             fanned_out_at__isnull=True,
-            created_at__lt=now - timedelta(seconds=settings.SMS_PUBLISH_GRACE_SECONDS),
+            released_at__lt=now - timedelta(seconds=settings.SMS_PUBLISH_GRACE_SECONDS),
         )
         | Q(fanned_out_at__lt=stale)
     )

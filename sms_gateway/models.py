@@ -214,6 +214,12 @@ class Broadcast(models.Model):
     each recipient's message carries the broadcast and subscriber ids, so a fan-out that
     is interrupted and run again queues nobody twice."""
 
+    class Status(models.TextChoices):
+        AWAITING_APPROVAL = "awaiting", _("awaiting approval")
+        APPROVED = "approved", _("sending")
+        REJECTED = "rejected", _("rejected")
+        EXPIRED = "expired", _("expired unapproved")
+
     key = models.CharField(max_length=120, unique=True)
     body = models.TextField()
     language = models.CharField(max_length=2, choices=settings.LANGUAGES, blank=True)
@@ -222,6 +228,19 @@ class Broadcast(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    #: A large broadcast waits for a second operator (see ``broadcasts.approve``);
+    #: nothing is queued before it is APPROVED.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPROVED)
+    #: What the approver is shown, counted when it was requested.
+    planned = models.JSONField(default=dict, blank=True)
+    approval_expires_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=255, blank=True)
+    #: When it was free to go (created, or approved): the recovery sweep's clock.
+    released_at = models.DateTimeField(null=True, blank=True)
     #: Subscribers it was fanned out to, and when that finished.
     recipients = models.PositiveIntegerField(default=0)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
@@ -229,6 +248,10 @@ class Broadcast(models.Model):
     class Meta:
         verbose_name = _("SMS broadcast")
         verbose_name_plural = _("SMS broadcasts")
+        permissions = [("approve_broadcast", _("Can approve another operator's broadcast"))]
+        indexes = [
+            models.Index(fields=["status", "approval_expires_at"], name="broadcast_awaiting_idx")
+        ]
 
     def __str__(self) -> str:
         return self.key

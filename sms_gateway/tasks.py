@@ -70,7 +70,11 @@ def queue_broadcast_chunk(broadcast_id: int, subscriber_ids: list[int]) -> int:
 @shared_task(acks_late=True)
 def recover_outbound() -> dict[str, int]:
     """Every minute: messages left behind by a dead worker or an emptied broker."""
-    return {**outbound.recover_stalled(), "broadcasts": broadcasts.recover_unfanned()}
+    return {
+        **outbound.recover_stalled(),
+        "broadcasts": broadcasts.recover_unfanned(),
+        "broadcasts_expired": broadcasts.expire_stale(),
+    }
 
 
 @shared_task(acks_late=True)

@@ -16,5 +16,13 @@ class TelecentreConfig(AppConfig):
 
         # The admin's login counts failures like the dashboard's.
         admin.site.login_form = ThrottledAdminAuthenticationForm
+        # Second factors are not the admin's: it would show their secrets, and remove
+        # them without a row in the audit trail. `manage.py two_factor reset` does that.
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for model in (TOTPDevice, StaticDevice):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)
         # After agriprices has made the role groups (it migrates first).
         post_migrate.connect(grant_bulletin_permissions, sender=self)

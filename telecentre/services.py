@@ -11,6 +11,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from agriprices.audit.models import AuditAction
+from agriprices.audit.services import record
 from agriprices.models import Region
 from agriprices.warnings import bands
 from agriprices.warnings.models import PriceWarning
@@ -52,7 +54,8 @@ def publish_bulletin(*, bulletin_id: int, by: User, send_sms: bool) -> Bulletin:
         raise BulletinError(_("Only operators may publish bulletins."))
     with transaction.atomic():
         bulletin = Bulletin.objects.select_for_update().get(pk=bulletin_id)
-        if bulletin.published_at is None or bulletin.published_at > timezone.now():
+        newly_published = bulletin.published_at is None or bulletin.published_at > timezone.now()
+        if newly_published:
             bulletin.published_at = timezone.now()
         if bulletin.status == "expired":
             raise BulletinError(_("The bulletin has expired; change its end date first."))
@@ -62,14 +65,24 @@ def publish_bulletin(*, bulletin_id: int, by: User, send_sms: bool) -> Bulletin:
             problem = sms_summary_problem(bulletin.sms_summary)
             if problem:
                 raise BulletinError(problem)
-            bulletin.broadcast, _created = broadcasts.start_broadcast(
-                key=f"bulletin:{bulletin.pk}",
-                body=bulletin.sms_summary,
-                region_ids=list(bulletin.regions.values_list("pk", flat=True)),
-                language=bulletin.language,
-                created_by=by,
-            )
+            try:
+                bulletin.broadcast, _created = broadcasts.start_broadcast(
+                    key=f"bulletin:{bulletin.pk}",
+                    body=bulletin.sms_summary,
+                    region_ids=list(bulletin.regions.values_list("pk", flat=True)),
+                    language=bulletin.language,
+                    created_by=by,
+                )
+            except broadcasts.BroadcastError as exc:
+                raise BulletinError(str(exc)) from exc
         bulletin.save(update_fields=["published_at", "broadcast", "updated_at"])
+        if newly_published:
+            record(
+                AuditAction.BULLETIN_PUBLISHED,
+                actor=by,
+                subject=f"bulletin {bulletin.pk}",
+                detail=bulletin.title,
+            )
     return bulletin
 
 

@@ -3,7 +3,8 @@ from django.urls import path
 
 from telecentre import api
 from telecentre.login import ThrottledAuthenticationForm
-from telecentre.views import bulletins, prices, quotes, sheets, simulators
+from telecentre.views import audit, broadcasts, bulletins, prices, quotes, sheets, simulators
+from telecentre.views import two_factor as two_factor_views
 
 app_name = "telecentre"
 urlpatterns = [
@@ -37,4 +38,12 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", two_factor_views.verify, name="two-factor"),
+    path("accounts/two-factor/setup/", two_factor_views.setup, name="two-factor-setup"),
+    path("accounts/two-factor/codes/", two_factor_views.renew_codes, name="two-factor-codes"),
+    path("broadcasts/", broadcasts.broadcast_list, name="broadcasts"),
+    path("broadcasts/<int:pk>/", broadcasts.broadcast_detail, name="broadcast"),
+    path("broadcasts/<int:pk>/decide/", broadcasts.broadcast_decide, name="broadcast-decide"),
+    path("audit/", audit.audit_trail, name="audit"),
+    path("audit.csv", audit.audit_csv, name="audit-csv"),
 ]

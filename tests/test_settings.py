@@ -129,3 +129,13 @@ def test_check_deploy_over_plain_http_warns_and_does_not_fail(tmp_path):
     # Django's own deployment warnings name what plain HTTP gives up.
     for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert warning in result.stdout + result.stderr, warning
+
+
+@pytest.mark.parametrize(("debug", "required"), [("false", "True"), ("true", "False")])
+def test_two_factor_is_required_by_default_unless_debug(debug, required):
+    result = run_django(
+        "from django.conf import settings; print(settings.REQUIRE_TWO_FACTOR)",
+        DEBUG=debug,
+        SECRET_KEY=secrets.token_urlsafe(40),
+    )
+    assert result.stdout.strip() == required, result.stderr

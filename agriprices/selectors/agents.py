@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from agriprices.models import AgentProfile, Commodity, Market, Quote
 
@@ -58,4 +58,15 @@ def live_quote_of_agent(
         .exclude(status=Quote.Status.REJECTED)
         .select_related("unit")
         .first()
+    )
+
+
+def recording_agents() -> QuerySet[User]:
+    """Active accounts that may record prices (directly or through a group), by name."""
+    may = Q(user_permissions__codename="add_quote") | Q(groups__permissions__codename="add_quote")
+    return (
+        User.objects.filter(is_active=True)
+        .filter(may | Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
     )

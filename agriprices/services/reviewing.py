@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
+from agriprices.audit.models import AuditAction
+from agriprices.audit.services import record
 from agriprices.models import Quote, QuoteEvent
 from agriprices.services.recording import QuoteError
 from agriprices.services.series import refresh_series
@@ -41,6 +43,12 @@ def review_quote(*, quote_id: int, reviewer: User, approve: bool, reason: str = 
             quote.save(update_fields=["status", "status_reason", "updated_at"])
             QuoteEvent.objects.create(
                 quote=quote, from_status=previous, to_status=target, actor=reviewer, reason=reason
+            )
+            record(
+                AuditAction.QUOTE_REVIEWED,
+                actor=reviewer,
+                subject=f"quote {quote.pk}",
+                detail=f"{previous} -> {target}" + (f": {reason}" if reason else ""),
             )
             refresh_series(
                 commodity_id=quote.commodity_id,

@@ -93,6 +93,16 @@ def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Bulletin published."))
+            bulletin.refresh_from_db()
+            if bulletin.broadcast and bulletin.broadcast.status == "awaiting":
+                messages.warning(
+                    request,
+                    _(
+                        "The SMS summary goes to many subscribers: it waits for another "
+                        "operator's approval (Broadcasts) before a single SMS is sent."
+                    ),
+                )
+                return redirect("telecentre:broadcast", pk=bulletin.broadcast.pk)
             return redirect("telecentre:bulletin", pk=bulletin.pk)
     preview = broadcast_preview(bulletin) if bulletin.sms_summary else None
     return render(

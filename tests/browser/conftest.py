@@ -3,9 +3,16 @@ path (no downloaded browser); screenshots to test-artifacts/screenshots/."""
 
 import os
 import shutil
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+
+from agriprices.models import Quote
+from agriprices.services.recording import record_quote
+from tests.factories import CommodityFactory, MarketFactory, RegionFactory, agent, operator, unit
 
 CHROMIUM = os.environ.get("AGRIPRICES_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -71,3 +78,34 @@ def demo_site(transactional_db):
     from telecentre.models import Bulletin
 
     return Bulletin.objects.order_by("pk").first()
+
+
+@pytest.fixture
+def prices(transactional_db):
+    today = timezone.localdate()
+    region = RegionFactory(name="Osh", slug="osh")
+    osh = MarketFactory(name="Osh", region=region)
+    potato = CommodityFactory(name="Potatoes", slug="potatoes")
+    for week in range(6, -1, -1):
+        record_quote(
+            agent=None,
+            commodity=potato,
+            market=osh,
+            unit=unit("kg"),
+            price=Decimal(30 + week % 2),
+            observed_on=today - timedelta(weeks=week, days=1),
+            source=Quote.Source.IMPORT,
+        )
+    aibek = agent(markets=[osh], username="aibek")
+    flagged = record_quote(
+        agent=aibek,
+        commodity=potato,
+        market=osh,
+        unit=unit("kg"),
+        price=Decimal("95"),
+        observed_on=today,
+        source=Quote.Source.WEB,
+    )
+    assert flagged.status == "flagged"
+    operator("olga")
+    return {"region": region, "osh": osh, "potato": potato, "flagged": flagged}

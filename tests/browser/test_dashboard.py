@@ -12,46 +12,12 @@ from agriprices.models import Quote
 from agriprices.services.recording import record_quote
 from tests.factories import (
     BulletinFactory,
-    CommodityFactory,
     MarketFactory,
     RegionFactory,
-    agent,
-    operator,
     unit,
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def prices(transactional_db):
-    today = timezone.localdate()
-    region = RegionFactory(name="Osh", slug="osh")
-    osh = MarketFactory(name="Osh", region=region)
-    potato = CommodityFactory(name="Potatoes", slug="potatoes")
-    for week in range(6, -1, -1):
-        record_quote(
-            agent=None,
-            commodity=potato,
-            market=osh,
-            unit=unit("kg"),
-            price=Decimal(30 + week % 2),
-            observed_on=today - timedelta(weeks=week, days=1),
-            source=Quote.Source.IMPORT,
-        )
-    aibek = agent(markets=[osh], username="aibek")
-    flagged = record_quote(
-        agent=aibek,
-        commodity=potato,
-        market=osh,
-        unit=unit("kg"),
-        price=Decimal("95"),
-        observed_on=today,
-        source=Quote.Source.WEB,
-    )
-    assert flagged.status == "flagged"
-    operator("olga")
-    return {"region": region, "osh": osh, "potato": potato, "flagged": flagged}
 
 
 def log_in(page, base, username):
@@ -188,6 +154,10 @@ def every_page(bulletin) -> list[tuple[str, str | None, str]]:
         ("publish", "operator", f"/bulletins/{bulletin.pk}/publish/"),
         ("sms-simulator", "operator", "/simulator/"),
         ("ussd-simulator", "operator", "/simulator/ussd/"),
+        ("broadcasts", "operator", "/broadcasts/"),
+        ("audit", "operator", "/audit/"),
+        ("collect-keys", "operator", "/openrosa/keys/"),
+        ("two-factor-setup", "operator", "/accounts/two-factor/setup/"),
         ("report", "agent", "/report/"),
         ("odk-collect-setup", "agent", "/openrosa/setup/"),
     ]

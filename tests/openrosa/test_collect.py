@@ -32,10 +32,13 @@ RESPONSE = "http://openrosa.org/http/response"
 class Collect:
     """What ODK Collect does, step by step, with one agent's settings."""
 
-    def __init__(self, client, username="aibek", password="pw", language="en"):
+    def __init__(self, client, username="aibek", password="pw", language="en", key=None):
+        """With ``key`` (a Collect key's token), as a phone set up by its QR code: the
+        server URL carries the key and no password is sent."""
         self.client = client
         token = base64.b64encode(f"{username}:{password}".encode()).decode()
-        self.auth = {"HTTP_AUTHORIZATION": f"Basic {token}"}
+        self.auth = {} if key else {"HTTP_AUTHORIZATION": f"Basic {token}"}
+        self.base = f"/openrosa/key/{key}" if key else "/openrosa"
         self.language = language
 
     def get(self, url, *, auth=True, secure=True):
@@ -43,7 +46,7 @@ class Collect:
         return self.client.get(url, secure=secure, **headers, **(self.auth if auth else {}))
 
     def form_list(self):
-        response = self.get("/openrosa/formList")
+        response = self.get(f"{self.base}/formList")
         assert response.status_code == 200, response.content
         root = ET.fromstring(response.content)  # noqa: S314
         assert root.tag == f"{{{LIST}}}xforms"
@@ -111,7 +114,7 @@ class Collect:
 
     def head_submission(self):
         return self.client.head(
-            "/openrosa/submission", secure=True, HTTP_ACCEPT_LANGUAGE=self.language, **self.auth
+            f"{self.base}/submission", secure=True, HTTP_ACCEPT_LANGUAGE=self.language, **self.auth
         )
 
     def submit(self, instance, *, photo=False):
@@ -123,7 +126,7 @@ class Collect:
         if photo:
             files["1701.jpg"] = SimpleUploadedFile("1701.jpg", b"\xff\xd8\xff", "image/jpeg")
         response = self.client.post(
-            "/openrosa/submission",
+            f"{self.base}/submission",
             files,
             secure=True,
             HTTP_ACCEPT_LANGUAGE=self.language,
@@ -135,17 +138,6 @@ class Collect:
             root = ET.fromstring(response.content)  # noqa: S314
             message = root.find(f"{{{RESPONSE}}}message").text
         return response, message
-
-
-@pytest.fixture
-def field(potatoes, osh, bishkek, today, days_ago):
-    """An agent at Osh; weeks of potato prices there; Bishkek is someone else's."""
-    aibek = factories.agent(markets=[osh], username="aibek")
-    for ago in range(40, 0, -3):
-        factories.QuoteFactory(commodity=potatoes, market=osh, price=30, observed_on=days_ago(ago))
-    factories.unit("bag50kg")
-    rebuild_latest_prices()
-    return aibek
 
 
 def openrosa_headers_are_on(response):
@@ -510,27 +502,6 @@ def test_odk_validate_would_catch_a_broken_form(tmp_path, java):
     broken.write_text(xform.build(workbook))
     with pytest.raises(odk_validate.ODKValidateError):
         odk_validate.check_xform(str(broken))
-
-
-def test_the_setup_page_shows_a_qr_code_collect_reads(client, field):
-    import json
-    import zlib
-
-    import segno
-
-    from openrosa import views
-
-    client.force_login(field)
-    page = client.get("/openrosa/setup/", secure=True).content.decode()
-    assert "https://testserver/openrosa" in page and "aibek" in page
-    payload = views.collect_settings(server="https://testserver/openrosa", username="aibek")
-    # Collect reads base64 of zlib-compressed JSON: its server and username, no password.
-    read = json.loads(zlib.decompress(base64.b64decode(payload)))
-    assert read["general"] == {"server_url": "https://testserver/openrosa", "username": "aibek"}
-    assert "password" not in json.dumps(read)
-    # The page's code is that payload's QR code.
-    drawn = segno.make(payload, error="l", micro=False).svg_inline(scale=4)
-    assert drawn.split("<path")[1] in page
 
 
 def test_a_photo_of_the_price_board_is_kept_once_and_shown_to_operators(

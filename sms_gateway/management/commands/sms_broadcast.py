@@ -36,6 +36,16 @@ class Command(BaseCommand):
             f"{shown.recipients} recipient(s) x {shown.segments_each} segment(s) "
             f"({shown.encoding}) = {shown.segments_total} segments"
         )
+        if shown.chats:
+            self.stdout.write(
+                f"({shown.chats} of them by WhatsApp or Telegram, counted as no segments)"
+            )
+        self.stdout.write(f"about {shown.hours:.1f} h to send at the senders' rate")
+        if shown.needs_approval:
+            self.stdout.write(
+                "More than BROADCAST_APPROVAL_MIN recipients: it will wait for an "
+                "operator's approval on the dashboard (Broadcasts)."
+            )
         if not options["yes"]:
             self.stdout.write("Preview only: add --yes to send.")
             return
@@ -48,5 +58,13 @@ class Command(BaseCommand):
             )
         except broadcasts.BroadcastError as exc:
             raise CommandError(str(exc)) from exc
-        state = "started" if created else "already started earlier; nothing more sent"
+        if not created:
+            state = "already started earlier; nothing more sent"
+        elif broadcast.status == broadcast.Status.AWAITING_APPROVAL:
+            state = (
+                f"waits for approval until {broadcast.approval_expires_at:%Y-%m-%d %H:%M} UTC "
+                f"(dashboard: /broadcasts/{broadcast.pk}/)"
+            )
+        else:
+            state = "started"
         self.stdout.write(f"Broadcast {broadcast.key} {state}.")
