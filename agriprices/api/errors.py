@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -92,12 +93,20 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+class PageNotFound(Http404):
+    """A 404 whose message is written for the reader, in the page's language ("No such
+    bulletin."): the 404 page shows it. Other 404s' messages are Django's, in English and
+    for developers ("No Bulletin matches the given query."); the page leaves them out."""
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Django's 404 for a URL no route matches: JSON under /api/, the usual page elsewhere."""
+    """Django's 404 for a URL no route matches: JSON under /api/, the usual page elsewhere,
+    with the view's reason when it gave one for the reader."""
     if _is_api(request):
         body = {"errors": [{"field": None, "message": "no such URL", "code": "not_found"}]}
         return JsonResponse(body, status=404)
-    return defaults.page_not_found(request, exception)
+    reason = str(exception) if isinstance(exception, PageNotFound) else ""
+    return render(request, "404.html", {"reason": reason}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

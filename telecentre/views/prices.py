@@ -7,12 +7,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from agriprices.api.errors import PageNotFound
 from agriprices.models import LatestPrice, PriceType, Region
 from agriprices.selectors.catalogue import (
     commodities,
@@ -90,7 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
     commodity = commodity_by_ref(ref)
     if commodity is None:
-        raise Http404(_("No such commodity."))
+        raise PageNotFound(_("No such commodity."))
     region = chosen_region(request)
     try:
         months = int(request.GET.get("months", 6))
@@ -146,7 +147,7 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
 def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
     market = market_by_ref(ref)
     if market is None:
-        raise Http404(_("No such market."))
+        raise PageNotFound(_("No such market."))
     language = get_language()
 
     def rows() -> list[tuple[LatestPrice, str]]:
@@ -201,7 +202,7 @@ def market_map(request: HttpRequest) -> HttpResponse:
     ref = request.GET.get("commodity", "")
     commodity = commodity_by_ref(ref) if ref else (crops[0] if crops else None)
     if commodity is None:
-        raise Http404(_("No such commodity."))
+        raise PageNotFound(_("No such commodity."))
     language = get_language()
     version = pages.prices_version()
     key = f"map-drawing:{commodity.pk}:{language}:{version}"
