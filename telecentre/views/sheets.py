@@ -3,6 +3,7 @@ script."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -109,5 +110,8 @@ def price_sheet_csv(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
         spreadsheet.lines(table()), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="prices-{week or "none"}.csv"'
+    # The file says what it holds once saved beside others: prices-osh-2026-11-30.csv.
+    place = re.sub(r"[^a-z0-9-]+", "-", region.slug.lower()).strip("-") if region else ""
+    name = f"prices-{place or 'all-regions'}-{week or 'none'}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

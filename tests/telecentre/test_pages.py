@@ -131,6 +131,16 @@ def test_printed_sheet_folds_each_region_to_one_row_per_crop_and_csv_has_every_m
     assert "Potatoes 42/kg" in one_region and "Uzgen" not in one_region
 
 
+def test_the_sheet_csv_file_is_named_for_its_region_and_week(client, world, today):
+    week = (today - timedelta(days=today.weekday())).isoformat()
+    chui = client.get("/sheet.csv?region=chui")
+    assert chui["Content-Disposition"] == f'attachment; filename="prices-chui-{week}.csv"'
+    assert all(",Chui," in line for line in chui.getvalue().decode().splitlines()[1:])
+    client.get("/sheet/?region=")  # back to every region
+    every = client.get("/sheet.csv")
+    assert every["Content-Disposition"] == f'attachment; filename="prices-all-regions-{week}.csv"'
+
+
 # --- Review queue ----------------------------------------------------------------------------
 
 
