@@ -17,13 +17,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from agriprices.declension import locative
 from agriprices.models import Commodity, Market, Region
+from agriprices.periods import period_start
 from agriprices.warnings import bands
 from agriprices.warnings.models import PriceWarning
 from agriprices.word_forms import fold
@@ -49,6 +50,15 @@ class RadioScript:
     closing: str
 
 
+def _no_prices(week: date | None) -> str:
+    """What the script says when a week has no prices: "yet" only of a week not over."""
+    if week is None:
+        return _("There are no prices yet.")
+    if week < period_start(timezone.localdate(), "week"):
+        return _("There were no prices in the week of %(day)s.") % {"day": dates.day(week)}
+    return _("There are no prices for this week yet.")
+
+
 def radio_script(*, region: Region | None, language: str, week: date | None) -> RadioScript:
     """The script for ``region`` (or the whole country, region by region) in
     ``language``: each market's median price of each crop in the week and its move on
@@ -64,7 +74,7 @@ def radio_script(*, region: Region | None, language: str, week: date | None) -> 
         )
         rows = pages.week_of_prices(week, region=region) if week else []
         if not rows:
-            return RadioScript(title, language, _("There are no prices for this week yet."), [], "")
+            return RadioScript(title, language, _no_prices(week), [], "")
         if region is not None:
             opening = _("Good day. Here are this week's market prices %(in_region)s.") % {
                 "in_region": locative(region, language)

@@ -4,7 +4,9 @@ every page of prices, sheets and scripts opens on it."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
+from agriprices.api.errors import PageBadRequest
 from agriprices.models import Region
 from agriprices.selectors.catalogue import region_by_ref
 
@@ -13,8 +15,19 @@ REGION_COOKIE_AGE = 365 * 24 * 3600
 
 
 def chosen_region(request: HttpRequest) -> Region | None:
-    """The region asked for, else the one this browser chose before."""
-    ref = request.GET.get("region", request.COOKIES.get(REGION_COOKIE, ""))
+    """The region asked for, else the one this browser chose before. A region asked for
+    that does not exist is a 400 naming it (PageBadRequest), never another region or the
+    whole country in its place; one remembered that no longer exists is forgotten."""
+    if "region" in request.GET:
+        ref = request.GET["region"]
+        found = region_by_ref(ref) if ref else None
+        if ref and found is None:
+            raise PageBadRequest(
+                _("Region: there is no region “%(region)s”; choose one from the list.")
+                % {"region": ref[:60]}
+            )
+        return found
+    ref = request.COOKIES.get(REGION_COOKIE, "")
     return region_by_ref(ref) if ref else None
 
 

@@ -11,8 +11,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from agriprices import spreadsheet
+from agriprices.api.errors import PageBadRequest
 from agriprices.models import Region
 from agriprices.periods import period_start
 from telecentre import radio
@@ -21,11 +23,18 @@ from telecentre.views.region import chosen_region, remember_region
 
 
 def _sheet_week(request: HttpRequest) -> date | None:
+    """The week asked for (any day of it), else the newest with prices; a week that is
+    no date is a 400 naming it, never the newest week in its place."""
+    asked = request.GET.get("week", "")
+    if not asked:
+        return pages.latest_summary_week()
     try:
-        asked = date.fromisoformat(request.GET["week"]) if request.GET.get("week") else None
+        day = date.fromisoformat(asked)
     except ValueError:
-        asked = None
-    return period_start(asked, "week") if asked else pages.latest_summary_week()
+        raise PageBadRequest(
+            _("Week: “%(week)s” is not a day written as YYYY-MM-DD.") % {"week": asked[:40]}
+        ) from None
+    return period_start(day, "week")
 
 
 def price_sheet(request: HttpRequest) -> HttpResponse:
@@ -61,7 +70,12 @@ def radio_script(request: HttpRequest) -> HttpResponse:
     week, region = _sheet_week(request), chosen_region(request)
     languages = [code for code, _name in settings.LANGUAGES]
     asked = request.GET.get("lang", "")
-    language = asked if asked in languages else get_language()
+    if asked and asked not in languages:
+        raise PageBadRequest(
+            _("Language: there is no script in “%(lang)s”; choose one of %(choices)s.")
+            % {"lang": asked[:20], "choices": ", ".join(languages)}
+        )
+    language = asked or get_language()
     script = radio.radio_script(region=region, language=language, week=week)
     response = render(
         request,
