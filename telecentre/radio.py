@@ -24,10 +24,10 @@ from django.utils.translation import pgettext
 
 from agriprices.declension import locative
 from agriprices.models import Commodity, Market, Region
+from agriprices.names import collation_key
 from agriprices.periods import period_start
 from agriprices.warnings import bands
 from agriprices.warnings.models import PriceWarning
-from agriprices.word_forms import fold
 from telecentre import dates, spoken
 from telecentre import selectors as pages
 
@@ -72,7 +72,7 @@ def radio_script(*, region: Region | None, language: str, week: date | None) -> 
             if week
             else _("Market prices: %(place)s") % {"place": place}
         )
-        rows = pages.week_of_prices(week, region=region) if week else []
+        rows = pages.week_of_prices(week, language=language, region=region) if week else []
         if not rows:
             return RadioScript(title, language, _no_prices(week), [], "")
         if region is not None:
@@ -100,9 +100,9 @@ def _sections(
     for warning in page.announced:
         warnings[warning.market.region].append(_warning_sentence(warning, language))
 
-    def by_name(thing: Region | Commodity | Market) -> str:
-        # Alphabetical as a reader expects it: "Œufs" among the o's, "Өзгөн" by о.
-        return fold(thing.display_name(language))
+    def by_name(thing: Region | Commodity | Market) -> tuple[int, ...]:
+        # Alphabetical as a reader expects it: "Œufs" among the o's, "Өзгөн" after о.
+        return collation_key(thing.display_name(language))
 
     sections = []
     for place in sorted(crops.keys() | warnings.keys(), key=by_name):

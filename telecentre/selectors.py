@@ -10,21 +10,21 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Case, Max, QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 
 from agriprices.formatting import rounded_price
 from agriprices.models import Commodity, LatestPrice, Market, PriceSummary, PriceType, Quote, Region
+from agriprices.names import by_local_name, collation_key
 from agriprices.periods import period_start
-from agriprices.selectors.catalogue import regions
+from agriprices.selectors.catalogue import local_order, regions
 from agriprices.selectors.latest import latest_prices, prices_last_modified
 from agriprices.warnings import bands
 from agriprices.warnings.models import PriceWarning
 from agriprices.warnings.queries import last_run, price_warnings, with_warnings
 from agriprices.warnings.review import ReviewContext, review_context
-from agriprices.word_forms import fold
 from openrosa.models import Photo
 from sms_gateway.conversation.understanding import read
 from telecentre import maps
@@ -39,20 +39,23 @@ def prices_version() -> str:
 
 def regions_by_name(language: str) -> list[Region]:
     """Every region, by its name in ``language`` in that language's order."""
-    return sorted(regions(), key=lambda r: fold(r.display_name(language)))
+    return by_local_name(regions(), language)
 
 
 def price_table(
     *,
+    language: str,
     region: Region | None = None,
     market: Market | None = None,
     category: str = "",
     search: str = "",
+    price_type: str = PriceType.RETAIL,
 ) -> QuerySet[LatestPrice]:
-    """Latest retail prices by commodity and market name. ``search`` is read like a
-    farmer's question (sms_gateway's understanding): the crop, the market or both, named
-    in any language, inflected or misspelt. Lazy."""
-    rows = with_warnings(latest_prices(region=region, market=market, price_type=PriceType.RETAIL))
+    """Latest prices of one type by commodity and market name in ``language``, in its
+    order. ``search`` is read like a farmer's question (sms_gateway's understanding):
+    the crop, the market or both, named in any language, inflected or misspelt. Two
+    small queries (the names to order by), then lazy."""
+    rows = with_warnings(latest_prices(region=region, market=market, price_type=price_type))
     if category:
         rows = rows.filter(commodity__category=category)
     if search:
@@ -64,19 +67,38 @@ def price_table(
             rows = rows.filter(commodity=asked.commodity)
         if asked.market is not None:
             rows = rows.filter(market=asked.market)
-    return rows.order_by("commodity__name", "market__name")
+    return rows.order_by(crops_order(language), markets_order(language, region))
+
+
+_NAMED = ("pk", "name", "translations")
+
+
+def crops_order(language: str) -> Case:
+    """Rows with a commodity in the order of its name in ``language`` (names.by_local_name).
+    One small query."""
+    return local_order("commodity_id", Commodity.objects.only(*_NAMED), language)
+
+
+def markets_order(language: str, region: Region | None = None) -> Case:
+    """Rows with a market in the order of its name in ``language``. One small query."""
+    places = Market.objects.only(*_NAMED)
+    if region is not None:
+        places = places.filter(region=region)
+    return local_order("market_id", places, language)
 
 
 # --- Operators' pages -------------------------------------------------------------
 
 
-def weekly_medians_at(market: Market, *, weeks: int = 12) -> dict[int, list[Decimal]]:
-    """Weekly median per base unit of every commodity at a market (retail), oldest
-    first, by commodity id: the sparklines of a market page. One query."""
+def weekly_medians_at(
+    market: Market, *, weeks: int = 12, price_type: str = PriceType.RETAIL
+) -> dict[int, list[Decimal]]:
+    """Weekly median per base unit of every commodity at a market (of one price type),
+    oldest first, by commodity id: the sparklines of a market page. One query."""
     since = period_start(timezone.localdate() - timedelta(weeks=weeks - 1), "week")
     rows = (
         PriceSummary.objects.filter(
-            market=market, price_type=PriceType.RETAIL, period="week", period_start__gte=since
+            market=market, price_type=price_type, period="week", period_start__gte=since
         )
         .order_by("commodity_id", "period_start")
         .values_list("commodity_id", "median")
@@ -187,11 +209,18 @@ class WeekRow:
     change_pct: Decimal | None  # against the week before
 
 
-def week_of_prices(week_start: date, *, region: Region | None = None) -> list[WeekRow]:
-    """Every retail weekly summary of one week (in one region, if given) with its change
-    against the week before, by region, commodity and market: the printed price sheet.
-    Four queries; the rows share their commodity and market objects."""
-    rows = PriceSummary.objects.filter(period="week", price_type=PriceType.RETAIL)
+def week_of_prices(
+    week_start: date,
+    *,
+    language: str,
+    region: Region | None = None,
+    price_type: str = PriceType.RETAIL,
+) -> list[WeekRow]:
+    """Every weekly summary of one price type of one week (in one region, if given) with its change
+    against the week before, by region, commodity and market, by their names in
+    ``language``: the printed price sheet. Four queries; the rows share their commodity
+    and market objects."""
+    rows = PriceSummary.objects.filter(period="week", price_type=price_type)
     if region is not None:
         rows = rows.filter(market__region=region)
     fields = ("commodity_id", "market_id", "median", "low", "high")
@@ -217,7 +246,13 @@ def week_of_prices(week_start: date, *, region: Region | None = None) -> list[We
                 change_pct=(median - previous) / previous * 100 if previous else None,
             )
         )
-    found.sort(key=lambda r: (r.market.region.name, r.commodity.name, r.market.name))
+    found.sort(
+        key=lambda r: (
+            collation_key(r.market.region.display_name(language)),
+            collation_key(r.commodity.display_name(language)),
+            collation_key(r.market.display_name(language)),
+        )
+    )
     return found
 
 
@@ -235,12 +270,18 @@ class RegionWeekRow:
     change_pct: Decimal | None
 
 
-def regional_week(week_start: date, *, region: Region | None = None) -> list[RegionWeekRow]:
+def regional_week(
+    week_start: date,
+    *,
+    language: str,
+    region: Region | None = None,
+    price_type: str = PriceType.RETAIL,
+) -> list[RegionWeekRow]:
     """``week_of_prices`` folded to one row per region and commodity: a sheet that fits an
     A4 page per region however many markets it has."""
-    before = _regional_medians(week_start - timedelta(weeks=1), region)
+    before = _regional_medians(week_start - timedelta(weeks=1), region, price_type)
     groups: dict[tuple[int, int], list[WeekRow]] = defaultdict(list)
-    for row in week_of_prices(week_start, region=region):
+    for row in week_of_prices(week_start, language=language, region=region, price_type=price_type):
         groups[(row.market.region_id, row.commodity.pk)].append(row)
     folded = []
     for (region_id, commodity_id), rows in groups.items():
@@ -257,7 +298,12 @@ def regional_week(week_start: date, *, region: Region | None = None) -> list[Reg
                 change_pct=(median - previous) / previous * 100 if previous else None,
             )
         )
-    folded.sort(key=lambda r: (r.region.name, r.commodity.name))
+    folded.sort(
+        key=lambda r: (
+            collation_key(r.region.display_name(language)),
+            collation_key(r.commodity.display_name(language)),
+        )
+    )
     return folded
 
 
@@ -267,9 +313,11 @@ def only_market(rows: list[RegionWeekRow]) -> Market | None:
     return markets.pop() if len(markets) == 1 else None
 
 
-def _regional_medians(week_start: date, region: Region | None) -> dict[tuple[int, int], Decimal]:
+def _regional_medians(
+    week_start: date, region: Region | None, price_type: str
+) -> dict[tuple[int, int], Decimal]:
     rows = PriceSummary.objects.filter(
-        period="week", price_type=PriceType.RETAIL, period_start=week_start
+        period="week", price_type=price_type, period_start=week_start
     )
     if region is not None:
         rows = rows.filter(market__region=region)
@@ -281,10 +329,10 @@ def _regional_medians(week_start: date, region: Region | None) -> dict[tuple[int
     return {key: Decimal(statistics.median(v)) for key, v in values.items()}
 
 
-def latest_summary_week() -> date | None:
-    """The newest week that has any weekly summary."""
+def latest_summary_week(price_type: str = PriceType.RETAIL) -> date | None:
+    """The newest week that has any weekly summary (of one price type)."""
     return (
-        PriceSummary.objects.filter(period="week", price_type=PriceType.RETAIL)
+        PriceSummary.objects.filter(period="week", price_type=price_type)
         .aggregate(newest=Max("period_start"))
         .get("newest")
     )
@@ -402,11 +450,18 @@ class PriceGrid:
     too_many_markets: bool  # more than GRID_MARKETS: choose a region
 
 
-def price_grid(*, region: Region | None = None, today: date | None = None) -> PriceGrid:
-    """The latest retail prices of a region (or the country) as a grid. One query."""
+def price_grid(
+    *,
+    language: str,
+    region: Region | None = None,
+    price_type: str = PriceType.RETAIL,
+    today: date | None = None,
+) -> PriceGrid:
+    """The latest prices of one type in a region (or the country) as a grid, crops and
+    markets by their names in ``language``. One query."""
     today = today or timezone.localdate()
-    latest = list(latest_prices(region=region, price_type=PriceType.RETAIL))
-    markets = sorted({row.market for row in latest}, key=lambda m: m.name)
+    latest = list(latest_prices(region=region, price_type=price_type))
+    markets = by_local_name({row.market for row in latest}, language)
     if len(markets) > GRID_MARKETS:
         return PriceGrid(markets=[], rows=[], too_many_markets=True)
     column = {market.pk: n for n, market in enumerate(markets)}
@@ -416,7 +471,9 @@ def price_grid(*, region: Region | None = None, today: date | None = None) -> Pr
         cells = by_crop.setdefault(row.commodity_id, (row.commodity, [None] * len(markets)))[1]
         cells[column[row.market_id]] = GridCell(row, age, age > STALE_DAYS, cheapest=False)
     rows = []
-    for commodity, cells in sorted(by_crop.values(), key=lambda item: item[0].name):
+    for commodity, cells in sorted(
+        by_crop.values(), key=lambda item: collation_key(item[0].display_name(language))
+    ):
         current = [c for c in cells if c and not c.stale]
         if len(current) > 1:
             cheapest = min(current, key=lambda c: c.latest.price_per_base_unit)
@@ -445,12 +502,12 @@ class PriceMap:
     rows: list[MapRow]  # every market with a price, cheapest first
 
 
-def price_map(commodity: Commodity) -> PriceMap:
-    """Every market's latest retail price of ``commodity`` in the service's currency
-    against the national median of them. One query."""
+def price_map(commodity: Commodity, price_type: str = PriceType.RETAIL) -> PriceMap:
+    """Every market's latest price of ``commodity`` (of one type) in the service's
+    currency against the national median of them. One query."""
     latest = [
         row
-        for row in latest_prices(commodity=commodity, price_type=PriceType.RETAIL)
+        for row in latest_prices(commodity=commodity, price_type=price_type)
         if row.currency == settings.AGRIPRICES_CURRENCY
     ]
     median = Decimal(statistics.median(r.price_per_base_unit for r in latest)) if latest else None

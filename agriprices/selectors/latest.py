@@ -29,7 +29,7 @@ def prices_last_modified() -> datetime | None:
     never = Value(_NEVER, output_field=DateTimeField())
 
     def newest(model: type[Model], field: str) -> Coalesce:
-        rows = model.objects.order_by(f"-{field}").values(field)[:1]
+        rows = model._default_manager.order_by(f"-{field}").values(field)[:1]
         return Coalesce(Subquery(rows, output_field=DateTimeField()), never)
 
     changed = Quote.objects.aggregate(

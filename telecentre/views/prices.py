@@ -3,6 +3,8 @@ the warnings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -14,7 +16,8 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from agriprices.api.errors import PageNotFound
-from agriprices.models import LatestPrice, PriceType, Region
+from agriprices.models import LatestPrice, Region
+from agriprices.names import by_local_name
 from agriprices.selectors.catalogue import (
     commodities,
     commodity_by_ref,
@@ -28,7 +31,12 @@ from telecentre.forms import (
     PriceFilterForm,
 )
 from telecentre.models import Bulletin
-from telecentre.views.region import chosen_region, remember_region
+from telecentre.views.region import (
+    chosen_price_type,
+    chosen_region,
+    price_type_choices,
+    remember_region,
+)
 
 #: Rows on one page of prices: enough for a region, small enough for a 2G link; the
 #: rest are on the next pages.
@@ -36,15 +44,15 @@ MAX_ROWS = 120
 CHART_MONTHS = (3, 6, 12, 24)
 
 
-def _pages_of(request: HttpRequest, rows: QuerySet) -> dict[str, object]:
+def _pages_of(request: HttpRequest, rows: QuerySet | Callable[[], QuerySet]) -> dict[str, object]:
     """A table's page (``?page=``, MAX_ROWS rows) for the template, read only when its
-    cached fragment is stale; ``number`` belongs in the fragment's key, ``keep`` is the
-    query string the page links carry on."""
+    cached fragment is stale (``rows`` may be a function that makes them then); ``number``
+    belongs in the fragment's key, ``keep`` is the query string the page links carry on."""
     number = request.GET.get("page", "1")
     keep = request.GET.copy()
     keep.pop("page", None)
     return {
-        "page": lambda: Paginator(rows, MAX_ROWS).get_page(number),
+        "page": lambda: Paginator(rows() if callable(rows) else rows, MAX_ROWS).get_page(number),
         "number": number,
         "keep": keep.urlencode(),
     }
@@ -59,21 +67,27 @@ def _current_bulletins(region: Region | None, limit: int = 5) -> QuerySet[Bullet
 
 def home(request: HttpRequest) -> HttpResponse:
     region = chosen_region(request)
+    price_type = chosen_price_type(request)
     data = request.GET.copy()
     if region is not None and "region" not in data:
         data["region"] = region.slug
+    data["price_type"] = price_type
     form = PriceFilterForm(data)
     chosen = form.cleaned_data if form.is_valid() else {}
-    rows = (
-        pages.price_table(
+
+    def rows() -> QuerySet[LatestPrice]:
+        if not chosen:
+            # As the page says: the filters not understood are left out.
+            return pages.price_table(language=get_language(), region=region, price_type=price_type)
+        return pages.price_table(
+            language=get_language(),
             region=chosen["region"],
             market=chosen["market"],
             category=chosen["category"],
             search=chosen["q"],
+            price_type=price_type,
         )
-        if chosen
-        else LatestPrice.objects.none()
-    )
+
     response = render(
         request,
         "telecentre/home.html",
@@ -82,6 +96,7 @@ def home(request: HttpRequest) -> HttpResponse:
             **_pages_of(request, rows),
             "version": pages.prices_version(),
             "region": region,
+            **price_type_choices(price_type),
             "bulletins": _current_bulletins(region),
         },
     )
@@ -93,6 +108,7 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
     if commodity is None:
         raise PageNotFound(_("No such commodity."))
     region = chosen_region(request)
+    price_type = chosen_price_type(request)
     try:
         months = int(request.GET.get("months", 6))
     except ValueError:
@@ -102,10 +118,9 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
     name = commodity.display_name(language)
     version = pages.prices_version()
     # "2": what is cached changed shape (markets in a band beyond the small charts).
-    key = f"charts2:{commodity.pk}:{region.pk if region else 0}:{months}:{language}:{version}"
-    prices = with_warnings(
-        latest_prices(commodity=commodity, region=region, price_type=PriceType.RETAIL)
-    )
+    place = region.pk if region else 0
+    key = f"charts2:{commodity.pk}:{place}:{price_type}:{months}:{language}:{version}"
+    prices = with_warnings(latest_prices(commodity=commodity, region=region, price_type=price_type))
     found = cache.get(key)
     if found is None:
         found = trends.commodity_charts(
@@ -119,8 +134,12 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
             )
             % {"name": name, "months": months},
             language=language,
+            price_type=price_type,
         )
         cache.set(key, found, settings.API_CACHE_SECONDS)
+    keep = request.GET.copy()
+    for asked in ("months", "page"):
+        keep.pop(asked, None)
     response = render(
         request,
         "telecentre/commodity.html",
@@ -128,6 +147,10 @@ def commodity_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "commodity": commodity,
             "name": name,
             "region": region,
+            "all_regions": pages.regions_by_name(language),
+            **price_type_choices(price_type),
+            "filter_keep": [("months", months)],
+            "keep_months": keep.urlencode(),
             **_pages_of(request, prices),
             # Built by charts.py, every label escaped.
             "chart": mark_safe(found.trend),  # noqa: S308
@@ -149,9 +172,10 @@ def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
     if market is None:
         raise PageNotFound(_("No such market."))
     language = get_language()
+    price_type = chosen_price_type(request)
 
     def rows() -> list[tuple[LatestPrice, str]]:
-        medians = pages.weekly_medians_at(market, weeks=12)
+        medians = pages.weekly_medians_at(market, weeks=12, price_type=price_type)
         return [
             (
                 row,
@@ -160,9 +184,9 @@ def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
                     label=_("%(name)s, 12 weeks") % {"name": row.commodity.display_name(language)},
                 ),
             )
-            for row in with_warnings(
-                latest_prices(market=market, price_type=PriceType.RETAIL)
-            ).order_by("commodity__name")
+            for row in with_warnings(latest_prices(market=market, price_type=price_type)).order_by(
+                pages.crops_order(language)
+            )
         ]
 
     return render(
@@ -171,6 +195,7 @@ def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
         {
             "market": market,
             "name": market.display_name(language),
+            **price_type_choices(price_type),
             "rows": rows,  # called only when the cached table is stale
             "version": pages.prices_version(),
         },
@@ -180,12 +205,18 @@ def market_detail(request: HttpRequest, ref: str) -> HttpResponse:
 def price_grid(request: HttpRequest) -> HttpResponse:
     """Crops down, markets across, for a notice board or a phone."""
     region = chosen_region(request)
+    price_type = chosen_price_type(request)
+    language = get_language()
     response = render(
         request,
         "telecentre/grid.html",
         {
-            "grid": lambda: pages.price_grid(region=region),  # read when not cached
+            # Read when not cached.
+            "grid": lambda: pages.price_grid(
+                language=language, region=region, price_type=price_type
+            ),
             "region": region,
+            **price_type_choices(price_type),
             "all_regions": pages.regions_by_name(get_language()),
             "stale_days": pages.STALE_DAYS,
             "currency": settings.AGRIPRICES_CURRENCY,
@@ -203,12 +234,13 @@ def market_map(request: HttpRequest) -> HttpResponse:
     commodity = commodity_by_ref(ref) if ref else (crops[0] if crops else None)
     if commodity is None:
         raise PageNotFound(_("No such commodity."))
+    price_type = chosen_price_type(request)
     language = get_language()
     version = pages.prices_version()
-    key = f"map-drawing:{commodity.pk}:{language}:{version}"
+    key = f"map-drawing:{commodity.pk}:{price_type}:{language}:{version}"
     found = cache.get(key)
     if found is None:
-        priced = pages.price_map(commodity)
+        priced = pages.price_map(commodity, price_type)
         name = commodity.display_name(language)
         drawing = maps.market_map(
             pages.map_pins(priced, language),
@@ -222,7 +254,8 @@ def market_map(request: HttpRequest) -> HttpResponse:
         "telecentre/map.html",
         {
             "commodity": commodity,
-            "crops": crops,
+            "crops": by_local_name(crops, language),
+            **price_type_choices(price_type),
             "priced": priced,
             "svg": mark_safe(svg),  # noqa: S308 - built by maps.py, labels escaped
             "numbered": numbered,

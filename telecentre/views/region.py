@@ -1,5 +1,6 @@
-"""The region a browser chose: asked for in the query, else remembered in a cookie, so
-every page of prices, sheets and scripts opens on it."""
+"""What a browser chose to see: the region (asked for in the query, else remembered in
+a cookie, so every page of prices, sheets and scripts opens on it) and the price type
+(retail unless the query asks for wholesale or farm-gate prices)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from agriprices.api.errors import PageBadRequest
-from agriprices.models import Region
+from agriprices.models import PriceType, Region
 from agriprices.selectors.catalogue import region_by_ref
 
 REGION_COOKIE = "region"
@@ -40,3 +41,24 @@ def remember_region(request: HttpRequest, response: HttpResponse) -> HttpRespons
         else:
             response.delete_cookie(REGION_COOKIE)
     return response
+
+
+def chosen_price_type(request: HttpRequest) -> str:
+    """The price type asked for (``?price_type=wholesale``), retail by default; one that
+    does not exist is a 400 naming it."""
+    asked = request.GET.get("price_type", "") or PriceType.RETAIL
+    if asked not in PriceType.values:
+        raise PageBadRequest(
+            _("Price type: there is no price type “%(type)s”; choose one from the list.")
+            % {"type": asked[:40]}
+        )
+    return asked
+
+
+def price_type_choices(chosen: str) -> dict[str, object]:
+    """What a page's price type control and headings need (``_filters.html``)."""
+    return {
+        "price_type": chosen,
+        "price_types": PriceType.choices,
+        "price_type_label": PriceType(chosen).label,
+    }

@@ -15,19 +15,24 @@ from django.utils.translation import gettext as _
 
 from agriprices import spreadsheet
 from agriprices.api.errors import PageBadRequest
-from agriprices.models import Region
+from agriprices.models import PriceType, Region
 from agriprices.periods import period_start
 from telecentre import radio
 from telecentre import selectors as pages
-from telecentre.views.region import chosen_region, remember_region
+from telecentre.views.region import (
+    chosen_price_type,
+    chosen_region,
+    price_type_choices,
+    remember_region,
+)
 
 
-def _sheet_week(request: HttpRequest) -> date | None:
+def _sheet_week(request: HttpRequest, price_type: str = PriceType.RETAIL) -> date | None:
     """The week asked for (any day of it), else the newest with prices; a week that is
     no date is a 400 naming it, never the newest week in its place."""
     asked = request.GET.get("week", "")
     if not asked:
-        return pages.latest_summary_week()
+        return pages.latest_summary_week(price_type)
     try:
         day = date.fromisoformat(asked)
     except ValueError:
@@ -38,13 +43,20 @@ def _sheet_week(request: HttpRequest) -> date | None:
 
 
 def price_sheet(request: HttpRequest) -> HttpResponse:
-    week, region = _sheet_week(request), chosen_region(request)
+    price_type = chosen_price_type(request)
+    week, region = _sheet_week(request, price_type), chosen_region(request)
+    language = get_language()
 
     def regions() -> list[tuple[Region, list, object]]:
         """Per region: its rows, and its one market when it has only one (then there is
         no cheapest or dearest to name)."""
         tables: dict[int, tuple[Region, list]] = {}
-        for row in pages.regional_week(week, region=region) if week else []:
+        found = (
+            pages.regional_week(week, language=language, region=region, price_type=price_type)
+            if week
+            else []
+        )
+        for row in found:
             tables.setdefault(row.region.pk, (row.region, []))[1].append(row)
         return [(place, rows, pages.only_market(rows)) for place, rows in tables.values()]
 
@@ -56,7 +68,8 @@ def price_sheet(request: HttpRequest) -> HttpResponse:
             "week_end": week + timedelta(days=6) if week else None,
             "regions": regions,  # called only when the cached tables are stale
             "region": region,
-            "all_regions": pages.regions_by_name(get_language()),
+            "all_regions": pages.regions_by_name(language),
+            **price_type_choices(price_type),
             "keep": [("week", week.isoformat())] if week else [],
             "version": pages.prices_version(),
         },
@@ -94,7 +107,13 @@ def radio_script(request: HttpRequest) -> HttpResponse:
 def price_sheet_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Every market's week, not folded: the whole data behind the printed sheet,
     streamed a line at a time."""
-    week, region = _sheet_week(request), chosen_region(request)
+    price_type = chosen_price_type(request)
+    week, region = _sheet_week(request, price_type), chosen_region(request)
+    found = (
+        pages.week_of_prices(week, language=get_language(), region=region, price_type=price_type)
+        if week
+        else []
+    )
 
     def table() -> Iterator[list[object]]:
         yield [
@@ -108,7 +127,7 @@ def price_sheet_csv(request: HttpRequest) -> StreamingHttpResponse:
             "high",
             "change_pct",
         ]
-        for row in pages.week_of_prices(week, region=region) if week else []:
+        for row in found:
             yield [
                 week,
                 row.market.region.name,
@@ -126,6 +145,7 @@ def price_sheet_csv(request: HttpRequest) -> StreamingHttpResponse:
     )
     # The file says what it holds once saved beside others: prices-osh-2026-11-30.csv.
     place = re.sub(r"[^a-z0-9-]+", "-", region.slug.lower()).strip("-") if region else ""
-    name = f"prices-{place or 'all-regions'}-{week or 'none'}.csv"
+    kind = "" if price_type == PriceType.RETAIL else f"-{price_type}"
+    name = f"prices-{place or 'all-regions'}{kind}-{week or 'none'}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

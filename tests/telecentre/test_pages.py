@@ -91,9 +91,18 @@ def test_home_search_reads_a_question_like_an_sms(client, world):
 
 
 def test_a_bad_filter_is_explained_not_an_error(client, world):
-    page = client.get("/?region=atlantis&market=nowhere")
+    page = client.get("/?region=osh&market=nowhere")
     assert page.status_code == 200
-    assert "Some filters were not understood" in text(page)
+    assert "Some filters were not understood; showing all prices." in text(page)
+    shown = text(page).split("Search")[-1]
+    assert "Potatoes Osh" in shown and "Potatoes Uzgen" in shown
+    assert "Bishkek" not in shown  # the region understood holds
+
+
+def test_an_unknown_region_is_refused_naming_it(client, world):
+    page = client.get("/?region=atlantis")
+    assert page.status_code == 400
+    assert "Region: there is no region “atlantis”" in text(page)
 
 
 def test_commodity_page_charts_markets_and_compares_cheapest_first(client, world):
@@ -355,9 +364,9 @@ def test_pages_make_a_bounded_number_of_queries(
 ):
     client.force_login(operator("olga"))
     for url, most in (
-        ("/", 12),
+        ("/", 14),  # + the crops' and markets' names, to order them
         ("/commodities/potatoes/", 13),  # + the normal price under the chart
-        ("/markets/osh/", 9),
+        ("/markets/osh/", 10),  # + the crops' names, to order them in the reader's language
         ("/review/", 13),  # + how many wait, and what the warnings make of each
         ("/sheet/", 12),
         ("/warnings/", 9),

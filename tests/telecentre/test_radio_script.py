@@ -240,8 +240,9 @@ def test_a_week_without_prices_says_so(client, airwaves, week):
 def test_a_past_week_without_prices_says_there_were_none_not_yet(
     client, airwaves, week, language, said
 ):
-    from telecentre import dates
     from django.utils import translation
+
+    from telecentre import dates
 
     past = week - timedelta(weeks=10)
     with translation.override(language):
