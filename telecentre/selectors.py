@@ -120,15 +120,23 @@ class FlaggedQuote:
     photo: Photo | None = None
 
 
-def flagged_quotes(*, limit: int = 50) -> list[FlaggedQuote]:
+def flagged() -> QuerySet[Quote]:
     """Quotes waiting for an operator, newest observation first (they change what
-    farmers hear today), with the prices they are judged against and what the warnings
-    make of them. Five queries."""
-    flagged = list(
+    farmers hear today): the review queue, to be paged. Lazy."""
+    return (
         Quote.objects.filter(status=Quote.Status.FLAGGED)
         .select_related("commodity", "commodity__base_unit", "market", "unit", "agent")
-        .order_by("-observed_on", "-id")[:limit]
+        .order_by("-observed_on", "-id")
     )
+
+
+def flagged_quotes(quotes: list[Quote] | None = None) -> list[FlaggedQuote]:
+    """``quotes`` (one page of ``flagged()``; the first 50 when not given) with the prices
+    they are judged against and what the warnings make of them. Four queries."""
+    return _with_context(list(flagged()[:50]) if quotes is None else quotes)
+
+
+def _with_context(flagged: list[Quote]) -> list[FlaggedQuote]:
     if not flagged:
         return []
     series = {(q.commodity_id, q.market_id, q.price_type) for q in flagged}
@@ -186,11 +194,6 @@ def _photos_of(quotes: list[Quote]) -> dict[str, Photo]:
     if not instances:
         return {}
     return {p.instance_id: p for p in Photo.objects.filter(instance_id__in=instances)}
-
-
-def waiting() -> int:
-    """How many prices wait for an operator."""
-    return Quote.objects.filter(status=Quote.Status.FLAGGED).count()
 
 
 #: Approved prices shown beside a flagged one.

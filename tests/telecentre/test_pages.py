@@ -194,6 +194,47 @@ def test_rejecting_needs_a_reason_and_works_in_bulk(client, world, flagged):
     assert (flagged.status, flagged.status_reason) == ("rejected", "typo")
 
 
+def test_a_long_review_queue_pages_and_each_action_keeps_to_the_price_named(client, world, today):
+    # 60 prices held: more than a page (50). Stored flagged as an outlier would be.
+    held = [
+        factories.QuoteFactory(
+            commodity=world["potato"],
+            market=world["osh"],
+            price=Decimal(300 + n),
+            observed_on=today - timedelta(days=n % 20),
+            status=Quote.Status.FLAGGED,
+            status_reason=f"far above the median ({n})",
+        )
+        for n in range(60)
+    ]
+    client.force_login(operator("olga"))
+    first = client.get("/review/").content.decode()
+    assert first.count('name="quotes" value=') == 50 + 50  # the table's and the one-price forms'
+    assert "1–50 of 60 prices waiting, newest first" in text_of(first)
+    assert 'href="?page=2" rel="next"' in first
+    second = client.get("/review/?page=2").content.decode()
+    on_second = [int(pk) for pk in re.findall(r'id="q(\d+)"', second)]
+    assert len(on_second) == 10 and "51–60 of 60" in text_of(second)
+    assert not set(on_second) & set(int(pk) for pk in re.findall(r'id="q(\d+)"', first))
+    # Approve one price named on page 2: that one, and back to page 2.
+    chosen = on_second[3]
+    answer = client.post("/review/?page=2", {"quotes": [chosen], "action": "approve"})
+    assert answer.status_code == 302 and answer["Location"] == "/review/?page=2"
+    assert Quote.objects.get(pk=chosen).status == "approved"
+    assert Quote.objects.filter(status="flagged").count() == 59
+    # The same request again (a double tap) changes nothing more, and says why.
+    again = client.post("/review/?page=2", {"quotes": [chosen], "action": "reject", "reason": "x"})
+    assert Quote.objects.get(pk=chosen).status == "approved"
+    assert again.status_code == 200 and Quote.objects.filter(status="flagged").count() == 59
+    assert {q.pk for q in held} >= set(on_second)
+    # A page past the end shows the last one.
+    assert "51–59 of 59" in text_of(client.get("/review/?page=9").content.decode())
+
+
+def text_of(markup: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup))
+
+
 def test_agents_cannot_review_and_visitors_must_log_in(client, world, flagged):
     assert client.get("/review/").status_code == 302
     client.force_login(agent(markets=[world["osh"]], username="other"))
