@@ -45,11 +45,14 @@ class NamedInLanguages(models.Model):
     """A place or crop with names per language: an emptied field ("null" typed in the
     admin) is no names, not a row the database refuses."""
 
-    class Meta:
-        abstract = True
-
     name: models.CharField
     translations: models.JSONField
+    #: When its names (or anything else) last changed: cached answers that show it are
+    #: keyed by it (selectors.latest.prices_last_modified), so a rename shows at once.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
 
     def clean(self) -> None:
         for field in ("translations", "locatives"):
@@ -98,6 +101,7 @@ class Unit(models.Model):
     base_quantity = models.DecimalField(
         _("quantity in base units"), max_digits=14, decimal_places=6, default=Decimal(1)
     )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)  # see NamedInLanguages
 
     class Meta:
         ordering = ["dimension", "base_quantity"]

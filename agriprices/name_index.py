@@ -138,10 +138,14 @@ class NameIndex(Generic[Thing]):
 
     def language_of(self, owner_id: int, written: str) -> str:
         """The one language a name belongs to, or "" when it is shared: Талас is the
-        Russian and the Kyrgyz name alike, and Osh every Latin-script language's, since
-        a language without a name of its own shows the catalogue name."""
+        Russian and the Kyrgyz name alike, and a market's own name (Osh) everyone's."""
         normalized = normalize_name(written)
         thing = self._objects.get(owner_id)
+        if self.model is Market and thing is not None and normalized == normalize_name(thing.name):
+            # A place's own name ("Osh") is how a farmer of any language writes it, even
+            # where his language has a name of its own for it (French "Och"): it tells
+            # nothing of the language.
+            return ""
         languages = {
             language
             for language, _label in settings.LANGUAGES

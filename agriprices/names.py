@@ -4,6 +4,9 @@ words (``word_forms.fold``, which adds what reading a typed word needs)."""
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from typing import Any, Protocol, TypeVar
 
 from django.utils.text import slugify
 
@@ -36,3 +39,32 @@ def name_in(names: object, language: str) -> str:
     is none, or what is stored is not a name (a form being corrected still shows)."""
     name = names.get(language) if isinstance(names, dict) else None
     return name.strip() if isinstance(name, str) else ""
+
+
+class Named(Protocol):
+    pk: Any
+
+    def display_name(self, language: str) -> str: ...
+
+
+NamedThing = TypeVar("NamedThing", bound=Named)
+
+
+@cache
+def _collator() -> Any:
+    from pyuca import Collator  # loads the collation table once, on first use
+
+    return Collator()
+
+
+def collation_key(name: str) -> tuple[int, ...]:
+    """Where ``name`` goes in an alphabetical list, as a reader of its language expects:
+    the Unicode Collation Algorithm's default order, which already is French, English,
+    Russian and Kyrgyz order (é beside e, œ as oe, ё beside е, Kyrgyz ң ө ү after н о у),
+    case and accents deciding only between names otherwise equal."""
+    return tuple(_collator().sort_key(unicodedata.normalize("NFC", name.strip())))
+
+
+def by_local_name(things: Iterable[NamedThing], language: str) -> list[NamedThing]:
+    """``things`` by their names in ``language``, in that language's order."""
+    return sorted(things, key=lambda thing: (collation_key(thing.display_name(language)), thing.pk))

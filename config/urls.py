@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("telecentre.urls")),
 ]
 
+handler400 = "agriprices.api.errors.bad_request"
 handler404 = "agriprices.api.errors.not_found"
 handler500 = "agriprices.api.errors.server_error"

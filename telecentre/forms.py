@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from agriprices.labels import category_name
 from agriprices.models import Commodity, Market, PriceType, Quote, Region, Unit
+from agriprices.names import by_local_name, collation_key
 from agriprices.selectors.agents import assigned_markets, recent_commodities_of
 from agriprices.validation import date_error, price_error
-from agriprices.word_forms import fold
 from sms_gateway.phones import InvalidPhone, normalize_phone
 from telecentre.models import Bulletin
 from telecentre.services import sms_summary_problem
@@ -31,8 +32,7 @@ class LocalNameIterator(ModelChoiceIterator):
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        language = get_language()
-        for obj in sorted(self.queryset, key=lambda o: fold(o.display_name(language))):
+        for obj in by_local_name(self.queryset, get_language()):
             yield self.choice(obj)
 
 
@@ -66,6 +66,7 @@ class PriceFilterForm(forms.Form):
         label=_("Market"),
     )
     category = forms.ChoiceField(required=False, label=_("Category"))
+    price_type = forms.ChoiceField(choices=PriceType.choices, label=_("Price type"))
     q = forms.CharField(required=False, max_length=60, label=_("Search"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -77,9 +78,11 @@ class PriceFilterForm(forms.Form):
             if region
             else Market.objects.none()
         )
-        categories = Commodity.objects.order_by("category").values_list("category", flat=True)
-        cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("All categories"))] + [
-            (c, c) for c in dict.fromkeys(categories) if c
+        stored = Commodity.objects.exclude(category="").values_list("category", flat=True)
+        named = [(c, category_name(c)) for c in set(stored)]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
+            ("", _("All categories")),
+            *sorted(named, key=lambda choice: collation_key(choice[1])),
         ]
 
 

@@ -17,18 +17,20 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from agriprices.declension import locative
 from agriprices.models import Commodity, Market, Region
+from agriprices.names import collation_key
+from agriprices.periods import period_start
 from agriprices.warnings import bands
 from agriprices.warnings.models import PriceWarning
-from agriprices.word_forms import fold
 from telecentre import dates, spoken
-from telecentre import selectors as pages
+from telecentre.selectors import warnings as warning_pages
+from telecentre.selectors import weeks as week_pages
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,15 @@ class RadioScript:
     closing: str
 
 
+def _no_prices(week: date | None) -> str:
+    """What the script says when a week has no prices: "yet" only of a week not over."""
+    if week is None:
+        return _("There are no prices yet.")
+    if week < period_start(timezone.localdate(), "week"):
+        return _("There were no prices in the week of %(day)s.") % {"day": dates.day(week)}
+    return _("There are no prices for this week yet.")
+
+
 def radio_script(*, region: Region | None, language: str, week: date | None) -> RadioScript:
     """The script for ``region`` (or the whole country, region by region) in
     ``language``: each market's median price of each crop in the week and its move on
@@ -62,9 +73,9 @@ def radio_script(*, region: Region | None, language: str, week: date | None) -> 
             if week
             else _("Market prices: %(place)s") % {"place": place}
         )
-        rows = pages.week_of_prices(week, region=region) if week else []
+        rows = week_pages.week_of_prices(week, language=language, region=region) if week else []
         if not rows:
-            return RadioScript(title, language, _("There are no prices for this week yet."), [], "")
+            return RadioScript(title, language, _no_prices(week), [], "")
         if region is not None:
             opening = _("Good day. Here are this week's market prices %(in_region)s.") % {
                 "in_region": locative(region, language)
@@ -73,15 +84,18 @@ def radio_script(*, region: Region | None, language: str, week: date | None) -> 
             opening = _(
                 "Good day. Here are this week's market prices across the country, region by region."
             )
-        sections = _sections(rows, pages.warnings_page(region=region), language, region)
+        sections = _sections(rows, warning_pages.warnings_page(region=region), language, region)
         closing = _("Those were the market prices. Ask for any price by SMS.")
         return RadioScript(title, language, opening, sections, closing)
 
 
 def _sections(
-    rows: list[pages.WeekRow], page: pages.WarningsPage, language: str, region: Region | None
+    rows: list[week_pages.WeekRow],
+    page: warning_pages.WarningsPage,
+    language: str,
+    region: Region | None,
 ) -> list[Section]:
-    crops: dict[Region, dict[Commodity, list[pages.WeekRow]]] = defaultdict(
+    crops: dict[Region, dict[Commodity, list[week_pages.WeekRow]]] = defaultdict(
         lambda: defaultdict(list)
     )
     for row in rows:
@@ -90,9 +104,9 @@ def _sections(
     for warning in page.announced:
         warnings[warning.market.region].append(_warning_sentence(warning, language))
 
-    def by_name(thing: Region | Commodity | Market) -> str:
-        # Alphabetical as a reader expects it: "Œufs" among the o's, "Өзгөн" by о.
-        return fold(thing.display_name(language))
+    def by_name(thing: Region | Commodity | Market) -> tuple[int, ...]:
+        # Alphabetical as a reader expects it: "Œufs" among the o's, "Өзгөн" after о.
+        return collation_key(thing.display_name(language))
 
     sections = []
     for place in sorted(crops.keys() | warnings.keys(), key=by_name):
@@ -108,7 +122,7 @@ def _sections(
     return sections
 
 
-def _price_sentence(row: pages.WeekRow, language: str) -> str:
+def _price_sentence(row: week_pages.WeekRow, language: str) -> str:
     sentence = _("%(crop)s %(in_market)s: %(price)s %(unit)s") % {
         "crop": _in_a_sentence(row.commodity.display_name(language)),
         "in_market": locative(row.market, language),

@@ -19,8 +19,8 @@ from agriprices.warnings.models import PriceWarning
 from sms_gateway import broadcasts
 from sms_gateway.replies import format_price
 from sms_gateway.segments import count_segments
-from telecentre import selectors as pages
 from telecentre.models import Bulletin
+from telecentre.selectors import warnings as warning_pages
 
 
 class BulletinError(Exception):
@@ -101,7 +101,7 @@ def warnings_draft(*, region: Region | None, language: str) -> dict[str, object]
     """A bulletin's first draft from the month's price warnings (alert and crisis, then
     prices low for the season), in ``language``: the initial values of the bulletin
     form. The operator edits it before anything is published."""
-    page = pages.warnings_page(region=region)
+    page = warning_pages.warnings_page(region=region)
     with translation.override(language):
         month = page.alarming[0].month if page.alarming else timezone.localdate()
         lines = []

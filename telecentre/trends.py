@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agriprices.models import Commodity, LatestPrice, Market
+from agriprices.labels import unit_name
+from agriprices.models import Commodity, LatestPrice, Market, PriceType
 from agriprices.periods import period_start
 from agriprices.selectors.series import price_series
 from agriprices.warnings import bands
@@ -68,6 +69,7 @@ def commodity_charts(
     months: int,
     title: str,
     language: str,
+    price_type: str = PriceType.RETAIL,
     today: date | None = None,
 ) -> CommodityCharts:
     """The commodity page's charts: the weekly medians of the ``charted`` markets with
@@ -78,7 +80,11 @@ def commodity_charts(
     start = today - timedelta(days=months * 30)
     rows = charted(prices)
     series = price_series(
-        commodity=commodity, markets=[row.market for row in rows], start=start, end=today
+        commodity=commodity,
+        markets=[row.market for row in rows],
+        start=start,
+        end=today,
+        price_type=price_type,
     )
     lines = [
         charts.Line(
@@ -94,7 +100,7 @@ def commodity_charts(
         for s in summaries:
             low, high = band.get(s.period_start, (s.low, s.high))
             band[s.period_start] = (min(low, s.low), max(high, s.high))
-    unit_label = f"/{commodity.base_unit.code}"
+    unit_label = f"/{unit_name(commodity.base_unit.code)}"
     trend = charts.trend_chart(
         lines,
         [(day, low, high) for day, (low, high) in sorted(band.items())],
@@ -109,7 +115,7 @@ def commodity_charts(
         if len(against_normal) == SMALL_CHARTS:
             also.append(f"{row.market.display_name(language)} ({line.note})")
             continue
-        seasonal = _seasonal(commodity, row.market, start)
+        seasonal = _seasonal(commodity, row.market, start, price_type)
         if seasonal is None:
             continue
         caption = _("%(market)s against its normal price") % {
@@ -122,12 +128,17 @@ def commodity_charts(
     return CommodityCharts(str(trend), against_normal, also)
 
 
-def _seasonal(commodity: Commodity, market: Market, start: date) -> charts.Seasonal | None:
+def _seasonal(
+    commodity: Commodity, market: Market, start: date, price_type: str
+) -> charts.Seasonal | None:
     """The normal price of one market over the chart's months, where ALPS has it."""
     months = [
         (w.month + timedelta(days=14), w.normal_price, w.spread)
         for w in warning_history(
-            commodity=commodity, market=market, start=period_start(start, "month")
+            commodity=commodity,
+            market=market,
+            start=period_start(start, "month"),
+            price_type=price_type,
         )
         if w.normal_price is not None and w.spread is not None
     ]

@@ -99,9 +99,9 @@ def test_the_api_csv_writes_formulas_as_text(client, formula_names, path):
 
 
 def test_the_price_sheet_csv_writes_formulas_as_text(client, formula_names, today):
-    from telecentre import selectors as pages
+    from telecentre.selectors import weeks as week_pages
 
-    week = pages.latest_summary_week()
+    week = week_pages.latest_summary_week()
     response = client.get(f"/sheet.csv?week={week}")
     assert response.status_code == 200 and response.streaming
     found = cells(response.getvalue().decode())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 from django.http.response import HttpResponseBase
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 
 from agriprices.api import params as p
 from agriprices.api.errors import ErrorSerializer
-from agriprices.api.renderers import streamed
+from agriprices.api.renderers import ROW_LIMIT_HEADER, streamed
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="A parameter or field is wrong."),
@@ -68,6 +69,15 @@ class ApiView(GenericAPIView):
         except Http404:
             # DRF answers an unknown ?format= with 404; it is a bad parameter.
             raise ValidationError({"format": "use json or csv"}, code="invalid") from None
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is not None and renderer.format == "csv" and response.status_code == 200:
+            # Every CSV answer, streamed, whole or cached, states how many rows it holds
+            # at most (renderers.ROW_LIMIT_HEADER).
+            response[ROW_LIMIT_HEADER] = str(settings.API_CSV_MAX_ROWS)
+        return response
 
     def params(self) -> Any:
         """The query parameters, checked by ``params_class`` (a 400 naming the bad one)."""

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -92,12 +93,36 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+class PageNotFound(Http404):
+    """A 404 whose message is written for the reader, in the page's language ("No such
+    bulletin."): the 404 page shows it. Other 404s' messages are Django's, in English and
+    for developers ("No Bulletin matches the given query."); the page leaves them out."""
+
+
+class PageBadRequest(BadRequest):
+    """A page asked for with a parameter it cannot take (an unknown region), its message
+    written for the reader and naming the parameter: the 400 page shows it, and the
+    request changes nothing."""
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 400: JSON under /api/, else a page in the reader's language saying what
+    was wrong (PageBadRequest) with a way back."""
+    if _is_api(request):
+        body = {"errors": [{"field": None, "message": "bad request", "code": "invalid"}]}
+        return JsonResponse(body, status=400)
+    reason = str(exception) if isinstance(exception, PageBadRequest) else ""
+    return render(request, "400.html", {"reason": reason}, status=400)
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Django's 404 for a URL no route matches: JSON under /api/, the usual page elsewhere."""
+    """Django's 404 for a URL no route matches: JSON under /api/, the usual page elsewhere,
+    with the view's reason when it gave one for the reader."""
     if _is_api(request):
         body = {"errors": [{"field": None, "message": "no such URL", "code": "not_found"}]}
         return JsonResponse(body, status=404)
-    return defaults.page_not_found(request, exception)
+    reason = str(exception) if isinstance(exception, PageNotFound) else ""
+    return render(request, "404.html", {"reason": reason}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

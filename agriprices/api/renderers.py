@@ -18,6 +18,28 @@ from rest_framework.renderers import BaseRenderer
 
 from agriprices import spreadsheet
 
+#: The header of every CSV answer that states the most rows it holds (API_CSV_MAX_ROWS).
+ROW_LIMIT_HEADER = "X-Row-Limit"
+
+
+def cut_line(limit: int) -> str:
+    """The last line of a CSV answer cut at ``limit`` rows."""
+    return (
+        f"# cut at {limit} rows (API_CSV_MAX_ROWS): narrow the filters, "
+        "e.g. by market, commodity or observed_after, for the rest"
+    )
+
+
+def _cell(value: Any) -> Any:
+    """One item of a list as a spreadsheet cell: an object by its name (a bulletin's
+    regions read "Osh; Chuy"), never as Python's text of a dict."""
+    if isinstance(value, dict):
+        for key in ("name", "slug", "id"):
+            if value.get(key) is not None:
+                return value[key]
+        return ""
+    return value
+
 
 def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
@@ -26,7 +48,7 @@ def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{name}."))
         elif isinstance(value, list):
-            flat[name] = "; ".join(str(v) for v in value)
+            flat[name] = "; ".join(str(_cell(v)) for v in value)
         else:
             flat[name] = "" if value is None else value
     return flat
@@ -53,7 +75,8 @@ class CSVRenderer(BaseRenderer):
             rows = [data]
         else:
             rows = []
-        flat = [_flatten(row) for row in rows]
+        limit = settings.API_CSV_MAX_ROWS
+        flat = [_flatten(row) for row in rows[:limit]]
         columns: list[str] = []
         for row in flat:
             columns += [c for c in row if c not in columns]
@@ -61,6 +84,8 @@ class CSVRenderer(BaseRenderer):
         writer = spreadsheet.writer(out, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows([[row.get(column, "") for column in columns] for row in flat])
+        if len(rows) > limit:
+            writer.writerow([cut_line(limit)])
         return out.getvalue().encode(self.charset)
 
 
@@ -89,8 +114,7 @@ def streamed(
     context: Mapping[str, Any],
 ) -> StreamingHttpResponse:
     """The whole list as CSV, read and written a chunk at a time. Past API_CSV_MAX_ROWS
-    rows the last line says the list was cut there, and how to narrow it; the
-    ``X-Row-Limit`` header always states the limit."""
+    rows the last line says the list was cut there, and how to narrow it."""
     limit = settings.API_CSV_MAX_ROWS
     header = columns(serializer_class(context=context))
     if isinstance(rows, QuerySet):
@@ -106,16 +130,10 @@ def streamed(
                 yield [flat.get(column, "") for column in header]
             written += len(kept)
             if len(kept) < len(chunk):
-                yield [
-                    f"# cut at {limit} rows (API_CSV_MAX_ROWS): narrow the filters, "
-                    "e.g. by market, commodity or observed_after, for the rest"
-                ]
+                yield [cut_line(limit)]
 
-    response = StreamingHttpResponse(
-        spreadsheet.lines(table()), content_type="text/csv; charset=utf-8"
-    )
-    response["X-Row-Limit"] = str(limit)
-    return response
+    # ApiView.finalize_response states the limit in ROW_LIMIT_HEADER.
+    return StreamingHttpResponse(spreadsheet.lines(table()), content_type="text/csv; charset=utf-8")
 
 
 def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:

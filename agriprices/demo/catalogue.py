@@ -45,10 +45,15 @@ def ensure_demo_catalogue() -> None:
                 "region": region,
                 "latitude": Decimal(market.latitude),
                 "longitude": Decimal(market.longitude),
-                "translations": {"ru": market.ru, "ky": market.ky},
+                "translations": {
+                    "ru": market.ru,
+                    "ky": market.ky,
+                    **({"fr": market.fr} if market.fr else {}),
+                },
             },
         )
-        for name, language in ((market.name, "en"), (market.ru, "ru"), (market.ky, "ky")):
+        names = [(market.name, "en"), (market.ru, "ru"), (market.ky, "ky")]
+        for name, language in names + ([(market.fr, "fr")] if market.fr else []):
             _alias(MarketAlias, "market", obj, name, language)
     for commodity in COMMODITIES:
         spec = parse_unit_label(commodity.unit)

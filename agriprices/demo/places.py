@@ -16,13 +16,22 @@ class DemoMarket:
     ky: str
     weekdays: tuple[int, ...]  # days prices are collected (Monday = 0)
     level: float  # how dear the market is overall
+    fr: str = ""  # the French name, where French spells it otherwise (Och)
 
 
 MARKETS = [
     DemoMarket(
-        "Bishkek", "Bishkek City", "42.874600", "74.569800", "Бишкек", "Бишкек", (0, 2, 4), 1.06
+        "Bishkek",
+        "Bishkek City",
+        "42.874600",
+        "74.569800",
+        "Бишкек",
+        "Бишкек",
+        (0, 2, 4),
+        1.06,
+        fr="Bichkek",
     ),
-    DemoMarket("Osh", "Osh", "40.528300", "72.798500", "Ош", "Ош", (0, 2, 4), 0.97),
+    DemoMarket("Osh", "Osh", "40.528300", "72.798500", "Ош", "Ош", (0, 2, 4), 0.97, fr="Och"),
     DemoMarket(
         "Jalal-Abad",
         "Jalal-Abad",
@@ -32,11 +41,14 @@ MARKETS = [
         "Жалал-Абад",
         (1, 4),
         0.95,
+        fr="Djalal-Abad",
     ),
     DemoMarket(
         "Karakol", "Issyk-Kul", "42.490700", "78.393600", "Каракол", "Каракол", (1, 4), 1.01
     ),
-    DemoMarket("Tokmok", "Chuy", "42.841900", "75.301500", "Токмак", "Токмок", (1, 4), 0.99),
+    DemoMarket(
+        "Tokmok", "Chuy", "42.841900", "75.301500", "Токмак", "Токмок", (1, 4), 0.99, fr="Tokmak"
+    ),
     DemoMarket("Naryn", "Naryn", "41.428700", "75.991100", "Нарын", "Нарын", (3,), 1.08),
     DemoMarket("Talas", "Talas", "42.522800", "72.242700", "Талас", "Талас", (3,), 0.96),
     DemoMarket("Batken", "Batken", "40.062800", "70.819400", "Баткен", "Баткен", (3,), 1.03),

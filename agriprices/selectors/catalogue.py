@@ -4,12 +4,13 @@ them (an id, a slug, any alias) and listed."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from agriprices.models import Commodity, CommodityAlias, Market, MarketAlias, Region, Unit
-from agriprices.names import normalize_name
+from agriprices.names import Named, by_local_name, normalize_name
 
 
 def _as_id(ref: str) -> int | None:
@@ -76,6 +77,18 @@ def unit_by_code(code: str) -> Unit | None:
 
 
 # --- Catalogue lists ----------------------------------------------------------------------
+
+
+def local_order(field: str, things: Iterable[Named], language: str) -> Case:
+    """An ordering of rows by the thing ``field`` names (``commodity_id``), by its name
+    in ``language`` in that language's order (names.by_local_name): the database only
+    knows one collation, and the names per language are data."""
+    ranked = by_local_name(things, language)
+    return Case(
+        *(When(**{field: thing.pk}, then=Value(rank)) for rank, thing in enumerate(ranked)),
+        default=Value(len(ranked)),
+        output_field=IntegerField(),
+    )
 
 
 def regions() -> QuerySet[Region]:

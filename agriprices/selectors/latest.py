@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import DateTimeField, Max, QuerySet, Subquery, Value
+from django.db.models import DateTimeField, Max, Model, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from agriprices.models import Commodity, LatestPrice, Market, PriceType, Quote, Region
+from agriprices.models import Commodity, LatestPrice, Market, PriceType, Quote, Region, Unit
 from agriprices.warnings.models import PriceWarning
 from agriprices.warnings.queries import warning_of
 
@@ -20,14 +20,23 @@ _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def prices_last_modified() -> datetime | None:
-    """When any price or any price warning last changed (two index lookups in one
-    query): the Last-Modified of API answers, and the key of every cached answer."""
-    warned = PriceWarning.objects.order_by("-computed_at").values("computed_at")[:1]
+    """When anything a price answer shows last changed, in one query: any price, any
+    price warning, or the catalogue it is named from (a region, commodity, market or
+    unit renamed, or given a name in another language). The Last-Modified of API
+    answers, and the key of every cached answer, page and reply: the one rule that keeps
+    them from going stale. Catalogue entries cannot be deleted while a price uses them,
+    so their newest change is enough."""
     never = Value(_NEVER, output_field=DateTimeField())
+
+    def newest(model: type[Model], field: str) -> Coalesce:
+        rows = model._default_manager.order_by(f"-{field}").values(field)[:1]
+        return Coalesce(Subquery(rows, output_field=DateTimeField()), never)
+
     changed = Quote.objects.aggregate(
         changed=Greatest(
             Coalesce(Max("updated_at"), never),
-            Coalesce(Subquery(warned, output_field=DateTimeField()), never),
+            newest(PriceWarning, "computed_at"),
+            *(newest(model, "updated_at") for model in (Region, Commodity, Market, Unit)),
         )
     )["changed"]
     return None if changed is None or changed == _NEVER else changed

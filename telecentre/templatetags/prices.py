@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from agriprices import labels
 from agriprices.formatting import rounded_price
 from agriprices.models import Commodity, Market, Region
 from agriprices.warnings import bands
@@ -38,6 +39,18 @@ def change(pct: Decimal | None) -> SafeString | str:
     if pct < 0:
         return format_html('<span class="down" title="{}">▼ {} %</span>', _("down"), amount)
     return format_html('<span title="{}">= 0 %</span>', _("unchanged"))
+
+
+@register.filter
+def unit(code: str) -> str:
+    """A unit code in the page's language ("kg" -> "кг")."""
+    return labels.unit_name(code)
+
+
+@register.filter
+def category(name: str) -> str:
+    """A commodity category in the page's language."""
+    return labels.category_name(name)
 
 
 @register.filter

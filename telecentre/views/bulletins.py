@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from agriprices.api.errors import PageNotFound
 from agriprices.roles import signed_in_user
 from sms_gateway.segments import count_segments
 from telecentre.access import needs_permission
@@ -27,6 +29,13 @@ from telecentre.services import (
 from telecentre.views.region import chosen_region
 
 
+def _bulletin_or_404(pk: int, bulletins: QuerySet[Bulletin] | None = None) -> Bulletin:
+    found = (Bulletin.objects.all() if bulletins is None else bulletins).filter(pk=pk).first()
+    if found is None:
+        raise PageNotFound(_("No such bulletin."))
+    return found
+
+
 def bulletin_list(request: HttpRequest) -> HttpResponse:
     bulletins = Bulletin.objects.prefetch_related("regions")
     editor = request.user.has_perm("telecentre.change_bulletin")
@@ -40,9 +49,9 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
 
 
 def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    bulletin = get_object_or_404(Bulletin.objects.prefetch_related("regions"), pk=pk)
+    bulletin = _bulletin_or_404(pk, Bulletin.objects.prefetch_related("regions"))
     if bulletin.status != "published" and not request.user.has_perm("telecentre.view_bulletin"):
-        raise Http404(_("No such bulletin."))
+        raise PageNotFound(_("No such bulletin."))
     return render(request, "telecentre/bulletin.html", {"bulletin": bulletin})
 
 
@@ -75,12 +84,12 @@ def bulletin_create(request: HttpRequest) -> HttpResponse:
 
 @needs_permission("telecentre.change_bulletin")
 def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _bulletin_form(request, get_object_or_404(Bulletin, pk=pk))
+    return _bulletin_form(request, _bulletin_or_404(pk))
 
 
 @needs_permission("telecentre.publish_bulletin")
 def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    bulletin = get_object_or_404(Bulletin.objects.prefetch_related("regions"), pk=pk)
+    bulletin = _bulletin_or_404(pk, Bulletin.objects.prefetch_related("regions"))
     form = PublishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,7 +124,7 @@ def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @needs_permission("telecentre.change_bulletin")
 def bulletin_expire(request: HttpRequest, pk: int) -> HttpResponse:
-    bulletin = get_object_or_404(Bulletin, pk=pk)
+    bulletin = _bulletin_or_404(pk)
     expire_bulletin(bulletin_id=bulletin.pk, by=signed_in_user(request))
     messages.success(request, _("Bulletin taken down."))
     return redirect("telecentre:bulletins")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,12 +14,12 @@ from agriprices.roles import signed_in_user
 from agriprices.services.recording import QuoteError, outlier_verdict, record_quote
 from agriprices.services.reviewing import review_quote
 from agriprices.validation import price_per_base_unit
-from telecentre import selectors as pages
 from telecentre.access import needs_permission
 from telecentre.forms import (
     PriceEntryForm,
     ReviewForm,
 )
+from telecentre.selectors import review as review_pages
 
 #: Flagged prices on one page of the review queue.
 REVIEW_ROWS = 50
@@ -49,11 +50,24 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                     else ngettext("%(n)d price rejected.", "%(n)d prices rejected.", done)
                 )
                 messages.success(request, text % {"n": done})
-            return redirect("telecentre:review")
+            # Back to the page the operator was on (the form posts to it): the prices
+            # acted on are gone from it, and the queue moved up to fill it.
+            return redirect(request.get_full_path())
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
-    context = {"flagged": pages.flagged_quotes(limit=REVIEW_ROWS), "waiting": pages.waiting()}
+    page = Paginator(review_pages.flagged(), REVIEW_ROWS).get_page(request.GET.get("page", "1"))
+    context = {
+        "flagged": review_pages.flagged_quotes(list(page.object_list)),
+        "page": page,
+        "waiting": page.paginator.count,
+        "shown": (
+            f"{page.start_index()}–{page.end_index()}"
+            if page.has_other_pages()
+            else len(page.object_list)
+        ),
+        "keep": "",
+    }
     return render(request, "telecentre/review.html", context)
 
 

@@ -18,7 +18,8 @@ from agriprices.services.series import rebuild_latest_prices
 from agriprices.validation import currency_error
 from agriprices.warnings.computation import refresh_warnings
 from agriprices.warnings.models import PriceWarning
-from telecentre import selectors as pages
+from telecentre.selectors import prices as price_pages
+from telecentre.selectors import review as review_pages
 from tests import factories
 from tests.api.conftest import client_with_token
 
@@ -124,9 +125,9 @@ def test_a_market_priced_only_in_another_currency_is_never_ranked(
     )
     rebuild_latest_prices()
     assert [r.market.name for r in latest_prices(commodity=potatoes)] == ["Osh"]
-    grid = pages.price_grid()
+    grid = price_pages.price_grid(language="en")
     assert [m.name for m in grid.markets] == ["Osh"]
-    assert [row.latest.market.name for row in pages.price_map(potatoes).rows] == ["Osh"]
+    assert [row.latest.market.name for row in price_pages.price_map(potatoes).rows] == ["Osh"]
     assert set(PriceSummary.objects.values_list("market__name", flat=True)) == {"Osh"}
     page = client.get("/commodities/potatoes/").content.decode()
     assert "Osh" in page and "USD" not in page and "0.2" not in page
@@ -136,7 +137,7 @@ def test_the_review_queue_shows_it_in_its_currency_beside_nothing(
     osh_weeks, potatoes, osh, operator, today, client
 ):
     post_usd(osh_weeks, today)
-    (item,) = pages.flagged_quotes()
+    (item,) = review_pages.flagged_quotes()
     assert item.recent == [] and not item.context.compared
     client.force_login(operator)
     page = client.get("/review/").content.decode()

@@ -113,3 +113,30 @@ def test_the_demo_shows_a_spike_and_a_crash(today):
         naryn, onions, "retail", recent, calm
     )
     assert spike > 1.4 and crash < 0.65
+
+
+def test_the_demo_names_every_place_and_crop_in_each_language(client):
+    """A French listener hears French names ("à Och", "Bichkek"), and a farmer who types
+    the market's own name in a French question is still answered in French."""
+    seed()
+    osh = Market.objects.get(name="Osh")
+    assert [osh.display_name(lang) for lang in ("en", "fr", "ru", "ky")] == [
+        "Osh",
+        "Och",
+        "Ош",
+        "Ош",
+    ]
+    for thing in [*Market.objects.all(), *Commodity.objects.all(), osh.region]:
+        for language in ("fr", "ru", "ky"):
+            assert thing.translations.get(language) or thing.name in {"Karakol", "Naryn"} | {
+                "Talas",
+                "Batken",
+            }, (thing, language)
+    script = client.get("/sheet/radio/?region=osh&lang=fr").content.decode()
+    assert "Pommes de terre à Och" in script and "à Osh" not in script
+    home = client.get("/?region=chuy", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Tokmak" in home and "Tokmok" not in home
+    from sms_gateway.conversation.understanding import read
+
+    assert read("oignons osh").language == "fr"
+    assert read("oignons och").market == osh

@@ -10,7 +10,8 @@ from agriprices.selectors.latest import latest_price
 from agriprices.services.series import rebuild_latest_prices
 from agriprices.warnings.computation import refresh_warnings
 from sms_gateway.channels.inbound import simulate as simulate_sms
-from telecentre import selectors as pages
+from telecentre.selectors import review as review_pages
+from telecentre.selectors import warnings as warning_pages
 from tests import factories
 from tests.agriprices.test_price_warnings import load_series, price_of
 
@@ -38,7 +39,7 @@ def test_a_slipped_decimal_is_set_against_the_normal_price_without_it(
         commodity=potatoes, market=osh, observed_on=today, status="flagged",
         price=Decimal(str(round(normal * 10, 1))),
     )  # fmt: skip
-    (item,) = pages.flagged_quotes()
+    (item,) = review_pages.flagged_quotes()
     assert item.quote == slipped
     # Before: the normal price was refitted with the slip in its month's median (the
     # median of one approved price and the slip): +355 %, a third as far off.
@@ -57,7 +58,7 @@ def test_the_normal_price_of_a_month_with_no_other_price_is_the_trend_carried_on
         commodity=potatoes, market=osh, observed_on=today, status="flagged",
         price=price_of(months[-1], len(months)) * 10,
     )  # fmt: skip
-    (item,) = pages.flagged_quotes()
+    (item,) = review_pages.flagged_quotes()
     assert 850 <= item.context.price_vs_normal_pct <= 950
 
 
@@ -79,7 +80,7 @@ def spike_then_a_new_month(potatoes, osh, today):
 def test_the_sms_season_hint_uses_the_newest_judged_month_as_the_warnings_page_does(
     spike_then_a_new_month, potatoes, osh, today
 ):
-    shown = pages.warnings_page()
+    shown = warning_pages.warnings_page()
     assert [(w.commodity, w.market, w.month) for w in shown.alarming] == [
         (potatoes, osh, spike_then_a_new_month[-1])
     ]

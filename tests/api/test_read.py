@@ -5,6 +5,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
+from django.core.cache import cache
 from django.test import override_settings
 
 from agriprices.models import Quote
@@ -375,6 +376,27 @@ def test_csv_streams_every_row_of_the_filtered_list_not_one_page(api, many_quote
     assert [r["id"] for r in rows[:50]] == [str(q["id"]) for q in page["results"]]
     assert {int(r["id"]) for r in rows} == {q.pk for q in many_quotes}
     assert "Link" not in response
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/prices/latest/?commodity=potatoes&format=csv",
+        "/api/v1/prices/series/?commodity=potatoes&format=csv",
+        "/api/v1/quotes/?format=csv",
+    ],
+)
+def test_every_csv_answer_states_its_row_limit_and_keeps_to_it(api, prices, settings, path):
+    whole = api.get(path)
+    assert whole["X-Row-Limit"] == "100000"
+    rows = list(csv.reader(io.StringIO(whole.getvalue().decode())))[1:]
+    assert len(rows) > 2 and not rows[-1][0].startswith("# cut")
+    settings.API_CSV_MAX_ROWS = 2
+    cache.clear()  # the limit is a setting: a deploy that changes it starts afresh
+    cut = api.get(path)
+    assert cut["X-Row-Limit"] == "2"
+    lines = list(csv.reader(io.StringIO(cut.getvalue().decode())))
+    assert len(lines) == 1 + 2 + 1 and lines[-1][0].startswith("# cut at 2 rows")
 
 
 def test_csv_past_its_limit_says_so_in_its_last_line(api, many_quotes, settings):

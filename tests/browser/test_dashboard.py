@@ -139,6 +139,8 @@ def every_page(bulletin) -> list[tuple[str, str | None, str]]:
         ("home", None, "/"),
         ("home-region", None, "/?region=osh"),
         ("commodity", None, "/commodities/potatoes/?months=24"),
+        # Its region and price type controls, and a heading that names the type.
+        ("commodity-wholesale", None, "/commodities/potatoes/?region=osh&price_type=wholesale"),
         ("market", None, "/markets/osh/"),
         ("warnings", None, "/warnings/"),
         ("grid", None, "/grid/"),
@@ -149,6 +151,7 @@ def every_page(bulletin) -> list[tuple[str, str | None, str]]:
         ("bulletin", None, f"/bulletins/{bulletin.pk}/"),
         ("login", None, "/accounts/login/"),
         ("not-found", None, "/no/such/page/"),
+        ("bad-parameter", None, "/sheet/radio/?region=atlantis"),
         ("review", "operator", "/review/"),
         ("bulletin-new", "operator", "/bulletins/new/?from=warnings"),
         ("publish", "operator", f"/bulletins/{bulletin.pk}/publish/"),
@@ -196,7 +199,8 @@ def test_every_page_fits_the_screen_in_every_language(chromium, live_server, dem
                     if who != user:
                         continue
                     response = page.goto(live_server.url + url)
-                    assert response.status == (404 if name == "not-found" else 200), url
+                    expected = {"not-found": 404, "bad-parameter": 400}.get(name, 200)
+                    assert response.status == expected, url
                     assert page.get_attribute("html", "lang") == language, url
                     shot(page, f"{name}-{language}-{width}px")
                     scroll = page.evaluate("document.documentElement.scrollWidth")

@@ -96,7 +96,10 @@ def test_a_typo_is_forgiven_but_marked_unsure(demo):
         ("кой эти ош", "ky"),  # a name only Kyrgyz has
         ("лук в Оше", "ru"),  # a Russian case ending
         ("prix oignons osh", "fr"),
-        ("oignons osh", "fr"),  # a French name
+        ("oignons osh", "fr"),  # a French name; the market's own name is everyone's
+        ("oignons och", "fr"),  # the market's French name
+        ("onions och", "en"),  # an English crop at the market named in French
+        ("лук ош", "ru"),
         ("price onions osh", "en"),
     ],
 )

@@ -172,7 +172,7 @@ def test_words_are_split_into_crop_and_market(demo, text, crop, market):
 
 def test_latin_french_names_are_answered_in_french(demo):
     reply = send("pommes de terre osh").reply
-    assert reply.startswith("Pommes de terre Osh: ")
+    assert reply.startswith("Pommes de terre Och: ")
     assert "Moins cher: " in reply
 
 

@@ -46,3 +46,15 @@ def test_bad_bulletin_filters_are_named(client, query, field):
     answer = client.get(f"/api/v1/bulletins/?{query}")
     assert answer.status_code == 400
     assert [e["field"] for e in answer.json()["errors"]] == [field]
+
+
+def test_bulletins_as_csv_name_their_regions_and_state_the_row_limit(client):
+    import csv
+    import io
+
+    osh, chui = RegionFactory(name="Osh"), RegionFactory(name="Chui")
+    bulletin("Locusts", [osh, chui], category="pests")
+    response = client.get("/api/v1/bulletins/?format=csv")
+    assert response["X-Row-Limit"] == "100000"
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
+    assert [(r["title"], r["regions"]) for r in rows] == [("Locusts", "Chui; Osh")]

@@ -206,6 +206,39 @@ def test_a_missing_page_says_what_was_not_found(client, language, reason):
     assert reason in text(client.get("/commodities/bananas/"))
 
 
+@pytest.mark.parametrize(
+    "language, reason",
+    [
+        ("en", "No such bulletin."),
+        ("fr", "Bulletin introuvable."),
+        ("ru", "Такого бюллетеня нет."),
+        ("ky", "Мындай бюллетень жок."),
+    ],
+)
+def test_a_missing_bulletin_is_explained_in_the_readers_language(client, language, reason):
+    """Django's own reason ("No Bulletin matches the given query.") is English for
+    developers: a reader gets the view's, in their language, or none."""
+    speak(client, language)
+    draft = Bulletin.objects.create(title="Draft", category="notice", language="en", body="x")
+    for url in ("/bulletins/999999/", f"/bulletins/{draft.pk}/"):
+        page = client.get(url)
+        assert page.status_code == 404
+        assert reason in text(page) and "matches the given query" not in text(page), url
+    client.force_login(operator("olga"))
+    for url in ("/bulletins/999999/edit/", "/bulletins/999999/publish/"):
+        page = client.get(url)
+        assert page.status_code == 404 and reason in text(page), url
+    page = client.post("/bulletins/999999/expire/")
+    assert page.status_code == 404 and reason in text(page)
+
+
+def test_django_own_404_reasons_are_never_shown(client):
+    client.force_login(operator("olga"))
+    page = client.get("/openrosa/photos/999999/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert page.status_code == 404
+    assert "Страница не найдена" in text(page) and "matches" not in text(page)
+
+
 def test_an_api_url_that_does_not_exist_is_still_json(client):
     answer = client.get("/api/v1/nothing-here/")
     assert answer.status_code == 404 and answer.json()["errors"][0]["code"] == "not_found"

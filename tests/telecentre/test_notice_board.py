@@ -229,8 +229,9 @@ def test_the_radio_script_reads_the_week_and_its_warnings(client, country, today
     assert "Добрый день." in ru and "сом" in ru
 
 
-def test_the_radio_script_in_an_unknown_language_falls_back_to_the_pages(client, country):
-    assert client.get("/sheet/radio/?lang=xx").status_code == 200
+def test_the_radio_script_in_an_unknown_language_is_refused_naming_it(client, country):
+    page = client.get("/sheet/radio/?lang=xx")
+    assert page.status_code == 400 and "Language: there is no script in “xx”" in text(page)
 
 
 def test_crowded_labels_never_overlap_and_the_crowded_are_numbered():

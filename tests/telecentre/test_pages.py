@@ -91,9 +91,18 @@ def test_home_search_reads_a_question_like_an_sms(client, world):
 
 
 def test_a_bad_filter_is_explained_not_an_error(client, world):
-    page = client.get("/?region=atlantis&market=nowhere")
+    page = client.get("/?region=osh&market=nowhere")
     assert page.status_code == 200
-    assert "Some filters were not understood" in text(page)
+    assert "Some filters were not understood; showing all prices." in text(page)
+    shown = text(page).split("Search")[-1]
+    assert "Potatoes Osh" in shown and "Potatoes Uzgen" in shown
+    assert "Bishkek" not in shown  # the region understood holds
+
+
+def test_an_unknown_region_is_refused_naming_it(client, world):
+    page = client.get("/?region=atlantis")
+    assert page.status_code == 400
+    assert "Region: there is no region “atlantis”" in text(page)
 
 
 def test_commodity_page_charts_markets_and_compares_cheapest_first(client, world):
@@ -129,6 +138,16 @@ def test_printed_sheet_folds_each_region_to_one_row_per_crop_and_csv_has_every_m
     assert any(",Osh,Potatoes,Osh,kg,38," in line for line in lines)
     one_region = text(client.get("/sheet/?region=chui"))
     assert "Potatoes 42/kg" in one_region and "Uzgen" not in one_region
+
+
+def test_the_sheet_csv_file_is_named_for_its_region_and_week(client, world, today):
+    week = (today - timedelta(days=today.weekday())).isoformat()
+    chui = client.get("/sheet.csv?region=chui")
+    assert chui["Content-Disposition"] == f'attachment; filename="prices-chui-{week}.csv"'
+    assert all(",Chui," in line for line in chui.getvalue().decode().splitlines()[1:])
+    client.get("/sheet/?region=")  # back to every region
+    every = client.get("/sheet.csv")
+    assert every["Content-Disposition"] == f'attachment; filename="prices-all-regions-{week}.csv"'
 
 
 # --- Review queue ----------------------------------------------------------------------------
@@ -173,6 +192,47 @@ def test_rejecting_needs_a_reason_and_works_in_bulk(client, world, flagged):
     client.post("/review/", {"quotes": [flagged.pk], "action": "reject", "reason": "typo"})
     flagged.refresh_from_db()
     assert (flagged.status, flagged.status_reason) == ("rejected", "typo")
+
+
+def test_a_long_review_queue_pages_and_each_action_keeps_to_the_price_named(client, world, today):
+    # 60 prices held: more than a page (50). Stored flagged as an outlier would be.
+    held = [
+        factories.QuoteFactory(
+            commodity=world["potato"],
+            market=world["osh"],
+            price=Decimal(300 + n),
+            observed_on=today - timedelta(days=n % 20),
+            status=Quote.Status.FLAGGED,
+            status_reason=f"far above the median ({n})",
+        )
+        for n in range(60)
+    ]
+    client.force_login(operator("olga"))
+    first = client.get("/review/").content.decode()
+    assert first.count('name="quotes" value=') == 50 + 50  # the table's and the one-price forms'
+    assert "1–50 of 60 prices waiting, newest first" in text_of(first)
+    assert 'href="?page=2" rel="next"' in first
+    second = client.get("/review/?page=2").content.decode()
+    on_second = [int(pk) for pk in re.findall(r'id="q(\d+)"', second)]
+    assert len(on_second) == 10 and "51–60 of 60" in text_of(second)
+    assert not set(on_second) & set(int(pk) for pk in re.findall(r'id="q(\d+)"', first))
+    # Approve one price named on page 2: that one, and back to page 2.
+    chosen = on_second[3]
+    answer = client.post("/review/?page=2", {"quotes": [chosen], "action": "approve"})
+    assert answer.status_code == 302 and answer["Location"] == "/review/?page=2"
+    assert Quote.objects.get(pk=chosen).status == "approved"
+    assert Quote.objects.filter(status="flagged").count() == 59
+    # The same request again (a double tap) changes nothing more, and says why.
+    again = client.post("/review/?page=2", {"quotes": [chosen], "action": "reject", "reason": "x"})
+    assert Quote.objects.get(pk=chosen).status == "approved"
+    assert again.status_code == 200 and Quote.objects.filter(status="flagged").count() == 59
+    assert {q.pk for q in held} >= set(on_second)
+    # A page past the end shows the last one.
+    assert "51–59 of 59" in text_of(client.get("/review/?page=9").content.decode())
+
+
+def text_of(markup: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup))
 
 
 def test_agents_cannot_review_and_visitors_must_log_in(client, world, flagged):
@@ -345,9 +405,9 @@ def test_pages_make_a_bounded_number_of_queries(
 ):
     client.force_login(operator("olga"))
     for url, most in (
-        ("/", 12),
+        ("/", 14),  # + the crops' and markets' names, to order them
         ("/commodities/potatoes/", 13),  # + the normal price under the chart
-        ("/markets/osh/", 9),
+        ("/markets/osh/", 10),  # + the crops' names, to order them in the reader's language
         ("/review/", 13),  # + how many wait, and what the warnings make of each
         ("/sheet/", 12),
         ("/warnings/", 9),

@@ -229,6 +229,51 @@ def test_a_week_without_prices_says_so(client, airwaves, week):
 
 
 @pytest.mark.parametrize(
+    "language, said",
+    [
+        ("en", "There were no prices in the week of {day}."),
+        ("fr", "Il n'y a pas eu de prix la semaine du {day}."),
+        ("ru", "Цен за неделю с {day} не было."),
+        ("ky", "{day} башталган аптада баалар болгон эмес."),
+    ],
+)
+def test_a_past_week_without_prices_says_there_were_none_not_yet(
+    client, airwaves, week, language, said
+):
+    from django.utils import translation
+
+    from telecentre import dates
+
+    past = week - timedelta(weeks=10)
+    with translation.override(language):
+        day = dates.day(past)
+    page = client.get(f"/sheet/radio/?region=osh&lang={language}&week={past}")
+    assert script_lines(page)[1:] == [said.format(day=day)]
+
+
+@pytest.mark.parametrize(
+    "query, language, named",
+    [
+        ("region=atlantis", "en", "Region: there is no region “atlantis”"),
+        ("region=atlantis", "ru", "Область: области «atlantis» нет"),
+        ("week=2026-13-45", "fr", "Semaine : « 2026-13-45 »"),
+        ("lang=xx", "ky", "Тил: «xx»"),
+    ],
+)
+def test_a_script_asked_with_a_bad_parameter_says_which_and_changes_nothing(
+    client, airwaves, query, language, named
+):
+    client.cookies["django_language"] = language
+    client.cookies["region"] = "osh"
+    page = client.get(f"/sheet/radio/?{query}")
+    assert page.status_code == 400
+    body = html.unescape(page.content.decode())
+    assert named in body and "<article" not in body
+    assert "region" not in page.cookies  # the region remembered stays as it was
+    assert client.get("/sheet/radio/").status_code == 200
+
+
+@pytest.mark.parametrize(
     "name, language, said",
     [
         ("Ош", "ru", "в Оше"),
