@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.utils import translation
-from django.utils.translation import pgettext
+from django.utils.translation import npgettext, pgettext
 
 from agriprices.models import Commodity, LatestPrice, Market
 from sms_gateway.conversation import answers
@@ -53,6 +53,8 @@ def price_candidates(answer: answers.Price, language: str) -> list[str]:
                 )
             )
         short_price = price_line(crop[:10], place[:10], latest)
+        if answer.stale is not None:
+            return _stale_candidates(answer, price, short_price, language)
         head = f"{price} {change}".strip()  # no change known: no gap before the stop
         # The season's verdict matters more to a seller than another market's price.
         said = season_phrase(answer.season)
@@ -67,6 +69,49 @@ def price_candidates(answer: answers.Price, language: str) -> list[str]:
             short_price,
         ]
         return [c for c in candidates if c]
+
+
+def _stale_candidates(
+    answer: answers.Price, price: str, short_price: str, language: str
+) -> list[str]:
+    """An old price says so first ("last price 3 weeks ago"), then names the nearest
+    market with a fresh one where it fits; the week change and the season say nothing
+    about today, so they are left out."""
+    stale = answer.stale
+    assert stale is not None
+    old = age_phrase(stale.age_days)
+    fresh = ""
+    if stale.fresh is not None:
+        fresh = pgettext("sms", "Fresh: {market} {price} {day}").format(
+            market=stale.fresh.market.display_name(language),
+            price=format_price(stale.fresh.price),
+            day=short_day(stale.fresh.observed_on),
+        )
+    candidates = [
+        f"{price}, {old}. {fresh}" if fresh else "",
+        f"{short_price}, {old}. {fresh}" if fresh else "",
+        f"{price}, {old}",
+        f"{short_price}, {old}",
+    ]
+    return [c for c in candidates if c]
+
+
+def age_phrase(days: int) -> str:
+    """How old a price is, in words a farmer reads at a glance: days under two weeks,
+    weeks under two months, then months."""
+    if days < 14:
+        return npgettext("sms", "last price %(n)d day ago", "last price %(n)d days ago", days) % {
+            "n": days
+        }
+    if days < 61:
+        weeks = days // 7
+        return npgettext(
+            "sms", "last price %(n)d week ago", "last price %(n)d weeks ago", weeks
+        ) % {"n": weeks}
+    months = days // 30
+    return npgettext(
+        "sms", "last price %(n)d month ago", "last price %(n)d months ago", months
+    ) % {"n": months}
 
 
 def rows_reply(
