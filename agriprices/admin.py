@@ -253,3 +253,6 @@ class LatestPriceAdmin(ReadOnlyAdmin):
     list_filter = ["price_type", "market__region", "market", "commodity"]
     search_fields = ["commodity__name", "market__name"]
     list_select_related = ["commodity", "market", "unit"]
+
+
+from agriprices.collection import admin as collection_admin  # noqa: E402, F401

@@ -3,7 +3,7 @@ from django.urls import path
 
 from telecentre import api
 from telecentre.login import ThrottledAuthenticationForm
-from telecentre.views import bulletins, prices, quotes, sheets, simulators
+from telecentre.views import bulletins, collection, prices, quotes, sheets, simulators
 
 app_name = "telecentre"
 urlpatterns = [
@@ -21,6 +21,8 @@ urlpatterns = [
     path("bulletins/<int:pk>/expire/", bulletins.bulletin_expire, name="bulletin-expire"),
     path("review/", quotes.review_queue, name="review"),
     path("report/", quotes.report_price, name="report"),
+    path("collection/", collection.collection, name="collection"),
+    path("collection/plans/<str:ref>/", collection.plan_edit, name="collection-plan"),
     path("sheet/", sheets.price_sheet, name="sheet"),
     path("sheet.csv", sheets.price_sheet_csv, name="sheet-csv"),
     path("sheet/radio/", sheets.radio_script, name="radio"),

@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -218,6 +218,7 @@ class Collection(ApiView):
         responses={
             200: CollectionSerializer,
             **ERRORS,
+            401: OpenApiResponse(ErrorSerializer, description="`agent` without signing in."),
             403: OpenApiResponse(ErrorSerializer, description="`agent` of someone else."),
         },
     )
@@ -227,6 +228,8 @@ class Collection(ApiView):
         may_view = user.is_authenticated and user.has_perm(VIEW_AGENTS)
         own = user.is_authenticated and AgentProfile.objects.filter(user_id=user.pk).exists()
         agent = query.get("agent")
+        if agent is not None and not user.is_authenticated:
+            raise NotAuthenticated({"agent": "sign in (a token) to ask about an agent"})
         if agent is not None and not may_view and not (own and agent.pk == user.pk):
             raise PermissionDenied({"agent": "only operators may ask about another agent"})
         report = completeness(

@@ -217,8 +217,9 @@ def _observed(
         key = (market_id, observed_on)
         if key not in rounds_of:
             rounds_of[key] = plans[market_id].schedule.round_of(observed_on)
-        if rounds_of[key] is not None:
-            seen[(market_id, commodity_id, price_type)].add(rounds_of[key])
+        found = rounds_of[key]
+        if found is not None:
+            seen[(market_id, commodity_id, price_type)].add(found)
     return seen
 
 
@@ -277,7 +278,9 @@ def weekly_history(
     """The last ``weeks`` ISO weeks up to today's, oldest first, and each market's tally
     per week: the weeks × markets table."""
     this_week = sched.week_of(today)
-    periods = [sched.week_of(this_week.start - timedelta(weeks=n)) for n in range(weeks - 1, -1, -1)]
+    periods = [
+        sched.week_of(this_week.start - timedelta(weeks=n)) for n in range(weeks - 1, -1, -1)
+    ]
     span = Period(periods[0].start, periods[-1].end, f"{periods[0].label}/{periods[-1].label}")
     found = completeness(
         span, today=today, region=region, markets=markets, agent=agent, streaks=False

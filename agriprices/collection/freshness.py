@@ -46,8 +46,9 @@ def staleness(latest: LatestPrice, *, today: date) -> Staleness | None:
     if age <= 1 + settings.COLLECTION_STALE_GRACE_CYCLES:
         return None
     rows = list(
-        LatestPrice.objects.filter(commodity_id=latest.commodity_id, price_type=latest.price_type)
-        .select_related("market", "market__collection_plan", "unit")
+        LatestPrice.objects.filter(
+            commodity_id=latest.commodity_id, price_type=latest.price_type
+        ).select_related("market", "market__collection_plan", "unit")
     )
     plans = {row.market_id: getattr(row.market, "collection_plan", None) for row in rows}
     own = plans.get(latest.market_id)
@@ -71,7 +72,7 @@ def staleness(latest: LatestPrice, *, today: date) -> Staleness | None:
 
 def _distance_km(a: Market, b: Market) -> float:
     """Great-circle distance; a market without coordinates is farthest."""
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return math.inf
     lat1, lon1, lat2, lon2 = (
         math.radians(float(v)) for v in (a.latitude, a.longitude, b.latitude, b.longitude)

@@ -4,14 +4,13 @@ imports this module), keeping its table names."""
 
 from __future__ import annotations
 
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from agriprices.models import Commodity, Market, PriceType
+from agriprices.models import AgentProfile, Commodity, Market, PriceType
 
 WEEKDAY_CHOICES = [
     (0, _("Monday")),
@@ -57,7 +56,9 @@ class CollectionPlan(models.Model):
         _("first collection day"),
         null=True,
         blank=True,
-        help_text=_("For every N days: a day prices are collected, from which the next are counted."),
+        help_text=_(
+            "For every N days: a day prices are collected, from which the next are counted."
+        ),
     )
     tolerance_days = models.PositiveSmallIntegerField(
         _("tolerance (days)"),
@@ -87,7 +88,10 @@ class CollectionPlan(models.Model):
 
     def clean(self) -> None:
         if self.kind == self.Kind.WEEKDAYS:
-            validate_weekdays(self.weekdays)
+            try:
+                validate_weekdays(self.weekdays)
+            except ValidationError as exc:
+                raise ValidationError({"weekdays": exc.messages}) from exc
             self.every_days, self.starts_on = None, None
         else:
             if not self.every_days or self.every_days > 90:
@@ -137,6 +141,16 @@ class PlannedItem(models.Model):
     def __str__(self) -> str:
         return f"{self.commodity} ({self.get_price_type_display()})"
 
+    def clean(self) -> None:
+        # The agent must be able to record it: record_quote refuses other markets.
+        if self.agent_id is None or self.plan_id is None:
+            return
+        assigned = AgentProfile.objects.filter(
+            user_id=self.agent_id, markets=self.plan.market_id
+        ).exists()
+        if not assigned:
+            raise ValidationError({"agent": _("This agent is not assigned to the market.")})
+
 
 class CollectionDigest(models.Model):
     """The operators' daily collection digest, sent once per day however often the job
@@ -152,5 +166,3 @@ class CollectionDigest(models.Model):
 
     def __str__(self) -> str:
         return self.day.isoformat()
-
-

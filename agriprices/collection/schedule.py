@@ -67,7 +67,9 @@ class Schedule:
         """The collection day a price of ``seen`` counts for: the nearest one within the
         tolerance, the earlier of two as near (a Tuesday price between Monday's and
         Wednesday's rounds is Monday's), so no price counts twice. None: no round's."""
-        near = self.days(seen - timedelta(days=self.tolerance), seen + timedelta(days=self.tolerance))
+        near = self.days(
+            seen - timedelta(days=self.tolerance), seen + timedelta(days=self.tolerance)
+        )
         if not near:
             return None
         return min(near, key=lambda day: (abs((day - seen).days), day))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from django.utils import translation
 from django.utils.translation import npgettext, pgettext
 
+from agriprices.collection.freshness import Staleness
 from agriprices.models import Commodity, LatestPrice, Market
 from sms_gateway.conversation import answers
 from sms_gateway.replies.text import (
@@ -54,7 +55,7 @@ def price_candidates(answer: answers.Price, language: str) -> list[str]:
             )
         short_price = price_line(crop[:10], place[:10], latest)
         if answer.stale is not None:
-            return _stale_candidates(answer, price, short_price, language)
+            return _stale_candidates(answer.stale, price, short_price, language)
         head = f"{price} {change}".strip()  # no change known: no gap before the stop
         # The season's verdict matters more to a seller than another market's price.
         said = season_phrase(answer.season)
@@ -71,14 +72,10 @@ def price_candidates(answer: answers.Price, language: str) -> list[str]:
         return [c for c in candidates if c]
 
 
-def _stale_candidates(
-    answer: answers.Price, price: str, short_price: str, language: str
-) -> list[str]:
+def _stale_candidates(stale: Staleness, price: str, short_price: str, language: str) -> list[str]:
     """An old price says so first ("last price 3 weeks ago"), then names the nearest
     market with a fresh one where it fits; the week change and the season say nothing
     about today, so they are left out."""
-    stale = answer.stale
-    assert stale is not None
     old = age_phrase(stale.age_days)
     fresh = ""
     if stale.fresh is not None:
@@ -109,9 +106,9 @@ def age_phrase(days: int) -> str:
             "sms", "last price %(n)d week ago", "last price %(n)d weeks ago", weeks
         ) % {"n": weeks}
     months = days // 30
-    return npgettext(
-        "sms", "last price %(n)d month ago", "last price %(n)d months ago", months
-    ) % {"n": months}
+    return npgettext("sms", "last price %(n)d month ago", "last price %(n)d months ago", months) % {
+        "n": months
+    }
 
 
 def rows_reply(

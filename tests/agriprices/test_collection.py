@@ -250,9 +250,7 @@ def test_weekly_history_per_market(osh, potatoes):
     assert markets[osh.pk] == osh
 
 
-def test_completeness_queries_do_not_grow_with_markets(
-    django_assert_max_num_queries, potatoes, kg
-):
+def test_completeness_queries_do_not_grow_with_markets(django_assert_max_num_queries, potatoes, kg):
     for n in range(30):
         market = factories.MarketFactory(name=f"Market {n}")
         factories.agent(markets=[market], username=f"agent{n}")
