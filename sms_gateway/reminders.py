@@ -54,7 +54,7 @@ def reminder_text(missing: Sequence[Missing], *, day: date, language: str, room:
         for item in missing:
             name = item.commodity.display_name(language)
             if item.price_type != PriceType.RETAIL:
-                name = f"{name} ({PriceType(item.price_type).label})"
+                name = f"{name} ({item.price_type_label})"
             names.append((item.market.display_name(language), name))
         first = next((m for m in missing if m.price_type == PriceType.RETAIL), missing[0])
         example = " ".join(

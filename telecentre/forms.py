@@ -167,7 +167,13 @@ class PriceEntryForm(forms.Form):
         ]
         self.fields["observed_on"].initial = timezone.localdate()
         self.fields["price_type"].initial = PriceType.RETAIL
-        self.fields["unit"].initial = Unit.objects.filter(code="kg").first()
+        asked = str(self.initial.get("commodity", ""))
+        chosen = Commodity.objects.filter(pk=asked).first() if asked.isdigit() else None
+        if chosen is not None:
+            # Chosen from what is due: its unit, not a kilo for a dozen eggs.
+            self.fields["unit"].initial = chosen.base_unit
+        else:
+            self.fields["unit"].initial = Unit.objects.filter(code="kg").first()
 
     def clean_observed_on(self) -> date:
         # The day rule record_quote applies, before the outlier question is asked.
