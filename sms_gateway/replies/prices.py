@@ -19,6 +19,7 @@ from sms_gateway.replies.text import (
     list_pages,
     price_line,
     priced,
+    priced_short,
     season_phrase,
     short_day,
     week_change,
@@ -55,7 +56,7 @@ def price_candidates(answer: answers.Price, language: str) -> list[str]:
             )
         short_price = price_line(crop[:10], place[:10], latest)
         if answer.stale is not None:
-            return _stale_candidates(answer.stale, price, short_price, language)
+            return _stale_candidates(answer, answer.stale, price, short_price, language)
         head = f"{price} {change}".strip()  # no change known: no gap before the stop
         # The season's verdict matters more to a seller than another market's price.
         said = season_phrase(answer.season)
@@ -72,25 +73,38 @@ def price_candidates(answer: answers.Price, language: str) -> list[str]:
         return [c for c in candidates if c]
 
 
-def _stale_candidates(stale: Staleness, price: str, short_price: str, language: str) -> list[str]:
+def _stale_candidates(
+    answer: answers.Price, stale: Staleness, price: str, short_price: str, language: str
+) -> list[str]:
     """An old price says so first ("last price 3 weeks ago"), then names the nearest
-    market with a fresh one where it fits; the week change and the season say nothing
-    about today, so they are left out."""
+    market with a fresh one where it fits, shedding the fresh price's day, then the
+    names' length, then (when both are in one unit) the units before it is left out;
+    the week change and the season say nothing about today, so they are left out."""
     old = age_phrase(stale.age_days)
-    fresh = ""
-    if stale.fresh is not None:
-        fresh = pgettext("sms", "Fresh: {market} {price} {day}").format(
-            market=stale.fresh.market.display_name(language),
-            price=format_price(stale.fresh.price),
-            day=short_day(stale.fresh.observed_on),
-        )
-    candidates = [
-        f"{price}, {old}. {fresh}" if fresh else "",
-        f"{short_price}, {old}. {fresh}" if fresh else "",
-        f"{price}, {old}",
-        f"{short_price}, {old}",
-    ]
-    return [c for c in candidates if c]
+    fresh_row = stale.fresh
+    latest = answer.latest
+    candidates = []
+    if fresh_row is not None and latest is not None:
+        where = fresh_row.market.display_name(language)
+
+        def fresh(value: str, day: str = "") -> str:
+            return pgettext("sms", "Fresh: {market} {price} {day}").format(
+                market=where, price=value, day=day
+            )
+
+        with_unit = priced_short(fresh_row)
+        crop = answer.commodity.display_name(language)
+        place = answer.market.display_name(language)
+        candidates += [
+            f"{price}, {old}. {fresh(with_unit, short_day(fresh_row.observed_on))}",
+            f"{price}, {old}. {fresh(with_unit)}",
+            f"{short_price}, {old}. {fresh(with_unit)}",
+        ]
+        if fresh_row.unit_id == latest.unit_id:
+            bare = f"{crop} {place}: {format_price(latest.price)} {short_day(latest.observed_on)}"
+            candidates.append(f"{bare}, {old}. {fresh(format_price(fresh_row.price))}")
+    candidates += [f"{price}, {old}", f"{short_price}, {old}"]
+    return candidates
 
 
 def age_phrase(days: int) -> str:
