@@ -184,6 +184,8 @@ def every_page(bulletin) -> list[tuple[str, str | None, str]]:
         ("login", None, "/accounts/login/"),
         ("not-found", None, "/no/such/page/"),
         ("review", "operator", "/review/"),
+        ("collection", "operator", "/collection/"),
+        ("collection-plan", "operator", "/collection/plans/naryn/"),
         ("bulletin-new", "operator", "/bulletins/new/?from=warnings"),
         ("publish", "operator", f"/bulletins/{bulletin.pk}/publish/"),
         ("sms-simulator", "operator", "/simulator/"),
