@@ -1,7 +1,8 @@
 """The demo's collection plan: every market but Batken collects its retail prices on its
-market days (Batken keeps the default plan, so the page shows one); Naryn's agent
-missed the last two rounds, so Naryn is flagged; and Bishkek's newest round is only
-half reported, so every state shows on ``/collection/``."""
+market days (Batken keeps the default plan, so the page shows one); Bishkek's agent
+missed the last two rounds, so Bishkek is flagged; and Karakol's newest round is only
+half reported, so every state shows on ``/collection/``. Bishkek collects three days a
+week, so it still has a price in every week the sheet and the radio script read."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from agriprices.models import Commodity, Market, PriceType
 #: No plan of its own: the default one (what it reported lately, weekly).
 DEFAULT_PLAN_MARKET = "Batken"
 #: (market, rounds): the market's newest closed rounds with no price at all.
-MISSED = ("Naryn", 2)
+MISSED = ("Bishkek", 2)
 #: The market whose newest round has only every other crop.
-PARTLY = "Bishkek"
+PARTLY = "Karakol"
 TOLERANCE = 1
 
 
