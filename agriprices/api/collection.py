@@ -142,6 +142,7 @@ def _tally(tally: Tally) -> dict[str, Any]:
 def collection_document(report: Completeness, *, agents: bool) -> dict[str, Any]:
     markets = report.markets
     period = report.period
+    flagged = set(report.escalated())
     document: dict[str, Any] = {
         "period": {
             "kind": period.kind,
@@ -163,7 +164,7 @@ def collection_document(report: Completeness, *, agents: bool) -> dict[str, Any]
                 "region": market.region.slug,
                 **_tally(tally),
                 "missed_rounds": report.market_streaks.get(pk, 0),
-                "flagged": pk in report.escalated(),
+                "flagged": pk in flagged,
                 "default_plan": report.plans[pk].default,
                 "collection_days": report.plans[pk].schedule.days(period.start, period.end),
             }

@@ -254,15 +254,19 @@ def _streaks(
         done = {schedule.round_of(seen) for seen in visited[market_id]}
         missed[market_id] = [(day, day not in done) for day in collection_days]
     market_streaks = {pk: sched.streak([m for _, m in rows]) for pk, rows in missed.items()}
+    # An agent's round is a collection day of their markets; they missed it when every
+    # market of theirs collecting that day got nothing.
     wanted = set(agent_ids)
-    per_agent: dict[int, list[tuple[date, bool]]] = defaultdict(list)
+    per_agent: dict[int, dict[date, bool]] = defaultdict(dict)
     for market_id, rows in missed.items():
         answerable = {a for item in plans[market_id].items for a in item.agent_ids}
         for agent_id in answerable & wanted:
-            per_agent[agent_id].extend(rows)
+            days = per_agent[agent_id]
+            for day, was_missed in rows:
+                days[day] = days.get(day, True) and was_missed
     agent_streaks = {
-        agent_id: sched.streak([m for _, m in sorted(rows, key=lambda r: r[0], reverse=True)])
-        for agent_id, rows in per_agent.items()
+        agent_id: sched.streak([days[day] for day in sorted(days, reverse=True)])
+        for agent_id, days in per_agent.items()
     }
     return market_streaks, agent_streaks
 

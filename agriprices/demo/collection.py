@@ -1,8 +1,10 @@
 """The demo's collection plan: every market but Batken collects its retail prices on its
-market days (Batken keeps the default plan, so the page shows one); Bishkek's agent
-missed the last two rounds, so Bishkek is flagged; and Karakol's newest round is only
-half reported, so every state shows on ``/collection/``. Bishkek collects three days a
-week, so it still has a price in every week the sheet and the radio script read."""
+market days (Batken keeps the default plan, so the page shows one), but Osh's plan is
+its Monday round only, and its second agent missed the last two: nothing recorded
+around those Mondays, so Osh is flagged; and Tokmok's newest round is only half
+reported, so every state shows on ``/collection/``. Osh's prices of its other market
+days stay, so every week the sheet and the radio script read has them, and its newest
+prices are those the rest of the demo has always had."""
 
 from __future__ import annotations
 
@@ -19,14 +21,18 @@ from agriprices.models import Commodity, Market, PriceType
 #: No plan of its own: the default one (what it reported lately, weekly).
 DEFAULT_PLAN_MARKET = "Batken"
 #: (market, rounds): the market's newest closed rounds with no price at all.
-MISSED = ("Bishkek", 2)
+MISSED = ("Osh", 2)
 #: The market whose newest round has only every other crop.
-PARTLY = "Karakol"
+PARTLY = "Tokmok"
 TOLERANCE = 1
 
 
+def _weekdays(market: DemoMarket) -> tuple[int, ...]:
+    return (0,) if market.name == MISSED[0] else market.weekdays
+
+
 def _schedule(market: DemoMarket) -> Schedule:
-    return Schedule(weekdays=market.weekdays, tolerance=TOLERANCE)
+    return Schedule(weekdays=_weekdays(market), tolerance=TOLERANCE)
 
 
 def skipped(market: DemoMarket, commodity_index: int, day: date, today: date) -> bool:
@@ -56,7 +62,7 @@ def ensure_demo_plans() -> int:
             market=market,
             defaults={
                 "kind": CollectionPlan.Kind.WEEKDAYS,
-                "weekdays": "".join(str(day) for day in demo.weekdays),
+                "weekdays": "".join(str(day) for day in _weekdays(demo)),
                 "tolerance_days": TOLERANCE,
             },
         )

@@ -21,7 +21,7 @@ DEMO_USERS = [
 #: and language.
 DEMO_AGENTS = {
     "agent": (("Osh", "Jalal-Abad"), "+996555700001", "ru"),
-    "agent2": (("Bishkek",), "+996555700002", "ky"),
+    "agent2": (("Osh",), "+996555700002", "ky"),
 }
 DEMO_AGENT_MARKETS = DEMO_AGENTS["agent"][0]
 

@@ -37,6 +37,7 @@ def collection(request: HttpRequest) -> HttpResponse:
     region = chosen_region(request)
     report = completeness(week, today=today, region=region)
     markets = report.markets
+    flagged = set(report.escalated())
     agents_of: dict[int, list[int]] = {}
     for plan in report.plans.values():
         agents_of[plan.market.pk] = sorted(
@@ -48,7 +49,7 @@ def collection(request: HttpRequest) -> HttpResponse:
             "market": markets[pk],
             "tally": tally,
             "streak": report.market_streaks.get(pk, 0),
-            "flagged": pk in report.escalated(),
+            "flagged": pk in flagged,
             "plan": report.plans[pk],
             "agents": [
                 (report.agents[a], report.last_reports.get(a))

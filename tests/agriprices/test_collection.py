@@ -259,3 +259,14 @@ def test_completeness_queries_do_not_grow_with_markets(django_assert_max_num_que
     with django_assert_max_num_queries(10):
         report = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
     assert report.overall.received == 30
+
+
+def test_an_agent_of_two_markets_missed_a_day_only_when_both_got_nothing(osh, bishkek, potatoes):
+    both = factories.agent(markets=[osh, bishkek], username="both")
+    plan(osh, weekdays="0", items=[(potatoes, "retail")])
+    plan(bishkek, weekdays="0", items=[(potatoes, "retail")])
+    for weeks_ago in (0, 1):
+        price(potatoes, bishkek, MONDAY - timedelta(weeks=weeks_ago))
+    report = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    assert report.market_streaks[osh.pk] >= 2
+    assert report.agent_streaks[both.pk] == 0
