@@ -261,12 +261,12 @@ def _streaks(
     for market_id, rows in missed.items():
         answerable = {a for item in plans[market_id].items for a in item.agent_ids}
         for agent_id in answerable & wanted:
-            days = per_agent[agent_id]
+            by_day = per_agent[agent_id]
             for day, was_missed in rows:
-                days[day] = days.get(day, True) and was_missed
+                by_day[day] = by_day.get(day, True) and was_missed
     agent_streaks = {
-        agent_id: sched.streak([days[day] for day in sorted(days, reverse=True)])
-        for agent_id, days in per_agent.items()
+        agent_id: sched.streak([by_day[day] for day in sorted(by_day, reverse=True)])
+        for agent_id, by_day in per_agent.items()
     }
     return market_streaks, agent_streaks
 
