@@ -273,3 +273,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+from agriprices.collection import admin as collection_admin  # noqa: E402, F401

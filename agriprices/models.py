@@ -240,6 +240,20 @@ class AgentProfile(models.Model):
     )
     markets = models.ManyToManyField(Market, related_name="agents", blank=True)
     phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Reminders are written in it; empty means the service's language."),
+    )
+    reminder_channel = models.CharField(
+        _("reminders by"),
+        max_length=8,
+        choices=[("sms", _("SMS")), ("whatsapp", _("WhatsApp"))],
+        default="sms",
+        help_text=_("Where collection reminders go: the phone above, by SMS or WhatsApp."),
+    )
 
     class Meta:
         verbose_name = _("market agent")
@@ -346,6 +360,8 @@ class Quote(models.Model):
             models.Index(fields=["commodity", "status", "observed_on"], name="quote_commodity_idx"),
             # Last-Modified of API answers is max(updated_at): an index makes it O(log n).
             models.Index(fields=["updated_at"], name="quote_updated_idx"),
+            # Completeness of collection: the prices of some markets on some days.
+            models.Index(fields=["market", "observed_on"], name="quote_market_day_idx"),
         ]
 
     def __str__(self) -> str:
@@ -477,4 +493,5 @@ class PriceSummary(models.Model):
 # with this app (Django looks for an app's models in its ``models`` module). At the end,
 # because they refer to the models above.
 from agriprices.audit import models as audit_models  # noqa: E402, F401
+from agriprices.collection import models as collection_models  # noqa: E402, F401
 from agriprices.warnings import models as warning_models  # noqa: E402, F401

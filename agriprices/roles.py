@@ -20,6 +20,11 @@ _OPERATOR_PERMISSIONS = [
     "view_auditevent",
     *(
         f"{action}_{model}"
+        for model in ("collectionplan", "planneditem")
+        for action in ("view", "add", "change", "delete")
+    ),
+    *(
+        f"{action}_{model}"
         for model in (
             "commodity",
             "commodityalias",

@@ -245,6 +245,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agriprices.tasks.refresh_price_warnings",
         "schedule": crontab(minute=0, hour=env.int("PRICE_WARNINGS_HOUR", default=3)),
     },
+    # Collection reminders to agents with prices missing today, and the operators'
+    # digest; once per agent and day however often it runs.
+    "collection-reminders": {
+        "task": "sms_gateway.tasks.send_collection_reminders",
+        "schedule": crontab(minute=0, hour=env.int("COLLECTION_REMINDER_HOUR", default=14)),
+    },
 }
 
 # --- The domain -----------------------------------------------------------------------
@@ -262,6 +268,22 @@ AGRIPRICES_COUNTRY_OUTLINE = env.path(
 )
 # Outlier rule (see agriprices/validation.py): modified z-score above this is flagged.
 AGRIPRICES_OUTLIER_THRESHOLD = env.float("AGRIPRICES_OUTLIER_THRESHOLD", default=3.5)
+
+# --- Collection of prices (agriprices/collection) ---------------------------------------
+# Reminders go to agents with prices still missing at this hour (local time) of each
+# collection day; the operators' digest goes with them.
+COLLECTION_REMINDER_HOUR = env.int("COLLECTION_REMINDER_HOUR", default=14)
+# Markets missed this many rounds in a row are flagged to operators.
+COLLECTION_ESCALATE_AFTER = env.int("COLLECTION_ESCALATE_AFTER", default=2)
+# A market without a plan of its own: weekly, on the weekday its prices fell on most
+# lately, else on this one (0 = Monday); a price this many days off a collection day counts.
+COLLECTION_DEFAULT_WEEKDAY = env.int("COLLECTION_DEFAULT_WEEKDAY", default=0)
+COLLECTION_TOLERANCE_DAYS = env.int("COLLECTION_TOLERANCE_DAYS", default=1)
+# A farmer is told a price is old past its market's cycle plus this many cycles.
+COLLECTION_STALE_GRACE_CYCLES = env.int("COLLECTION_STALE_GRACE_CYCLES", default=2)
+# The operators' daily digest goes by e-mail (django-environ's EMAIL_URL; printed by default).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="agriprices@localhost")
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -13,17 +13,19 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from pyxform.xls2xform import convert
 
+from agriprices.collection.plans import market_plans
 from agriprices.models import Commodity, Market, PriceType, Unit
 from agriprices.selectors import catalogue
 from agriprices.selectors.agents import assigned_markets
@@ -87,9 +89,12 @@ def _medians(markets: list[Market]) -> str:
     return out.getvalue()
 
 
-def definition(markets: list[Market]) -> dict[str, Any]:
-    """The XLSForm, as pyxform reads a workbook: survey, choices and settings rows."""
-    commodities = list(catalogue.commodities().select_related("base_unit"))
+def definition(markets: list[Market], planned: Sequence[int] = ()) -> dict[str, Any]:
+    """The XLSForm, as pyxform reads a workbook: survey, choices and settings rows. The
+    commodities ``planned`` at the markets (ids, in order) come first in the list."""
+    listed = list(catalogue.commodities().select_related("base_unit"))
+    first = {pk: n for n, pk in enumerate(planned)}
+    commodities = sorted(listed, key=lambda c: first.get(c.pk, len(first)))
     units = list(Unit.objects.order_by("dimension", "base_quantity", "code"))
     survey = [
         {
@@ -223,10 +228,25 @@ def form_for(user: User) -> Form | None:
     markets = list(assigned_markets(user).order_by("name"))
     if not markets:
         return None
-    workbook = definition(markets)
+    plans = market_plans(markets, today=timezone.localdate())
+    planned = list(
+        dict.fromkeys(item.commodity_id for market in markets for item in plans[market.pk].items)
+    )
+    workbook = definition(markets, planned)
     medians = _medians(markets)
+    # The plan is in the version: a changed plan is a new form for Collect to fetch.
+    plan_text = json.dumps(
+        [
+            [
+                market.pk,
+                repr(plans[market.pk].schedule),
+                [(i.commodity_id, i.price_type) for i in plans[market.pk].items],
+            ]
+            for market in markets
+        ]
+    )
     digest = hashlib.sha256(
-        (json.dumps(workbook, sort_keys=True, ensure_ascii=False) + medians).encode()
+        (json.dumps(workbook, sort_keys=True, ensure_ascii=False) + medians + plan_text).encode()
     ).hexdigest()
     version = str(int(digest[:12], 16))  # Collect shows it; digits read best
     key = f"openrosa:xform:{version}"

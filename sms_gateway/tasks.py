@@ -6,7 +6,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from sms_gateway import broadcasts, outbound, subscriptions
+from agriprices.collection.digest import send_digest
+from sms_gateway import broadcasts, outbound, reminders, subscriptions
 from sms_gateway.channels import inbound
 
 
@@ -81,3 +82,13 @@ def recover_outbound() -> dict[str, int]:
 def replay_spooled_sms() -> int:
     """Every 30 s: inbound SMS spooled while the database was down."""
     return inbound.replay_spool()
+
+
+@shared_task(acks_late=True)
+def send_collection_reminders(day: str | None = None) -> dict[str, int]:
+    """Celery beat, daily at COLLECTION_REMINDER_HOUR: reminders to agents with prices
+    missing today, then the operators' digest. Safe to run twice: both are once a day."""
+    today = timezone.localdate()
+    when = date.fromisoformat(day) if day else today
+    listed = reminders.send_reminders(when, today=today)
+    return {"reminders": len(listed), "digest": send_digest(when)}

@@ -170,7 +170,13 @@ class PriceEntryForm(forms.Form):
         ]
         self.fields["observed_on"].initial = timezone.localdate()
         self.fields["price_type"].initial = PriceType.RETAIL
-        self.fields["unit"].initial = Unit.objects.filter(code="kg").first()
+        asked = str(self.initial.get("commodity", ""))
+        chosen = Commodity.objects.filter(pk=asked).first() if asked.isdigit() else None
+        if chosen is not None:
+            # Chosen from what is due: its unit, not a kilo for a dozen eggs.
+            self.fields["unit"].initial = chosen.base_unit
+        else:
+            self.fields["unit"].initial = Unit.objects.filter(code="kg").first()
 
     def clean_observed_on(self) -> date:
         # The day rule record_quote applies, before the outlier question is asked.
@@ -225,3 +231,58 @@ class UssdSimulatorForm(forms.Form):
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language"))
+
+
+class CollectionPlanForm(forms.Form):
+    """A market's collection plan, as an operator edits it: the schedule and, per price
+    type, the crops expected (``agriprices.collection.services.save_plan`` checks it)."""
+
+    kind = forms.ChoiceField(label=_("Schedule"), choices=[], widget=forms.RadioSelect)
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Market days"),
+        choices=[],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    every_days = forms.IntegerField(
+        label=_("Every N days"), min_value=1, max_value=90, required=False
+    )
+    starts_on = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("A collection day, for every N days."),
+    )
+    tolerance_days = forms.IntegerField(
+        label=_("Tolerance (days)"),
+        min_value=0,
+        max_value=6,
+        initial=1,
+        help_text=_("A price this many days before or after a collection day counts for it."),
+    )
+
+    def __init__(self, *args: Any, commodities: list[Commodity], **kwargs: Any) -> None:
+        from agriprices.collection.models import WEEKDAY_CHOICES, CollectionPlan
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = CollectionPlan.Kind.choices
+        cast(forms.ChoiceField, self.fields["weekdays"]).choices = WEEKDAY_CHOICES
+        language = get_language()
+        named = by_local_name(commodities, language)
+        choices = [(str(c.pk), c.display_name(language)) for c in named]
+        self.commodities = {str(c.pk): c for c in commodities}
+        for value, label in PriceType.choices:
+            self.fields[f"expected_{value}"] = forms.MultipleChoiceField(
+                label=_("Expected %(type)s prices") % {"type": label},
+                choices=choices,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+
+    def expected(self) -> list[tuple[Commodity, str]]:
+        return [
+            (self.commodities[pk], price_type)
+            for price_type in PriceType.values
+            for pk in self.cleaned_data.get(f"expected_{price_type}", [])
+        ]

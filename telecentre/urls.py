@@ -3,7 +3,16 @@ from django.urls import path
 
 from telecentre import api
 from telecentre.login import ThrottledAuthenticationForm
-from telecentre.views import audit, broadcasts, bulletins, prices, quotes, sheets, simulators
+from telecentre.views import (
+    audit,
+    broadcasts,
+    bulletins,
+    collection,
+    prices,
+    quotes,
+    sheets,
+    simulators,
+)
 from telecentre.views import two_factor as two_factor_views
 
 app_name = "telecentre"
@@ -22,6 +31,8 @@ urlpatterns = [
     path("bulletins/<int:pk>/expire/", bulletins.bulletin_expire, name="bulletin-expire"),
     path("review/", quotes.review_queue, name="review"),
     path("report/", quotes.report_price, name="report"),
+    path("collection/", collection.collection, name="collection"),
+    path("collection/plans/<str:ref>/", collection.plan_edit, name="collection-plan"),
     path("sheet/", sheets.price_sheet, name="sheet"),
     path("sheet.csv", sheets.price_sheet_csv, name="sheet-csv"),
     path("sheet/radio/", sheets.radio_script, name="radio"),

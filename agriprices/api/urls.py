@@ -1,6 +1,7 @@
 from django.urls import path
 
 from agriprices.api import views
+from agriprices.api.collection import Collection
 
 app_name = "api"
 
@@ -15,4 +16,5 @@ urlpatterns = [
     path("prices/latest/", views.LatestPrices.as_view(), name="latest"),
     path("prices/series/", views.PriceSeries.as_view(), name="series"),
     path("prices/warnings/", views.PriceWarnings.as_view(), name="warnings"),
+    path("collection/", Collection.as_view(), name="collection"),
 ]

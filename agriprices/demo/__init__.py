@@ -7,7 +7,9 @@ warnings need years of monthly medians, not every market day, and ``make demo`` 
 quick.
 
 The demo's markets and regions are in ``places``, its commodities in ``crops``, its
-prices in ``prices``; ``catalogue`` and ``users`` store them and its logins.
+prices in ``prices``; ``catalogue`` and ``users`` store them and its logins;
+``collection`` sets the markets' collection plans, and leaves out a missed and a
+partial round so the collection page shows every state.
 
 Every price is a pure function of (market, commodity, price type, day, and the day the
 demo is seeded, for the spike and the crash), so running the seed again adds the new

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
+from agriprices.demo.collection import skipped
 from agriprices.demo.crops import COMMODITIES, DemoCommodity
 from agriprices.demo.places import MARKETS, DemoMarket
 from agriprices.importers.rows import PriceRow
@@ -94,6 +95,7 @@ def demo_rows(today: date, days: int = 365 * YEARS) -> Iterator[PriceRow]:
     line = 1
     by_name = {c.name: c for c in COMMODITIES}
     for market in MARKETS:
+        order = {c.name: n for n, c in enumerate(COMMODITIES)}
         series = [(c, PriceType.RETAIL, market.weekdays) for c in COMMODITIES]
         series += [(by_name[n], PriceType.WHOLESALE, (0,)) for n in WHOLESALE.get(market.name, ())]
         series += [(by_name[n], PriceType.FARM_GATE, (0,)) for n in FARM_GATE.get(market.name, ())]
@@ -106,6 +108,8 @@ def demo_rows(today: date, days: int = 365 * YEARS) -> Iterator[PriceRow]:
             if price_type == PriceType.WHOLESALE and commodity.unit == "kg":
                 unit = "bag50kg"
             for day in _collection_days(weekdays, today, span):
+                if skipped(market, order[commodity.name], day, today):
+                    continue  # a missed or partial round, for the collection page
                 line += 1
                 price = demo_price(market, commodity, price_type, day, today)
                 if unit == "bag50kg":

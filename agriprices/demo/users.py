@@ -15,8 +15,15 @@ DEMO_USERS = [
     ("admin", "admin-demo", "admin"),
     ("operator", "operator-demo", OPERATORS),
     ("agent", "agent-demo", MARKET_AGENTS),
+    ("agent2", "agent2-demo", MARKET_AGENTS),
 ]
-DEMO_AGENT_MARKETS = ("Osh", "Jalal-Abad")
+#: Each agent's markets, phone (for the collection reminders; reserved demo numbers)
+#: and language.
+DEMO_AGENTS = {
+    "agent": (("Osh", "Jalal-Abad"), "+996555700001", "ru"),
+    "agent2": (("Osh",), "+996555700002", "ky"),
+}
+DEMO_AGENT_MARKETS = DEMO_AGENTS["agent"][0]
 
 
 @transaction.atomic
@@ -32,6 +39,9 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
         if role != "admin":
             user.groups.add(Group.objects.get(name=role))
         if role == MARKET_AGENTS:
+            markets, phone, language = DEMO_AGENTS[username]
             profile, _ = AgentProfile.objects.get_or_create(user=user)
-            profile.markets.set(Market.objects.filter(name__in=DEMO_AGENT_MARKETS))
+            profile.markets.set(Market.objects.filter(name__in=markets))
+            profile.phone, profile.language = phone, language
+            profile.save(update_fields=["phone", "language"])
     return DEMO_USERS

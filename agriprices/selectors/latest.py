@@ -134,7 +134,10 @@ def latest_with_neighbours(
     lookup), so it is never stale."""
     changed = prices_last_modified()
     stamp = changed.timestamp() if changed else 0
-    key = f"latest+neighbours+warning:{commodity.pk}:{market.pk}:{price_type}:{stamp}"
+    # Today is in the key too: a warning stops speaking once its series' latest price is
+    # two months old (FAO FPMA), with no price changing.
+    day = timezone.localdate().isoformat()
+    key = f"latest+neighbours+warning:{commodity.pk}:{market.pk}:{price_type}:{stamp}:{day}"
     found = cache.get(key)
     if found is None:
         latest = latest_price(commodity=commodity, market=market, price_type=price_type)

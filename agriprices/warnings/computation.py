@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agriprices import signals
-from agriprices.models import Commodity, Market, PriceSummary, Quote
+from agriprices.models import Commodity, LatestPrice, Market, PriceSummary, Quote
 from agriprices.warnings import bands, indicators
 from agriprices.warnings.models import PriceWarning, WarningRun
 
@@ -50,7 +50,8 @@ def refresh_warnings(
     nightly run; every series when there was none). A series' newest month rising into
     alert or crisis sends ``price_warning_raised`` in the transaction that stores it."""
     run = WarningRun.objects.create(started_at=timezone.now())
-    this_month = (today or timezone.localdate()).replace(day=1)
+    today = today or timezone.localdate()
+    this_month = today.replace(day=1)
     # Alerts concern now: the month under way, or the one just over while this one has
     # few prices yet. Recomputing older history alerts nobody.
     alert_from = (this_month - timedelta(days=1)).replace(day=1)
@@ -85,9 +86,9 @@ def refresh_warnings(
         seen.add(key)
         batch[key] = [(month, median) for *_, month, median in series_rows]
         if len(batch) >= WARNING_BATCH:
-            run.changed += _write_warnings(batch, alert_from)
+            run.changed += _write_warnings(batch, alert_from, today)
             batch = {}
-    run.changed += _write_warnings(batch, alert_from)
+    run.changed += _write_warnings(batch, alert_from, today)
     # Series left with no approved price keep no warnings.
     gone = set(warnings.values_list("commodity_id", "market_id", "price_type").distinct()) - seen
     if wanted is not None:
@@ -118,7 +119,9 @@ def _series_changed_since_last_run(run: WarningRun) -> set[SeriesKey] | None:
     )
 
 
-def _write_warnings(batch: dict[SeriesKey, list[tuple[date, Decimal]]], alert_from: date) -> int:
+def _write_warnings(
+    batch: dict[SeriesKey, list[tuple[date, Decimal]]], alert_from: date, today: date
+) -> int:
     """Store the assessments of a batch of series; returns how many month rows changed."""
     if not batch:
         return 0
@@ -161,6 +164,17 @@ def _write_warnings(batch: dict[SeriesKey, list[tuple[date, Decimal]]], alert_fr
             and band_before not in bands.ALARMING
         ):
             raised.append((key, newest.month))
+    if raised:
+        # FAO FPMA: a series whose latest price is more than two months old warns nobody.
+        since = indicators.current_since(today)
+        current = set(
+            LatestPrice.objects.filter(
+                commodity_id__in={key[0] for key, _ in raised},
+                market_id__in={key[1] for key, _ in raised},
+                observed_on__gte=since,
+            ).values_list("commodity_id", "market_id", "price_type")
+        )
+        raised = [(key, month) for key, month in raised if key in current]
     stale = [warning.pk for warning in stored.values()]  # months no longer in the series
     now = timezone.now()
     for warning in updates:

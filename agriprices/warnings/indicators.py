@@ -57,6 +57,9 @@ MIN_COVERAGE = 0.70
 MAX_GAP_MONTHS = 12
 #: A series with no price in this many months says nothing about today.
 RECENT_MONTHS = 6
+#: FAO FPMA's rule: no warning is sent or shown for a series whose latest price is
+#: older than this many months (``current_since``).
+FPMA_MAX_AGE_MONTHS = 2
 #: σ of ALPS is never taken below this share of the normal price.
 MIN_SPREAD_SHARE = 0.05
 MIN_GROWTH_SPREAD = 0.01
@@ -83,6 +86,16 @@ class Assessment:
     @property
     def season(self) -> str:
         return bands.season(self.alps, self.ipa)
+
+
+def current_since(today: date) -> date:
+    """The oldest day a series' latest price may be of for its warning to be sent or
+    shown (FAO FPMA: two months): the same day two months before ``today``, or the last
+    day of that month when it is shorter."""
+    number = month_number(today) - FPMA_MAX_AGE_MONTHS
+    first = month_of(number)
+    last_day = calendar.monthrange(first.year, first.month)[1]
+    return first.replace(day=min(today.day, last_day))
 
 
 def month_number(day: date) -> int:

@@ -19,7 +19,10 @@ def warning_of(latest: LatestPrice) -> PriceWarning | None:
     """The current warning of a latest price's series: its newest judged month while it
     is recent, as the warnings page shows it (``price_warnings``). The month under way
     is judged only once it has a few prices, so for its first days the newest judged
-    month is the one before. One query."""
+    month is the one before. None for a series whose latest price is more than two
+    months old (FAO FPMA's rule). One query, none for such a series."""
+    if latest.observed_on < indicators.current_since(timezone.localdate()):
+        return None
     return (
         PriceWarning.objects.filter(
             commodity_id=latest.commodity_id,
@@ -52,8 +55,8 @@ def price_warnings(
     today: date | None = None,
 ) -> QuerySet[PriceWarning]:
     """Warnings of one month (``month``), or each series' newest month when it is
-    recent (``recent_month``), worst ALPS band first, then by region, crop and market.
-    One query."""
+    recent (``recent_month``) and its latest price is at most two months old (FAO
+    FPMA's rule), worst ALPS band first, then by region, crop and market. One query."""
     rows = PriceWarning.objects.select_related(
         "commodity", "commodity__base_unit", "market", "market__region"
     ).filter(price_type=price_type)
@@ -66,7 +69,9 @@ def price_warnings(
             price_type=OuterRef("price_type"),
             month__gt=OuterRef("month"),
         )
-        rows = rows.filter(month__gte=recent_month(today)).exclude(Exists(later))
+        rows = rows.filter(Exists(current_series(today)), month__gte=recent_month(today)).exclude(
+            Exists(later)
+        )
     if commodity is not None:
         rows = rows.filter(commodity=commodity)
     if markets:
@@ -88,20 +93,40 @@ def price_warnings(
     )
 
 
+def current_series(today: date | None = None) -> QuerySet[LatestPrice]:
+    """The latest price of the outer warning's series, when it is recent enough for the
+    warning to speak (FAO FPMA: at most two months old); for ``Exists``."""
+    return LatestPrice.objects.filter(
+        commodity_id=OuterRef("commodity_id"),
+        market_id=OuterRef("market_id"),
+        price_type=OuterRef("price_type"),
+        observed_on__gte=indicators.current_since(today or timezone.localdate()),
+    )
+
+
 def with_warnings(rows: QuerySet[LatestPrice]) -> QuerySet[LatestPrice]:
     """Latest prices annotated with their series' current warning (its newest recent
     month, see ``price_warnings``): ``warning_band`` (ALPS), ``warning_alps`` and
-    ``warning_ipa``, None when there is none. Still one query."""
+    ``warning_ipa``, None when there is none or the latest price is more than two
+    months old (FAO FPMA). Still one query."""
     current = PriceWarning.objects.filter(
         commodity_id=OuterRef("commodity_id"),
         market_id=OuterRef("market_id"),
         price_type=OuterRef("price_type"),
         month__gte=recent_month(),
     ).order_by("-month")
+    since = indicators.current_since(timezone.localdate())
+
+    def if_current(field: str) -> Case:
+        return Case(
+            When(observed_on__gte=since, then=Subquery(current.values(field)[:1])),
+            default=None,
+        )
+
     return rows.annotate(
-        warning_band=Subquery(current.values("alps_band")[:1]),
-        warning_alps=Subquery(current.values("alps")[:1]),
-        warning_ipa=Subquery(current.values("ipa")[:1]),
+        warning_band=if_current("alps_band"),
+        warning_alps=if_current("alps"),
+        warning_ipa=if_current("ipa"),
     )
 
 

@@ -22,6 +22,7 @@ from django.contrib.auth.hashers import check_password
 from django.utils import timezone, translation
 
 from agriprices import name_index
+from agriprices.collection.freshness import staleness
 from agriprices.models import AgentProfile, Commodity, LatestPrice, Market, Quote, Unit
 from agriprices.selectors.catalogue import commodities, markets, unit_by_code
 from agriprices.selectors.latest import best_paying_markets, latest_prices, latest_with_neighbours
@@ -172,7 +173,8 @@ def _prices(
     latest, cheaper, dearer, warning = latest_with_neighbours(commodity=commodity, market=market)
     every = list(latest_prices(commodity=commodity)) if every_market else []
     season = warning.season if warning else ""
-    return answers.Price(commodity, market, latest, cheaper, dearer, every, season)
+    stale = staleness(latest, today=timezone.localdate()) if latest is not None else None
+    return answers.Price(commodity, market, latest, cheaper, dearer, every, season, stale)
 
 
 def _sell(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:

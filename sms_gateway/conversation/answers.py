@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from agriprices.collection.freshness import Staleness
 from agriprices.models import Commodity, LatestPrice, Market, Quote
 
 
@@ -28,6 +29,9 @@ class Price:
     markets: Sequence[LatestPrice] = ()
     #: "high" or "low" for the season (the price warnings' verdict), or "".
     season: str = ""
+    #: The latest price is older than its market's collection cycle allows: how old,
+    #: and the nearest market with a fresh price of the crop.
+    stale: Staleness | None = None
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.utils import translation
-from django.utils.translation import pgettext
+from django.utils.translation import npgettext, pgettext
 
+from agriprices.collection.freshness import Staleness
 from agriprices.models import Commodity, LatestPrice, Market
 from sms_gateway.conversation import answers
 from sms_gateway.replies.text import (
@@ -18,6 +19,7 @@ from sms_gateway.replies.text import (
     list_pages,
     price_line,
     priced,
+    priced_short,
     season_phrase,
     short_day,
     week_change,
@@ -53,6 +55,8 @@ def price_candidates(answer: answers.Price, language: str) -> list[str]:
                 )
             )
         short_price = price_line(crop[:10], place[:10], latest)
+        if answer.stale is not None:
+            return _stale_candidates(answer, answer.stale, price, short_price, language)
         head = f"{price} {change}".strip()  # no change known: no gap before the stop
         # The season's verdict matters more to a seller than another market's price.
         said = season_phrase(answer.season)
@@ -67,6 +71,58 @@ def price_candidates(answer: answers.Price, language: str) -> list[str]:
             short_price,
         ]
         return [c for c in candidates if c]
+
+
+def _stale_candidates(
+    answer: answers.Price, stale: Staleness, price: str, short_price: str, language: str
+) -> list[str]:
+    """An old price says so first ("last price 3 weeks ago"), then names the nearest
+    market with a fresh one where it fits, shedding the fresh price's day, then the
+    names' length, then (when both are in one unit) the units before it is left out;
+    the week change and the season say nothing about today, so they are left out."""
+    old = age_phrase(stale.age_days)
+    fresh_row = stale.fresh
+    latest = answer.latest
+    candidates = []
+    if fresh_row is not None and latest is not None:
+        where = fresh_row.market.display_name(language)
+
+        def fresh(value: str, day: str = "") -> str:
+            return pgettext("sms", "Fresh: {market} {price} {day}").format(
+                market=where, price=value, day=day
+            )
+
+        with_unit = priced_short(fresh_row)
+        crop = answer.commodity.display_name(language)
+        place = answer.market.display_name(language)
+        candidates += [
+            f"{price}, {old}. {fresh(with_unit, short_day(fresh_row.observed_on))}",
+            f"{price}, {old}. {fresh(with_unit)}",
+            f"{short_price}, {old}. {fresh(with_unit)}",
+        ]
+        if fresh_row.unit_id == latest.unit_id:
+            bare = f"{crop} {place}: {format_price(latest.price)} {short_day(latest.observed_on)}"
+            candidates.append(f"{bare}, {old}. {fresh(format_price(fresh_row.price))}")
+    candidates += [f"{price}, {old}", f"{short_price}, {old}"]
+    return candidates
+
+
+def age_phrase(days: int) -> str:
+    """How old a price is, in words a farmer reads at a glance: days under two weeks,
+    weeks under two months, then months."""
+    if days < 14:
+        return npgettext("sms", "last price %(n)d day ago", "last price %(n)d days ago", days) % {
+            "n": days
+        }
+    if days < 61:
+        weeks = days // 7
+        return npgettext(
+            "sms", "last price %(n)d week ago", "last price %(n)d weeks ago", weeks
+        ) % {"n": weeks}
+    months = days // 30
+    return npgettext("sms", "last price %(n)d month ago", "last price %(n)d months ago", months) % {
+        "n": months
+    }
 
 
 def rows_reply(

@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from agriprices.collection.reminders import due_now
 from agriprices.models import Quote
 from agriprices.roles import signed_in_user
 from agriprices.services.recording import QuoteError, outlier_verdict, record_quote
@@ -76,7 +78,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @needs_permission("agriprices.add_quote")
 def report_price(request: HttpRequest) -> HttpResponse:
-    form = PriceEntryForm(request.POST or None, user=signed_in_user(request))
+    user = signed_in_user(request)
+    # A link from the list of what is due fills the market, crop and price type in.
+    chosen = {k: request.GET[k] for k in ("market", "commodity", "price_type") if k in request.GET}
+    form = PriceEntryForm(request.POST or None, user=user, initial=chosen)
     warning = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -111,4 +116,5 @@ def report_price(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.success(request, _("Recorded. Thank you."))
                 return redirect("telecentre:report")
-    return render(request, "telecentre/report.html", {"form": form, "warning": warning})
+    due = due_now(user, today=timezone.localdate())
+    return render(request, "telecentre/report.html", {"form": form, "warning": warning, "due": due})

@@ -153,6 +153,8 @@ def every_page(bulletin) -> list[tuple[str, str | None, str]]:
         ("not-found", None, "/no/such/page/"),
         ("bad-parameter", None, "/sheet/radio/?region=atlantis"),
         ("review", "operator", "/review/"),
+        ("collection", "operator", "/collection/"),
+        ("collection-plan", "operator", "/collection/plans/osh/"),
         ("bulletin-new", "operator", "/bulletins/new/?from=warnings"),
         ("publish", "operator", f"/bulletins/{bulletin.pk}/publish/"),
         ("sms-simulator", "operator", "/simulator/"),
@@ -253,3 +255,30 @@ def test_a_pasted_link_or_a_long_name_never_widens_a_phone(chromium, live_server
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, f"{path} is {width} px wide at 320"
     shot(page, "long-link-320px")
+
+
+def test_the_collection_page_reads_on_a_phone_and_prints(chromium, live_server, demo_site, shot):
+    """The demo's collection at 320 pixels: Osh flagged (its agent missed the last two
+    rounds), the history readable without sideways scrolling, every figure labelled;
+    printed, the page loses its menus and keeps the tables."""
+    context = chromium.new_context(viewport={"width": 320, "height": 800}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "operator")
+    page.fill("#id_password", "operator-demo")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/collection/")
+    flagged = page.inner_text("[role=alert]")
+    assert "Osh" in flagged and "2 rounds missed in a row" in flagged and "agent2" in flagged
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    history = page.locator("table.history tbody tr", has_text="Osh").inner_text()
+    assert "%" in history
+    labels = page.evaluate(STACKED_LABELS)
+    assert labels and all(label and before not in ("none", "normal") for label, before in labels)
+    shot(page, "collection-320px")
+    page.emulate_media(media="print")
+    assert page.locator("header.top").is_hidden()
+    assert page.locator("table.history").is_visible()
+    assert page.pdf(format="A4")[:4] == b"%PDF"
+    context.close()

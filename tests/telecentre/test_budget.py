@@ -90,6 +90,8 @@ def pages():
         ("price sheet", None, "/sheet/"),
         ("login", None, "/accounts/login/"),
         ("review queue", "operator", "/review/"),
+        ("collection", "operator", "/collection/"),
+        ("collection plan", "operator", "/collection/plans/osh/"),
         ("write a bulletin", "operator", "/bulletins/new/"),
         ("bulletin from the warnings", "operator", "/bulletins/new/?from=warnings"),
         ("publish", "operator", f"/bulletins/{bulletin.pk}/publish/"),

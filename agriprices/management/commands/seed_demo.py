@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from agriprices.demo.catalogue import ensure_demo_catalogue
+from agriprices.demo.collection import ensure_demo_plans
 from agriprices.demo.prices import YEARS, new_demo_rows
 from agriprices.demo.users import ensure_demo_users
 from agriprices.importers import import_price_rows
@@ -14,7 +15,8 @@ from agriprices.warnings.computation import refresh_warnings
 class Command(BaseCommand):
     help = (
         "Load the demo: markets and commodities of the Kyrgyz pilot region, four years of "
-        "prices, their price warnings and three logins (admin, operator, agent) with known "
+        "prices, their price warnings, the markets' collection plans and four logins "
+        "(admin, operator, two agents) with known "
         "passwords. Safe to run again: nothing is duplicated. Refuses to run with DEBUG "
         "off unless --force, because the demo passwords are public."
     )
@@ -33,6 +35,7 @@ class Command(BaseCommand):
                 "--force if this really is a throwaway install."
             )
         ensure_demo_catalogue()
+        self.stdout.write(f"Collection plans: {ensure_demo_plans()} markets")
 
         def progress(done: int) -> None:
             if done % 5000 == 0:

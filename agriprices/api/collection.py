@@ -1,0 +1,252 @@
+"""``GET /api/v1/collection/``: completeness of price collection for a day, a week or a
+month, per market, region, agent and overall, with the late prices. Anyone may read the
+markets, regions and the overall figures (a market's collection is no secret and
+partners plan around it); the agents' lines name people, so they are shown only to
+accounts that may view market agents (operators, or a partner account given that
+permission), and an agent signed in sees their own line."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agriprices.api import params as p
+from agriprices.api.base import ERRORS, ApiView
+from agriprices.api.errors import ErrorSerializer
+from agriprices.collection import schedule as sched
+from agriprices.collection.completeness import Completeness, Tally, completeness
+from agriprices.collection.schedule import Period
+from agriprices.models import AgentProfile
+
+VIEW_AGENTS = "agriprices.view_agentprofile"
+
+
+class CollectionParams(p.QueryParams):
+    region = p.region_ref(required=False)
+    market = p.MarketsField(help_text="One or more markets, repeated or comma-separated.")
+    agent = serializers.CharField(
+        required=False,
+        max_length=150,
+        help_text="An agent's username: only what they answer for. Accounts that may view "
+        "market agents only (an agent may name themself).",
+    )
+    date = p.DayField(required=False, help_text="One day: its collection days' prices.")
+    week = serializers.CharField(
+        required=False, max_length=8, help_text="`YYYY-Www`, an ISO week, e.g. 2026-W49."
+    )
+    month = p.MonthField(required=False, help_text="`YYYY-MM`.")
+
+    def validate_week(self, value: str) -> Period:
+        match = re.fullmatch(r"(\d{4})-W(\d{2})", value)
+        if not match:
+            raise serializers.ValidationError("give a week as YYYY-Www, e.g. 2026-W49")
+        try:
+            return sched.week_period(int(match[1]), int(match[2]))
+        except ValueError:
+            raise serializers.ValidationError(f"{value} has no such week") from None
+
+    def validate_agent(self, value: str) -> User:
+        user = User.objects.filter(username=value, agent_profile__isnull=False).first()
+        if user is None:
+            raise serializers.ValidationError(f"no agent called {value[:60]!r}", code="unknown")
+        return user
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        given = [name for name in ("date", "week", "month") if name in attrs]
+        if len(given) > 1:
+            raise serializers.ValidationError(
+                {given[1]: f"give one of date, week and month, not {' and '.join(given)}"}
+            )
+        if "date" in attrs:
+            attrs["period"] = sched.day_period(attrs.pop("date"))
+        elif "week" in attrs:
+            attrs["period"] = attrs.pop("week")
+        elif "month" in attrs:
+            month: date = attrs.pop("month")
+            attrs["period"] = sched.month_period(month.year, month.month)
+        else:
+            attrs["period"] = sched.week_of(timezone.localdate())
+        return attrs
+
+
+class TallySerializer(serializers.Serializer):
+    expected = serializers.IntegerField()
+    received = serializers.IntegerField()
+    late = serializers.IntegerField()
+    not_due = serializers.IntegerField(help_text="Its collection day's window is still open.")
+    percent = serializers.IntegerField(allow_null=True, help_text="Received of expected.")
+
+
+class MarketLineSerializer(TallySerializer):
+    market = serializers.CharField(help_text="The market's slug.")
+    name = serializers.CharField()
+    region = serializers.CharField(help_text="The region's slug.")
+    missed_rounds = serializers.IntegerField(
+        help_text="Closed rounds in a row, newest back, with none of the planned prices."
+    )
+    flagged = serializers.BooleanField(help_text="missed_rounds ≥ COLLECTION_ESCALATE_AFTER.")
+    default_plan = serializers.BooleanField(help_text="No plan of its own: the default one.")
+    collection_days = serializers.ListField(child=serializers.DateField())
+
+
+class RegionLineSerializer(TallySerializer):
+    region = serializers.CharField()
+    name = serializers.CharField()
+
+
+class AgentLineSerializer(TallySerializer):
+    agent = serializers.CharField(help_text="Username.")
+    missed_rounds = serializers.IntegerField()
+    last_report = serializers.DateTimeField(allow_null=True)
+
+
+class LateSerializer(serializers.Serializer):
+    market = serializers.CharField()
+    commodity = serializers.CharField()
+    price_type = serializers.CharField()
+    day = serializers.DateField(help_text="The collection day it was due for.")
+
+
+class CollectionSerializer(serializers.Serializer):
+    period = serializers.DictField(help_text="kind (day, week, month), label, start, end.")
+    today = serializers.DateField()
+    overall = TallySerializer()
+    regions = RegionLineSerializer(many=True)
+    markets = MarketLineSerializer(many=True)
+    agents = AgentLineSerializer(
+        many=True, required=False, help_text="Only for accounts that may view market agents."
+    )
+    late = LateSerializer(many=True)
+
+
+def _tally(tally: Tally) -> dict[str, Any]:
+    return {
+        "expected": tally.expected,
+        "received": tally.received,
+        "late": tally.late,
+        "not_due": tally.not_due,
+        "percent": tally.percent,
+    }
+
+
+def collection_document(report: Completeness, *, agents: bool) -> dict[str, Any]:
+    markets = report.markets
+    period = report.period
+    flagged = set(report.escalated())
+    document: dict[str, Any] = {
+        "period": {
+            "kind": period.kind,
+            "label": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+        },
+        "today": report.today,
+        "overall": _tally(report.overall),
+        "regions": [
+            {"region": region.slug, "name": region.name, **_tally(report.by_region[pk])}
+            for pk, region in sorted(report.regions.items(), key=lambda kv: kv[1].name)
+            if pk in report.by_region
+        ],
+        "markets": [
+            {
+                "market": market.slug,
+                "name": market.name,
+                "region": market.region.slug,
+                **_tally(tally),
+                "missed_rounds": report.market_streaks.get(pk, 0),
+                "flagged": pk in flagged,
+                "default_plan": report.plans[pk].default,
+                "collection_days": report.plans[pk].schedule.days(period.start, period.end),
+            }
+            for pk, tally in sorted(
+                report.by_market.items(),
+                key=lambda kv: (markets[kv[0]].region.name, markets[kv[0]].name),
+            )
+            for market in [markets[pk]]
+        ],
+        "late": [
+            {
+                "market": markets[item.market_id].slug,
+                "commodity": report.commodities[item.commodity_id].slug,
+                "price_type": item.price_type,
+                "day": item.day,
+            }
+            for item in report.late
+        ],
+    }
+    if agents:
+        document["agents"] = [
+            {
+                "agent": report.agents[pk].username,
+                **_tally(tally),
+                "missed_rounds": report.agent_streaks.get(pk, 0),
+                "last_report": report.last_reports.get(pk),
+            }
+            for pk, tally in sorted(
+                report.by_agent.items(), key=lambda kv: report.agents[kv[0]].username
+            )
+            if pk in report.agents
+        ]
+    return CollectionSerializer(document).data
+
+
+class Collection(ApiView):
+    params_class = CollectionParams
+    serializer_class = CollectionSerializer
+
+    @extend_schema(
+        summary="Completeness of price collection",
+        description=(
+            "For a day (`date`), an ISO week (`week`, default this week) or a month "
+            "(`month`): each planned price (market, commodity, price type) of each "
+            "collection day is received (a price held for review or approved within the "
+            "plan's tolerance of the day), late (the window closed without one) or not yet "
+            "due; counted per region, market and overall, with the rounds missed in a row "
+            "per market. The agents' lines only for accounts that may view market agents. "
+            "`format=csv` gives one row per market."
+        ),
+        parameters=[CollectionParams],
+        responses={
+            200: CollectionSerializer,
+            **ERRORS,
+            401: OpenApiResponse(ErrorSerializer, description="`agent` without signing in."),
+            403: OpenApiResponse(ErrorSerializer, description="`agent` of someone else."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = self.params().validated_data
+        user = request.user
+        may_view = user.is_authenticated and user.has_perm(VIEW_AGENTS)
+        own = user.is_authenticated and AgentProfile.objects.filter(user_id=user.pk).exists()
+        agent = query.get("agent")
+        if agent is not None and not user.is_authenticated:
+            raise NotAuthenticated({"agent": "sign in (a token) to ask about an agent"})
+        if agent is not None and not may_view and not (own and agent.pk == user.pk):
+            raise PermissionDenied({"agent": "only operators may ask about another agent"})
+        report = completeness(
+            query["period"],
+            today=timezone.localdate(),
+            region=query.get("region"),
+            markets=query.get("market") or None,
+            agent=agent,
+        )
+        document = collection_document(report, agents=may_view or agent is not None)
+        if request.accepted_renderer.format == "csv":
+            return Response(
+                [
+                    {k: v for k, v in line.items() if k != "collection_days"}
+                    | {"collection_days": " ".join(str(d) for d in line["collection_days"])}
+                    for line in document["markets"]
+                ]
+            )
+        return Response(document)

@@ -1,0 +1,84 @@
+"""How old a price may be before a farmer is told so: older than its market's collection
+cycle plus a grace (``COLLECTION_STALE_GRACE_CYCLES`` cycles; by default twice the
+cycle, so three weeks for a weekly market), and then the nearest market with a fresh
+price of the same crop."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+from agriprices.collection.models import CollectionPlan
+from agriprices.collection.plans import schedule_of
+from agriprices.models import LatestPrice, Market
+
+#: No plan of its own: collected weekly (the default plan).
+DEFAULT_CYCLE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """A latest price older than its market's cycle allows: how old, in days, and the
+    nearest market whose price of the same crop is fresh (None when there is none)."""
+
+    age_days: int
+    fresh: LatestPrice | None
+
+
+def cycle_of(plan: CollectionPlan | None) -> int:
+    return schedule_of(plan).cycle_days if plan is not None else DEFAULT_CYCLE_DAYS
+
+
+def is_stale(*, observed_on: date, cycle_days: int, today: date) -> bool:
+    allowed = cycle_days * (1 + settings.COLLECTION_STALE_GRACE_CYCLES)
+    return (today - observed_on).days > allowed
+
+
+def staleness(latest: LatestPrice, *, today: date) -> Staleness | None:
+    """None when ``latest`` is fresh enough. At most one query (none for a price of the
+    last days): every market's latest price of the crop, with its plan."""
+    age = (today - latest.observed_on).days
+    # The shortest cycle is a day: a price this young is fresh under any plan, and the
+    # reply needs no query (the hot path of every price question).
+    if age <= 1 + settings.COLLECTION_STALE_GRACE_CYCLES:
+        return None
+    rows = list(
+        LatestPrice.objects.filter(
+            commodity_id=latest.commodity_id, price_type=latest.price_type
+        ).select_related("market", "market__collection_plan", "unit")
+    )
+    plans = {row.market_id: getattr(row.market, "collection_plan", None) for row in rows}
+    own = plans.get(latest.market_id)
+    if own is None and latest.market_id not in plans:
+        own = CollectionPlan.objects.filter(market_id=latest.market_id).first()
+    if not is_stale(observed_on=latest.observed_on, cycle_days=cycle_of(own), today=today):
+        return None
+    fresh = [
+        row
+        for row in rows
+        if row.market_id != latest.market_id
+        and row.currency == latest.currency
+        and not is_stale(
+            observed_on=row.observed_on, cycle_days=cycle_of(plans[row.market_id]), today=today
+        )
+    ]
+    here = latest.market
+    fresh.sort(key=lambda row: (_distance_km(here, row.market), row.market.name))
+    return Staleness(age_days=age, fresh=fresh[0] if fresh else None)
+
+
+def _distance_km(a: Market, b: Market) -> float:
+    """Great-circle distance; a market without coordinates is farthest."""
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
+        return math.inf
+    lat1, lon1, lat2, lon2 = (
+        math.radians(float(v)) for v in (a.latitude, a.longitude, b.latitude, b.longitude)
+    )
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 6371 * 2 * math.asin(math.sqrt(h))

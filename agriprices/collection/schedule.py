@@ -1,0 +1,135 @@
+"""The plan's calendar, as pure functions: which days are collection days, the state of
+an expected price on one of them, and streaks of missed rounds. No database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+RECEIVED = "received"
+LATE = "late"
+NOT_DUE = "not_due"
+#: The states of an expected price, in the order pages list them.
+STATES = (LATE, NOT_DUE, RECEIVED)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a market's prices are collected: ``weekdays`` (Monday = 0), or every
+    ``every_days`` days counted from ``starts_on``; a price within ``tolerance`` days of
+    a collection day counts for it."""
+
+    weekdays: tuple[int, ...] = ()
+    every_days: int | None = None
+    starts_on: date | None = None
+    tolerance: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.weekdays and not (self.every_days and self.starts_on):
+            raise ValueError("a schedule needs weekdays, or every N days from a first day")
+
+    @property
+    def cycle_days(self) -> int:
+        """The longest wait between two collection days (7 for a weekly plan, 3 for
+        Tuesday and Friday)."""
+        if self.every_days:
+            return self.every_days
+        days = sorted(set(self.weekdays))
+        gaps = [b - a for a, b in zip(days, days[1:], strict=False)] + [days[0] + 7 - days[-1]]
+        return max(gaps)
+
+    def is_collection_day(self, day: date) -> bool:
+        if self.every_days and self.starts_on:
+            return (day - self.starts_on).days % self.every_days == 0
+        return day.weekday() in self.weekdays
+
+    def days(self, start: date, end: date) -> list[date]:
+        """The collection days from ``start`` to ``end``, both included, oldest first."""
+        if end < start:
+            return []
+        if self.every_days and self.starts_on:
+            offset = (start - self.starts_on).days % self.every_days
+            first = start + timedelta(days=(self.every_days - offset) % self.every_days)
+            count = (end - first).days // self.every_days + 1 if first <= end else 0
+            return [first + timedelta(days=i * self.every_days) for i in range(count)]
+        return [
+            start + timedelta(days=i)
+            for i in range((end - start).days + 1)
+            if (start + timedelta(days=i)).weekday() in self.weekdays
+        ]
+
+    def window(self, day: date) -> tuple[date, date]:
+        """The days whose prices count for the collection day ``day``."""
+        return day - timedelta(days=self.tolerance), day + timedelta(days=self.tolerance)
+
+    def round_of(self, seen: date) -> date | None:
+        """The collection day a price of ``seen`` counts for: the nearest one within the
+        tolerance, the earlier of two as near (a Tuesday price between Monday's and
+        Wednesday's rounds is Monday's), so no price counts twice. None: no round's."""
+        near = self.days(
+            seen - timedelta(days=self.tolerance), seen + timedelta(days=self.tolerance)
+        )
+        if not near:
+            return None
+        return min(near, key=lambda day: (abs((day - seen).days), day))
+
+    def last_rounds(self, today: date, count: int) -> list[date]:
+        """The ``count`` newest collection days whose window has closed before ``today``,
+        newest first."""
+        closes_before = today - timedelta(days=self.tolerance + 1)
+        span = self.cycle_days * (count + 1)
+        days = self.days(closes_before - timedelta(days=span), closes_before)
+        return list(reversed(days))[:count]
+
+
+def state_of(*, day: date, tolerance: int, today: date, received: bool) -> str:
+    """An expected price of the collection day ``day``: received (a price within the
+    tolerance), late (the window closed without one) or not yet due (it is still open)."""
+    if received:
+        return RECEIVED
+    if today > day + timedelta(days=tolerance):
+        return LATE
+    return NOT_DUE
+
+
+def streak(missed_newest_first: Sequence[bool]) -> int:
+    """How many rounds in a row, from the newest closed one back, were missed."""
+    count = 0
+    for missed in missed_newest_first:
+        if not missed:
+            break
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days a completeness report covers, and how it was asked for (``label``:
+    2026-12-03, 2026-W49 or 2026-12)."""
+
+    start: date
+    end: date
+    label: str
+    kind: str = "day"  # day, week or month
+
+
+def day_period(day: date) -> Period:
+    return Period(day, day, day.isoformat(), "day")
+
+
+def week_period(year: int, week: int) -> Period:
+    """ISO week ``week`` of ``year``; raises ValueError for a week that does not exist."""
+    start = date.fromisocalendar(year, week, 1)
+    return Period(start, start + timedelta(days=6), f"{year}-W{week:02d}", "week")
+
+
+def month_period(year: int, month: int) -> Period:
+    start = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return Period(start, following - timedelta(days=1), f"{year}-{month:02d}", "month")
+
+
+def week_of(day: date) -> Period:
+    year, week, _ = day.isocalendar()
+    return week_period(year, week)

@@ -1,0 +1,169 @@
+"""Collection of prices, for operators: this round by market with each agent's last
+report, the late prices, the markets flagged for missing round after round, and a weeks
+× markets history; and each market's plan."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from agriprices.collection import schedule as sched
+from agriprices.collection.completeness import completeness, weekly_history
+from agriprices.collection.models import CollectionPlan
+from agriprices.collection.plans import market_plans
+from agriprices.collection.services import PlanError, save_plan
+from agriprices.models import Commodity, PriceType
+from agriprices.selectors.catalogue import market_by_ref
+from telecentre.access import needs_permission
+from telecentre.forms import CollectionPlanForm
+from telecentre.selectors import prices as price_pages
+from telecentre.views.region import chosen_region, remember_region
+
+#: Weeks in the history table.
+HISTORY_WEEKS = 8
+
+
+@needs_permission("agriprices.view_agentprofile")
+def collection(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    week = _week(request.GET.get("week", ""), today)
+    region = chosen_region(request)
+    report = completeness(week, today=today, region=region)
+    markets = report.markets
+    flagged = set(report.escalated())
+    agents_of: dict[int, list[int]] = {}
+    for plan in report.plans.values():
+        agents_of[plan.market.pk] = sorted(
+            {a for item in plan.items for a in item.agent_ids},
+            key=lambda pk: report.agents[pk].username if pk in report.agents else "",
+        )
+    rows = [
+        {
+            "market": markets[pk],
+            "tally": tally,
+            "streak": report.market_streaks.get(pk, 0),
+            "flagged": pk in flagged,
+            "plan": report.plans[pk],
+            "agents": [
+                (report.agents[a], report.last_reports.get(a))
+                for a in agents_of.get(pk, [])
+                if a in report.agents
+            ],
+        }
+        for pk, tally in sorted(
+            report.by_market.items(),
+            key=lambda kv: (markets[kv[0]].region.name, markets[kv[0]].name),
+        )
+    ]
+    periods, table, history_markets = weekly_history(
+        today=min(today, week.end), weeks=HISTORY_WEEKS, region=region
+    )
+    history = [
+        (history_markets[pk], list(zip(periods, table[pk], strict=True)))
+        for pk in sorted(
+            table, key=lambda pk: (history_markets[pk].region.name, history_markets[pk].name)
+        )
+    ]
+    late = sorted(
+        report.late,
+        key=lambda item: (markets[item.market_id].name, item.day, item.commodity_id),
+    )
+    context = {
+        "week": week,
+        "previous_week": sched.week_of(week.start - timedelta(days=7)),
+        "next_week": sched.week_of(week.end + timedelta(days=1)) if week.end < today else None,
+        "report": report,
+        "rows": rows,
+        "flagged": [row for row in rows if row["flagged"]],
+        "late": [
+            (
+                markets[i.market_id],
+                report.commodities[i.commodity_id],
+                PriceType(i.price_type).label,
+                i.day,
+            )
+            for i in late
+        ],
+        "agents": sorted(
+            (
+                (
+                    report.agents[pk],
+                    tally,
+                    report.agent_streaks.get(pk, 0),
+                    report.last_reports.get(pk),
+                )
+                for pk, tally in report.by_agent.items()
+                if pk in report.agents
+            ),
+            key=lambda row: row[0].username,
+        ),
+        "history": history,
+        "periods": periods,
+        "region": region,
+        "all_regions": price_pages.regions_by_name(get_language()),
+        "keep": [("week", week.label)],
+    }
+    return remember_region(request, render(request, "telecentre/collection.html", context))
+
+
+def _week(text: str, today: date) -> sched.Period:
+    """``?week=2026-W49``; this week when absent or not a week (a 404 would lose the
+    operator's place for a typo)."""
+    if text:
+        try:
+            year, week = text.split("-W")
+            return sched.week_period(int(year), int(week))
+        except ValueError:
+            pass
+    return sched.week_of(today)
+
+
+@needs_permission("agriprices.change_market")
+def plan_edit(request: HttpRequest, ref: str) -> HttpResponse:
+    market = market_by_ref(ref)
+    if market is None:
+        raise Http404(_("No such market."))
+    today = timezone.localdate()
+    current = market_plans([market], today=today)[market.pk]
+    commodities = list(Commodity.objects.select_related("base_unit"))
+    initial: dict[str, Any] = {
+        "kind": CollectionPlan.Kind.EVERY
+        if current.schedule.every_days
+        else CollectionPlan.Kind.WEEKDAYS,
+        "weekdays": list(current.schedule.weekdays),
+        "every_days": current.schedule.every_days,
+        "starts_on": current.schedule.starts_on,
+        "tolerance_days": current.schedule.tolerance,
+    }
+    for item in current.items:
+        initial.setdefault(f"expected_{item.price_type}", []).append(str(item.commodity_id))
+    form = CollectionPlanForm(request.POST or None, initial=initial, commodities=commodities)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            save_plan(
+                market=market,
+                kind=data["kind"],
+                weekdays=data["weekdays"],
+                every_days=data["every_days"],
+                starts_on=data["starts_on"],
+                tolerance_days=data["tolerance_days"],
+                expected=form.expected(),
+            )
+        except PlanError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Plan saved."))
+            return redirect("telecentre:collection")
+    return render(
+        request,
+        "telecentre/collection_plan.html",
+        {"market": market, "form": form, "default": current.default},
+    )

@@ -1,0 +1,136 @@
+"""GET /api/v1/collection/: completeness per market, region, agent and overall for a
+day, a week or a month; filters; CSV; errors naming the parameter; who sees agents."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from agriprices.collection.models import CollectionPlan, PlannedItem
+from tests import factories
+from tests.api.conftest import client_with_token
+
+
+@pytest.fixture
+def collected(db, potatoes, osh, bishkek):
+    """Osh and Bishkek collect on Mondays; last Monday Osh reported, Bishkek did not."""
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday() + 7)
+    for market in (osh, bishkek):
+        plan = CollectionPlan.objects.create(market=market, weekdays="0")
+        PlannedItem.objects.create(plan=plan, commodity=potatoes)
+    aida = factories.agent(markets=[osh], username="aida")
+    factories.agent(markets=[bishkek], username="bek")
+    factories.QuoteFactory(commodity=potatoes, market=osh, observed_on=monday, agent=aida)
+    return {"monday": monday, "week": "{}-W{:02d}".format(*monday.isocalendar()[:2])}
+
+
+def by_market(body):
+    return {m["market"]: m for m in body["markets"]}
+
+
+def test_a_week_per_market_region_and_overall_for_anyone(api, collected):
+    body = api.get(f"/api/v1/collection/?week={collected['week']}").json()
+    assert body["period"]["kind"] == "week" and body["period"]["label"] == collected["week"]
+    assert body["overall"] == {
+        "expected": 2,
+        "received": 1,
+        "late": 1,
+        "not_due": 0,
+        "percent": 50,
+    }
+    markets = by_market(body)
+    assert (markets["osh"]["received"], markets["bishkek"]["late"]) == (1, 1)
+    assert markets["bishkek"]["collection_days"] == [collected["monday"].isoformat()]
+    assert body["late"] == [
+        {
+            "market": "bishkek",
+            "commodity": "potatoes",
+            "price_type": "retail",
+            "day": collected["monday"].isoformat(),
+        }
+    ]
+    assert {r["region"] for r in body["regions"]} == {"osh-region", "bishkek-region"}
+    # Agents are people: an anonymous reader does not see them.
+    assert "agents" not in body
+
+
+def test_operators_and_partners_with_the_permission_see_agents(api, collected, operator):
+    body = client_with_token(operator).get(f"/api/v1/collection/?week={collected['week']}")
+    agents = {a["agent"]: a for a in body.json()["agents"]}
+    assert (agents["aida"]["received"], agents["bek"]["late"]) == (1, 1)
+    assert agents["aida"]["last_report"] is not None
+
+
+def test_an_agent_sees_their_own_line_and_not_anothers(api, collected):
+    from django.contrib.auth.models import User
+
+    aida = client_with_token(User.objects.get(username="aida"))
+    own = aida.get(f"/api/v1/collection/?week={collected['week']}&agent=aida").json()
+    assert [a["agent"] for a in own["agents"]] == ["aida"]
+    assert [m["market"] for m in own["markets"]] == ["osh"]
+    other = aida.get("/api/v1/collection/?agent=bek")
+    assert other.status_code == 403
+    assert other.json()["errors"][0]["field"] == "agent"
+    assert api.get("/api/v1/collection/?agent=bek").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("query", "markets"),
+    [
+        ("market=osh", {"osh"}),
+        ("market=osh,bishkek", {"osh", "bishkek"}),
+        ("region=osh-region", {"osh"}),
+    ],
+)
+def test_filters(api, collected, query, markets):
+    body = api.get(f"/api/v1/collection/?week={collected['week']}&{query}").json()
+    assert set(by_market(body)) == markets
+
+
+def test_a_day_and_a_month(api, collected):
+    monday = collected["monday"]
+    day = api.get(f"/api/v1/collection/?date={monday.isoformat()}").json()
+    assert (day["period"]["kind"], day["overall"]["expected"]) == ("day", 2)
+    tuesday = api.get(f"/api/v1/collection/?date={(monday + timedelta(days=1)).isoformat()}")
+    assert tuesday.json()["overall"]["expected"] == 0
+    month = api.get(f"/api/v1/collection/?month={monday:%Y-%m}").json()
+    assert month["period"]["start"] == monday.replace(day=1).isoformat()
+    assert month["overall"]["expected"] >= 2
+
+
+def test_csv_has_a_row_per_market(api, collected):
+    response = api.get(f"/api/v1/collection/?week={collected['week']}&format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert {r["market"]: r["late"] for r in rows} == {"osh": "0", "bishkek": "1"}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("week=2026-W54", "week"),
+        ("week=2026-49", "week"),
+        ("month=2026-13", "month"),
+        ("date=2026-02-30", "date"),
+        ("date=2026-12-01&month=2026-12", "month"),
+        ("market=atlantis", "market"),
+        ("region=nowhere", "region"),
+        ("agent=nobody", "agent"),
+        ("wek=2026-W49", "wek"),
+        ("format=xml", "format"),
+    ],
+)
+def test_bad_parameters_are_named(api, collected, operator, query, field):
+    response = client_with_token(operator).get(f"/api/v1/collection/?{query}")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_default_is_this_week(api, collected):
+    year, week, _ = timezone.localdate().isocalendar()
+    assert api.get("/api/v1/collection/").json()["period"]["label"] == f"{year}-W{week:02d}"

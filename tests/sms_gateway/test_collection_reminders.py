@@ -1,0 +1,240 @@
+"""Collection reminders: one message per agent and collection day, in their language, on
+their channel, naming what is missing and the exact report that records it; none to an
+agent who reported everything; the operators' digest flags markets missed round after
+round. Through a real Celery worker on the database the suite runs on."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from agriprices.collection.models import CollectionPlan, PlannedItem
+from agriprices.models import AgentProfile, PriceType, Quote
+from sms_gateway import reminders, services, tasks
+from sms_gateway.backends import locmem
+from sms_gateway.channels import inbound
+from sms_gateway.models import OutboundMessage, Subscriber
+from tests import factories
+from tests.factories import CommodityFactory, MarketFactory, RegionFactory, operator
+
+
+@pytest.fixture
+def outbox(settings):
+    settings.SMS_BACKEND = "sms_gateway.backends.locmem.LocmemBackend"
+    locmem.outbox.clear()
+    return locmem.outbox
+
+
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks):
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def plan_today(db):
+    """Osh collects today: potatoes and onions (retail), and wheat wholesale."""
+    today = timezone.localdate()
+    osh = MarketFactory(
+        name="Osh", region=RegionFactory(name="Osh Region"), translations={"ru": "Ош"}
+    )
+    kg = factories.unit("kg")
+    potatoes = CommodityFactory(name="Potatoes", base_unit=kg, translations={"ru": "Картофель"})
+    onions = CommodityFactory(name="Onions", base_unit=kg, translations={"ru": "Лук"})
+    plan = CollectionPlan.objects.create(market=osh, weekdays=str(today.weekday()))
+    for commodity in (potatoes, onions):
+        PlannedItem.objects.create(plan=plan, commodity=commodity, price_type=PriceType.RETAIL)
+    return {"today": today, "osh": osh, "potatoes": potatoes, "onions": onions, "plan": plan}
+
+
+def agent_with_phone(market, username, phone, language="", channel="sms"):
+    user = factories.agent(markets=[market], username=username)
+    AgentProfile.objects.filter(user=user).update(
+        phone=phone, language=language, reminder_channel=channel
+    )
+    return user
+
+
+def test_an_agent_is_reminded_once_a_day_in_their_language(plan_today, outbox, after_commit):
+    agent_with_phone(plan_today["osh"], "aida", "+996555700001", language="ru")
+    today = plan_today["today"]
+    after_commit(reminders.send_reminders, today, today=today)
+    assert len(outbox) == 1
+    text = outbox[0]["body"]
+    assert outbox[0]["to"] == "+996555700001"
+    # Russian names, what is missing, and the report to send.
+    assert "Картофель" in text and "Лук" in text
+    assert "P КАРТОФЕЛЬ ОШ" in text or "P ЛУК ОШ" in text
+    # However often the job runs that day, nothing more.
+    after_commit(reminders.send_reminders, today, today=today)
+    after_commit(tasks.send_collection_reminders)
+    assert len(outbox) == 1
+    assert OutboundMessage.objects.filter(to="+996555700001").count() == 1
+
+
+def test_no_reminder_to_an_agent_who_reported_everything(plan_today, outbox, after_commit):
+    aida = agent_with_phone(plan_today["osh"], "aida", "+996555700001")
+    today = plan_today["today"]
+    for commodity in (plan_today["potatoes"], plan_today["onions"]):
+        factories.QuoteFactory(
+            commodity=commodity, market=plan_today["osh"], observed_on=today, agent=aida
+        )
+    assert reminders.send_reminders(today, today=today) == []
+    # Only what is missing is named.
+    Quote.objects.filter(commodity=plan_today["onions"]).update(status=Quote.Status.REJECTED)
+    [listed] = reminders.send_reminders(today, today=today, dry_run=True)
+    assert "Onions" in listed.body and "Potatoes" not in listed.body
+
+
+def test_no_reminder_on_a_day_without_collection(plan_today, outbox, after_commit):
+    agent_with_phone(plan_today["osh"], "aida", "+996555700001")
+    tomorrow = plan_today["today"] + timedelta(days=1)
+    assert reminders.reminders_for(tomorrow, today=tomorrow) == []
+
+
+def test_whatsapp_agents_are_reminded_on_whatsapp(plan_today, outbox, after_commit, settings):
+    settings.TWILIO_WHATSAPP_CONTENT_SID = "HX123"
+    agent_with_phone(plan_today["osh"], "aida", "+996555700001", channel="whatsapp")
+    today = plan_today["today"]
+    after_commit(reminders.send_reminders, today, today=today)
+    assert [m["to"] for m in outbox] == ["whatsapp:+996555700001"]
+
+
+def test_no_reminder_to_an_opted_out_number_or_without_a_phone(plan_today, outbox, after_commit):
+    agent_with_phone(plan_today["osh"], "aida", "+996555700001")
+    factories.agent(markets=[plan_today["osh"]], username="nophone")
+    Subscriber.objects.create(phone="+996555700001", opted_out=True)
+    today = plan_today["today"]
+    after_commit(reminders.send_reminders, today, today=today)
+    assert outbox == []
+
+
+def test_the_reply_a_reminder_names_records_the_price(plan_today, outbox, after_commit):
+    aida = agent_with_phone(plan_today["osh"], "aida", "+996555700001", language="en")
+    services.register_agent_phone(user=aida, phone="+996555700001", pin="4321")
+    today = plan_today["today"]
+    [reminder] = reminders.send_reminders(today, today=today, dry_run=True)
+    example = re.search(r"Reply: (.*)$", reminder.body)[1]
+    assert example == "P ONIONS OSH price kg PIN"
+    sent = example.replace("price", "21.5").replace("PIN", "4321")
+    inbound.receive(provider="twilio", provider_sid="SMr1", sender="+996555700001", body=sent)
+    quote = Quote.objects.get(commodity=plan_today["onions"])
+    assert (quote.agent, str(quote.price), quote.observed_on) == (aida, "21.5000", today)
+    # Recorded: the next run finds only potatoes missing (but sends nothing more today).
+    [again] = reminders.send_reminders(today, today=today, dry_run=True)
+    assert "Onions" not in again.body
+
+
+def test_a_reminder_fits_two_segments_and_cuts_crops_not_the_reply(plan_today, kg):
+    from sms_gateway.segments import count_segments
+
+    for n in range(30):
+        PlannedItem.objects.create(
+            plan=plan_today["plan"],
+            commodity=CommodityFactory(
+                name=f"Crop number {n}", translations={"ru": f"Культура {n}"}
+            ),
+        )
+    agent_with_phone(plan_today["osh"], "aida", "+996555700001", language="ru")
+    today = plan_today["today"]
+    [reminder] = reminders.reminders_for(today, today=today)
+    assert count_segments(reminder.body).segments <= reminders.REMINDER_SEGMENTS
+    # Crops left out are counted (the Russian "ещё 27"); the report to send is whole.
+    shown = len(re.findall(r"Культура \d+", reminder.body.split("P ")[0]))
+    assert re.search(rf"\b{32 - shown}\b", reminder.body)
+    assert reminder.body.endswith(" ОШ price kg PIN") or "ОШ" in reminder.body.split("P ")[-1]
+
+
+def test_reminder_queries_do_not_grow_with_agents(
+    plan_today, outbox, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    today = plan_today["today"]
+
+    def agents(count, first):
+        for n in range(first, first + count):
+            agent_with_phone(plan_today["osh"], f"agent{n}", f"+99655570{n:04d}")
+
+    def queries():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        OutboundMessage.objects.all().delete()
+        with CaptureQueriesContext(connection) as captured:
+            listed = reminders.send_reminders(today, today=today)
+        return len(captured), len(listed)
+
+    agents(3, 0)
+    few, sent = queries()
+    assert sent == 3
+    agents(27, 3)
+    many, sent = queries()
+    assert sent == 30
+    assert many == few
+    with django_assert_num_queries(few):
+        reminders.send_reminders(today, today=today)
+
+
+def test_the_command_lists_in_a_dry_run_and_refuses_bad_dates(plan_today, outbox):
+    agent_with_phone(plan_today["osh"], "aida", "+996555700001")
+    out = io.StringIO()
+    call_command("collection_reminders", "--dry-run", stdout=out)
+    assert "aida (+9965******01): Prices for" in out.getvalue()
+    assert "1 reminder(s)" in out.getvalue()
+    assert OutboundMessage.objects.count() == 0
+    with pytest.raises(CommandError, match="--date"):
+        call_command("collection_reminders", "--date", "2026-02-30", stdout=io.StringIO())
+    future = (plan_today["today"] + timedelta(days=3)).isoformat()
+    with pytest.raises(CommandError, match="future"):
+        call_command("collection_reminders", "--date", future, stdout=io.StringIO())
+
+
+def test_markets_missed_round_after_round_are_flagged_in_the_operators_digest(plan_today, settings):
+    settings.COLLECTION_ESCALATE_AFTER = 2
+    olga = operator("olga")
+    olga.email = "olga@example.org"
+    olga.save()
+    today = plan_today["today"]
+    tashkent = MarketFactory(name="Talas")
+    talas_plan = CollectionPlan.objects.create(market=tashkent, weekdays=str(today.weekday()))
+    PlannedItem.objects.create(plan=talas_plan, commodity=plan_today["potatoes"])
+    # Osh reported a week ago; Talas not for weeks.
+    factories.QuoteFactory(
+        commodity=plan_today["potatoes"],
+        market=plan_today["osh"],
+        observed_on=today - timedelta(weeks=1),
+    )
+    call_command("collection_reminders", stdout=io.StringIO())
+    call_command("collection_reminders", stdout=io.StringIO())  # once a day
+    [message] = mail.outbox
+    assert message.to == ["olga@example.org"]
+    assert "Talas" in message.body and "Osh" not in message.body.split("flagged")[-1]
+    assert "1 market(s) flagged" in message.subject
+
+
+@pytest.mark.redis
+def test_reminders_go_through_a_real_worker_once(celery_worker_on_redis, outbox, settings, db):
+    settings.SMS_SEND_RATE = None
+    today = timezone.localdate()
+    osh = MarketFactory(name="Osh")
+    plan = CollectionPlan.objects.create(market=osh, weekdays=str(today.weekday()))
+    PlannedItem.objects.create(plan=plan, commodity=CommodityFactory(name="Potatoes"))
+    for n in range(3):
+        agent_with_phone(osh, f"agent{n}", f"+99655570000{n}", language="fr")
+    for _ in range(2):  # beat running twice
+        tasks.send_collection_reminders.delay().get(timeout=60)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(outbox) < 3:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    assert sorted(m["to"] for m in outbox) == [f"+99655570000{n}" for n in range(3)]
+    assert all("Potatoes" in m["body"] for m in outbox)

@@ -1,0 +1,158 @@
+"""/collection/ for operators: this round by market with each agent's last report, the
+late prices, flagged markets and the weeks × markets history; editing a market's plan;
+the agent's form starting with what is due; the ODK form following the plan."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from agriprices.collection.models import CollectionPlan, PlannedItem
+from agriprices.models import PriceType
+from openrosa.xform import form_for
+from tests import factories
+
+
+@pytest.fixture
+def week(db, potatoes, osh, bishkek, settings):
+    """Osh collects every day: reported in full until three days ago, nothing since.
+    Bishkek collects on Mondays and reported last week."""
+    settings.COLLECTION_ESCALATE_AFTER = 2
+    today = timezone.localdate()
+    onions = factories.CommodityFactory(name="Onions", base_unit=potatoes.base_unit)
+    plan = CollectionPlan.objects.create(
+        market=osh, kind="every", every_days=1, starts_on=today, weekdays="", tolerance_days=0
+    )
+    for commodity in (potatoes, onions):
+        PlannedItem.objects.create(plan=plan, commodity=commodity)
+    bishkek_plan = CollectionPlan.objects.create(market=bishkek, weekdays="0")
+    PlannedItem.objects.create(plan=bishkek_plan, commodity=potatoes)
+    aida = factories.agent(markets=[osh], username="aida")
+    for days in range(3, 10):
+        for commodity in (potatoes, onions):
+            factories.QuoteFactory(
+                commodity=commodity,
+                market=osh,
+                observed_on=today - timedelta(days=days),
+                agent=aida,
+            )
+    monday = today - timedelta(days=today.weekday())
+    for weeks in range(1, 4):
+        factories.QuoteFactory(
+            commodity=potatoes, market=bishkek, observed_on=monday - timedelta(weeks=weeks)
+        )
+    return {"today": today, "onions": onions, "aida": aida}
+
+
+def test_operators_see_the_round_the_late_prices_and_the_flagged_market(client, week, operator):
+    client.force_login(operator)
+    page = client.get("/collection/").content.decode()
+    assert "Flagged: no prices round after round" in page
+    assert "Osh: 2 rounds missed in a row; aida" in page
+    assert "Late prices" in page and "Onions" in page
+    assert "The last 8 weeks" in page
+    # Each agent with their last report.
+    assert "aida" in page
+
+
+def test_the_page_in_russian(client, week, operator):
+    client.force_login(operator)
+    page = client.get("/collection/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Сбор цен" in page and "Опоздавшие цены" in page
+
+
+@pytest.mark.parametrize(("who", "status"), [("agent", 403), (None, 302)])
+def test_only_operators_see_it(client, week, who, status):
+    if who:
+        client.force_login(week["aida"])
+    assert client.get("/collection/").status_code == status
+
+
+def test_another_week_and_a_bad_one(client, week, operator):
+    client.force_login(operator)
+    year, number, _ = (week["today"] - timedelta(weeks=3)).isocalendar()
+    label = f"{year}-W{number:02d}"
+    assert label in client.get(f"/collection/?week={label}").content.decode()
+    # A typo keeps the operator on this week rather than a dead end.
+    assert client.get("/collection/?week=2026-W99").status_code == 200
+
+
+def test_an_operator_edits_a_plan(client, week, operator, osh, potatoes):
+    client.force_login(operator)
+    assert client.get(f"/collection/plans/{osh.slug}/").status_code == 200
+    response = client.post(
+        f"/collection/plans/{osh.slug}/",
+        {
+            "kind": "weekdays",
+            "weekdays": ["1", "4"],
+            "tolerance_days": "1",
+            "expected_retail": [str(potatoes.pk)],
+            "expected_wholesale": [str(potatoes.pk)],
+        },
+    )
+    assert response.status_code == 302
+    plan = CollectionPlan.objects.get(market=osh)
+    assert (plan.kind, plan.weekdays, plan.every_days) == ("weekdays", "14", None)
+    assert set(plan.items.values_list("commodity__name", "price_type")) == {
+        ("Potatoes", PriceType.RETAIL),
+        ("Potatoes", PriceType.WHOLESALE),
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"kind": "weekdays", "tolerance_days": "1"}, "weekdays"),
+        ({"kind": "every", "tolerance_days": "1"}, "every_days"),
+        ({"kind": "every", "every_days": "5", "tolerance_days": "1"}, "starts_on"),
+        ({"kind": "weekdays", "weekdays": ["9"], "tolerance_days": "1"}, "weekdays"),
+        ({"kind": "weekdays", "weekdays": ["1"], "tolerance_days": "9"}, "tolerance_days"),
+    ],
+)
+def test_a_bad_plan_is_refused_beside_its_field_and_changes_nothing(
+    client, week, operator, osh, data, field
+):
+    client.force_login(operator)
+    before = list(CollectionPlan.objects.filter(market=osh).values())
+    response = client.post(f"/collection/plans/{osh.slug}/", data)
+    assert response.status_code == 200
+    assert response.context["form"].errors.get(field)
+    assert list(CollectionPlan.objects.filter(market=osh).values()) == before
+    assert PlannedItem.objects.filter(plan__market=osh).count() == 2
+
+
+def test_the_agents_form_starts_with_what_is_due(client, week, potatoes):
+    client.force_login(week["aida"])
+    page = client.get("/report/").content.decode()
+    assert "Still due today" in page
+    assert (
+        f"?market={week['aida'].agent_profile.markets.get().pk}&amp;commodity={potatoes.pk}" in page
+    )
+    # A link fills the form in.
+    chosen = client.get(f"/report/?commodity={week['onions'].pk}&price_type=retail")
+    assert chosen.context["form"].initial["commodity"] == str(week["onions"].pk)
+    factories.QuoteFactory(
+        commodity=potatoes,
+        market=week["aida"].agent_profile.markets.get(),
+        observed_on=week["today"],
+        agent=week["aida"],
+    )
+    page = client.get("/report/").content.decode()
+    assert f"commodity={potatoes.pk}&" not in page
+
+
+def test_the_odk_form_lists_planned_crops_first_and_changes_with_the_plan(week, osh, kg):
+    apples = factories.CommodityFactory(name="Apples", base_unit=kg)
+    first = form_for(week["aida"])
+    xml = first.xml
+    # Planned Onions and Potatoes before unplanned Apples, though A comes first.
+    assert xml.index("<name>onions</name>") < xml.index("<name>apples</name>")
+    assert xml.index("<name>potatoes</name>") < xml.index("<name>apples</name>")
+    plan = CollectionPlan.objects.get(market=osh)
+    plan.tolerance_days = 1
+    plan.save()
+    assert form_for(week["aida"]).version != first.version
+    PlannedItem.objects.create(plan=plan, commodity=apples)
+    assert form_for(week["aida"]).version != first.version
