@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("agriprices.api.urls")),
     path("sms/", include("sms_gateway.urls")),
     path("ussd/", include("sms_gateway.ussd.urls")),
+    path("voice/", include("voice.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its script as a file: no inline script, so a strict CSP holds.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -3,7 +3,7 @@ from django.urls import path
 
 from telecentre import api
 from telecentre.login import ThrottledAuthenticationForm
-from telecentre.views import bulletins, prices, quotes, sheets, simulators
+from telecentre.views import bulletins, prices, quotes, sheets, simulators, voice
 
 app_name = "telecentre"
 urlpatterns = [
@@ -26,6 +26,8 @@ urlpatterns = [
     path("sheet/radio/", sheets.radio_script, name="radio"),
     path("simulator/", simulators.sms_simulator, name="simulator"),
     path("simulator/ussd/", simulators.ussd_simulator, name="ussd-simulator"),
+    path("simulator/voice/", voice.voice_simulator, name="voice-simulator"),
+    path("voice-clips/", voice.voice_clips, name="voice-clips"),
     # The bulletins' JSON, beside the prices' (agriprices/api/urls.py) under /api/v1/.
     path("api/v1/bulletins/", api.BulletinList.as_view(), name="api-bulletins"),
     path(
