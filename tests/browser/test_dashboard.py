@@ -188,6 +188,8 @@ def every_page(bulletin) -> list[tuple[str, str | None, str]]:
         ("publish", "operator", f"/bulletins/{bulletin.pk}/publish/"),
         ("sms-simulator", "operator", "/simulator/"),
         ("ussd-simulator", "operator", "/simulator/ussd/"),
+        ("voice-simulator", "operator", "/simulator/voice/"),
+        ("voice-clips", "operator", "/voice-clips/?show=all"),
         ("report", "agent", "/report/"),
         ("odk-collect-setup", "agent", "/openrosa/setup/"),
     ]
