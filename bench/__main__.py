@@ -12,6 +12,7 @@
     python -m bench faults     # PostgreSQL, Redis, a worker and Twilio failing for minutes
     python -m bench warnings   # the nightly price warnings over 5M quotes; WFP backtest
     python -m bench collect    # ODK Collect: the form for 250 markets; submissions under load
+    python -m bench voice      # the voice line: TwiML under load, seconds heard, synthesis
     python -m bench report     # the table of every suite's last results
 
 The API benchmark fills the PostgreSQL database named by BENCH_DATABASE_URL (default
@@ -43,6 +44,7 @@ SUITES = (
     "faults",
     "warnings",
     "collect",
+    "voice",
 )
 DEFAULT_BENCH_DB = "postgres://postgres@127.0.0.1:5432/agriprices_bench"
 
@@ -107,6 +109,10 @@ def run_suite(name: str) -> list:
         from bench import collect
 
         return collect.run(url)
+    if name == "voice":
+        from bench import voice
+
+        return voice.run(url)
     from bench import api
 
     rows = api.run(url)

@@ -368,7 +368,7 @@ VOICE_CLIPS_DIR = env.path("VOICE_CLIPS_DIR", default=BASE_DIR / "var" / "voice-
 #: only en, fr and ru (Twilio has no Kyrgyz voice); unset: espeak-ng speaks them.
 VOICE_SAY_VOICES = env.dict("VOICE_SAY_VOICES", default={})
 VOICE_ESPEAK = env.str("VOICE_ESPEAK", default="espeak-ng")
-VOICE_ESPEAK_SPEED = env.int("VOICE_ESPEAK_SPEED", default=150)  # words a minute
+VOICE_ESPEAK_SPEED = env.int("VOICE_ESPEAK_SPEED", default=175)  # words a minute
 VOICE_SOX = env.str("VOICE_SOX", default="sox")
 #: A recording longer than this is refused (a clip is a word or a sentence).
 VOICE_CLIP_MAX_SECONDS = env.int("VOICE_CLIP_MAX_SECONDS", default=20)

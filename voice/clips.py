@@ -125,7 +125,13 @@ def say_voice(language: str) -> str:
 
 def synthesized_name(piece: Piece) -> str:
     made_of = "|".join(
-        [_SYNTHESIS_VERSION, ESPEAK_VOICES.get(piece.language, "en"), piece.language, piece.text]
+        [
+            _SYNTHESIS_VERSION,
+            ESPEAK_VOICES.get(piece.language, "en-us"),
+            str(settings.VOICE_ESPEAK_SPEED),
+            piece.language,
+            piece.text,
+        ]
     )
     return f"s-{hashlib.sha256(made_of.encode()).hexdigest()[:24]}.wav"
 

@@ -58,7 +58,13 @@ class Command(BaseCommand):
         # The voice line speaks the demo in four languages: its clips made with espeak-ng
         # (by name: the price domain imports no other app; the command is the voice app's).
         if apps.is_installed("voice") and not options["no_voice"]:
-            call_command("voice_clips", "--synthesize", stdout=self.stdout, stderr=self.stderr)
+            call_command(
+                "voice_clips",
+                "--synthesize",
+                "--if-available",
+                stdout=self.stdout,
+                stderr=self.stderr,
+            )
         if options["no_users"]:
             return
         self.stdout.write(self.style.SUCCESS("Demo logins (for this demo only):"))
