@@ -93,6 +93,8 @@ class VoiceWalk(MenuWalk):
         opening = phrases.welcome(language) if welcome else []
         if frame.kind == "languages":
             said = phrases.language_choice([code for code, _name in settings.LANGUAGES])
+            if wrong:
+                said = phrases.said(self._note(), language) + said
             if len(self.frames) > 1 and not welcome:
                 with translation.override(language):
                     said += phrases.said(pgettext("voice", "To go back, press star."), language)

@@ -10,6 +10,7 @@ the same TwiML and nothing is done twice.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -39,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 #: Keys one walk may take before the caller is asked to call again (menus are few deep).
 MAX_KEYS = 30
+#: Requests one call may make (a caller asking price after price): then goodbye.
+MAX_REQUESTS = 300
 #: Times a menu is said again to a caller who presses nothing, before goodbye.
 REPEATS = 2
 #: How long a call's record is kept (calls last minutes; a webhook resent later than
@@ -101,6 +104,10 @@ def answer_call(*, call_sid: str, phone: str, direction: str, place: Place, base
         if stored is not None:
             logger.info("voice %s: resent request answered from storage", mask_phone(number))
             return str(stored)
+        if len(call.responses) >= MAX_REQUESTS:
+            return twiml.render(
+                Reply(phrases.goodbye(call.language or "en"), hangup=True), base_url=base_url
+            )
         reply = _reply(call, subscriber, place, simulated=False)
         answer = twiml.render(reply, base_url=base_url)
         call.responses[place.key()] = answer
@@ -165,7 +172,7 @@ def _record(call: VoiceCall, subscriber: Subscriber, place: Place, action: str, 
         with transaction.atomic():
             InboundMessage.objects.create(
                 provider="voice",
-                provider_sid=f"{call.call_sid}:{place.walk_key}"[:64],
+                provider_sid=_log_id(call.call_sid, place.walk_key),
                 sender=subscriber.phone,
                 body=f"voice: {' '.join(place.keys + place.digit)}",
                 action=action,
@@ -173,6 +180,15 @@ def _record(call: VoiceCall, subscriber: Subscriber, place: Place, action: str, 
             )
     except IntegrityError:
         logger.info("voice %s: answer already in the log", mask_phone(subscriber.phone))
+
+
+def _log_id(call_sid: str, walk_key: str) -> str:
+    """The answer's id in the message log: the call and the keys that led to it (a
+    digest of them when that would not fit the column)."""
+    said = f"{call_sid}:{walk_key}"
+    if len(said) <= 64:
+        return said
+    return f"{call_sid[:40]}:{hashlib.sha256(walk_key.encode()).hexdigest()[:23]}"
 
 
 def _after(

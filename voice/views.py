@@ -40,6 +40,8 @@ def twilio_voice(request: HttpRequest) -> HttpResponse:
     )
     if not call_sid or not phone:
         return HttpResponseBadRequest("CallSid and From are required")
+    if len(call_sid) > 64 or len(phone) > 32:
+        return HttpResponseBadRequest("CallSid or From is longer than any Twilio sends")
     place = _place(request)
     if place is None:
         return HttpResponseBadRequest("not a place in the menus")

@@ -270,6 +270,23 @@ def test_a_request_outside_the_menus_is_refused(client, demo):
     assert call.post("http://testserver/voice/twilio/?w=zz").status_code == 400
     assert call.post("http://testserver/voice/twilio/?a=12x").status_code == 400
     assert call.post("http://testserver/voice/twilio/?n=many").status_code == 400
+    call.sid = "CA" + "f" * 100
+    assert call.post(call.url).status_code == 400
+    assert not VoiceCall.objects.exists()
+
+
+def test_a_call_that_never_ends_is_told_goodbye(client, heard, monkeypatch):
+    from voice import services
+
+    monkeypatch.setattr(services, "MAX_REQUESTS", 4)
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(PRICE)
+    call.press("0")
+    call.press("0")
+    assert heard.words(call.plays()) == "Thank you for calling. Goodbye"
+    assert call.twiml.find("Hangup") is not None
 
 
 def test_calls_are_forgotten_after_a_day(client, heard):
