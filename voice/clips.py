@@ -203,9 +203,9 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def store_recording(content: bytes) -> tuple[str, int]:
-    """Check and normalise an upload; returns its clip's name and length in ms. Raises
-    ClipError saying what is wrong; nothing is kept then."""
+def store_recording(content: bytes) -> tuple[str, int, bytes]:
+    """Check and normalise an upload; returns its clip's name, length in ms and audio.
+    Raises ClipError saying what is wrong; nothing is kept then."""
     kind = sniff(content[:16])
     if kind is None:
         raise ClipError(_("Not a WAV, OGG or MP3 file."))
@@ -228,12 +228,39 @@ def store_recording(content: bytes) -> tuple[str, int]:
                 _("Longer than %(seconds)s seconds: a clip is a word or a sentence.")
                 % {"seconds": settings.VOICE_CLIP_MAX_SECONDS}
             )
-        digest = hashlib.sha256(normalised.read_bytes()).hexdigest()[:24]
-        name = f"r-{digest}.wav"
+        audio = normalised.read_bytes()
+        name = f"r-{hashlib.sha256(audio).hexdigest()[:24]}.wav"
         target = clips_dir() / name
         if not target.exists():
             shutil.move(normalised, target)
-    return name, length
+    return name, length, audio
+
+
+def restore(name: str) -> Path | None:
+    """The file of a clip this host lacks (another web host made it, or the disk is
+    new), made again: a recording written from the database, a synthesis made again
+    from the text it names. None when the name is no clip the line would play."""
+    target = path_of(name)
+    if target is None:
+        return None
+    if name.startswith("r-"):
+        audio = RecordedClip.objects.filter(file_name=name).values_list("audio", flat=True).first()
+        if audio is None:
+            return None
+        clips_dir().mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(bytes(audio))
+        os.replace(partial, target)
+        return target
+    if name.startswith("s-"):
+        from voice.coverage import piece_named  # the catalogue's clips, read on a miss only
+
+        piece = piece_named(name)
+        if piece is None:
+            return None
+        synthesize(piece)
+        return target
+    return None
 
 
 def joined(names: list[str]) -> str:

@@ -87,7 +87,22 @@ def synthesize_missing(progress=None) -> dict[str, int]:  # noqa: ANN001 - a cal
 def record(*, language: str, text: str, content: bytes, user: User | None) -> RecordedClip:
     """Keep an operator's recording of ``text`` in ``language``, normalised; from now on
     it is played instead of synthesis. Raises clips.ClipError (nothing kept)."""
-    name, length = clips.store_recording(content)
+    name, length, audio = clips.store_recording(content)
     return RecordedClip.objects.create(
-        language=language, text=text, file_name=name, duration_ms=length, recorded_by=user
+        language=language,
+        text=text,
+        file_name=name,
+        duration_ms=length,
+        audio=audio,
+        recorded_by=user,
     )
+
+
+def piece_named(name: str) -> Piece | None:
+    """The clip a synthesised file's name was made from, among those the line needs."""
+    for code, _name in settings.LANGUAGES:
+        for item in needed(code, menu_texts(code)):
+            piece = Piece(code, item.text)
+            if clips.synthesized_name(piece) == name:
+                return piece
+    return None

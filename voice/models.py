@@ -21,7 +21,10 @@ class RecordedClip(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES)
     text = models.CharField(_("text"), max_length=200)
     #: The file's name under VOICE_CLIPS_DIR: a digest of its content.
-    file_name = models.CharField(max_length=80)
+    file_name = models.CharField(max_length=80, db_index=True)
+    #: The normalised audio itself (a few tens of KB): the database is the truth, and a
+    #: web host that lacks the file writes it from here (several hosts, a new disk).
+    audio = models.BinaryField(editable=False)
     duration_ms = models.PositiveIntegerField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -71,6 +71,8 @@ def clip_file(request: HttpRequest, name: str) -> FileResponse:
     """A clip's audio. Its name is a digest of its content, so it never changes: cached
     for a year by Twilio, browsers and any proxy between."""
     path = clips.path_of(name)
+    if path is not None and not path.is_file():
+        path = clips.restore(name)  # made on another host, or before this disk
     if path is None or not path.is_file():
         raise Http404("no such clip")
     response = FileResponse(path.open("rb"), content_type="audio/wav")

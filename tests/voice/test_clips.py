@@ -178,3 +178,18 @@ def test_voice_clips_command_lists_what_is_missing(demo, capsys):
     call_command("voice_clips")
     assert "Voice clips ky: 0/" in capsys.readouterr().out
     assert Commodity.objects.exists()
+
+
+def test_a_host_without_a_clips_file_makes_it_again(operator_client, recordings):
+    """Several web hosts, or a new disk: a recording is written back from the database,
+    a synthesis made again from the text its name stands for."""
+    upload(operator_client, tone(recordings, "wav"), text="Osh")
+    recorded = RecordedClip.objects.get()
+    first = b"".join(operator_client.get(f"/voice/clips/{recorded.file_name}").streaming_content)
+    (recordings / recorded.file_name).unlink()
+    again = operator_client.get(f"/voice/clips/{recorded.file_name}")
+    assert b"".join(again.streaming_content) == first
+    welcome = clips.synthesized_name(Piece("ky", "АгриПрайска кош келиңиз"))
+    assert not (recordings / welcome).exists()
+    made = operator_client.get(f"/voice/clips/{welcome}")
+    assert made.status_code == 200 and seconds(b"".join(made.streaming_content)) > 0.5
