@@ -106,7 +106,8 @@ def answer_call(*, call_sid: str, phone: str, direction: str, place: Place, base
             return str(stored)
         if len(call.responses) >= MAX_REQUESTS:
             return twiml.render(
-                Reply(phrases.goodbye(call.language or "en"), hangup=True), base_url=base_url
+                Reply(phrases.goodbye(call.language or settings.LANGUAGE_CODE), hangup=True),
+                base_url=base_url,
             )
         reply = _reply(call, subscriber, place, simulated=False)
         answer = twiml.render(reply, base_url=base_url)

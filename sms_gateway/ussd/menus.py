@@ -28,7 +28,6 @@ from django.utils.translation import get_language_info, pgettext
 
 from agriprices import name_index
 from agriprices.models import Commodity, Market
-from agriprices.selectors import catalogue
 from agriprices.selectors.latest import latest_prices
 from sms_gateway import replies
 from sms_gateway.conversation.acting import Outcome, act
@@ -208,7 +207,7 @@ class MenuWalk:
                 )
             ]
         if frame.kind == "crop":
-            ids = self._listed(f"crops:{lang}", lambda: _by_name(catalogue.commodities(), lang))
+            ids = self._listed(f"crops:{lang}", lambda: _by_name(crops.things(), lang))
             return [self._thing(crops.get(pk), self._picked_crop) for pk in ids]
         if frame.kind == "market":
             crop = crops.get(chosen["crop"])
@@ -270,7 +269,7 @@ class MenuWalk:
         if then == "query" and crop is not None:  # only where the crop has a price
             markets = [row.market for row in latest_prices(commodity=crop)]
             return _by_name(markets, self._lang)
-        return _by_name(catalogue.markets(), self._lang)
+        return _by_name(name_index.indexes()[1].things(), self._lang)
 
     def _followed_pairs(self) -> list[list[int]]:
         if not self.subscriber.pk:
