@@ -136,6 +136,11 @@ class NameIndex(Generic[Thing]):
         found = self._objects.get(pk)
         return copy.copy(found) if found is not None else None
 
+    def things(self) -> list[Thing]:
+        """Every commodity (or market) as loaded with the index, for listing them
+        without a query; read their names, never change them (they are not copies)."""
+        return list(self._objects.values())
+
     def language_of(self, owner_id: int, written: str) -> str:
         """The one language a name belongs to, or "" when it is shared: Талас is the
         Russian and the Kyrgyz name alike, and a market's own name (Osh) everyone's."""

@@ -13,6 +13,7 @@
     python -m bench warnings   # the nightly price warnings over 5M quotes; WFP backtest
     python -m bench collect    # ODK Collect: the form for 250 markets; submissions under load
     python -m bench collection # completeness of a week and 52 weeks; the reminder job (5M quotes)
+    python -m bench voice      # the voice line: TwiML under load, seconds heard, synthesis
     python -m bench report     # the table of every suite's last results
 
 The API benchmark fills the PostgreSQL database named by BENCH_DATABASE_URL (default
@@ -45,6 +46,7 @@ SUITES = (
     "warnings",
     "collect",
     "collection",
+    "voice",
 )
 DEFAULT_BENCH_DB = "postgres://postgres@127.0.0.1:5432/agriprices_bench"
 
@@ -113,6 +115,11 @@ def run_suite(name: str) -> list:
         from bench import collection
 
         return collection.run()
+
+    if name == "voice":
+        from bench import voice
+
+        return voice.run(url)
     from bench import api
 
     rows = api.run(url)

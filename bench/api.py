@@ -14,7 +14,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PORT = 8099
+#: Another checkout's benchmark may hold the default port: BENCH_PORT moves this one.
+PORT = int(os.environ.get("BENCH_PORT", "8099"))
 TWILIO_TOKEN = "bench-twilio-token-not-a-secret"
 USSD_KEY = "bench-ussd-key-not-a-secret"
 Row = tuple[str, str, str]
@@ -67,6 +68,8 @@ def start_gunicorn(
         env={**_server_env(url), "DJANGO_SETTINGS_MODULE": settings_module, **(extra_env or {})},
     )
     for _ in range(100):
+        if server.poll() is not None:  # e.g. the port is taken: never measure another server
+            raise SystemExit(f"gunicorn exited ({server.returncode}); is port {PORT} taken?")
         try:
             probe = urllib.request.Request(
                 f"http://127.0.0.1:{PORT}/api/v1/regions/",

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from sms_gateway.models import InboundMessage
-from sms_gateway.views import _signed_by_twilio
+from sms_gateway.views import signed_by_twilio
 
 PATH = "/bench/floor/"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
@@ -22,7 +22,7 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 @csrf_exempt
 @require_POST
 def signed_durable_insert(request: HttpRequest) -> HttpResponse:
-    if not _signed_by_twilio(request):
+    if not signed_by_twilio(request):
         return HttpResponseForbidden("bad signature")
     with transaction.atomic():
         InboundMessage.objects.create(

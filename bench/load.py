@@ -77,6 +77,40 @@ def ussd_request(path: str, key: str, n: int) -> tuple[str, dict[str, str], byte
     return f"{path}?key={key}", headers, urlencode(form).encode()
 
 
+#: Where callers are in the voice menus and the key they press: the first prompt, the
+#: language, the main menu, a crop, a market (a caller who chose a language before hears
+#: no language menu, so the same keys go one menu deeper: a price).
+VOICE_STEPS = [("", ""), ("", "1"), ("1", "1"), ("11", "1"), ("111", "1"), ("11", "0")]
+
+
+def voice_request(
+    base: str, token: str, n: int, path: str = "/voice/twilio/"
+) -> tuple[str, dict[str, str], bytes]:
+    """The n-th voice webhook as Twilio would POST it: a call of its own (a CallSid seen
+    before is answered from storage) from one of 5,000 numbers, at one of VOICE_STEPS."""
+    from urllib.parse import urlencode
+
+    from twilio.request_validator import RequestValidator
+
+    keys, digit = VOICE_STEPS[n % len(VOICE_STEPS)]
+    url = f"{path}?{urlencode({'w': '', 'a': keys, 'n': '0'})}" if keys or digit else path
+    params = {
+        "CallSid": f"CAbench{int(time.time())}x{n}",
+        "From": f"+99677{5000000 + n % 5000:07d}",
+        "To": "+996312900900",
+        "Direction": "inbound",
+        "CallStatus": "in-progress",
+    }
+    if digit:
+        params["Digits"] = digit
+    signature = RequestValidator(token).compute_signature(f"{base}{url}", params)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": signature,
+    }
+    return url, headers, urlencode(params).encode()
+
+
 def collect_request(
     path: str, credentials: str, n: int, market: str, items: list[list[str]]
 ) -> tuple[str, dict[str, str], bytes]:
@@ -120,6 +154,7 @@ def run(
     rate: float = 0.0,
     ussd_key: str = "",
     collect: str = "",
+    voice_token: str = "",
 ) -> dict:
     """``rate`` > 0: request n leaves at n / rate seconds after the start (a steady
     stream, as SMS arrive), else as soon as a thread is free."""
@@ -137,6 +172,8 @@ def run(
         signed = [signed_sms(base, twilio_token, n, paths[0]) for n in range(requests + warmup)]
     elif ussd_key:
         signed = [ussd_request(paths[0], ussd_key, n) for n in range(requests + warmup)]
+    elif voice_token:
+        signed = [voice_request(base, voice_token, n, paths[0]) for n in range(requests + warmup)]
     elif collect:
         credentials, market, items = json.loads(collect)
         signed = [
@@ -168,7 +205,11 @@ def run(
                 with lock:
                     latencies.append(elapsed)
                     statuses[response.status] = statuses.get(response.status, 0) + 1
-                    answered[0] += b"<Message>" in content or b"submit_success" in content
+                    answered[0] += (
+                        b"<Message>" in content
+                        or b"submit_success" in content
+                        or b"<Play>" in content
+                    )
         conn.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -207,6 +248,7 @@ def main() -> int:
     parser.add_argument(
         "--collect", default="", help='POST ODK Collect forms: JSON ["user:pw", market, items]'
     )
+    parser.add_argument("--voice-token", default="", help="POST signed voice webhooks instead")
     args = parser.parse_args()
     result = run(
         args.base,
@@ -218,6 +260,7 @@ def main() -> int:
         args.rate,
         args.ussd_key,
         args.collect,
+        args.voice_token,
     )
     print(json.dumps(result))
     return 0

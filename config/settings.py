@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "agriprices",
     "sms_gateway",
+    "voice",
     "telecentre",
     "openrosa",
 ]
@@ -223,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
     "sms-outbound-recovery": {
         "task": "sms_gateway.tasks.recover_outbound",
         "schedule": env.float("SMS_RECOVERY_EVERY_SECONDS", default=60.0),
+    },
+    "voice-callbacks": {
+        "task": "voice.tasks.sweep_callbacks",
+        "schedule": 60.0,
     },
     "sms-spool-replay": {
         "task": "sms_gateway.tasks.replay_spooled_sms",
@@ -429,6 +434,29 @@ SMS_SEGMENTS_PER_SECOND = env.float("SMS_SEGMENTS_PER_SECOND", default=1.0)
 #: The URL Twilio calls, when the service sits behind a proxy that rewrites it
 #: (signatures are computed over the public URL), e.g. https://prices.example.org
 TWILIO_PUBLIC_BASE_URL = env.str("TWILIO_PUBLIC_BASE_URL", default="")
+
+# --- Voice line -----------------------------------------------------------------------
+#: Where clips' audio files are kept (recordings and speech made by espeak-ng).
+VOICE_CLIPS_DIR = env.path("VOICE_CLIPS_DIR", default=BASE_DIR / "var" / "voice-clips")
+#: Twilio voices for clips not recorded, by language, e.g. "ru=Polly.Tatyana,en=alice";
+#: only en, fr and ru (Twilio has no Kyrgyz voice); unset: espeak-ng speaks them.
+VOICE_SAY_VOICES = env.dict("VOICE_SAY_VOICES", default={})
+VOICE_ESPEAK = env.str("VOICE_ESPEAK", default="espeak-ng")
+VOICE_ESPEAK_SPEED = env.int("VOICE_ESPEAK_SPEED", default=175)  # words a minute
+VOICE_SOX = env.str("VOICE_SOX", default="sox")
+#: A recording longer than this is refused (a clip is a word or a sentence).
+VOICE_CLIP_MAX_SECONDS = env.int("VOICE_CLIP_MAX_SECONDS", default=20)
+#: How long a menu waits for a key before it is said again.
+VOICE_GATHER_SECONDS = env.int("VOICE_GATHER_SECONDS", default=6)
+#: Free to ask: reject calls (the caller pays nothing) and call the number back.
+VOICE_CALLBACK = env.bool("VOICE_CALLBACK", default=False)
+VOICE_CALLBACKS_PER_DAY = env.int("VOICE_CALLBACKS_PER_DAY", default=3)
+VOICE_CALLBACK_DELAY_SECONDS = env.int("VOICE_CALLBACK_DELAY_SECONDS", default=10)
+#: A callback not placed within this long is given up (the farmer has moved on).
+VOICE_CALLBACK_EXPIRES_SECONDS = env.int("VOICE_CALLBACK_EXPIRES_SECONDS", default=600)
+#: The number callbacks come from (a Twilio voice number); else TWILIO_FROM_NUMBER.
+VOICE_FROM_NUMBER = env.str("VOICE_FROM_NUMBER", default="")
+VOICE_BACKEND = env.str("VOICE_BACKEND", default="voice.backends.ConsoleCallBackend")
 
 #: Backups (manage.py backup / restore) as JSON Lines with exact times.
 SERIALIZATION_MODULES = {"backup": "telecentre.backup_format"}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sms/", include("sms_gateway.urls")),
     path("ussd/", include("sms_gateway.ussd.urls")),
     path("", include("sms_gateway.channels.urls")),  # each channel's own webhooks
+    path("voice/", include("voice.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its script as a file: no inline script, so a strict CSP holds.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -29,7 +29,7 @@ from sms_gateway.ussd.gateways import GATEWAYS
 logger = logging.getLogger(__name__)
 
 
-def _signed_by_twilio(request: HttpRequest) -> bool:
+def signed_by_twilio(request: HttpRequest) -> bool:
     """Whether X-Twilio-Signature matches, computed over the URL Twilio called (behind a
     proxy that rewrites it, TWILIO_PUBLIC_BASE_URL says which)."""
     if not settings.TWILIO_AUTH_TOKEN:
@@ -45,7 +45,7 @@ def _signed_by_twilio(request: HttpRequest) -> bool:
 @csrf_exempt  # Twilio signs its requests; it cannot hold a CSRF token
 @require_POST
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
-    if not _signed_by_twilio(request):
+    if not signed_by_twilio(request):
         logger.warning("inbound webhook with a bad signature refused")
         return HttpResponseForbidden("bad signature")
     sid, sender = request.POST.get("MessageSid", ""), request.POST.get("From", "")
@@ -95,7 +95,7 @@ def ussd_callback(request: HttpRequest, gateway: str) -> HttpResponse:
 def twilio_status(request: HttpRequest) -> HttpResponse:
     """Delivery reports for messages we sent: queued, sent, delivered, undelivered,
     failed; a permanent error code marks the number undeliverable."""
-    if not _signed_by_twilio(request):
+    if not signed_by_twilio(request):
         return HttpResponseForbidden("bad signature")
     known = outbound.record_delivery(
         provider_sid=request.POST.get("MessageSid", ""),

@@ -24,6 +24,11 @@ from agriprices.validation import date_error, price_error
 from sms_gateway.phones import InvalidPhone, normalize_phone
 from telecentre.models import Bulletin
 from telecentre.services import sms_summary_problem
+from voice.clips import sniff
+from voice.menus import menu_texts
+from voice.phrases import clean as clean_clip_text
+from voice.phrases import needed
+from voice.services import Place
 
 
 class LocalNameIterator(ModelChoiceIterator):
@@ -227,6 +232,68 @@ class UssdSimulatorForm(forms.Form):
         path, answer = self.cleaned_data["path"], self.cleaned_data["answer"].strip()
         answers = path.split("*") if path else []
         return [*answers, answer] if answer else answers
+
+
+class VoiceClipForm(forms.Form):
+    """An operator's recording of one clip: the language, the clip's text (one the
+    language needs) and the file, checked by its content, not its name."""
+
+    language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language"))
+    text = forms.CharField(max_length=200, label=_("Clip"))
+    audio = forms.FileField(label=_("Recording (WAV, OGG or MP3)"))
+
+    MAX_BYTES = 5 * 1024 * 1024
+
+    def clean_audio(self) -> object:
+        audio = self.cleaned_data["audio"]
+        if audio.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("Larger than 5 MB: a clip is a word or a sentence."))
+        return audio
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        language, text, audio = data.get("language"), data.get("text"), data.get("audio")
+        if language and text is not None:
+            text = clean_clip_text(text)
+            if text not in {n.text for n in needed(language, menu_texts(language))}:
+                self.add_error("text", _("Not a clip this language needs: copy it from the list."))
+            data["text"] = text
+        if audio is not None and "audio" not in self.errors:
+            content = audio.read()
+            if sniff(content[:16]) is None:  # by its bytes, whatever its name says
+                self.add_error("audio", _("Not a WAV, OGG or MP3 file."))
+            data["content"] = content
+        return data
+
+
+class VoiceSimulatorForm(forms.Form):
+    """One key of a simulated call; where the call is travels in hidden fields, as it
+    travels in Twilio's URLs."""
+
+    phone = forms.CharField(max_length=32, label=_("Phone number"), initial="+996555000000")
+    walk = forms.RegexField(r"^p?$", max_length=1, required=False, widget=forms.HiddenInput)
+    keys = forms.RegexField(r"^[0-9*#]*$", max_length=40, required=False, widget=forms.HiddenInput)
+    after = forms.RegexField(
+        r"^[p:0-9*#]*$", max_length=48, required=False, widget=forms.HiddenInput
+    )
+    key = forms.RegexField(
+        r"^[0-9*#]?$",
+        max_length=1,
+        required=False,
+        label=_("Key"),
+        error_messages={"invalid": _("One key: 0 to 9, * or #.")},
+    )
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except InvalidPhone as exc:
+            raise forms.ValidationError(_("Not a phone number we can read.")) from exc
+
+    def place(self) -> Place:
+        data = self.cleaned_data
+        after = data["after"] or None
+        return Place(walk=data["walk"], keys=data["keys"], after=after, digit=data["key"] or "")
 
 
 class LanguageForm(forms.Form):

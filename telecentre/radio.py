@@ -20,15 +20,15 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
+from agriprices import spoken
 from agriprices.declension import locative
 from agriprices.models import Commodity, Market, Region
 from agriprices.names import collation_key
 from agriprices.periods import period_start
 from agriprices.warnings import bands
 from agriprices.warnings.models import PriceWarning
-from telecentre import dates, spoken
+from telecentre import dates
 from telecentre.selectors import warnings as warning_pages
 from telecentre.selectors import weeks as week_pages
 
@@ -127,7 +127,7 @@ def _price_sentence(row: week_pages.WeekRow, language: str) -> str:
         "crop": _in_a_sentence(row.commodity.display_name(language)),
         "in_market": locative(row.market, language),
         "price": _money(row.median, language),
-        "unit": _per_unit(row.commodity),
+        "unit": spoken.per_unit(row.commodity),
     }
     if row.change_pct is not None and abs(row.change_pct) >= 1:
         move = round(row.change_pct)
@@ -161,17 +161,6 @@ def _in_a_sentence(name: str) -> str:
     if len(name) > 1 and name[1].isupper():
         return name
     return name[:1].lower() + name[1:]
-
-
-def _per_unit(commodity: Commodity) -> str:
-    code = commodity.base_unit.code
-    if code == "kg":
-        return pgettext("radio", "a kilo")
-    if code == "l":
-        return pgettext("radio", "a litre")
-    if code == "pcs":
-        return pgettext("radio", "each")
-    return pgettext("radio", "per {unit}").format(unit=code)
 
 
 def _money(value: Decimal, language: str) -> str:

@@ -13,6 +13,8 @@ OPERATOR_PERMISSIONS = [
     "publish_bulletin",
     "use_sms_simulator",
 ]
+#: The voice line's clips: operators record them.
+OPERATOR_VOICE_PERMISSIONS = ["add_recordedclip", "view_recordedclip"]
 
 
 def grant_bulletin_permissions(**kwargs: Any) -> None:
@@ -22,5 +24,8 @@ def grant_bulletin_permissions(**kwargs: Any) -> None:
     group.permissions.add(
         *Permission.objects.filter(
             content_type__app_label="telecentre", codename__in=OPERATOR_PERMISSIONS
-        )
+        ),
+        *Permission.objects.filter(
+            content_type__app_label="voice", codename__in=OPERATOR_VOICE_PERMISSIONS
+        ),
     )

@@ -12,6 +12,7 @@ from telecentre.views import (
     quotes,
     sheets,
     simulators,
+    voice,
 )
 from telecentre.views import two_factor as two_factor_views
 
@@ -38,6 +39,8 @@ urlpatterns = [
     path("sheet/radio/", sheets.radio_script, name="radio"),
     path("simulator/", simulators.sms_simulator, name="simulator"),
     path("simulator/ussd/", simulators.ussd_simulator, name="ussd-simulator"),
+    path("simulator/voice/", voice.voice_simulator, name="voice-simulator"),
+    path("voice-clips/", voice.voice_clips, name="voice-clips"),
     # The bulletins' JSON, beside the prices' (agriprices/api/urls.py) under /api/v1/.
     path("api/v1/bulletins/", api.BulletinList.as_view(), name="api-bulletins"),
     path(

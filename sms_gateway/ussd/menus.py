@@ -28,10 +28,9 @@ from django.utils.translation import get_language_info, pgettext
 
 from agriprices import name_index
 from agriprices.models import Commodity, Market
-from agriprices.selectors import catalogue
 from agriprices.selectors.latest import latest_prices
 from sms_gateway import channels
-from sms_gateway.conversation.acting import act
+from sms_gateway.conversation.acting import Outcome, act
 from sms_gateway.conversation.language import reply_language
 from sms_gateway.conversation.parser import Command
 from sms_gateway.conversation.understanding import Request
@@ -66,32 +65,52 @@ def screen_for(
     what the session's lists showed (read, and filled with what is shown first now);
     ``language`` is the one the session began in. Must run inside a transaction: the
     last screen may subscribe, unsubscribe, stop or restart the number's SMS."""
-    walk = _Walk(subscriber, lists, language)
-    wrong = False
-    for answer in answers:
-        if walk.final is not None:
-            break
-        wrong = not walk.step(answer.strip())
-    screen = walk.show(wrong)
-    if subscriber.pk:
-        walk.keep_language()
-    return screen
+    walk = MenuWalk(subscriber, lists, language)
+    wrong = walk.replay(answers)
+    return walk.show(wrong)
 
 
-class _Walk:
-    def __init__(self, subscriber: Subscriber, lists: Lists, language: str) -> None:
+class MenuWalk:
+    """The menus on the conversation core, walked answer by answer. USSD lays them out
+    as screens (``show``); another menu channel (voice) subclasses it for its own
+    layout and paging, and keeps the items, the choices and what they act on."""
+
+    more, back = MORE, BACK
+
+    def __init__(
+        self, subscriber: Subscriber, lists: Lists, language: str, *, start: Sequence[str] = ()
+    ) -> None:
         self.subscriber = subscriber
         self.lists = lists
         self.language = language
         self.frames = [_Frame("main")]
+        for kind in start:  # menus opened before the first answer ("languages", "crop")
+            if kind == "crop":
+                self._open(kind, then="query")
+            else:
+                self._open(kind)
         self.final: Screen | None = None
+        #: What the last screen's request came to (None until the walk acted).
+        self.outcome: Outcome | None = None
+
+    def replay(self, answers: Sequence[str]) -> bool:
+        """Walk ``answers`` from the start; True when the last one was not a choice the
+        screen offered. A language chosen on the way is kept for the number."""
+        wrong = False
+        for answer in answers:
+            if self.final is not None:
+                break
+            wrong = not self.step(answer.strip())
+        if self.subscriber.pk:
+            self.keep_language()
+        return wrong
 
     # --- moving through the menus -------------------------------------------------------
 
     def step(self, answer: str) -> bool:
         """Apply one answer; False when it is not one the screen offers (nothing moves)."""
         frame = self.frames[-1]
-        if answer == BACK:
+        if answer == self.back:
             if frame.page > 0:
                 frame.page -= 1
             elif len(self.frames) > 1:
@@ -101,7 +120,7 @@ class _Walk:
             return True
         items = self._items(frame)
         pages = self._pages(frame, [label for label, _ in items])
-        if answer == MORE:
+        if answer == self.more:
             if frame.page + 1 < len(pages):
                 frame.page += 1
                 return True
@@ -137,8 +156,12 @@ class _Walk:
             self.keep_language()
             for request in requests:
                 outcome = act(request, self.subscriber, message_key="")
-        ussd = channels.named("ussd")
-        self.final = Screen(ussd.render(outcome.answer, self._lang), final=True)
+        self.outcome = outcome
+        self.final = self.answer_screen(outcome)
+
+    def answer_screen(self, outcome: Outcome) -> Screen:
+        """The last screen: the answer, fitted to a USSD screen."""
+        return Screen(channels.named("ussd").render(outcome.answer, self._lang), final=True)
 
     def _gone(self) -> None:
         """A thing a list showed was removed from the catalogue since."""
@@ -188,7 +211,7 @@ class _Walk:
                 )
             ]
         if frame.kind == "crop":
-            ids = self._listed(f"crops:{lang}", lambda: _by_name(catalogue.commodities(), lang))
+            ids = self._listed(f"crops:{lang}", lambda: _by_name(crops.things(), lang))
             return [self._thing(crops.get(pk), self._picked_crop) for pk in ids]
         if frame.kind == "market":
             crop = crops.get(chosen["crop"])
@@ -250,7 +273,7 @@ class _Walk:
         if then == "query" and crop is not None:  # only where the crop has a price
             markets = [row.market for row in latest_prices(commodity=crop)]
             return _by_name(markets, self._lang)
-        return _by_name(catalogue.markets(), self._lang)
+        return _by_name(name_index.indexes()[1].things(), self._lang)
 
     def _followed_pairs(self) -> list[list[int]]:
         if not self.subscriber.pk:

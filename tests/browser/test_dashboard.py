@@ -163,6 +163,8 @@ def every_page(bulletin) -> list[tuple[str, str | None, str]]:
         ("audit", "operator", "/audit/"),
         ("collect-keys", "operator", "/openrosa/keys/"),
         ("two-factor-setup", "operator", "/accounts/two-factor/setup/"),
+        ("voice-simulator", "operator", "/simulator/voice/"),
+        ("voice-clips", "operator", "/voice-clips/?show=all"),
         ("report", "agent", "/report/"),
         ("odk-collect-setup", "agent", "/openrosa/setup/"),
     ]

@@ -9,11 +9,12 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from agriprices import spoken
 from agriprices.models import Quote
 from agriprices.services.recording import record_quote
 from agriprices.services.series import rebuild_latest_prices
 from agriprices.warnings.computation import refresh_warnings
-from telecentre import dates, maps, spoken
+from telecentre import dates, maps
 from tests.factories import CommodityFactory, MarketFactory, RegionFactory, unit
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,8 @@
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -24,6 +26,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
         parser.add_argument("--no-users", action="store_true", help="skip the demo logins")
+        parser.add_argument(
+            "--no-voice", action="store_true", help="skip making the voice line's clips"
+        )
         parser.add_argument(
             "--days", type=int, default=365 * YEARS, help="how many days of prices (1460)"
         )
@@ -53,6 +58,16 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo prices: {report.summary()}")
         run = refresh_warnings()
         self.stdout.write(f"Price warnings: {run.series} series, {run.changed} months changed")
+        # The voice line speaks the demo in four languages: its clips made with espeak-ng
+        # (by name: the price domain imports no other app; the command is the voice app's).
+        if apps.is_installed("voice") and not options["no_voice"]:
+            call_command(
+                "voice_clips",
+                "--synthesize",
+                "--if-available",
+                stdout=self.stdout,
+                stderr=self.stderr,
+            )
         if options["no_users"]:
             return
         self.stdout.write(self.style.SUCCESS("Demo logins (for this demo only):"))

@@ -7,8 +7,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 #: Everything the service knows besides the role groups (written first, see below):
 #: people, the price data (derived tables included, so a restore needs no rebuild), SMS
-#: and bulletins. dumpdata orders the models so every reference comes after its target.
-APPS = ["auth.user", "authtoken", "agriprices", "sms_gateway", "telecentre"]
+#: bulletins and the voice line's recordings and callbacks (its calls' menus are kept a
+#: day only). dumpdata orders the models so every reference comes after its target.
+APPS = [
+    "auth.user",
+    "authtoken",
+    "agriprices",
+    "sms_gateway",
+    "voice.recordedclip",
+    "voice.outboundcall",
+    "telecentre",
+]
 
 
 class Command(BaseCommand):

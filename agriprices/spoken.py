@@ -1,13 +1,16 @@
-"""Numbers as a radio presenter says them, in the four languages: "thirty-three som fifty
-tyiyn", "trente-trois soms cinquante", "тридцать три сома пятьдесят тыйынов", "отуз үч
-сом элүү тыйын". num2words spells English, French and Russian; it has no Kyrgyz, whose
-numerals are regular enough to spell here."""
+"""Numbers as a radio presenter (and the voice line) says them, in the four languages:
+"thirty-three som fifty tyiyn", "trente-trois soms cinquante", "тридцать три сома
+пятьдесят тыйынов", "отуз үч сом элүү тыйын". num2words spells English, French and
+Russian; it has no Kyrgyz, whose numerals are regular enough to spell here."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import pgettext
 from num2words import num2words
+
+from agriprices.models import Commodity
 
 _KY_UNITS = ("", "бир", "эки", "үч", "төрт", "беш", "алты", "жети", "сегиз", "тогуз")
 _KY_TENS = ("", "он", "жыйырма", "отуз", "кырк", "элүү", "алтымыш", "жетимиш", "сексен", "токсон")
@@ -86,3 +89,16 @@ def percent(value: int, language: str) -> str:
     """A whole percentage in words, without its sign."""
     n = abs(value)
     return f"{number(n, language)} {PERCENT.get(language, PERCENT['en'])[_form(n, language)]}"
+
+
+def per_unit(commodity: Commodity) -> str:
+    """How a price's unit is said after it ("a kilo", "за килограмм"), in the active
+    language: the commodity's base unit, which spoken prices are compared in."""
+    code = commodity.base_unit.code
+    if code == "kg":
+        return pgettext("radio", "a kilo")
+    if code == "l":
+        return pgettext("radio", "a litre")
+    if code == "pcs":
+        return pgettext("radio", "each")
+    return pgettext("radio", "per {unit}").format(unit=code)

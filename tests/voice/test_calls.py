@@ -1,0 +1,308 @@
+"""The voice line through Twilio's webhook on the demo catalogue: the signature, the
+language choice remembered, the menus walked with Digits in four languages, the price
+said as one sentence of clips, every clip played serving real audio, no Kyrgyz <Say>, a
+resent webhook acting once, the SMS follow-up sent once, the limits."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from twilio.request_validator import RequestValidator
+
+from agriprices import spoken
+from agriprices.declension import locative
+from agriprices.models import Commodity, LatestPrice, Market
+from sms_gateway.backends import locmem
+from sms_gateway.models import InboundMessage, OutboundMessage, Subscriber, Subscription
+from tests.voice.conftest import TWILIO_TOKEN, Call, seconds
+from voice.models import VoiceCall
+
+pytestmark = pytest.mark.django_db
+LANGUAGE_KEY = {"en": "1", "fr": "2", "ru": "3", "ky": "4"}
+PRICE, SELL, SUBSCRIBE, UNSUBSCRIBE = "1", "2", "3", "4"
+
+
+def choose(call: Call, heard, name: str) -> None:
+    """Press the key the menu says for ``name`` (paging with 0 until it is said)."""
+    for _page in range(10):
+        words = heard.words(call.plays()).split(" | ")
+        if name in words:
+            at = words.index(name)
+            key = next(w for w in words[at + 1 :] if w not in ("press", "нажмите", "appuyez sur"))
+            digit = _digit_of(key)
+            call.press(digit)
+            return
+        call.press("0")
+    raise AssertionError(f"{name} never offered: {heard.words(call.plays())}")
+
+
+def _digit_of(word: str) -> str:
+    for language in ("en", "fr", "ru", "ky"):
+        for n in range(1, 10):
+            if spoken.number(n, language) == word:
+                return str(n)
+    raise AssertionError(f"{word!r} is no key")
+
+
+def test_a_call_is_refused_without_twilios_signature(client, demo):
+    call = Call(client)
+    assert call.post(call.url, token="someone-elses-token").status_code == 403
+    good = call.params("1")
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(call.url, good)
+    forged = call.post(call.url, digits="2", signature=signature)  # another key, same signature
+    assert forged.status_code == 403
+    assert not VoiceCall.objects.exists() and not Subscriber.objects.exists()
+    assert client.get("/voice/twilio/").status_code == 405
+
+
+def test_the_first_call_offers_every_language_each_in_itself(client, heard):
+    call = Call(client)
+    call.start()
+    said = heard.words(call.plays())
+    assert said.startswith("Welcome to AgriPrices")
+    for language, key in LANGUAGE_KEY.items():
+        assert spoken.number(int(key), language) in said.split(" | ")
+    assert call.twiml.find("Gather").get("numDigits") == "1"
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
+def test_the_menu_walk_says_the_price_as_one_sentence(client, heard, language):
+    crop, market = Commodity.objects.get(slug="potatoes"), Market.objects.get(slug="osh")
+    latest = LatestPrice.objects.get(commodity=crop, market=market, price_type="retail")
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY[language])
+    call.press(PRICE)
+    choose(call, heard, crop.display_name(language))
+    choose(call, heard, market.display_name(language))
+    said = heard.words(call.plays())
+    assert "?" not in said.split(" | ")
+    price_words = " | ".join(spoken.price(latest.price_per_base_unit, "KGS", language).split())
+    pieces = said.split(" | ")
+    named = {crop.display_name(language), locative(market, language)}
+    assert set(pieces[:2]) == named  # in the order the language puts them
+    assert price_words.replace("-", " | ") in said
+    days = (timezone.localdate() - latest.observed_on).days
+    assert spoken.number(days, language).split()[0] in said or days < 2
+    gather = call.twiml.find("Gather")
+    assert gather is not None and "f=" in gather.get("action")
+    assert Subscriber.objects.get(phone=call.phone).language == language
+    logged = InboundMessage.objects.get(provider="voice")
+    assert logged.action == "query" and logged.reply.startswith(crop.display_name(language)[:5])
+
+
+def test_the_language_chosen_is_remembered_for_the_next_call(client, heard):
+    first = Call(client)
+    first.start()
+    first.press(LANGUAGE_KEY["ru"])
+    again = Call(client, phone=first.phone)
+    again.start()
+    said = heard.words(again.plays())
+    assert "Цены" in said.split(" | ")  # the menu in Russian, no language choice first
+    assert "For English, press" not in said
+
+
+def test_every_play_in_every_reachable_answer_serves_audio(client, heard):
+    """Every menu of every language (every page, every crop's markets) and an answer of
+    each kind: every <Play> fetched, its audio measured."""
+    urls: set[str] = set()
+    for language, key in LANGUAGE_KEY.items():
+        crops = list(Commodity.objects.all()[:40])
+        for index, crop in enumerate(crops):
+            call = Call(client)
+            call.start()
+            urls.update(call.plays())
+            call.press(key)
+            urls.update(call.plays())
+            call.press(PRICE if index % 2 else SELL)
+            urls.update(call.plays())
+            choose(call, heard, crop.display_name(language))
+            urls.update(call.plays())
+            if call.twiml.find("Gather") is not None and "f=" not in call.twiml.find("Gather").get(
+                "action"
+            ):
+                call.press("1")  # the first market offered
+                urls.update(call.plays())
+            call.press("1")  # by SMS
+            urls.update(call.plays())
+    assert len(urls) > 200
+    for url in urls:
+        response = client.get(url.removeprefix("http://testserver"))
+        assert response.status_code == 200, url
+        assert response["Content-Type"] == "audio/wav"
+        assert "immutable" in response["Cache-Control"]
+        assert seconds(b"".join(response.streaming_content)) > 0.05, url
+
+
+def test_no_say_in_kyrgyz_even_with_a_voice_named_for_it(client, heard, settings):
+    settings.VOICE_SAY_VOICES = {
+        "en": "Polly.Joanna",
+        "fr": "Polly.Celine",
+        "ru": "Polly.Tatyana",
+        "ky": "Polly.Anything",
+    }
+    ky = Call(client)
+    ky.start()
+    ky.press(LANGUAGE_KEY["ky"])
+    ky.press(PRICE)
+    assert not ky.says() and ky.plays()
+    ru = Call(client)
+    ru.start()
+    ru.press(LANGUAGE_KEY["ru"])
+    said = ru.says()
+    assert said and {s.get("voice") for s in said} == {"Polly.Tatyana"}
+    assert {s.get("language") for s in said} == {"ru-RU"}
+    assert "Цены" in " ".join(s.text for s in said)
+
+
+def test_a_resent_webhook_acts_once(client, heard):
+    crop, market = Commodity.objects.get(slug="onions"), Market.objects.get(slug="naryn")
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(SUBSCRIBE)
+    choose(call, heard, crop.display_name("en"))
+    choose(call, heard, market.display_name("en"))
+    first = call.twiml
+    Subscription.objects.all().delete()  # had it acted again, it would be back
+    again = call.resend()
+    assert again.find("Gather").get("action") == first.find("Gather").get("action")
+    assert [p.text for p in again.iter("Play")] == [p.text for p in first.iter("Play")]
+    assert not Subscription.objects.exists()
+    assert InboundMessage.objects.filter(provider="voice").count() == 1
+
+
+def test_press_one_sends_the_answer_by_sms_once(client, heard, django_capture_on_commit_callbacks):
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["fr"])
+    call.press(PRICE)
+    call.press("1")
+    call.press("1")
+    answer = InboundMessage.objects.get(provider="voice").reply
+    with django_capture_on_commit_callbacks(execute=True):
+        call.press("1")  # by SMS
+        call.resend()
+        call.press("1")  # pressed again after hearing it was sent
+    assert heard.words(call.plays()).startswith("Le SMS est en route")
+    sent = OutboundMessage.objects.get()
+    assert (sent.to, sent.body, sent.priority) == (call.phone, answer, "reply")
+    assert [m["body"] for m in locmem.outbox] == [answer]
+
+
+def test_press_two_asks_for_another_price(client, heard):
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(PRICE)
+    call.press("1")
+    call.press("1")
+    call.press("2")
+    assert heard.words(call.plays()).startswith("Choose a crop")
+    call.press("2")
+    call.press("1")
+    assert InboundMessage.objects.filter(provider="voice").count() == 2
+
+
+def test_a_wrong_key_says_the_menu_again_with_a_note(client, heard):
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    menu = heard.words(call.plays())
+    call.press("9")
+    again = heard.words(call.plays())
+    assert again.startswith("Not a choice") and again.endswith(menu)
+    call.press("#")
+    assert heard.words(call.plays()).startswith("Not a choice")
+
+
+def test_silence_says_the_menu_again_then_goodbye(client, heard):
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    menu = call.plays()
+    for _ in range(2):  # said three times in all
+        call.silence()
+        assert call.plays() == menu
+    call.silence()
+    assert heard.words(call.plays()) == "Thank you for calling. Goodbye"
+    assert call.twiml.find("Hangup") is not None
+
+
+def test_questions_by_voice_count_against_the_hourly_limit(client, heard, settings):
+    settings.SMS_MAX_QUERIES_PER_HOUR = 1
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(PRICE)
+    call.press("1")
+    call.press("1")
+    call.press("2")
+    call.press("1")
+    call.press("1")
+    assert heard.words(call.plays()).startswith("You asked many times this hour")
+    assert call.twiml.find("Hangup") is not None
+    assert InboundMessage.objects.filter(provider="voice").count() == 1
+
+
+def test_the_sms_follow_up_counts_against_the_days_segments(client, heard, settings):
+    settings.SMS_MAX_SEGMENTS_PER_DAY = 0
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(PRICE)
+    call.press("1")
+    call.press("1")
+    call.press("1")
+    assert heard.words(call.plays()).startswith("You have had as many SMS")
+    assert not OutboundMessage.objects.exists()
+
+
+def test_a_number_we_do_not_serve_is_rejected_for_free(client, demo):
+    call = Call(client, phone="+33612345678")
+    call.start()
+    assert call.twiml.find("Reject") is not None
+    assert not Subscriber.objects.exists()
+
+
+def test_a_request_outside_the_menus_is_refused(client, demo):
+    call = Call(client)
+    assert call.post("http://testserver/voice/twilio/?w=zz").status_code == 400
+    assert call.post("http://testserver/voice/twilio/?a=12x").status_code == 400
+    assert call.post("http://testserver/voice/twilio/?n=many").status_code == 400
+    call.sid = "CA" + "f" * 100
+    assert call.post(call.url).status_code == 400
+    assert not VoiceCall.objects.exists()
+
+
+def test_a_call_that_never_ends_is_told_goodbye(client, heard, monkeypatch):
+    from voice import services
+
+    monkeypatch.setattr(services, "MAX_REQUESTS", 4)
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(PRICE)
+    call.press("0")
+    call.press("0")
+    assert heard.words(call.plays()) == "Thank you for calling. Goodbye"
+    assert call.twiml.find("Hangup") is not None
+
+
+def test_calls_are_forgotten_after_a_day(client, heard):
+    old = Call(client)
+    old.start()
+    VoiceCall.objects.update(started_at=timezone.now() - timedelta(days=2))
+    Call(client).start()
+    assert VoiceCall.objects.count() == 1
+
+
+def test_the_message_log_masks_the_callers_number(client, heard, admin_client):
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(PRICE)
+    call.press("1")
+    call.press("1")
+    page = admin_client.get("/admin/sms_gateway/inboundmessage/").content.decode()
+    assert "voice" in page and call.phone not in page and call.phone[-2:] in page

@@ -1,0 +1,195 @@
+"""Clips: an operator's recording is checked by its content, normalised with sox and
+played instead of synthesis; a crop added to the catalogue is listed as missing at once
+and said by synthesis until recorded; the simulator plays what a caller hears."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from agriprices.models import Commodity
+from sms_gateway.models import Subscriber
+from tests import factories
+from tests.voice.conftest import Call, seconds
+from voice import clips
+from voice.models import RecordedClip
+from voice.phrases import Piece
+
+pytestmark = pytest.mark.django_db
+SOX = shutil.which("sox") or "sox"
+
+
+@pytest.fixture
+def operator_client(client, demo):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.get(username="operator"))
+    return client
+
+
+@pytest.fixture
+def recordings(settings, tmp_path):
+    settings.VOICE_CLIPS_DIR = tmp_path
+    return tmp_path
+
+
+def tone(tmp_path, kind: str, seconds: float = 0.6) -> bytes:
+    """A real sound file made by sox: a tone with silence around it."""
+    out = tmp_path / f"tone.{kind}"
+    subprocess.run(  # noqa: S603 - sox, fixed arguments
+        [SOX, "-n", "-r", "22050", "-c", "2", str(out), "synth", str(seconds), "sine", "440",
+         "pad", "0.3", "0.3"],
+        check=True,
+    )  # fmt: skip
+    return out.read_bytes()
+
+
+def upload(client, content: bytes, *, language="en", text="Osh", name="osh.wav"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        "/voice-clips/?lang=en",
+        {"language": language, "text": text, "audio": SimpleUploadedFile(name, content)},
+    )
+
+
+@pytest.mark.parametrize("kind", ["wav", "ogg", "mp3"])
+def test_a_recording_is_normalised_and_preferred_over_synthesis(operator_client, recordings, kind):
+    response = upload(operator_client, tone(recordings, kind), name=f"whatever.{kind}")
+    assert response.status_code == 302
+    recorded = RecordedClip.objects.get()
+    stored = operator_client.get(f"/voice/clips/{recorded.file_name}")
+    audio = b"".join(stored.streaming_content)
+    assert audio[:4] == b"RIFF"
+    import io
+    import wave
+
+    with wave.open(io.BytesIO(audio)) as wav:
+        assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (8000, 1, 2)
+    assert 0.5 < seconds(audio) < 0.75  # the silence around it trimmed
+    assert abs(recorded.duration_ms - seconds(audio) * 1000) < 5
+    source = clips.sources([Piece("en", "Osh")])[0]
+    assert source.recorded and source.name == recorded.file_name
+
+
+def test_the_call_plays_the_recording(client, operator_client, recordings):
+    upload(operator_client, tone(recordings, "wav"), text="Welcome to AgriPrices")
+    recorded = RecordedClip.objects.get()
+    call = Call(client)
+    call.start()
+    assert call.plays()[0].endswith(f"/voice/clips/{recorded.file_name}")
+    assert clips.synthesized_name(Piece("en", "Welcome to AgriPrices")) not in call.plays()[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "text", "field", "error"),
+    [
+        (b"MZ\x90\x00 not audio at all", "Osh", "audio", "Not a WAV, OGG or MP3 file."),
+        (b"RIFF\x00\x00\x00\x00WAVEbroken", "Osh", "audio", "This WAV file could not be read."),
+        (None, "Atlantis", "text", "Not a clip this language needs"),
+        ("silence", "Osh", "audio", "No sound in it"),
+    ],
+)
+def test_a_bad_upload_names_the_field_and_keeps_nothing(
+    operator_client, recordings, content, text, field, error
+):
+    if content is None:
+        content = tone(recordings, "wav")
+    if content == "silence":
+        out = recordings / "silence.wav"
+        subprocess.run([SOX, "-n", "-r", "8000", str(out), "trim", "0", "1"], check=True)  # noqa: S603
+        content = out.read_bytes()
+    response = upload(operator_client, content, text=text)
+    assert response.status_code == 200
+    assert error in response.context["form"].errors[field][0]
+    assert not RecordedClip.objects.exists()
+    assert not list(recordings.glob("r-*.wav"))
+
+
+def test_a_new_crop_is_missing_at_once_and_said_by_synthesis(client, operator_client, heard):
+    crop = factories.CommodityFactory(name="Quinoa", base_unit=factories.unit("kg"))
+    factories.QuoteFactory(commodity=crop, market=factories.MarketFactory(name="Osh"))
+    page = operator_client.get("/voice-clips/?lang=en").content.decode()
+    assert ">Quinoa</th>" in page
+    assert RecordedClip.objects.count() == 0
+    call = Call(client)
+    call.start()
+    call.press("1")
+    call.press("1")
+    name = clips.synthesized_name(Piece("en", "Quinoa"))
+    pages = [call.plays()]
+    while not any(p.endswith(name) for p in pages[-1]) and call.twiml.find("Gather") is not None:
+        call.press("0")
+        pages.append(call.plays())
+    assert any(p.endswith(name) for p in pages[-1])
+    assert client.get(f"/voice/clips/{name}").status_code == 200
+
+
+def test_the_clips_page_shows_coverage_per_language(operator_client, recordings):
+    upload(operator_client, tone(recordings, "wav"), text="Osh")
+    page = operator_client.get("/voice-clips/?lang=en&show=all")
+    coverage = {row.language: row for row in page.context["coverage"]}
+    assert coverage["en"].recorded == 1 and coverage["ky"].recorded == 0
+    assert coverage["en"].needed > 100
+    html = page.content.decode()
+    assert "/voice/clips/r-" in html and "recorded" in html
+    missing = operator_client.get("/voice-clips/?lang=en").context["clips"]
+    assert "Osh" not in {c.needed.text for c in missing}
+
+
+def test_the_clips_page_is_for_operators(client, demo):
+    from django.contrib.auth.models import User
+
+    assert client.get("/voice-clips/").status_code == 302
+    client.force_login(User.objects.get(username="agent"))
+    assert client.get("/voice-clips/").status_code == 403
+
+
+def test_a_clip_that_is_not_ours_is_not_served(client, demo):
+    assert client.get("/voice/clips/../settings.py").status_code == 404
+    assert client.get("/voice/clips/s-000000000000000000000000.wav").status_code == 404
+
+
+def test_the_simulator_plays_the_menus_and_changes_nothing(operator_client):
+    first = operator_client.post("/simulator/voice/", {"phone": "+996555000777"})
+    assert first.status_code == 200 and "<audio controls autoplay" in first.content.decode()
+    steps = first.context["next"]
+    data = {"phone": "+996555000777", "walk": steps.walk, "keys": steps.keys, "after": ""}
+    for key in ("1", "3", "1"):  # English, subscribe, the first crop
+        page = operator_client.post("/simulator/voice/", {**data, "key": key})
+        steps = page.context["next"]
+        data = {**data, "walk": steps.walk, "keys": steps.keys, "after": steps.after or ""}
+    page = operator_client.post("/simulator/voice/", {**data, "key": "1"})
+    assert "You follow" in " ".join(page.context["words"])
+    assert not Subscriber.objects.filter(phone="+996555000777").exists()
+    assert (
+        operator_client.post("/simulator/voice/", {**data, "key": "xx"})
+        .context["form"]
+        .errors["key"]
+    )
+
+
+def test_voice_clips_command_lists_what_is_missing(demo, capsys):
+    from django.core.management import call_command
+
+    call_command("voice_clips", "--missing", "ky")
+    out = capsys.readouterr().out
+    assert "Ош" in out and "crop" in out
+    call_command("voice_clips")
+    assert "Voice clips ky: 0/" in capsys.readouterr().out
+    assert Commodity.objects.exists()
+
+
+def test_a_host_without_a_clips_file_makes_it_again(operator_client, recordings):
+    """Several web hosts, or a new disk: a recording is written back from the database,
+    a synthesis made again from the text its name stands for."""
+    upload(operator_client, tone(recordings, "wav"), text="Osh")
+    recorded = RecordedClip.objects.get()
+    first = b"".join(operator_client.get(f"/voice/clips/{recorded.file_name}").streaming_content)
+    (recordings / recorded.file_name).unlink()
+    again = operator_client.get(f"/voice/clips/{recorded.file_name}")
+    assert b"".join(again.streaming_content) == first
+    welcome = clips.synthesized_name(Piece("ky", "АгриПрайска кош келиңиз"))
+    assert not (recordings / welcome).exists()
+    made = operator_client.get(f"/voice/clips/{welcome}")
+    assert made.status_code == 200 and seconds(b"".join(made.streaming_content)) > 0.5

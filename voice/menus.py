@@ -1,0 +1,139 @@
+"""The voice line's menus: the USSD menus' walk (``MenuWalk``: the same choices, the same
+lists kept with the call so a key names what was said, the same acting), laid out for
+the ear. A menu says each choice with its key, nine at most ("0" for more, "*" to go
+back); a key that is no choice says the menu again after "Not a choice."."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import pgettext
+
+from sms_gateway import replies
+from sms_gateway.channels.contacts import Limits
+from sms_gateway.conversation.acting import Outcome, always_acted_on
+from sms_gateway.conversation.understanding import Request
+from sms_gateway.models import Subscriber
+from sms_gateway.ussd.menus import Lists, MenuWalk, Screen, _Frame
+from voice import phrases
+
+#: Choices said in one menu: the keys 1 to 9 (0 is "more").
+PAGE = 9
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What a caller hears before pressing a key (``said``), or, with ``final``, the end
+    of a walk: ``outcome`` when the core answered (None for a closing note)."""
+
+    said: phrases.Utterance
+    final: bool = False
+    outcome: Outcome | None = None
+    text: str = ""  # the answer as an SMS says it (what "press 1" sends)
+    limited: bool = False
+
+
+class VoiceWalk(MenuWalk):
+    more, back = "0", "*"
+
+    def __init__(
+        self,
+        subscriber: Subscriber,
+        lists: Lists,
+        language: str,
+        *,
+        start: Sequence[str] = (),
+        counted: bool = True,
+    ) -> None:
+        super().__init__(subscriber, lists, language, start=start)
+        self.counted = counted
+        self.limited = False
+
+    def _finish(self, *requests: Request) -> None:
+        # A question answered by voice counts against the number's hourly questions, like
+        # an SMS; stopping and restarting SMS always act.
+        asks = not all(always_acted_on(r.action) for r in requests)
+        if self.counted and asks and self.subscriber.pk:
+            allowed, _first_over = Limits(self.subscriber.phone).ask()
+            if not allowed:
+                self.limited = True
+                self.final = Screen("", final=True)
+                return
+        super()._finish(*requests)
+
+    def answer_screen(self, outcome: Outcome) -> Screen:
+        """The answer as one SMS says it: what the caller can have sent by pressing 1."""
+        return Screen(replies.render(outcome.answer, outcome.language), final=True)
+
+    def _pages(self, frame: _Frame, labels: Sequence[str]) -> list[list[int]]:
+        # Nine choices a menu at most: the keys 1 to 9 (0 is "more").
+        indexes = list(range(len(labels)))
+        return [indexes[i : i + PAGE] for i in range(0, len(indexes), PAGE)] or [[]]
+
+    def prompt(self, wrong: bool, *, today: date, welcome: bool = False) -> Prompt:
+        """What the caller hears now."""
+        language = self._lang
+        if self.final is not None:
+            if self.limited:
+                return Prompt(phrases.too_many_questions(language), final=True, limited=True)
+            if self.outcome is None:  # a closing note ("No longer offered.")
+                return Prompt(phrases.said(self.final.text, language), final=True)
+            return Prompt(
+                phrases.answer(self.outcome, today=today),
+                final=True,
+                outcome=self.outcome,
+                text=self.final.text,
+            )
+        frame = self.frames[-1]
+        items = self._items(frame)
+        opening = phrases.welcome(language) if welcome else []
+        if frame.kind == "languages":
+            said = phrases.language_choice([code for code, _name in settings.LANGUAGES])
+            if wrong:
+                said = phrases.said(self._note(), language) + said
+            if len(self.frames) > 1 and not welcome:
+                with translation.override(language):
+                    said += phrases.said(pgettext("voice", "To go back, press star."), language)
+            return Prompt(opening + said)
+        if not items:
+            with translation.override(language):
+                note = pgettext("ussd", "Nothing to choose here.")
+            return Prompt(phrases.said(note, language), final=True)
+        pages = self._pages(frame, [label for label, _ in items])
+        page = min(frame.page, len(pages) - 1)
+        heading = self._note() if wrong else self._heading(frame)
+        if frame.kind == "main":
+            heading = self._note() if wrong else ""
+        said = phrases.menu(
+            heading,
+            [items[i][0] for i in pages[page]],
+            language,
+            more=page + 1 < len(pages),
+            back=len(self.frames) > 1 or page > 0,
+        )
+        return Prompt(opening + said)
+
+
+def menu_texts(language: str) -> list[str]:
+    """Every label and heading the menus say in ``language`` (for the clips page)."""
+    walk = VoiceWalk(Subscriber(phone=""), {}, language, counted=False)
+    texts = []
+    with translation.override(language):
+        for entry in ("query", "sell", "subscribe", "followed", "confirm_stop", "opt_in"):
+            texts.append(walk._action(entry)[0])
+        for kind in ("confirm_stop", "confirm_start", "crop", "market", "followed"):
+            texts.append(walk._heading(_Frame(kind)))
+        texts += [
+            walk._action("languages")[0],
+            pgettext("ussd", "Yes, stop them"),
+            pgettext("ussd", "Yes, get SMS again"),
+            pgettext("ussd", "Not a choice."),
+            pgettext("ussd", "No longer offered. Dial again."),
+            pgettext("ussd", "Nothing to choose here."),
+            pgettext("ussd", "Too many answers. Dial again."),
+        ]
+    return texts
