@@ -11,8 +11,8 @@ from agriprices.warnings.computation import refresh_warnings
 from agriprices.warnings.indicators import current_since
 from agriprices.warnings.models import PriceWarning
 from agriprices.warnings.queries import price_warnings, warning_of, with_warnings
+from sms_gateway.channels.inbound import simulate
 from sms_gateway.models import OutboundMessage
-from sms_gateway.services import simulate_sms
 from tests.agriprices.test_price_warnings import follow, load_series
 
 
@@ -48,7 +48,7 @@ def test_an_old_series_warns_nobody_and_shows_nowhere(old_spike, potatoes, osh, 
     assert not price_warnings().exists()
     assert warning_of(latest) is None
     assert with_warnings(latest_prices(commodity=potatoes)).get().warning_band is None
-    _, reply = simulate_sms(sender="+996555000009", body="potatoes osh")
+    _, reply = simulate(sender="+996555000009", body="potatoes osh")
     assert "for the season" not in reply
     assert not OutboundMessage.objects.exists()
 
