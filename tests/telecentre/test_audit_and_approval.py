@@ -182,3 +182,20 @@ def test_a_bulletin_sms_too_slow_to_send_is_refused_and_the_refusal_kept(
     assert big_bulletin.published_at is None and not Broadcast.objects.exists() and outbox == []
     refused = AuditEvent.objects.get(action=AuditAction.BROADCAST_REFUSED)
     assert refused.actor_name == "ainura" and "4 SMS segments" in refused.detail
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("since=0001-01-01", "Give a day between 2000-01-01 and 2099-12-31."),
+        ("since=2020-01-01&until=9999-12-31", "Give a day between 2000-01-01 and 2099-12-31."),
+        ("since=2026-12-10&until=2026-01-01", "This day is after the last day asked for."),
+    ],
+)
+def test_days_the_trail_cannot_hold_are_refused_naming_the_field(client, query, message):
+    record(AuditAction.QUOTE_REVIEWED, subject="quote 7")
+    client.force_login(factories.operator("ainura"))
+    for path in ("/audit/", "/audit.csv"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 400
+        assert message in response.content.decode()
