@@ -20,7 +20,9 @@ _PHONE = re.compile(r"(?<![\w.])(\+?\d{3,4})\d{3,9}(\d{2})(?![\w.])")
 
 # A Collect key travels in the URL (/openrosa/key/<token>/...): Django's own request
 # logging ("Unauthorized: /openrosa/key/...") must not write it down.
-_KEY_IN_URL = re.compile(r"(/key/)[A-Za-z0-9_-]{8,}")
+# Anything up to the next slash: a mistyped token (a character too many, one from
+# outside base64's alphabet, URL-escaped) is still almost the real one.
+_KEY_IN_URL = re.compile(r"(/key/)[^/?#\s\"']+")
 
 
 def mask_phones(text: str) -> str:

@@ -134,6 +134,21 @@ def too_slow(shown: BroadcastPreview) -> str | None:
     }
 
 
+def refusal(shown: BroadcastPreview, *, key: str, created_by: User | None) -> str | None:
+    """Why the broadcast ``shown`` is refused (too slow to leave in time), recorded in the
+    audit trail; None when it may go. A caller inside a transaction that the refusal rolls
+    back (publishing a bulletin) asks first, outside it, so the record is kept."""
+    problem = too_slow(shown)
+    if problem:
+        record(
+            AuditAction.BROADCAST_REFUSED,
+            actor=created_by,
+            subject=f"broadcast {key}",
+            detail=problem,
+        )
+    return problem
+
+
 def start_broadcast(
     *,
     key: str,
@@ -157,14 +172,8 @@ def start_broadcast(
     if earlier is not None:
         return earlier, False
     shown = preview(body=body, region_ids=region_ids, language=language)
-    problem = too_slow(shown)
+    problem = refusal(shown, key=key, created_by=created_by)
     if problem:
-        record(
-            AuditAction.BROADCAST_REFUSED,
-            actor=created_by,
-            subject=f"broadcast {key}",
-            detail=problem,
-        )
         raise BroadcastError(problem)
     now = timezone.now()
     waits = shown.needs_approval

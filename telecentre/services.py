@@ -52,6 +52,16 @@ def publish_bulletin(*, bulletin_id: int, by: User, send_sms: bool) -> Bulletin:
     to the subscribers of its regions, once: publishing again sends nothing more."""
     if not by.has_perm("telecentre.publish_bulletin"):
         raise BulletinError(_("Only operators may publish bulletins."))
+    if send_sms:
+        # Refused before the transaction below, which a refusal would roll back with
+        # its audit row.
+        ahead = Bulletin.objects.get(pk=bulletin_id)
+        if ahead.broadcast_id is None and ahead.sms_summary.strip():
+            problem = broadcasts.refusal(
+                broadcast_preview(ahead), key=f"bulletin:{ahead.pk}", created_by=by
+            )
+            if problem:
+                raise BulletinError(problem)
     with transaction.atomic():
         bulletin = Bulletin.objects.select_for_update().get(pk=bulletin_id)
         newly_published = bulletin.published_at is None or bulletin.published_at > timezone.now()

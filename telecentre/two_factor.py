@@ -118,7 +118,7 @@ def check_code(*, user: User, code: str, address: str) -> CodeCheck:
     code, which then stops working), counted by the login throttle when wrong."""
     if _locked(user, address):
         return CodeCheck(None, _locked_message())
-    given = code.strip().replace(" ", "").lower()
+    given = _digits(code).lower()
     device: TOTPDevice | StaticDevice | None = None
     with transaction.atomic():
         if given.isdigit() and len(given) == 6:  # recovery codes have 8 characters
@@ -169,12 +169,17 @@ def reset(*, user: User, by: User | None) -> int:
 
 
 def sign_in_second_factor(request: HttpRequest, device: TOTPDevice | StaticDevice) -> None:
-    """Mark the session as having passed the second factor."""
+    """Mark the session as having passed the second factor, under a new session key: the
+    key a half signed-in session had (seen by whoever saw the password typed) must not
+    become a fully signed-in one."""
+    request.session.cycle_key()
     django_otp.login(request, device)
 
 
 def _digits(code: str) -> str:
-    return "".join(code.split())
+    """The code as typed, without the spaces and dashes people write codes down with
+    ("123 456", "abcd-efgh")."""
+    return "".join(code.split()).replace("-", "").replace("\u2010", "").replace("\u2013", "")
 
 
 def _wait_message() -> str:

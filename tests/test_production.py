@@ -150,3 +150,70 @@ def test_the_compose_file_names_every_process_and_validates():
     env.pop("SECRET_KEY")
     refused = subprocess.run([tool, "config", "-q"], cwd=ROOT, env=env, capture_output=True)
     assert refused.returncode != 0  # no default secret
+
+
+class _Served:
+    """What gunicorn hands its access log: the response and request of one exchange."""
+
+    status = "401 Unauthorized"
+    sent = 203
+    headers: list[tuple[str, str]] = []
+
+
+def test_gunicorn_access_log_masks_collect_keys_and_phone_numbers(tmp_path):
+    import runpy
+    from datetime import timedelta
+
+    from gunicorn.config import Config
+
+    cfg = Config()
+    cfg.set("logger_class", runpy.run_path(str(ROOT / "gunicorn.conf.py"))["logger_class"])
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    access_log = cfg.logger_class(cfg)
+    token = secrets.token_urlsafe(32)
+    for uri in (f"/openrosa/key/{token}/formList", "/sms/ussd/?phoneNumber=%2B996555123456"):
+        path, _q, query = uri.partition("?")
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "RAW_URI": uri,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "10.0.0.7",
+        }
+        request = type("Request", (), {"headers": [("REFERER", f"https://x{uri}")]})()
+        access_log.access(_Served(), request, environ, timedelta(milliseconds=12))
+    for handler in access_log.access_log.handlers:
+        handler.flush()
+    written = (tmp_path / "access.log").read_text()
+    assert "GET /openrosa/key/[key]/formList HTTP/1.1" in written
+    assert token not in written
+    assert token[:20] not in written
+    assert "555123" not in written
+    assert "10.0.0.7" in written  # the rest of the line is kept
+
+
+@pytest.mark.django_db
+def test_a_refused_collect_key_is_logged_once_and_masked_even_with_debug(client, settings):
+    import io
+
+    settings.DEBUG = True  # Django's own console handler writes only with DEBUG
+    written = io.StringIO()
+    streams = [
+        handler
+        for name in ("", "django", "django.request", "django.server")
+        for handler in logging.getLogger(name).handlers
+        if isinstance(handler, logging.StreamHandler)
+        and not type(handler).__module__.startswith("_pytest")
+    ]
+    before = [handler.setStream(written) for handler in streams]
+    try:
+        # One character from outside the token's alphabet must not leave the rest readable.
+        token = "Ab." + secrets.token_urlsafe(32)
+        response = client.get(f"/openrosa/key/{token}/formList", secure=True)
+    finally:
+        for handler, stream in zip(streams, before, strict=True):
+            handler.setStream(stream)
+    assert response.status_code == 401
+    assert token[3:] not in written.getvalue()
+    assert written.getvalue().count("Unauthorized: /openrosa/key/[key]/formList") == 1

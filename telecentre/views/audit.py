@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from datetime import date
+from typing import Any
 
 from django import forms
 from django.core.paginator import Page, Paginator
@@ -22,6 +24,8 @@ from telecentre.access import needs_permission
 AUDIT_ROWS = 50
 #: A CSV export holds at most this many rows (the newest); narrow the search for more.
 AUDIT_CSV_MAX_ROWS = 100_000
+#: The days a search may name.
+SEARCHABLE_DAYS = (date(2000, 1, 1), date(2099, 12, 31))
 
 
 class AuditSearchForm(forms.Form):
@@ -35,6 +39,30 @@ class AuditSearchForm(forms.Form):
     until = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def _within(self, field: str) -> date | None:
+        # A day near year 1 or 9999 overflows once turned into UTC (a 500, or a CSV cut
+        # off mid-stream); the trail holds nothing that old or that far ahead anyway.
+        day: date | None = self.cleaned_data.get(field)
+        if day is not None and not SEARCHABLE_DAYS[0] <= day <= SEARCHABLE_DAYS[1]:
+            raise forms.ValidationError(
+                _("Give a day between %(first)s and %(last)s.")
+                % {"first": SEARCHABLE_DAYS[0].isoformat(), "last": SEARCHABLE_DAYS[1].isoformat()}
+            )
+        return day
+
+    def clean_since(self) -> date | None:
+        return self._within("since")
+
+    def clean_until(self) -> date | None:
+        return self._within("until")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("since", _("This day is after the last day asked for."))
+        return cleaned
 
 
 def _searched(request: HttpRequest) -> tuple[AuditSearchForm, QuerySet[AuditEvent] | None]:

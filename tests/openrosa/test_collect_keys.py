@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET  # noqa: S405 - our own server's answers
 import pytest
 import segno
 from django.conf import settings as django_settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from agriprices.audit.models import AuditAction, AuditEvent
@@ -306,3 +306,19 @@ def test_a_key_is_long_and_random(field):
     assert len(tokens) == 20
     assert all(len(base64.urlsafe_b64decode(t + "=")) == 32 for t in tokens)
     assert django_settings.LOGIN_MAX_FAILURES_PER_ADDRESS > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--expires-days", "99999999"], "--expires-days must be from 1 to 3650"),
+        (["--expires-days", "0"], "--expires-days must be from 1 to 3650"),
+        (["--base-url", "prices.example.org"], "--base-url must be the service's address"),
+        (["--base-url", "https://"], "--base-url must be the service's address"),
+    ],
+)
+def test_the_command_refuses_bad_arguments_and_issues_nothing(field, args, message):
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=message):
+        call_command("collect_key", "aibek", *args, stdout=out, stderr=io.StringIO())
+    assert out.getvalue() == "" and not CollectKey.objects.exists()

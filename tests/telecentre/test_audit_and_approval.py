@@ -168,3 +168,34 @@ def test_the_sending_time_reads_as_people_say_it(hours, said):
     from telecentre.views.broadcasts import sending_time
 
     assert sending_time(hours) == said
+
+
+def test_a_bulletin_sms_too_slow_to_send_is_refused_and_the_refusal_kept(
+    client, big_bulletin, outbox, settings
+):
+    settings.SMS_SEGMENTS_PER_SECOND = 1
+    settings.SMS_MAX_QUEUE_HOURS = 3 / 3600  # three seconds: four segments do not fit
+    client.force_login(factories.operator("ainura"))
+    page = client.post(f"/bulletins/{big_bulletin.pk}/publish/", {"send_sms": "on"}, follow=True)
+    assert "longer than the provider keeps a message queued" in page.content.decode()
+    big_bulletin.refresh_from_db()
+    assert big_bulletin.published_at is None and not Broadcast.objects.exists() and outbox == []
+    refused = AuditEvent.objects.get(action=AuditAction.BROADCAST_REFUSED)
+    assert refused.actor_name == "ainura" and "4 SMS segments" in refused.detail
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("since=0001-01-01", "Give a day between 2000-01-01 and 2099-12-31."),
+        ("since=2020-01-01&until=9999-12-31", "Give a day between 2000-01-01 and 2099-12-31."),
+        ("since=2026-12-10&until=2026-01-01", "This day is after the last day asked for."),
+    ],
+)
+def test_days_the_trail_cannot_hold_are_refused_naming_the_field(client, query, message):
+    record(AuditAction.QUOTE_REVIEWED, subject="quote 7")
+    client.force_login(factories.operator("ainura"))
+    for path in ("/audit/", "/audit.csv"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 400
+        assert message in response.content.decode()

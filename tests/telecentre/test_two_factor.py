@@ -257,3 +257,32 @@ def test_the_admin_shows_no_second_factor_secrets(client, settings):
     client.force_login(root)
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
     assert client.get("/admin/otp_static/staticdevice/").status_code == 404
+
+
+def test_codes_written_down_with_dashes_or_spaces_are_accepted(client):
+    boss = factories.operator("ainura")
+    codes = enrol(client, boss)
+    client.logout()
+    sign_in(client, boss)
+    dashed = f" {codes[0][:4].upper()}-{codes[0][4:]} "
+    assert client.post("/accounts/two-factor/", {"code": dashed})["Location"] == "/"
+    client.logout()
+    device = TOTPDevice.objects.get(user=boss)
+    digits = f"{code_for(device, steps_ahead=1):06d}"
+    sign_in(client, boss)
+    typed = f"{digits[:3]}-{digits[3:]}"
+    assert client.post("/accounts/two-factor/", {"code": typed})["Location"] == "/"
+
+
+def test_passing_the_second_factor_gives_the_session_a_new_key(client):
+    boss = factories.operator("ainura")
+    codes = enrol(client, boss)
+    client.logout()
+    sign_in(client, boss)
+    half = client.cookies["sessionid"].value
+    assert client.post("/accounts/two-factor/", {"code": codes[1]})["Location"] == "/"
+    assert client.cookies["sessionid"].value != half
+    # The key seen between the password and the code is no way in.
+    stolen = type(client)()
+    stolen.cookies["sessionid"] = half
+    assert stolen.get("/review/").status_code == 302

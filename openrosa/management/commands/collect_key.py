@@ -1,5 +1,6 @@
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -7,6 +8,9 @@ from django.utils import timezone
 
 from agriprices.management.users import active_user
 from openrosa import keys
+
+#: Ten years; a key that should outlive its phone needs no expiry at all.
+MAX_EXPIRY_DAYS = 3650
 
 
 class Command(BaseCommand):
@@ -55,8 +59,14 @@ class Command(BaseCommand):
                 )
             return
         days = options["expires_days"]
-        if days is not None and days < 1:
-            raise CommandError("--expires-days must be 1 or more")
+        if days is not None and not 1 <= days <= MAX_EXPIRY_DAYS:
+            raise CommandError(f"--expires-days must be from 1 to {MAX_EXPIRY_DAYS}")
+        base = options["base_url"] or _default_base_url()
+        parts = urlsplit(base)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise CommandError(
+                "--base-url must be the service's address, e.g. https://prices.example.org"
+            )
         name = options["name"] or f"phone {keys.keys_of(agent).count() + 1}"
         try:
             issued = keys.issue_key(
@@ -67,7 +77,6 @@ class Command(BaseCommand):
             )
         except keys.CollectKeyError as exc:
             raise CommandError(exc.message) from exc
-        base = options["base_url"] or _default_base_url()
         self.stderr.write(
             f"key {issued.key.pk} for {agent.username} ({issued.key.name}); "
             "the URL below is shown this once:"
