@@ -139,9 +139,17 @@ def _message_key(update_id: int, chat_id: int, message_id: object) -> str:
 
 
 def _keyword(text: str) -> str:
-    """A bot command as the keyword it is ("/start", "/help@AgriPricesBot")."""
-    first, _, _rest = text.strip().partition(" ")
-    return _BOT_COMMANDS.get(first.split("@", 1)[0].casefold(), text)
+    """A bot command as the keyword it is ("/start", "/help@AgriPricesBot"). With words
+    after it, the keyword and those words, read as any message is: "/stop potato osh"
+    is "STOP potato osh", which the core does not take for STOP (a keyword acts only
+    as the whole message). "/start"'s words are a deep link's payload: START."""
+    command, *rest = text.split(maxsplit=1) or [""]
+    keyword = _BOT_COMMANDS.get(command.split("@", 1)[0].casefold())
+    if keyword is None:
+        return text
+    if keyword == "START" or not rest:
+        return keyword
+    return f"{keyword} {rest[0]}"
 
 
 class Telegram(Channel):

@@ -195,6 +195,22 @@ def test_an_update_with_ids_telegram_never_writes_is_refused_naming_them(
     assert list(tmp_path.iterdir()) == [] and bot_api.calls == []
 
 
+def test_stop_with_words_after_it_is_read_as_those_words_are_on_every_channel(
+    telegram, bot_api, potatoes, osh
+):
+    telegram("SUB POTATO OSH")
+    telegram("SUB POTATO OSH", chat=CHAT + 1)
+    telegram("/stop potato osh")
+    telegram("STOP potato osh", chat=CHAT + 1)
+    subscriber = Subscriber.objects.get(phone=f"telegram:{CHAT}")
+    assert not subscriber.opted_out and subscriber.subscriptions.count() == 1
+    assert replies(bot_api)[-1] == replies(bot_api, CHAT + 1)[-1]
+    assert "UNSUB" in replies(bot_api)[-1]
+    telegram("/stop@AgriPricesBot")
+    subscriber.refresh_from_db()
+    assert subscriber.opted_out
+
+
 def test_start_welcomes_and_says_how_to_ask_and_help_too(telegram, bot_api):
     telegram("/start")
     telegram("/help@AgriPricesBot")
