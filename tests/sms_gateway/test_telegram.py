@@ -215,7 +215,8 @@ def test_start_welcomes_and_says_how_to_ask_and_help_too(telegram, bot_api):
     telegram("/start")
     telegram("/help@AgriPricesBot")
     welcome, how = replies(bot_api)
-    assert welcome.startswith("Welcome back.") and "POTATO OSH" in welcome
+    # A chat's first message is /start: it is welcomed, not welcomed back.
+    assert welcome.startswith("Welcome. Send HELP") and "POTATO OSH" in welcome
     assert "POTATO OSH" in how
     assert Subscriber.objects.get().phone == f"telegram:{CHAT}"
 
