@@ -29,9 +29,15 @@ def mask_phones(text: str) -> str:
     return _PHONE.sub(lambda m: f"{m.group(1)}{'*' * 6}{m.group(2)}", text)
 
 
+# A Telegram Bot API token ("123456789:AAH…") is part of every Bot API URL, which urllib3
+# logs at DEBUG.
+_BOT_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
+
+
 def mask_secrets(text: str) -> str:
-    """Phone numbers and Collect keys in ``text`` made unreadable."""
-    return mask_phones(_KEY_IN_URL.sub(r"\1[key]", text))
+    """Phone numbers, Collect keys and bot tokens in ``text`` made unreadable (tokens
+    first: their digits would otherwise be taken for a number and the rest left)."""
+    return mask_phones(_KEY_IN_URL.sub(r"\1[key]", _BOT_TOKEN.sub("<bot-token>", text)))
 
 
 class RequestIdFilter(logging.Filter):

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from config.logs import JsonFormatter, PhoneMaskFilter, RequestIdFilter, mask_phones, request_id
+from config.logs import (
+    JsonFormatter,
+    PhoneMaskFilter,
+    RequestIdFilter,
+    mask_phones,
+    request_id,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,6 +115,24 @@ def test_logs_are_json_with_the_request_id_and_phone_numbers_masked():
     assert line["message"] == "reply to +9965******56 sent"
     assert "555123" not in json.dumps(line)
     assert mask_phones("quote 42 at 18.50 on 2026-11-23") == "quote 42 at 18.50 on 2026-11-23"
+
+
+def test_a_telegram_bot_token_in_a_logged_url_is_hidden():
+    # urllib3 logs each request line at DEBUG, and a Bot API URL holds the bot's token.
+    token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"  # noqa: S105 - made up
+    record = logging.LogRecord(
+        "urllib3.connectionpool",
+        logging.DEBUG,
+        __file__,
+        1,
+        '%s "POST %s HTTP/1.1" %s',
+        ("https://api.telegram.org:443", f"/bot{token}/sendMessage", 200),
+        None,
+    )
+    PhoneMaskFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))["message"]
+    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in line and "123456789" not in line
+    assert line.endswith('"POST /bot<bot-token>/sendMessage HTTP/1.1" 200')
 
 
 def test_check_deploy_reports_nothing_with_production_settings(tmp_path):

@@ -4,8 +4,8 @@ id; answers are chat texts of up to 4,096 characters (``fits_telegram``), sent w
 (queued once, sent by a worker, retried when Telegram asks to). Its webhook,
 ``POST /telegram/webhook/``, takes only requests carrying TELEGRAM_WEBHOOK_SECRET in
 ``X-Telegram-Bot-Api-Secret-Token`` and hands each update to the shared inbound path, by
-its ``update_id``: a resent update is acted on and answered once. ``/start``, ``/help``
-and ``/stop`` are START, HELP and STOP. ``manage.py telegram_webhook --url`` registers
+its chat and message id: a resent update is acted on and answered once. ``/start``,
+``/help`` and ``/stop`` are START, HELP and STOP. ``manage.py telegram_webhook --url`` registers
 the webhook with the secret."""
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ def bot_api(method: str, payload: dict[str, Any]) -> dict[str, Any]:
 @require_POST
 def webhook(request: HttpRequest) -> HttpResponse:
     """Telegram's updates. A private chat's message goes through the shared inbound path
-    once per ``update_id``; every other update (an edit, a group, a channel post) is
-    acknowledged and left, so Telegram does not send it again."""
+    once per message (``_message_key``); every other update (an edit, a group, a channel
+    post) is acknowledged and left, so Telegram does not send it again."""
     secret = settings.TELEGRAM_WEBHOOK_SECRET
     if not secret:
         raise Http404("no Telegram bot here")
@@ -100,27 +100,56 @@ def webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden("bad secret token")
     try:
         update = json.loads(request.body)
-        update_id = int(update["update_id"])
+        update_id = update["update_id"]
     except (ValueError, KeyError, TypeError):
         return HttpResponseBadRequest("a Telegram update with its update_id is required")
+    if not _is_id(update_id):
+        return HttpResponseBadRequest("update_id must be an integer")
     message = update.get("message")
     chat_info = message.get("chat") if isinstance(message, dict) else None
     if not isinstance(chat_info, dict) or chat_info.get("type") != "private":
         return JsonResponse({})
+    # Checked here, not by the database: a value it refuses would be taken for the
+    # database being down, spooled, and block every message spooled after it.
+    if not _is_id(chat_info.get("id")):
+        return HttpResponseBadRequest("message.chat.id must be an integer")
     text = message.get("text") if isinstance(message.get("text"), str) else ""
     inbound.receive_or_spool(
         provider="telegram",
-        provider_sid=str(update_id),
-        sender=f"{SCHEME}{chat_info.get('id', '')}",
+        provider_sid=_message_key(update_id, chat_info["id"], message.get("message_id")),
+        sender=f"{SCHEME}{chat_info['id']}",
         body=_keyword(text),
     )
     return JsonResponse({})
 
 
+def _is_id(value: object) -> bool:
+    """Whether ``value`` is an id as Telegram writes them: an integer of at most 64 bits."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+
+
+def _message_key(update_id: int, chat_id: int, message_id: object) -> str:
+    """What a message is stored once by: its chat and its id in that chat. Not the
+    ``update_id`` alone: after a week without updates Telegram picks the next one at
+    random, and a new bot token starts over, so an old id can come back on a new
+    message, which would then be taken for a resend and never answered."""
+    if _is_id(message_id):
+        return f"{chat_id}:{message_id}"
+    return str(update_id)
+
+
 def _keyword(text: str) -> str:
-    """A bot command as the keyword it is ("/start", "/help@AgriPricesBot")."""
-    first, _, _rest = text.strip().partition(" ")
-    return _BOT_COMMANDS.get(first.split("@", 1)[0].casefold(), text)
+    """A bot command as the keyword it is ("/start", "/help@AgriPricesBot"). With words
+    after it, the keyword and those words, read as any message is: "/stop potato osh"
+    is "STOP potato osh", which the core does not take for STOP (a keyword acts only
+    as the whole message). "/start"'s words are a deep link's payload: START."""
+    command, *rest = text.split(maxsplit=1) or [""]
+    keyword = _BOT_COMMANDS.get(command.split("@", 1)[0].casefold())
+    if keyword is None:
+        return text
+    if keyword == "START" or not rest:
+        return keyword
+    return f"{keyword} {rest[0]}"
 
 
 class Telegram(Channel):

@@ -248,12 +248,13 @@ def _opt_out(request: Request, subscriber: Subscriber, asked: _Asked) -> answers
 def _opt_in(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
     """START: messages again. The address just wrote to us, so it receives again too
     (a chat that blocked the bot and came back, a number that was switched off)."""
+    returning = subscriber.opted_out or subscriber.undeliverable
     subscriber.opted_out, subscriber.opted_out_at = False, None
     subscriber.undeliverable, subscriber.unreachable_in_a_row = False, 0
     subscriber.save(
         update_fields=["opted_out", "opted_out_at", "undeliverable", "unreachable_in_a_row"]
     )
-    return answers.OptedIn()
+    return answers.OptedIn(returning=returning)
 
 
 def _subscribe(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:

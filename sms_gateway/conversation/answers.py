@@ -107,7 +107,9 @@ class OptedOut:
 
 @dataclass(frozen=True)
 class OptedIn:
-    pass
+    #: Whether the address had stopped us or could not receive (welcomed back); a
+    #: Telegram chat's first message is always /start, and it is welcomed, not back.
+    returning: bool = False
 
 
 @dataclass(frozen=True)

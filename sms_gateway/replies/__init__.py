@@ -85,7 +85,7 @@ def render(answer: answers.Answer, language: str, room: Room = SMS_SEGMENT) -> s
         case answers.OptedOut():
             return opted_out_reply(language=language)
         case answers.OptedIn():
-            return opted_in_reply(language=language)
+            return opted_in_reply(language=language, returning=answer.returning)
         case answers.Subscribed():
             return subscribed_reply(
                 language=language,

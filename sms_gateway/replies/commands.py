@@ -82,9 +82,11 @@ def opted_out_reply(*, language: str) -> str:
         return fit([pgettext("sms", "You will get no more SMS from us. Send START to come back.")])
 
 
-def opted_in_reply(*, language: str) -> str:
+def opted_in_reply(*, language: str, returning: bool) -> str:
     with translation.override(language):
-        return fit([pgettext("sms", "Welcome back. Send HELP for the commands.")])
+        if returning:
+            return fit([pgettext("sms", "Welcome back. Send HELP for the commands.")])
+        return fit([pgettext("sms", "Welcome. Send HELP for the commands.")])
 
 
 def subscribed_reply(
