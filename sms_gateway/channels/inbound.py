@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from sms_gateway import channels, outbound, spool
@@ -99,7 +99,10 @@ def receive_or_spool(*, provider: str, provider_sid: str, sender: str, body: str
         # Answered by a message already (spooled, or a channel that answers so): a
         # retried webhook must not answer twice.
         return "" if message.answered_by_sms else message.reply
-    except DatabaseError as exc:
+    except (OperationalError, InterfaceError) as exc:
+        # The database unreachable (down, restarting, locked). Not a value it refuses
+        # (DataError, IntegrityError): that would fail every replay and hold back every
+        # message spooled after it, so it fails this request instead.
         where = spool.put(
             {
                 "provider": provider,

@@ -7,7 +7,7 @@ killed are in tests/test_faults.py."""
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import DataError, OperationalError, connection
 from django.utils import timezone
 
 from config import counters
@@ -45,12 +45,13 @@ def stub(settings):
     twilio.close()
 
 
-def failing_on(table: str):
-    """The database dropping the connection at the first write to ``table``."""
+def failing_on(table: str, error: Exception | None = None):
+    """The database dropping the connection (or raising ``error``) at the first write to
+    ``table``."""
 
     def execute(run, sql, params, many, context):
         if sql.startswith("INSERT") and table in sql:
-            raise OperationalError("server closed the connection unexpectedly")
+            raise error or OperationalError("server closed the connection unexpectedly")
         return run(sql, params, many, context)
 
     return connection.execute_wrapper(execute)
@@ -78,6 +79,15 @@ def test_a_message_the_database_cannot_store_is_spooled_and_answered_once_later(
         again = twilio.post(twilio.params())  # Twilio retrying: answered already
     assert twilio.reply(again) is None
     assert len(locmem.outbox) == 1 and InboundMessage.objects.count() == 1
+
+
+def test_a_message_the_database_refuses_is_not_spooled_to_block_the_others(twilio, a_price):
+    """Only an unreachable database spools: a value it refuses would fail every replay and
+    hold back every message spooled after it."""
+    with failing_on("sms_gateway_inboundmessage", DataError("value out of range")):
+        with pytest.raises(DataError):
+            twilio.post(twilio.params())
+    assert spool.pending() == 0 and not InboundMessage.objects.exists()
 
 
 def test_the_same_message_spooled_twice_is_kept_once(settings):
