@@ -17,6 +17,7 @@ from agriprices.models import Region
 from agriprices.warnings import bands
 from agriprices.warnings.models import PriceWarning
 from sms_gateway import broadcasts
+from sms_gateway.models import Broadcast
 from sms_gateway.replies import format_price
 from sms_gateway.segments import count_segments
 from telecentre.models import Bulletin
@@ -47,6 +48,18 @@ def broadcast_preview(bulletin: Bulletin) -> broadcasts.BroadcastPreview:
     )
 
 
+def _sms_key(bulletin: Bulletin) -> str | None:
+    """The key the bulletin's SMS goes out under; None while one stands (waiting, sending
+    or sent), so publishing again sends nothing more. After one was rejected or expired
+    unapproved, a corrected summary may be asked for again, under a key of its own."""
+    current = bulletin.broadcast
+    if current is None:
+        return f"bulletin:{bulletin.pk}"
+    if current.status in (Broadcast.Status.REJECTED, Broadcast.Status.EXPIRED):
+        return f"bulletin:{bulletin.pk}:after:{current.pk}"
+    return None
+
+
 def publish_bulletin(*, bulletin_id: int, by: User, send_sms: bool) -> Bulletin:
     """Publish now (a published one stays as it is) and, when asked, send the SMS summary
     to the subscribers of its regions, once: publishing again sends nothing more."""
@@ -55,11 +68,10 @@ def publish_bulletin(*, bulletin_id: int, by: User, send_sms: bool) -> Bulletin:
     if send_sms:
         # Refused before the transaction below, which a refusal would roll back with
         # its audit row.
-        ahead = Bulletin.objects.get(pk=bulletin_id)
-        if ahead.broadcast_id is None and ahead.sms_summary.strip():
-            problem = broadcasts.refusal(
-                broadcast_preview(ahead), key=f"bulletin:{ahead.pk}", created_by=by
-            )
+        ahead = Bulletin.objects.select_related("broadcast").get(pk=bulletin_id)
+        key = _sms_key(ahead)
+        if key and ahead.sms_summary.strip():
+            problem = broadcasts.refusal(broadcast_preview(ahead), key=key, created_by=by)
             if problem:
                 raise BulletinError(problem)
     with transaction.atomic():
@@ -69,7 +81,8 @@ def publish_bulletin(*, bulletin_id: int, by: User, send_sms: bool) -> Bulletin:
             bulletin.published_at = timezone.now()
         if bulletin.status == "expired":
             raise BulletinError(_("The bulletin has expired; change its end date first."))
-        if send_sms and bulletin.broadcast_id is None:
+        key = _sms_key(bulletin)
+        if send_sms and key:
             if not bulletin.sms_summary.strip():
                 raise BulletinError(_("Write an SMS summary first."))
             problem = sms_summary_problem(bulletin.sms_summary)
@@ -77,7 +90,7 @@ def publish_bulletin(*, bulletin_id: int, by: User, send_sms: bool) -> Bulletin:
                 raise BulletinError(problem)
             try:
                 bulletin.broadcast, _created = broadcasts.start_broadcast(
-                    key=f"bulletin:{bulletin.pk}",
+                    key=key,
                     body=bulletin.sms_summary,
                     region_ids=list(bulletin.regions.values_list("pk", flat=True)),
                     language=bulletin.language,

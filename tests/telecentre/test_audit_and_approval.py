@@ -50,7 +50,7 @@ def test_a_large_bulletin_sms_waits_on_the_broadcast_page_for_another_operator(
     page = published.content.decode()
     assert "waits for another operator" in page and outbox == []
     assert "4: 4 by SMS, 0 by WhatsApp" in page
-    assert "1 SMS segment(s) each (GSM-7), 4 in all" in page
+    assert "1 SMS segment each (GSM-7), 4 in all" in page
     assert "under a minute" in page
     assert "Approve and send" not in page and "Withdraw" in page
     # The author's approval, forged past the missing button, is refused.
@@ -199,3 +199,27 @@ def test_days_the_trail_cannot_hold_are_refused_naming_the_field(client, query, 
         response = client.get(f"{path}?{query}")
         assert response.status_code == 400
         assert message in response.content.decode()
+
+
+def test_a_bulletin_sms_rejected_can_be_asked_for_again_once(
+    client, big_bulletin, outbox, django_capture_on_commit_callbacks
+):
+    author, second = factories.operator("ainura"), factories.operator("bakyt")
+    client.force_login(author)
+    client.post(f"/bulletins/{big_bulletin.pk}/publish/", {"send_sms": "on"})
+    first = Broadcast.objects.get()
+    client.force_login(second)
+    client.post(f"/broadcasts/{first.pk}/decide/", {"decision": "reject"})
+    # The author corrects the summary and asks again (twice: a double tap).
+    big_bulletin.sms_summary = "Frost tonight: cover seedlings before 20:00"
+    big_bulletin.save()
+    client.force_login(author)
+    for _tap in range(2):
+        client.post(f"/bulletins/{big_bulletin.pk}/publish/", {"send_sms": "on"})
+    again = Broadcast.objects.exclude(pk=first.pk).get()
+    assert again.status == Broadcast.Status.AWAITING_APPROVAL
+    assert again.body.endswith("before 20:00") and outbox == []
+    client.force_login(second)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/broadcasts/{again.pk}/decide/", {"decision": "approve"})
+    assert len(outbox) == 4 and all(m["body"].endswith("before 20:00") for m in outbox)
