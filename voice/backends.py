@@ -43,7 +43,7 @@ class TwilioCallBackend(BaseCallBackend):
     def call(self, *, to: str, url: str) -> str:
         from twilio.base.exceptions import TwilioRestException
 
-        from sms_gateway.backends.twilio import PERMANENT_CODES, TwilioBackend, _may_have_arrived
+        from sms_gateway.backends.twilio import TwilioBackend, may_have_arrived, send_error
 
         client = TwilioBackend().client
         sender = settings.VOICE_FROM_NUMBER or settings.TWILIO_FROM_NUMBER
@@ -52,15 +52,10 @@ class TwilioCallBackend(BaseCallBackend):
         try:
             placed = client.calls.create(to=to, from_=sender, url=url, method="POST")
         except TwilioRestException as exc:
-            permanent = exc.code in PERMANENT_CODES or (
-                400 <= exc.status < 500 and exc.status != 429
-            )
-            raise SendError(
-                f"twilio {exc.status}/{exc.code}", permanent=permanent, code=str(exc.code or "")
-            ) from exc
+            raise send_error(exc) from exc
         except OSError as exc:  # the network: it may have dialled if the request went out
             raise SendError(
-                f"twilio unreachable: {exc.__class__.__name__}", ambiguous=_may_have_arrived(exc)
+                f"twilio unreachable: {exc.__class__.__name__}", ambiguous=may_have_arrived(exc)
             ) from exc
         return str(placed.sid)
 

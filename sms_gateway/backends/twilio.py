@@ -70,15 +70,10 @@ class TwilioBackend(BaseSmsBackend):
         try:
             message = self.client.messages.create(to=to, **content, **sender)
         except TwilioRestException as exc:
-            permanent = exc.code in PERMANENT_CODES or (
-                400 <= exc.status < 500 and exc.status != 429
-            )
-            raise SendError(
-                f"twilio {exc.status}/{exc.code}", permanent=permanent, code=str(exc.code or "")
-            ) from exc
+            raise send_error(exc) from exc
         except OSError as exc:  # the network, not the message
             raise SendError(
-                f"twilio unreachable: {exc.__class__.__name__}", ambiguous=_may_have_arrived(exc)
+                f"twilio unreachable: {exc.__class__.__name__}", ambiguous=may_have_arrived(exc)
             ) from exc
         return message.sid
 
@@ -99,7 +94,7 @@ class TwilioBackend(BaseSmsBackend):
         return None
 
 
-def _may_have_arrived(exc: OSError) -> bool:
+def may_have_arrived(exc: OSError) -> bool:
     """Whether Twilio may have got the request: no connection was made (refused, connect
     timeout) means certainly not; a read timeout or a connection dropped after sending
     means perhaps."""
@@ -125,3 +120,12 @@ def _whatsapp_template(text: str) -> dict[str, str]:
         "content_sid": settings.TWILIO_WHATSAPP_CONTENT_SID,
         "content_variables": json.dumps({"1": text}, ensure_ascii=False),
     }
+
+
+def send_error(exc: TwilioRestException) -> SendError:
+    """What Twilio's refusal means for a message or a call: permanent (a bad number, a
+    blocked recipient, any 4xx but 429) or worth retrying."""
+    permanent = exc.code in PERMANENT_CODES or (400 <= exc.status < 500 and exc.status != 429)
+    return SendError(
+        f"twilio {exc.status}/{exc.code}", permanent=permanent, code=str(exc.code or "")
+    )
