@@ -16,18 +16,21 @@ behalf and send nothing of their own: they have no scheme.
 from __future__ import annotations
 
 import functools
+from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from sms_gateway.backends import SendError
 from sms_gateway.conversation import answers
 from sms_gateway.segments import Room
 
 
-class Channel:
-    """One channel. Subclasses set the class attributes and override what differs."""
+class Channel(ABC):
+    """One channel. Subclasses set the class attributes, say how they read an address and
+    render an answer, and override what else differs."""
 
     #: Short name, stored with each message the channel brings ("sms", "telegram").
     name: ClassVar[str]
@@ -46,17 +49,17 @@ class Channel:
     def owns(self, address: str) -> bool:
         return self.scheme is not None and address.startswith(self.scheme)
 
+    @abstractmethod
     def address(self, sender: str) -> str | None:
         """The sender's address as we store it, or None when we must not answer it."""
-        raise NotImplementedError
 
     def may_send(self, address: str) -> bool:
         """Whether we may send to ``address`` at all (SMS: an allowed country)."""
         return True
 
+    @abstractmethod
     def render(self, answer: answers.Answer, language: str) -> str:
         """The reply that says ``answer`` in ``language``. Queries nothing."""
-        raise NotImplementedError
 
     def cost(self, reply: str) -> int:
         """What ``reply`` costs against the sender's daily limit (0 for no reply)."""
@@ -64,8 +67,9 @@ class Channel:
 
     def send(self, *, to: str, body: str, unprompted: bool = False) -> str:
         """Hand one message to the provider; its id. Raises backends.SendError.
-        ``unprompted``: not an answer to a message the person just sent."""
-        raise NotImplementedError
+        ``unprompted``: not an answer to a message the person just sent. A menu channel
+        (USSD) answers within its session and sends nothing of its own: refused for good."""
+        raise SendError(f"{self.name} sends nothing of its own", permanent=True, about_number=False)
 
     def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
         """The provider's id of this message if it got it since ``since`` (asked after a
