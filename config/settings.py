@@ -7,9 +7,10 @@ variables in one file. See README.md for the full list.
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config.schedule import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -206,57 +207,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Replies and confirmations have a queue of their own, so a broadcast being sent never
 # delays an answer: run `celery -A config worker -Q sms-replies,celery` and a bulk worker.
 CELERY_TASK_ROUTES = {"sms_gateway.tasks.send_outbound": {"queue": "sms-bulk"}}
-# Run `celery -A config beat` once per deployment. Running it twice by mistake sends
-# nothing twice: every digest and alert carries an idempotency key.
-CELERY_BEAT_SCHEDULE = {
-    "sms-weekly-digests": {
-        "task": "sms_gateway.tasks.send_weekly_digests",
-        "schedule": crontab(minute=0, hour=env.int("SMS_DIGEST_HOUR", default=7)),
-    },
-    # Alerts go out when a price is approved; this sweep catches any that a worker
-    # missed while it was down.
-    "sms-price-alerts": {
-        "task": "sms_gateway.tasks.check_all_price_alerts",
-        "schedule": crontab(minute="*/15"),
-    },
-    # Messages a dead worker or an emptied broker left behind; SMS that arrived while
-    # the database was down.
-    "sms-outbound-recovery": {
-        "task": "sms_gateway.tasks.recover_outbound",
-        "schedule": env.float("SMS_RECOVERY_EVERY_SECONDS", default=60.0),
-    },
-    "voice-callbacks": {
-        "task": "voice.tasks.sweep_callbacks",
-        "schedule": 60.0,
-    },
-    "sms-spool-replay": {
-        "task": "sms_gateway.tasks.replay_spooled_sms",
-        "schedule": env.float("SMS_SPOOL_REPLAY_EVERY_SECONDS", default=30.0),
-    },
-    # Latest prices and weekly/monthly summaries are kept up to date as prices are
-    # approved; the nightly rebuild repairs any drift (e.g. rows edited by hand in SQL).
-    # The audit trail keeps AUDIT_RETENTION_DAYS.
-    "audit-trail-prune": {
-        "task": "agriprices.tasks.prune_audit_trail",
-        "schedule": crontab(minute=15, hour=3),
-    },
-    "price-aggregates-refresh": {
-        "task": "agriprices.tasks.rebuild_latest_prices",
-        "schedule": crontab(minute=30, hour=2),
-    },
-    # Seasonal price warnings (ALPS, IPA) of the series changed since the last run, and
-    # the SMS to their followers when one rises into alert or crisis.
-    "price-warnings": {
-        "task": "agriprices.tasks.refresh_price_warnings",
-        "schedule": crontab(minute=0, hour=env.int("PRICE_WARNINGS_HOUR", default=3)),
-    },
-    # Collection reminders to agents with prices missing today, and the operators'
-    # digest; once per agent and day however often it runs.
-    "collection-reminders": {
-        "task": "sms_gateway.tasks.send_collection_reminders",
-        "schedule": crontab(minute=0, hour=env.int("COLLECTION_REMINDER_HOUR", default=14)),
-    },
-}
+# What beat runs and when: config/schedule.py.
+CELERY_BEAT_SCHEDULE = beat_schedule(env)
 
 # --- The domain -----------------------------------------------------------------------
 # Every comparison (latest prices, week changes, rankings, summaries, warnings) is in this
