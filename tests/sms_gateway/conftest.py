@@ -7,6 +7,7 @@ from twilio.request_validator import RequestValidator
 
 from agriprices.models import LatestPrice
 from agriprices.services.series import rebuild_latest_prices
+from sms_gateway.backends import locmem
 from tests import factories
 
 TWILIO_TOKEN = "test-auth-token-not-a-secret"
@@ -77,3 +78,21 @@ def _demo_catalogue(django_db_setup, django_db_blocker):
 @pytest.fixture
 def demo(_demo_catalogue, db):
     """The demo catalogue and prices, for tests that read it as farmers would."""
+
+
+@pytest.fixture
+def outbox(settings):
+    settings.SMS_BACKEND = "sms_gateway.backends.locmem.LocmemBackend"
+    locmem.outbox.clear()
+    return locmem.outbox
+
+
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks):
+    """Run what waits for the commit (tasks, eager here) as production would."""
+
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from agriprices.audit.models import AuditAction, AuditEvent
 from sms_gateway import broadcasts, tasks
-from sms_gateway.backends import locmem
 from sms_gateway.models import Broadcast, OutboundMessage
 from tests import factories
 from tests.factories import MarketFactory
@@ -22,19 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def outbox(settings):
-    settings.SMS_BACKEND = "sms_gateway.backends.locmem.LocmemBackend"
-    locmem.outbox.clear()
-    return locmem.outbox
-
-
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
+def run(after_commit):
+    return after_commit
 
 
 @pytest.fixture

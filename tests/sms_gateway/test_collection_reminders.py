@@ -18,27 +18,10 @@ from django.utils import timezone
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.models import AgentProfile, PriceType, Quote
 from sms_gateway import reminders, services, tasks
-from sms_gateway.backends import locmem
 from sms_gateway.channels import inbound
 from sms_gateway.models import OutboundMessage, Subscriber
 from tests import factories
 from tests.factories import CommodityFactory, MarketFactory, RegionFactory, operator
-
-
-@pytest.fixture
-def outbox(settings):
-    settings.SMS_BACKEND = "sms_gateway.backends.locmem.LocmemBackend"
-    locmem.outbox.clear()
-    return locmem.outbox
-
-
-@pytest.fixture
-def after_commit(django_capture_on_commit_callbacks):
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
 
 
 @pytest.fixture

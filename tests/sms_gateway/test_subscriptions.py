@@ -14,7 +14,6 @@ from agriprices.models import Quote
 from agriprices.services.recording import record_quote
 from agriprices.services.reviewing import review_quote
 from sms_gateway import broadcasts, following, outbound, tasks
-from sms_gateway.backends import locmem
 from sms_gateway.channels import inbound
 from sms_gateway.models import Broadcast, OutboundMessage, Subscriber, Subscription
 from sms_gateway.segments import count_segments
@@ -25,24 +24,6 @@ pytestmark = pytest.mark.django_db
 PHONE = "+996555100200"
 sids = (f"SM{n}" for n in itertools.count())
 MONDAY = date(2026, 11, 23)
-
-
-@pytest.fixture
-def outbox(settings):
-    settings.SMS_BACKEND = "sms_gateway.backends.locmem.LocmemBackend"
-    locmem.outbox.clear()
-    return locmem.outbox
-
-
-@pytest.fixture
-def after_commit(django_capture_on_commit_callbacks):
-    """Run what waits for the commit (tasks, eager here) as production would."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
 
 
 @pytest.fixture
