@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import DateTimeField, Max, Model, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import DateTimeField, Max, Model, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -29,8 +31,14 @@ def prices_last_modified() -> datetime | None:
     never = Value(_NEVER, output_field=DateTimeField())
 
     def newest(model: type[Model], field: str) -> Coalesce:
-        rows = model._default_manager.order_by(f"-{field}").values(field)[:1]
-        return Coalesce(Subquery(rows, output_field=DateTimeField()), never)
+        # Written as SQL: built from querysets, these five subqueries cost more to
+        # compile than to run (about 2 ms of CPU on every SMS price answer, bench sms).
+        quote = connection.ops.quote_name
+        column = quote(model._meta.get_field(field).column)
+        # Names from the models' own metadata, quoted: nothing a user wrote.
+        newest_sql = f"SELECT MAX({column}) FROM {quote(model._meta.db_table)}"  # noqa: S608
+        found = RawSQL(newest_sql, (), output_field=DateTimeField())  # noqa: S611
+        return Coalesce(found, never)
 
     changed = Quote.objects.aggregate(
         changed=Greatest(

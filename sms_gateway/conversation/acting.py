@@ -164,9 +164,12 @@ def _prices(
     if market is None:
         if commodity is None:
             raise ValueError("a crop or a market is needed")
-        everywhere = list(latest_prices(commodity=commodity))
-        chosen = _crop_markets(everywhere, subscriber)
-        return answers.CropPrices(commodity, chosen, page, everywhere if every_market else ())
+        # The few markets a text answer names are chosen in the database: a crop is
+        # priced at hundreds of markets, and loading them all for three costs every
+        # SMS that names no market (bench sms). Only a channel with room for every
+        # market loads them all.
+        everywhere = list(latest_prices(commodity=commodity)) if every_market else []
+        return answers.CropPrices(commodity, _crop_markets(commodity, subscriber), page, everywhere)
     _remember_market(subscriber, market)
     if commodity is None:
         return answers.MarketPrices(market, list(latest_prices(market=market)), page)
@@ -192,16 +195,15 @@ def _suggestions(text: str) -> list[Commodity | Market]:
     return [match.obj for match in found]
 
 
-def _crop_markets(everywhere: list[LatestPrice], subscriber: Subscriber) -> list[LatestPrice]:
-    """A crop without a market, out of its price ``everywhere``: at the sender's home
-    market, else the markets they asked about last, else the markets with the newest
-    prices."""
+def _crop_markets(commodity: Commodity, subscriber: Subscriber) -> list[LatestPrice]:
+    """A crop without a market: at the sender's home market, else the markets they asked
+    about last, else the markets with the newest prices."""
+    prices = latest_prices(commodity=commodity)
     wanted = [subscriber.home_market_id] if subscriber.home_market_id else subscriber.recent_markets
-    chosen = [row for row in everywhere if row.market_id in wanted]
+    chosen = list(prices.filter(market_id__in=wanted)) if wanted else []
     chosen.sort(key=lambda r: wanted.index(r.market_id))
     if not chosen:
-        chosen = sorted(everywhere, key=lambda r: r.market.name)
-        chosen.sort(key=lambda r: r.observed_on, reverse=True)
+        chosen = list(prices.order_by("-observed_on", "market__name")[:CROP_ONLY_MARKETS])
     return chosen[:CROP_ONLY_MARKETS]
 
 
