@@ -311,9 +311,16 @@ def test_the_telegram_limit_counts_as_telegram_does():
     assert not fits_telegram("🌾" * (MOST // 2 + 1))  # two each, beyond the BMP
 
 
-def test_the_webhook_command_registers_the_url_with_the_secret(bot_api):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://prices.example.org/telegram/webhook/",
+        "https://prices.example.org:8443/telegram/webhook/",
+        "https://prices.example.org:88/telegram/webhook/",
+    ],
+)
+def test_the_webhook_command_registers_the_url_with_the_secret(bot_api, url):
     out = io.StringIO()
-    url = "https://prices.example.org/telegram/webhook/"
     call_command("telegram_webhook", "--url", url, stdout=out)
     assert bot_api.calls == [
         ("setWebhook", {"url": url, "secret_token": SECRET, "allowed_updates": ["message"]})
@@ -326,6 +333,12 @@ def test_the_webhook_command_registers_the_url_with_the_secret(bot_api):
     [
         ("http://prices.example.org/telegram/webhook/", SECRET, "--url"),
         ("prices.example.org", SECRET, "--url"),
+        # setWebhook takes only ports 443, 80, 88 and 8443.
+        ("https://prices.example.org:8080/telegram/webhook/", SECRET, "port"),
+        ("https://prices.example.org:444/telegram/webhook/", SECRET, "8443"),
+        ("https://prices.example.org:99999/telegram/webhook/", SECRET, "port"),
+        ("https://prices.example.org:http/telegram/webhook/", SECRET, "port"),
+        ("http://prices.example.org:8443/telegram/webhook/", SECRET, "https"),
         ("https://prices.example.org/telegram/webhook/", "", "TELEGRAM_WEBHOOK_SECRET"),
         ("https://prices.example.org/telegram/webhook/", "has spaces", "TELEGRAM_WEBHOOK_SECRET"),
     ],
