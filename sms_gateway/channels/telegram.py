@@ -4,9 +4,10 @@ id; answers are chat texts of up to 4,096 characters (``fits_telegram``), sent w
 (queued once, sent by a worker, retried when Telegram asks to). Its webhook,
 ``POST /telegram/webhook/``, takes only requests carrying TELEGRAM_WEBHOOK_SECRET in
 ``X-Telegram-Bot-Api-Secret-Token`` and hands each update to the shared inbound path, by
-its chat and message id: a resent update is acted on and answered once. ``/start``,
-``/help`` and ``/stop`` are START, HELP and STOP. ``manage.py telegram_webhook --url`` registers
-the webhook with the secret."""
+its chat and message id: a resent update is acted on and answered once. A photo's or a
+document's caption is read as its text; a voice note or a sticker, without words, is told
+how to ask. ``/start``, ``/help`` and ``/stop`` are START, HELP and STOP.
+``manage.py telegram_webhook --url`` registers the webhook with the secret."""
 
 from __future__ import annotations
 
@@ -43,6 +44,12 @@ MOST = 4096
 _CHAT_ID = re.compile(r"-?\d{1,20}")
 #: Bot commands and the keyword each one is (a bot's menu offers them; any language).
 _BOT_COMMANDS = {"/start": "START", "/help": "HELP", "/stop": "STOP"}
+#: What a person sends in a chat besides words (Message's fields in the Bot API); every
+#: other message without text is a service message (a pin, a payment, a chat setting).
+_SENT_WITHOUT_WORDS = frozenset(
+    "animation audio contact dice document location photo poll sticker story venue video "
+    "video_note voice".split()
+)
 
 
 def fits_telegram(text: str) -> bool:
@@ -89,8 +96,9 @@ def bot_api(method: str, payload: dict[str, Any]) -> dict[str, Any]:
 @require_POST
 def webhook(request: HttpRequest) -> HttpResponse:
     """Telegram's updates. A private chat's message goes through the shared inbound path
-    once per message (``_message_key``); every other update (an edit, a group, a channel
-    post) is acknowledged and left, so Telegram does not send it again."""
+    once per message (``_message_key``), its words read from its text or caption
+    (``_words``); every other update (an edit, a group, a channel post, a service
+    message) is acknowledged and left, so Telegram does not send it again."""
     secret = settings.TELEGRAM_WEBHOOK_SECRET
     if not secret:
         raise Http404("no Telegram bot here")
@@ -113,14 +121,27 @@ def webhook(request: HttpRequest) -> HttpResponse:
     # database being down, spooled, and block every message spooled after it.
     if not _is_id(chat_info.get("id")):
         return HttpResponseBadRequest("message.chat.id must be an integer")
-    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    words = _words(message)
+    if words is None:
+        return JsonResponse({})  # a service message (a pin, a payment): nobody asked
     inbound.receive_or_spool(
         provider="telegram",
         provider_sid=_message_key(update_id, chat_info["id"], message.get("message_id")),
         sender=f"{SCHEME}{chat_info['id']}",
-        body=_keyword(text),
+        body=_keyword(words),
     )
     return JsonResponse({})
+
+
+def _words(message: dict[str, Any]) -> str | None:
+    """What a person wrote: the text, else a photo's, a video's or a document's caption
+    ("potato price osh?" under a photo); "" for what a person sends without words (a
+    voice note, a sticker, a photo alone, a location), which is answered as an empty SMS
+    is, by how to ask; None for what nobody wrote (a pinned message, a payment)."""
+    for field in ("text", "caption"):
+        if isinstance(message.get(field), str):
+            return str(message[field])
+    return "" if any(kind in message for kind in _SENT_WITHOUT_WORDS) else None
 
 
 def _is_id(value: object) -> bool:

@@ -86,7 +86,18 @@ def bot_api(settings) -> Iterator[BotApi]:
 def telegram(client, bot_api, django_capture_on_commit_callbacks):
     """Sends a chat's text as Telegram posts it; the replies are sent once committed."""
 
-    def send(text, *, chat=CHAT, update_id=None, message_id=None, secret=SECRET, kind="private"):
+    def send(
+        text,
+        *,
+        chat=CHAT,
+        update_id=None,
+        message_id=None,
+        secret=SECRET,
+        kind="private",
+        **fields,
+    ):
+        """``text`` None: a message without it; ``fields``: the message's others (a
+        photo, a caption, a voice note)."""
         number = next(updates) if update_id is None else update_id
         update = {
             "update_id": number,
@@ -95,7 +106,8 @@ def telegram(client, bot_api, django_capture_on_commit_callbacks):
                 "date": 1764990000,
                 "chat": {"id": chat, "type": kind, "first_name": "Aibek"},
                 "from": {"id": chat, "is_bot": False, "first_name": "Aibek"},
-                "text": text,
+                **({} if text is None else {"text": text}),
+                **fields,
             },
         }
         with django_capture_on_commit_callbacks(execute=True):
@@ -302,6 +314,45 @@ def test_group_chats_and_edits_are_acknowledged_and_left(telegram, bot_api, clie
         HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
     )
     assert answer.status_code == 200
+    assert not InboundMessage.objects.exists() and bot_api.calls == []
+
+
+PHOTO = [{"file_id": "AgAD-photo", "file_unique_id": "p1", "width": 90, "height": 90}]
+
+
+def test_a_photo_with_a_caption_is_answered_by_its_caption_once(telegram, bot_api, a_price):
+    for _ in range(2):  # Telegram sending the update again
+        telegram(None, update_id=77, photo=PHOTO, caption="potatoes osh?")
+    [reply] = replies(bot_api)
+    assert reply.startswith("Potatoes Osh: 18 KGS/kg")
+    assert InboundMessage.objects.get().body == "potatoes osh?"
+    telegram(None, document={"file_id": "AgAD-doc"}, caption="HELP")
+    assert replies(bot_api)[-1].startswith("Send CROP MARKET")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"voice": {"file_id": "AwAD-voice", "duration": 4}},
+        {"sticker": {"file_id": "CAAD-sticker", "emoji": "\U0001f44d"}},
+        {"photo": PHOTO},
+        {"location": {"latitude": 40.51, "longitude": 72.8}},
+    ],
+)
+def test_a_message_without_words_is_told_once_how_to_ask(telegram, bot_api, fields):
+    # A voice note or a photo alone is a farmer asking something we cannot read: told
+    # how to ask in words, as an empty SMS is; once, however often Telegram sends it.
+    for _ in range(2):
+        assert telegram(None, update_id=88, **fields).status_code == 200
+    [reply] = replies(bot_api)
+    assert reply.startswith("Send CROP MARKET, e.g. POTATO OSH.")
+    assert InboundMessage.objects.get().action == "help"
+
+
+def test_a_service_message_is_acknowledged_and_left(telegram, bot_api):
+    pinned = {"message_id": 5, "chat": {"id": CHAT, "type": "private"}, "date": 1}
+    assert telegram(None, pinned_message=pinned).status_code == 200
+    assert telegram(["not", "text"], caption=7).status_code == 200  # never from Telegram
     assert not InboundMessage.objects.exists() and bot_api.calls == []
 
 
