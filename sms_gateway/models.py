@@ -145,6 +145,9 @@ class OutboundMessage(models.Model):
     #: When a worker claimed it; a claim older than SMS_SEND_LEASE_SECONDS was cut short.
     sending_since = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    #: Not tried again before this: set when a send is to be retried (backoff, or when
+    #: the provider asked, e.g. Telegram's flood control); every send path keeps it.
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbound SMS")

@@ -87,9 +87,20 @@ def bot_api(method: str, payload: dict[str, Any]) -> dict[str, Any]:
         # chat receives nothing more until it writes again (START, /start).
         raise SendError(why, permanent=True, code=code)
     if status == 429 or status >= 500:
-        raise SendError(why, code=code)  # flood control, Telegram's trouble: later
+        # Flood control, Telegram's trouble: later, and for flood control no sooner than
+        # it says (sending before then only lengthens the wait).
+        raise SendError(why, code=code, retry_after=_retry_after(answer))
     # Our token (401, 404) or our request: no chat is to blame.
     raise SendError(why, permanent=True, code=code, about_number=False)
+
+
+def _retry_after(answer: dict[str, Any]) -> float | None:
+    """The seconds a refusal asks us to wait (``parameters.retry_after``), if it says."""
+    parameters = answer.get("parameters")
+    wait = parameters.get("retry_after") if isinstance(parameters, dict) else None
+    if isinstance(wait, int | float) and not isinstance(wait, bool) and wait >= 0:
+        return float(wait)
+    return None
 
 
 @csrf_exempt  # Telegram proves itself with the secret token header, not a CSRF token

@@ -9,7 +9,9 @@ import io
 import itertools
 import json
 import threading
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -19,7 +21,7 @@ from django.utils import timezone
 
 from agriprices.models import Commodity, Market, Quote
 from agriprices.services.recording import record_quote
-from sms_gateway import broadcasts
+from sms_gateway import broadcasts, outbound, tasks
 from sms_gateway.channels.telegram import MOST, fits_telegram
 from sms_gateway.models import InboundMessage, OutboundMessage, Subscriber, Subscription
 from tests import factories
@@ -32,12 +34,14 @@ updates = itertools.count(1000)
 
 
 class BotApi:
-    """The Bot API on loopback: records every method called with its JSON, and answers
-    ok, or what ``refuse`` scripts for the next sendMessage calls."""
+    """The Bot API on loopback: records every method called with its JSON (and when),
+    and answers ok, or what ``refuse`` scripts for the next sendMessage calls (a status,
+    a description and, for flood control, ``parameters``)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
-        self.refuse: list[tuple[int, str]] = []
+        self.called_at: list[float] = []
+        self.refuse: list[tuple[int, str] | tuple[int, str, dict]] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -46,10 +50,13 @@ class BotApi:
                 token, _, method = self.path.removeprefix("/bot").partition("/")
                 assert token == TOKEN
                 stub.calls.append((method, body))
+                stub.called_at.append(time.monotonic())
                 status, answer = 200, {"ok": True, "result": {"message_id": len(stub.calls)}}
                 if method == "sendMessage" and stub.refuse:
-                    status, description = stub.refuse.pop(0)
+                    status, description, *parameters = stub.refuse.pop(0)
                     answer = {"ok": False, "error_code": status, "description": description}
+                    if parameters:
+                        answer["parameters"] = parameters[0]
                 if method == "setWebhook":
                     answer = {"ok": True, "result": True, "description": "Webhook was set"}
                 payload = json.dumps(answer).encode()
@@ -302,6 +309,50 @@ def test_a_chat_that_blocked_the_bot_is_sent_nothing_more_until_it_starts_again(
     chat.refresh_from_db()
     assert not chat.undeliverable
     assert replies(bot_api)[-1].startswith("Welcome back.")
+
+
+def test_flood_control_is_waited_out_as_long_as_telegram_asks(telegram, bot_api, a_price, clock):
+    # An hour: longer than the recovery sweep waits before publishing a send again.
+    bot_api.refuse.append((429, "Too Many Requests: retry after 3600", {"retry_after": 3600}))
+    asked = timezone.now()
+    telegram("potatoes osh")
+    message = OutboundMessage.objects.get()
+    assert message.status == "queued" and "429" in message.last_error
+    assert message.retry_at >= asked + timedelta(seconds=3600)
+    clock(3500)
+    assert outbound.recover_stalled()["published"] == 0
+    assert tasks.send_outbound.delay(message.pk).get() == "retry"  # a task come early
+    assert len(bot_api.sent()) == 1  # Telegram not asked again before its time
+    clock(3601)
+    assert outbound.recover_stalled()["published"] == 1
+    refused, answered = replies(bot_api)
+    assert answered == refused and answered.startswith("Potatoes Osh: 18 KGS/kg")
+    assert OutboundMessage.objects.get().status == "sent"
+
+
+@pytest.mark.redis
+def test_a_real_worker_sends_again_no_sooner_than_telegram_asks(celery_worker_on_redis, bot_api):
+    from django.db import transaction
+
+    # Without Telegram's word the first retry comes within 2 s (backoff, full jitter).
+    bot_api.refuse.append((429, "Too Many Requests: retry after 5", {"retry_after": 5}))
+    with transaction.atomic():
+        message = outbound.queue_sms(
+            to=f"telegram:{CHAT}", body="Reply", idempotency_key="reply:tg", priority="reply"
+        )
+    # The stub is watched first, the database only at the end (SQLite locks under a
+    # reader while the worker writes).
+    deadline = time.monotonic() + 60
+    while len(bot_api.sent()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        message.refresh_from_db()
+        if message.status == "sent":
+            break
+    assert (message.status, message.attempts, len(bot_api.sent())) == ("sent", 2, 2)
+    refused_at, sent_at = bot_api.called_at
+    assert sent_at - refused_at >= 5  # the wait Telegram asked for, not a speed
 
 
 def test_group_chats_and_edits_are_acknowledged_and_left(telegram, bot_api, client):
