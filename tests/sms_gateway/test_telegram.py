@@ -22,6 +22,7 @@ from django.utils import timezone
 from agriprices.models import Commodity, Market, Quote
 from agriprices.services.recording import record_quote
 from sms_gateway import broadcasts, outbound, tasks
+from sms_gateway.channels import inbound
 from sms_gateway.channels.telegram import MOST, fits_telegram
 from sms_gateway.models import InboundMessage, OutboundMessage, Subscriber, Subscription
 from tests import factories
@@ -238,6 +239,32 @@ def test_start_welcomes_and_says_how_to_ask_and_help_too(telegram, bot_api):
     assert welcome.startswith("Welcome. Send HELP") and "POTATO OSH" in welcome
     assert "POTATO OSH" in how
     assert Subscriber.objects.get().phone == f"telegram:{CHAT}"
+
+
+#: What each language's chat texts call our messages ("SMS" in none of them).
+MESSAGES = {"en": "message", "fr": "message", "ru": "сообщени", "ky": "билдирүү"}
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
+def test_a_chat_is_never_told_of_sms_it_does_not_get(telegram, bot_api, potatoes, osh, language):
+    telegram(f"LANG {language}")
+    for text in (
+        "HELP",
+        "SUB POTATO OSH ALERT",
+        "STOP POTATO OSH",  # asks how to stop what it follows
+        "UNSUB WHEAT",  # names nothing followed: how to unsubscribe, or stop everything
+        "STOP",
+        "/start",
+    ):
+        telegram(text)
+    told = replies(bot_api)[1:]
+    assert [reply for reply in told if "SMS" in reply] == []
+    # Each says how to stop the chat's messages in the chat's word for them.
+    assert all(MESSAGES[language] in reply.casefold() for reply in told[:5])
+    # The same words by SMS still speak of SMS.
+    factories.SubscriberFactory(phone="+996555123456", language=language)
+    _, sms_help = inbound.simulate(sender="+996555123456", body="HELP")
+    assert MESSAGES[language] not in sms_help.casefold()
 
 
 def test_stop_stops_alerts_and_start_brings_them_back(telegram, bot_api, a_price, potatoes, osh):
