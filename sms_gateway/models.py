@@ -40,6 +40,12 @@ class Subscriber(models.Model):
         blank=True,
         help_text=_("Set by LANG; empty means: answer in the language of each message."),
     )
+    #: The language the person's chat app is set to, as the channel last said it
+    #: (Telegram's language_code; empty: not said, or not one we speak). Answers fall
+    #: back to it where neither LANG nor the message's words tell (reply_language).
+    app_language = models.CharField(
+        _("app language"), max_length=2, choices=settings.LANGUAGES, blank=True
+    )
     home_market = models.ForeignKey(
         Market, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -34,6 +34,7 @@ from django.views.decorators.http import require_POST
 from sms_gateway.backends import SendError
 from sms_gateway.channels import Channel, inbound
 from sms_gateway.conversation import answers
+from sms_gateway.conversation.language import spoken
 from sms_gateway.replies import chat
 from sms_gateway.segments import Room
 
@@ -42,8 +43,9 @@ SCHEME = "telegram:"
 #: The longest text sendMessage takes, in UTF-16 code units (as Telegram counts).
 MOST = 4096
 _CHAT_ID = re.compile(r"-?\d{1,20}")
-#: Bot commands and the keyword each one is (a bot's menu offers them; any language).
-_BOT_COMMANDS = {"/start": "START", "/help": "HELP", "/stop": "STOP"}
+#: Bot commands and the keyword each one is: keywords that tell no language, as a
+#: command is tapped in the bot's menu, not written ("HELP" would be English: INFO).
+_BOT_COMMANDS = {"/start": "START", "/help": "INFO", "/stop": "STOP"}
 #: What a person sends in a chat besides words (Message's fields in the Bot API); every
 #: other message without text is a service message (a pin, a payment, a chat setting).
 _SENT_WITHOUT_WORDS = frozenset(
@@ -140,6 +142,9 @@ def webhook(request: HttpRequest) -> HttpResponse:
         provider_sid=_message_key(update_id, chat_info["id"], message.get("message_id")),
         sender=f"{SCHEME}{chat_info['id']}",
         body=_keyword(words),
+        # The language the person's Telegram is set to: answers are in it until LANG or
+        # the words of a message say another.
+        app_language=spoken(_field(message.get("from"), "language_code")),
     )
     return JsonResponse({})
 
@@ -153,6 +158,10 @@ def _words(message: dict[str, Any]) -> str | None:
         if isinstance(message.get(field), str):
             return str(message[field])
     return "" if any(kind in message for kind in _SENT_WITHOUT_WORDS) else None
+
+
+def _field(value: object, name: str) -> object:
+    return value.get(name) if isinstance(value, dict) else None
 
 
 def _is_id(value: object) -> bool:

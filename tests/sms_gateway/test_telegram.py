@@ -102,10 +102,14 @@ def telegram(client, bot_api, django_capture_on_commit_callbacks):
         message_id=None,
         secret=SECRET,
         kind="private",
+        language_code=None,
         **fields,
     ):
         """``text`` None: a message without it; ``fields``: the message's others (a
-        photo, a caption, a voice note)."""
+        photo, a caption, a voice note); ``language_code``: the sender's app's."""
+        person = {"id": chat, "is_bot": False, "first_name": "Aibek"}
+        if language_code is not None:
+            person["language_code"] = language_code
         number = next(updates) if update_id is None else update_id
         update = {
             "update_id": number,
@@ -113,7 +117,7 @@ def telegram(client, bot_api, django_capture_on_commit_callbacks):
                 "message_id": number if message_id is None else message_id,
                 "date": 1764990000,
                 "chat": {"id": chat, "type": kind, "first_name": "Aibek"},
-                "from": {"id": chat, "is_bot": False, "first_name": "Aibek"},
+                "from": person,
                 **({} if text is None else {"text": text}),
                 **fields,
             },
@@ -265,6 +269,105 @@ def test_a_chat_is_never_told_of_sms_it_does_not_get(telegram, bot_api, potatoes
     factories.SubscriberFactory(phone="+996555123456", language=language)
     _, sms_help = inbound.simulate(sender="+996555123456", body="HELP")
     assert MESSAGES[language] not in sms_help.casefold()
+
+
+@pytest.mark.parametrize(
+    ("language_code", "welcome"),
+    [
+        ("ru-RU", "Добро пожаловать!"),
+        ("ky", "Кош келиңиз!"),
+        ("fr", "Bienvenue."),
+        ("en-GB", "Welcome."),
+        ("pt-br", "Welcome."),  # not ours: the service's default
+        (7, "Welcome."),  # never from Telegram; read as no language
+    ],
+)
+def test_a_new_chat_is_answered_in_its_apps_language(telegram, bot_api, language_code, welcome):
+    telegram("/start", language_code=language_code)
+    telegram("/help", language_code=language_code)
+    welcomed, helped = replies(bot_api)
+    assert welcomed.startswith(welcome)
+    assert helped == welcomed.split("\n\n")[1]  # /help too, in the same language
+    chat = Subscriber.objects.get()
+    assert chat.language == ""  # nothing chosen: LANG stays the farmer's to say
+
+
+def test_the_apps_language_yields_to_lang_and_to_the_words_written(telegram, bot_api, a_price):
+    telegram("/start", language_code="ru")
+    telegram("how much are potatoes in osh?", language_code="ru")  # English words
+    telegram("LANG KY", language_code="ru")
+    telegram("/help", language_code="ru")
+    welcome, price, chosen, how = replies(bot_api)
+    assert welcome.startswith("Добро пожаловать!")
+    assert price.startswith("Potatoes Osh: 18 KGS/kg")  # as asked, in English
+    assert chosen == "Эми жооптор кыргызча." and how.startswith("ТОВАР БАЗАР")
+    chat = Subscriber.objects.get()
+    assert (chat.language, chat.app_language) == ("ky", "ru")
+
+
+def test_a_chat_whose_language_nothing_else_says_is_alerted_in_its_apps(
+    telegram, bot_api, a_price, potatoes, osh, django_capture_on_commit_callbacks
+):
+    telegram("SUB", language_code="ru")  # names nothing, tells no language
+    assert replies(bot_api)[-1].startswith("Отправьте SUB ТОВАР РЫНОК")
+    # An alert followed with no language of its own (added before, or by an operator).
+    factories.SubscriptionFactory(
+        subscriber=Subscriber.objects.get(),
+        commodity=potatoes,
+        market=osh,
+        kind="alert",
+        alert_base_price=18,
+        language="",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        record_quote(
+            agent=None,
+            commodity=potatoes,
+            market=osh,
+            unit=potatoes.base_unit,
+            price=Decimal("27"),
+            observed_on=timezone.localdate(),
+            source=Quote.Source.IMPORT,
+        )
+    assert replies(bot_api)[-1].startswith("Цена изменилась: ")
+
+
+def test_a_chat_spooled_while_the_database_was_down_keeps_its_apps_language(
+    telegram, bot_api, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from sms_gateway import spool
+    from tests.sms_gateway.test_recovery import failing_on
+
+    settings.SMS_REDIS_URL, settings.SMS_SPOOL_DIR = "", str(tmp_path)
+    with failing_on("sms_gateway_inboundmessage"):
+        assert telegram("/start", language_code="ky").status_code == 200
+    assert spool.pending() == 1 and bot_api.calls == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert inbound.replay_spool() == 1
+    [welcome] = replies(bot_api)
+    assert welcome.startswith("Кош келиңиз!")
+
+
+def test_a_broadcast_in_a_language_reaches_the_chats_whose_app_reads_it(telegram, osh, potatoes):
+    for chat, code in ((CHAT, "ru"), (CHAT + 1, "en"), (CHAT + 2, None)):
+        telegram("/start", chat=chat, language_code=code)
+        follower = Subscriber.objects.get(phone=f"telegram:{chat}")
+        factories.SubscriptionFactory(
+            subscriber=follower, commodity=potatoes, market=osh, language=""
+        )
+    reached = {
+        language: set(
+            broadcasts.recipients(region_ids=[osh.region_id], language=language).values_list(
+                "phone", flat=True
+            )
+        )
+        for language in ("ru", "en", "ky")
+    }
+    assert reached == {
+        "ru": {f"telegram:{CHAT}"},
+        "en": {f"telegram:{CHAT + 1}", f"telegram:{CHAT + 2}"},  # the default's too
+        "ky": set(),
+    }
 
 
 def test_stop_stops_alerts_and_start_brings_them_back(telegram, bot_api, a_price, potatoes, osh):
