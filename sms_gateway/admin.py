@@ -39,7 +39,8 @@ class SubscriberAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> list[str]:
         # The number is who the subscriber is (their SMS arrive by it, their messages
         # are kept under it): another number is another subscriber.
-        return ["phone"] if obj is not None else []
+        # The app's language is the app's word (Telegram's), not an operator's.
+        return ["phone", "app_language"] if obj is not None else ["app_language"]
 
 
 @admin.register(InboundMessage)

@@ -78,16 +78,22 @@ class BroadcastPreview:
 
 def recipients(*, region_ids: Sequence[int], language: str = "") -> QuerySet[Subscriber]:
     """Who a broadcast reaches: reachable subscribers following a market in the regions,
-    and, when ``language`` is set, reading that language (chosen by LANG, or the one
-    their subscriptions were asked in; unknown counts as the default language)."""
+    and, when ``language`` is set, reading that language (reply_language's order: chosen
+    by LANG, else the one their subscriptions were asked in, else their app's; unknown
+    counts as the default language)."""
     in_regions = Subscriber.objects.reachable().filter(
         subscriptions__market__region_id__in=list(region_ids),
     )
     if language:
-        reads = Q(language=language) | Q(language="", subscriptions__language=language)
+        unsaid = Q(language="", subscriptions__language="")
+        reads = (
+            Q(language=language)
+            | Q(language="", subscriptions__language=language)
+            | (unsaid & Q(app_language=language))
+        )
         if language == settings.LANGUAGE_CODE[:2]:
             # Numbers whose language we never learnt get the default language's text.
-            reads |= Q(language="", subscriptions__language="")
+            reads |= unsaid & Q(app_language="")
         in_regions = in_regions.filter(reads)
     return Subscriber.objects.filter(pk__in=in_regions.values("pk"))
 

@@ -40,6 +40,12 @@ class Subscriber(models.Model):
         blank=True,
         help_text=_("Set by LANG; empty means: answer in the language of each message."),
     )
+    #: The language the person's chat app is set to, as the channel last said it
+    #: (Telegram's language_code; empty: not said, or not one we speak). Answers fall
+    #: back to it where neither LANG nor the message's words tell (reply_language).
+    app_language = models.CharField(
+        _("app language"), max_length=2, choices=settings.LANGUAGES, blank=True
+    )
     home_market = models.ForeignKey(
         Market, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -145,6 +151,9 @@ class OutboundMessage(models.Model):
     #: When a worker claimed it; a claim older than SMS_SEND_LEASE_SECONDS was cut short.
     sending_since = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    #: Not tried again before this: set when a send is to be retried (backoff, or when
+    #: the provider asked, e.g. Telegram's flood control); every send path keeps it.
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbound SMS")

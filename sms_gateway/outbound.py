@@ -1,5 +1,6 @@
 """Outbound SMS: queued once per idempotency key, claimed with a compare-and-set so two
-workers (or a redelivered task) never both send, retried only when retrying can help."""
+workers (or a redelivered task) never both send, retried only when retrying can help and
+never before ``retry_delay`` says (backoff, or when the provider asked)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
@@ -38,6 +40,10 @@ CALLBACK_STATUSES = {
 PERMANENT_DELIVERY_CODES = {"30004", "30005", "30006", "21610", "21211", "21614"}
 #: Codes that mean "not now" (30003: unreachable handset); too many in a row stop sending.
 UNREACHABLE_CODES = {"30003"}
+#: A failed send waits this long before its second try, doubling with each try after,
+#: up to the most (seconds).
+RETRY_FIRST_SECONDS = 2
+RETRY_MOST_SECONDS = 600
 
 
 class NotSendable(Exception):
@@ -142,14 +148,44 @@ def id_chunks(rows: QuerySet, size: int) -> Iterator[list[int]]:
         last = chunk[-1]
 
 
+def retry_delay(attempts: int, asked: float | None = None) -> float:
+    """The one rule for how long a message waits after its ``attempts``-th try failed
+    and could succeed later: RETRY_FIRST_SECONDS doubling with each try, at most
+    RETRY_MOST_SECONDS, with full jitter (messages refused together do not all come back
+    together), and never less than the provider ``asked`` (Telegram's retry_after:
+    sending sooner only lengthens its flood wait)."""
+    backoff = get_exponential_backoff_interval(
+        factor=RETRY_FIRST_SECONDS,
+        retries=max(attempts - 1, 0),
+        maximum=RETRY_MOST_SECONDS,
+        full_jitter=True,
+    )
+    return max(float(backoff), asked or 0.0)
+
+
+def _due(now: datetime) -> Q:
+    return Q(retry_at__isnull=True) | Q(retry_at__lte=now)
+
+
+def retry_at(message_id: int) -> datetime | None:
+    """When a message sent back to the queue (RETRY) may be tried again."""
+    return OutboundMessage.objects.filter(pk=message_id).values_list("retry_at", flat=True).first()
+
+
 def send(message_id: int) -> str:
-    """Send a queued message once. Returns the new status, or RETRY when the provider
-    should be tried again later (the message goes back to queued)."""
-    claimed = OutboundMessage.objects.filter(pk=message_id, status=Status.QUEUED).update(
-        status=Status.SENDING, attempts=F("attempts") + 1, sending_since=timezone.now()
+    """Send a queued message once, when it is due. Returns the new status; RETRY when it
+    is to be tried again later, not before ``retry_at`` (the message goes back to
+    queued; a task that came before that time sends nothing and says RETRY too);
+    "skipped" when it was sent already or another worker has it."""
+    now = timezone.now()
+    claimed = OutboundMessage.objects.filter(_due(now), pk=message_id, status=Status.QUEUED).update(
+        status=Status.SENDING, attempts=F("attempts") + 1, sending_since=now
     )
     if claimed != 1:
-        return "skipped"  # sent already, or another worker has it
+        waiting = OutboundMessage.objects.filter(
+            pk=message_id, status=Status.QUEUED, retry_at__gt=now
+        )
+        return RETRY if waiting.exists() else "skipped"
     message = OutboundMessage.objects.get(pk=message_id)
     if message.priority == OutboundMessage.Priority.BULK and _blocked(message.to):
         # STOP arrived between queueing and sending: an opted-out number gets nothing.
@@ -183,11 +219,21 @@ def send(message_id: int) -> str:
                 "sms %s to %s failed for good: %s", message_id, mask_phone(message.to), exc.message
             )
             return Status.FAILED
-        # Celery publishes the retry now: the sweep leaves it to that.
+        # Celery publishes the retry now, for retry_at: the sweep leaves it to that.
+        wait = retry_delay(message.attempts, exc.retry_after)
         OutboundMessage.objects.filter(pk=message_id).update(
-            status=Status.QUEUED, last_error=exc.message[:255], published_at=timezone.now()
+            status=Status.QUEUED,
+            last_error=exc.message[:255],
+            published_at=timezone.now(),
+            retry_at=timezone.now() + timedelta(seconds=wait),
         )
-        logger.info("sms %s to %s: %s; will retry", message_id, mask_phone(message.to), exc.message)
+        logger.info(
+            "sms %s to %s: %s; will retry in %.0f s",
+            message_id,
+            mask_phone(message.to),
+            exc.message,
+            wait,
+        )
         return RETRY
     OutboundMessage.objects.filter(pk=message_id).update(
         status=Status.SENT, provider_sid=sid, sent_at=timezone.now(), last_error=""
@@ -227,8 +273,9 @@ def record_delivery(*, provider_sid: str, status: str, error_code: str = "") -> 
 def recover_stalled(now: datetime | None = None) -> dict[str, int]:
     """The recovery sweep (Celery beat, every minute). Publishes again the messages whose
     task never reached the broker or was lost with it (a Redis restart keeps nothing),
-    and settles those whose worker died mid-send: the provider is asked whether it got
-    the message, so it is marked sent, or queued again, never sent twice."""
+    once they are due (``retry_at``), and settles those whose worker died mid-send: the
+    provider is asked whether it got the message, so it is marked sent, or queued again,
+    never sent twice."""
     now = now or timezone.now()
     lease = now - timedelta(seconds=settings.SMS_SEND_LEASE_SECONDS)
     stale = now - timedelta(seconds=settings.SMS_REPUBLISH_AFTER_SECONDS)
@@ -253,7 +300,7 @@ def recover_stalled(now: datetime | None = None) -> dict[str, int]:
             requeued += 1
             queue = _queue_of(message)
             transaction.on_commit(functools.partial(_publish, [message.pk], queue=queue))
-    waiting = OutboundMessage.objects.filter(status=Status.QUEUED).filter(
+    waiting = OutboundMessage.objects.filter(_due(now), status=Status.QUEUED).filter(
         Q(published_at__isnull=True, created_at__lt=grace) | Q(published_at__lt=stale)
     )
     published = 0

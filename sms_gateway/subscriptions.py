@@ -29,8 +29,11 @@ logger = logging.getLogger(__name__)
 
 
 def _language(subscription: Subscription) -> str:
-    """LANG wins, then the language the subscription was asked in."""
-    return reply_language(chosen=subscription.subscriber.language, written=subscription.language)
+    """LANG wins, then the language the subscription was asked in, then the app's."""
+    subscriber = subscription.subscriber
+    return reply_language(
+        chosen=subscriber.language, written=subscription.language, app=subscriber.app_language
+    )
 
 
 # --- Weekly digests ----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
@@ -15,20 +15,19 @@ class TransientSendError(Exception):
     """Retry later: the provider was busy or unreachable."""
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(TransientSendError,),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-    rate_limit=settings.SMS_SEND_RATE,
-)
-def send_outbound(message_id: int) -> str:
-    """Send one queued message; a no-op when it was sent (or is being sent) already."""
+@shared_task(bind=True, acks_late=True, max_retries=8, rate_limit=settings.SMS_SEND_RATE)
+def send_outbound(self: Task, message_id: int) -> str:
+    """Send one queued message; a no-op when it was sent (or is being sent) already. A
+    message to be retried is retried when outbound says (``retry_at``: its backoff, or
+    later if the provider asked); after the last retry the recovery sweep publishes it
+    again. Run in place (no broker: the demo), there is no later to schedule, and trying
+    again at once is what the provider just refused: it waits, queued, for the sweep."""
     result = outbound.send(message_id)
-    if result == outbound.RETRY:
-        raise TransientSendError(f"message {message_id} will be retried")
+    if result == outbound.RETRY and not self.request.is_eager:
+        raise self.retry(
+            exc=TransientSendError(f"message {message_id} will be retried"),
+            eta=outbound.retry_at(message_id) or timezone.now(),
+        )
     return result
 
 

@@ -9,7 +9,8 @@ class SendError(Exception):
     help (an invalid number, a number that opted out at the carrier); ``ambiguous`` that
     the provider may have taken it (no answer in time), so it must not simply be resent;
     ``about_number`` (with permanent) that the number cannot receive, rather than that
-    our own setup is wrong."""
+    our own setup is wrong; ``retry_after`` (not permanent) how many seconds the provider
+    asked us to wait before trying again (Telegram's flood control)."""
 
     def __init__(
         self,
@@ -19,6 +20,7 @@ class SendError(Exception):
         ambiguous: bool = False,
         code: str = "",
         about_number: bool = True,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -26,6 +28,7 @@ class SendError(Exception):
         self.ambiguous = ambiguous
         self.code = code
         self.about_number = about_number
+        self.retry_after = retry_after
 
 
 class BaseSmsBackend(ABC):

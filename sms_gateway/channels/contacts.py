@@ -17,18 +17,25 @@ from sms_gateway.channels import Channel
 from sms_gateway.models import Subscriber
 
 
-def sender(channel: Channel, raw: str) -> Subscriber | None:
+def sender(channel: Channel, raw: str, *, app_language: str = "") -> Subscriber | None:
     """The subscriber behind ``raw`` as ``channel`` writes its senders, created on its
     first message; None when we must not answer it (a short code, a robot, a country we
-    do not serve). Must run inside a transaction."""
+    do not serve). ``app_language``: the language the sender's app is set to, when the
+    channel says it (one of ours, or ""): kept as their ``app_language``, following a
+    change. Must run inside a transaction."""
     address = channel.address(raw)
     if address is None:
         return None
     subscriber = Subscriber.objects.filter(phone=address).first()
     if subscriber is None:
         # Not get_or_create: no savepoint round trips on the path every message takes.
-        Subscriber.objects.bulk_create([Subscriber(phone=address)], ignore_conflicts=True)
+        Subscriber.objects.bulk_create(
+            [Subscriber(phone=address, app_language=app_language)], ignore_conflicts=True
+        )
         subscriber = Subscriber.objects.get(phone=address)
+    if app_language and subscriber.app_language != app_language:
+        subscriber.app_language = app_language
+        subscriber.save(update_fields=["app_language"])
     return subscriber
 
 

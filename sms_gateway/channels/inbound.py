@@ -34,14 +34,21 @@ MOST_KEPT = 1600
 
 
 def receive(
-    *, provider: str, provider_sid: str, sender: str, body: str, late: bool = False
+    *,
+    provider: str,
+    provider_sid: str,
+    sender: str,
+    body: str,
+    late: bool = False,
+    app_language: str = "",
 ) -> InboundMessage:
     """Store and answer one incoming message; the same provider id again returns the
     stored message and reply without acting twice. ``reply`` is empty when we must not
     answer (short codes, alphanumeric senders). A ``late`` message (replayed from the
     spool) can no longer be answered inside the webhook: like every message of a
     channel that never answers inline, its reply is queued in the transaction that
-    stores it."""
+    stores it. ``app_language``: the language the sender's app is set to, when the
+    channel says (contacts.sender)."""
     stored = InboundMessage.objects.filter(provider=provider, provider_sid=provider_sid).first()
     if stored is not None:
         logger.info("message %s:%s replayed; answered from storage", provider, provider_sid)
@@ -51,7 +58,11 @@ def receive(
     try:
         with transaction.atomic():
             action, reply = answer(
-                channel=channel, sender=sender, body=body, message_key=f"{provider}:{provider_sid}"
+                channel=channel,
+                sender=sender,
+                body=body,
+                message_key=f"{provider}:{provider_sid}",
+                app_language=app_language,
             )
             # Stored in the transaction that acted on it: a concurrent duplicate fails
             # here on the unique constraint and everything it did is rolled back.
@@ -90,12 +101,20 @@ def receive(
     return message
 
 
-def receive_or_spool(*, provider: str, provider_sid: str, sender: str, body: str) -> str:
+def receive_or_spool(
+    *, provider: str, provider_sid: str, sender: str, body: str, app_language: str = ""
+) -> str:
     """A webhook's entry: the reply to give inside the request ("" when there is none
     to give there). With the database down the message is spooled instead, and
     answered once the database is back (nothing was written)."""
     try:
-        message = receive(provider=provider, provider_sid=provider_sid, sender=sender, body=body)
+        message = receive(
+            provider=provider,
+            provider_sid=provider_sid,
+            sender=sender,
+            body=body,
+            app_language=app_language,
+        )
         # Answered by a message already (spooled, or a channel that answers so): a
         # retried webhook must not answer twice.
         return "" if message.answered_by_sms else message.reply
@@ -109,6 +128,7 @@ def receive_or_spool(*, provider: str, provider_sid: str, sender: str, body: str
                 "provider_sid": provider_sid,
                 "sender": sender,
                 "body": body[:MOST_KEPT],
+                "app_language": app_language,
                 "received_at": timezone.now().isoformat(),
             }
         )
@@ -133,6 +153,7 @@ def replay_spool() -> int:
             sender=entry["sender"],
             body=entry["body"],
             late=True,
+            app_language=entry.get("app_language", ""),  # spooled before it was kept
         )
 
     done = spool.replay(handle)
@@ -151,13 +172,19 @@ def redact_pin(body: str) -> str:
 
 
 def answer(
-    *, channel: Channel, sender: str, body: str, message_key: str, simulated: bool = False
+    *,
+    channel: Channel,
+    sender: str,
+    body: str,
+    message_key: str,
+    simulated: bool = False,
+    app_language: str = "",
 ) -> tuple[str, str]:
     """(action, reply text) for one message: understood, acted on and rendered by its
     channel, within the address's limits. Must run inside a transaction. ``message_key``
     identifies the message, so what it records is recorded once. A ``simulated`` message
-    is not counted against the limits."""
-    subscriber = sender_of(channel, sender)
+    is not counted against the limits. ``app_language``: as ``receive``."""
+    subscriber = sender_of(channel, sender, app_language=app_language)
     if subscriber is None:
         return "ignored", ""
     request = understand(body)

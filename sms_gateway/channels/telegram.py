@@ -4,9 +4,10 @@ id; answers are chat texts of up to 4,096 characters (``fits_telegram``), sent w
 (queued once, sent by a worker, retried when Telegram asks to). Its webhook,
 ``POST /telegram/webhook/``, takes only requests carrying TELEGRAM_WEBHOOK_SECRET in
 ``X-Telegram-Bot-Api-Secret-Token`` and hands each update to the shared inbound path, by
-its chat and message id: a resent update is acted on and answered once. ``/start``,
-``/help`` and ``/stop`` are START, HELP and STOP. ``manage.py telegram_webhook --url`` registers
-the webhook with the secret."""
+its chat and message id: a resent update is acted on and answered once. A photo's or a
+document's caption is read as its text; a voice note or a sticker, without words, is told
+how to ask. ``/start``, ``/help`` and ``/stop`` are START, HELP and STOP.
+``manage.py telegram_webhook --url`` registers the webhook with the secret."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from django.views.decorators.http import require_POST
 from sms_gateway.backends import SendError
 from sms_gateway.channels import Channel, inbound
 from sms_gateway.conversation import answers
+from sms_gateway.conversation.language import spoken
 from sms_gateway.replies import chat
 from sms_gateway.segments import Room
 
@@ -41,8 +43,15 @@ SCHEME = "telegram:"
 #: The longest text sendMessage takes, in UTF-16 code units (as Telegram counts).
 MOST = 4096
 _CHAT_ID = re.compile(r"-?\d{1,20}")
-#: Bot commands and the keyword each one is (a bot's menu offers them; any language).
-_BOT_COMMANDS = {"/start": "START", "/help": "HELP", "/stop": "STOP"}
+#: Bot commands and the keyword each one is: keywords that tell no language, as a
+#: command is tapped in the bot's menu, not written ("HELP" would be English: INFO).
+_BOT_COMMANDS = {"/start": "START", "/help": "INFO", "/stop": "STOP"}
+#: What a person sends in a chat besides words (Message's fields in the Bot API); every
+#: other message without text is a service message (a pin, a payment, a chat setting).
+_SENT_WITHOUT_WORDS = frozenset(
+    "animation audio contact dice document location photo poll sticker story venue video "
+    "video_note voice".split()
+)
 
 
 def fits_telegram(text: str) -> bool:
@@ -80,17 +89,29 @@ def bot_api(method: str, payload: dict[str, Any]) -> dict[str, Any]:
         # chat receives nothing more until it writes again (START, /start).
         raise SendError(why, permanent=True, code=code)
     if status == 429 or status >= 500:
-        raise SendError(why, code=code)  # flood control, Telegram's trouble: later
+        # Flood control, Telegram's trouble: later, and for flood control no sooner than
+        # it says (sending before then only lengthens the wait).
+        raise SendError(why, code=code, retry_after=_retry_after(answer))
     # Our token (401, 404) or our request: no chat is to blame.
     raise SendError(why, permanent=True, code=code, about_number=False)
+
+
+def _retry_after(answer: dict[str, Any]) -> float | None:
+    """The seconds a refusal asks us to wait (``parameters.retry_after``), if it says."""
+    parameters = answer.get("parameters")
+    wait = parameters.get("retry_after") if isinstance(parameters, dict) else None
+    if isinstance(wait, int | float) and not isinstance(wait, bool) and wait >= 0:
+        return float(wait)
+    return None
 
 
 @csrf_exempt  # Telegram proves itself with the secret token header, not a CSRF token
 @require_POST
 def webhook(request: HttpRequest) -> HttpResponse:
     """Telegram's updates. A private chat's message goes through the shared inbound path
-    once per message (``_message_key``); every other update (an edit, a group, a channel
-    post) is acknowledged and left, so Telegram does not send it again."""
+    once per message (``_message_key``), its words read from its text or caption
+    (``_words``); every other update (an edit, a group, a channel post, a service
+    message) is acknowledged and left, so Telegram does not send it again."""
     secret = settings.TELEGRAM_WEBHOOK_SECRET
     if not secret:
         raise Http404("no Telegram bot here")
@@ -113,14 +134,34 @@ def webhook(request: HttpRequest) -> HttpResponse:
     # database being down, spooled, and block every message spooled after it.
     if not _is_id(chat_info.get("id")):
         return HttpResponseBadRequest("message.chat.id must be an integer")
-    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    words = _words(message)
+    if words is None:
+        return JsonResponse({})  # a service message (a pin, a payment): nobody asked
     inbound.receive_or_spool(
         provider="telegram",
         provider_sid=_message_key(update_id, chat_info["id"], message.get("message_id")),
         sender=f"{SCHEME}{chat_info['id']}",
-        body=_keyword(text),
+        body=_keyword(words),
+        # The language the person's Telegram is set to: answers are in it until LANG or
+        # the words of a message say another.
+        app_language=spoken(_field(message.get("from"), "language_code")),
     )
     return JsonResponse({})
+
+
+def _words(message: dict[str, Any]) -> str | None:
+    """What a person wrote: the text, else a photo's, a video's or a document's caption
+    ("potato price osh?" under a photo); "" for what a person sends without words (a
+    voice note, a sticker, a photo alone, a location), which is answered as an empty SMS
+    is, by how to ask; None for what nobody wrote (a pinned message, a payment)."""
+    for field in ("text", "caption"):
+        if isinstance(message.get(field), str):
+            return str(message[field])
+    return "" if any(kind in message for kind in _SENT_WITHOUT_WORDS) else None
+
+
+def _field(value: object, name: str) -> object:
+    return value.get(name) if isinstance(value, dict) else None
 
 
 def _is_id(value: object) -> bool:

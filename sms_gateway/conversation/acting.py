@@ -92,7 +92,9 @@ def always_acted_on(action: str) -> bool:
 
 def language_of(request: Request, subscriber: Subscriber) -> str:
     """The language to answer ``request`` from ``subscriber`` in (the one rule)."""
-    return reply_language(chosen=subscriber.language, written=request.language)
+    return reply_language(
+        chosen=subscriber.language, written=request.language, app=subscriber.app_language
+    )
 
 
 def act(

@@ -52,9 +52,12 @@ __all__ = [
 ]
 
 
-def render(answer: answers.Answer, language: str, room: Room = SMS_SEGMENT) -> str:
+def render(
+    answer: answers.Answer, language: str, room: Room = SMS_SEGMENT, *, chat: bool = False
+) -> str:
     """The text that says ``answer`` in ``language``, fitting ``room`` (one SMS segment
-    unless a channel holds more). Queries nothing."""
+    unless a channel holds more). ``chat``: for a chat app, whose texts say "messages"
+    where an SMS says "SMS" (``text.by_medium``). Queries nothing."""
     match answer:
         case answers.Price():
             return fit(price_candidates(answer, language), room)
@@ -73,7 +76,11 @@ def render(answer: answers.Answer, language: str, room: Room = SMS_SEGMENT) -> s
             )
         case answers.Help():
             return help_reply(
-                language=language, about=answer.about, following=answer.following, room=room
+                language=language,
+                about=answer.about,
+                following=answer.following,
+                room=room,
+                chat=chat,
             )
         case answers.Catalogue():
             names = [item.display_name(language) for item in answer.items]
@@ -83,7 +90,7 @@ def render(answer: answers.Answer, language: str, room: Room = SMS_SEGMENT) -> s
         case answers.LanguageChosen():
             return language_reply(language=language, chosen=answer.chosen)
         case answers.OptedOut():
-            return opted_out_reply(language=language)
+            return opted_out_reply(language=language, chat=chat)
         case answers.OptedIn():
             return opted_in_reply(language=language, returning=answer.returning)
         case answers.Subscribed():
@@ -95,6 +102,7 @@ def render(answer: answers.Answer, language: str, room: Room = SMS_SEGMENT) -> s
                 weekday=answer.weekday,
                 pct=answer.pct,
                 room=room,
+                chat=chat,
             )
         case answers.Unsubscribed():
             return unsubscribed_reply(
@@ -104,7 +112,7 @@ def render(answer: answers.Answer, language: str, room: Room = SMS_SEGMENT) -> s
                 found=answer.found,
             )
         case answers.SubscriptionRefused():
-            return subscription_problem_reply(language=language, problem=answer.problem)
+            return subscription_problem_reply(language=language, problem=answer.problem, chat=chat)
         case answers.ReportRefused():
             return report_reply(language=language, problem=answer.problem, detail=answer.detail)
         case answers.Recorded():

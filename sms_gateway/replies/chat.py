@@ -2,7 +2,8 @@
 lines, up to what one message of the channel holds (its ``Room``, as the chat counts;
 chats are not paid by the segment). A price comes with every market's, cheapest first, with dates;
 several asked at once come one under the other; lists fill the room (and say how to get
-the rest); other answers read as their SMS."""
+the rest); other answers read as their SMS, in a chat's words ("messages", not "SMS":
+``replies.text.by_medium``)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def render(answer: answers.Answer, language: str, room: Room) -> str:
         match answer:
             case answers.Price(markets=markets) if markets:
                 heading = pgettext("whatsapp", "Every market, cheapest first:")
-                return _lines(sms_render(answer, language), heading, markets, language, room)
+                first = sms_render(answer, language, chat=True)
+                return _lines(first, heading, markets, language, room)
             case answers.CropPrices(commodity=commodity, markets=markets) if markets:
                 heading = pgettext("whatsapp", "Every market, cheapest first:")
                 return _lines(commodity.display_name(language), heading, markets, language, room)
@@ -42,7 +44,7 @@ def render(answer: answers.Answer, language: str, room: Room) -> str:
                 every = "\n\n".join(texts)
                 if room.fits(every):
                     return every
-    return sms_render(answer, language, room)  # as an SMS says it, with more room
+    return sms_render(answer, language, room, chat=True)  # as an SMS says it, more room
 
 
 def _lines(first: str, heading: str, rows: Sequence[LatestPrice], language: str, room: Room) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import pgettext
 
 from agriprices.models import Commodity, Market, Quote
 from sms_gateway.replies.text import (
+    by_medium,
     fit,
     format_price,
     list_pages,
@@ -28,19 +29,33 @@ def help_reply(
     about: str = "",
     following: tuple[Commodity, Market] | None = None,
     room: Room = SMS_SEGMENT,
+    chat: bool = False,
 ) -> str:
     """How to ask; to a message that asked to stop, first how to stop (STOP alone, or
     UNSUB and the crop and market it named that the number follows); to SELL alone, how
-    to name the crop; to "more" alone, where the next page's command is."""
+    to name the crop; to "more" alone, where the next page's command is. ``chat``: said
+    on a chat app (``by_medium``)."""
     with translation.override(language):
-        how = pgettext(
-            "sms",
-            "Send CROP MARKET, e.g. POTATO OSH. LIST: crops. LIST MARKETS. "
-            "LANG EN/FR/RU/KY. STOP: no more SMS.",
+        how = by_medium(
+            chat=chat,
+            sms=pgettext(
+                "sms",
+                "Send CROP MARKET, e.g. POTATO OSH. LIST: crops. LIST MARKETS. "
+                "LANG EN/FR/RU/KY. STOP: no more SMS.",
+            ),
+            on_chat=pgettext(
+                "chat",
+                "Send CROP MARKET, e.g. POTATO OSH. LIST: crops. LIST MARKETS. "
+                "LANG EN/FR/RU/KY. STOP: no more messages.",
+            ),
         )
         short = pgettext("sms", "Send CROP MARKET, e.g. POTATO OSH. LIST: crops.")
         if about == "stop":
-            stop = pgettext("sms", "To get no more SMS from us, send STOP alone.")
+            stop = by_medium(
+                chat=chat,
+                sms=pgettext("sms", "To get no more SMS from us, send STOP alone."),
+                on_chat=pgettext("chat", "To get no more messages from us, send STOP alone."),
+            )
             if following is not None:
                 crop, place = (thing.display_name(language) for thing in following)
                 unsub = pgettext("sms", "UNSUB {what} to stop.").format(what=f"{crop} {place}")
@@ -77,9 +92,16 @@ def language_reply(*, language: str, chosen: str) -> str:
         return fit([pgettext("sms", "Replies will now be in English.")])
 
 
-def opted_out_reply(*, language: str) -> str:
+def opted_out_reply(*, language: str, chat: bool = False) -> str:
     with translation.override(language):
-        return fit([pgettext("sms", "You will get no more SMS from us. Send START to come back.")])
+        said = by_medium(
+            chat=chat,
+            sms=pgettext("sms", "You will get no more SMS from us. Send START to come back."),
+            on_chat=pgettext(
+                "chat", "You will get no more messages from us. Send START to come back."
+            ),
+        )
+        return fit([said])
 
 
 def opted_in_reply(*, language: str, returning: bool) -> str:
@@ -98,13 +120,20 @@ def subscribed_reply(
     weekday: int,
     pct: Decimal,
     room: Room = SMS_SEGMENT,
+    chat: bool = False,
 ) -> str:
     """What was subscribed and on what condition; names are shortened before the
     condition is ever cut."""
     with translation.override(language):
         crop, place = commodity.display_name(language), market.display_name(language)
         if alert:
-            first = pgettext("sms", "Subscribed: {what}. SMS when the price moves {pct}%.")
+            first = by_medium(
+                chat=chat,
+                sms=pgettext("sms", "Subscribed: {what}. SMS when the price moves {pct}%."),
+                on_chat=pgettext(
+                    "chat", "Subscribed: {what}. A message when the price moves {pct}%."
+                ),
+            )
         else:
             first = pgettext("sms", "Subscribed: {what}, every {day}.")
         candidates = []
@@ -126,7 +155,7 @@ def unsubscribed_reply(*, language: str, commodity: Commodity, market: Market, f
         return fit([pgettext("sms", "You do not follow {what}.").format(what=what)])
 
 
-def subscription_problem_reply(*, language: str, problem: str) -> str:
+def subscription_problem_reply(*, language: str, problem: str, chat: bool = False) -> str:
     """Why SUB or UNSUB did nothing."""
     with translation.override(language):
         texts = {
@@ -138,7 +167,11 @@ def subscription_problem_reply(*, language: str, problem: str) -> str:
                 "sms", "The percent must be 1 to 100, like 10 or 12.5: SUB POTATO OSH 10"
             ),
             "names": pgettext("sms", "Send SUB CROP MARKET, e.g. SUB POTATO OSH"),
-            "unsub_names": pgettext("sms", "Send UNSUB CROP MARKET, or STOP for no more SMS."),
+            "unsub_names": by_medium(
+                chat=chat,
+                sms=pgettext("sms", "Send UNSUB CROP MARKET, or STOP for no more SMS."),
+                on_chat=pgettext("chat", "Send UNSUB CROP MARKET, or STOP for no more messages."),
+            ),
         }
         return fit([texts[problem]])
 

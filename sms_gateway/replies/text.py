@@ -15,6 +15,14 @@ from agriprices.warnings.bands import season_hint
 from sms_gateway.segments import SMS_SEGMENT, Room, plain
 
 
+def by_medium(*, chat: bool, sms: str, on_chat: str) -> str:
+    """The one rule for a text that names what we send: by SMS (and by USSD, whose STOP
+    stops SMS) it says "SMS"; on a chat app (WhatsApp, Telegram), where the person gets
+    no SMS from us, it says "messages". ``sms`` and ``on_chat`` are the same text worded
+    so, both translated (``on_chat`` in the "chat" context)."""
+    return on_chat if chat else sms
+
+
 def fit(candidates: Sequence[str], room: Room = SMS_SEGMENT) -> str:
     """The first candidate that fits ``room``, else the last one cut to fit."""
     texts = [plain(" ".join(c.split())) for c in candidates if c]

@@ -1,8 +1,10 @@
 import io
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from agriprices.models import LatestPrice
@@ -96,3 +98,14 @@ def after_commit(django_capture_on_commit_callbacks):
             return action(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves the time the code reads (timezone.now) this many seconds ahead of now."""
+    real = timezone.now
+
+    def move(seconds: float) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: real() + timedelta(seconds=seconds))
+
+    return move

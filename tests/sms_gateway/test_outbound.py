@@ -88,11 +88,13 @@ def test_opted_out_and_undeliverable_numbers_get_no_bulk_sms(locmem_backend):
 
 
 @pytest.mark.django_db
-def test_twilio_busy_is_retried_and_invalid_number_is_not(twilio_stub):
+def test_twilio_busy_is_retried_and_invalid_number_is_not(twilio_stub, clock):
     busy = factories.OutboundMessageFactory(to=TO, body="hi", idempotency_key="k1")
     twilio_stub.script = [error(429, 20429), error(500, 20500)]
     assert outbound.send(busy.pk) == outbound.RETRY
+    clock(outbound.RETRY_FIRST_SECONDS)  # the first retry's longest wait
     assert outbound.send(busy.pk) == outbound.RETRY
+    clock(outbound.RETRY_FIRST_SECONDS * 3)  # and the second's, after it
     assert outbound.send(busy.pk) == "sent"
     busy.refresh_from_db()
     assert (busy.status, busy.attempts, busy.provider_sid) == ("sent", 3, "SMok")

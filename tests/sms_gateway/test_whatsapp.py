@@ -78,3 +78,11 @@ def test_a_crop_alone_on_whatsapp_lists_every_market(twilio, three_markets, toda
     reply = ask(twilio, "potatoes")
     assert reply.splitlines()[:3] == ["Potatoes", "", "Every market, cheapest first:"]
     assert [line.split(":")[0] for line in reply.splitlines()[3:]] == ["Bishkek", "Osh", "Naryn"]
+
+
+def test_whatsapp_texts_speak_of_messages_where_sms_speak_of_sms(twilio, a_price):
+    how = ask(twilio, "HELP")
+    assert how.endswith("STOP: no more messages.")
+    assert ask(twilio, "STOP", sid="SMwa2").startswith("You will get no more messages from us.")
+    by_sms = ask(twilio, "HELP", sender=NUMBER, sid="SMsms2")
+    assert by_sms.endswith("STOP: no more SMS.")
