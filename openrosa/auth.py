@@ -5,8 +5,11 @@ over plain HTTP unless DEBUG. Digest is not offered: checking it needs an MD5 of
 password kept beside Django's hash, as good as the password for this realm.
 
 The login throttle (config.logins) applies, as on the web form; an unknown, revoked or
-expired key counts toward its limit per address. Keys too are refused over plain HTTP:
-in a URL the token is as readable as a password."""
+expired key counts toward its limit per address. A live key is served whatever that count:
+many phones share a telecentre's one public address, and one phone retrying a revoked key
+must not lock the others out; a 256-bit token is not guessed, so the throttle has nothing
+to stop there. Keys too are refused over plain HTTP: in a URL the token is as readable as
+a password."""
 
 from __future__ import annotations
 
@@ -84,14 +87,15 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 
 def _by_key(request: HttpRequest, token: str) -> HttpResponse | None:
-    """Sign the request in with the key its URL carries; the refusal, or None."""
+    """Sign the request in with the key its URL carries; the refusal, or None. A live
+    key is looked up before the address's lock: it is served whatever the lock."""
     address = request.META.get("REMOTE_ADDR", "")
-    if logins.address_locked(address):
-        return documents.message_response(
-            _("Too many failed logins. Wait a few minutes, then try again."), status=403
-        )
     key = keys.key_for_token(token, address=address)
     if key is None:
+        if logins.address_locked(address):
+            return documents.message_response(
+                _("Too many failed logins. Wait a few minutes, then try again."), status=403
+            )
         logins.address_failed(address)
         keys.note_refusal(address)
         return _challenge(_("This phone's key is unknown, revoked or expired. Ask for a new one."))

@@ -115,19 +115,37 @@ def test_a_revoked_key_is_refused_from_its_very_next_request(client, field):
     assert other.get(f"{other.base}/formList").status_code == 200
 
 
-def test_guessing_keys_is_stopped_like_guessing_passwords(client, field, settings):
+def test_one_phone_retrying_a_dead_key_locks_no_live_key_out_of_its_address(
+    client, field, settings, today
+):
+    """A telecentre's phones share one public address: a revoked key retried there
+    counts toward the address's lock, which stops unknown keys and passwords, but a live
+    key is served whatever that count."""
     settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 3
-    good = issued(field).token
-    for n in range(3):
-        assert (
-            _call(client, "get", f"/openrosa/key/guess{n}xxxxxxxxxxxx/formList").status_code == 401
-        )
-    # From that address even a good key waits now, as a good password would.
-    locked = _call(client, "get", f"/openrosa/key/{good}/formList")
-    assert locked.status_code == 403
-    assert message_of(locked) == "Too many failed logins. Wait a few minutes, then try again."
+    given_up = issued(field, name="Lost phone")
+    keys.revoke_key(key_id=given_up.key.pk, by=field)
+    live = Collect(client, key=issued(field).token)
+    form = live.blank_form()
+    for _attempt in range(3):
+        assert _call(client, "get", f"/openrosa/key/{given_up.token}/formList").status_code == 401
+    # The address is locked now, for dead keys and for passwords...
+    for locked in (
+        _call(client, "head", f"/openrosa/key/{given_up.token}/submission"),
+        _call(client, "get", "/openrosa/key/guessxxxxxxxxxxxxxxxxx/formList"),
+        Collect(client).get("/openrosa/formList"),
+    ):
+        assert locked.status_code == 403
+    assert message_of(Collect(client).get("/openrosa/formList")) == (
+        "Too many failed logins. Wait a few minutes, then try again."
+    )
+    # ...and the live key goes on: its form list, and a form sent.
+    assert live.get(f"{live.base}/formList").status_code == 200
+    response, message = live.send(form, prices=[("potatoes", "kg", "31")])
+    assert response.status_code == 201, message
+    assert Quote.objects.get(observed_on=today, source="collect").agent == field
     refused = AuditEvent.objects.filter(action=AuditAction.COLLECT_KEY_REFUSED)
-    assert refused.count() == 3 and all(good not in e.detail for e in refused)
+    assert refused.count() == 3
+    assert all(given_up.token not in f"{e.subject} {e.detail}" for e in refused)
 
 
 def test_keys_need_https_like_passwords(client, field):
