@@ -10,10 +10,12 @@ the key's forms within 10 % of its p99 alone."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 
 from bench.api import flush_cache, load, load_in_background, start_gunicorn
+from bench.load import WARMUP
 
 Row = tuple[str, str, str]
 #: Forms sent each way (BENCH_COLLECT_SUBMISSIONS for a shorter run).
@@ -21,6 +23,7 @@ SUBMISSIONS = int(os.environ.get("BENCH_COLLECT_SUBMISSIONS", 1500))
 
 
 def run(url: str) -> list[Row]:
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.db import transaction
@@ -65,18 +68,27 @@ def run(url: str) -> list[Row]:
     from openrosa import keys
 
     market = Market.objects.order_by("pk").first()
-    stamp = time.time_ns()
-    by_password = agent(markets=[market], username=f"bench-collector-{stamp}")
-    by_password.set_password("bench-pw")  # the deployment's real hasher, as in production
-    by_password.save()
-    by_key = agent(markets=[market], username=f"bench-collector-key-{stamp}")
-    token = keys.issue_key(agent=by_key, name="bench phone", by=None).token
     items = [
         [row.commodity.slug, row.unit.code, f"{row.price.normalize():f}"]
         for row in LatestPrice.objects.filter(market=market, price_type="retail").select_related(
             "commodity", "unit"
         )
     ]
+    # Each form is a crop at a market on a day of its own, no older than Collect takes
+    # (AGRIPRICES_MAX_AGE_DAYS; a day less, for the load process's clock): the forms
+    # spread over as many markets as that needs, else the oldest are refused with 400.
+    days = settings.AGRIPRICES_MAX_AGE_DAYS - 1
+    needed = math.ceil((SUBMISSIONS + WARMUP) / (len(items) * days))
+    markets = list(Market.objects.order_by("pk")[:needed])
+    if len(markets) < needed:
+        raise SystemExit(f"{SUBMISSIONS} forms need {needed} markets; the data set has fewer")
+    stamp = time.time_ns()
+    by_password = agent(markets=markets, username=f"bench-collector-{stamp}")
+    by_password.set_password("bench-pw")  # the deployment's real hasher, as in production
+    by_password.save()
+    by_key = agent(markets=markets, username=f"bench-collector-key-{stamp}")
+    token = keys.issue_key(agent=by_key, name="bench phone", by=None).token
+    slugs = [m.slug for m in markets]
     latest = [
         f"/api/v1/prices/latest/?commodity={s}"
         for s in Commodity.objects.values_list("slug", flat=True)
@@ -86,11 +98,11 @@ def run(url: str) -> list[Row]:
     try:
         alone = load(latest, 3000, 2)
         api_load = load_in_background(latest, 3000)
-        spec = json.dumps([f"{by_password.username}:bench-pw", market.slug, items])
+        spec = json.dumps([f"{by_password.username}:bench-pw", slugs, items, days])
         basic = load(["/openrosa/submission"], SUBMISSIONS, 2, "--collect", spec)
         beside_basic = json.loads(api_load.communicate(timeout=900)[0])
         api_load = load_in_background(latest, 3000)
-        spec = json.dumps(["", market.slug, items])
+        spec = json.dumps(["", slugs, items, days])
         keyed = load([f"/openrosa/key/{token}/submission"], SUBMISSIONS, 2, "--collect", spec)
         beside_key = json.loads(api_load.communicate(timeout=900)[0])
     finally:
@@ -106,7 +118,8 @@ def run(url: str) -> list[Row]:
     api_change = (beside_key["p99_ms"] / alone["p99_ms"] - 1) * 100 if alone["p99_ms"] else 0.0
     rows += [
         (
-            f"forms by HTTP Basic ({len(items)} crops, 1 price each), beside the latest load",
+            f"forms by HTTP Basic ({len(items)} crops at {len(markets)} markets, 1 price "
+            "each), beside the latest load",
             f"{basic['rps']} /s, p50 {basic['p50_ms']} ms, p99 {basic['p99_ms']} ms, "
             f"statuses {basic['statuses']}",
             "—",
@@ -119,7 +132,7 @@ def run(url: str) -> list[Row]:
         ),
         (
             "  stored",
-            f"Basic {stored['basic']}, key {stored['key']} of {SUBMISSIONS + 50} each "
+            f"Basic {stored['basic']}, key {stored['key']} of {SUBMISSIONS + WARMUP} each "
             "(with the warm-up)",
             "all, once",
         ),

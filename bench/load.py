@@ -18,6 +18,9 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+#: Requests sent before the clock starts.
+WARMUP = 50
+
 SMS_BODIES = [
     "POTATO OSH",
     "картошка бишкек",
@@ -112,16 +115,20 @@ def voice_request(
 
 
 def collect_request(
-    path: str, credentials: str, n: int, market: str, items: list[list[str]]
+    path: str, credentials: str, n: int, markets: list[str], items: list[list[str]], days: int
 ) -> tuple[str, dict[str, str], bytes]:
     """The n-th form as ODK Collect POSTs it (multipart, xml_submission_file): one price
-    of one crop, on a day of its own (an agent prices a crop once a day). Empty
-    ``credentials``: no Authorization header, the path carries a Collect key."""
+    of one crop, at a market and on a day of its own (an agent prices a crop at a market
+    once a day), the day within ``days`` of today (Collect takes none older), the markets
+    taken in turn once those days are used. Empty ``credentials``: no Authorization
+    header, the path carries a Collect key."""
     import base64
     import datetime
 
     commodity, unit, price = items[n % len(items)]
-    day = datetime.date.today() - datetime.timedelta(days=1 + n // len(items))
+    series = n // len(items)
+    market = markets[series // days % len(markets)]
+    day = datetime.date.today() - datetime.timedelta(days=1 + series % days)
     xml = (
         f'<?xml version="1.0"?><data id="agriprices_prices"><market>{market}</market>'
         f"<observed_on>{day.isoformat()}</observed_on><price_type>retail</price_type>"
@@ -175,9 +182,9 @@ def run(
     elif voice_token:
         signed = [voice_request(base, voice_token, n, paths[0]) for n in range(requests + warmup)]
     elif collect:
-        credentials, market, items = json.loads(collect)
+        credentials, markets, items, days = json.loads(collect)
         signed = [
-            collect_request(paths[0], credentials, n, market, items)
+            collect_request(paths[0], credentials, n, markets, items, days)
             for n in range(requests + warmup)
         ]
     else:
@@ -241,12 +248,14 @@ def main() -> int:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=WARMUP)
     parser.add_argument("--twilio-token", default="", help="POST signed inbound SMS instead")
     parser.add_argument("--rate", type=float, default=0.0, help="requests per second, steady")
     parser.add_argument("--ussd-key", default="", help="POST USSD callbacks with this key")
     parser.add_argument(
-        "--collect", default="", help='POST ODK Collect forms: JSON ["user:pw", market, items]'
+        "--collect",
+        default="",
+        help='POST ODK Collect forms: JSON ["user:pw", [market, ...], items, days]',
     )
     parser.add_argument("--voice-token", default="", help="POST signed voice webhooks instead")
     args = parser.parse_args()

@@ -2,7 +2,10 @@
 forms, ODK Collect's HTTP authentication): after LOGIN_MAX_FAILURES wrong passwords for
 one username, or LOGIN_MAX_FAILURES_PER_ADDRESS from one address (a telecentre's
 operators share one), in LOGIN_LOCK_SECONDS, every attempt is refused until the window
-ends, right password or not. Counted in the shared cache, so every process sees it."""
+ends, right password or not. A live Collect key is the exception (``openrosa.auth``):
+the lock is there for what can be guessed, passwords and codes; a 256-bit key cannot,
+and the phones behind one address must not be locked out by one that retries a revoked
+key. Counted in the shared cache, so every process sees it."""
 
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ def failed(username: str, address: str) -> None:
 
 def address_locked(address: str) -> bool:
     """Whether attempts from ``address`` are refused for now (for credentials with no
-    username: Collect keys)."""
+    username: Collect keys that are not live)."""
     window = settings.LOGIN_LOCK_SECONDS
     most = settings.LOGIN_MAX_FAILURES_PER_ADDRESS
     return counters.peek("login", f"ip:{address}", window_seconds=window) >= most

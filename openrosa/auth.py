@@ -4,9 +4,16 @@ password (the web form's) over HTTP Basic. Basic sends the password readable, so
 over plain HTTP unless DEBUG. Digest is not offered: checking it needs an MD5 of each
 password kept beside Django's hash, as good as the password for this realm.
 
+Basic is a password alone, so an account that signs in with a second factor (one that may
+review, publish or broadcast, or use the admin: ``two_factor.needs_second_factor``) is
+refused it and told to use a Collect key.
+
 The login throttle (config.logins) applies, as on the web form; an unknown, revoked or
-expired key counts toward its limit per address. Keys too are refused over plain HTTP:
-in a URL the token is as readable as a password."""
+expired key counts toward its limit per address. A live key is served whatever that count:
+many phones share a telecentre's one public address, and one phone retrying a revoked key
+must not lock the others out; a 256-bit token is not guessed, so the throttle has nothing
+to stop there. Keys too are refused over plain HTTP: in a URL the token is as readable as
+a password."""
 
 from __future__ import annotations
 
@@ -20,10 +27,14 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from agriprices.audit.models import AuditAction
+from agriprices.audit.services import record
 from config import logins
 from openrosa import documents, keys
+from telecentre.two_factor import needs_second_factor
 
 REALM = "AgriPrices"
 
@@ -77,21 +88,44 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return _challenge(_("Wrong username or password."))
         if not user.has_perm("agriprices.add_quote"):
             return documents.message_response(_("This account may not record prices."), status=403)
+        if needs_second_factor(user):
+            return _second_factor_refusal(request, user)
         request.user = user
         return view(request, *args, **kwargs)
 
     return checked
 
 
-def _by_key(request: HttpRequest, token: str) -> HttpResponse | None:
-    """Sign the request in with the key its URL carries; the refusal, or None."""
-    address = request.META.get("REMOTE_ADDR", "")
-    if logins.address_locked(address):
-        return documents.message_response(
-            _("Too many failed logins. Wait a few minutes, then try again."), status=403
+def _second_factor_refusal(request: HttpRequest, user: User) -> HttpResponse:
+    """The answer to a right password for an account that needs more than one."""
+    record(
+        AuditAction.LOGIN_FAILED,
+        actor=user,
+        subject=request.path[:200],
+        detail="ODK Collect: a password alone is refused for an account with a second factor",
+    )
+    setup = request.build_absolute_uri(reverse("openrosa:setup"))
+    return documents.message_response(
+        _(
+            "This account signs in with a second factor, so its password alone cannot open "
+            "Collect. Give this phone a Collect key instead: sign in at %(url)s and issue "
+            "one, then scan its QR code."
         )
+        % {"url": setup},
+        status=403,
+    )
+
+
+def _by_key(request: HttpRequest, token: str) -> HttpResponse | None:
+    """Sign the request in with the key its URL carries; the refusal, or None. A live
+    key is looked up before the address's lock: it is served whatever the lock."""
+    address = request.META.get("REMOTE_ADDR", "")
     key = keys.key_for_token(token, address=address)
     if key is None:
+        if logins.address_locked(address):
+            return documents.message_response(
+                _("Too many failed logins. Wait a few minutes, then try again."), status=403
+            )
         logins.address_failed(address)
         keys.note_refusal(address)
         return _challenge(_("This phone's key is unknown, revoked or expired. Ask for a new one."))

@@ -113,16 +113,37 @@ def revoke_key(*, key_id: int, by: User | None) -> CollectKey:
         if by is not None and not may_manage(by, key.user):
             raise CollectKeyError(_("You may not revoke this key."), field="key")
         if key.revoked_at is None:
-            key.revoked_at = timezone.now()
-            key.revoked_by = by
-            key.save(update_fields=["revoked_at", "revoked_by"])
-            record(
-                AuditAction.COLLECT_KEY_REVOKED,
-                actor=by,
-                subject=f"collect key {key.pk}",
-                detail=f"{key.user.get_username()}: {key.name}",
-            )
+            _revoke(key, by=by, reason="")
     return key
+
+
+def revoke_every_key(*, agent: User, by: User | None, reason: str) -> int:
+    """Revoke every key of ``agent`` not revoked yet, expired ones too, for good: an
+    account that is deactivated gives its phones' keys up (``telecentre.accounts``).
+    Returns how many; again, none. The caller has checked ``by`` may do this."""
+    with transaction.atomic():
+        live = list(
+            CollectKey.objects.select_for_update()
+            .select_related("user")
+            .filter(user=agent, revoked_at__isnull=True)
+            .order_by("pk")
+        )
+        for key in live:
+            _revoke(key, by=by, reason=reason)
+    return len(live)
+
+
+def _revoke(key: CollectKey, *, by: User | None, reason: str) -> None:
+    key.revoked_at = timezone.now()
+    key.revoked_by = by
+    key.save(update_fields=["revoked_at", "revoked_by"])
+    detail = f"{key.user.get_username()}: {key.name}"
+    record(
+        AuditAction.COLLECT_KEY_REVOKED,
+        actor=by,
+        subject=f"collect key {key.pk}",
+        detail=f"{detail} ({reason})" if reason else detail,
+    )
 
 
 def key_for_token(token: str, *, address: str) -> CollectKey | None:

@@ -8,10 +8,12 @@ import json
 import zlib
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import User
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +30,7 @@ from openrosa import documents, keys, submissions, xform
 from openrosa.auth import agent_required
 from openrosa.forms import CollectKeyForm
 from openrosa.models import Photo
+from telecentre.two_factor import needs_second_factor
 
 
 def collect_url(request: HttpRequest, name: str, **kwargs: str) -> str:
@@ -146,22 +149,24 @@ def _server(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("openrosa:form-list")).removesuffix("/formList")
 
 
+def _setup_context(request: HttpRequest, user: User) -> dict[str, Any]:
+    return {
+        "server": _server(request),
+        "username": user.get_username(),
+        "may_record": user.has_perm("agriprices.add_quote"),
+        # Basic is a password alone: not for an account that signs in with more.
+        "basic_allowed": not needs_second_factor(user),
+    }
+
+
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
     """How an agent adds a phone: a key per phone (its QR code shown once, when issued),
     and the Basic settings for clients that cannot take a key."""
     user = signed_in_user(request)
-    return render(
-        request,
-        "openrosa/setup.html",
-        {
-            "server": _server(request),
-            "username": user.get_username(),
-            "may_record": user.has_perm("agriprices.add_quote"),
-            "form": CollectKeyForm(),
-            "keys": keys.keys_of(user)[:50],
-        },
-    )
+    context = _setup_context(request, user)
+    context |= {"form": CollectKeyForm(), "keys": keys.keys_of(user)[:50]}
+    return render(request, "openrosa/setup.html", context)
 
 
 @login_required
@@ -201,11 +206,7 @@ def key_issue(request: HttpRequest) -> HttpResponse:
         template = "openrosa/keys.html" if operator else "openrosa/setup.html"
         context = {"form": form, "keys": keys.keys_of(None if operator else user)[:200]}
         if not operator:
-            context |= {
-                "server": _server(request),
-                "username": user.get_username(),
-                "may_record": user.has_perm("agriprices.add_quote"),
-            }
+            context |= _setup_context(request, user)
         return render(request, template, context, status=400)
     if not issued.token:
         messages.warning(

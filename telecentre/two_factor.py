@@ -48,6 +48,15 @@ def has_second_factor(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def needs_second_factor(user: User) -> bool:
+    """Whether signing in as ``user`` takes a second factor besides the password: the
+    account has one, or must have one (``REQUIRE_TWO_FACTOR``). Such an account opens
+    the dashboard only with its code, and ODK Collect only with a Collect key."""
+    if has_second_factor(user):
+        return True
+    return settings.REQUIRE_TWO_FACTOR and must_use_two_factor(user)
+
+
 def pending_authenticator(user: User, *, replace: bool = False) -> TOTPDevice:
     """The authenticator being enrolled: the same secret on every visit until it is
     confirmed (a reload must not invalidate what the phone scanned), a new one when
@@ -219,12 +228,12 @@ class TwoFactorRequiredMiddleware:
             and not request.path.startswith(_OPEN_PREFIXES)
         ):
             assert isinstance(user, User)  # noqa: S101 - authenticated means a User here
+            if not needs_second_factor(user):
+                return self.get_response(request)
             if has_second_factor(user):
                 target = "telecentre:two-factor"
-            elif settings.REQUIRE_TWO_FACTOR and must_use_two_factor(user):
-                target = "telecentre:two-factor-setup"
             else:
-                return self.get_response(request)
+                target = "telecentre:two-factor-setup"
             if request.path.startswith("/api/"):
                 return JsonResponse(
                     {

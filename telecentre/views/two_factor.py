@@ -121,7 +121,9 @@ def setup(request: HttpRequest) -> HttpResponse:
             "form": form,
             "problem": problem,
             "qr": mark_safe(svg),  # noqa: S308 - drawn by segno from the device's own URL
-            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            # In blocks of four for reading and typing; the page keeps them apart by
+            # margins, not spaces, so a copied key is the bare base32 every app takes.
+            "secret_blocks": [secret[i : i + 4] for i in range(0, len(secret), 4)],
             "enrolled": enrolled,
             "codes_left": two_factor.recovery_codes_left(user),
             "next": _next(request),

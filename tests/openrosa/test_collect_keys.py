@@ -17,6 +17,8 @@ import segno
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agriprices.audit.models import AuditAction, AuditEvent
 from agriprices.models import Quote
@@ -115,19 +117,94 @@ def test_a_revoked_key_is_refused_from_its_very_next_request(client, field):
     assert other.get(f"{other.base}/formList").status_code == 200
 
 
-def test_guessing_keys_is_stopped_like_guessing_passwords(client, field, settings):
+def test_one_phone_retrying_a_dead_key_locks_no_live_key_out_of_its_address(
+    client, field, settings, today
+):
+    """A telecentre's phones share one public address: a revoked key retried there
+    counts toward the address's lock, which stops unknown keys and passwords, but a live
+    key is served whatever that count."""
     settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 3
-    good = issued(field).token
-    for n in range(3):
-        assert (
-            _call(client, "get", f"/openrosa/key/guess{n}xxxxxxxxxxxx/formList").status_code == 401
-        )
-    # From that address even a good key waits now, as a good password would.
-    locked = _call(client, "get", f"/openrosa/key/{good}/formList")
-    assert locked.status_code == 403
-    assert message_of(locked) == "Too many failed logins. Wait a few minutes, then try again."
+    given_up = issued(field, name="Lost phone")
+    keys.revoke_key(key_id=given_up.key.pk, by=field)
+    live = Collect(client, key=issued(field).token)
+    form = live.blank_form()
+    for _attempt in range(3):
+        assert _call(client, "get", f"/openrosa/key/{given_up.token}/formList").status_code == 401
+    # The address is locked now, for dead keys and for passwords...
+    for locked in (
+        _call(client, "head", f"/openrosa/key/{given_up.token}/submission"),
+        _call(client, "get", "/openrosa/key/guessxxxxxxxxxxxxxxxxx/formList"),
+        Collect(client).get("/openrosa/formList"),
+    ):
+        assert locked.status_code == 403
+    assert message_of(Collect(client).get("/openrosa/formList")) == (
+        "Too many failed logins. Wait a few minutes, then try again."
+    )
+    # ...and the live key goes on: its form list, and a form sent.
+    assert live.get(f"{live.base}/formList").status_code == 200
+    response, message = live.send(form, prices=[("potatoes", "kg", "31")])
+    assert response.status_code == 201, message
+    assert Quote.objects.get(observed_on=today, source="collect").agent == field
     refused = AuditEvent.objects.filter(action=AuditAction.COLLECT_KEY_REFUSED)
-    assert refused.count() == 3 and all(good not in e.detail for e in refused)
+    assert refused.count() == 3
+    assert all(given_up.token not in f"{e.subject} {e.detail}" for e in refused)
+
+
+@pytest.mark.parametrize(
+    ("required", "enrolled"),
+    [(True, False), (True, True), (False, True)],
+    ids=["must-enrol", "enrolled", "enrolled-by-choice"],
+)
+def test_a_password_alone_does_not_open_collect_for_an_account_with_a_second_factor(
+    client, field, settings, required, enrolled
+):
+    settings.REQUIRE_TWO_FACTOR = required
+    boss = factories.operator("nurlan")
+    if enrolled:
+        TOTPDevice.objects.create(user=boss, name="authenticator", confirmed=True)
+    by_password = Collect(client, username="nurlan")
+    answers = [
+        by_password.get("/openrosa/formList"),
+        by_password.head_submission(),
+        by_password.submit(b"<data/>")[0],
+    ]
+    assert [a.status_code for a in answers] == [403, 403, 403]
+    assert message_of(answers[0]) == (
+        "This account signs in with a second factor, so its password alone cannot open "
+        "Collect. Give this phone a Collect key instead: sign in at "
+        "https://testserver/openrosa/setup/ and issue one, then scan its QR code."
+    )
+    assert not Quote.objects.filter(source="collect").exists()
+    refused = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED, actor=boss)
+    assert refused.count() == 3 and "second factor" in refused.first().detail
+    # A wrong password is still only that.
+    wrong = Collect(client, username="nurlan", password="nope").get("/openrosa/formList")
+    assert wrong.status_code == 401
+    assert message_of(wrong) == "Wrong username or password."
+    # The same account's phone with a key works.
+    assert Collect(client, key=issued(boss, name="Nurlan's tablet").token).form_list()
+
+
+def test_the_setup_page_offers_basic_only_to_accounts_a_password_signs_in(client, field):
+    boss = factories.operator("nurlan")
+    device = TOTPDevice.objects.create(user=boss, name="authenticator", confirmed=True)
+    client.force_login(field)
+    page = client.get("/openrosa/setup/", secure=True).content.decode()
+    assert "may log in with your username and password" in page
+    client.force_login(boss)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id  # its code given
+    session.save()
+    page = client.get("/openrosa/setup/", secure=True).content.decode()
+    assert "may log in with your username and password" not in page
+    assert "its password alone cannot open Collect: give each phone a key above." in page
+
+
+@pytest.mark.parametrize("who", ["agent", "operator-not-required"])
+def test_basic_stays_for_accounts_a_password_signs_in(client, field, settings, who):
+    settings.REQUIRE_TWO_FACTOR = who == "agent"
+    username = "aibek" if who == "agent" else factories.operator("nurlan").username
+    assert Collect(client, username=username).form_list()
 
 
 def test_keys_need_https_like_passwords(client, field):

@@ -1,0 +1,195 @@
+"""Deactivating an account (an agent who left): its Collect keys and API token are
+revoked for good, each in the audit trail with the reason, so reactivating the account
+brings none of them back: its phones get new keys. The admin does it only through its
+list's actions, which say why."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from agriprices.audit.models import AuditAction, AuditEvent
+from openrosa import keys
+from openrosa.models import CollectKey
+from telecentre import accounts
+from tests import factories
+from tests.openrosa.test_collect import Collect
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/auth/user/"
+
+
+@pytest.fixture
+def aibek(osh, potatoes):
+    return factories.agent(markets=[osh], username="aibek")
+
+
+@pytest.fixture
+def boss(db):
+    user = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    user.save()  # the password the factory set
+    return user
+
+
+def phone(client, agent, name="Aibek's Samsung"):
+    return Collect(client, key=keys.issue_key(agent=agent, name=name, by=agent).token)
+
+
+def answer(collect):
+    return collect.get(f"{collect.base}/formList").status_code
+
+
+def api_answer(client, token):
+    return client.get("/api/v1/quotes/", HTTP_AUTHORIZATION=f"Token {token}").status_code
+
+
+def test_a_phone_given_up_when_its_agent_left_stays_refused_after_reactivation(client, aibek, boss):
+    samsung, nokia = phone(client, aibek), phone(client, aibek, "Old Nokia")
+    token = Token.objects.create(user=aibek).key
+    assert answer(samsung) == answer(nokia) == 200 and api_answer(client, token) == 200
+
+    left = accounts.deactivate_account(user_id=aibek.pk, by=boss, reason="left in May")
+    assert left.changed and left.keys_revoked == 2
+    assert answer(samsung) == answer(nokia) == 401
+    back = accounts.reactivate_account(user_id=aibek.pk, by=boss)
+    assert back.changed and back.keys_revoked == 0
+    aibek.refresh_from_db()
+    assert aibek.is_active
+    # Nothing the account held before works again: not the keys, not the API token.
+    assert answer(samsung) == answer(nokia) == 401
+    assert api_answer(client, token) == 401
+    # A new key for the phone does.
+    assert answer(phone(client, aibek, "Aibek's new Samsung")) == 200
+
+    revoked = AuditEvent.objects.filter(action=AuditAction.COLLECT_KEY_REVOKED).order_by("pk")
+    assert [(e.actor, e.detail) for e in revoked] == [
+        (boss, "aibek: Aibek's Samsung (account deactivated: left in May)"),
+        (boss, "aibek: Old Nokia (account deactivated: left in May)"),
+    ]
+    deactivated = AuditEvent.objects.get(action=AuditAction.ACCOUNT_DEACTIVATED)
+    assert deactivated.actor == boss and deactivated.detail == "left in May"
+    assert deactivated.subject == f"user {aibek.pk} (aibek)"
+    assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_REVOKED).count() == 1
+    assert AuditEvent.objects.get(action=AuditAction.ACCOUNT_REACTIVATED).actor == boss
+
+
+def test_deactivating_again_changes_nothing_more(aibek, boss, client):
+    phone(client, aibek)
+    accounts.deactivate_account(user_id=aibek.pk, by=boss, reason="left")
+    rows = AuditEvent.objects.count()
+    again = accounts.deactivate_account(user_id=aibek.pk, by=boss, reason="left")
+    assert not again.changed and again.keys_revoked == 0
+    assert AuditEvent.objects.count() == rows
+
+
+@pytest.mark.parametrize(
+    ("reason", "by_self", "said"),
+    [
+        ("   ", False, "Say why the account is deactivated"),
+        ("x" * 201, False, "longer than 200 characters"),
+        ("leaving", True, "You cannot deactivate your own account."),
+    ],
+)
+def test_a_deactivation_refused_says_why_and_changes_nothing(
+    client, aibek, boss, reason, by_self, said
+):
+    samsung = phone(client, aibek)
+    who = aibek.pk if not by_self else boss.pk
+    with pytest.raises(accounts.AccountError, match=said):
+        accounts.deactivate_account(user_id=who, by=boss, reason=reason)
+    aibek.refresh_from_db()
+    boss.refresh_from_db()
+    assert aibek.is_active and boss.is_active and answer(samsung) == 200
+    assert not AuditEvent.objects.filter(action=AuditAction.COLLECT_KEY_REVOKED).exists()
+
+
+def test_only_who_may_change_accounts_deactivates_them(client, aibek):
+    samsung = phone(client, aibek)
+    nurlan = factories.operator("nurlan")
+    with pytest.raises(accounts.AccountError, match="You may not change accounts."):
+        accounts.deactivate_account(user_id=aibek.pk, by=nurlan, reason="left")
+    assert answer(samsung) == 200
+
+
+def test_a_key_left_standing_by_an_older_deactivation_is_revoked_on_reactivation(
+    client, aibek, boss
+):
+    samsung = phone(client, aibek)
+    # Deactivated before this rule, or from a shell: the key stayed unrevoked.
+    type(aibek).objects.filter(pk=aibek.pk).update(is_active=False)
+    assert answer(samsung) == 401
+    back = accounts.reactivate_account(user_id=aibek.pk, by=boss)
+    assert back.keys_revoked == 1
+    assert answer(samsung) == 401
+    event = AuditEvent.objects.get(action=AuditAction.COLLECT_KEY_REVOKED)
+    assert event.detail.endswith("(account reactivated: keys from before stay revoked)")
+
+
+def _admin(client, boss):
+    client.force_login(boss)
+    return client
+
+
+def test_the_admin_deactivates_from_the_user_list_saying_why(client, aibek, boss):
+    samsung = phone(client, aibek)
+    admin = _admin(client, boss)
+    asked = admin.post(CHANGELIST, {"action": "deactivate", "_selected_action": [aibek.pk]})
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "aibek" in page and 'name="reason"' in page
+    # Without a reason: asked again, nothing changed.
+    blank = admin.post(
+        CHANGELIST,
+        {"action": "deactivate", "_selected_action": [aibek.pk], "apply": "1", "reason": " "},
+    )
+    assert blank.status_code == 200 and "This field is required." in blank.content.decode()
+    aibek.refresh_from_db()
+    assert aibek.is_active and answer(samsung) == 200
+
+    done = admin.post(
+        CHANGELIST,
+        {
+            "action": "deactivate",
+            "_selected_action": [aibek.pk],
+            "apply": "1",
+            "reason": "left the project",
+        },
+        follow=True,
+    )
+    assert "1 account deactivated; 1 Collect key revoked." in done.content.decode()
+    aibek.refresh_from_db()
+    assert not aibek.is_active and answer(samsung) == 401
+
+    admin.post(CHANGELIST, {"action": "reactivate", "_selected_action": [aibek.pk]})
+    aibek.refresh_from_db()
+    assert aibek.is_active and answer(samsung) == 401
+    assert CollectKey.objects.get().revoked_by == boss
+    assert AuditEvent.objects.get(action=AuditAction.ACCOUNT_DEACTIVATED).detail == (
+        "left the project"
+    )
+
+
+def test_the_admins_user_form_does_not_change_active_behind_the_actions_back(client, aibek, boss):
+    samsung = phone(client, aibek)
+    admin = _admin(client, boss)
+    change = f"{CHANGELIST}{aibek.pk}/change/"
+    page = admin.get(change).content.decode()
+    assert 'name="is_active"' not in page and "Deactivate selected accounts" in page
+    # The form sent with every other field as it was and "Active" left out, as an
+    # unticked box is: the account stays active and its key works.
+    sent = admin.post(
+        change,
+        {
+            "username": "aibek",
+            "first_name": "",
+            "last_name": "",
+            "email": "",
+            "groups": list(aibek.groups.values_list("pk", flat=True)),
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": aibek.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": aibek.date_joined.strftime("%H:%M:%S"),
+        },
+    )
+    assert sent.status_code == 302, sent.content.decode()[:2000]
+    aibek.refresh_from_db()
+    assert aibek.is_active and answer(samsung) == 200
