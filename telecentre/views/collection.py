@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from agriprices.api.errors import PageBadRequest
 from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import completeness, weekly_history
 from agriprices.collection.models import CollectionPlan
@@ -114,15 +115,14 @@ def collection(request: HttpRequest) -> HttpResponse:
 
 
 def _week(text: str, today: date) -> sched.Period:
-    """``?week=2026-W49``; this week when absent or not a week (a 404 would lose the
-    operator's place for a typo)."""
-    if text:
-        try:
-            year, week = text.split("-W")
-            return sched.week_period(int(year), int(week))
-        except ValueError:
-            pass
-    return sched.week_of(today)
+    """``?week=2026-W49``, this week when absent; a week that cannot be read or is out
+    of range is a 400 naming it (as every page's parameters), never another week."""
+    if not text:
+        return sched.week_of(today)
+    try:
+        return sched.read_period("week", text, today=today)
+    except sched.PeriodError as exc:
+        raise PageBadRequest(_("Week: %(reason)s") % {"reason": exc.message}) from None
 
 
 @needs_permission("agriprices.change_market")

@@ -75,8 +75,17 @@ def test_another_week_and_a_bad_one(client, week, operator):
     year, number, _ = (week["today"] - timedelta(weeks=3)).isocalendar()
     label = f"{year}-W{number:02d}"
     assert label in client.get(f"/collection/?week={label}").content.decode()
-    # A typo keeps the operator on this week rather than a dead end.
-    assert client.get("/collection/?week=2026-W99").status_code == 200
+    # A week that cannot be read, or so far off the calendar cannot count from it, is
+    # a 400 saying so (as every page's parameters), never another week in its place.
+    for asked, said in [
+        ("2026-W99", "2026-W99 does not exist"),
+        ("0001-W01", "0001-W01 is outside 1900-01-01 to"),
+        ("9999-W52", "9999-W52 is outside"),
+        ("next week", "not written as YYYY-Www"),
+    ]:
+        response = client.get("/collection/", {"week": asked})
+        assert response.status_code == 400, asked
+        assert said in response.content.decode(), asked
 
 
 def test_an_operator_edits_a_plan(client, week, operator, osh, potatoes):
@@ -156,3 +165,20 @@ def test_the_odk_form_lists_planned_crops_first_and_changes_with_the_plan(week, 
     assert form_for(week["aida"]).version != first.version
     PlannedItem.objects.create(plan=plan, commodity=apples)
     assert form_for(week["aida"]).version != first.version
+
+
+def test_still_due_lists_only_what_a_price_sent_today_counts_for(client, db, potatoes, osh):
+    """Osh collects Monday to Saturday with a day's tolerance: tomorrow's round opens
+    today, but a price sent today counts for today's round. Reported in full today,
+    nothing is due today, though tomorrow's prices are still to come."""
+    today = timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+    plan = CollectionPlan.objects.create(
+        market=osh, weekdays=f"{today.weekday()}{tomorrow.weekday()}", tolerance_days=1
+    )
+    PlannedItem.objects.create(plan=plan, commodity=potatoes)
+    aida = factories.agent(markets=[osh], username="aida")
+    client.force_login(aida)
+    assert "Still due today" in client.get("/report/").content.decode()
+    factories.QuoteFactory(commodity=potatoes, market=osh, observed_on=today, agent=aida)
+    assert "Still due today" not in client.get("/report/").content.decode()
