@@ -232,9 +232,15 @@ class Collection(ApiView):
         )
         document = collection_document(report, agents=may_view or agent is not None)
         if request.accepted_renderer.format == "csv":
+            # Each row says its period, and true/false as the JSON does.
             return Response(
                 [
-                    {k: v for k, v in line.items() if k != "collection_days"}
+                    {"period": report.period.label}
+                    | {
+                        k: ("true" if v else "false") if isinstance(v, bool) else v
+                        for k, v in line.items()
+                        if k != "collection_days"
+                    }
                     | {"collection_days": " ".join(str(d) for d in line["collection_days"])}
                     for line in document["markets"]
                 ]

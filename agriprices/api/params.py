@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from agriprices.api.serializers import RefField
+from agriprices.api.serializers import RefField, RegionRefField
 from agriprices.collection.schedule import PeriodError, read_period
 from agriprices.models import PriceType, Quote
 from agriprices.periods import PERIODS
@@ -60,8 +60,8 @@ class MarketsField(serializers.ListField):
         return found
 
 
-def region_ref(**kwargs: Any) -> RefField:
-    return RefField(kind="region", resolve=region_by_ref, **kwargs)
+def region_ref(**kwargs: Any) -> RegionRefField:
+    return RegionRefField(kind="region", resolve=region_by_ref, **kwargs)
 
 
 class DayField(serializers.DateField):

@@ -33,6 +33,7 @@ class AuditAction(models.TextChoices):
     COLLECT_KEY_REFUSED = "collect_key_refused", _("unknown or revoked Collect key refused")
     API_TOKEN_ISSUED = "api_token_issued", _("API token issued")
     API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+    PLAN_CHANGED = "plan_changed", _("collection plan changed")
 
 
 class AuditEvent(models.Model):

@@ -122,6 +122,10 @@ def test_csv_has_a_row_per_market(api, collected):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert {r["market"]: r["late"] for r in rows} == {"osh": "0", "bishkek": "1"}
+    # Each row says its period, and true/false as the JSON does.
+    assert {r["period"] for r in rows} == {collected["week"]}
+    assert {r["flagged"] for r in rows} <= {"true", "false"}
+    assert {r["default_plan"] for r in rows} == {"false"}
 
 
 @pytest.mark.parametrize(
