@@ -185,6 +185,7 @@ def test_the_command_lists_in_a_dry_run_and_refuses_bad_dates(plan_today, outbox
 
 def test_markets_missed_round_after_round_are_flagged_in_the_operators_digest(plan_today, settings):
     settings.COLLECTION_ESCALATE_AFTER = 2
+    settings.SITE_URL = "https://prices.example.org/"
     olga = operator("olga")
     olga.email = "olga@example.org"
     olga.save()
@@ -204,6 +205,8 @@ def test_markets_missed_round_after_round_are_flagged_in_the_operators_digest(pl
     assert message.to == ["olga@example.org"]
     assert "Talas" in message.body and "Osh" not in message.body.split("flagged")[-1]
     assert "1 market(s) flagged" in message.subject
+    # Read away from the site, the mail's link says where it is.
+    assert "Details: https://prices.example.org/collection/" in message.body
 
 
 @pytest.mark.redis

@@ -108,3 +108,23 @@ def test_an_old_price_with_no_fresh_market_anywhere(markets, today):
     price(markets, "naryn", 40, "24", today)
     reply = ask("en")
     assert "last price 2 months ago" in reply and "Fresh" not in reply
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        (13, "last price 13 days ago"),
+        (14, "last price 2 weeks ago"),
+        (20, "last price 3 weeks ago"),  # not understated as 2 weeks
+        (45, "last price 6 weeks ago"),
+        (61, "last price 2 months ago"),
+        (75, "last price 3 months ago"),
+    ],
+)
+def test_an_age_is_rounded_to_the_nearest_week_or_month(days, said):
+    from django.utils import translation
+
+    from sms_gateway.replies.prices import age_phrase
+
+    with translation.override("en"):
+        assert age_phrase(days) == said
