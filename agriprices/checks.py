@@ -47,7 +47,7 @@ def collection_settings(**kwargs: Any) -> list[checks.CheckMessage]:
         "COLLECTION_TOLERANCE_DAYS": MAX_TOLERANCE_DAYS,
         "COLLECTION_ESCALATE_AFTER": STREAK_ROUNDS,
     }
-    found = []
+    found: list[checks.CheckMessage] = []
     for name, low, high, meaning in _COLLECTION_RANGES:
         value = getattr(settings, name)
         top = high if high is not None else highest[name]

@@ -49,10 +49,10 @@ class CollectionPlanForm(forms.ModelForm):
         return "".join(str(day) for day in sorted(set(self.cleaned_data["weekdays"])))
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # Django's, untyped
         # The model speaks of digits (its stored form); here they are checkboxes.
         if "weekdays" in self.errors and self.cleaned_data.get("kind") == "weekdays":
-            self.errors["weekdays"] = self.error_class([_("Tick at least one market day.")])
+            self.errors["weekdays"] = self.error_class([str(_("Tick at least one market day."))])
 
 
 @admin.register(CollectionPlan)
