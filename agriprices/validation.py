@@ -173,6 +173,15 @@ def price_per_base_unit(price: Decimal, unit_quantity: Decimal, base_quantity: D
 
 #: Prices older than this are a typo, not history (and would overflow date arithmetic).
 EARLIEST_DATE = date(1900, 1, 1)
+#: How far ahead a day may be asked about (a plan's coming rounds), however it is asked.
+ASKED_AHEAD_DAYS = 366
+
+
+def askable_days(today: date) -> tuple[date, date]:
+    """The first and last day a question about prices may name (a date, a week, a
+    month, by the API, a page or a command): further out is a typo, and would overflow
+    date arithmetic."""
+    return EARLIEST_DATE, today + timedelta(days=ASKED_AHEAD_DAYS)
 
 
 def date_error(observed_on: date, today: date, *, max_age_days: int | None = None) -> str | None:

@@ -60,7 +60,9 @@ class AskSerializer(serializers.Serializer):
         "change something, which are refused before: language_chosen, opted_out, "
         "opted_in, subscribed, unsubscribed, subscription_refused, report_refused, "
         "recorded, limited) and its data (latest prices as in "
-        "/prices/latest/); `both` (two or more crops or markets asked at once) holds each "
+        "/prices/latest/; a `price` whose latest is older than its market's collection "
+        "cycle allows has `stale`: its `age_days` and the nearest `fresh` price, or null); "
+        "`both` (two or more crops or markets asked at once) holds each "
         "crop's answer at each market in `answers`, in the order named."
     )
     text = serializers.CharField(help_text="The answer as one SMS segment.")
@@ -132,6 +134,14 @@ def as_json(answer: answers.Answer, language: str) -> dict[str, Any]:
                 "latest": one(answer.latest).data if answer.latest else None,
                 "cheaper": one(answer.cheaper).data if answer.cheaper else None,
                 "dearer": one(answer.dearer).data if answer.dearer else None,
+                # What the SMS says in words: the price is older than its market's cycle
+                # allows, and the nearest market with a fresh one.
+                "stale": {
+                    "age_days": answer.stale.age_days,
+                    "fresh": one(answer.stale.fresh).data if answer.stale.fresh else None,
+                }
+                if answer.stale
+                else None,
             }
         case answers.CropPrices():
             return {"kind": "crop_prices", "prices": _prices(answer.rows)}

@@ -36,8 +36,12 @@ def _e164(raw: str, region: str) -> str:
 
 def mask_phone(number: str) -> str:
     """Enough of a number to tell two apart in a log, not enough to call it:
-    "+996555123456" -> "+9965******56"."""
+    "+996555123456" -> "+9965******56"; an address's scheme is kept, its number masked
+    ("whatsapp:+9965******56")."""
     text = str(number)
+    scheme, colon, rest = text.partition(":")
+    if colon and scheme.isalpha():
+        return f"{scheme}:{mask_phone(rest)}"
     if len(text) <= 6:
         return "*" * len(text)
     return text[:5] + "*" * (len(text) - 7) + text[-2:]

@@ -14,11 +14,13 @@ from datetime import date
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import pgettext
+from django.utils.translation import npgettext, pgettext
 
 from agriprices.collection.reminders import Due, Missing, due_reminders
 from agriprices.models import PriceType
 from sms_gateway import channels
+from sms_gateway.conversation.vocabulary import price_type_word
+from sms_gateway.models import OutboundMessage
 from sms_gateway.outbound import BulkMessage, queue_bulk
 from sms_gateway.phones import InvalidPhone, mask_phone, normalize_phone
 from sms_gateway.replies.text import fit
@@ -45,44 +47,66 @@ def reminder_key(user_id: int, day: date) -> str:
     return f"collection-reminder:{user_id}:{day.isoformat()}"
 
 
-def reminder_text(missing: Sequence[Missing], *, day: date, language: str, room: Room) -> str:
-    """``Prices for 06.12: Osh: Potatoes, Onions. Reply: P POTATOES OSH price kg PIN``,
-    in ``language``; crops are left out from the end ("+3 more") before the report to
-    send is."""
+def reminder_text(
+    missing: Sequence[Missing], *, day: date, today: date, language: str, room: Room
+) -> str:
+    """``Prices for 06.12: Osh: Potatoes, Eggs; Uzgen: Wheat (wholesale). Reply: P
+    POTATOES OSH price kg PIN; P WHEAT UZGEN price kg WHOLESALE PIN``, in ``language``:
+    every market named, its crops with their price type when not retail, and the exact
+    report for each price type missing (the unit each is reported in). To fit, crops
+    are left out from each market's end and counted (``+3 more prices``), then the
+    reports of other price types than the first; the first report always stays."""
     with translation.override(language):
-        names = []
+        per_market: dict[int, tuple[str, list[str]]] = {}
         for item in missing:
             name = item.commodity.display_name(language)
             if item.price_type != PriceType.RETAIL:
                 name = f"{name} ({item.price_type_label})"
-            names.append((item.market.display_name(language), name))
-        first = next((m for m in missing if m.price_type == PriceType.RETAIL), missing[0])
-        example = " ".join(
-            [
-                "P",
-                first.commodity.display_name(language).upper(),
-                first.market.display_name(language).upper(),
-                pgettext("sms", "price"),
-                first.commodity.base_unit.code,
-                pgettext("sms", "PIN"),
-            ]
-        )
-        heading = pgettext("sms", "Prices for {day}").format(day=day.strftime("%d.%m"))
-        reply = pgettext("sms", "Reply: {example}").format(example=example)
-        left_out = pgettext("sms", "+{n} more")
+            market = per_market.setdefault(item.market.pk, (item.market.display_name(language), []))
+            market[1].append(name)
+        first_of_type: dict[str, Missing] = {}
+        for item in sorted(missing, key=lambda m: m.price_type != PriceType.RETAIL):
+            first_of_type.setdefault(item.price_type, item)
+        examples = [_example(item, language) for item in first_of_type.values()]
+        shown_day = day.strftime("%d.%m" if day.year == today.year else "%d.%m.%Y")
+        heading = pgettext("sms", "Prices for {day}").format(day=shown_day)
+        groups = list(per_market.values())
+        total = sum(len(crops) for _, crops in groups)
         candidates = []
-        for shown in range(len(names), 0, -1):
-            listed = _by_market(names[:shown])
-            more = f" {left_out.format(n=len(names) - shown)}" if shown < len(names) else ""
-            candidates.append(f"{heading}: {listed}{more}. {reply}")
+        for reports in (examples, examples[:1]):
+            reply = pgettext("sms", "Reply: {example}").format(example="; ".join(reports))
+            for most in range(max(len(crops) for _, crops in groups), 0, -1):
+                listed = "; ".join(
+                    f"{market}: {', '.join(crops[:most])}" for market, crops in groups
+                )
+                left = sum(max(0, len(crops) - most) for _, crops in groups)
+                more = (
+                    " "
+                    + npgettext("sms", "+%(n)d more price", "+%(n)d more prices", left)
+                    % {"n": left}
+                    if left
+                    else ""
+                )
+                candidates.append(f"{heading}: {listed}{more}. {reply}")
+            markets = ", ".join(market for market, _ in groups)
+            count = npgettext("sms", "%(n)d price", "%(n)d prices", total) % {"n": total}
+            candidates.append(f"{heading}: {markets}: {count}. {reply}")
         return fit(candidates, room)
 
 
-def _by_market(names: Sequence[tuple[str, str]]) -> str:
-    groups: dict[str, list[str]] = {}
-    for market, crop in names:
-        groups.setdefault(market, []).append(crop)
-    return "; ".join(f"{market}: {', '.join(crops)}" for market, crops in groups.items())
+def _example(item: Missing, language: str) -> str:
+    """The report that records ``item``, placeholders for the price and the PIN."""
+    words = [
+        "P",
+        item.commodity.display_name(language).upper(),
+        item.market.display_name(language).upper(),
+        pgettext("sms", "price"),
+        item.unit.code,
+    ]
+    if item.price_type != PriceType.RETAIL:
+        words.append(price_type_word(item.price_type, language).upper())
+    words.append(pgettext("sms", "PIN"))
+    return " ".join(words)
 
 
 def reminders_for(day: date, *, today: date) -> list[Reminder]:
@@ -98,7 +122,7 @@ def reminders_for(day: date, *, today: date) -> list[Reminder]:
         found.append(
             Reminder(
                 to=address,
-                body=reminder_text(due.missing, day=day, language=language, room=room),
+                body=reminder_text(due.missing, day=day, today=today, language=language, room=room),
                 idempotency_key=reminder_key(due.profile.user_id, day),
                 agent=due.profile.user.get_username(),
             )
@@ -121,13 +145,30 @@ def _room(address: str) -> Room:
     return channel.room if channel.scheme else SMS_ROOM
 
 
-def send_reminders(day: date, *, today: date, dry_run: bool = False) -> list[Reminder]:
-    """Queue the reminders of ``day`` (or, ``dry_run``, only list them). Queueing again
-    the same day changes nothing: the outbound queue keeps one message per key."""
-    reminders = reminders_for(day, today=today)
-    if not dry_run:
-        _queue(reminders)
-    return reminders
+@dataclass(frozen=True)
+class Run:
+    """What one run of the reminders did: the reminders it listed (not sent before that
+    day), how many of them were queued (none in a dry run; numbers opted out or
+    undeliverable are left out), and how many agents had been reminded already."""
+
+    listed: list[Reminder]
+    queued: int
+    already: int
+
+
+def send_reminders(day: date, *, today: date, dry_run: bool = False) -> Run:
+    """Queue the reminders of ``day`` (or, ``dry_run``, only list them). An agent
+    reminded already that day is neither listed nor sent anything again: the outbound
+    queue keeps one message per key, and the run says so rather than list them anew."""
+    due = reminders_for(day, today=today)
+    sent_before = set(
+        OutboundMessage.objects.filter(
+            idempotency_key__in=[r.idempotency_key for r in due]
+        ).values_list("idempotency_key", flat=True)
+    )
+    fresh = [r for r in due if r.idempotency_key not in sent_before]
+    queued = 0 if dry_run else _queue(fresh)
+    return Run(listed=fresh, queued=queued, already=len(due) - len(fresh))
 
 
 def _queue(reminders: Sequence[Reminder]) -> int:

@@ -89,5 +89,5 @@ def send_collection_reminders(day: str | None = None) -> dict[str, int]:
     missing today, then the operators' digest. Safe to run twice: both are once a day."""
     today = timezone.localdate()
     when = date.fromisoformat(day) if day else today
-    listed = reminders.send_reminders(when, today=today)
-    return {"reminders": len(listed), "digest": send_digest(when)}
+    run = reminders.send_reminders(when, today=today)
+    return {"reminders": run.queued, "digest": send_digest(when)}

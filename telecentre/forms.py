@@ -329,6 +329,10 @@ class CollectionPlanForm(forms.Form):
         help_text=_("A price this many days before or after a collection day counts for it."),
     )
 
+    #: The plan as the operator read it (``services.plan_version``): a plan changed in
+    #: another tab or by someone else since is refused, not silently overwritten.
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args: Any, commodities: list[Commodity], **kwargs: Any) -> None:
         from agriprices.collection.models import WEEKDAY_CHOICES, CollectionPlan
 

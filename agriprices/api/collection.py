@@ -7,8 +7,6 @@ permission), and an agent signed in sees their own line."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -25,7 +23,6 @@ from agriprices.api.errors import ErrorSerializer
 from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import Completeness, Tally, completeness
 from agriprices.collection.schedule import Period
-from agriprices.models import AgentProfile
 
 VIEW_AGENTS = "agriprices.view_agentprofile"
 
@@ -39,26 +36,24 @@ class CollectionParams(p.QueryParams):
         help_text="An agent's username: only what they answer for. Accounts that may view "
         "market agents only (an agent may name themself).",
     )
-    date = p.DayField(required=False, help_text="One day: its collection days' prices.")
+    date = serializers.CharField(
+        required=False, max_length=10, help_text="`YYYY-MM-DD`: one day's collection days."
+    )
     week = serializers.CharField(
         required=False, max_length=8, help_text="`YYYY-Www`, an ISO week, e.g. 2026-W49."
     )
-    month = p.MonthField(required=False, help_text="`YYYY-MM`.")
+    month = serializers.CharField(required=False, max_length=7, help_text="`YYYY-MM`.")
+
+    # A day, a week and a month are read by the one rule (schedule.read_period), bounded
+    # alike: far-off years would overflow the calendar's arithmetic.
+    def validate_date(self, value: str) -> Period:
+        return _period("day", value)
 
     def validate_week(self, value: str) -> Period:
-        match = re.fullmatch(r"(\d{4})-W(\d{2})", value)
-        if not match:
-            raise serializers.ValidationError("give a week as YYYY-Www, e.g. 2026-W49")
-        try:
-            return sched.week_period(int(match[1]), int(match[2]))
-        except ValueError:
-            raise serializers.ValidationError(f"{value} has no such week") from None
+        return _period("week", value)
 
-    def validate_agent(self, value: str) -> User:
-        user = User.objects.filter(username=value, agent_profile__isnull=False).first()
-        if user is None:
-            raise serializers.ValidationError(f"no agent called {value[:60]!r}", code="unknown")
-        return user
+    def validate_month(self, value: str) -> Period:
+        return _period("month", value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -67,16 +62,16 @@ class CollectionParams(p.QueryParams):
             raise serializers.ValidationError(
                 {given[1]: f"give one of date, week and month, not {' and '.join(given)}"}
             )
-        if "date" in attrs:
-            attrs["period"] = sched.day_period(attrs.pop("date"))
-        elif "week" in attrs:
-            attrs["period"] = attrs.pop("week")
-        elif "month" in attrs:
-            month: date = attrs.pop("month")
-            attrs["period"] = sched.month_period(month.year, month.month)
-        else:
-            attrs["period"] = sched.week_of(timezone.localdate())
+        chosen = [attrs.pop(name) for name in ("date", "week", "month") if name in attrs]
+        attrs["period"] = chosen[0] if chosen else sched.week_of(timezone.localdate())
         return attrs
+
+
+def _period(kind: str, text: str) -> Period:
+    try:
+        return sched.read_period(kind, text, today=timezone.localdate())
+    except sched.PeriodError as exc:
+        raise serializers.ValidationError(exc.message) from None
 
 
 class TallySerializer(serializers.Serializer):
@@ -227,12 +222,7 @@ class Collection(ApiView):
         query = self.params().validated_data
         user = request.user
         may_view = user.is_authenticated and user.has_perm(VIEW_AGENTS)
-        own = user.is_authenticated and AgentProfile.objects.filter(user_id=user.pk).exists()
-        agent = query.get("agent")
-        if agent is not None and not user.is_authenticated:
-            raise NotAuthenticated({"agent": "sign in (a token) to ask about an agent"})
-        if agent is not None and not may_view and not (own and agent.pk == user.pk):
-            raise PermissionDenied({"agent": "only operators may ask about another agent"})
+        agent = _agent(query.get("agent"), user, may_view=may_view)
         report = completeness(
             query["period"],
             today=timezone.localdate(),
@@ -242,11 +232,35 @@ class Collection(ApiView):
         )
         document = collection_document(report, agents=may_view or agent is not None)
         if request.accepted_renderer.format == "csv":
+            # Each row says its period, and true/false as the JSON does.
             return Response(
                 [
-                    {k: v for k, v in line.items() if k != "collection_days"}
+                    {"period": report.period.label}
+                    | {
+                        k: ("true" if v else "false") if isinstance(v, bool) else v
+                        for k, v in line.items()
+                        if k != "collection_days"
+                    }
                     | {"collection_days": " ".join(str(d) for d in line["collection_days"])}
                     for line in document["markets"]
                 ]
             )
         return Response(document)
+
+
+def _agent(name: str | None, user: Any, *, may_view: bool) -> User | None:
+    """The agent ``agent=`` names, once the reader may ask about them: whether a name
+    is an agent's is itself worth knowing, so a reader who may not ask learns nothing
+    of it (signed out: 401; someone else's name: 403, whether or not it exists)."""
+    if name is None:
+        return None
+    if not user.is_authenticated:
+        raise NotAuthenticated({"agent": "sign in (a token) to ask about an agent"})
+    if not may_view and name != user.get_username():
+        raise PermissionDenied({"agent": "only operators may ask about another agent"})
+    agent = User.objects.filter(username=name, agent_profile__isnull=False).first()
+    if agent is None:
+        raise serializers.ValidationError(
+            {"agent": [f"no agent called {name[:60]!r}"]}, code="unknown"
+        )
+    return agent

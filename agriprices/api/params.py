@@ -4,18 +4,18 @@ unfiltered answer."""
 
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
 from rest_framework import serializers
 
-from agriprices.api.serializers import RefField
+from agriprices.api.serializers import RefField, RegionRefField
+from agriprices.collection.schedule import PeriodError, read_period
 from agriprices.models import PriceType, Quote
 from agriprices.periods import PERIODS
 from agriprices.selectors.catalogue import commodity_by_ref, market_by_ref, region_by_ref
-from agriprices.validation import EARLIEST_DATE
+from agriprices.validation import askable_days
 from agriprices.warnings import bands
 from agriprices.warnings.indicators import RECENT_MONTHS
 
@@ -60,8 +60,8 @@ class MarketsField(serializers.ListField):
         return found
 
 
-def region_ref(**kwargs: Any) -> RefField:
-    return RefField(kind="region", resolve=region_by_ref, **kwargs)
+def region_ref(**kwargs: Any) -> RegionRefField:
+    return RegionRefField(kind="region", resolve=region_by_ref, **kwargs)
 
 
 class DayField(serializers.DateField):
@@ -69,10 +69,10 @@ class DayField(serializers.DateField):
 
     def to_internal_value(self, value: Any) -> Any:
         day = super().to_internal_value(value)
-        latest = timezone.localdate() + timedelta(days=366)
-        if not EARLIEST_DATE <= day <= latest:
+        earliest, latest = askable_days(timezone.localdate())
+        if not earliest <= day <= latest:
             raise serializers.ValidationError(
-                f"give a date between {EARLIEST_DATE.isoformat()} and {latest.isoformat()}"
+                f"give a date between {earliest.isoformat()} and {latest.isoformat()}"
             )
         return day
 
@@ -190,10 +190,10 @@ class MonthField(serializers.CharField):
 
     def to_internal_value(self, data: Any) -> Any:
         text = super().to_internal_value(data)
-        match = re.fullmatch(r"(\d{4})-(\d{2})", text)
-        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < EARLIEST_DATE.year:
-            raise serializers.ValidationError("give a month as YYYY-MM, e.g. 2026-11")
-        return date(int(match[1]), int(match[2]), 1)
+        try:
+            return read_period("month", text, today=timezone.localdate()).start
+        except PeriodError as exc:
+            raise serializers.ValidationError(exc.message) from None
 
 
 class BandsField(serializers.ListField):

@@ -48,6 +48,28 @@ class RefField(serializers.Field):
         return value.pk
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "Id, slug or any alias, e.g. `osh`, `5`, `ош`.",
+        "example": "osh",
+    }
+)
+class MarketRefField(RefField):
+    """A market named by id, slug or alias (its own example in the schema)."""
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "Id, slug or name, e.g. `osh-region`, `2`.",
+        "example": "osh-region",
+    }
+)
+class RegionRefField(RefField):
+    """A region named by id, slug or name (its own example in the schema)."""
+
+
 class RegionSerializer(serializers.ModelSerializer):
     names = serializers.DictField(
         source="translations",
@@ -162,7 +184,7 @@ class QuoteInputSerializer(serializers.Serializer):
     """One price as an agent sends it."""
 
     commodity = RefField(kind="commodity", resolve=commodity_by_ref)
-    market = RefField(kind="market", resolve=market_by_ref)
+    market = MarketRefField(kind="market", resolve=market_by_ref)
     unit = serializers.CharField(
         max_length=40, help_text="Unit code, e.g. `kg`, `bag50kg`, `10pcs`, `l`."
     )

@@ -35,6 +35,7 @@ class AuditAction(models.TextChoices):
     API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
     ACCOUNT_DEACTIVATED = "account_deactivated", _("account deactivated")
     ACCOUNT_REACTIVATED = "account_reactivated", _("account reactivated")
+    PLAN_CHANGED = "plan_changed", _("collection plan changed")
 
 
 class AuditEvent(models.Model):

@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,7 @@ from agriprices.collection.completeness import Completeness, completeness
 from agriprices.collection.models import CollectionDigest
 from agriprices.collection.schedule import week_of
 from agriprices.roles import OPERATORS
+from config import site
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ def digest_text(report: Completeness) -> tuple[str, str]:
         {
             "report": report,
             "escalated": [(report.markets[pk], report.market_streaks[pk]) for pk in escalated],
+            # A mail is read away from the site: its link must say where the site is.
+            "details_url": site.absolute(reverse("telecentre:collection")),
         },
     )
     return subject, body

@@ -23,6 +23,11 @@ WEEKDAY_CHOICES = [
 ]
 
 
+#: The widest tolerance a plan may have: a price at most this many days from a
+#: collection day counts for it, so no round stays open longer after its day.
+MAX_TOLERANCE_DAYS = 6
+
+
 def validate_weekdays(value: str) -> None:
     if not value or any(ch not in "0123456" for ch in value) or len(set(value)) != len(value):
         raise ValidationError(
@@ -79,7 +84,8 @@ class CollectionPlan(models.Model):
                 name="collection_plan_schedule_complete",
             ),
             models.CheckConstraint(
-                condition=Q(tolerance_days__lte=6), name="collection_plan_tolerance_small"
+                condition=Q(tolerance_days__lte=MAX_TOLERANCE_DAYS),
+                name="collection_plan_tolerance_small",
             ),
         ]
 
@@ -99,7 +105,7 @@ class CollectionPlan(models.Model):
             if self.starts_on is None:
                 raise ValidationError({"starts_on": _("Needed for every N days.")})
             self.weekdays = ""
-        if self.tolerance_days > 6:
+        if self.tolerance_days > MAX_TOLERANCE_DAYS:
             raise ValidationError({"tolerance_days": _("At most 6 days.")})
 
     @property

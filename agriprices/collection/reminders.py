@@ -1,20 +1,21 @@
 """Who is reminded of what on a collection day: every agent with prices still missing
-for that day's round at their markets. The channels render and send
-(``sms_gateway.reminders``); this module only says who and what. A fixed number of
-queries whatever the number of agents."""
+for that day's round at their markets, which a price sent today would still count for.
+The channels render and send (``sms_gateway.reminders``); this module only says who and
+what. A fixed number of queries whatever the number of agents."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth.models import User
 
 from agriprices.collection import schedule as sched
-from agriprices.collection.completeness import completeness
+from agriprices.collection.completeness import Completeness, Item, completeness
 from agriprices.collection.schedule import day_period
-from agriprices.models import AgentProfile, Commodity, Market, PriceType
+from agriprices.models import AgentProfile, Commodity, LatestPrice, Market, PriceType, Unit
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class Missing:
     market: Market
     commodity: Commodity
     price_type: str
+    #: The unit to report it in: the one the market's latest prices of the crop are in,
+    #: else the one most markets' are, else the crop's own.
+    unit: Unit
 
     @property
     def price_type_label(self) -> str:
@@ -36,21 +40,29 @@ class Due:
     missing: tuple[Missing, ...]
 
 
+def counts_today(found: Completeness, item: Item, today: date) -> bool:
+    """Whether a price recorded ``today`` would count for ``item``'s round: that round
+    is the one today's prices fall in at its market (the nearest collection day within
+    the tolerance; a round whose window has closed, or tomorrow's when today is a
+    collection day too, is not)."""
+    return found.plans[item.market_id].schedule.round_of(today) == item.day
+
+
 def due_reminders(day: date, *, today: date) -> list[Due]:
-    """The agents with prices of ``day``'s round not yet received, each once, in
-    username order. Agents without a phone cannot be reminded and are left out."""
+    """The agents with prices of ``day``'s round not yet received that a price sent
+    ``today`` would still count for, each once, in username order. Agents without a
+    phone cannot be reminded and are left out."""
     found = completeness(day_period(day), today=today, streaks=False)
-    markets = found.markets
+    wanted = [
+        item
+        for item in found.items
+        if item.state != sched.RECEIVED and counts_today(found, item, today)
+    ]
+    missing = _missing(found, wanted)
     per_agent: dict[int, list[Missing]] = defaultdict(list)
-    for item in found.items:
-        if item.state == sched.RECEIVED:
-            continue
+    for item, line in zip(wanted, missing, strict=True):
         for agent_id in item.agent_ids:
-            per_agent[agent_id].append(
-                Missing(
-                    markets[item.market_id], found.commodities[item.commodity_id], item.price_type
-                )
-            )
+            per_agent[agent_id].append(line)
     profiles = (
         AgentProfile.objects.filter(user_id__in=list(per_agent), user__is_active=True)
         .exclude(phone="")
@@ -61,25 +73,66 @@ def due_reminders(day: date, *, today: date) -> list[Due]:
 
 
 def due_now(agent: User, *, today: date) -> list[Missing]:
-    """What ``agent`` still has to report in the rounds open today (a collection day
-    whose tolerance includes today), for the top of their form: market, crop and price
-    type, by market then crop."""
-    week_back = today - timedelta(days=7)
+    """What ``agent`` still has to report that a price recorded today would count for
+    (the round today's prices fall in at each of their markets), for the top of their
+    form: market, crop and price type, by market then crop."""
     found = completeness(
-        sched.Period(week_back, today + timedelta(days=7), ""),
+        sched.Period(today - timedelta(days=7), today + timedelta(days=7), ""),
         today=today,
         agent=agent,
         streaks=False,
     )
-    markets = found.markets
-    items = []
-    for item in found.items:
-        low, high = found.plans[item.market_id].schedule.window(item.day)
-        if item.state != sched.RECEIVED and low <= today <= high:
-            items.append(
-                Missing(
-                    markets[item.market_id], found.commodities[item.commodity_id], item.price_type
-                )
-            )
-    unique = {(m.market.pk, m.commodity.pk, m.price_type): m for m in items}
+    wanted = [
+        item
+        for item in found.items
+        if item.state != sched.RECEIVED and counts_today(found, item, today)
+    ]
+    unique = {(m.market.pk, m.commodity.pk, m.price_type): m for m in _missing(found, wanted)}
     return sorted(unique.values(), key=lambda m: (m.market.name, m.commodity.name, m.price_type))
+
+
+def _missing(found: Completeness, items: list[Item]) -> list[Missing]:
+    usual = usual_unit_ids((item.market_id, item.commodity_id) for item in items)
+    unit_ids = {
+        (item.market_id, item.commodity_id): usual.get(
+            (item.market_id, item.commodity_id),
+            found.commodities[item.commodity_id].base_unit_id,
+        )
+        for item in items
+    }
+    units = Unit.objects.in_bulk(set(unit_ids.values())) if unit_ids else {}
+    markets = found.markets
+    return [
+        Missing(
+            markets[item.market_id],
+            found.commodities[item.commodity_id],
+            item.price_type,
+            units[unit_ids[(item.market_id, item.commodity_id)]],
+        )
+        for item in items
+    ]
+
+
+def usual_unit_ids(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """The unit each (market, crop) is reported in: that of the market's latest prices
+    of the crop (eggs by ``10pcs`` where they are sold by ten), else the one most
+    markets' latest prices of the crop are in; a crop priced nowhere yet is left out
+    (its own unit is the answer). One query however many pairs."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    rows = LatestPrice.objects.filter(
+        commodity_id__in={commodity_id for _, commodity_id in wanted}
+    ).values_list("market_id", "commodity_id", "unit_id")
+    at_market: dict[tuple[int, int], Counter[int]] = defaultdict(Counter)
+    anywhere: dict[int, Counter[int]] = defaultdict(Counter)
+    for market_id, commodity_id, unit_id in rows:
+        at_market[(market_id, commodity_id)][unit_id] += 1
+        anywhere[commodity_id][unit_id] += 1
+    chosen: dict[tuple[int, int], int] = {}
+    for market_id, commodity_id in wanted:
+        counted = at_market.get((market_id, commodity_id)) or anywhere.get(commodity_id)
+        if counted:
+            # The most used; a tie goes to the smaller id, so the choice is stable.
+            chosen[(market_id, commodity_id)] = min(counted, key=lambda u: (-counted[u], u))
+    return chosen

@@ -3,9 +3,14 @@ an expected price on one of them, and streaks of missed rounds. No database."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from django.utils.translation import gettext as _
+
+from agriprices.validation import askable_days
 
 RECEIVED = "received"
 LATE = "late"
@@ -133,3 +138,58 @@ def month_period(year: int, month: int) -> Period:
 def week_of(day: date) -> Period:
     year, week, _ = day.isocalendar()
     return week_period(year, week)
+
+
+class PeriodError(ValueError):
+    """A day, week or month that cannot be asked about; ``message`` says why, for the
+    reader (the caller names the parameter)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+_FORMS = {
+    "day": (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), "2026-12-03"),
+    "week": (re.compile(r"(\d{4})-W(\d{2})"), "2026-W49"),
+    "month": (re.compile(r"(\d{4})-(\d{2})"), "2026-12"),
+}
+
+
+def read_period(kind: str, text: str, *, today: date) -> Period:
+    """``text`` as a day (``2026-12-03``), an ISO week (``2026-W49``) or a month
+    (``2026-12``), ``kind`` saying which: the one rule for reading them, whoever asks
+    (the API, the collection page, the reminders' command). Raises ``PeriodError`` for
+    text of another form, a day, week or month that does not exist, or one outside the
+    days prices may be asked about (``validation.askable_days``)."""
+    pattern, example = _FORMS[kind]
+    match = pattern.fullmatch(text.strip())
+    if match is None:
+        written = {"day": "YYYY-MM-DD", "week": "YYYY-Www", "month": "YYYY-MM"}[kind]
+        raise PeriodError(
+            _("“%(text)s” is not written as %(form)s, e.g. %(example)s.")
+            % {"text": text[:40], "form": written, "example": example}
+        )
+    year, *rest = (int(group) for group in match.groups())
+    earliest, latest = askable_days(today)
+    if not earliest.year <= year <= latest.year:
+        raise _outside(text, earliest, latest)
+    try:
+        if kind == "day":
+            period = day_period(date(year, rest[0], rest[1]))
+        elif kind == "week":
+            period = week_period(year, rest[0])
+        else:
+            period = month_period(year, rest[0])
+    except ValueError:
+        raise PeriodError(_("%(text)s does not exist.") % {"text": text[:40]}) from None
+    if period.end < earliest or period.start > latest:
+        raise _outside(text, earliest, latest)
+    return period
+
+
+def _outside(text: str, earliest: date, latest: date) -> PeriodError:
+    return PeriodError(
+        _("%(text)s is outside %(first)s to %(last)s.")
+        % {"text": text[:40], "first": earliest.isoformat(), "last": latest.isoformat()}
+    )

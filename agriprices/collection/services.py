@@ -1,14 +1,20 @@
-"""Writing a market's plan: the schedule and the prices expected, in one transaction.
-Every bad input raises ``PlanError`` naming the field, and then nothing changed."""
+"""Writing a market's plan: the schedule and the prices expected, in one transaction,
+with an audit row saying who changed what. Every bad input raises ``PlanError`` naming
+the field, and then nothing changed; a plan changed by someone else since the editor
+read it raises ``PlanConflict`` (two tabs must not silently undo each other)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from agriprices.audit.models import AuditAction
+from agriprices.audit.services import record as audit
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.models import Commodity, Market, PriceType
 
@@ -20,6 +26,15 @@ class PlanError(Exception):
         self.field = field
 
 
+class PlanConflict(PlanError):
+    """The plan changed since the editor read it: nothing was saved."""
+
+
+def plan_version(plan: CollectionPlan | None) -> str:
+    """What an editor read: the plan's last change, "" for a market without a plan."""
+    return plan.updated_at.isoformat() if plan is not None and plan.updated_at else ""
+
+
 def save_plan(
     *,
     market: Market,
@@ -29,20 +44,28 @@ def save_plan(
     starts_on: date | None = None,
     tolerance_days: int = 1,
     expected: Collection[tuple[Commodity, str]] = (),
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+    version: str | None = None,
 ) -> CollectionPlan:
     """Set ``market``'s plan: collected on ``weekdays`` (kind "weekdays") or every
     ``every_days`` days from ``starts_on`` (kind "every"), a price within
     ``tolerance_days`` of a collection day counting for it, and the (commodity, price
-    type) pairs expected. Prices kept in the plan keep the agent named for them; saving
-    the same plan again changes nothing but its time."""
+    type) pairs expected — at least one: a plan expecting nothing would drop the market
+    from every completeness count. Prices kept in the plan keep the agent named for
+    them. With ``version`` (``plan_version`` of the plan the editor read), a plan
+    changed since is refused with ``PlanConflict``. The change is audited as
+    ``actor``'s."""
     if kind not in CollectionPlan.Kind.values:
         raise PlanError(f"unknown schedule {kind!r}", field="kind")
-    for _, price_type in expected:
+    for _commodity, price_type in expected:
         if price_type not in PriceType.values:
             raise PlanError(f"unknown price type {price_type!r}", field="expected")
     with transaction.atomic():
-        plan = CollectionPlan.objects.select_for_update().filter(market=market).first()
-        plan = plan or CollectionPlan(market=market)
+        found = CollectionPlan.objects.select_for_update().filter(market=market).first()
+        before = describe(found)
+        # Read before this changes the row in memory.
+        read = plan_version(found)
+        plan = found or CollectionPlan(market=market)
         plan.kind = kind
         plan.weekdays = "".join(str(day) for day in sorted(set(weekdays)))
         plan.every_days = every_days
@@ -55,6 +78,15 @@ def save_plan(
             raise PlanError(
                 " ".join(messages), field=None if field == "__all__" else field
             ) from exc
+        if not expected:
+            raise PlanError(_("Tick at least one crop expected at the market."), field="expected")
+        if version is not None and version != read:
+            raise PlanConflict(
+                _(
+                    "Someone changed this plan since you opened it. Its current values are "
+                    "shown: make your changes again and save."
+                )
+            )
         plan.save()
         wanted = {(commodity.pk, price_type) for commodity, price_type in expected}
         kept = set()
@@ -69,4 +101,50 @@ def save_plan(
                 for commodity_id, price_type in sorted(wanted - kept)
             ]
         )
+        record_change(actor, market, before, describe(plan))
     return plan
+
+
+def describe(plan: CollectionPlan | None) -> dict[str, str]:
+    """A plan in the words its audit row uses: the schedule, the tolerance, and each
+    expected price ("potatoes retail")."""
+    if plan is None or plan.pk is None:
+        return {}
+    if plan.kind == CollectionPlan.Kind.EVERY:
+        schedule = f"every {plan.every_days} days from {plan.starts_on}"
+    else:
+        schedule = f"weekdays {plan.weekdays}"
+    described = {"schedule": schedule, "tolerance": f"{plan.tolerance_days} days"}
+    for item in plan.items.select_related("commodity", "agent").order_by("pk"):
+        key = f"{item.commodity.slug} {item.price_type}"
+        described[key] = item.agent.get_username() if item.agent else "expected"
+    return described
+
+
+def record_change(
+    actor: AbstractBaseUser | AnonymousUser | None,
+    market: Market,
+    before: dict[str, str],
+    after: dict[str, str],
+) -> None:
+    """The audit row of one change to ``market``'s plan: who, the market, and each
+    thing changed ("schedule: weekdays 0 -> 14; + onions wholesale; - beans retail")."""
+    changes = []
+    for key in ("schedule", "tolerance"):
+        if before.get(key) != after.get(key):
+            changes.append(f"{key}: {before.get(key, 'default')} -> {after.get(key, 'default')}")
+    for key in sorted(set(before) | set(after) - {"schedule", "tolerance"}):
+        if key in {"schedule", "tolerance"} or before.get(key) == after.get(key):
+            continue
+        if key not in before:
+            changes.append(f"+ {key}")
+        elif key not in after:
+            changes.append(f"- {key}")
+        else:
+            changes.append(f"{key}: {before[key]} -> {after[key]}")
+    audit(
+        AuditAction.PLAN_CHANGED,
+        actor=actor,
+        subject=f"collection plan {market.slug}",
+        detail="; ".join(changes) or "saved unchanged",
+    )

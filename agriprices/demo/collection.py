@@ -1,14 +1,14 @@
 """The demo's collection plan: every market but Batken collects its retail prices on its
-market days (Batken keeps the default plan, so the page shows one), but Osh's plan is
-its Monday round only, and its second agent missed the last two: nothing recorded
-around those Mondays, so Osh is flagged; and Tokmok's newest round is only half
-reported, so every state shows on ``/collection/``. Osh's prices of its other market
-days stay, so every week the sheet and the radio script read has them, and its newest
-prices are those the rest of the demo has always had."""
+market days (Batken keeps the default plan, so the page shows one). Talas's agent
+(``agent2``) missed its last two rounds: nothing recorded around those Thursdays, so
+Talas is flagged; Bishkek's newest round, this week's (its Monday comes first), is only
+half reported; every other round is reported in full, on its market days, by the
+market's agents (``ensure_demo_users`` names them on the prices), so ``/collection/``
+shows every state and nothing else."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 
@@ -21,30 +21,27 @@ from agriprices.models import Commodity, Market, PriceType
 #: No plan of its own: the default one (what it reported lately, weekly).
 DEFAULT_PLAN_MARKET = "Batken"
 #: (market, rounds): the market's newest closed rounds with no price at all.
-MISSED = ("Osh", 2)
-#: The market whose newest round has only every other crop.
-PARTLY = "Tokmok"
+MISSED = ("Talas", 2)
+#: The market whose newest round has only every other crop: one with a Monday market
+#: day, so that round is this week's whatever the day of seeding.
+PARTLY = "Bishkek"
 TOLERANCE = 1
 
 
-def _weekdays(market: DemoMarket) -> tuple[int, ...]:
-    return (0,) if market.name == MISSED[0] else market.weekdays
-
-
 def _schedule(market: DemoMarket) -> Schedule:
-    return Schedule(weekdays=_weekdays(market), tolerance=TOLERANCE)
+    return Schedule(weekdays=market.weekdays, tolerance=TOLERANCE)
 
 
 def skipped(market: DemoMarket, commodity_index: int, day: date, today: date) -> bool:
     """Whether the demo leaves out this price, to show a missed and a partial round."""
     schedule = _schedule(market)
     if market.name == MISSED[0]:
-        for round_day in schedule.last_rounds(today, MISSED[1]):
-            low, high = schedule.window(round_day)
-            if low <= day <= high:
-                return True
+        rounds = schedule.last_rounds(today, MISSED[1])
+        # Nothing from the first of those rounds on: the market went unvisited since.
+        return bool(rounds) and day >= schedule.window(rounds[-1])[0]
     if market.name == PARTLY and commodity_index % 2:
-        newest = schedule.days(date.fromordinal(today.toordinal() - 6), today)
+        monday = today - timedelta(days=today.weekday())
+        newest = schedule.days(monday, today)
         return bool(newest) and day == newest[-1]
     return False
 
@@ -62,7 +59,7 @@ def ensure_demo_plans() -> int:
             market=market,
             defaults={
                 "kind": CollectionPlan.Kind.WEEKDAYS,
-                "weekdays": "".join(str(day) for day in _weekdays(demo)),
+                "weekdays": "".join(str(day) for day in demo.weekdays),
                 "tolerance_days": TOLERANCE,
             },
         )

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from agriprices.models import AgentProfile, Market
+from agriprices.models import AgentProfile, Market, Quote
 from agriprices.roles import MARKET_AGENTS, OPERATORS
 
 DEMO_USERS = [
@@ -21,7 +21,7 @@ DEMO_USERS = [
 #: and language.
 DEMO_AGENTS = {
     "agent": (("Osh", "Jalal-Abad"), "+996555700001", "ru"),
-    "agent2": (("Osh",), "+996555700002", "ky"),
+    "agent2": (("Talas",), "+996555700002", "ky"),
 }
 DEMO_AGENT_MARKETS = DEMO_AGENTS["agent"][0]
 
@@ -44,4 +44,9 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
             profile.markets.set(Market.objects.filter(name__in=markets))
             profile.phone, profile.language = phone, language
             profile.save(update_fields=["phone", "language"])
+            # The demo's prices at their markets are theirs: each agent's last report
+            # shows on /collection/.
+            Quote.objects.filter(
+                external_id__startswith="demo:", market__name__in=markets, agent__isnull=True
+            ).update(agent=user)
     return DEMO_USERS

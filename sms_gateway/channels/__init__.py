@@ -53,6 +53,12 @@ class Channel(ABC):
     def address(self, sender: str) -> str | None:
         """The sender's address as we store it, or None when we must not answer it."""
 
+    def phone(self, address: str) -> str | None:
+        """The phone number behind ``address`` (E.164), for a channel addressed by phone
+        numbers: whose number it is says which market agent is writing. None for an
+        address that is no phone number (a Telegram chat)."""
+        return None
+
     def may_send(self, address: str) -> bool:
         """Whether we may send to ``address`` at all (SMS: an allowed country)."""
         return True

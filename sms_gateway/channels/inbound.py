@@ -198,7 +198,13 @@ def answer(
             # One notice as the limit is passed, then silence: each reply costs money.
             notice = channel.render(answers.Limited(), language_of(request, subscriber))
             return "limited", notice if first_over else ""
-    outcome = act(request, subscriber, message_key=message_key, every_market=channel.every_market)
+    outcome = act(
+        request,
+        subscriber,
+        message_key=message_key,
+        every_market=channel.every_market,
+        phone=channel.phone(subscriber.phone),
+    )
     reply = channel.render(outcome.answer, outcome.language)
     if not simulated and not limits.spend(channel.cost(reply)):
         # Silence; what a STOP or START did stands, and is recorded as done.

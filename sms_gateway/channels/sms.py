@@ -37,6 +37,9 @@ class Sms(Channel):
     def address(self, sender: str) -> str | None:
         return phone_address(sender)
 
+    def phone(self, address: str) -> str | None:
+        return address
+
     def may_send(self, address: str) -> bool:
         return country_allowed(address)
 

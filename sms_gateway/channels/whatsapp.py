@@ -33,6 +33,9 @@ class WhatsApp(Channel):
         number = phone_address(sender.removeprefix(SCHEME))
         return f"{SCHEME}{number}" if number else None
 
+    def phone(self, address: str) -> str | None:
+        return address.removeprefix(SCHEME)
+
     def may_send(self, address: str) -> bool:
         return country_allowed(address.removeprefix(SCHEME))
 

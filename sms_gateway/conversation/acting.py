@@ -23,7 +23,15 @@ from django.utils import timezone, translation
 
 from agriprices import name_index
 from agriprices.collection.freshness import staleness
-from agriprices.models import AgentProfile, Commodity, LatestPrice, Market, Quote, Unit
+from agriprices.models import (
+    AgentProfile,
+    Commodity,
+    LatestPrice,
+    Market,
+    PriceType,
+    Quote,
+    Unit,
+)
 from agriprices.selectors.catalogue import commodities, markets, unit_by_code
 from agriprices.selectors.latest import best_paying_markets, latest_prices, latest_with_neighbours
 from agriprices.services.recording import QuoteError, record_quote_once
@@ -58,6 +66,7 @@ class _Asked:
 
     message_key: str  # identifies the message: what it records is recorded once
     every_market: bool  # the channel shows every market's price beside the one asked
+    agent: AgentProfile | None = None  # the market agent writing, looked up for a report
 
 
 Handler = Callable[[Request, Subscriber, _Asked], answers.Answer]
@@ -90,27 +99,51 @@ def always_acted_on(action: str) -> bool:
     return command is not None and command.always
 
 
-def language_of(request: Request, subscriber: Subscriber) -> str:
-    """The language to answer ``request`` from ``subscriber`` in (the one rule)."""
-    return reply_language(
-        chosen=subscriber.language, written=request.language, app=subscriber.app_language
+def language_of(request: Request, subscriber: Subscriber, agent: AgentProfile | None = None) -> str:
+    """The language to answer ``request`` from ``subscriber`` in (the one rule): a market
+    ``agent`` writing is answered in the language their reminders are written in, unless
+    the number chose another (a Kyrgyz reminder's reply reads as Russian to the words)."""
+    chosen = subscriber.language or (agent.language if agent is not None else "")
+    return reply_language(chosen=chosen, written=request.language, app=subscriber.app_language)
+
+
+def reporting_agent(phone: str | None) -> AgentProfile | None:
+    """The market agent registered to report prices from the phone number ``phone``
+    (the number behind an SMS or a WhatsApp address alike), or None. The one rule for
+    which agent is writing."""
+    if not phone:
+        return None
+    return (
+        AgentProfile.objects.filter(phone=phone, sms_pin__isnull=False)
+        .select_related("user", "sms_pin")
+        .first()
     )
 
 
 def act(
-    request: Request, subscriber: Subscriber, *, message_key: str, every_market: bool = False
+    request: Request,
+    subscriber: Subscriber,
+    *,
+    message_key: str,
+    every_market: bool = False,
+    phone: str | None = None,
 ) -> Outcome:
     """Do what ``request`` from ``subscriber`` asks and say what came of it, in the
     language of the answer (a refusal's reason included). Must run inside a
     transaction. ``message_key`` identifies the message, so a price it reports is
     recorded once. ``every_market``: the channel has room for every market's price of a
-    crop beside the ones asked about (the answer means the same; it only carries more)."""
-    if request.otherwise is not None and not _reports(subscriber):
-        request = request.otherwise  # "p potato osh price" from a farmer: a question
-    language = language_of(request, subscriber)
+    crop beside the ones asked about (the answer means the same; it only carries more).
+    ``phone``: the phone number behind the sender's address, as its channel reads it
+    (None for an address that is no phone number): a market agent's may report prices."""
+    agent = None
+    if request.otherwise is not None or request.action == "report":
+        agent = reporting_agent(phone)
+        if request.otherwise is not None and agent is None:
+            request = request.otherwise  # "p potato osh price" from a farmer: a question
+    language = language_of(request, subscriber, agent)
     with translation.override(language):
         answer = COMMANDS[request.action].handler(
-            request, subscriber, _Asked(message_key, every_market)
+            request, subscriber, _Asked(message_key, every_market, agent)
         )
     return Outcome(request.action, language, answer)
 
@@ -299,20 +332,11 @@ def _unsubscribe(request: Request, subscriber: Subscriber, asked: _Asked) -> ans
     return answers.Unsubscribed(commodity, market, found)
 
 
-def _reports(subscriber: Subscriber) -> bool:
-    """Whether the number is a market agent's, registered to report prices."""
-    return AgentProfile.objects.filter(phone=subscriber.phone, sms_pin__isnull=False).exists()
-
-
 def _report(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
-    """``P POTATO OSH 18.5 KG 1234``: checked by PIN, then recorded through
+    """``P POTATO OSH 18.5 KG [WHOLESALE] 1234``: checked by PIN, then recorded through
     agriprices.services like the web form."""
     command = request.command
-    profile = (
-        AgentProfile.objects.filter(phone=subscriber.phone, sms_pin__isnull=False)
-        .select_related("user", "sms_pin")
-        .first()
-    )
+    profile = asked.agent
     if profile is None:
         return answers.ReportRefused("not_agent")
     tries_key = str(profile.user_id)
@@ -337,6 +361,7 @@ def _report(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.
             market=request.market,
             unit=unit,
             price=command.price,
+            price_type=command.price_type or PriceType.RETAIL,
             observed_on=timezone.localdate(),
             source=Quote.Source.SMS,
         )

@@ -20,6 +20,7 @@ from sms_gateway.conversation.vocabulary import (
     LANGUAGE_NAMES,
     LIST_KINDS,
     LIST_WORDS,
+    PRICE_TYPE_PHRASES,
     bare_keyword,
 )
 
@@ -101,6 +102,7 @@ class Command:
     set_language: str = ""  # for "lang"
     price: Decimal | None = None  # for "report"
     unit: str = ""  # for "report"
+    price_type: str = ""  # for "report": wholesale, farmgate, retail; "" says none (retail)
     pin: str = field(default="", repr=False)  # for "report"; never shown in logs
     problem: str = ""  # why a command could not be read (the reply explains it)
     weekday: int | None = None  # for "subscribe": the digest day, 0 = Monday
@@ -218,7 +220,8 @@ def _subscribe(words: list[str], language: str) -> Command:
 
 
 def _report(words: list[str], language: str) -> Command:
-    """``P POTATO OSH 18.5 KG 1234``: names, a price, an optional unit, then the PIN."""
+    """``P POTATO OSH 18.5 KG 1234``: names, a price, an optional unit and an optional
+    price type in either order (``P APPLES OSH 38 KG WHOLESALE 4321``), then the PIN."""
     pin = words[-1] if _PIN.match(words[-1]) else ""
     body = words[:-1] if pin else words
     price_at = next((i for i, w in enumerate(body) if _NUMBER.match(w)), None)
@@ -230,12 +233,24 @@ def _report(words: list[str], language: str) -> Command:
         price = Decimal(body[price_at].replace(",", "."))
     except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
         return Command("report", language, pin=pin, problem="missing price")
-    unit = " ".join(body[price_at + 1 :])
+    price_type, rest = _price_type(body[price_at + 1 :])
     return Command(
         "report",
         language,
         terms=tuple(body[:price_at][:MAX_TERMS]),
         price=price,
-        unit=unit,
+        unit=" ".join(rest),
+        price_type=price_type,
         pin=pin,
     )
+
+
+def _price_type(words: list[str]) -> tuple[str, list[str]]:
+    """The price type named among the words after a report's price, and the words left
+    (the unit); ("", words) when none is named."""
+    for phrase, price_type in PRICE_TYPE_PHRASES:
+        size = len(phrase)
+        for at in range(len(words) - size + 1):
+            if tuple(words[at : at + size]) == phrase:
+                return price_type, words[:at] + words[at + size :]
+    return "", words

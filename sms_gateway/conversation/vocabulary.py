@@ -232,3 +232,42 @@ def word_language(word: str) -> str:
     if word in BARE_KEYWORDS:
         return BARE_KEYWORDS[word][1]
     return next((lang for stem, lang in STOP_PLEA_STEMS.items() if word.startswith(stem)), "")
+
+
+#: The price type a market agent's report may name after its price (``P APPLES OSH 38
+#: KG WHOLESALE 4321``; retail when it names none): (price type, language, phrases, the
+#: first being the one reminders write). A phrase of two words is typed with a space or
+#: a dash ("bord-champ"). The types are ``agriprices.models.PriceType``'s values.
+_PRICE_TYPE_PHRASES = (
+    ("retail", "en", ("retail",)),
+    ("retail", "fr", ("détail", "detaillant")),
+    ("retail", "ru", ("розница", "розн", "розничная", "розничный")),
+    ("retail", "ky", ("чекене",)),
+    ("wholesale", "en", ("wholesale",)),
+    ("wholesale", "fr", ("gros",)),
+    ("wholesale", "ru", ("опт", "оптом", "оптовая", "оптовый")),
+    ("wholesale", "ky", ("дүң",)),
+    ("farmgate", "en", ("farmgate", "farm gate", "farm")),
+    ("farmgate", "fr", ("bord-champ", "bordchamp", "producteur")),
+    ("farmgate", "ru", ("ферма", "производитель", "производителя", "фермер")),
+    ("farmgate", "ky", ("ферма", "өндүрүүчү", "өндүрүүчүдөн")),
+)
+#: Each phrase as folded words -> its price type, the longest phrases first.
+PRICE_TYPE_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = tuple(
+    sorted(
+        {
+            tuple(fold(word) for word in phrase.replace("-", " ").split()): price_type
+            for price_type, _, phrases in _PRICE_TYPE_PHRASES
+            for phrase in phrases
+        }.items(),
+        key=lambda pair: -len(pair[0]),
+    )
+)
+
+
+def price_type_word(price_type: str, language: str) -> str:
+    """How a report names ``price_type`` in ``language`` (what a reminder writes)."""
+    for known, written_in, phrases in _PRICE_TYPE_PHRASES:
+        if known == price_type and written_in == language:
+            return phrases[0]
+    return price_type_word(price_type, "en") if language != "en" else price_type

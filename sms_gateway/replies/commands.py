@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import pgettext
 
-from agriprices.models import Commodity, Market, Quote
+from agriprices.models import Commodity, Market, PriceType, Quote
 from sms_gateway.replies.text import (
     by_medium,
     fit,
@@ -203,6 +203,8 @@ def recorded_reply(*, language: str, quote: Quote) -> str:
         crop = quote.commodity.display_name(language)
         place = quote.market.display_name(language)
         price = f"{format_price(quote.price)} {quote.currency}/{quote.unit.code}"
+        if quote.price_type != PriceType.RETAIL:  # said back only when the agent named it
+            price = f"{price} ({quote.get_price_type_display()})"
         what = f"{crop} {place} {price} {short_day(quote.observed_on)}"
         if quote.status == Quote.Status.FLAGGED:
             return fit(

@@ -109,17 +109,18 @@ def _stale_candidates(
 
 def age_phrase(days: int) -> str:
     """How old a price is, in words a farmer reads at a glance: days under two weeks,
-    weeks under two months, then months."""
+    weeks under two months, then months, rounded to the nearest (half up): a price 20
+    days old is "3 weeks", never understated as 2."""
     if days < 14:
         return npgettext("sms", "last price %(n)d day ago", "last price %(n)d days ago", days) % {
             "n": days
         }
     if days < 61:
-        weeks = days // 7
+        weeks = (days + 3) // 7
         return npgettext(
             "sms", "last price %(n)d week ago", "last price %(n)d weeks ago", weeks
         ) % {"n": weeks}
-    months = days // 30
+    months = (days + 15) // 30
     return npgettext("sms", "last price %(n)d month ago", "last price %(n)d months ago", months) % {
         "n": months
     }

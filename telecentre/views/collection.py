@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from agriprices.api.errors import PageBadRequest
 from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import completeness, weekly_history
-from agriprices.collection.models import CollectionPlan
+from agriprices.collection.models import WEEKDAY_CHOICES, CollectionPlan
 from agriprices.collection.plans import market_plans
-from agriprices.collection.services import PlanError, save_plan
-from agriprices.models import Commodity, PriceType
-from agriprices.selectors.catalogue import market_by_ref
+from agriprices.collection.services import PlanConflict, PlanError, plan_version, save_plan
+from agriprices.models import Commodity, Market, PriceType
 from telecentre.access import needs_permission
 from telecentre.forms import CollectionPlanForm
 from telecentre.selectors import prices as price_pages
@@ -51,6 +51,7 @@ def collection(request: HttpRequest) -> HttpResponse:
             "streak": report.market_streaks.get(pk, 0),
             "flagged": pk in flagged,
             "plan": report.plans[pk],
+            "market_days": _market_days(report.plans[pk].schedule),
             "agents": [
                 (report.agents[a], report.last_reports.get(a))
                 for a in agents_of.get(pk, [])
@@ -71,9 +72,15 @@ def collection(request: HttpRequest) -> HttpResponse:
             table, key=lambda pk: (history_markets[pk].region.name, history_markets[pk].name)
         )
     ]
+    language = get_language()
     late = sorted(
         report.late,
-        key=lambda item: (markets[item.market_id].name, item.day, item.commodity_id),
+        key=lambda item: (
+            markets[item.market_id].display_name(language).casefold(),
+            item.day,
+            report.commodities[item.commodity_id].display_name(language).casefold(),
+            item.price_type,
+        ),
     )
     context = {
         "week": week,
@@ -113,38 +120,37 @@ def collection(request: HttpRequest) -> HttpResponse:
     return remember_region(request, render(request, "telecentre/collection.html", context))
 
 
+def _market_days(schedule: sched.Schedule) -> str:
+    """A weekday plan's market days ("Tuesday, Friday"); "" for every N days (its cycle
+    says it)."""
+    if schedule.every_days:
+        return ""
+    return ", ".join(str(label) for day, label in WEEKDAY_CHOICES if day in schedule.weekdays)
+
+
 def _week(text: str, today: date) -> sched.Period:
-    """``?week=2026-W49``; this week when absent or not a week (a 404 would lose the
-    operator's place for a typo)."""
-    if text:
-        try:
-            year, week = text.split("-W")
-            return sched.week_period(int(year), int(week))
-        except ValueError:
-            pass
-    return sched.week_of(today)
+    """``?week=2026-W49``, this week when absent; a week that cannot be read or is out
+    of range is a 400 naming it (as every page's parameters), never another week."""
+    if not text:
+        return sched.week_of(today)
+    try:
+        return sched.read_period("week", text, today=today)
+    except sched.PeriodError as exc:
+        raise PageBadRequest(_("Week: %(reason)s") % {"reason": exc.message}) from None
 
 
 @needs_permission("agriprices.change_market")
 def plan_edit(request: HttpRequest, ref: str) -> HttpResponse:
-    market = market_by_ref(ref)
+    # The market's slug, exactly (the pages link by it): a name that merely resembles
+    # it ("osh'--") is no address of this page.
+    market = Market.objects.filter(slug=ref).first()
     if market is None:
         raise Http404(_("No such market."))
-    today = timezone.localdate()
-    current = market_plans([market], today=today)[market.pk]
     commodities = list(Commodity.objects.select_related("base_unit"))
-    initial: dict[str, Any] = {
-        "kind": CollectionPlan.Kind.EVERY
-        if current.schedule.every_days
-        else CollectionPlan.Kind.WEEKDAYS,
-        "weekdays": list(current.schedule.weekdays),
-        "every_days": current.schedule.every_days,
-        "starts_on": current.schedule.starts_on,
-        "tolerance_days": current.schedule.tolerance,
-    }
-    for item in current.items:
-        initial.setdefault(f"expected_{item.price_type}", []).append(str(item.commodity_id))
-    form = CollectionPlanForm(request.POST or None, initial=initial, commodities=commodities)
+    form = CollectionPlanForm(
+        request.POST or None, initial=_plan_initial(market), commodities=commodities
+    )
+    conflict = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -156,7 +162,14 @@ def plan_edit(request: HttpRequest, ref: str) -> HttpResponse:
                 starts_on=data["starts_on"],
                 tolerance_days=data["tolerance_days"],
                 expected=form.expected(),
+                actor=request.user,
+                version=data["version"],
             )
+        except PlanConflict as exc:
+            # The values now stored, for the operator to change again: theirs were
+            # made on a plan that is no longer there.
+            conflict = exc.message
+            form = CollectionPlanForm(initial=_plan_initial(market), commodities=commodities)
         except PlanError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -165,5 +178,30 @@ def plan_edit(request: HttpRequest, ref: str) -> HttpResponse:
     return render(
         request,
         "telecentre/collection_plan.html",
-        {"market": market, "form": form, "default": current.default},
+        {
+            "market": market,
+            "form": form,
+            "default": not CollectionPlan.objects.filter(market=market).exists(),
+            "conflict": conflict,
+        },
+        status=409 if conflict else 200,
     )
+
+
+def _plan_initial(market: Market) -> dict[str, Any]:
+    """The form's values: the market's plan as stored now (or its default one)."""
+    current = market_plans([market], today=timezone.localdate())[market.pk]
+    own = CollectionPlan.objects.filter(market=market).first()
+    initial: dict[str, Any] = {
+        "kind": CollectionPlan.Kind.EVERY
+        if current.schedule.every_days
+        else CollectionPlan.Kind.WEEKDAYS,
+        "weekdays": list(current.schedule.weekdays),
+        "every_days": current.schedule.every_days,
+        "starts_on": current.schedule.starts_on,
+        "tolerance_days": current.schedule.tolerance,
+        "version": plan_version(own),
+    }
+    for item in current.items:
+        initial.setdefault(f"expected_{item.price_type}", []).append(str(item.commodity_id))
+    return initial

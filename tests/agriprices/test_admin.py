@@ -134,3 +134,39 @@ def test_an_emptied_names_field_is_no_names(admin_client):
     assert admin_client.post(url, form).status_code == 302
     region.refresh_from_db()
     assert region.translations == {}
+
+
+def admin_plan_form(market, commodity, **changes):
+    data = {
+        "market": str(market.pk),
+        "kind": "weekdays",
+        "weekdays": ["1"],
+        "tolerance_days": "1",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "1",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-commodity": str(commodity.pk),
+        "items-0-price_type": "retail",
+        "items-0-agent": "",
+    }
+    return data | changes
+
+
+def test_a_plan_in_the_admin_speaks_of_checkboxes_expects_a_crop_and_is_audited(
+    admin_client, osh, potatoes
+):
+    from agriprices.audit.models import AuditAction, AuditEvent
+    from agriprices.collection.models import CollectionPlan
+
+    url = "/admin/agriprices/collectionplan/add/"
+    no_day = admin_client.post(url, admin_plan_form(osh, potatoes, weekdays=[]))
+    assert "Tick at least one market day." in no_day.content.decode()
+    assert "digits" not in no_day.content.decode()
+    no_crop = admin_client.post(url, admin_plan_form(osh, potatoes, **{"items-0-commodity": ""}))
+    assert no_crop.status_code == 200 and not CollectionPlan.objects.exists()
+    assert admin_client.post(url, admin_plan_form(osh, potatoes)).status_code == 302
+    event = AuditEvent.objects.get(action=AuditAction.PLAN_CHANGED)
+    assert event.subject == "collection plan osh"
+    assert "schedule: default -> weekdays 1" in event.detail
+    assert "+ potatoes retail" in event.detail

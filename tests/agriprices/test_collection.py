@@ -270,3 +270,26 @@ def test_an_agent_of_two_markets_missed_a_day_only_when_both_got_nothing(osh, bi
     report = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
     assert report.market_streaks[osh.pk] >= 2
     assert report.agent_streaks[both.pk] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("COLLECTION_ESCALATE_AFTER", 0),
+        ("COLLECTION_ESCALATE_AFTER", 9),  # streaks are counted up to 8 rounds
+        ("COLLECTION_STALE_GRACE_CYCLES", -1),
+        ("COLLECTION_REMINDER_HOUR", 24),
+        ("COLLECTION_DEFAULT_WEEKDAY", 7),
+        ("COLLECTION_TOLERANCE_DAYS", 7),
+    ],
+)
+def test_manage_py_check_refuses_collection_settings_out_of_range(settings, name, value):
+    from django.core import checks
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    setattr(settings, name, value)
+    [error] = [m for m in checks.run_checks() if m.id == "agriprices.E002"]
+    assert error.msg.startswith(f"{name}={value}:")
+    with pytest.raises(SystemCheckError, match=name):
+        call_command("check")

@@ -1,4 +1,5 @@
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -140,3 +141,28 @@ def test_the_demo_names_every_place_and_crop_in_each_language(client):
 
     assert read("oignons osh").language == "fr"
     assert read("oignons och").market == osh
+
+
+def test_the_demo_shows_every_collection_state_and_nothing_else(today, settings):
+    """One agent missed the last two rounds (their market flagged, nothing since), one
+    market is partly reported this week; every other market reported its rounds, on its
+    market days, by its agents, whose last report shows."""
+    from agriprices.collection import schedule as sched
+    from agriprices.collection.completeness import completeness
+
+    settings.COLLECTION_ESCALATE_AFTER = 2
+    seed()
+    report = completeness(sched.week_of(today), today=today)
+    names = {pk: market.name for pk, market in report.markets.items()}
+    assert [names[pk] for pk in report.escalated()] == ["Talas"]
+    by_name = {user.username: pk for pk, user in report.agents.items()}
+    assert report.agent_streaks[by_name["agent2"]] == 2
+    assert report.agent_streaks[by_name["agent"]] == 0
+    assert report.last_reports[by_name["agent"]] is not None
+    talas = Market.objects.get(name="Talas")
+    assert not Quote.objects.filter(market=talas, observed_on__gte=today - timedelta(days=8))
+    tallies = {names[pk]: tally for pk, tally in report.by_market.items()}
+    bishkek = tallies["Bishkek"]
+    assert 0 < bishkek.received < bishkek.expected
+    # Osh has its rounds in full: received or still open, none late.
+    assert tallies["Osh"].late == 0 and tallies["Osh"].received > 0

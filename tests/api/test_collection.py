@@ -79,6 +79,20 @@ def test_an_agent_sees_their_own_line_and_not_anothers(api, collected):
     assert api.get("/api/v1/collection/?agent=bek").status_code == 401
 
 
+def test_who_may_not_ask_about_agents_learns_no_names(api, collected):
+    """Whether a username is an agent's is checked only for a reader who may ask: signed
+    out, any name is a 401; an agent naming someone else, a 403, existing or not."""
+    from django.contrib.auth.models import User
+
+    for name in ("bek", "nosuchperson"):
+        response = api.get(f"/api/v1/collection/?agent={name}")
+        assert response.status_code == 401, name
+        assert "nosuchperson" not in response.content.decode()
+    aida = client_with_token(User.objects.get(username="aida"))
+    for name in ("bek", "nosuchperson"):
+        assert aida.get(f"/api/v1/collection/?agent={name}").status_code == 403, name
+
+
 @pytest.mark.parametrize(
     ("query", "markets"),
     [
@@ -108,6 +122,10 @@ def test_csv_has_a_row_per_market(api, collected):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert {r["market"]: r["late"] for r in rows} == {"osh": "0", "bishkek": "1"}
+    # Each row says its period, and true/false as the JSON does.
+    assert {r["period"] for r in rows} == {collected["week"]}
+    assert {r["flagged"] for r in rows} <= {"true", "false"}
+    assert {r["default_plan"] for r in rows} == {"false"}
 
 
 @pytest.mark.parametrize(
@@ -117,6 +135,12 @@ def test_csv_has_a_row_per_market(api, collected):
         ("week=2026-49", "week"),
         ("month=2026-13", "month"),
         ("date=2026-02-30", "date"),
+        # Far off the calendar: refused by the rule that bounds a date, not a 500.
+        ("month=9999-12", "month"),
+        ("week=9999-W52", "week"),
+        ("week=0001-W01", "week"),
+        ("date=0001-01-01", "date"),
+        ("month=1899-12", "month"),
         ("date=2026-12-01&month=2026-12", "month"),
         ("market=atlantis", "market"),
         ("region=nowhere", "region"),

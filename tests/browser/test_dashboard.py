@@ -260,7 +260,7 @@ def test_a_pasted_link_or_a_long_name_never_widens_a_phone(chromium, live_server
 
 
 def test_the_collection_page_reads_on_a_phone_and_prints(chromium, live_server, demo_site, shot):
-    """The demo's collection at 320 pixels: Osh flagged (its agent missed the last two
+    """The demo's collection at 320 pixels: Talas flagged (its agent missed the last two
     rounds), the history readable without sideways scrolling, every figure labelled;
     printed, the page loses its menus and keeps the tables."""
     context = chromium.new_context(viewport={"width": 320, "height": 800}, is_mobile=True)
@@ -272,7 +272,8 @@ def test_the_collection_page_reads_on_a_phone_and_prints(chromium, live_server, 
     page.wait_for_load_state()
     page.goto(f"{live_server.url}/collection/")
     flagged = page.inner_text("[role=alert]")
-    assert "Osh" in flagged and "2 rounds missed in a row" in flagged and "agent2" in flagged
+    assert "Talas" in flagged and "2 rounds missed in a row" in flagged and "agent2" in flagged
+    assert "Osh" not in flagged
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     history = page.locator("table.history tbody tr", has_text="Osh").inner_text()
     assert "%" in history

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.models import AgentProfile, PriceType, Quote
+from agriprices.services.series import rebuild_latest_prices
 from sms_gateway import reminders, services, tasks
 from sms_gateway.channels import inbound
 from sms_gateway.models import OutboundMessage, Subscriber
@@ -72,10 +73,10 @@ def test_no_reminder_to_an_agent_who_reported_everything(plan_today, outbox, aft
         factories.QuoteFactory(
             commodity=commodity, market=plan_today["osh"], observed_on=today, agent=aida
         )
-    assert reminders.send_reminders(today, today=today) == []
+    assert reminders.send_reminders(today, today=today).listed == []
     # Only what is missing is named.
     Quote.objects.filter(commodity=plan_today["onions"]).update(status=Quote.Status.REJECTED)
-    [listed] = reminders.send_reminders(today, today=today, dry_run=True)
+    [listed] = reminders.send_reminders(today, today=today, dry_run=True).listed
     assert "Onions" in listed.body and "Potatoes" not in listed.body
 
 
@@ -106,7 +107,7 @@ def test_the_reply_a_reminder_names_records_the_price(plan_today, outbox, after_
     aida = agent_with_phone(plan_today["osh"], "aida", "+996555700001", language="en")
     services.register_agent_phone(user=aida, phone="+996555700001", pin="4321")
     today = plan_today["today"]
-    [reminder] = reminders.send_reminders(today, today=today, dry_run=True)
+    [reminder] = reminders.send_reminders(today, today=today, dry_run=True).listed
     example = re.search(r"Reply: (.*)$", reminder.body)[1]
     assert example == "P ONIONS OSH price kg PIN"
     sent = example.replace("price", "21.5").replace("PIN", "4321")
@@ -114,7 +115,7 @@ def test_the_reply_a_reminder_names_records_the_price(plan_today, outbox, after_
     quote = Quote.objects.get(commodity=plan_today["onions"])
     assert (quote.agent, str(quote.price), quote.observed_on) == (aida, "21.5000", today)
     # Recorded: the next run finds only potatoes missing (but sends nothing more today).
-    [again] = reminders.send_reminders(today, today=today, dry_run=True)
+    [again] = reminders.send_reminders(today, today=today, dry_run=True).listed
     assert "Onions" not in again.body
 
 
@@ -153,8 +154,8 @@ def test_reminder_queries_do_not_grow_with_agents(
 
         OutboundMessage.objects.all().delete()
         with CaptureQueriesContext(connection) as captured:
-            listed = reminders.send_reminders(today, today=today)
-        return len(captured), len(listed)
+            run = reminders.send_reminders(today, today=today)
+        return len(captured), run.queued
 
     agents(3, 0)
     few, sent = queries()
@@ -163,6 +164,7 @@ def test_reminder_queries_do_not_grow_with_agents(
     many, sent = queries()
     assert sent == 30
     assert many == few
+    OutboundMessage.objects.all().delete()
     with django_assert_num_queries(few):
         reminders.send_reminders(today, today=today)
 
@@ -183,6 +185,7 @@ def test_the_command_lists_in_a_dry_run_and_refuses_bad_dates(plan_today, outbox
 
 def test_markets_missed_round_after_round_are_flagged_in_the_operators_digest(plan_today, settings):
     settings.COLLECTION_ESCALATE_AFTER = 2
+    settings.SITE_URL = "https://prices.example.org/"
     olga = operator("olga")
     olga.email = "olga@example.org"
     olga.save()
@@ -202,6 +205,8 @@ def test_markets_missed_round_after_round_are_flagged_in_the_operators_digest(pl
     assert message.to == ["olga@example.org"]
     assert "Talas" in message.body and "Osh" not in message.body.split("flagged")[-1]
     assert "1 market(s) flagged" in message.subject
+    # Read away from the site, the mail's link says where it is.
+    assert "Details: https://prices.example.org/collection/" in message.body
 
 
 @pytest.mark.redis
@@ -221,3 +226,148 @@ def test_reminders_go_through_a_real_worker_once(celery_worker_on_redis, outbox,
     time.sleep(0.5)
     assert sorted(m["to"] for m in outbox) == [f"+99655570000{n}" for n in range(3)]
     assert all("Potatoes" in m["body"] for m in outbox)
+
+
+def test_a_wholesale_price_gets_the_reply_that_records_it(plan_today, outbox, after_commit):
+    """A planned wholesale price is named with its type, and the reminder gives the
+    report for it (the price type word in the agent's language) besides the retail one;
+    sent as given, it records a wholesale price."""
+    wheat = CommodityFactory(name="Wheat", base_unit=plan_today["potatoes"].base_unit)
+    PlannedItem.objects.create(plan=plan_today["plan"], commodity=wheat, price_type="wholesale")
+    aida = agent_with_phone(plan_today["osh"], "aida", "+996555700001", language="en")
+    services.register_agent_phone(user=aida, phone="+996555700001", pin="4321")
+    today = plan_today["today"]
+    [reminder] = reminders.send_reminders(today, today=today, dry_run=True).listed
+    assert "Wheat (wholesale)" in reminder.body
+    reports = re.search(r"Reply: (.*)$", reminder.body)[1].split("; ")
+    assert reports == ["P ONIONS OSH price kg PIN", "P WHEAT OSH price kg WHOLESALE PIN"]
+    sent = reports[1].replace("price", "23").replace("PIN", "4321")
+    inbound.receive(provider="twilio", provider_sid="SMw1", sender="+996555700001", body=sent)
+    quote = Quote.objects.get(commodity=wheat)
+    assert (quote.price_type, str(quote.price)) == ("wholesale", "23.0000")
+    [again] = reminders.send_reminders(today, today=today, dry_run=True).listed
+    assert "Wheat" not in again.body
+    # In Russian the word is Russian, and is read back as wholesale.
+    AgentProfile.objects.filter(user=aida).update(language="ru")
+    Quote.objects.all().delete()
+    [russian] = reminders.send_reminders(today, today=today, dry_run=True).listed
+    assert "price kg ОПТ PIN" in russian.body or "kg ОПТ" in russian.body
+
+
+def test_the_reply_names_the_unit_the_market_reports_in(plan_today, outbox):
+    """Eggs are counted in pieces but sold by ten: the reply gives the unit the
+    market's own prices are in, else the one other markets use, else the crop's."""
+    pcs, ten = factories.unit("pcs"), factories.unit("10pcs")
+    eggs = CommodityFactory(name="Eggs", base_unit=pcs)
+    PlannedItem.objects.create(plan=plan_today["plan"], commodity=eggs)
+    PlannedItem.objects.filter(
+        commodity__in=[plan_today["potatoes"], plan_today["onions"]]
+    ).delete()
+    agent_with_phone(plan_today["osh"], "aida", "+996555700001", language="en")
+    today = plan_today["today"]
+
+    def reply():
+        [reminder] = reminders.send_reminders(today, today=today, dry_run=True).listed
+        return re.search(r"Reply: (.*)$", reminder.body)[1]
+
+    assert reply() == "P EGGS OSH price pcs PIN"  # priced nowhere yet: its own unit
+    elsewhere = MarketFactory(name="Uzgen")
+    factories.QuoteFactory(
+        commodity=eggs, market=elsewhere, unit=ten, price=150, observed_on=today - timedelta(2)
+    )
+    rebuild_latest_prices()
+    assert reply() == "P EGGS OSH price 10pcs PIN"  # as other markets report them
+    factories.QuoteFactory(
+        commodity=eggs,
+        market=plan_today["osh"],
+        unit=pcs,
+        price=15,
+        observed_on=today - timedelta(days=7),
+    )
+    rebuild_latest_prices()
+    assert reply() == "P EGGS OSH price pcs PIN"  # as this market does
+
+
+def test_a_cut_reminder_names_every_market_and_counts_the_prices_left_out(plan_today, outbox):
+    uzgen = MarketFactory(name="Uzgen", translations={"ru": "Узген"})
+    uzgen_plan = CollectionPlan.objects.create(
+        market=uzgen, weekdays=str(plan_today["today"].weekday())
+    )
+    crops = [
+        CommodityFactory(name=f"Crop {n:02d}", translations={"ru": f"Культура {n:02d}"})
+        for n in range(30)
+    ]
+    for crop in crops:
+        PlannedItem.objects.create(plan=plan_today["plan"], commodity=crop)
+    PlannedItem.objects.create(plan=uzgen_plan, commodity=crops[0])
+    user = agent_with_phone(plan_today["osh"], "aida", "+996555700001", language="ru")
+    user.agent_profile.markets.add(uzgen)
+    today = plan_today["today"]
+    [reminder] = reminders.reminders_for(today, today=today)
+    from sms_gateway.segments import count_segments
+
+    assert count_segments(reminder.body).segments <= reminders.REMINDER_SEGMENTS
+    listing = reminder.body.split("P ")[0]
+    # Both markets are named, however many of Osh's 32 crops are left out ...
+    assert "Ош:" in listing and "Узген:" in listing
+    shown = len(re.findall(r"Культура \d+|Картофель|Лук", listing))
+    left_out = 33 - shown
+    # ... and what is left out is counted as prices, with the Russian plural.
+    assert re.search(rf"\+ещё {left_out} цен(ы|а)?\b", listing), listing
+
+
+def test_a_second_run_says_nothing_was_queued_and_lists_nobody_again(plan_today, outbox):
+    agent_with_phone(plan_today["osh"], "aida", "+996555700001")
+    agent_with_phone(plan_today["osh"], "bakyt", "+996555700002")
+    first, second, dry = io.StringIO(), io.StringIO(), io.StringIO()
+    call_command("collection_reminders", stdout=first)
+    assert "2 reminder(s) for" in first.getvalue() and "aida (" in first.getvalue()
+    call_command("collection_reminders", stdout=second)
+    assert "0 reminder(s) for" in second.getvalue()
+    assert "aida (" not in second.getvalue()
+    assert "2 agent(s) reminded already" in second.getvalue()
+    call_command("collection_reminders", "--dry-run", stdout=dry)
+    assert "0 reminder(s) for" in dry.getvalue() and "would be queued" in dry.getvalue()
+    assert OutboundMessage.objects.count() == 2
+
+
+def test_a_whatsapp_address_is_masked_with_its_scheme_kept(plan_today, outbox):
+    agent_with_phone(plan_today["osh"], "aida", "+996555700001", channel="whatsapp")
+    out = io.StringIO()
+    call_command("collection_reminders", "--dry-run", stdout=out)
+    assert "aida (whatsapp:+9965******01)" in out.getvalue()
+
+
+def test_a_past_day_is_reminded_only_while_its_round_is_open(plan_today, outbox):
+    """The reply records today's price: for a closed round it would count for nothing,
+    so the command refuses it, and a day of another year says its year."""
+    today = plan_today["today"]
+    for far in ("1900-01-01", "0001-01-01", (today - timedelta(days=30)).isoformat()):
+        with pytest.raises(CommandError, match="--date"):
+            call_command("collection_reminders", "--date", far, stdout=io.StringIO())
+    agent_with_phone(plan_today["osh"], "aida", "+996555700001")
+    # Yesterday's round (tolerance 1 day) is still open today: a price sent counts.
+    plan = plan_today["plan"]
+    yesterday = today - timedelta(days=1)
+    plan.weekdays = str(yesterday.weekday())
+    plan.save()
+    [reminder] = reminders.reminders_for(yesterday, today=today)
+    assert f"Prices for {yesterday:%d.%m}:" in reminder.body
+    # Two days back, the window has closed: nobody is reminded of it.
+    plan.weekdays = str((today - timedelta(days=2)).weekday())
+    plan.save()
+    assert reminders.reminders_for(today - timedelta(days=2), today=today) == []
+
+
+def test_a_day_of_last_year_says_its_year(plan_today, kg):
+    from agriprices.collection.reminders import Missing
+
+    missing = [Missing(plan_today["osh"], plan_today["potatoes"], "retail", kg)]
+    text = reminders.reminder_text(
+        missing,
+        day=timezone.datetime(2025, 12, 31).date(),
+        today=timezone.datetime(2026, 1, 1).date(),
+        language="en",
+        room=reminders.SMS_ROOM,
+    )
+    assert text.startswith("Prices for 31.12.2025:")

@@ -113,3 +113,32 @@ def test_no_message_up_to_1600_characters_raises(text):
         "opt_in",
         "report",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "price_type"),
+    [
+        ("P APPLES OSH 38 kg wholesale 4321", "kg", "wholesale"),
+        ("P APPLES OSH 38 WHOLESALE KG 4321", "kg", "wholesale"),
+        ("P APPLES OSH 38 farm gate 4321", "", "farmgate"),
+        ("P POMMES OCH 38 kg détail 4321", "kg", "retail"),
+        ("P POMMES OCH 38 kg bord-champ 4321", "kg", "farmgate"),
+        ("Р ЯБЛОКИ ОШ 38 кг ОПТ 4321", "кг", "wholesale"),
+        ("P АЛМА ОШ 38 kg ӨНДҮРҮҮЧҮ 4321", "kg", "farmgate"),
+        ("P APPLES OSH 38 bag50kg 4321", "bag50kg", ""),  # none named: retail
+    ],
+)
+def test_a_report_may_name_its_price_type_in_any_language(text, unit, price_type):
+    command = parse(text)
+    assert (command.unit, command.price_type, command.price) == (unit, price_type, Decimal(38))
+
+
+def test_every_price_type_word_is_a_price_type_and_each_has_one_per_language():
+    from agriprices.models import PriceType
+    from sms_gateway.conversation.vocabulary import PRICE_TYPE_PHRASES, price_type_word
+
+    assert {price_type for _, price_type in PRICE_TYPE_PHRASES} == set(PriceType.values)
+    for price_type in PriceType.values:
+        for language in ("en", "fr", "ru", "ky"):
+            written = price_type_word(price_type, language)
+            assert parse(f"P APPLES OSH 38 kg {written} 4321").price_type == price_type

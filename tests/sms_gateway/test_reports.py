@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from agriprices.models import CommodityAlias, MarketAlias, Quote
+from agriprices.models import AgentProfile, CommodityAlias, MarketAlias, Quote
 from sms_gateway.channels import inbound
 from sms_gateway.models import InboundMessage
 from tests import factories
@@ -184,3 +184,61 @@ def test_no_reply_to_countries_outside_the_allow_list(settings, potatoes):
     assert text("HELP", sender="+996555800009").reply
     settings.SMS_ALLOWED_COUNTRIES = ["KG", "GB"]
     assert text("HELP", sender="+447400123457").reply
+
+
+def test_an_agent_reports_from_their_whatsapp_number_as_by_sms(field_agent, potatoes, today):
+    """Reminded on WhatsApp, an agent answers there: the number behind whatsapp: is the
+    agent's phone, so the report is theirs and recorded like one sent by SMS."""
+    message = text("P POTATOES OSH 18.5 KG 2468", sender=f"whatsapp:{AGENT_PHONE}")
+    assert message.reply == f"Recorded: Potatoes Osh 18.5 KGS/kg {today:%d.%m}"
+    assert Quote.objects.get().agent == field_agent
+    # The PIN is checked there too, and nothing else is, for another WhatsApp number.
+    assert text("P POTATOES OSH 19 KG 1111", sender=f"whatsapp:{AGENT_PHONE}").reply == (
+        "Wrong PIN. Nothing recorded."
+    )
+    stranger = text("P POTATOES OSH 19 KG 2468", sender="whatsapp:+996555999999")
+    assert stranger.reply == "This number may not report prices."
+    assert Quote.objects.count() == 1
+
+
+def test_a_telegram_chat_is_no_agent_even_with_the_pin(field_agent, potatoes, settings):
+    settings.TELEGRAM_BOT_TOKEN = "123:abc"
+    message = text("P POTATOES OSH 18.5 KG 2468", sender="telegram:700001")
+    assert message.action == "report" and not Quote.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "price_type", "said"),
+    [
+        ("P POTATOES OSH 38 KG WHOLESALE 2468", "wholesale", "38 KGS/kg (wholesale)"),
+        ("P POTATOES OSH 38 wholesale kg 2468", "wholesale", "38 KGS/kg (wholesale)"),
+        ("P POTATOES OSH 12 FARMGATE 2468", "farmgate", "12 KGS/kg (farm gate)"),
+        ("P POTATOES OSH 12 kg farm gate 2468", "farmgate", "12 KGS/kg (farm gate)"),
+        ("P POTATOES OSH 12 kg bord-champ 2468", "farmgate", "12 KGS/kg (farm gate)"),
+        ("P POTATOES OSH 40 KG GROS 2468", "wholesale", "40 KGS/kg (wholesale)"),
+        # Cyrillic words: answered in the language they reveal.
+        ("Р POTATOES OSH 40 кг опт 2468", "wholesale", "40 KGS/kg (опт)"),
+        ("P POTATOES OSH 40 kg дүң 2468", "wholesale", "40 KGS/kg (дүң)"),
+        ("P POTATOES OSH 41 KG RETAIL 2468", "retail", "41 KGS/kg "),
+        ("P POTATOES OSH 41 KG 2468", "retail", "41 KGS/kg "),
+    ],
+)
+def test_a_report_may_name_its_price_type(field_agent, potatoes, body, price_type, said):
+    reply = text(body).reply
+    quote = Quote.objects.get()
+    assert (quote.price_type, quote.unit.code) == (price_type, "kg")
+    # Said back, so the agent sees which price was recorded (retail, the usual, is not).
+    assert said in reply and "(retail)" not in reply
+
+
+def test_a_kyrgyz_agent_is_answered_in_kyrgyz(field_agent, potatoes, osh, today):
+    """The Kyrgyz reminder's example has no letter only Kyrgyz writes, so its words read
+    as Russian: the agent's own language (the reminders') answers."""
+    AgentProfile.objects.filter(user=field_agent).update(language="ky")
+    potatoes.aliases.create(name="картошка", language="ky")
+    osh.aliases.create(name="ош", language="ky")
+    reply = text("P КАРТОШКА ОШ 18.5 kg 2468").reply
+    assert reply.startswith("Жазылды"), reply
+    # A language the number chose itself (LANG) still wins.
+    text("LANG RU")
+    assert text("P КАРТОШКА ОШ 19 kg 2468").reply.startswith("Не записано")

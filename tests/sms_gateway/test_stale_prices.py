@@ -108,3 +108,39 @@ def test_an_old_price_with_no_fresh_market_anywhere(markets, today):
     price(markets, "naryn", 40, "24", today)
     reply = ask("en")
     assert "last price 2 months ago" in reply and "Fresh" not in reply
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        (13, "last price 13 days ago"),
+        (14, "last price 2 weeks ago"),
+        (20, "last price 3 weeks ago"),  # not understated as 2 weeks
+        (45, "last price 6 weeks ago"),
+        (61, "last price 2 months ago"),
+        (75, "last price 3 months ago"),
+    ],
+)
+def test_an_age_is_rounded_to_the_nearest_week_or_month(days, said):
+    from django.utils import translation
+
+    from sms_gateway.replies.prices import age_phrase
+
+    with translation.override("en"):
+        assert age_phrase(days) == said
+
+
+def test_the_ask_api_says_an_old_price_is_old_and_names_the_fresh_market(markets, today):
+    """What the SMS says in words, the structured answer carries: how old, and where
+    the price is fresh."""
+    from rest_framework.test import APIClient
+
+    price(markets, "osh", 22, "30", today)
+    price(markets, "jalal-abad", 2, "26", today)
+    answer = APIClient().get("/api/v1/ask/", {"q": "potatoes osh"}).json()["answer"]
+    assert answer["kind"] == "price"
+    assert answer["stale"]["age_days"] == 22
+    assert answer["stale"]["fresh"]["market"]["slug"] == "jalal-abad"
+    price(markets, "osh", 1, "31", today)
+    fresh = APIClient().get("/api/v1/ask/", {"q": "potatoes osh"}).json()["answer"]
+    assert fresh["stale"] is None

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from agriprices.audit.models import AuditAction, AuditEvent
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.models import PriceType
 from openrosa.xform import form_for
@@ -75,13 +76,28 @@ def test_another_week_and_a_bad_one(client, week, operator):
     year, number, _ = (week["today"] - timedelta(weeks=3)).isocalendar()
     label = f"{year}-W{number:02d}"
     assert label in client.get(f"/collection/?week={label}").content.decode()
-    # A typo keeps the operator on this week rather than a dead end.
-    assert client.get("/collection/?week=2026-W99").status_code == 200
+    # A week that cannot be read, or so far off the calendar cannot count from it, is
+    # a 400 saying so (as every page's parameters), never another week in its place.
+    for asked, said in [
+        ("2026-W99", "2026-W99 does not exist"),
+        ("0001-W01", "0001-W01 is outside 1900-01-01 to"),
+        ("9999-W52", "9999-W52 is outside"),
+        ("next week", "not written as YYYY-Www"),
+    ]:
+        response = client.get("/collection/", {"week": asked})
+        assert response.status_code == 400, asked
+        assert said in response.content.decode(), asked
+
+
+def opened(client, market):
+    """The plan form as an operator opens it: the version it carries."""
+    response = client.get(f"/collection/plans/{market.slug}/")
+    assert response.status_code == 200
+    return response.context["form"].initial["version"]
 
 
 def test_an_operator_edits_a_plan(client, week, operator, osh, potatoes):
     client.force_login(operator)
-    assert client.get(f"/collection/plans/{osh.slug}/").status_code == 200
     response = client.post(
         f"/collection/plans/{osh.slug}/",
         {
@@ -90,6 +106,7 @@ def test_an_operator_edits_a_plan(client, week, operator, osh, potatoes):
             "tolerance_days": "1",
             "expected_retail": [str(potatoes.pk)],
             "expected_wholesale": [str(potatoes.pk)],
+            "version": opened(client, osh),
         },
     )
     assert response.status_code == 302
@@ -99,6 +116,70 @@ def test_an_operator_edits_a_plan(client, week, operator, osh, potatoes):
         ("Potatoes", PriceType.RETAIL),
         ("Potatoes", PriceType.WHOLESALE),
     }
+    # The audit trail says who changed which market's plan, and what.
+    event = AuditEvent.objects.get(action=AuditAction.PLAN_CHANGED)
+    assert (event.actor, event.subject) == (operator, "collection plan osh")
+    assert "schedule: every 1 days from" in event.detail and "-> weekdays 14" in event.detail
+    assert "+ potatoes wholesale" in event.detail and "- onions retail" in event.detail
+
+
+def test_two_tabs_editing_a_plan_do_not_undo_each_other(client, week, operator, osh, potatoes):
+    """The second save of a plan opened before the first is refused, saying so, with the
+    plan as it now is in the form: nothing of the first tab's change is lost."""
+    client.force_login(operator)
+    version = opened(client, osh)
+    first = {
+        "kind": "weekdays",
+        "weekdays": ["1"],
+        "tolerance_days": "1",
+        "expected_retail": [str(potatoes.pk)],
+        "version": version,
+    }
+    assert client.post(f"/collection/plans/{osh.slug}/", first).status_code == 302
+    second = first | {"weekdays": ["3"], "expected_retail": [str(week["onions"].pk)]}
+    response = client.post(f"/collection/plans/{osh.slug}/", second)
+    assert response.status_code == 409
+    assert "Someone changed this plan since you opened it" in response.content.decode()
+    assert response.context["form"].initial["weekdays"] == [1]  # the values now stored
+    plan = CollectionPlan.objects.get(market=osh)
+    assert plan.weekdays == "1"
+    assert list(plan.items.values_list("commodity__name", flat=True)) == ["Potatoes"]
+    assert AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).count() == 1
+    # Made again on the current plan, it is saved.
+    second["version"] = response.context["form"].initial["version"]
+    assert client.post(f"/collection/plans/{osh.slug}/", second).status_code == 302
+    assert CollectionPlan.objects.get(market=osh).weekdays == "3"
+
+
+def test_a_plan_expecting_no_crop_is_refused(client, week, operator, osh):
+    """A plan expecting nothing would drop the market from /collection/ and the API."""
+    client.force_login(operator)
+    response = client.post(
+        f"/collection/plans/{osh.slug}/",
+        {
+            "kind": "weekdays",
+            "weekdays": ["1"],
+            "tolerance_days": "1",
+            "version": opened(client, osh),
+        },
+    )
+    assert response.status_code == 200
+    assert "Tick at least one crop" in response.content.decode()
+    assert PlannedItem.objects.filter(plan__market=osh).count() == 2
+    assert "Osh" in client.get("/collection/").content.decode()
+
+
+def test_a_plan_is_found_by_its_slug_only(client, week, operator, osh):
+    client.force_login(operator)
+    for ref in ("osh'--", "OSH", "Osh", str(osh.pk)):
+        assert client.get(f"/collection/plans/{ref}/").status_code == 404, ref
+
+
+def test_the_plan_column_names_the_market_days(client, week, operator):
+    client.force_login(operator)
+    page = client.get("/collection/").content.decode()
+    assert "Monday" in page  # Bishkek's market day
+    assert "cycle: 1 day" in page  # Osh, every day
 
 
 @pytest.mark.parametrize(
@@ -156,3 +237,20 @@ def test_the_odk_form_lists_planned_crops_first_and_changes_with_the_plan(week, 
     assert form_for(week["aida"]).version != first.version
     PlannedItem.objects.create(plan=plan, commodity=apples)
     assert form_for(week["aida"]).version != first.version
+
+
+def test_still_due_lists_only_what_a_price_sent_today_counts_for(client, db, potatoes, osh):
+    """Osh collects Monday to Saturday with a day's tolerance: tomorrow's round opens
+    today, but a price sent today counts for today's round. Reported in full today,
+    nothing is due today, though tomorrow's prices are still to come."""
+    today = timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+    plan = CollectionPlan.objects.create(
+        market=osh, weekdays=f"{today.weekday()}{tomorrow.weekday()}", tolerance_days=1
+    )
+    PlannedItem.objects.create(plan=plan, commodity=potatoes)
+    aida = factories.agent(markets=[osh], username="aida")
+    client.force_login(aida)
+    assert "Still due today" in client.get("/report/").content.decode()
+    factories.QuoteFactory(commodity=potatoes, market=osh, observed_on=today, agent=aida)
+    assert "Still due today" not in client.get("/report/").content.decode()

@@ -2,11 +2,11 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from agriprices.management.users import active_user
+from config import site
 from openrosa import keys
 
 #: Ten years; a key that should outlive its phone needs no expiry at all.
@@ -85,7 +85,7 @@ class Command(BaseCommand):
 
 
 def _default_base_url() -> str:
-    hosts = [h for h in settings.ALLOWED_HOSTS if h and h != "*" and not h.startswith(".")]
-    if not hosts:
-        raise CommandError("give --base-url (ALLOWED_HOSTS names no host)")
-    return f"https://{hosts[0]}"
+    base = site.base_url()
+    if base is None:
+        raise CommandError("give --base-url (neither SITE_URL nor ALLOWED_HOSTS names a host)")
+    return base
