@@ -12,7 +12,7 @@ missing is incomplete, and shows as late items, but someone was there."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -30,7 +30,7 @@ from agriprices.collection.received import (
     received_pairs,
     visited_rounds,
 )
-from agriprices.collection.schedule import Period
+from agriprices.collection.schedule import Period, Schedule
 from agriprices.models import Commodity, Market, Quote, Region
 
 #: Closed rounds looked back at for the streaks; a longer streak reads "8+".
@@ -177,7 +177,7 @@ def completeness(
     chosen = list(markets_for(region=region, markets=markets, agent=agent))
     plans = market_plans(chosen, today=today)
     expected = _expected(plans, agent)
-    rounds = {pk: plans[pk].schedule.days(period.start, period.end) for pk in expected}
+    rounds = _per_schedule(plans, expected, lambda s: s.days(period.start, period.end))
     result = Completeness(period=period, today=today, plans=plans, expected=expected, rounds=rounds)
     result.received = received_pairs(
         {pk: Rounds(plans[pk].schedule, tuple(days)) for pk, days in rounds.items()},
@@ -235,6 +235,21 @@ def _expected(plans: dict[int, MarketPlan], agent: User | None) -> dict[int, tup
     }
 
 
+def _per_schedule(
+    plans: dict[int, MarketPlan], market_ids: Iterable[int], days: Callable[[Schedule], list[date]]
+) -> dict[int, list[date]]:
+    """``days`` of each market's schedule, worked out once per schedule (markets mostly
+    share theirs); the lists are shared, not to be changed."""
+    found: dict[Schedule, list[date]] = {}
+    rounds = {}
+    for pk in market_ids:
+        schedule = plans[pk].schedule
+        if schedule not in found:
+            found[schedule] = days(schedule)
+        rounds[pk] = found[schedule]
+    return rounds
+
+
 def _pairs(expected: dict[int, tuple[Expected, ...]]) -> dict[int, list[Pair]]:
     return {
         pk: [(item.commodity_id, item.price_type) for item in items]
@@ -247,11 +262,11 @@ def _streaks(
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Rounds missed in a row, newest first, per market and per agent (an agent misses
     a round of a market they answer for when it got none of its prices). One query."""
-    rounds = {
-        pk: plan.schedule.last_rounds(today, STREAK_ROUNDS)
-        for pk, plan in plans.items()
-        if plan.items
-    }
+    rounds = _per_schedule(
+        plans,
+        [pk for pk, plan in plans.items() if plan.items],
+        lambda s: s.last_rounds(today, STREAK_ROUNDS),
+    )
     visited = visited_rounds(
         {pk: Rounds(plans[pk].schedule, tuple(days)) for pk, days in rounds.items()}
     )
@@ -295,7 +310,7 @@ def weekly_history(
     chosen = list(markets_for(region=region, markets=markets, agent=agent))
     plans = market_plans(chosen, today=today)
     expected = _expected(plans, agent)
-    rounds = {pk: plans[pk].schedule.days(periods[0].start, periods[-1].end) for pk in expected}
+    rounds = _per_schedule(plans, expected, lambda s: s.days(periods[0].start, periods[-1].end))
     counts = received_counts(
         {pk: Rounds(plans[pk].schedule, tuple(days)) for pk, days in rounds.items()},
         _pairs(expected),

@@ -5,17 +5,14 @@ type) pairs that got a price (``received_pairs``) or only how many did
 (``visited_rounds``, for the streaks).
 
 A price counts when it is held for review or approved (not rejected) and recorded on a
-day whose round it is: Python sends the calendar, each day of a round's window with the
-round ``Schedule.round_of`` gives it (the rule stays in one place), and the database
-joins the quotes to it. The calendar is per schedule and the planned pairs per set of
-pairs, both shared by the markets that have the same, so the statement stays small:
-SQLite takes at most 32,766 parameters, and only days and price types are parameters;
-ids are integers written in."""
+day whose round it is: Python sends the calendar, for each market the days of each
+round's window that ``Schedule.round_of`` gives that round (the rule stays in one
+place), and the database joins the quotes to it."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -40,93 +37,116 @@ class Rounds:
 
 
 class _Statement:
-    """The tables the queries join the quotes to, as common table expressions: ``days``
-    (a day index and its date), ``calendar`` (schedule s: a price of day d counts for
-    the round on day r), ``chosen`` (a market, its schedule s and its set i of planned
-    pairs), ``types`` and ``wanted`` (set i plans commodity c with price type t)."""
+    """The tables the queries join the quotes to, as common table expressions:
+    ``slots`` (at a market, prices of that day count for the round on day r, an index
+    into ``rounds``) and ``wanted`` (a market plans commodity c with price type t, an
+    index into ``types``).
+
+    Written so that PostgreSQL, which has no statistics for a VALUES list and guesses a
+    join of two of them, or of one with the quotes on several columns, at a handful of
+    rows, has one sane plan: both tables are written out per market (not a calendar
+    per schedule joined to the markets on it), the quotes are joined to the days on
+    equalities alone (a range is guessed at thousands of rows a round), and the
+    planned pairs are matched only after the pairs found are made distinct (a
+    subquery the planner keeps apart). Otherwise it probes the quotes once per planned
+    price and day, or reads every quote: seconds for a year of weeks."""
 
     def __init__(
         self, rounds: Mapping[int, Rounds], planned: Mapping[int, Iterable[Pair]] | None
     ) -> None:
-        self.days: list[date] = []
+        self.rounds: list[date] = []
         index: dict[date, int] = {}
-
-        def day_index(day: date) -> int:
-            if day not in index:
-                index[day] = len(self.days)
-                self.days.append(day)
-            return index[day]
-
-        calendars: dict[Rounds, int] = {}
-        self.calendar: list[tuple[int, int, int]] = []
-        for market_rounds in rounds.values():
-            if market_rounds in calendars:
-                continue
-            s = calendars[market_rounds] = len(calendars)
-            schedule = market_rounds.schedule
-            for day in market_rounds.days:
-                low, high = schedule.window(day)
-                for n in range((high - low).days + 1):
-                    seen = low + timedelta(days=n)
-                    if schedule.round_of(seen) == day:
-                        self.calendar.append((s, day_index(seen), day_index(day)))
+        # Markets on the same schedule share their days: each is worked out once.
+        self.calendars: dict[Rounds, list[tuple[date, int]]] = {}
+        self.chosen: list[tuple[int, Rounds]] = []
         self.types: list[str] = []
-        sets: dict[frozenset[Pair], int] = {}
         self.wanted: list[tuple[int, int, int]] = []
-        self.chosen: list[tuple[int, int, int]] = []
         for market_id, market_rounds in rounds.items():
-            pairs = frozenset(planned.get(market_id, ()) if planned is not None else ())
+            pairs = sorted(planned.get(market_id, ())) if planned is not None else []
             if planned is not None and not pairs:
                 continue
-            if pairs not in sets:
-                i = sets[pairs] = len(sets)
-                for commodity_id, price_type in sorted(pairs):
-                    if price_type not in self.types:
-                        self.types.append(price_type)
-                    self.wanted.append((i, commodity_id, self.types.index(price_type)))
-            self.chosen.append((market_id, calendars[market_rounds], sets[pairs]))
+            if market_rounds not in self.calendars:
+                self.calendars[market_rounds] = []
+                for day, seen in _counting_days(market_rounds):
+                    if day not in index:
+                        index[day] = len(self.rounds)
+                        self.rounds.append(day)
+                    self.calendars[market_rounds].append((seen, index[day]))
+            if self.calendars[market_rounds]:
+                self.chosen.append((market_id, market_rounds))
+            for commodity_id, price_type in pairs:
+                if price_type not in self.types:
+                    self.types.append(price_type)
+                self.wanted.append((market_id, commodity_id, self.types.index(price_type)))
 
     @property
     def empty(self) -> bool:
-        return not self.calendar or not self.chosen
+        return not self.chosen
 
-    def tables(self, *, planned: bool) -> tuple[str, list[Any]]:
-        """The ``WITH`` clause, and its parameters: the days and the price types."""
-        params: list[Any] = [connection.ops.adapt_datefield_value(d) for d in self.days]
-        tables = [
-            "days(d, observed_on) AS (VALUES "
-            + ", ".join(f"({n}, %s)" for n in range(len(self.days)))
-            + ")",
-            f"calendar(s, d, r) AS (VALUES {_values(self.calendar)})",
-            f"chosen(market_id, s, i) AS (VALUES {_values(self.chosen)})",
+    @property
+    def span(self) -> list[Any]:
+        """The first and the last day read, as parameters."""
+        days = [seen for market_rounds in self.calendars.values() for seen, _ in market_rounds]
+        return [connection.ops.adapt_datefield_value(day) for day in (min(days), max(days))]
+
+    def tables(self) -> tuple[str, list[Any]]:
+        """The ``WITH`` clause, and its parameters."""
+        # Days are written in as ISO dates (digits and dashes), but the first row's is
+        # a parameter: it makes the column a date in PostgreSQL (a column of quoted
+        # text alone is text, and no date equals text). So the statement's parameters
+        # do not grow with the markets and rounds (SQLite takes at most 32,766).
+        tails = {
+            market_rounds: [f", '{seen.isoformat()}', {int(r)})" for seen, r in days]
+            for market_rounds, days in self.calendars.items()
+        }
+        rows = [
+            f"({int(market_id)}{tail}"
+            for market_id, market_rounds in self.chosen
+            for tail in tails[market_rounds]
         ]
-        if planned:
-            tables.append(
-                "types(t, price_type) AS (VALUES "
-                + ", ".join(f"({n}, %s)" for n in range(len(self.types)))
-                + ")"
-            )
-            params.extend(self.types)
-            tables.append(f"wanted(i, commodity_id, t) AS (VALUES {_values(self.wanted)})")
-        return "WITH " + ", ".join(tables), params
+        first_market, first_rounds = self.chosen[0]
+        first_day, first_round = self.calendars[first_rounds][0]
+        rows[0] = f"({int(first_market)}, %s, {int(first_round)})"
+        tables = [f"slots(market_id, observed_on, r) AS (VALUES {', '.join(rows)})"]
+        if self.wanted:
+            tables.append(f"wanted(market_id, commodity_id, t) AS (VALUES {_values(self.wanted)})")
+        return "WITH " + ", ".join(tables), [connection.ops.adapt_datefield_value(first_day)]
 
-    def planned_received(self) -> tuple[str, list[Any]]:
-        """Each planned pair of a chosen market with a price counting for one of its
-        rounds, once: market_id, commodity_id, price_type, r."""
-        tables, params = self.tables(planned=True)
-        sql = (
-            # S608: what is written in is the table's name and integers (``_values``).
-            f"{tables} SELECT DISTINCT q.market_id, q.commodity_id, q.price_type, calendar.r"  # noqa: S608
-            f" FROM {QUOTES} q"
-            " JOIN chosen ON chosen.market_id = q.market_id"
-            " JOIN days ON days.observed_on = q.observed_on"
-            " JOIN calendar ON calendar.s = chosen.s AND calendar.d = days.d"
-            " JOIN types ON types.price_type = q.price_type"
-            " JOIN wanted ON wanted.i = chosen.i AND wanted.t = types.t"
-            " AND wanted.commodity_id = q.commodity_id"
-            " WHERE q.status <> %s"
+    def planned_received(self, select: str, *, group_by: str = "") -> tuple[str, list[Any]]:
+        """``select`` from ``got``: each planned pair of a chosen market with a price
+        counting for one of its rounds, once (market_id, commodity_id, price_type, r)."""
+        tables, params = self.tables()
+        price_type = (
+            "CASE got.price_type "
+            + " ".join(f"WHEN %s THEN {n}" for n in range(len(self.types)))
+            + " END"
         )
-        return sql, [*params, Quote.Status.REJECTED]
+        sql = (
+            # S608: what is written in is the table's name, integers and ISO dates.
+            f"{tables} SELECT {select} FROM ("  # noqa: S608
+            "SELECT DISTINCT q.market_id, q.commodity_id, q.price_type, slots.r"
+            f" FROM slots JOIN {QUOTES} q ON q.market_id = slots.market_id"
+            " AND q.observed_on = slots.observed_on"
+            # Redundant with the join, but it lets the planner read the days as one
+            # range of the index (quote_collection_idx) rather than every quote.
+            " WHERE q.observed_on BETWEEN %s AND %s AND q.status <> %s) got"
+            " JOIN wanted ON wanted.market_id = got.market_id"
+            f" AND wanted.commodity_id = got.commodity_id AND wanted.t = {price_type}"
+            f"{group_by}"
+        )
+        return sql, [*params, *self.span, Quote.Status.REJECTED, *self.types]
+
+
+def _counting_days(rounds: Rounds) -> Iterator[tuple[date, date]]:
+    """(collection day, a day whose prices count for its round) for the days of
+    ``rounds``: the days of its window that are not nearer another round."""
+    schedule = rounds.schedule
+    for day in rounds.days:
+        low, high = schedule.window(day)
+        for n in range((high - low).days + 1):
+            seen = low + timedelta(days=n)
+            if schedule.round_of(seen) == day:
+                yield day, seen
 
 
 def _values(rows: Iterable[tuple[int, ...]]) -> str:
@@ -148,10 +168,12 @@ def received_pairs(
     statement = _Statement(rounds, planned)
     if statement.empty:
         return {}
-    sql, params = statement.planned_received()
+    sql, params = statement.planned_received(
+        "got.market_id, got.commodity_id, got.price_type, got.r"
+    )
     found: dict[tuple[int, date], set[Pair]] = defaultdict(set)
     for market_id, commodity_id, price_type, r in _fetch(sql, params):
-        found[(market_id, statement.days[r])].add((commodity_id, price_type))
+        found[(market_id, statement.rounds[r])].add((commodity_id, price_type))
     return dict(found)
 
 
@@ -163,9 +185,10 @@ def received_counts(
     statement = _Statement(rounds, planned)
     if statement.empty:
         return {}
-    inner, params = statement.planned_received()
-    sql = f"SELECT market_id, r, COUNT(*) FROM ({inner}) got GROUP BY market_id, r"  # noqa: S608
-    return {(market_id, statement.days[r]): count for market_id, r, count in _fetch(sql, params)}
+    sql, params = statement.planned_received(
+        "got.market_id, got.r, COUNT(*)", group_by=" GROUP BY got.market_id, got.r"
+    )
+    return {(market_id, statement.rounds[r]): count for market_id, r, count in _fetch(sql, params)}
 
 
 def visited_rounds(rounds: Mapping[int, Rounds]) -> set[tuple[int, date]]:
@@ -174,14 +197,13 @@ def visited_rounds(rounds: Mapping[int, Rounds]) -> set[tuple[int, date]]:
     statement = _Statement(rounds, None)
     if statement.empty:
         return set()
-    tables, params = statement.tables(planned=False)
+    tables, params = statement.tables()
     # A day is asked once per market and stops at its first price: no quote is read
     # beyond that.
     sql = (
-        f"{tables} SELECT DISTINCT chosen.market_id, calendar.r FROM chosen"  # noqa: S608
-        " JOIN calendar ON calendar.s = chosen.s JOIN days ON days.d = calendar.d"
-        f" WHERE EXISTS (SELECT 1 FROM {QUOTES} q WHERE q.market_id = chosen.market_id"
-        " AND q.observed_on = days.observed_on AND q.status <> %s)"
+        f"{tables} SELECT DISTINCT slots.market_id, slots.r FROM slots"  # noqa: S608
+        f" WHERE EXISTS (SELECT 1 FROM {QUOTES} q WHERE q.market_id = slots.market_id"
+        " AND q.observed_on = slots.observed_on AND q.status <> %s)"
     )
     params.append(Quote.Status.REJECTED)
-    return {(market_id, statement.days[r]) for market_id, r in _fetch(sql, params)}
+    return {(market_id, statement.rounds[r]) for market_id, r in _fetch(sql, params)}
