@@ -360,8 +360,13 @@ class Quote(models.Model):
             models.Index(fields=["commodity", "status", "observed_on"], name="quote_commodity_idx"),
             # Last-Modified of API answers is max(updated_at): an index makes it O(log n).
             models.Index(fields=["updated_at"], name="quote_updated_idx"),
-            # Completeness of collection: the prices of some markets on some days.
-            models.Index(fields=["market", "observed_on"], name="quote_market_day_idx"),
+            # Completeness of collection: which series got a price at some markets on
+            # some days, read from the index alone (no table row is visited), and a
+            # year of days at every market as one range of it.
+            models.Index(
+                fields=["observed_on", "market", "commodity", "price_type", "status"],
+                name="quote_collection_idx",
+            ),
         ]
 
     def __str__(self) -> str:

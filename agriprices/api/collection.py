@@ -161,7 +161,7 @@ def collection_document(report: Completeness, *, agents: bool) -> dict[str, Any]
                 "missed_rounds": report.market_streaks.get(pk, 0),
                 "flagged": pk in flagged,
                 "default_plan": report.plans[pk].default,
-                "collection_days": report.plans[pk].schedule.days(period.start, period.end),
+                "collection_days": report.rounds[pk],
             }
             for pk, tally in sorted(
                 report.by_market.items(),

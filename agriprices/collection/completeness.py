@@ -12,17 +12,25 @@ missing is incomplete, and shows as late items, but someone was there."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Max, Q, QuerySet
 
 from agriprices.collection import schedule as sched
-from agriprices.collection.plans import MarketPlan, market_plans
-from agriprices.collection.schedule import Period
+from agriprices.collection.plans import Expected, MarketPlan, market_plans
+from agriprices.collection.received import (
+    Pair,
+    Rounds,
+    received_counts,
+    received_pairs,
+    visited_rounds,
+)
+from agriprices.collection.schedule import Period, Schedule
 from agriprices.models import Commodity, Market, Quote, Region
 
 #: Closed rounds looked back at for the streaks; a longer streak reads "8+".
@@ -36,14 +44,15 @@ class Tally:
     late: int = 0
     not_due: int = 0
 
-    def add(self, state: str) -> None:
-        self.expected += 1
-        if state == sched.RECEIVED:
-            self.received += 1
-        elif state == sched.LATE:
-            self.late += 1
+    def count(self, expected: int, received: int, missing: str) -> None:
+        """``expected`` prices of one collection day, ``received`` of them came, the
+        rest are in the state ``missing`` (late, or not yet due)."""
+        self.expected += expected
+        self.received += received
+        if missing == sched.LATE:
+            self.late += expected - received
         else:
-            self.not_due += 1
+            self.not_due += expected - received
 
     @property
     def percent(self) -> int | None:
@@ -66,12 +75,17 @@ class Item:
 @dataclass
 class Completeness:
     """What a completeness question answers; names are loaded (``markets``,
-    ``commodities``, ``agents``, ``regions``) so pages and the API query nothing more."""
+    ``commodities``, ``agents``, ``regions``) so pages and the API query nothing more.
+    ``expected`` is each market's planned prices (only the agent's, when one was asked
+    about), ``rounds`` its collection days in the period and ``received`` the pairs
+    that came per (market, day); ``items`` and ``late`` are read from them."""
 
     period: Period
     today: date
-    items: list[Item]
     plans: dict[int, MarketPlan]
+    expected: dict[int, tuple[Expected, ...]] = field(default_factory=dict)
+    rounds: dict[int, list[date]] = field(default_factory=dict)
+    received: dict[tuple[int, date], set[Pair]] = field(default_factory=dict)
     overall: Tally = field(default_factory=Tally)
     by_market: dict[int, Tally] = field(default_factory=dict)
     by_agent: dict[int, Tally] = field(default_factory=dict)
@@ -87,14 +101,47 @@ class Completeness:
     def markets(self) -> dict[int, Market]:
         return {pk: plan.market for pk, plan in self.plans.items()}
 
+    @cached_property
+    def items(self) -> list[Item]:
+        """Each expected price of each collection day with its state, by market, day
+        and the plan's order."""
+        return list(self._items(late_only=False))
+
     @property
     def late(self) -> list[Item]:
-        return [item for item in self.items if item.state == sched.LATE]
+        return list(self._items(late_only=True))
+
+    def _items(self, *, late_only: bool) -> Iterator[Item]:
+        for market_id, days in self.rounds.items():
+            tolerance = self.plans[market_id].schedule.tolerance
+            expected = self.expected[market_id]
+            for day in days:
+                missing = _missing_state(day, tolerance, self.today)
+                if late_only and missing != sched.LATE:
+                    continue
+                got = self.received.get((market_id, day), set())
+                for item in expected:
+                    received = (item.commodity_id, item.price_type) in got
+                    if late_only and received:
+                        continue
+                    yield Item(
+                        market_id,
+                        item.commodity_id,
+                        item.price_type,
+                        day,
+                        sched.RECEIVED if received else missing,
+                        item.agent_ids,
+                    )
 
     def escalated(self) -> list[int]:
         """Markets missed ``COLLECTION_ESCALATE_AFTER`` rounds in a row or more."""
         limit = settings.COLLECTION_ESCALATE_AFTER
         return [pk for pk, n in self.market_streaks.items() if n >= limit]
+
+
+def _missing_state(day: date, tolerance: int, today: date) -> str:
+    """The state of an expected price of ``day`` that did not come."""
+    return sched.state_of(day=day, tolerance=tolerance, today=today, received=False)
 
 
 def markets_for(
@@ -129,25 +176,39 @@ def completeness(
     markets chosen (all by default); with ``agent``, only what that agent answers for."""
     chosen = list(markets_for(region=region, markets=markets, agent=agent))
     plans = market_plans(chosen, today=today)
-    items = _items(plans, period.start, period.end, today, agent)
-    result = Completeness(period=period, today=today, items=items, plans=plans)
-    for item in items:
-        result.overall.add(item.state)
-        result.by_market.setdefault(item.market_id, Tally()).add(item.state)
-        region_id = plans[item.market_id].market.region_id
-        result.by_region.setdefault(region_id, Tally()).add(item.state)
-        for agent_id in item.agent_ids:
-            if agent is None or agent_id == agent.pk:
-                result.by_agent.setdefault(agent_id, Tally()).add(item.state)
+    expected = _expected(plans, agent)
+    rounds = _per_schedule(plans, expected, lambda s: s.days(period.start, period.end))
+    result = Completeness(period=period, today=today, plans=plans, expected=expected, rounds=rounds)
+    result.received = received_pairs(
+        {pk: Rounds(plans[pk].schedule, tuple(days)) for pk, days in rounds.items()},
+        _pairs(expected),
+    )
     for plan in plans.values():
         result.regions.setdefault(plan.market.region_id, plan.market.region)
-        if plan.items:
-            result.by_market.setdefault(plan.market.pk, Tally())
     agent_ids = {a for plan in plans.values() for item in plan.items for a in item.agent_ids}
     if agent is not None:
         agent_ids &= {agent.pk}
-    for agent_id in agent_ids:
-        result.by_agent.setdefault(agent_id, Tally())
+    for agent_id in sorted(agent_ids):
+        result.by_agent[agent_id] = Tally()
+    for market_id, days in rounds.items():
+        tally = result.by_market[market_id] = Tally()
+        count = len(expected[market_id])
+        if not count or not days:
+            continue
+        region_tally = result.by_region.setdefault(plans[market_id].market.region_id, Tally())
+        # Each agent's share of the market's planned prices, for their tally.
+        shares: dict[int, set[Pair]] = defaultdict(set)
+        for item in expected[market_id]:
+            for agent_id in item.agent_ids:
+                if agent_id in agent_ids:
+                    shares[agent_id].add((item.commodity_id, item.price_type))
+        for day in days:
+            got = result.received.get((market_id, day), set())
+            missing = _missing_state(day, plans[market_id].schedule.tolerance, today)
+            for counted in (result.overall, tally, region_tally):
+                counted.count(count, len(got), missing)
+            for agent_id, share in shares.items():
+                result.by_agent[agent_id].count(len(share), len(share & got), missing)
     if streaks:
         result.market_streaks, result.agent_streaks = _streaks(plans, today, agent_ids)
     result.last_reports = dict(
@@ -164,63 +225,36 @@ def completeness(
     return result
 
 
-def _items(
-    plans: dict[int, MarketPlan], start: date, end: date, today: date, agent: User | None
-) -> list[Item]:
-    rounds = {pk: plan.schedule.days(start, end) for pk, plan in plans.items() if plan.items}
-    seen = _observed(plans, rounds)
-    items = []
-    for market_id, days in rounds.items():
-        plan = plans[market_id]
-        tolerance = plan.schedule.tolerance
-        for day in days:
-            for expected in plan.items:
-                if agent is not None and agent.pk not in expected.agent_ids:
-                    continue
-                got = day in seen.get((market_id, expected.commodity_id, expected.price_type), ())
-                state = sched.state_of(day=day, tolerance=tolerance, today=today, received=got)
-                items.append(
-                    Item(
-                        market_id,
-                        expected.commodity_id,
-                        expected.price_type,
-                        day,
-                        state,
-                        expected.agent_ids,
-                    )
-                )
-    return items
+def _expected(plans: dict[int, MarketPlan], agent: User | None) -> dict[int, tuple[Expected, ...]]:
+    """The planned prices of each market with a plan that expects any, those ``agent``
+    answers for when one is asked about."""
+    return {
+        pk: tuple(item for item in plan.items if agent is None or agent.pk in item.agent_ids)
+        for pk, plan in plans.items()
+        if plan.items
+    }
 
 
-def _observed(
-    plans: dict[int, MarketPlan], rounds: dict[int, list[date]]
-) -> dict[tuple[int, int, str], set[date]]:
-    """The collection days each series at the markets has a price (held or approved)
-    for, within the windows of the rounds asked for. One query."""
-    days: set[date] = set()
-    for market_id, collection_days in rounds.items():
-        for day in collection_days:
-            low, high = plans[market_id].schedule.window(day)
-            days.update(low + timedelta(days=i) for i in range((high - low).days + 1))
-    if not days:
-        return {}
-    rows = (
-        Quote.objects.filter(market_id__in=list(rounds), observed_on__in=sorted(days))
-        .exclude(status=Quote.Status.REJECTED)
-        .values_list("market_id", "commodity_id", "price_type", "observed_on")
-        .distinct()
-        .order_by()
-    )
-    seen: dict[tuple[int, int, str], set[date]] = defaultdict(set)
-    rounds_of: dict[tuple[int, date], date | None] = {}
-    for market_id, commodity_id, price_type, observed_on in rows:
-        key = (market_id, observed_on)
-        if key not in rounds_of:
-            rounds_of[key] = plans[market_id].schedule.round_of(observed_on)
-        found = rounds_of[key]
-        if found is not None:
-            seen[(market_id, commodity_id, price_type)].add(found)
-    return seen
+def _per_schedule(
+    plans: dict[int, MarketPlan], market_ids: Iterable[int], days: Callable[[Schedule], list[date]]
+) -> dict[int, list[date]]:
+    """``days`` of each market's schedule, worked out once per schedule (markets mostly
+    share theirs); the lists are shared, not to be changed."""
+    found: dict[Schedule, list[date]] = {}
+    rounds = {}
+    for pk in market_ids:
+        schedule = plans[pk].schedule
+        if schedule not in found:
+            found[schedule] = days(schedule)
+        rounds[pk] = found[schedule]
+    return rounds
+
+
+def _pairs(expected: dict[int, tuple[Expected, ...]]) -> dict[int, list[Pair]]:
+    return {
+        pk: [(item.commodity_id, item.price_type) for item in items]
+        for pk, items in expected.items()
+    }
 
 
 def _streaks(
@@ -228,31 +262,18 @@ def _streaks(
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Rounds missed in a row, newest first, per market and per agent (an agent misses
     a round of a market they answer for when it got none of its prices). One query."""
-    rounds = {
-        pk: plan.schedule.last_rounds(today, STREAK_ROUNDS)
-        for pk, plan in plans.items()
-        if plan.items
+    rounds = _per_schedule(
+        plans,
+        [pk for pk, plan in plans.items() if plan.items],
+        lambda s: s.last_rounds(today, STREAK_ROUNDS),
+    )
+    visited = visited_rounds(
+        {pk: Rounds(plans[pk].schedule, tuple(days)) for pk, days in rounds.items()}
+    )
+    missed: dict[int, list[tuple[date, bool]]] = {
+        market_id: [(day, (market_id, day) not in visited) for day in collection_days]
+        for market_id, collection_days in rounds.items()
     }
-    days: set[date] = set()
-    for market_id, collection_days in rounds.items():
-        for day in collection_days:
-            low, high = plans[market_id].schedule.window(day)
-            days.update(low + timedelta(days=i) for i in range((high - low).days + 1))
-    visited: dict[int, set[date]] = defaultdict(set)
-    if days:
-        for market_id, observed_on in (
-            Quote.objects.filter(market_id__in=list(rounds), observed_on__in=sorted(days))
-            .exclude(status=Quote.Status.REJECTED)
-            .values_list("market_id", "observed_on")
-            .distinct()
-            .order_by()
-        ):
-            visited[market_id].add(observed_on)
-    missed: dict[int, list[tuple[date, bool]]] = {}
-    for market_id, collection_days in rounds.items():
-        schedule = plans[market_id].schedule
-        done = {schedule.round_of(seen) for seen in visited[market_id]}
-        missed[market_id] = [(day, day not in done) for day in collection_days]
     market_streaks = {pk: sched.streak([m for _, m in rows]) for pk, rows in missed.items()}
     # An agent's round is a collection day of their markets; they missed it when every
     # market of theirs collecting that day got nothing.
@@ -280,20 +301,30 @@ def weekly_history(
     agent: User | None = None,
 ) -> tuple[list[Period], dict[int, list[Tally]], dict[int, Market]]:
     """The last ``weeks`` ISO weeks up to today's, oldest first, and each market's tally
-    per week: the weeks × markets table."""
+    per week: the weeks × markets table. Counted per market and round in the database
+    (``received_counts``), not per price."""
     this_week = sched.week_of(today)
     periods = [
         sched.week_of(this_week.start - timedelta(weeks=n)) for n in range(weeks - 1, -1, -1)
     ]
-    span = Period(periods[0].start, periods[-1].end, f"{periods[0].label}/{periods[-1].label}")
-    found = completeness(
-        span, today=today, region=region, markets=markets, agent=agent, streaks=False
+    chosen = list(markets_for(region=region, markets=markets, agent=agent))
+    plans = market_plans(chosen, today=today)
+    expected = _expected(plans, agent)
+    rounds = _per_schedule(plans, expected, lambda s: s.days(periods[0].start, periods[-1].end))
+    counts = received_counts(
+        {pk: Rounds(plans[pk].schedule, tuple(days)) for pk, days in rounds.items()},
+        _pairs(expected),
     )
     index = {period.start: n for n, period in enumerate(periods)}
-    table: dict[int, list[Tally]] = {
-        pk: [Tally() for _ in periods] for pk, plan in found.plans.items() if plan.items
-    }
-    for item in found.items:
-        monday = item.day - timedelta(days=item.day.weekday())
-        table[item.market_id][index[monday]].add(item.state)
-    return periods, table, found.markets
+    table: dict[int, list[Tally]] = {}
+    for market_id, days in rounds.items():
+        row = table[market_id] = [Tally() for _ in periods]
+        tolerance = plans[market_id].schedule.tolerance
+        for day in days:
+            monday = day - timedelta(days=day.weekday())
+            row[index[monday]].count(
+                len(expected[market_id]),
+                counts.get((market_id, day), 0),
+                _missing_state(day, tolerance, today),
+            )
+    return periods, table, {pk: plan.market for pk, plan in plans.items()}

@@ -66,23 +66,22 @@ def market_plans(markets: Iterable[Market], *, today: date) -> dict[int, MarketP
     agents = agents_by_market(by_id)
     plans: dict[int, MarketPlan] = {}
     own = CollectionPlan.objects.filter(market_id__in=list(by_id))
-    items: dict[int, list[PlannedItem]] = defaultdict(list)
-    for item in PlannedItem.objects.filter(plan__market_id__in=list(by_id)).order_by(
-        "commodity__name", "price_type"
+    # Rows, not model instances: a plan of every market can be thousands of items.
+    items: dict[int, list[tuple[int, str, int | None]]] = defaultdict(list)
+    for plan_id, commodity_id, price_type, agent_id in (
+        PlannedItem.objects.filter(plan__market_id__in=list(by_id))
+        .order_by("commodity__name", "price_type")
+        .values_list("plan_id", "commodity_id", "price_type", "agent_id")
     ):
-        items[item.plan_id].append(item)
+        items[plan_id].append((commodity_id, price_type, agent_id))
     for plan in own:
         market_agents = agents.get(plan.market_id, ())
         plans[plan.market_id] = MarketPlan(
             market=by_id[plan.market_id],
             schedule=schedule_of(plan),
             items=tuple(
-                Expected(
-                    item.commodity_id,
-                    item.price_type,
-                    (item.agent_id,) if item.agent_id else market_agents,
-                )
-                for item in items[plan.pk]
+                Expected(commodity_id, price_type, (agent_id,) if agent_id else market_agents)
+                for commodity_id, price_type, agent_id in items[plan.pk]
             ),
             default=False,
             updated_at=plan.updated_at,

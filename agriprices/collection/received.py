@@ -1,0 +1,209 @@
+"""Which planned prices came for which collection round, matched in the database so that
+no quote row comes back to Python: per market and round, the planned (commodity, price
+type) pairs that got a price (``received_pairs``) or only how many did
+(``received_counts``), and which rounds got any price of the market at all
+(``visited_rounds``, for the streaks).
+
+A price counts when it is held for review or approved (not rejected) and recorded on a
+day whose round it is: Python sends the calendar, for each market the days of each
+round's window that ``Schedule.round_of`` gives that round (the rule stays in one
+place), and the database joins the quotes to it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import connection
+
+from agriprices.collection.schedule import Schedule
+from agriprices.models import Quote
+
+QUOTES = Quote._meta.db_table
+
+#: A planned price at a market: (commodity id, price type).
+Pair = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """A market's collection days asked about, under its schedule."""
+
+    schedule: Schedule
+    days: tuple[date, ...]
+
+
+class _Statement:
+    """The tables the queries join the quotes to, as common table expressions:
+    ``slots`` (at a market, prices of that day count for the round on day r, an index
+    into ``rounds``) and ``wanted`` (a market plans commodity c with price type t, an
+    index into ``types``).
+
+    Written so that PostgreSQL, which has no statistics for a VALUES list and guesses a
+    join of two of them, or of one with the quotes on several columns, at a handful of
+    rows, has one sane plan: both tables are written out per market (not a calendar
+    per schedule joined to the markets on it), the quotes are joined to the days on
+    equalities alone (a range is guessed at thousands of rows a round), and the
+    planned pairs are matched only after the pairs found are made distinct (a
+    subquery the planner keeps apart). Otherwise it probes the quotes once per planned
+    price and day, or reads every quote: seconds for a year of weeks."""
+
+    def __init__(
+        self, rounds: Mapping[int, Rounds], planned: Mapping[int, Iterable[Pair]] | None
+    ) -> None:
+        self.rounds: list[date] = []
+        index: dict[date, int] = {}
+        # Markets on the same schedule share their days: each is worked out once.
+        self.calendars: dict[Rounds, list[tuple[date, int]]] = {}
+        self.chosen: list[tuple[int, Rounds]] = []
+        self.types: list[str] = []
+        self.wanted: list[tuple[int, int, int]] = []
+        for market_id, market_rounds in rounds.items():
+            pairs = sorted(planned.get(market_id, ())) if planned is not None else []
+            if planned is not None and not pairs:
+                continue
+            if market_rounds not in self.calendars:
+                self.calendars[market_rounds] = []
+                for day, seen in _counting_days(market_rounds):
+                    if day not in index:
+                        index[day] = len(self.rounds)
+                        self.rounds.append(day)
+                    self.calendars[market_rounds].append((seen, index[day]))
+            if self.calendars[market_rounds]:
+                self.chosen.append((market_id, market_rounds))
+            for commodity_id, price_type in pairs:
+                if price_type not in self.types:
+                    self.types.append(price_type)
+                self.wanted.append((market_id, commodity_id, self.types.index(price_type)))
+
+    @property
+    def empty(self) -> bool:
+        return not self.chosen
+
+    @property
+    def span(self) -> list[Any]:
+        """The first and the last day read, as parameters."""
+        days = [seen for market_rounds in self.calendars.values() for seen, _ in market_rounds]
+        return [connection.ops.adapt_datefield_value(day) for day in (min(days), max(days))]
+
+    def tables(self) -> tuple[str, list[Any]]:
+        """The ``WITH`` clause, and its parameters."""
+        # Days are written in as ISO dates (digits and dashes), but the first row's is
+        # a parameter: it makes the column a date in PostgreSQL (a column of quoted
+        # text alone is text, and no date equals text). So the statement's parameters
+        # do not grow with the markets and rounds (SQLite takes at most 32,766).
+        tails = {
+            market_rounds: [f", '{seen.isoformat()}', {int(r)})" for seen, r in days]
+            for market_rounds, days in self.calendars.items()
+        }
+        rows = [
+            f"({int(market_id)}{tail}"
+            for market_id, market_rounds in self.chosen
+            for tail in tails[market_rounds]
+        ]
+        first_market, first_rounds = self.chosen[0]
+        first_day, first_round = self.calendars[first_rounds][0]
+        rows[0] = f"({int(first_market)}, %s, {int(first_round)})"
+        tables = [f"slots(market_id, observed_on, r) AS (VALUES {', '.join(rows)})"]
+        if self.wanted:
+            tables.append(f"wanted(market_id, commodity_id, t) AS (VALUES {_values(self.wanted)})")
+        return "WITH " + ", ".join(tables), [connection.ops.adapt_datefield_value(first_day)]
+
+    def planned_received(self, select: str, *, group_by: str = "") -> tuple[str, list[Any]]:
+        """``select`` from ``got``: each planned pair of a chosen market with a price
+        counting for one of its rounds, once (market_id, commodity_id, price_type, r)."""
+        tables, params = self.tables()
+        price_type = (
+            "CASE got.price_type "
+            + " ".join(f"WHEN %s THEN {n}" for n in range(len(self.types)))
+            + " END"
+        )
+        sql = (
+            # S608: what is written in is the table's name, integers and ISO dates.
+            f"{tables} SELECT {select} FROM ("  # noqa: S608
+            "SELECT DISTINCT q.market_id, q.commodity_id, q.price_type, slots.r"
+            f" FROM slots JOIN {QUOTES} q ON q.market_id = slots.market_id"
+            " AND q.observed_on = slots.observed_on"
+            # Redundant with the join, but it lets the planner read the days as one
+            # range of the index (quote_collection_idx) rather than every quote.
+            " WHERE q.observed_on BETWEEN %s AND %s AND q.status <> %s) got"
+            " JOIN wanted ON wanted.market_id = got.market_id"
+            f" AND wanted.commodity_id = got.commodity_id AND wanted.t = {price_type}"
+            f"{group_by}"
+        )
+        return sql, [*params, *self.span, Quote.Status.REJECTED, *self.types]
+
+
+def _counting_days(rounds: Rounds) -> Iterator[tuple[date, date]]:
+    """(collection day, a day whose prices count for its round) for the days of
+    ``rounds``: the days of its window that are not nearer another round."""
+    schedule = rounds.schedule
+    for day in rounds.days:
+        low, high = schedule.window(day)
+        for n in range((high - low).days + 1):
+            seen = low + timedelta(days=n)
+            if schedule.round_of(seen) == day:
+                yield day, seen
+
+
+def _values(rows: Iterable[tuple[int, ...]]) -> str:
+    # int() makes each value safe to write into the statement.
+    return ", ".join("(" + ", ".join(str(int(v)) for v in row) + ")" for row in rows)
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def received_pairs(
+    rounds: Mapping[int, Rounds], planned: Mapping[int, Iterable[Pair]]
+) -> dict[tuple[int, date], set[Pair]]:
+    """For each (market, collection day), the pairs planned there that got a price
+    counting for that round. One query; rows: the pairs received."""
+    statement = _Statement(rounds, planned)
+    if statement.empty:
+        return {}
+    sql, params = statement.planned_received(
+        "got.market_id, got.commodity_id, got.price_type, got.r"
+    )
+    found: dict[tuple[int, date], set[Pair]] = defaultdict(set)
+    for market_id, commodity_id, price_type, r in _fetch(sql, params):
+        found[(market_id, statement.rounds[r])].add((commodity_id, price_type))
+    return dict(found)
+
+
+def received_counts(
+    rounds: Mapping[int, Rounds], planned: Mapping[int, Iterable[Pair]]
+) -> dict[tuple[int, date], int]:
+    """For each (market, collection day), how many of the pairs planned there got a
+    price counting for that round. One query; rows: the rounds with any."""
+    statement = _Statement(rounds, planned)
+    if statement.empty:
+        return {}
+    sql, params = statement.planned_received(
+        "got.market_id, got.r, COUNT(*)", group_by=" GROUP BY got.market_id, got.r"
+    )
+    return {(market_id, statement.rounds[r]): count for market_id, r, count in _fetch(sql, params)}
+
+
+def visited_rounds(rounds: Mapping[int, Rounds]) -> set[tuple[int, date]]:
+    """The (market, collection day) rounds with any price of the market counting for
+    them, planned or not. One query."""
+    statement = _Statement(rounds, None)
+    if statement.empty:
+        return set()
+    tables, params = statement.tables()
+    # A day is asked once per market and stops at its first price: no quote is read
+    # beyond that.
+    sql = (
+        f"{tables} SELECT DISTINCT slots.market_id, slots.r FROM slots"  # noqa: S608
+        f" WHERE EXISTS (SELECT 1 FROM {QUOTES} q WHERE q.market_id = slots.market_id"
+        " AND q.observed_on = slots.observed_on AND q.status <> %s)"
+    )
+    params.append(Quote.Status.REJECTED)
+    return {(market_id, statement.rounds[r]) for market_id, r in _fetch(sql, params)}

@@ -1,0 +1,271 @@
+"""Completeness matches prices to rounds in the database; here it is compared, on a
+varied collection (overlapping tolerances, held and rejected prices, every-N-day plans,
+a market on the default plan, prices of other crops and types, an agent answering for
+one crop only), with a plain reading that asks for each expected price of each round
+whether a price of its own counts for it. And the reads take the same number of queries
+for 3 markets as for 12."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agriprices.collection import schedule as sched
+from agriprices.collection.completeness import STREAK_ROUNDS, completeness, weekly_history
+from agriprices.collection.models import CollectionPlan, PlannedItem
+from agriprices.collection.plans import market_plans
+from agriprices.models import Market, PriceType, Quote
+from agriprices.services.series import rebuild_latest_prices
+from tests import factories
+
+TODAY = date(2026, 11, 19)  # a Thursday
+STATUSES = [Quote.Status.APPROVED] * 3 + [
+    Quote.Status.PENDING,
+    Quote.Status.FLAGGED,
+    Quote.Status.REJECTED,
+]
+
+
+def counts(report_or_items) -> Counter:
+    return Counter(item.state for item in report_or_items)
+
+
+def plain_items(period, *, today, agent=None):
+    """(market, commodity, price type, day, state) of every expected price of every
+    collection day, each asked of the quotes on its own."""
+    plans = market_plans(list(Market.objects.all()), today=today)
+    found = set()
+    for market_id, plan in plans.items():
+        schedule = plan.schedule
+        for day in schedule.days(period.start, period.end):
+            for item in plan.items:
+                if agent is not None and agent.pk not in item.agent_ids:
+                    continue
+                low, high = schedule.window(day)
+                days = (
+                    Quote.objects.filter(
+                        market_id=market_id,
+                        commodity_id=item.commodity_id,
+                        price_type=item.price_type,
+                        observed_on__range=(low, high),
+                    )
+                    .exclude(status=Quote.Status.REJECTED)
+                    .values_list("observed_on", flat=True)
+                )
+                received = any(schedule.round_of(seen) == day for seen in days)
+                state = sched.state_of(
+                    day=day, tolerance=schedule.tolerance, today=today, received=received
+                )
+                found.add((market_id, item.commodity_id, item.price_type, day, state))
+    return found
+
+
+def plain_streak(plan, today):
+    """Closed rounds in a row, newest back, without any price of the market."""
+    missed = []
+    for day in plan.schedule.last_rounds(today, STREAK_ROUNDS):
+        low, high = plan.schedule.window(day)
+        days = (
+            Quote.objects.filter(market=plan.market, observed_on__range=(low, high))
+            .exclude(status=Quote.Status.REJECTED)
+            .values_list("observed_on", flat=True)
+        )
+        missed.append(not any(plan.schedule.round_of(seen) == day for seen in days))
+    return sched.streak(missed)
+
+
+@pytest.fixture
+def varied(db, kg):
+    rng = random.Random(27)
+    crops = [factories.CommodityFactory(name=name, base_unit=kg) for name in "ABCDE"]
+    markets = {
+        # Tuesday and Friday, two days either side: windows overlap on Wednesday and
+        # Thursday, where the nearer round takes the price.
+        "tue-fri": dict(weekdays="14", tolerance_days=2),
+        # Every two days, a day either side: the day between two rounds is the earlier's.
+        "every-2": dict(kind="every", every_days=2, starts_on=date(2026, 9, 1)),
+        "every-10": dict(kind="every", every_days=10, starts_on=date(2026, 10, 3)),
+        "monday-exact": dict(weekdays="0", tolerance_days=0),
+        "default": None,  # no plan: what it reported in 90 days, weekly
+        "quiet": dict(weekdays="3"),  # stopped three rounds ago
+    }
+    made = {}
+    for name, plan_fields in markets.items():
+        market = made[name] = factories.MarketFactory(name=name)
+        if plan_fields is None:
+            continue
+        plan = CollectionPlan.objects.create(market=market, **plan_fields)
+        for crop in crops[:3]:
+            PlannedItem.objects.create(plan=plan, commodity=crop)
+        PlannedItem.objects.create(plan=plan, commodity=crops[0], price_type=PriceType.WHOLESALE)
+    aida = factories.agent(markets=[made["tue-fri"], made["every-2"]], username="aida")
+    bek = factories.agent(markets=[made["every-10"], made["default"]], username="bek")
+    chyngyz = factories.agent(markets=[made["every-10"]], username="chyngyz")
+    factories.agent(markets=[made["monday-exact"], made["quiet"]], username="dinara")
+    PlannedItem.objects.filter(plan__market=made["every-10"], commodity=crops[1]).update(
+        agent=chyngyz
+    )
+    quotes = []
+    for name, market in made.items():
+        last = TODAY - timedelta(days=23) if name == "quiet" else TODAY + timedelta(days=2)
+        day = TODAY - timedelta(days=95)
+        while day <= last:
+            for crop in crops:  # D and E are planned nowhere but at the default market
+                for price_type in (PriceType.RETAIL, PriceType.WHOLESALE):
+                    if rng.random() < 0.3:
+                        quotes.append(
+                            factories.QuoteFactory.build(
+                                commodity=crop,
+                                market=market,
+                                price_type=price_type,
+                                observed_on=day,
+                                status=rng.choice(STATUSES),
+                            )
+                        )
+            day += timedelta(days=1)
+    Quote.objects.bulk_create(quotes)
+    rebuild_latest_prices()
+    return {"markets": made, "aida": aida, "bek": bek, "chyngyz": chyngyz}
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        sched.month_period(2026, 11),
+        sched.week_of(TODAY),
+        sched.day_period(TODAY - timedelta(days=2)),
+        sched.month_period(2026, 10),
+    ],
+    ids=lambda period: period.label,
+)
+def test_each_expected_price_has_the_state_a_plain_reading_gives(varied, period):
+    report = completeness(period, today=TODAY)
+    items = {(i.market_id, i.commodity_id, i.price_type, i.day, i.state) for i in report.items}
+    assert len(items) == len(report.items)
+    assert items == plain_items(period, today=TODAY)
+    assert [i for i in report.items if i.state == sched.LATE] == report.late
+    tallies = Counter(i.state for i in report.items)
+    overall = report.overall
+    assert (overall.expected, overall.received, overall.late, overall.not_due) == (
+        len(items),
+        tallies[sched.RECEIVED],
+        tallies[sched.LATE],
+        tallies[sched.NOT_DUE],
+    )
+    for market_id, tally in report.by_market.items():
+        mine = Counter(i.state for i in report.items if i.market_id == market_id)
+        assert (tally.received, tally.late, tally.not_due) == (
+            mine[sched.RECEIVED],
+            mine[sched.LATE],
+            mine[sched.NOT_DUE],
+        )
+    for agent_id, tally in report.by_agent.items():
+        theirs = Counter(i.state for i in report.items if agent_id in i.agent_ids)
+        assert (tally.expected, tally.received, tally.late) == (
+            sum(theirs.values()),
+            theirs[sched.RECEIVED],
+            theirs[sched.LATE],
+        )
+
+
+def test_the_varied_collection_has_every_state_and_case(varied):
+    """What the comparisons above stand on: every state, prices held for review that
+    count, rejected ones that do not, and prices outside every window."""
+    found = plain_items(sched.month_period(2026, 11), today=TODAY)
+    assert {state for *_, state in found} == set(sched.STATES)
+    plans = market_plans(list(Market.objects.all()), today=TODAY)
+    assert plans[varied["markets"]["default"].pk].default
+    assert len(plans[varied["markets"]["default"].pk].items) > 4
+    statuses = set(Quote.objects.values_list("status", flat=True))
+    assert Quote.Status.REJECTED in statuses and Quote.Status.FLAGGED in statuses
+
+
+def test_an_agent_sees_the_states_of_their_own_prices(varied):
+    period = sched.month_period(2026, 11)
+    for agent in (varied["aida"], varied["bek"], varied["chyngyz"]):
+        report = completeness(period, today=TODAY, agent=agent)
+        items = {(i.market_id, i.commodity_id, i.price_type, i.day, i.state) for i in report.items}
+        assert items == plain_items(period, today=TODAY, agent=agent)
+        assert report.by_agent[agent.pk].expected == len(items)
+    # Crop B at every-10 is chyngyz's to report, not bek's, though both work there.
+    named = PlannedItem.objects.get(agent=varied["chyngyz"]).commodity_id
+    every_10 = varied["markets"]["every-10"].pk
+    for agent, has_it in ((varied["chyngyz"], True), (varied["bek"], False)):
+        report = completeness(period, today=TODAY, agent=agent)
+        crops = {i.commodity_id for i in report.items if i.market_id == every_10}
+        assert (named in crops) == has_it
+
+
+def test_streaks_are_the_rounds_a_plain_reading_finds_unvisited(varied):
+    report = completeness(sched.week_of(TODAY), today=TODAY)
+    plans = market_plans(list(Market.objects.all()), today=TODAY)
+    assert report.market_streaks == {
+        pk: plain_streak(plan, TODAY) for pk, plan in plans.items() if plan.items
+    }
+    assert report.market_streaks[varied["markets"]["quiet"].pk] == 3
+
+
+def test_the_weekly_history_counts_what_each_week_gives(varied):
+    periods, table, _ = weekly_history(today=TODAY, weeks=6)
+    plans = market_plans(list(Market.objects.all()), today=TODAY)
+    assert set(table) == {pk for pk, plan in plans.items() if plan.items}
+    for n, period in enumerate(periods):
+        items = plain_items(period, today=TODAY)
+        for market_id, row in table.items():
+            mine = Counter(state for m, *_, state in items if m == market_id)
+            tally = row[n]
+            assert (tally.expected, tally.received, tally.late, tally.not_due) == (
+                sum(mine.values()),
+                mine[sched.RECEIVED],
+                mine[sched.LATE],
+                mine[sched.NOT_DUE],
+            ), (market_id, period.label)
+
+
+def _markets(count, crops, start):
+    for n in range(start, start + count):
+        market = factories.MarketFactory(name=f"Market {n}")
+        factories.agent(markets=[market], username=f"agent{n}")
+        plan = CollectionPlan.objects.create(market=market, weekdays="0")
+        for crop in crops:
+            PlannedItem.objects.create(plan=plan, commodity=crop)
+        for weeks_ago in range(n % 3):
+            for crop in crops:
+                factories.QuoteFactory(
+                    commodity=crop,
+                    market=market,
+                    observed_on=date(2026, 11, 16) - timedelta(weeks=weeks_ago),
+                )
+    # One market on the default plan, as in any real service.
+    factories.QuoteFactory(
+        commodity=crops[0],
+        market=factories.MarketFactory(name=f"Unplanned {start}"),
+        observed_on=date(2026, 11, 17),
+    )
+
+
+def test_the_week_and_the_history_take_the_same_queries_for_more_markets(kg):
+    crops = [factories.CommodityFactory(name=name, base_unit=kg) for name in "ABC"]
+
+    def queries():
+        rebuild_latest_prices()
+        with CaptureQueriesContext(connection) as week:
+            report = completeness(sched.week_of(TODAY), today=TODAY)
+        with CaptureQueriesContext(connection) as history:
+            _, table, _ = weekly_history(today=TODAY, weeks=52)
+        assert report.overall.expected == len(report.items) > 0
+        assert len(table) == len(report.by_market)
+        return len(week), len(history)
+
+    _markets(3, crops, 0)
+    few = queries()
+    _markets(9, crops, 3)
+    # Markets, agents, plans, planned prices, default plans, the prices received, the
+    # rounds visited, the agents' last reports, agents, crops; the history: the first
+    # five, and the counts.
+    assert few == queries() == (10, 6)
