@@ -3,6 +3,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from twilio.request_validator import RequestValidator
 
 from agriprices.models import LatestPrice
@@ -66,6 +67,10 @@ def a_price(potatoes, osh):
 def _demo_catalogue(django_db_setup, django_db_blocker):
     """The demo (three weeks of prices), seeded once for a test module and removed after
     it; each test still runs in a transaction of its own on top of it."""
+    if connection.in_atomic_block:
+        # Set up from inside a test (a fixture fetching it with getfixturevalue), the demo
+        # would be seeded in that test's transaction and gone with its rollback.
+        pytest.fail("the demo catalogue must be a test's or fixture's argument, not fetched")
     with django_db_blocker.unblock():
         call_command(
             "seed_demo", "--force", "--days", "21", stdout=io.StringIO(), stderr=io.StringIO()

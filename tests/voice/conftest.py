@@ -129,8 +129,9 @@ class Heard:
 
 
 @pytest.fixture
-def heard(request):
-    request.getfixturevalue("demo")
+def heard(demo):
+    # ``demo`` named here, not fetched inside: a module fixture first set up from within
+    # a function fixture is seeded inside that test's transaction, and rolled back with it.
     h = Heard()
     for language in ("en", "fr", "ru", "ky"):
         h.of(language)
