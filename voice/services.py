@@ -97,9 +97,7 @@ def answer_call(*, call_sid: str, phone: str, direction: str, place: Place, base
             return twiml.reject()
         # Past the day's callbacks: answered now, at the caller's cost, rather than not.
     with transaction.atomic():
-        subscriber = Subscriber.objects.filter(phone=number).first()
-        if subscriber is None:
-            subscriber, _ = Subscriber.objects.get_or_create(phone=number)
+        subscriber, _ = Subscriber.objects.get_or_create(phone=number)
         call = _call(call_sid, subscriber)
         stored = call.responses.get(place.key())
         if stored is not None:
@@ -118,13 +116,22 @@ def answer_call(*, call_sid: str, phone: str, direction: str, place: Place, base
 
 
 def _call(call_sid: str, subscriber: Subscriber) -> VoiceCall:
-    call, created = VoiceCall.objects.get_or_create(
-        call_sid=call_sid,
-        defaults={"phone": subscriber.phone, "language": subscriber.language},
-    )
-    if created:
-        VoiceCall.objects.filter(started_at__lt=timezone.now() - CALLS_KEPT).delete()
-    return VoiceCall.objects.select_for_update().get(pk=call.pk)
+    """The call's record, locked until the request is answered (a resent request of the
+    same call waits, then finds its answer stored); made at its first request."""
+    calls = VoiceCall.objects.select_for_update()
+    found = calls.filter(call_sid=call_sid).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            # Inserted in this transaction: no other request sees it before the commit.
+            call = VoiceCall.objects.create(
+                call_sid=call_sid, phone=subscriber.phone, language=subscriber.language
+            )
+    except IntegrityError:  # the same first request, resent, made it meanwhile
+        return calls.get(call_sid=call_sid)
+    VoiceCall.objects.filter(started_at__lt=timezone.now() - CALLS_KEPT).delete()
+    return call
 
 
 def _reply(call: VoiceCall, subscriber: Subscriber, place: Place, *, simulated: bool) -> Reply:

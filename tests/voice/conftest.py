@@ -129,7 +129,7 @@ class Heard:
 
 
 @pytest.fixture
-def heard(demo):
+def heard(demo):  # noqa: F811 - the fixture imported above, as an argument
     # ``demo`` named here, not fetched inside: a module fixture first set up from within
     # a function fixture is seeded inside that test's transaction, and rolled back with it.
     h = Heard()
