@@ -136,6 +136,12 @@ class NameIndex(Generic[Thing]):
         found = self._objects.get(pk)
         return copy.copy(found) if found is not None else None
 
+    def name_of(self, pk: int, language: str) -> str | None:
+        """The thing's name in ``language`` (None when it is no longer there), read
+        without a copy: a menu names every thing of a long list and picks one."""
+        found = self._objects.get(pk)
+        return found.display_name(language) if found is not None else None
+
     def things(self) -> list[Thing]:
         """Every commodity (or market) as loaded with the index, for listing them
         without a query; read their names, never change them (they are not copies)."""

@@ -92,6 +92,14 @@ def latest_prices(
     return rows.order_by("commodity__name", "price_per_base_unit", "market__name")
 
 
+def markets_priced(*, commodity: Commodity, price_type: str = PriceType.RETAIL) -> set[int]:
+    """The ids of the markets with a latest price of ``commodity``: what a menu offering
+    only those needs, without reading the prices. One query on the series' unique index,
+    however many markets."""
+    rows = LatestPrice.objects.filter(commodity=commodity, price_type=price_type)
+    return set(rows.values_list("market_id", flat=True))
+
+
 #: A latest price older than this says nothing about what a market pays today.
 CURRENT_PRICE_DAYS = 30
 

@@ -28,7 +28,7 @@ from django.utils.translation import get_language_info, pgettext
 
 from agriprices import name_index
 from agriprices.models import Commodity, Market
-from agriprices.selectors.latest import latest_prices
+from agriprices.selectors.latest import markets_priced
 from sms_gateway import channels
 from sms_gateway.conversation.acting import Outcome, act
 from sms_gateway.conversation.language import reply_language
@@ -212,15 +212,13 @@ class MenuWalk:
             ]
         if frame.kind == "crop":
             ids = self._listed(f"crops:{lang}", lambda: _by_name(crops.things(), lang))
-            return [self._thing(crops.get(pk), self._picked_crop) for pk in ids]
+            return [self._thing(crops, pk, self._picked_crop) for pk in ids]
         if frame.kind == "market":
             crop = crops.get(chosen["crop"])
             key = f"markets:{lang}:{chosen['then']}:{chosen['crop']}"
             ids = self._listed(key, lambda: self._market_ids(chosen["then"], crop))
-            return [
-                self._thing(places.get(pk), partial(self._asked, chosen["then"], crop))
-                for pk in ids
-            ]
+            choose = partial(self._asked, chosen["then"], crop)
+            return [self._thing(places, pk, choose) for pk in ids]
         if frame.kind == "followed":
             pairs = self._listed(f"followed:{lang}", self._followed_pairs)
             items = []
@@ -264,16 +262,22 @@ class MenuWalk:
                 label = f"{label} {'/'.join(code.upper() for code, _ in settings.LANGUAGES)}"
             return label, lambda: self._open("languages")
 
-    def _thing(self, thing: Commodity | Market | None, choose: Callable[[Any], None]) -> Item:
-        if thing is None:
+    def _thing(
+        self, index: name_index.NameIndex[Any], pk: int, choose: Callable[[Any], None]
+    ) -> Item:
+        # Every thing of the list is named, the one chosen is taken (a copy of its own):
+        # a list of 250 markets is named in a menu, never copied.
+        label = index.name_of(pk, self._lang)
+        if label is None:
             return "-", self._gone
-        return thing.display_name(self._lang), lambda: choose(thing)
+        return label, lambda: choose(index.get(pk))
 
     def _market_ids(self, then: str, crop: Commodity | None) -> list[int]:
+        places = name_index.indexes()[1].things()
         if then == "query" and crop is not None:  # only where the crop has a price
-            markets = [row.market for row in latest_prices(commodity=crop)]
-            return _by_name(markets, self._lang)
-        return _by_name(name_index.indexes()[1].things(), self._lang)
+            priced = markets_priced(commodity=crop)
+            places = [market for market in places if market.pk in priced]
+        return _by_name(places, self._lang)
 
     def _followed_pairs(self) -> list[list[int]]:
         if not self.subscriber.pk:

@@ -6,14 +6,18 @@ resent webhook acting once, the SMS follow-up sent once, the limits."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from agriprices import spoken
 from agriprices.declension import locative
 from agriprices.models import Commodity, LatestPrice, Market
+from agriprices.services.series import refresh_latest_price
 from sms_gateway.backends import locmem
 from sms_gateway.models import InboundMessage, OutboundMessage, Subscriber, Subscription
+from tests import factories
 from tests.voice.conftest import TWILIO_TOKEN, Call, seconds
 from voice.models import VoiceCall
 
@@ -306,3 +310,75 @@ def test_the_message_log_masks_the_callers_number(client, heard, admin_client):
     call.press("1")
     page = admin_client.get("/admin/sms_gateway/inboundmessage/").content.decode()
     assert "voice" in page and call.phone not in page and call.phone[-2:] in page
+
+
+class CountedCall(Call):
+    """A call that counts the queries each of its requests makes."""
+
+    def __init__(self, client):
+        super().__init__(client)
+        self.sql: list[list[str]] = []
+
+    def post(self, *args, **kwargs):
+        with CaptureQueriesContext(connection) as done:
+            response = super().post(*args, **kwargs)
+        self.sql.append([query["sql"] for query in done.captured_queries])
+        return response
+
+    @property
+    def queries(self) -> list[int]:
+        return [len(request) for request in self.sql]
+
+
+def walks(client, heard) -> list[list[int]]:
+    """The queries of each request of three calls: to a price (the first prompt, the
+    language, the main menu, the crops, the markets, the answer), to where to sell, and
+    to the crops' second page."""
+    crop, market = Commodity.objects.get(slug="potatoes"), Market.objects.get(slug="osh")
+    price, sell, more = CountedCall(client), CountedCall(client), CountedCall(client)
+    for call, then in ((price, PRICE), (sell, SELL), (more, PRICE)):
+        call.start()
+        call.press(LANGUAGE_KEY["en"])
+        call.press(then)
+    choose(price, heard, crop.display_name("en"))
+    choose(price, heard, market.display_name("en"))
+    choose(sell, heard, crop.display_name("en"))
+    more.press("0")
+    # The menus say names, never a price: only the answer reads one.
+    for request in price.sql[:-1] + sell.sql[:-1] + more.sql:
+        assert not any("price_per_base_unit" in sql for sql in request), request
+    return [price.queries, sell.queries, more.queries]
+
+
+def test_each_menu_step_makes_as_many_queries_however_many_crops_and_markets(
+    client, heard, django_capture_on_commit_callbacks
+):
+    """A menu names its crops and markets from the catalogue in memory and reads which
+    markets have a price by their ids alone: no step of a call reads more as the
+    catalogue grows (each walk is made twice, the second counted: the first loads the
+    catalogue's names once for the process, and the price once for the cache)."""
+    walks(client, heard)
+    before = walks(client, heard)
+    potatoes = Commodity.objects.get(slug="potatoes")
+    with django_capture_on_commit_callbacks(execute=True):  # the names' new version
+        for n in range(30):  # named to come after the demo's in every list
+            market = factories.MarketFactory(name=f"Zz market {n:02d}")
+            factories.QuoteFactory(commodity=potatoes, market=market, price=20 + n)
+            refresh_latest_price(commodity_id=potatoes.pk, market_id=market.pk, price_type="retail")
+        osh = Market.objects.get(slug="osh")
+        for n in range(10):
+            crop = factories.CommodityFactory(name=f"Zz crop {n:02d}")
+            factories.QuoteFactory(commodity=crop, market=osh)
+            refresh_latest_price(commodity_id=crop.pk, market_id=osh.pk, price_type="retail")
+    walks(client, heard)
+    assert walks(client, heard) == before
+    # Pinned (savepoints included): the subscriber and the call, read (or made) and
+    # kept, the recordings of what is said; the language kept once chosen; the markets
+    # with a price of the crop; the price's change stamp (its rows cached under it)
+    # and its record in the message log; where to sell.
+    first, chosen, menu = 13, 7, 6
+    assert before == [
+        [first, chosen, menu, menu, menu + 1, 13],
+        [first, chosen, menu, menu, 12],
+        [first, chosen, menu, menu],
+    ]
