@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from django.conf import settings
@@ -172,6 +172,12 @@ class MenuWalk:
     def _lang(self) -> str:
         return reply_language(chosen=self.language)
 
+    @cached_property
+    def _names(self) -> tuple[name_index.NameIndex[Commodity], name_index.NameIndex[Market]]:
+        # The catalogue's names, read once a walk (a walk is one request): every list of
+        # the walk from one version, and one read of it from the shared cache, not one a step.
+        return name_index.indexes()
+
     # --- what each screen lists -----------------------------------------------------------
 
     def _listed(self, key: str, tokens: Callable[[], list[Any]]) -> list[Any]:
@@ -183,7 +189,7 @@ class MenuWalk:
 
     def _items(self, frame: _Frame) -> list[Item]:
         lang, chosen = self._lang, frame.chosen
-        crops, places = name_index.indexes()
+        crops, places = self._names
         if frame.kind == "main":
             return [self._action(entry) for entry in self._listed("main", self._main_entries)]
         if frame.kind == "languages":
@@ -273,7 +279,7 @@ class MenuWalk:
         return label, lambda: choose(index.get(pk))
 
     def _market_ids(self, then: str, crop: Commodity | None) -> list[int]:
-        places = name_index.indexes()[1].things()
+        places = self._names[1].things()
         if then == "query" and crop is not None:  # only where the crop has a price
             priced = markets_priced(commodity=crop)
             places = [market for market in places if market.pk in priced]
