@@ -12,9 +12,10 @@ import pytest
 
 from agriprices.declension import locative
 from agriprices.demo.catalogue import ensure_demo_catalogue
-from agriprices.models import Market, Region
+from agriprices.models import Market, PriceSummary, Region
 from agriprices.services.series import rebuild_latest_prices
 from agriprices.warnings.computation import refresh_warnings
+from telecentre.selectors.weeks import latest_summary_week
 from tests.agriprices.test_price_warnings import load_series
 from tests.browser.conftest import LAN_HOST
 from tests.factories import CommodityFactory, MarketFactory, RegionFactory, operator
@@ -82,12 +83,21 @@ def test_the_radio_script_names_every_market_in_every_language(
     chromium, live_server, demo_site, shot
 ):
     markets = list(Market.objects.select_related("region"))
+    # The script reads the newest week; a region none of whose markets reported that week
+    # (the demo's Talas, whose agent missed the last rounds) has nothing to say on air.
+    week = latest_summary_week()
+    on_air = Region.objects.filter(
+        pk__in=PriceSummary.objects.filter(period="week", period_start=week).values(
+            "market__region"
+        )
+    )
+    assert on_air.exists()
     for language, width, page in screens(chromium, live_server):
         page.goto(f"{live_server.url}/sheet/radio/?region=&lang={language}")
         sections = page.locator("article.radio section")
         headings = [sections.nth(n).locator("h3").inner_text() for n in range(sections.count())]
         expected = sorted(
-            (r.display_name(language) for r in Region.objects.all()),
+            (r.display_name(language) for r in on_air),
             key=lambda name: name.casefold().replace("ө", "о").replace("ү", "у"),
         )
         assert [h.casefold() for h in headings] == [e.casefold() for e in expected]
