@@ -34,14 +34,10 @@ def _signed(path: str, requests: int, concurrency: int, *extra: str) -> dict:
 
 
 def _broadcast_later(region_id: int, after: float, started: dict) -> None:
-    from sms_gateway import broadcasts
-
     time.sleep(after)
     started["at"] = time.monotonic()
-    started["broadcast"], _ = broadcasts.start_broadcast(
-        key=f"bench:{int(time.time())}",
-        body="Bench broadcast: frost tonight.",
-        region_ids=[region_id],
+    started["broadcast"] = fanout.start_approved(
+        f"bench:{int(time.time())}", "Bench broadcast: frost tonight.", region_id
     )
 
 
