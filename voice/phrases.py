@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -41,6 +41,10 @@ class Piece:
 
     language: str
     text: str
+    #: The break written after it: "." (or "?") ends a sentence, "," a clause, "" none. A
+    #: clip is said without its punctuation, but a voice reading the words (<Say>) needs
+    #: it to pause. Not part of what the clip is (compared and keyed by text alone).
+    end: str = field(default="", compare=False)
 
 
 Utterance = list[Piece]
@@ -59,20 +63,59 @@ def clean(text: str) -> str:
 
 def fill(template: str, language: str, **parts: Part) -> Utterance:
     """``template`` (already translated into ``language``) as clips: its literal text
-    between the placeholders, and each placeholder's clips (a string is one clip)."""
+    between the placeholders, and each placeholder's clips (a string is one clip). The
+    punctuation between them is kept as each clip's ``end``, and a filled template ends
+    a sentence."""
     said: Utterance = []
     position = 0
     for match in _PLACEHOLDER.finditer(template):
-        said += _literal(template[position : match.start()], language)
+        _add_literal(said, template[position : match.start()], language)
         part = parts[match.group(1) or match.group(2)]
-        said += _literal(part, language) if isinstance(part, str) else part
+        if isinstance(part, str):
+            _add_literal(said, part, language)
+        else:
+            said += part
         position = match.end()
-    return said + _literal(template[position:], language)
+    _add_literal(said, template[position:], language)
+    _end(said, ".")
+    return said
 
 
 def _literal(text: str, language: str) -> Utterance:
     text = clean(text)
     return [Piece(language, text)] if any(ch.isalnum() for ch in text) else []
+
+
+def _add_literal(said: Utterance, text: str, language: str) -> None:
+    """``text`` as a clip after ``said``; the punctuation before its first word ends the
+    clip before it, the punctuation after its last word ends its own."""
+    letters = [i for i, ch in enumerate(text) if ch.isalnum()]
+    if not letters:
+        _end(said, _break_in(text))
+        return
+    _end(said, _break_in(text[: letters[0]]))
+    said.append(Piece(language, clean(text), end=_break_in(text[letters[-1] + 1 :])))
+
+
+#: Breaks by strength: a sentence's end outweighs a clause's.
+_BREAKS = {"": 0, ",": 1, ".": 2, "?": 2}
+
+
+def _break_in(punctuation: str) -> str:
+    """The strongest break written in the punctuation between two clips."""
+    if "?" in punctuation:
+        return "?"
+    if any(ch in ".!…" for ch in punctuation):
+        return "."
+    if any(ch in ",:;—–" for ch in punctuation):
+        return ","
+    return ""
+
+
+def _end(said: Utterance, brk: str) -> None:
+    """Mark the last clip of ``said`` with the break ``brk`` unless it has a stronger."""
+    if said and _BREAKS[brk] > _BREAKS[said[-1].end]:
+        said[-1] = replace(said[-1], end=brk)
 
 
 def words(text: str, language: str) -> Utterance:
