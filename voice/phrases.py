@@ -190,13 +190,26 @@ def sms_sent(language: str) -> Utterance:
         return fill(pgettext("voice", "The SMS is on its way."), language)
 
 
-def sms_refused(language: str, why: str) -> Utterance:
+def sms_refused(language: str, why: str, *, restart_key: str) -> Utterance:
+    """Why the SMS follow-up was not sent: the number stopped our SMS (and the key that
+    gets them again: on the phone a key, not the SMS command START), or had its day's."""
+    if why == "stopped":
+        return stopped(language, restart_key)
     with translation.override(language):
-        if why == "stopped":
-            text = pgettext("voice", "You stopped our SMS. Send START to get them again.")
-        else:
-            text = pgettext("voice", "You have had as many SMS as we send in a day.")
-        return fill(text, language)
+        return fill(pgettext("voice", "You have had as many SMS as we send in a day."), language)
+
+
+def stopped(language: str, restart_key: str) -> Utterance:
+    with translation.override(language):
+        template = pgettext("voice", "You stopped our SMS. To get them again, press %(digit)s.")
+    return fill(template, language, digit=number(int(restart_key), language))
+
+
+def no_price(crop: str, language: str) -> Utterance:
+    """A crop with nothing to say about it (no market has a price of it): said before the
+    menu the caller chose it in, which he hears again."""
+    with translation.override(language):
+        return fill(pgettext("voice", "No price for %(crop)s yet."), language, crop=crop)
 
 
 def too_many_questions(language: str) -> Utterance:
@@ -209,9 +222,10 @@ def too_many_questions(language: str) -> Utterance:
 # --- answers -----------------------------------------------------------------------------
 
 
-def answer(outcome: Outcome, *, today: date) -> Utterance:
+def answer(outcome: Outcome, *, today: date, restart_key: str) -> Utterance:
     """What a caller hears as the answer: a price as one sentence with its day, its move
-    on last week and a cheaper market; other answers said briefly."""
+    on last week and a cheaper market; other answers said briefly. ``restart_key``: the
+    key that gets SMS again, for a number told it stopped them."""
     language, given = outcome.language, outcome.answer
     with translation.override(language):
         if isinstance(given, answers.Price):
@@ -229,6 +243,8 @@ def answer(outcome: Outcome, *, today: date) -> Utterance:
             )
             return fill(template, language, **_pair(given.commodity, given.market, language))
         if isinstance(given, answers.SubscriptionRefused):
+            if given.problem == "opted_out":
+                return stopped(language, restart_key)
             return fill(_refusal(given.problem), language)
         if isinstance(given, answers.OptedOut):
             return fill(pgettext("voice", "We will send you no more SMS."), language)
@@ -241,8 +257,6 @@ def answer(outcome: Outcome, *, today: date) -> Utterance:
 def _refusal(problem: str) -> str:
     if problem == "too_many":
         return pgettext("voice", "You follow as many crops as you can. Stop one first.")
-    if problem == "opted_out":
-        return pgettext("voice", "You stopped our SMS. Send START to get them again.")
     return pgettext("voice", "Sorry, that did not work.")
 
 
@@ -378,7 +392,8 @@ def _prompt_pieces(language: str, menu_texts: Iterable[str]) -> Iterable[Piece]:
         pgettext("voice", "For another price, press two."),
         pgettext("voice", "Thank you for calling. Goodbye."),
         pgettext("voice", "The SMS is on its way."),
-        pgettext("voice", "You stopped our SMS. Send START to get them again."),
+        pgettext("voice", "You stopped our SMS. To get them again, press %(digit)s."),
+        pgettext("voice", "No price for %(crop)s yet."),
         pgettext("voice", "You have had as many SMS as we send in a day."),
         pgettext("voice", "You asked many times this hour. Call again later."),
         pgettext("voice", "You follow %(crop)s %(in_market)s: an SMS every week."),
