@@ -37,7 +37,7 @@ from sms_gateway.phones import (
 )
 from sms_gateway.segments import count_segments
 from voice import phrases, twiml
-from voice.callbacks import schedule_callback
+from voice.callbacks import Missed, schedule_callback
 from voice.menus import Prompt, VoiceWalk, restart_key
 from voice.models import VoiceCall
 
@@ -103,9 +103,16 @@ def answer_call(*, call_sid: str, phone: str, direction: str, place: Place, base
         return twiml.reject()
     fresh = place.after is None and not place.walk and not place.keys and not place.digit
     if settings.VOICE_CALLBACK and direction == "inbound" and fresh and place.silent == 0:
-        if schedule_callback(call_sid=call_sid, number=number):
+        missed = schedule_callback(call_sid=call_sid, number=number)
+        if missed in (Missed.CALLBACK, Missed.WAITING, Missed.SERVICE_FULL):
             return twiml.reject()
-        # Past the day's callbacks: answered now, at the caller's cost, rather than not.
+        if missed is Missed.ASKED_UP:  # said at once: a menu would end in the same refusal
+            language = reply_language(chosen=_language_of(number))
+            return twiml.render(
+                Reply(phrases.too_many_questions(language), hangup=True), base_url=base_url
+            )
+        # Past the number's callbacks today, or none possible: answered now, at the
+        # caller's cost, rather than not at all.
     with transaction.atomic():
         subscriber, _ = Subscriber.objects.get_or_create(phone=number)
         call = _call(call_sid, subscriber)
@@ -123,6 +130,10 @@ def answer_call(*, call_sid: str, phone: str, direction: str, place: Place, base
         call.responses[place.key()] = answer
         call.save(update_fields=["lists", "responses", "finals"])
     return answer
+
+
+def _language_of(number: str) -> str:
+    return Subscriber.objects.filter(phone=number).values_list("language", flat=True).first() or ""
 
 
 def _call(call_sid: str, subscriber: Subscriber) -> VoiceCall:
