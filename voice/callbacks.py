@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 Status = OutboundCall.Status
 RETRY = "retry"
 #: Callbacks that cost nothing: refused before anything rang, or never placed.
-COSTLESS = (Status.FAILED, Status.EXPIRED)
+COSTLESS = (Status.FAILED, Status.EXPIRED, Status.REFUSED)
 
 
 class Missed(enum.Enum):
@@ -74,12 +74,13 @@ def schedule_callback(*, call_sid: str, number: str) -> Missed:
         # One number's callbacks are counted and added one at a time.
         Subscriber.objects.get_or_create(phone=number)
         Subscriber.objects.select_for_update().filter(phone=number).exists()
-        if OutboundCall.objects.filter(idempotency_key=key).exists():
-            return Missed.CALLBACK
+        before = OutboundCall.objects.filter(idempotency_key=key).values_list("status").first()
+        if before is not None:  # the webhook resent: as the first time, nothing more
+            return Missed.SERVICE_FULL if before[0] == Status.REFUSED else Missed.CALLBACK
         missed = _why_not(number)
+        if missed is Missed.SERVICE_FULL:
+            _refused(number, key)
         if missed is not None:
-            if missed is Missed.SERVICE_FULL:
-                _refused()
             return missed
         try:
             with transaction.atomic():
@@ -128,9 +129,15 @@ def costing() -> QuerySet[OutboundCall]:
     return OutboundCall.objects.exclude(status__in=COSTLESS)
 
 
-def _refused() -> None:
-    """Count a missed call refused for the service's caps; the day's first tells the
-    operators (after the commit, by a task)."""
+def _refused(number: str, key: str) -> None:
+    """Keep and count a missed call refused for the service's caps (its record makes a
+    resent webhook change nothing more); the day's first tells the operators (after the
+    commit, by a task)."""
+    try:
+        with transaction.atomic():
+            OutboundCall.objects.create(to=number, idempotency_key=key, status=Status.REFUSED)
+    except IntegrityError:
+        return  # the same missed call, reported twice at once
     row, created = RefusedCallbacks.objects.get_or_create(
         day=timezone.localdate(), defaults={"refused": 1}
     )

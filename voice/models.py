@@ -80,6 +80,8 @@ class OutboundCall(models.Model):
         #: Twilio may have dialled before the error (a timeout): counted, never retried.
         UNSURE = "unsure", _("may have rung")
         EXPIRED = "expired", _("too late to call back")
+        #: Never queued: the service's callbacks of the hour or the day were spent.
+        REFUSED = "refused", _("refused: the service's callbacks were spent")
 
     to = models.CharField(max_length=32)
     idempotency_key = models.CharField(max_length=120, unique=True)
