@@ -407,6 +407,13 @@ VOICE_GATHER_SECONDS = env.int("VOICE_GATHER_SECONDS", default=6)
 VOICE_CALLBACK = env.bool("VOICE_CALLBACK", default=False)
 VOICE_CALLBACKS_PER_DAY = env.int("VOICE_CALLBACKS_PER_DAY", default=3)
 VOICE_CALLBACK_DELAY_SECONDS = env.int("VOICE_CALLBACK_DELAY_SECONDS", default=10)
+#: What the whole service calls back, an hour and a day (what a storm of missed calls
+#: can cost); past either a missed call is rejected without one and operators are told.
+VOICE_CALLBACKS_SERVICE_PER_HOUR = env.int("VOICE_CALLBACKS_SERVICE_PER_HOUR", default=30)
+VOICE_CALLBACKS_SERVICE_PER_DAY = env.int("VOICE_CALLBACKS_SERVICE_PER_DAY", default=200)
+#: A number ringing again this soon after its callback was placed (or while one is
+#: queued) gets no other: one callback a missed call, not one a ring.
+VOICE_CALLBACK_REDIAL_SECONDS = env.int("VOICE_CALLBACK_REDIAL_SECONDS", default=180)
 #: A callback not placed within this long is given up (the farmer has moved on).
 VOICE_CALLBACK_EXPIRES_SECONDS = env.int("VOICE_CALLBACK_EXPIRES_SECONDS", default=600)
 #: The number callbacks come from (a Twilio voice number); else TWILIO_FROM_NUMBER.

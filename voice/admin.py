@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from sms_gateway.phones import mask_phone
-from voice.models import OutboundCall, RecordedClip
+from voice.models import OutboundCall, RecordedClip, RefusedCallbacks
 
 
 @admin.register(RecordedClip)
@@ -31,3 +31,14 @@ class OutboundCallAdmin(admin.ModelAdmin):
     @admin.display(description=_("to"))
     def masked_to(self, obj: OutboundCall) -> str:
         return mask_phone(obj.to)
+
+
+@admin.register(RefusedCallbacks)
+class RefusedCallbacksAdmin(admin.ModelAdmin):
+    """Missed calls refused a callback because the service's were spent, by day."""
+
+    list_display = ["day", "refused", "first_at", "told_at"]
+    readonly_fields = ["day", "refused", "first_at", "told_at"]
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001 - the admin's signature
+        return False

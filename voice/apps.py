@@ -6,3 +6,6 @@ class VoiceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "voice"
     verbose_name = _("Voice line")
+
+    def ready(self) -> None:
+        import voice.checks  # noqa: F401 - registers the system checks

@@ -1,7 +1,9 @@
 """The voice line's menus: the USSD menus' walk (``MenuWalk``: the same choices, the same
 lists kept with the call so a key names what was said, the same acting), laid out for
 the ear. A menu says each choice with its key, nine at most ("0" for more, "*" to go
-back); a key that is no choice says the menu again after "Not a choice."."""
+back); a key that is no choice says the menu again after "Not a choice.". A choice
+that leads nowhere (a crop no market has a price of, a list with nothing in it) says
+so and the menu it was made in again: a call never ends on a dead end."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import pgettext
 
+from agriprices.models import Commodity
+from agriprices.selectors.latest import best_paying_markets
 from sms_gateway import replies
 from sms_gateway.channels.contacts import Limits
 from sms_gateway.conversation.acting import Outcome, always_acted_on
@@ -52,6 +56,36 @@ class VoiceWalk(MenuWalk):
         super().__init__(subscriber, lists, language, start=start)
         self.counted = counted
         self.limited = False
+        #: Said before the menu when the last key led nowhere ("No price for X yet."),
+        #: the caller back in the menu he pressed it in.
+        self.notice: phrases.Utterance = []
+
+    def step(self, answer: str) -> bool:
+        self.notice = []
+        depth = len(self.frames)
+        moved = super().step(answer)
+        if self.final is None and len(self.frames) > depth and not self._items(self.frames[-1]):
+            self.frames.pop()  # an empty list (nothing followed, say): back where it was chosen
+            with translation.override(self._lang):
+                note = pgettext("ussd", "Nothing to choose here.")
+            self.notice = phrases.said(note, self._lang)
+        return moved
+
+    def _picked_crop(self, crop: Commodity) -> None:
+        # Kept with the call's lists like every list it heard, so the keys pressed after
+        # are replayed the same way whatever prices arrive meanwhile.
+        then = self.frames[-1].chosen["then"]
+        if then == "query":
+            key = f"markets:{self._lang}:query:{crop.pk}"
+            priced = self._listed(key, lambda: self._market_ids("query", crop))
+        elif then == "sell":
+            priced = self._listed(f"sells:{crop.pk}", lambda: _sells(crop))
+        else:
+            priced = [True]
+        if not priced:
+            self.notice = phrases.no_price(crop.display_name(self._lang), self._lang)
+            return
+        super()._picked_crop(crop)
 
     def _finish(self, *requests: Request) -> None:
         # A question answered by voice counts against the number's hourly questions, like
@@ -83,14 +117,14 @@ class VoiceWalk(MenuWalk):
             if self.outcome is None:  # a closing note ("No longer offered.")
                 return Prompt(phrases.said(self.final.text, language), final=True)
             return Prompt(
-                phrases.answer(self.outcome, today=today),
+                phrases.answer(self.outcome, today=today, restart_key=restart_key()),
                 final=True,
                 outcome=self.outcome,
                 text=self.final.text,
             )
         frame = self.frames[-1]
         items = self._items(frame)
-        opening = phrases.welcome(language) if welcome else []
+        opening = (phrases.welcome(language) if welcome else []) + self.notice
         if frame.kind == "languages":
             said = phrases.language_choice([code for code, _name in settings.LANGUAGES])
             if wrong:
@@ -116,6 +150,18 @@ class VoiceWalk(MenuWalk):
             back=len(self.frames) > 1 or page > 0,
         )
         return Prompt(opening + said)
+
+
+def _sells(crop: Commodity) -> list[bool]:
+    """[True] when some market pays for ``crop`` now (what "where to sell" says), else []."""
+    return [True] if best_paying_markets(commodity=crop, limit=1) else []
+
+
+def restart_key() -> str:
+    """The key of "Get SMS again" in the main menu of a number that stopped our SMS: the
+    key a caller is told to press for them (a phone has keys, not the command START)."""
+    walk = VoiceWalk(Subscriber(phone="", opted_out=True), {}, "", counted=False)
+    return str(walk._main_entries().index("opt_in") + 1)
 
 
 def menu_texts(language: str) -> list[str]:

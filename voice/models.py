@@ -74,8 +74,14 @@ class OutboundCall(models.Model):
         QUEUED = "queued", _("queued")
         CALLING = "calling", _("calling")
         PLACED = "placed", _("placed")
+        #: Refused before anything rang (a bad number, no public URL): it cost nothing
+        #: and does not count against the number's or the service's callbacks.
         FAILED = "failed", _("failed")
+        #: Twilio may have dialled before the error (a timeout): counted, never retried.
+        UNSURE = "unsure", _("may have rung")
         EXPIRED = "expired", _("too late to call back")
+        #: Never queued: the service's callbacks of the hour or the day were spent.
+        REFUSED = "refused", _("refused: the service's callbacks were spent")
 
     to = models.CharField(max_length=32)
     idempotency_key = models.CharField(max_length=120, unique=True)
@@ -94,3 +100,21 @@ class OutboundCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.idempotency_key} to {mask_phone(self.to)}: {self.status}"
+
+
+class RefusedCallbacks(models.Model):
+    """Missed calls refused a callback in one day because the service's callbacks of the
+    hour or the day were spent (a storm of missed calls): how many, and when the
+    operators were told (once a day, at the first)."""
+
+    day = models.DateField(_("day"), unique=True)
+    refused = models.PositiveIntegerField(_("missed calls refused"), default=0)
+    first_at = models.DateTimeField(_("first refused at"), default=timezone.now)
+    told_at = models.DateTimeField(_("operators told at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("callbacks refused")
+        verbose_name_plural = _("callbacks refused")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.refused}"

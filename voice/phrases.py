@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -41,6 +41,10 @@ class Piece:
 
     language: str
     text: str
+    #: The break written after it: "." (or "?") ends a sentence, "," a clause, "" none. A
+    #: clip is said without its punctuation, but a voice reading the words (<Say>) needs
+    #: it to pause. Not part of what the clip is (compared and keyed by text alone).
+    end: str = field(default="", compare=False)
 
 
 Utterance = list[Piece]
@@ -59,20 +63,59 @@ def clean(text: str) -> str:
 
 def fill(template: str, language: str, **parts: Part) -> Utterance:
     """``template`` (already translated into ``language``) as clips: its literal text
-    between the placeholders, and each placeholder's clips (a string is one clip)."""
+    between the placeholders, and each placeholder's clips (a string is one clip). The
+    punctuation between them is kept as each clip's ``end``, and a filled template ends
+    a sentence."""
     said: Utterance = []
     position = 0
     for match in _PLACEHOLDER.finditer(template):
-        said += _literal(template[position : match.start()], language)
+        _add_literal(said, template[position : match.start()], language)
         part = parts[match.group(1) or match.group(2)]
-        said += _literal(part, language) if isinstance(part, str) else part
+        if isinstance(part, str):
+            _add_literal(said, part, language)
+        else:
+            said += part
         position = match.end()
-    return said + _literal(template[position:], language)
+    _add_literal(said, template[position:], language)
+    _end(said, ".")
+    return said
 
 
 def _literal(text: str, language: str) -> Utterance:
     text = clean(text)
     return [Piece(language, text)] if any(ch.isalnum() for ch in text) else []
+
+
+def _add_literal(said: Utterance, text: str, language: str) -> None:
+    """``text`` as a clip after ``said``; the punctuation before its first word ends the
+    clip before it, the punctuation after its last word ends its own."""
+    letters = [i for i, ch in enumerate(text) if ch.isalnum()]
+    if not letters:
+        _end(said, _break_in(text))
+        return
+    _end(said, _break_in(text[: letters[0]]))
+    said.append(Piece(language, clean(text), end=_break_in(text[letters[-1] + 1 :])))
+
+
+#: Breaks by strength: a sentence's end outweighs a clause's.
+_BREAKS = {"": 0, ",": 1, ".": 2, "?": 2}
+
+
+def _break_in(punctuation: str) -> str:
+    """The strongest break written in the punctuation between two clips."""
+    if "?" in punctuation:
+        return "?"
+    if any(ch in ".!…" for ch in punctuation):
+        return "."
+    if any(ch in ",:;—–" for ch in punctuation):
+        return ","
+    return ""
+
+
+def _end(said: Utterance, brk: str) -> None:
+    """Mark the last clip of ``said`` with the break ``brk`` unless it has a stronger."""
+    if said and _BREAKS[brk] > _BREAKS[said[-1].end]:
+        said[-1] = replace(said[-1], end=brk)
 
 
 def words(text: str, language: str) -> Utterance:
@@ -147,13 +190,26 @@ def sms_sent(language: str) -> Utterance:
         return fill(pgettext("voice", "The SMS is on its way."), language)
 
 
-def sms_refused(language: str, why: str) -> Utterance:
+def sms_refused(language: str, why: str, *, restart_key: str) -> Utterance:
+    """Why the SMS follow-up was not sent: the number stopped our SMS (and the key that
+    gets them again: on the phone a key, not the SMS command START), or had its day's."""
+    if why == "stopped":
+        return stopped(language, restart_key)
     with translation.override(language):
-        if why == "stopped":
-            text = pgettext("voice", "You stopped our SMS. Send START to get them again.")
-        else:
-            text = pgettext("voice", "You have had as many SMS as we send in a day.")
-        return fill(text, language)
+        return fill(pgettext("voice", "You have had as many SMS as we send in a day."), language)
+
+
+def stopped(language: str, restart_key: str) -> Utterance:
+    with translation.override(language):
+        template = pgettext("voice", "You stopped our SMS. To get them again, press %(digit)s.")
+    return fill(template, language, digit=number(int(restart_key), language))
+
+
+def no_price(crop: str, language: str) -> Utterance:
+    """A crop with nothing to say about it (no market has a price of it): said before the
+    menu the caller chose it in, which he hears again."""
+    with translation.override(language):
+        return fill(pgettext("voice", "No price for %(crop)s yet."), language, crop=crop)
 
 
 def too_many_questions(language: str) -> Utterance:
@@ -166,9 +222,10 @@ def too_many_questions(language: str) -> Utterance:
 # --- answers -----------------------------------------------------------------------------
 
 
-def answer(outcome: Outcome, *, today: date) -> Utterance:
+def answer(outcome: Outcome, *, today: date, restart_key: str) -> Utterance:
     """What a caller hears as the answer: a price as one sentence with its day, its move
-    on last week and a cheaper market; other answers said briefly."""
+    on last week and a cheaper market; other answers said briefly. ``restart_key``: the
+    key that gets SMS again, for a number told it stopped them."""
     language, given = outcome.language, outcome.answer
     with translation.override(language):
         if isinstance(given, answers.Price):
@@ -186,6 +243,8 @@ def answer(outcome: Outcome, *, today: date) -> Utterance:
             )
             return fill(template, language, **_pair(given.commodity, given.market, language))
         if isinstance(given, answers.SubscriptionRefused):
+            if given.problem == "opted_out":
+                return stopped(language, restart_key)
             return fill(_refusal(given.problem), language)
         if isinstance(given, answers.OptedOut):
             return fill(pgettext("voice", "We will send you no more SMS."), language)
@@ -198,8 +257,6 @@ def answer(outcome: Outcome, *, today: date) -> Utterance:
 def _refusal(problem: str) -> str:
     if problem == "too_many":
         return pgettext("voice", "You follow as many crops as you can. Stop one first.")
-    if problem == "opted_out":
-        return pgettext("voice", "You stopped our SMS. Send START to get them again.")
     return pgettext("voice", "Sorry, that did not work.")
 
 
@@ -335,7 +392,8 @@ def _prompt_pieces(language: str, menu_texts: Iterable[str]) -> Iterable[Piece]:
         pgettext("voice", "For another price, press two."),
         pgettext("voice", "Thank you for calling. Goodbye."),
         pgettext("voice", "The SMS is on its way."),
-        pgettext("voice", "You stopped our SMS. Send START to get them again."),
+        pgettext("voice", "You stopped our SMS. To get them again, press %(digit)s."),
+        pgettext("voice", "No price for %(crop)s yet."),
         pgettext("voice", "You have had as many SMS as we send in a day."),
         pgettext("voice", "You asked many times this hour. Call again later."),
         pgettext("voice", "You follow %(crop)s %(in_market)s: an SMS every week."),

@@ -22,7 +22,11 @@ from django.utils.translation import pgettext
 
 from config import counters
 from sms_gateway import outbound
+from sms_gateway.conversation import answers
+from sms_gateway.conversation.acting import Outcome, act
 from sms_gateway.conversation.language import reply_language
+from sms_gateway.conversation.parser import Command
+from sms_gateway.conversation.understanding import Request
 from sms_gateway.models import InboundMessage, OutboundMessage, Subscriber
 from sms_gateway.phones import (
     InvalidPhone,
@@ -33,14 +37,20 @@ from sms_gateway.phones import (
 )
 from sms_gateway.segments import count_segments
 from voice import phrases, twiml
-from voice.callbacks import schedule_callback
-from voice.menus import Prompt, VoiceWalk
+from voice.callbacks import Missed, schedule_callback
+from voice.menus import Prompt, VoiceWalk, restart_key
 from voice.models import VoiceCall
 
 logger = logging.getLogger(__name__)
 
-#: Keys one walk may take before the caller is asked to call again (menus are few deep).
+#: Choices one walk may take before the caller is asked to call again (menus are few
+#: deep). Paging keys ("0" more, "*" back) are not choices: a caller paging through a long
+#: list of crops or markets is walking the menus, not pressing at random.
 MAX_KEYS = 30
+#: Every key of one walk, paging included: each request replays the walk from its first
+#: key and carries them all in its URL, so they are bounded too, far above what a walk
+#: through the longest list (a thousand markets, nine a page) takes.
+MAX_WALK_KEYS = 200
 #: Requests one call may make (a caller asking price after price): then goodbye.
 MAX_REQUESTS = 300
 #: Times a menu is said again to a caller who presses nothing, before goodbye.
@@ -93,9 +103,16 @@ def answer_call(*, call_sid: str, phone: str, direction: str, place: Place, base
         return twiml.reject()
     fresh = place.after is None and not place.walk and not place.keys and not place.digit
     if settings.VOICE_CALLBACK and direction == "inbound" and fresh and place.silent == 0:
-        if schedule_callback(call_sid=call_sid, number=number):
+        missed = schedule_callback(call_sid=call_sid, number=number)
+        if missed in (Missed.CALLBACK, Missed.WAITING, Missed.SERVICE_FULL):
             return twiml.reject()
-        # Past the day's callbacks: answered now, at the caller's cost, rather than not.
+        if missed is Missed.ASKED_UP:  # said at once: a menu would end in the same refusal
+            language = reply_language(chosen=_language_of(number))
+            return twiml.render(
+                Reply(phrases.too_many_questions(language), hangup=True), base_url=base_url
+            )
+        # Past the number's callbacks today, or none possible: answered now, at the
+        # caller's cost, rather than not at all.
     with transaction.atomic():
         subscriber, _ = Subscriber.objects.get_or_create(phone=number)
         call = _call(call_sid, subscriber)
@@ -113,6 +130,10 @@ def answer_call(*, call_sid: str, phone: str, direction: str, place: Place, base
         call.responses[place.key()] = answer
         call.save(update_fields=["lists", "responses", "finals"])
     return answer
+
+
+def _language_of(number: str) -> str:
+    return Subscriber.objects.filter(phone=number).values_list("language", flat=True).first() or ""
 
 
 def _call(call_sid: str, subscriber: Subscriber) -> VoiceCall:
@@ -139,7 +160,7 @@ def _reply(call: VoiceCall, subscriber: Subscriber, place: Place, *, simulated: 
     if place.after is not None:
         return _after(call, subscriber, place, language, simulated)
     keys = place.keys + place.digit
-    if len(keys) > MAX_KEYS:
+    if _choices(keys) > MAX_KEYS or len(keys) > MAX_WALK_KEYS:
         with translation.override(language):
             note = pgettext("ussd", "Too many answers. Dial again.")
         return Reply(phrases.said(note, language), hangup=True)
@@ -151,7 +172,10 @@ def _reply(call: VoiceCall, subscriber: Subscriber, place: Place, *, simulated: 
         walk_language = call.language
     walk = VoiceWalk(subscriber, call.lists, walk_language, start=start, counted=not simulated)
     wrong = walk.replay(list(keys))
-    first = not place.walk and not keys
+    if place.silent:  # said again to silence: the menu, not the note before it
+        walk.notice = []
+    # The greeting opens the call once: said again to silence, the menu is the question.
+    first = not place.walk and not keys and place.silent == 0
     prompt = walk.prompt(wrong and place.silent == 0, today=timezone.localdate(), welcome=first)
     if prompt.final:
         return _final(call, subscriber, place, prompt, simulated)
@@ -160,13 +184,18 @@ def _reply(call: VoiceCall, subscriber: Subscriber, place: Place, *, simulated: 
     return Reply(prompt.said, gather=Place(walk=place.walk, keys=keys), silent=place.silent)
 
 
+def _choices(keys: str) -> int:
+    """The keys of a walk that chose something (not paging)."""
+    return sum(key not in (VoiceWalk.more, VoiceWalk.back) for key in keys)
+
+
 def _final(
     call: VoiceCall, subscriber: Subscriber, place: Place, prompt: Prompt, simulated: bool
 ) -> Reply:
     if prompt.outcome is None:
         return Reply(prompt.said, hangup=True)
     outcome = prompt.outcome
-    sms = bool(prompt.text) and outcome.action in ("query", "sell")
+    sms = bool(prompt.text) and outcome.action in ("query", "sell") and _says_a_price(outcome)
     call.finals[place.walk_key] = [outcome.language, prompt.text if sms else ""]
     if not simulated:
         _record(call, subscriber, place, outcome.action, prompt.text)
@@ -174,14 +203,33 @@ def _final(
     return Reply(said, gather=Place(after=place.walk_key))
 
 
-def _record(call: VoiceCall, subscriber: Subscriber, place: Place, action: str, text: str) -> None:
+def _says_a_price(outcome: Outcome) -> bool:
+    """Whether an answer has a price to send by SMS (not "no price of it yet")."""
+    given = outcome.answer
+    if isinstance(given, answers.Price):
+        return given.latest is not None
+    if isinstance(given, answers.BestPayers):
+        return bool(given.rows)
+    return True
+
+
+def _record(
+    call: VoiceCall,
+    subscriber: Subscriber,
+    place: Place,
+    action: str,
+    text: str,
+    *,
+    walk_key: str | None = None,
+) -> None:
     """The answer in the message log, once (the same request again is answered from the
-    call's record before it gets here)."""
+    call's record before it gets here). ``walk_key``: what names the answer in the call,
+    when not the keys of a walk."""
     try:
         with transaction.atomic():
             InboundMessage.objects.create(
                 provider="voice",
-                provider_sid=_log_id(call.call_sid, place.walk_key),
+                provider_sid=_log_id(call.call_sid, walk_key or place.walk_key),
                 sender=subscriber.phone,
                 body=f"voice: {' '.join(place.keys + place.digit)}",
                 action=action,
@@ -203,20 +251,30 @@ def _log_id(call_sid: str, walk_key: str) -> str:
 def _after(
     call: VoiceCall, subscriber: Subscriber, place: Place, language: str, simulated: bool
 ) -> Reply:
-    """After an answer: 1 sends it by SMS (once, however often pressed), 2 asks for
-    another price; nothing pressed says the choices again, then goodbye."""
+    """After an answer: 1 sends it by SMS (once, however often pressed; offered until
+    it was pressed), 2 asks for another price, the "Get SMS again" key gets them again
+    for a number told it stopped them; nothing pressed says the choices again, then
+    goodbye."""
     given = call.finals.get(place.after or "")
     if given is None:  # not a walk this call finished: start again
         return _reply(call, subscriber, Place(walk="p"), simulated=simulated)
     language, text = given
+    # Pressed once, 1 is answered from the call's record ever after; not offered again.
+    offer = bool(text) and not _pressed(call, place, "1")
     if place.digit == "2":
         return _reply(call, subscriber, Place(walk="p"), simulated=simulated)
     if place.digit == "1" and text:
         said = _sms_follow_up(call, subscriber, place, language, text, simulated)
         return Reply(said + phrases.after_answer(language, sms=False), gather=place_again(place))
+    if place.digit == restart_key() and (subscriber.opted_out or subscriber.undeliverable):
+        outcome = act(Request(Command("opt_in")), subscriber, message_key="")
+        if not simulated:
+            _record(call, subscriber, place, "opt_in", "", walk_key=f"{place.after}+{place.digit}")
+        said = phrases.answer(outcome, today=timezone.localdate(), restart_key=restart_key())
+        return Reply(said + phrases.after_answer(language, sms=offer), gather=place_again(place))
     if place.silent > REPEATS:
         return Reply(phrases.goodbye(language), hangup=True)
-    said = phrases.after_answer(language, sms=bool(text))
+    said = phrases.after_answer(language, sms=offer)
     if place.digit:
         with translation.override(language):
             said = phrases.said(pgettext("ussd", "Not a choice."), language) + said
@@ -225,6 +283,11 @@ def _after(
 
 def place_again(place: Place) -> Place:
     return Place(after=place.after)
+
+
+def _pressed(call: VoiceCall, place: Place, digit: str) -> bool:
+    """Whether ``digit`` was pressed after the answer ``place`` follows in this call."""
+    return Place(after=place.after, digit=digit).key() in call.responses
 
 
 def _sms_follow_up(
@@ -236,7 +299,7 @@ def _sms_follow_up(
     simulated: bool,
 ) -> phrases.Utterance:
     if subscriber.opted_out or subscriber.undeliverable:
-        return phrases.sms_refused(language, "stopped")
+        return phrases.sms_refused(language, "stopped", restart_key=restart_key())
     if simulated:
         return phrases.sms_sent(language)
     key = f"voice:{call.call_sid}:{place.after}"[:120]
@@ -248,7 +311,7 @@ def _sms_follow_up(
             by=count_segments(text).segments,
         )
         if segments > settings.SMS_MAX_SEGMENTS_PER_DAY:
-            return phrases.sms_refused(language, "limit")
+            return phrases.sms_refused(language, "limit", restart_key=restart_key())
     try:
         outbound.queue_sms(
             to=subscriber.phone,
@@ -257,7 +320,7 @@ def _sms_follow_up(
             priority=OutboundMessage.Priority.REPLY,
         )
     except outbound.NotSendable:
-        return phrases.sms_refused(language, "stopped")
+        return phrases.sms_refused(language, "stopped", restart_key=restart_key())
     return phrases.sms_sent(language)
 
 

@@ -23,6 +23,11 @@ def place_callback(call_id: int) -> str:
     return str(result)
 
 
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def tell_operators(refused_id: int) -> int:
+    return callbacks.tell_operators(refused_id)
+
+
 @shared_task(acks_late=True)
 def sweep_callbacks() -> dict[str, int]:
     return callbacks.sweep()

@@ -59,8 +59,9 @@ def render(reply: Reply, *, base_url: str) -> str:
 
 
 def _speak(verb: VoiceResponse | Gather, said: Utterance, base_url: str) -> None:
-    """The clips in order; consecutive words for one Twilio voice go in one <Say>, so it
-    says them as one sentence."""
+    """The clips in order; consecutive words for one Twilio voice go in one <Say>, each
+    with the break written after it (a clip is said without punctuation, but a voice
+    reading words runs them into one sentence without it)."""
     words: list[str] = []
     voice = ""
     language = ""
@@ -75,7 +76,7 @@ def _speak(verb: VoiceResponse | Gather, said: Utterance, base_url: str) -> None
             if source.say_voice != voice:
                 flush()
             voice, language = source.say_voice, source.piece.language
-            words.append(source.piece.text)
+            words.append(source.piece.text + source.piece.end)
             continue
         flush()
         if source.name:

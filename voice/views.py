@@ -22,8 +22,9 @@ from sms_gateway.views import signed_by_twilio
 from voice import clips, services
 
 logger = logging.getLogger(__name__)
-_KEYS = re.compile(r"^[0-9*#]{0,40}$")
-_WALK = re.compile(r"^[p:0-9*#]{0,48}$")
+# A walk's keys (one past the most it may take, so that one is told to call again).
+_KEYS = re.compile(rf"^[0-9*#]{{0,{services.MAX_WALK_KEYS + 1}}}$")
+_WALK = re.compile(rf"^[p:0-9*#]{{0,{services.MAX_WALK_KEYS + 8}}}$")
 
 
 @csrf_exempt  # Twilio signs its requests; it cannot hold a CSRF token

@@ -57,6 +57,12 @@ class Limits:
         most = settings.SMS_MAX_QUERIES_PER_HOUR
         return asked <= most, asked == most + 1
 
+    def asked_up(self) -> bool:
+        """Whether the hour's questions are spent (the next would be refused), counting
+        none: for what must not start when it would end in a refusal (a callback)."""
+        asked = counters.peek("sms-queries", self.address, window_seconds=3600)
+        return asked >= settings.SMS_MAX_QUERIES_PER_HOUR
+
     def spend(self, cost: int) -> bool:
         """Count a reply's cost; False when the day's allowance is spent (say nothing)."""
         spent = counters.count("sms-segments", self.address, window_seconds=86400, by=cost)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from twilio.request_validator import RequestValidator
 
 from agriprices import spoken
@@ -375,10 +375,198 @@ def test_each_menu_step_makes_as_many_queries_however_many_crops_and_markets(
     # Pinned (savepoints included): the subscriber and the call, read (or made) and
     # kept, the recordings of what is said; the language kept once chosen; the markets
     # with a price of the crop; the price's change stamp (its rows cached under it)
-    # and its record in the message log; where to sell.
+    # and its record in the message log; whether any market pays for the crop (else
+    # the crops again), then where to sell.
     first, chosen, menu = 13, 7, 6
     assert before == [
         [first, chosen, menu, menu, menu + 1, 13],
-        [first, chosen, menu, menu, 12],
+        [first, chosen, menu, menu, 13],
         [first, chosen, menu, menu],
     ]
+
+
+# --- the call flow: no dead ends, no greeting twice, nothing offered twice ----------------
+
+
+@pytest.fixture
+def unpriced_crop(heard, django_capture_on_commit_callbacks):
+    """A crop in the catalogue that no market has a price of, named to come first in
+    the crops' menu (its clips known to ``heard``)."""
+    with django_capture_on_commit_callbacks(execute=True):  # the names' new version
+        crop = factories.CommodityFactory(name="Aa quinoa")
+    heard.of("en")
+    return crop
+
+
+@pytest.mark.parametrize("then", [PRICE, SELL])
+def test_a_crop_without_a_price_is_said_so_and_its_menu_offered_again(
+    client, heard, unpriced_crop, then
+):
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(then)
+    crops = heard.words(call.plays())
+    choose(call, heard, unpriced_crop.display_name("en"))
+    said = heard.words(call.plays())
+    assert said == f"No price for | Aa quinoa | yet | {crops}"
+    assert call.twiml.find("Hangup") is None and call.twiml.find("Gather") is not None
+    assert not InboundMessage.objects.exists()  # nothing was asked of the core
+    call.silence()  # the menu again, without the note
+    assert heard.words(call.plays()) == crops
+    # Back in the crops' menu: another crop is answered as ever.
+    choose(call, heard, Commodity.objects.get(slug="potatoes").display_name("en"))
+    if then == PRICE:
+        choose(call, heard, Market.objects.get(slug="osh").display_name("en"))
+    assert "To get this by SMS, press one" in heard.words(call.plays()).replace(" | ", " ")
+    assert InboundMessage.objects.get().action == ("query" if then == PRICE else "sell")
+
+
+def test_a_menu_with_nothing_in_it_says_so_and_the_main_menu_again(client, heard):
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    main = heard.words(call.plays())
+    call.press(UNSUBSCRIBE)  # the number follows nothing
+    said = heard.words(call.plays())
+    assert said == f"Nothing to choose here | {main}"
+    assert call.twiml.find("Gather") is not None
+
+
+def test_where_to_sell_with_nothing_to_send_offers_no_sms(
+    client, heard, unpriced_crop, monkeypatch
+):
+    """The prices went between the menu and the answer: the answer says there is none,
+    and pressing 1 is not offered for a message that has nothing in it."""
+    from voice import menus
+
+    crop = unpriced_crop
+    monkeypatch.setattr(menus, "_sells", lambda crop: [True])
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(SELL)
+    choose(call, heard, crop.display_name("en"))
+    said = heard.words(call.plays()).replace(" | ", " ")
+    assert said.startswith("There is no recent price of Aa quinoa")
+    assert "by SMS" not in said and "For another price, press two" in said
+    call.press("1")
+    assert heard.words(call.plays()).startswith("Not a choice")
+    assert not OutboundMessage.objects.exists()
+
+
+def test_silence_repeats_the_question_not_the_greeting(client, heard):
+    call = Call(client)
+    call.start()
+    assert heard.words(call.plays()).startswith("Welcome to AgriPrices")
+    call.silence()
+    again = heard.words(call.plays())
+    assert "Welcome" not in again and again.startswith("For English, press")
+    call.press(LANGUAGE_KEY["en"])
+    known = Call(client, phone=call.phone)  # the language known: the main menu first
+    known.start()
+    assert heard.words(known.plays()).startswith("Welcome to AgriPrices")
+    known.silence()
+    assert heard.words(known.plays()).startswith("Price of a crop")
+
+
+def test_sms_is_not_offered_again_once_it_was_sent(
+    client, heard, django_capture_on_commit_callbacks
+):
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(PRICE)
+    call.press("1")
+    call.press("1")
+    assert "To get this by SMS" in heard.words(call.plays())
+    with django_capture_on_commit_callbacks(execute=True):
+        call.press("1")
+    assert heard.words(call.plays()).startswith("The SMS is on its way")
+    call.silence()
+    assert heard.words(call.plays()) == "For another price, press two"
+    call.press("7")
+    assert heard.words(call.plays()) == "Not a choice | For another price, press two"
+    assert len(locmem.outbox) == 1
+
+
+def test_a_number_that_stopped_sms_is_told_the_key_that_restarts_them(client, heard):
+    from voice.menus import restart_key
+
+    Subscriber.objects.create(phone="+996700557001", language="en", opted_out=True)
+    call = Call(client, phone="+996700557001")
+    call.start()
+    main = heard.words(call.plays()).split(" | ")
+    key = main[main.index("Get SMS again") + 2]
+    assert key == "five" == spoken.number(int(restart_key()), "en")
+    call.press(PRICE)
+    call.press("1")
+    call.press("1")
+    call.press("1")  # by SMS
+    said = heard.words(call.plays())
+    assert said.startswith("You stopped our SMS. To get them again, press | five")
+    assert "START" not in said
+    call.press(restart_key())
+    assert heard.words(call.plays()).startswith("Our SMS will reach you again")
+    assert not Subscriber.objects.get(phone=call.phone).opted_out
+    assert InboundMessage.objects.filter(action="opt_in").count() == 1
+
+
+def test_paging_through_long_lists_does_not_use_up_the_walks_keys(client, heard):
+    """A caller who pages forward and back through the crops many times (more keys than
+    a walk may choose, more than the old URL held) still reaches the price."""
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(PRICE)
+    for _ in range(25):
+        call.press("0")
+        call.press("*")
+    choose(call, heard, Commodity.objects.get(slug="potatoes").display_name("en"))
+    choose(call, heard, Market.objects.get(slug="osh").display_name("en"))
+    assert "To get this by SMS" in heard.words(call.plays())
+    assert InboundMessage.objects.get().action == "query"
+
+
+def test_a_walk_of_too_many_choices_is_still_ended(client, heard, monkeypatch):
+    from voice import services
+
+    monkeypatch.setattr(services, "MAX_KEYS", 3)
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press("9")
+    call.press("9")
+    call.press("9")
+    assert heard.words(call.plays()) == "Too many answers. Dial again"
+    assert call.twiml.find("Hangup") is not None
+
+
+def test_say_keeps_the_sentence_breaks_between_clips(client, heard, settings):
+    settings.VOICE_SAY_VOICES = {"en": "Polly.Joanna"}
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(PRICE)
+    choose_said(call, "Potatoes")
+    choose_said(call, "Osh")
+    [said] = [s.text for s in call.says()]
+    with translation.override("en"):
+        unit = spoken.per_unit(Commodity.objects.get(slug="potatoes"))
+    assert said.startswith("Potatoes in Osh, ")
+    assert f" {unit}. Recorded " in said
+    assert any(f" {day}. " in said for day in ("ago", "today", "yesterday"))
+    assert said.endswith("For another price, press two.")
+    assert ".." not in said and " ." not in said
+
+
+def choose_said(call: Call, name: str) -> None:
+    """Press the key a <Say> menu gives ``name`` ("Potatoes, press three.")."""
+    for _page in range(10):
+        said = " ".join(s.text for s in call.says())
+        if f"{name}, press " in said:
+            word = said.split(f"{name}, press ", 1)[1].split(".")[0]
+            call.press(_digit_of(word))
+            return
+        call.press("0")
+    raise AssertionError(f"{name} never offered")
