@@ -210,7 +210,13 @@ def completeness(
             for agent_id, share in shares.items():
                 result.by_agent[agent_id].count(len(share), len(share & got), missing)
     if streaks:
-        result.market_streaks, result.agent_streaks = _streaks(plans, today, agent_ids)
+        # An agent's streak is over every market they answer for, whatever the filter:
+        # a page narrowed to one region must not show them missing rounds they made
+        # elsewhere. Their markets outside the filter are read only for it.
+        narrowed = region is not None or bool(markets) or agent is not None
+        every = {**plans, **_plans_elsewhere(agent_ids, plans, today)} if narrowed else plans
+        market_streaks, result.agent_streaks = _streaks(every, today, agent_ids)
+        result.market_streaks = {pk: n for pk, n in market_streaks.items() if pk in plans}
     result.last_reports = dict(
         Quote.objects.filter(agent_id__in=agent_ids)
         .values("agent_id")
@@ -223,6 +229,26 @@ def completeness(
         {item.commodity_id for plan in plans.values() for item in plan.items}
     )
     return result
+
+
+def _plans_elsewhere(
+    agent_ids: Iterable[int], plans: dict[int, MarketPlan], today: date
+) -> dict[int, MarketPlan]:
+    """The plans of the markets ``agent_ids`` answer for that are not in ``plans``: one
+    query, and those of ``market_plans`` when there are any."""
+    wanted = list(agent_ids)
+    if not wanted:
+        return {}
+    others = list(
+        Market.objects.filter(
+            Q(agents__user_id__in=wanted, agents__user__is_active=True)
+            | Q(collection_plan__items__agent_id__in=wanted)
+        )
+        .exclude(pk__in=list(plans))
+        .select_related("region")
+        .distinct()
+    )
+    return market_plans(others, today=today) if others else {}
 
 
 def _expected(plans: dict[int, MarketPlan], agent: User | None) -> dict[int, tuple[Expected, ...]]:
