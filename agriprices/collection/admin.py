@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from agriprices.collection.models import WEEKDAY_CHOICES, CollectionPlan, PlannedItem
-from agriprices.collection.services import describe, record_change
+from agriprices.collection.services import delete_plans, describe, record_change
 
 
 class PlannedItemInline(admin.TabularInline):
@@ -83,6 +83,8 @@ class CollectionPlanAdmin(admin.ModelAdmin):
         record_change(request.user, plan.market, before, describe(plan))
 
     def delete_model(self, request: HttpRequest, obj: CollectionPlan) -> None:
-        before = describe(obj)
-        super().delete_model(request, obj)
-        record_change(request.user, obj.market, before, {})
+        delete_plans([obj], actor=request.user)
+
+    # "Delete selected" goes through here, not delete_model: each plan is audited too.
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CollectionPlan]) -> None:
+        delete_plans(queryset, actor=request.user)

@@ -5,7 +5,7 @@ read it raises ``PlanConflict`` (two tabs must not silently undo each other)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -103,6 +103,27 @@ def save_plan(
         )
         record_change(actor, market, before, describe(plan))
     return plan
+
+
+def delete_plans(
+    plans: Iterable[CollectionPlan], *, actor: AbstractBaseUser | AnonymousUser | None
+) -> int:
+    """Delete ``plans`` (their markets go back to the default plan), each audited as
+    a change to nothing, as a single delete is, whatever path deletes them (the admin's
+    "delete selected" too). Returns how many were deleted."""
+    with transaction.atomic():
+        rows = list(
+            CollectionPlan.objects.select_for_update()
+            .filter(pk__in=[plan.pk for plan in plans])
+            .select_related("market")
+            .order_by("pk")
+        )
+        # Described before the rows go: their prices are deleted with them.
+        described = [(plan.market, describe(plan)) for plan in rows]
+        CollectionPlan.objects.filter(pk__in=[plan.pk for plan in rows]).delete()
+        for market, before in described:
+            record_change(actor, market, before, {})
+    return len(rows)
 
 
 def describe(plan: CollectionPlan | None) -> dict[str, str]:
