@@ -13,7 +13,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,19 +89,45 @@ def _medians(markets: list[Market]) -> str:
     return out.getvalue()
 
 
-def definition(markets: list[Market], planned: Sequence[int] = ()) -> dict[str, Any]:
-    """The XLSForm, as pyxform reads a workbook: survey, choices and settings rows. The
-    commodities ``planned`` at the markets (ids, in order) come first in the list."""
+def crop_orders(
+    markets: Sequence[Market], planned: Mapping[int, Sequence[int]]
+) -> tuple[dict[int, str], dict[str, tuple[int, ...]]]:
+    """Each market's crop order, as a key (``"1"``, ``"2"``…), and each key's planned
+    crops (ids, in the plan's order), which the list shows first. Markets planning the
+    same crops share a key, so the crop list is repeated once per distinct order, not
+    once per market: 250 markets on one plan carry one copy of the catalogue."""
+    keys: dict[tuple[int, ...], str] = {}
+    of_market = {}
+    for market in markets:
+        order = tuple(dict.fromkeys(planned.get(market.pk, ())))
+        of_market[market.pk] = keys.setdefault(order, str(len(keys) + 1))
+    return of_market, {key: order for order, key in keys.items()}
+
+
+def definition(
+    markets: list[Market], planned: Mapping[int, Sequence[int]] | None = None
+) -> dict[str, Any]:
+    """The XLSForm, as pyxform reads a workbook: survey, choices and settings rows.
+    ``planned``: the commodities planned at each market (ids, in order), which come
+    first in the crop list when that market is chosen: the list is repeated per crop
+    order (``crop_orders``) and filtered on the chosen market's. Each copy's choices
+    are named by the crop's slug, as the one list was: a submission reads the same."""
     listed = list(catalogue.commodities().select_related("base_unit"))
-    first = {pk: n for n, pk in enumerate(planned)}
-    commodities = sorted(listed, key=lambda c: first.get(c.pk, len(first)))
+    of_market, orders = crop_orders(markets, planned or {})
     units = list(Unit.objects.order_by("dimension", "base_quantity", "code"))
+    # The crop's row in the chosen market's copy of the list: there is one per copy.
+    crop_row = "instance('commodity')/root/item[name=${commodity} and order=${crop_order}]"
     survey = [
         {
             "type": "select_one market",
             "name": "market",
             "required": "yes",
             **_labels(gettext_noop("Market")),
+        },
+        {
+            "type": "calculate",
+            "name": "crop_order",
+            "calculation": "instance('market')/root/item[name=${market}]/order",
         },
         {
             "type": "date",
@@ -138,12 +164,13 @@ def definition(markets: list[Market], planned: Sequence[int] = ()) -> dict[str, 
             "type": "select_one commodity",
             "name": "commodity",
             "required": "yes",
+            "choice_filter": "order=${crop_order}",
             **_labels(gettext_noop("Commodity")),
         },
         {
             "type": "calculate",
             "name": "dimension",
-            "calculation": "instance('commodity')/root/item[name=${commodity}]/dimension",
+            "calculation": f"{crop_row}/dimension",
         },
         {
             "type": "select_one unit",
@@ -162,7 +189,7 @@ def definition(markets: list[Market], planned: Sequence[int] = ()) -> dict[str, 
         {
             "type": "calculate",
             "name": "per_base",
-            "calculation": "${price} * instance('commodity')/root/item[name=${commodity}]/base "
+            "calculation": f"${{price}} * {crop_row}/base "
             "div instance('unit')/root/item[name=${unit}]/quantity",
         },
         {
@@ -182,21 +209,32 @@ def definition(markets: list[Market], planned: Sequence[int] = ()) -> dict[str, 
         },
         {"type": "end repeat"},
     ]
-    choices = [{"list_name": "market", "name": market.slug, **_names(market)} for market in markets]
+    choices = [
+        {
+            "list_name": "market",
+            "name": market.slug,
+            "order": of_market[market.pk],
+            **_names(market),
+        }
+        for market in markets
+    ]
     choices += [
         {"list_name": "price_type", "name": value, **_labels(str(label))}
         for value, label in PriceType.choices
     ]
-    choices += [
-        {
-            "list_name": "commodity",
-            "name": commodity.slug,
-            "dimension": commodity.base_unit.dimension,
-            "base": f"{commodity.base_unit.base_quantity.normalize():f}",
-            **_names(commodity),
-        }
-        for commodity in commodities
-    ]
+    for key, planned_first in orders.items():
+        first = {pk: n for n, pk in enumerate(planned_first)}
+        choices += [
+            {
+                "list_name": "commodity",
+                "name": commodity.slug,
+                "order": key,
+                "dimension": commodity.base_unit.dimension,
+                "base": f"{commodity.base_unit.base_quantity.normalize():f}",
+                **_names(commodity),
+            }
+            for commodity in sorted(listed, key=lambda c: first.get(c.pk, len(first)))
+        ]
     choices += [
         {
             "list_name": "unit",
@@ -212,6 +250,8 @@ def definition(markets: list[Market], planned: Sequence[int] = ()) -> dict[str, 
         "form_title": "AgriPrices",
         "default_language": _languages()[settings.LANGUAGE_CODE[:2]],
         "instance_name": "concat(${market}, ' ', ${observed_on})",
+        # A crop is in the list once per crop order, under its own name each time.
+        "allow_choice_duplicates": "yes",
     }
     # pyxform looks for the columns in the first 100 rows unless told them all.
     columns = {column: column for row in choices for column in row}
@@ -229,9 +269,9 @@ def form_for(user: User) -> Form | None:
     if not markets:
         return None
     plans = market_plans(markets, today=timezone.localdate())
-    planned = list(
-        dict.fromkeys(item.commodity_id for market in markets for item in plans[market.pk].items)
-    )
+    planned = {
+        market.pk: [item.commodity_id for item in plans[market.pk].items] for market in markets
+    }
     workbook = definition(markets, planned)
     medians = _medians(markets)
     # The plan is in the version: a changed plan is a new form for Collect to fetch.
