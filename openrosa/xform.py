@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,8 @@ from agriprices.selectors.series import recent_medians
 
 FORM_ID = "agriprices_prices"
 MEDIANS_FILE = "medians.csv"
+#: The crop list's copy of the whole catalogue (the crop orders' keys are digits).
+CATALOGUE = "all"
 #: A price this many times its recent median (or a fraction as far below) is questioned
 #: on the phone; the server's outlier rule still decides what is held for review.
 FAR_FACTOR = 1.5
@@ -94,8 +97,7 @@ def crop_orders(
 ) -> tuple[dict[int, str], dict[str, tuple[int, ...]]]:
     """Each market's crop order, as a key (``"1"``, ``"2"``…), and each key's planned
     crops (ids, in the plan's order), which the list shows first. Markets planning the
-    same crops share a key, so the crop list is repeated once per distinct order, not
-    once per market: 250 markets on one plan carry one copy of the catalogue."""
+    same crops share a key."""
     keys: dict[tuple[int, ...], str] = {}
     of_market = {}
     for market in markets:
@@ -109,14 +111,23 @@ def definition(
 ) -> dict[str, Any]:
     """The XLSForm, as pyxform reads a workbook: survey, choices and settings rows.
     ``planned``: the commodities planned at each market (ids, in order), which come
-    first in the crop list when that market is chosen: the list is repeated per crop
-    order (``crop_orders``) and filtered on the chosen market's. Each copy's choices
-    are named by the crop's slug, as the one list was: a submission reads the same."""
+    first in the crop list when that market is chosen. The list holds, for each crop
+    order (``crop_orders``), its planned crops, then the whole catalogue once with, on
+    each crop, the orders that plan it; the market chosen filters it to its order's
+    planned crops and the catalogue's others (``choice_filter``). So the catalogue is
+    in the form once however many markets and plans; only planned crops are repeated.
+    Every choice is named by the crop's slug, as the one list was: a submission reads
+    the same."""
     listed = list(catalogue.commodities().select_related("base_unit"))
+    in_catalogue = {commodity.pk: commodity for commodity in listed}
     of_market, orders = crop_orders(markets, planned or {})
+    planned_in: dict[int, list[str]] = defaultdict(list)
+    for key, planned_first in orders.items():
+        for pk in planned_first:
+            planned_in[pk].append(key)
     units = list(Unit.objects.order_by("dimension", "base_quantity", "code"))
-    # The crop's row in the chosen market's copy of the list: there is one per copy.
-    crop_row = "instance('commodity')/root/item[name=${commodity} and order=${crop_order}]"
+    # The crop's row in the catalogue's copy, which has each crop once.
+    crop_row = f"instance('commodity')/root/item[name=${{commodity}} and order='{CATALOGUE}']"
     survey = [
         {
             "type": "select_one market",
@@ -164,7 +175,8 @@ def definition(
             "type": "select_one commodity",
             "name": "commodity",
             "required": "yes",
-            "choice_filter": "order=${crop_order}",
+            "choice_filter": f"order=${{crop_order}} or (order='{CATALOGUE}' and "
+            "not(contains(planned, concat(' ', ${crop_order}, ' '))))",
             **_labels(gettext_noop("Commodity")),
         },
         {
@@ -222,19 +234,20 @@ def definition(
         {"list_name": "price_type", "name": value, **_labels(str(label))}
         for value, label in PriceType.choices
     ]
-    for key, planned_first in orders.items():
-        first = {pk: n for n, pk in enumerate(planned_first)}
-        choices += [
-            {
-                "list_name": "commodity",
-                "name": commodity.slug,
-                "order": key,
-                "dimension": commodity.base_unit.dimension,
-                "base": f"{commodity.base_unit.base_quantity.normalize():f}",
-                **_names(commodity),
-            }
-            for commodity in sorted(listed, key=lambda c: first.get(c.pk, len(first)))
-        ]
+    choices += [
+        _crop_choice(in_catalogue[pk], order=key)
+        for key, planned_first in orders.items()
+        for pk in planned_first
+        if pk in in_catalogue
+    ]
+    choices += [
+        _crop_choice(
+            commodity,
+            order=CATALOGUE,
+            planned=f" {' '.join(planned_in[commodity.pk])} " if commodity.pk in planned_in else "",
+        )
+        for commodity in listed
+    ]
     choices += [
         {
             "list_name": "unit",
@@ -250,7 +263,8 @@ def definition(
         "form_title": "AgriPrices",
         "default_language": _languages()[settings.LANGUAGE_CODE[:2]],
         "instance_name": "concat(${market}, ' ', ${observed_on})",
-        # A crop is in the list once per crop order, under its own name each time.
+        # A planned crop is in the list once per order planning it, and in the
+        # catalogue's copy, under its own name each time.
         "allow_choice_duplicates": "yes",
     }
     # pyxform looks for the columns in the first 100 rows unless told them all.
@@ -260,6 +274,20 @@ def definition(
         "choices": choices,
         "choices_header": [columns],
         "settings": [form_settings],
+    }
+
+
+def _crop_choice(commodity: Commodity, *, order: str, planned: str = "") -> dict[str, str]:
+    # pyxform cannot write an empty cell: a crop planned nowhere has no ``planned``
+    # (an absent node reads as "" in the filter).
+    return {
+        "list_name": "commodity",
+        "name": commodity.slug,
+        "order": order,
+        **({"planned": planned} if planned else {}),
+        "dimension": commodity.base_unit.dimension,
+        "base": f"{commodity.base_unit.base_quantity.normalize():f}",
+        **_names(commodity),
     }
 
 

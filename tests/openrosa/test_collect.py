@@ -472,7 +472,8 @@ def test_the_version_changes_with_the_medians_and_the_catalogue(
 
 def crop_lists(form):
     """Each market's crop list as the phone shows it once the market is chosen: the
-    commodity choices whose ``order`` is the market's, in the form's order."""
+    crop choices the form's filter keeps (the market's order's planned crops, then the
+    catalogue's others), in the form's order."""
     html = ET.fromstring(form)  # noqa: S314
     instances = {i.get("id"): i for i in html.iter(f"{{{XF}}}instance") if i.get("id")}
 
@@ -482,8 +483,14 @@ def crop_lists(form):
             for item in instances[name].iter(f"{{{XF}}}item")
         ]
 
+    def kept(crop, order):
+        planned = crop.get("planned") or ""
+        return crop["order"] == order or (
+            crop["order"] == xform.CATALOGUE and f" {order} " not in planned
+        )
+
     return {
-        market["name"]: [c["name"] for c in items("commodity") if c["order"] == market["order"]]
+        market["name"]: [c["name"] for c in items("commodity") if kept(c, market["order"])]
         for market in items("market")
     }
 
@@ -523,19 +530,22 @@ def test_the_crop_list_puts_the_chosen_markets_planned_crops_first(client, two_p
     assert sorted(recorded) == [("apples", "bishkek"), ("potatoes", "bishkek")]
 
 
-def test_markets_planning_the_same_crops_share_one_copy_of_the_list(client, two_plans, osh):
+def test_the_catalogue_is_in_the_form_once_and_planned_crops_once_per_order(client, two_plans, osh):
     from agriprices.collection.models import PlannedItem
 
-    form = Collect(client).blank_form()
-    assert form.decode().count("<name>apples</name>") == 2
-    # Bishkek now plans what Osh does: one order, one copy of the catalogue, and a new
-    # version of the form for Collect to fetch.
+    form = Collect(client).blank_form().decode()
+    # Apples, planned nowhere, once; onions and potatoes also in their market's order.
+    counts = {crop: form.count(f"<name>{crop}</name>") for crop in ("apples", "onions", "potatoes")}
+    assert counts == {"apples": 1, "onions": 2, "potatoes": 2}
+    # Bishkek now plans what Osh does: one order, and a new version of the form for
+    # Collect to fetch.
     version = Collect(client).form_list()[0]["version"]
     PlannedItem.objects.filter(plan__market__slug="bishkek").update(commodity=two_plans["onions"])
     form = Collect(client).blank_form()
-    assert form.decode().count("<name>apples</name>") == 1
+    assert form.decode().count("<name>onions</name>") == 2
+    assert form.decode().count("<name>potatoes</name>") == 1
     assert Collect(client).form_list()[0]["version"] != version
-    assert crop_lists(form)["bishkek"][0] == "onions"
+    assert crop_lists(form)["bishkek"] == ["onions", "apples", "potatoes"]
 
 
 @pytest.fixture
