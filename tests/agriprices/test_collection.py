@@ -16,6 +16,9 @@ from agriprices.models import PriceType, Quote
 from agriprices.services.series import rebuild_latest_prices
 from tests import factories
 
+#: Plans of these tests take effect before any day they ask about.
+LONG_AGO = date(2025, 1, 1)
+
 # A Wednesday: Monday 2026-11-30 is the week's first collection day in these tests.
 WEDNESDAY = date(2026, 12, 2)
 MONDAY = date(2026, 11, 30)
@@ -23,7 +26,10 @@ MONDAY = date(2026, 11, 30)
 
 def plan(market, *, weekdays="0", tolerance=1, items=(), **kwargs):
     made = CollectionPlan.objects.create(
-        market=market, weekdays=weekdays, tolerance_days=tolerance, **kwargs
+        market=market,
+        weekdays=weekdays,
+        tolerance_days=tolerance,
+        **{"effective_from": LONG_AGO, **kwargs},
     )
     for commodity, price_type, *agent in items:
         PlannedItem.objects.create(

@@ -504,7 +504,9 @@ def two_plans(field, potatoes, osh, bishkek, kg):
     onions = factories.CommodityFactory(name="Onions", base_unit=kg)
     apples = factories.CommodityFactory(name="Apples", base_unit=kg)
     for market, crop in ((osh, onions), (bishkek, potatoes)):
-        plan = CollectionPlan.objects.create(market=market, weekdays="0")
+        plan = CollectionPlan.objects.create(
+            market=market, weekdays="0", effective_from=timezone.localdate()
+        )
         PlannedItem.objects.create(plan=plan, commodity=crop)
     return {"onions": onions, "apples": apples}
 
