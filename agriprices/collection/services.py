@@ -188,6 +188,9 @@ def record_change(
     if after.get("from") and before.get("from") != after.get("from"):
         # A new version: the day it takes effect (the days before keep theirs).
         changes.append(f"from {after['from']}")
+    elif before.get("from") and not after:
+        # A version deleted: its days go to the version before (or the default plan).
+        changes.append(f"deleted the version from {before['from']}")
     header = {"from", "schedule", "tolerance"}
     for key in ("schedule", "tolerance"):
         if before.get(key) != after.get(key):

@@ -244,3 +244,18 @@ def test_a_plan_added_in_the_admin_takes_effect_today_or_later(admin_client, osh
     assert not CollectionPlan.objects.exists()
     assert admin_client.post(url, admin_plan_form(osh, potatoes)).status_code == 302
     assert CollectionPlan.objects.get().effective_from == timezone.localdate()
+
+
+def test_deleting_a_version_is_audited_naming_its_day(admin_client, osh, potatoes):
+    version(osh, LONG_AGO, items=[(potatoes,)])
+    newest = version(osh, MONDAY, weekdays="1", items=[(potatoes,)])
+    response = admin_client.post(
+        "/admin/agriprices/collectionplan/",
+        {"action": "delete_selected", "_selected_action": [str(newest.pk)], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert list(
+        CollectionPlan.objects.filter(market=osh).values_list("effective_from", flat=True)
+    ) == [LONG_AGO]
+    detail = AuditEvent.objects.get(action=AuditAction.PLAN_CHANGED).detail
+    assert detail.startswith(f"deleted the version from {MONDAY.isoformat()}; schedule: weekdays 1")
