@@ -16,7 +16,7 @@ Row = tuple[str, str, str]
 
 def _setup_plans():  # -> date, the bench's "today"
     from django.contrib.auth.models import User
-    from django.db.models import Max
+    from django.db.models import Max, Min
 
     from agriprices.collection.models import CollectionPlan, PlannedItem
     from agriprices.models import AgentProfile, Commodity, Market, PriceType, Quote
@@ -26,10 +26,24 @@ def _setup_plans():  # -> date, the bench's "today"
     markets = list(Market.objects.filter(slug__startswith="bench-market-"))
     commodities = list(Commodity.objects.all())
     weekday = str(newest.weekday())
-    plans = {p.market_id: p for p in CollectionPlan.objects.filter(market__in=markets)}
-    new = [CollectionPlan(market=m, weekdays=weekday) for m in markets if m.pk not in plans]
+    # One version per market, in force over the whole data set: every round is judged
+    # by the weekly plan (plans are effective-dated).
+    since = Quote.objects.aggregate(day=Min("observed_on"))["day"]
+    CollectionPlan.objects.filter(market__in=markets, effective_from__gt=since).delete()
+    plans = {
+        p.market_id: p
+        for p in CollectionPlan.objects.filter(market__in=markets, effective_from__lte=since)
+    }
+    new = [
+        CollectionPlan(market=m, weekdays=weekday, effective_from=since)
+        for m in markets
+        if m.pk not in plans
+    ]
     CollectionPlan.objects.bulk_create(new)
-    plans = {p.market_id: p for p in CollectionPlan.objects.filter(market__in=markets)}
+    plans = {
+        p.market_id: p
+        for p in CollectionPlan.objects.filter(market__in=markets, effective_from__lte=since)
+    }
     CollectionPlan.objects.filter(pk__in=[p.pk for p in plans.values()]).update(weekdays=weekday)
     PlannedItem.objects.bulk_create(
         [

@@ -13,7 +13,8 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,8 @@ from agriprices.selectors.series import recent_medians
 
 FORM_ID = "agriprices_prices"
 MEDIANS_FILE = "medians.csv"
+#: The crop list's copy of the whole catalogue (the crop orders' keys are digits).
+CATALOGUE = "all"
 #: A price this many times its recent median (or a fraction as far below) is questioned
 #: on the phone; the server's outlier rule still decides what is held for review.
 FAR_FACTOR = 1.5
@@ -89,19 +92,53 @@ def _medians(markets: list[Market]) -> str:
     return out.getvalue()
 
 
-def definition(markets: list[Market], planned: Sequence[int] = ()) -> dict[str, Any]:
-    """The XLSForm, as pyxform reads a workbook: survey, choices and settings rows. The
-    commodities ``planned`` at the markets (ids, in order) come first in the list."""
+def crop_orders(
+    markets: Sequence[Market], planned: Mapping[int, Sequence[int]]
+) -> tuple[dict[int, str], dict[str, tuple[int, ...]]]:
+    """Each market's crop order, as a key (``"1"``, ``"2"``…), and each key's planned
+    crops (ids, in the plan's order), which the list shows first. Markets planning the
+    same crops share a key."""
+    keys: dict[tuple[int, ...], str] = {}
+    of_market = {}
+    for market in markets:
+        order = tuple(dict.fromkeys(planned.get(market.pk, ())))
+        of_market[market.pk] = keys.setdefault(order, str(len(keys) + 1))
+    return of_market, {key: order for order, key in keys.items()}
+
+
+def definition(
+    markets: list[Market], planned: Mapping[int, Sequence[int]] | None = None
+) -> dict[str, Any]:
+    """The XLSForm, as pyxform reads a workbook: survey, choices and settings rows.
+    ``planned``: the commodities planned at each market (ids, in order), which come
+    first in the crop list when that market is chosen. The list holds, for each crop
+    order (``crop_orders``), its planned crops, then the whole catalogue once with, on
+    each crop, the orders that plan it; the market chosen filters it to its order's
+    planned crops and the catalogue's others (``choice_filter``). So the catalogue is
+    in the form once however many markets and plans; only planned crops are repeated.
+    Every choice is named by the crop's slug, as the one list was: a submission reads
+    the same."""
     listed = list(catalogue.commodities().select_related("base_unit"))
-    first = {pk: n for n, pk in enumerate(planned)}
-    commodities = sorted(listed, key=lambda c: first.get(c.pk, len(first)))
+    in_catalogue = {commodity.pk: commodity for commodity in listed}
+    of_market, orders = crop_orders(markets, planned or {})
+    planned_in: dict[int, list[str]] = defaultdict(list)
+    for key, planned_first in orders.items():
+        for pk in planned_first:
+            planned_in[pk].append(key)
     units = list(Unit.objects.order_by("dimension", "base_quantity", "code"))
+    # The crop's row in the catalogue's copy, which has each crop once.
+    crop_row = f"instance('commodity')/root/item[name=${{commodity}} and order='{CATALOGUE}']"
     survey = [
         {
             "type": "select_one market",
             "name": "market",
             "required": "yes",
             **_labels(gettext_noop("Market")),
+        },
+        {
+            "type": "calculate",
+            "name": "crop_order",
+            "calculation": "instance('market')/root/item[name=${market}]/order",
         },
         {
             "type": "date",
@@ -138,12 +175,14 @@ def definition(markets: list[Market], planned: Sequence[int] = ()) -> dict[str, 
             "type": "select_one commodity",
             "name": "commodity",
             "required": "yes",
+            "choice_filter": f"order=${{crop_order}} or (order='{CATALOGUE}' and "
+            "not(contains(planned, concat(' ', ${crop_order}, ' '))))",
             **_labels(gettext_noop("Commodity")),
         },
         {
             "type": "calculate",
             "name": "dimension",
-            "calculation": "instance('commodity')/root/item[name=${commodity}]/dimension",
+            "calculation": f"{crop_row}/dimension",
         },
         {
             "type": "select_one unit",
@@ -162,7 +201,7 @@ def definition(markets: list[Market], planned: Sequence[int] = ()) -> dict[str, 
         {
             "type": "calculate",
             "name": "per_base",
-            "calculation": "${price} * instance('commodity')/root/item[name=${commodity}]/base "
+            "calculation": f"${{price}} * {crop_row}/base "
             "div instance('unit')/root/item[name=${unit}]/quantity",
         },
         {
@@ -182,20 +221,32 @@ def definition(markets: list[Market], planned: Sequence[int] = ()) -> dict[str, 
         },
         {"type": "end repeat"},
     ]
-    choices = [{"list_name": "market", "name": market.slug, **_names(market)} for market in markets]
+    choices = [
+        {
+            "list_name": "market",
+            "name": market.slug,
+            "order": of_market[market.pk],
+            **_names(market),
+        }
+        for market in markets
+    ]
     choices += [
         {"list_name": "price_type", "name": value, **_labels(str(label))}
         for value, label in PriceType.choices
     ]
     choices += [
-        {
-            "list_name": "commodity",
-            "name": commodity.slug,
-            "dimension": commodity.base_unit.dimension,
-            "base": f"{commodity.base_unit.base_quantity.normalize():f}",
-            **_names(commodity),
-        }
-        for commodity in commodities
+        _crop_choice(in_catalogue[pk], order=key)
+        for key, planned_first in orders.items()
+        for pk in planned_first
+        if pk in in_catalogue
+    ]
+    choices += [
+        _crop_choice(
+            commodity,
+            order=CATALOGUE,
+            planned=f" {' '.join(planned_in[commodity.pk])} " if commodity.pk in planned_in else "",
+        )
+        for commodity in listed
     ]
     choices += [
         {
@@ -212,6 +263,9 @@ def definition(markets: list[Market], planned: Sequence[int] = ()) -> dict[str, 
         "form_title": "AgriPrices",
         "default_language": _languages()[settings.LANGUAGE_CODE[:2]],
         "instance_name": "concat(${market}, ' ', ${observed_on})",
+        # A planned crop is in the list once per order planning it, and in the
+        # catalogue's copy, under its own name each time.
+        "allow_choice_duplicates": "yes",
     }
     # pyxform looks for the columns in the first 100 rows unless told them all.
     columns = {column: column for row in choices for column in row}
@@ -223,15 +277,29 @@ def definition(markets: list[Market], planned: Sequence[int] = ()) -> dict[str, 
     }
 
 
+def _crop_choice(commodity: Commodity, *, order: str, planned: str = "") -> dict[str, str]:
+    # pyxform cannot write an empty cell: a crop planned nowhere has no ``planned``
+    # (an absent node reads as "" in the filter).
+    return {
+        "list_name": "commodity",
+        "name": commodity.slug,
+        "order": order,
+        **({"planned": planned} if planned else {}),
+        "dimension": commodity.base_unit.dimension,
+        "base": f"{commodity.base_unit.base_quantity.normalize():f}",
+        **_names(commodity),
+    }
+
+
 def form_for(user: User) -> Form | None:
     """The form for ``user``'s markets, or None when they have none."""
     markets = list(assigned_markets(user).order_by("name"))
     if not markets:
         return None
     plans = market_plans(markets, today=timezone.localdate())
-    planned = list(
-        dict.fromkeys(item.commodity_id for market in markets for item in plans[market.pk].items)
-    )
+    planned = {
+        market.pk: [item.commodity_id for item in plans[market.pk].items] for market in markets
+    }
     workbook = definition(markets, planned)
     medians = _medians(markets)
     # The plan is in the version: a changed plan is a new form for Collect to fetch.

@@ -206,7 +206,9 @@ class Collection(ApiView):
             "(`month`): each planned price (market, commodity, price type) of each "
             "collection day is received (a price held for review or approved within the "
             "plan's tolerance of the day), late (the window closed without one) or not yet "
-            "due; counted per region, market and overall, with the rounds missed in a row "
+            "due (each day judged by the version of the market's plan in force that day; "
+            "before its first, by the default plan); counted per region, market and "
+            "overall, with the rounds missed in a row "
             "per market. The agents' lines only for accounts that may view market agents. "
             "`format=csv` gives one row per market."
         ),

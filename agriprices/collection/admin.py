@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agriprices.collection.models import WEEKDAY_CHOICES, CollectionPlan, PlannedItem
-from agriprices.collection.services import describe, record_change
+from agriprices.collection.services import delete_plans, describe, record_change
 
 
 class PlannedItemInline(admin.TabularInline):
@@ -36,14 +38,38 @@ class CollectionPlanForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    effective_from = forms.DateField(
+        label=_("takes effect"),
+        required=False,
+        help_text=_("Empty: today. The days before keep the plan they had."),
+    )
+
     class Meta:
         model = CollectionPlan
-        fields = ["market", "kind", "weekdays", "every_days", "starts_on", "tolerance_days"]
+        fields = [
+            "market",
+            "effective_from",
+            "kind",
+            "weekdays",
+            "every_days",
+            "starts_on",
+            "tolerance_days",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["weekdays"] = list(self.instance.weekday_numbers)
+
+    def clean_effective_from(self) -> date:
+        # The past keeps the plan it was judged by: a version starts today or later.
+        today = timezone.localdate()
+        day = self.cleaned_data.get("effective_from") or today
+        if day < today:
+            raise forms.ValidationError(
+                _("A plan takes effect today or later: the days before keep the plan they had.")
+            )
+        return day
 
     def clean_weekdays(self) -> str:
         return "".join(str(day) for day in sorted(set(self.cleaned_data["weekdays"])))
@@ -57,8 +83,21 @@ class CollectionPlanForm(forms.ModelForm):
 
 @admin.register(CollectionPlan)
 class CollectionPlanAdmin(admin.ModelAdmin):
+    """A market's plan versions. Changing the version in force saves the change as a
+    new version taking effect today (the one it replaces keeps judging the days before:
+    the past is not rewritten); a version taking effect today or later is changed in
+    place; versions replaced since are read only."""
+
     form = CollectionPlanForm
-    list_display = ["market", "kind", "weekdays", "every_days", "tolerance_days", "updated_at"]
+    list_display = [
+        "market",
+        "effective_from",
+        "kind",
+        "weekdays",
+        "every_days",
+        "tolerance_days",
+        "updated_at",
+    ]
     list_filter = ["kind", "market__region"]
     search_fields = ["market__name"]
     autocomplete_fields = ["market"]
@@ -67,22 +106,86 @@ class CollectionPlanAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[CollectionPlan]:
         return super().get_queryset(request).select_related("market")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # A version's market and day are what it is: another day is another version.
+        return ["market", "effective_from"] if obj is not None and obj.pk else []
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and _replaced(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
     # Audited as a change made in the dashboard is (services.record_change): the plan as
     # it was is read before the form saves it and its prices, then compared.
     def save_model(
         self, request: HttpRequest, obj: CollectionPlan, form: Any, change: bool
     ) -> None:
-        previous = CollectionPlan.objects.filter(pk=obj.pk).first() if obj.pk else None
+        previous = (
+            CollectionPlan.objects.select_related("market").filter(pk=obj.pk).first()
+            if obj.pk
+            else None
+        )
         request._plan_before = describe(previous)  # type: ignore[attr-defined]
+        today = timezone.localdate()
+        if previous is None or previous.effective_from >= today:
+            super().save_model(request, obj, form, change)
+            return
+        # The version in force since an earlier day: this row becomes today's version
+        # (the inline prices below are saved onto it) and a copy of it as it was keeps
+        # judging the days before.
+        items = list(previous.items.all())
+        obj.effective_from = today
         super().save_model(request, obj, form, change)
+        previous.pk = None
+        previous.save()
+        PlannedItem.objects.bulk_create(
+            [
+                PlannedItem(
+                    plan=previous,
+                    commodity_id=item.commodity_id,
+                    price_type=item.price_type,
+                    agent_id=item.agent_id,
+                )
+                for item in items
+            ]
+        )
+        request._plan_kept = previous  # type: ignore[attr-defined]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         plan = form.instance
         before = getattr(request, "_plan_before", {})
-        record_change(request.user, plan.market, before, describe(plan))
+        kept = getattr(request, "_plan_kept", None)
+        after = describe(plan)
+        if kept is not None and _same(describe(kept), after):
+            # Saved unchanged: no new version, the one in force stays as it was.
+            day = kept.effective_from
+            kept.delete()
+            plan.effective_from = day
+            plan.save(update_fields=["effective_from"])
+            after = describe(plan)
+        record_change(request.user, plan.market, before, after)
 
     def delete_model(self, request: HttpRequest, obj: CollectionPlan) -> None:
-        before = describe(obj)
-        super().delete_model(request, obj)
-        record_change(request.user, obj.market, before, {})
+        delete_plans([obj], actor=request.user)
+
+    # "Delete selected" goes through here, not delete_model: each plan is audited too.
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CollectionPlan]) -> None:
+        delete_plans(queryset, actor=request.user)
+
+
+def _replaced(plan: CollectionPlan) -> bool:
+    """Whether a newer version of the market's plan is in force already: ``plan`` only
+    judges days past, and stays as it was."""
+    return CollectionPlan.objects.filter(
+        market_id=plan.market_id,
+        effective_from__gt=plan.effective_from,
+        effective_from__lte=timezone.localdate(),
+    ).exists()
+
+
+def _same(before: dict[str, str], after: dict[str, str]) -> bool:
+    """The same plan, whatever day each takes effect."""
+    return {k: v for k, v in before.items() if k != "from"} == {
+        k: v for k, v in after.items() if k != "from"
+    }

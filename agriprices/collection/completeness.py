@@ -11,8 +11,9 @@ missing is incomplete, and shows as late items, but someone was there."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -22,8 +23,9 @@ from django.contrib.auth.models import User
 from django.db.models import Max, Q, QuerySet
 
 from agriprices.collection import schedule as sched
-from agriprices.collection.plans import Expected, MarketPlan, market_plans
+from agriprices.collection.plans import Expected, MarketPlan, PlanHistory, plan_histories
 from agriprices.collection.received import (
+    Key,
     Pair,
     Rounds,
     received_counts,
@@ -72,19 +74,30 @@ class Item:
     agent_ids: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class Stretch:
+    """A market's collection days judged by one version of its plan, and the prices
+    that version expects (only those of the agent asked about, if one was)."""
+
+    plan: MarketPlan
+    days: list[date]
+    expected: tuple[Expected, ...]
+
+
 @dataclass
 class Completeness:
     """What a completeness question answers; names are loaded (``markets``,
     ``commodities``, ``agents``, ``regions``) so pages and the API query nothing more.
-    ``expected`` is each market's planned prices (only the agent's, when one was asked
-    about), ``rounds`` its collection days in the period and ``received`` the pairs
-    that came per (market, day); ``items`` and ``late`` are read from them."""
+    ``plans`` is each market's plan in force on the period's last day (today's, for a
+    period not over), ``stretches`` its collection days in the period with the version
+    judging them, and ``received`` the pairs that came per (market, day); ``items`` and
+    ``late`` are read from them."""
 
     period: Period
     today: date
     plans: dict[int, MarketPlan]
-    expected: dict[int, tuple[Expected, ...]] = field(default_factory=dict)
-    rounds: dict[int, list[date]] = field(default_factory=dict)
+    histories: dict[int, PlanHistory] = field(default_factory=dict)
+    stretches: dict[int, list[Stretch]] = field(default_factory=dict)
     received: dict[tuple[int, date], set[Pair]] = field(default_factory=dict)
     overall: Tally = field(default_factory=Tally)
     by_market: dict[int, Tally] = field(default_factory=dict)
@@ -102,6 +115,18 @@ class Completeness:
         return {pk: plan.market for pk, plan in self.plans.items()}
 
     @cached_property
+    def rounds(self) -> dict[int, list[date]]:
+        """Each market's collection days in the period, oldest first."""
+        return {
+            pk: [day for stretch in stretches for day in stretch.days]
+            for pk, stretches in self.stretches.items()
+        }
+
+    def plan_on(self, market_id: int, day: date) -> MarketPlan:
+        """The version of the market's plan that judges ``day``."""
+        return self.histories[market_id].in_force(day)
+
+    @cached_property
     def items(self) -> list[Item]:
         """Each expected price of each collection day with its state, by market, day
         and the plan's order."""
@@ -112,26 +137,26 @@ class Completeness:
         return list(self._items(late_only=True))
 
     def _items(self, *, late_only: bool) -> Iterator[Item]:
-        for market_id, days in self.rounds.items():
-            tolerance = self.plans[market_id].schedule.tolerance
-            expected = self.expected[market_id]
-            for day in days:
-                missing = _missing_state(day, tolerance, self.today)
-                if late_only and missing != sched.LATE:
-                    continue
-                got = self.received.get((market_id, day), set())
-                for item in expected:
-                    received = (item.commodity_id, item.price_type) in got
-                    if late_only and received:
+        for market_id, stretches in self.stretches.items():
+            for stretch in stretches:
+                tolerance = stretch.plan.schedule.tolerance
+                for day in stretch.days:
+                    missing = _missing_state(day, tolerance, self.today)
+                    if late_only and missing != sched.LATE:
                         continue
-                    yield Item(
-                        market_id,
-                        item.commodity_id,
-                        item.price_type,
-                        day,
-                        sched.RECEIVED if received else missing,
-                        item.agent_ids,
-                    )
+                    got = self.received.get((market_id, day), set())
+                    for item in stretch.expected:
+                        received = (item.commodity_id, item.price_type) in got
+                        if late_only and received:
+                            continue
+                        yield Item(
+                            market_id,
+                            item.commodity_id,
+                            item.price_type,
+                            day,
+                            sched.RECEIVED if received else missing,
+                            item.agent_ids,
+                        )
 
     def escalated(self) -> list[int]:
         """Markets missed ``COLLECTION_ESCALATE_AFTER`` rounds in a row or more."""
@@ -158,7 +183,7 @@ def markets_for(
     if agent is not None:
         # Their markets, and any market whose plan names them for a price.
         rows = rows.filter(
-            Q(agents__user=agent) | Q(collection_plan__items__agent=agent)
+            Q(agents__user=agent) | Q(collection_plans__items__agent=agent)
         ).distinct()
     return rows
 
@@ -173,44 +198,71 @@ def completeness(
     streaks: bool = True,
 ) -> Completeness:
     """Completeness of the collection days in ``period`` as known on ``today``, for the
-    markets chosen (all by default); with ``agent``, only what that agent answers for."""
+    markets chosen (all by default); with ``agent``, only what that agent answers for.
+    Each day is judged by the version of its market's plan in force that day."""
     chosen = list(markets_for(region=region, markets=markets, agent=agent))
-    plans = market_plans(chosen, today=today)
-    expected = _expected(plans, agent)
-    rounds = _per_schedule(plans, expected, lambda s: s.days(period.start, period.end))
-    result = Completeness(period=period, today=today, plans=plans, expected=expected, rounds=rounds)
-    result.received = received_pairs(
-        {pk: Rounds(plans[pk].schedule, tuple(days)) for pk, days in rounds.items()},
-        _pairs(expected),
+    histories = plan_histories(
+        chosen, today=today, since=period.start, rounds_back=STREAK_ROUNDS if streaks else 0
     )
+    shown = min(today, period.end)
+    plans = {pk: history.in_force(shown) for pk, history in histories.items()}
+    stretches = _stretches(histories, agent, period.start, period.end)
+    result = Completeness(
+        period=period, today=today, plans=plans, histories=histories, stretches=stretches
+    )
+    result.received = received_pairs(*_statement(stretches))
     for plan in plans.values():
         result.regions.setdefault(plan.market.region_id, plan.market.region)
-    agent_ids = {a for plan in plans.values() for item in plan.items for a in item.agent_ids}
+    # The agents of the versions judging the period, and of the plans in force.
+    agent_ids = {
+        a
+        for version in [
+            *plans.values(),
+            *(stretch.plan for market in stretches.values() for stretch in market),
+        ]
+        for item in version.items
+        for a in item.agent_ids
+    }
     if agent is not None:
         agent_ids &= {agent.pk}
     for agent_id in sorted(agent_ids):
         result.by_agent[agent_id] = Tally()
-    for market_id, days in rounds.items():
+    for market_id, market_stretches in stretches.items():
         tally = result.by_market[market_id] = Tally()
-        count = len(expected[market_id])
-        if not count or not days:
-            continue
-        region_tally = result.by_region.setdefault(plans[market_id].market.region_id, Tally())
-        # Each agent's share of the market's planned prices, for their tally.
-        shares: dict[int, set[Pair]] = defaultdict(set)
-        for item in expected[market_id]:
-            for agent_id in item.agent_ids:
-                if agent_id in agent_ids:
-                    shares[agent_id].add((item.commodity_id, item.price_type))
-        for day in days:
-            got = result.received.get((market_id, day), set())
-            missing = _missing_state(day, plans[market_id].schedule.tolerance, today)
-            for counted in (result.overall, tally, region_tally):
-                counted.count(count, len(got), missing)
-            for agent_id, share in shares.items():
-                result.by_agent[agent_id].count(len(share), len(share & got), missing)
+        region_tally = None
+        for stretch in market_stretches:
+            count = len(stretch.expected)
+            if not count or not stretch.days:
+                continue
+            if region_tally is None:
+                region_tally = result.by_region.setdefault(
+                    plans[market_id].market.region_id, Tally()
+                )
+            # Each agent's share of the version's planned prices, for their tally.
+            shares: dict[int, set[Pair]] = defaultdict(set)
+            for item in stretch.expected:
+                for agent_id in item.agent_ids:
+                    if agent_id in agent_ids:
+                        shares[agent_id].add((item.commodity_id, item.price_type))
+            for day in stretch.days:
+                got = result.received.get((market_id, day), set())
+                missing = _missing_state(day, stretch.plan.schedule.tolerance, today)
+                for counted in (result.overall, tally, region_tally):
+                    counted.count(count, len(got), missing)
+                for agent_id, share in shares.items():
+                    result.by_agent[agent_id].count(len(share), len(share & got), missing)
     if streaks:
-        result.market_streaks, result.agent_streaks = _streaks(plans, today, agent_ids)
+        # An agent's streak is over every market they answer for, whatever the filter:
+        # a page narrowed to one region must not show them missing rounds they made
+        # elsewhere. Their markets outside the filter are read only for it.
+        narrowed = region is not None or bool(markets) or agent is not None
+        every = (
+            {**histories, **_histories_elsewhere(agent_ids, histories, today)}
+            if narrowed
+            else histories
+        )
+        market_streaks, result.agent_streaks = _streaks(every, today, agent_ids)
+        result.market_streaks = {pk: n for pk, n in market_streaks.items() if pk in plans}
     result.last_reports = dict(
         Quote.objects.filter(agent_id__in=agent_ids)
         .values("agent_id")
@@ -220,70 +272,142 @@ def completeness(
     )
     result.agents = User.objects.in_bulk(agent_ids)
     result.commodities = Commodity.objects.in_bulk(
-        {item.commodity_id for plan in plans.values() for item in plan.items}
+        {
+            item.commodity_id
+            for history in histories.values()
+            for version in history.versions
+            for item in version.items
+        }
     )
     return result
 
 
-def _expected(plans: dict[int, MarketPlan], agent: User | None) -> dict[int, tuple[Expected, ...]]:
-    """The planned prices of each market with a plan that expects any, those ``agent``
-    answers for when one is asked about."""
-    return {
-        pk: tuple(item for item in plan.items if agent is None or agent.pk in item.agent_ids)
-        for pk, plan in plans.items()
-        if plan.items
-    }
+def _histories_elsewhere(
+    agent_ids: Iterable[int], histories: dict[int, PlanHistory], today: date
+) -> dict[int, PlanHistory]:
+    """The plan histories of the markets ``agent_ids`` answer for that are not in
+    ``histories``: one query, and those of ``plan_histories`` when there are any."""
+    wanted = list(agent_ids)
+    if not wanted:
+        return {}
+    others = list(
+        Market.objects.filter(
+            Q(agents__user_id__in=wanted, agents__user__is_active=True)
+            | Q(collection_plans__items__agent_id__in=wanted)
+        )
+        .exclude(pk__in=list(histories))
+        .select_related("region")
+        .distinct()
+    )
+    if not others:
+        return {}
+    return plan_histories(others, today=today, rounds_back=STREAK_ROUNDS)
 
 
-def _per_schedule(
-    plans: dict[int, MarketPlan], market_ids: Iterable[int], days: Callable[[Schedule], list[date]]
-) -> dict[int, list[date]]:
-    """``days`` of each market's schedule, worked out once per schedule (markets mostly
-    share theirs); the lists are shared, not to be changed."""
-    found: dict[Schedule, list[date]] = {}
-    rounds = {}
-    for pk in market_ids:
-        schedule = plans[pk].schedule
-        if schedule not in found:
-            found[schedule] = days(schedule)
-        rounds[pk] = found[schedule]
-    return rounds
+def _stretches(
+    histories: dict[int, PlanHistory], agent: User | None, start: date, end: date
+) -> dict[int, list[Stretch]]:
+    """The collection days from ``start`` to ``end`` of each market with a version
+    that expects any price in them, per version judging them, with the planned prices
+    (``agent``'s when one is asked about). A schedule's days are worked out once for
+    the whole period (markets mostly share theirs) and cut per version."""
+    calendars: dict[Schedule, list[date]] = {}
+    found: dict[int, list[Stretch]] = {}
+    for pk, history in histories.items():
+        market_stretches = []
+        for version, first, last in history.spans(start, end):
+            if not version.items:
+                continue
+            schedule = version.schedule
+            if schedule not in calendars:
+                calendars[schedule] = schedule.days(start, end)
+            calendar = calendars[schedule]
+            days = calendar[bisect_left(calendar, first) : bisect_right(calendar, last)]
+            expected = tuple(
+                item for item in version.items if agent is None or agent.pk in item.agent_ids
+            )
+            market_stretches.append(Stretch(version, days, expected))
+        if market_stretches:
+            found[pk] = market_stretches
+    return found
 
 
-def _pairs(expected: dict[int, tuple[Expected, ...]]) -> dict[int, list[Pair]]:
-    return {
-        pk: [(item.commodity_id, item.price_type) for item in items]
-        for pk, items in expected.items()
-    }
+def _statement(
+    stretches: dict[int, list[Stretch]],
+) -> tuple[dict[Key, Rounds], dict[Key, list[Pair]]]:
+    """The stretches as the database matches them: rounds and planned pairs, per
+    (market, stretch)."""
+    rounds: dict[Key, Rounds] = {}
+    pairs: dict[Key, list[Pair]] = {}
+    for pk, market_stretches in stretches.items():
+        for n, stretch in enumerate(market_stretches):
+            rounds[(pk, n)] = Rounds(stretch.plan.schedule, tuple(stretch.days))
+            pairs[(pk, n)] = [(item.commodity_id, item.price_type) for item in stretch.expected]
+    return rounds, pairs
+
+
+def last_rounds(history: PlanHistory, today: date, count: int) -> list[tuple[date, MarketPlan]]:
+    """The market's ``count`` newest collection days whose window closed before
+    ``today``, newest first, each with the version that judges it; it stops at a
+    version that expects nothing (the market was not expected to report then)."""
+    found: list[tuple[date, MarketPlan]] = []
+    versions = history.versions
+    for n in range(len(versions) - 1, -1, -1):
+        version = versions[n]
+        if version.effective_from is not None and version.effective_from > today:
+            continue
+        if not version.items:
+            break
+        schedule = version.schedule
+        newest = today - timedelta(days=schedule.tolerance + 1)
+        following = versions[n + 1].effective_from if n + 1 < len(versions) else None
+        if following is not None:
+            newest = min(newest, following - timedelta(days=1))
+        oldest = newest - timedelta(days=schedule.cycle_days * (count - len(found) + 1))
+        if version.effective_from is not None:
+            oldest = max(oldest, version.effective_from)
+        for day in reversed(schedule.days(oldest, newest)):
+            found.append((day, version))
+            if len(found) == count:
+                return found
+    return found
 
 
 def _streaks(
-    plans: dict[int, MarketPlan], today: date, agent_ids: Iterable[int]
+    histories: dict[int, PlanHistory], today: date, agent_ids: Iterable[int]
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Rounds missed in a row, newest first, per market and per agent (an agent misses
-    a round of a market they answer for when it got none of its prices). One query."""
-    rounds = _per_schedule(
-        plans,
-        [pk for pk, plan in plans.items() if plan.items],
-        lambda s: s.last_rounds(today, STREAK_ROUNDS),
-    )
-    visited = visited_rounds(
-        {pk: Rounds(plans[pk].schedule, tuple(days)) for pk, days in rounds.items()}
-    )
-    missed: dict[int, list[tuple[date, bool]]] = {
-        market_id: [(day, (market_id, day) not in visited) for day in collection_days]
-        for market_id, collection_days in rounds.items()
+    a round of a market they answer for when it got none of its prices), each round
+    judged by the version in force on its day. One query."""
+    rounds: dict[int, list[tuple[date, MarketPlan]]] = {
+        pk: last_rounds(history, today, STREAK_ROUNDS)
+        for pk, history in histories.items()
+        if any(version.items for version in history.versions)
     }
-    market_streaks = {pk: sched.streak([m for _, m in rows]) for pk, rows in missed.items()}
+    asked: dict[Key, Rounds] = {}
+    for pk, market_rounds in rounds.items():
+        by_version: dict[int, list[date]] = defaultdict(list)
+        schedules: dict[int, Schedule] = {}
+        for day, version in market_rounds:
+            by_version[id(version)].append(day)
+            schedules[id(version)] = version.schedule
+        for n, (key, days) in enumerate(by_version.items()):
+            asked[(pk, n)] = Rounds(schedules[key], tuple(sorted(days)))
+    visited = visited_rounds(asked)
+    missed: dict[int, list[tuple[date, bool, MarketPlan]]] = {
+        market_id: [(day, (market_id, day) not in visited, version) for day, version in rows]
+        for market_id, rows in rounds.items()
+    }
+    market_streaks = {pk: sched.streak([m for _, m, _ in rows]) for pk, rows in missed.items()}
     # An agent's round is a collection day of their markets; they missed it when every
     # market of theirs collecting that day got nothing.
     wanted = set(agent_ids)
     per_agent: dict[int, dict[date, bool]] = defaultdict(dict)
-    for market_id, rows in missed.items():
-        answerable = {a for item in plans[market_id].items for a in item.agent_ids}
-        for agent_id in answerable & wanted:
-            by_day = per_agent[agent_id]
-            for day, was_missed in rows:
+    for rows in missed.values():
+        for day, was_missed, version in rows:
+            answerable = {a for item in version.items for a in item.agent_ids}
+            for agent_id in answerable & wanted:
+                by_day = per_agent[agent_id]
                 by_day[day] = by_day.get(day, True) and was_missed
     agent_streaks = {
         agent_id: sched.streak([by_day[day] for day in sorted(by_day, reverse=True)])
@@ -301,30 +425,29 @@ def weekly_history(
     agent: User | None = None,
 ) -> tuple[list[Period], dict[int, list[Tally]], dict[int, Market]]:
     """The last ``weeks`` ISO weeks up to today's, oldest first, and each market's tally
-    per week: the weeks × markets table. Counted per market and round in the database
-    (``received_counts``), not per price."""
+    per week, each collection day judged by the version in force that day: the weeks ×
+    markets table. Counted per market and round in the database (``received_counts``),
+    not per price."""
     this_week = sched.week_of(today)
     periods = [
         sched.week_of(this_week.start - timedelta(weeks=n)) for n in range(weeks - 1, -1, -1)
     ]
     chosen = list(markets_for(region=region, markets=markets, agent=agent))
-    plans = market_plans(chosen, today=today)
-    expected = _expected(plans, agent)
-    rounds = _per_schedule(plans, expected, lambda s: s.days(periods[0].start, periods[-1].end))
-    counts = received_counts(
-        {pk: Rounds(plans[pk].schedule, tuple(days)) for pk, days in rounds.items()},
-        _pairs(expected),
-    )
+    histories = plan_histories(chosen, today=today, since=periods[0].start)
+    stretches = _stretches(histories, agent, periods[0].start, periods[-1].end)
+    counts = received_counts(*_statement(stretches))
     index = {period.start: n for n, period in enumerate(periods)}
     table: dict[int, list[Tally]] = {}
-    for market_id, days in rounds.items():
+    for market_id, market_stretches in stretches.items():
         row = table[market_id] = [Tally() for _ in periods]
-        tolerance = plans[market_id].schedule.tolerance
-        for day in days:
-            monday = day - timedelta(days=day.weekday())
-            row[index[monday]].count(
-                len(expected[market_id]),
-                counts.get((market_id, day), 0),
-                _missing_state(day, tolerance, today),
-            )
-    return periods, table, {pk: plan.market for pk, plan in plans.items()}
+        for stretch in market_stretches:
+            tolerance = stretch.plan.schedule.tolerance
+            for day in stretch.days:
+                monday = day - timedelta(days=day.weekday())
+                row[index[monday]].count(
+                    len(stretch.expected),
+                    counts.get((market_id, day), 0),
+                    _missing_state(day, tolerance, today),
+                )
+    shown = min(today, periods[-1].end)
+    return periods, table, {pk: h.in_force(shown).market for pk, h in histories.items()}

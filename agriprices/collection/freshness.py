@@ -6,6 +6,7 @@ price of the same crop."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,14 +33,25 @@ def cycle_of(plan: CollectionPlan | None) -> int:
     return schedule_of(plan).cycle_days if plan is not None else DEFAULT_CYCLE_DAYS
 
 
+def plans_in_force(market_ids: Iterable[int], today: date) -> dict[int, CollectionPlan]:
+    """The version of each market's plan in force ``today``; a market without one is
+    left out (the default plan's cycle is a week). One query."""
+    found: dict[int, CollectionPlan] = {}
+    for plan in CollectionPlan.objects.filter(
+        market_id__in=list(market_ids), effective_from__lte=today
+    ).order_by("market_id", "effective_from"):
+        found[plan.market_id] = plan  # the newest taking effect by today stays
+    return found
+
+
 def is_stale(*, observed_on: date, cycle_days: int, today: date) -> bool:
     allowed = cycle_days * (1 + settings.COLLECTION_STALE_GRACE_CYCLES)
     return (today - observed_on).days > allowed
 
 
 def staleness(latest: LatestPrice, *, today: date) -> Staleness | None:
-    """None when ``latest`` is fresh enough. At most one query (none for a price of the
-    last days): every market's latest price of the crop, with its plan."""
+    """None when ``latest`` is fresh enough. At most two queries (none for a price of the
+    last days): every market's latest price of the crop, and their plans in force."""
     age = (today - latest.observed_on).days
     # The shortest cycle is a day: a price this young is fresh under any plan, and the
     # reply needs no query (the hot path of every price question).
@@ -48,12 +60,10 @@ def staleness(latest: LatestPrice, *, today: date) -> Staleness | None:
     rows = list(
         LatestPrice.objects.filter(
             commodity_id=latest.commodity_id, price_type=latest.price_type
-        ).select_related("market", "market__collection_plan", "unit")
+        ).select_related("market", "unit")
     )
-    plans = {row.market_id: getattr(row.market, "collection_plan", None) for row in rows}
+    plans = plans_in_force({row.market_id for row in rows} | {latest.market_id}, today)
     own = plans.get(latest.market_id)
-    if own is None and latest.market_id not in plans:
-        own = CollectionPlan.objects.filter(market_id=latest.market_id).first()
     if not is_stale(observed_on=latest.observed_on, cycle_days=cycle_of(own), today=today):
         return None
     fresh = [
@@ -62,7 +72,7 @@ def staleness(latest: LatestPrice, *, today: date) -> Staleness | None:
         if row.market_id != latest.market_id
         and row.currency == latest.currency
         and not is_stale(
-            observed_on=row.observed_on, cycle_days=cycle_of(plans[row.market_id]), today=today
+            observed_on=row.observed_on, cycle_days=cycle_of(plans.get(row.market_id)), today=today
         )
     ]
     here = latest.market

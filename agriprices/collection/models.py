@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agriprices.models import AgentProfile, Commodity, Market, PriceType
@@ -37,16 +38,24 @@ def validate_weekdays(value: str) -> None:
 
 
 class CollectionPlan(models.Model):
-    """When a market's prices are collected: on some weekdays (market days differ by
-    town), or every N days from a first day. A market without a plan has the default
-    one (``schedule.default_plan``)."""
+    """A version of a market's plan: when its prices are collected, on some weekdays
+    (market days differ by town) or every N days from a first day, from the day the
+    version takes effect (``effective_from``) until the next version does. Each day is
+    judged by the version in force that day, so a change does not rewrite the past;
+    before a market's first version, and for a market without one, the default plan
+    applies (``plans.market_plans``)."""
 
     class Kind(models.TextChoices):
         WEEKDAYS = "weekdays", _("on weekdays")
         EVERY = "every", _("every N days")
 
-    market = models.OneToOneField(
-        Market, on_delete=models.CASCADE, related_name="collection_plan", verbose_name=_("market")
+    market = models.ForeignKey(
+        Market, on_delete=models.CASCADE, related_name="collection_plans", verbose_name=_("market")
+    )
+    effective_from = models.DateField(
+        _("takes effect"),
+        default=timezone.localdate,
+        help_text=_("The first day this plan applies to; days before it keep the plan they had."),
     )
     kind = models.CharField(_("schedule"), max_length=8, choices=Kind, default=Kind.WEEKDAYS)
     #: Digits of the weekdays, Monday = 0: "14" is Tuesday and Friday.
@@ -75,7 +84,11 @@ class CollectionPlan(models.Model):
     class Meta:
         verbose_name = _("collection plan")
         verbose_name_plural = _("collection plans")
+        ordering = ["market", "-effective_from"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["market", "effective_from"], name="collection_plan_version_once"
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(kind="weekdays", every_days__isnull=True) & ~Q(weekdays="")
@@ -90,7 +103,7 @@ class CollectionPlan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return str(self.market)
+        return f"{self.market} ({self.effective_from})"
 
     def clean(self) -> None:
         if self.kind == self.Kind.WEEKDAYS:

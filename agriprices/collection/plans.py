@@ -1,6 +1,8 @@
-"""Each market's plan as the rules read it: its own (``CollectionPlan``), or the
-default — what it reported in the last ``DEFAULT_LOOKBACK_DAYS`` days, weekly, on the
-weekday its latest prices fell on most."""
+"""Each market's plan as the rules read it: the version of its own plan in force on a
+day (``CollectionPlan``, effective-dated), or the default — what it reported in the
+last ``DEFAULT_LOOKBACK_DAYS`` days, weekly, on the weekday its latest prices fell on
+most — for a market without a version in force that day (none yet, or only versions
+taking effect later). The default is worked out as of today, whatever the day."""
 
 from __future__ import annotations
 
@@ -10,9 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max
 
-from agriprices.collection.models import CollectionPlan, PlannedItem
+from agriprices.collection.models import MAX_TOLERANCE_DAYS, CollectionPlan, PlannedItem
 from agriprices.collection.schedule import Schedule
 from agriprices.models import AgentProfile, LatestPrice, Market
 
@@ -33,8 +34,41 @@ class MarketPlan:
     market: Market
     schedule: Schedule
     items: tuple[Expected, ...]
-    default: bool  # no plan of its own: the default one
+    default: bool  # no plan of its own in force: the default one
     updated_at: datetime | None = None
+    #: The day this version takes effect; None for the default plan.
+    effective_from: date | None = None
+
+
+@dataclass(frozen=True)
+class PlanHistory:
+    """A market's plan versions, oldest first; the first is the default plan when days
+    before the market's first version were asked about (``since``)."""
+
+    market: Market
+    versions: tuple[MarketPlan, ...]
+
+    def in_force(self, day: date) -> MarketPlan:
+        """The version that judges ``day``: the newest taking effect on it or before."""
+        found = self.versions[0]
+        for version in self.versions:
+            if version.effective_from is None or version.effective_from <= day:
+                found = version
+            else:
+                break
+        return found
+
+    def spans(self, start: date, end: date) -> list[tuple[MarketPlan, date, date]]:
+        """The versions judging the days ``start`` to ``end``, each with the first and
+        the last of those days it judges, oldest first."""
+        found = []
+        for n, version in enumerate(self.versions):
+            first = max(start, version.effective_from or start)
+            following = self.versions[n + 1].effective_from if n + 1 < len(self.versions) else None
+            last = min(end, following - timedelta(days=1)) if following else end
+            if first <= last:
+                found.append((version, first, last))
+        return found
 
 
 def schedule_of(plan: CollectionPlan) -> Schedule:
@@ -60,12 +94,29 @@ def agents_by_market(market_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
 
 
 def market_plans(markets: Iterable[Market], *, today: date) -> dict[int, MarketPlan]:
-    """The plan of each market, its own or the default. Four queries whatever the
-    number of markets."""
+    """The plan of each market in force ``today``, its own or the default. Four queries
+    whatever the number of markets."""
+    return {
+        pk: history.in_force(today) for pk, history in plan_histories(markets, today=today).items()
+    }
+
+
+def plan_histories(
+    markets: Iterable[Market], *, today: date, since: date | None = None, rounds_back: int = 0
+) -> dict[int, PlanHistory]:
+    """Each market's plan versions, with the default plan first for a market whose
+    first version takes effect after the first day the caller will ask about:
+    ``since`` (default: ``today``), or the first of the ``rounds_back`` rounds before
+    today (for the streaks) if earlier. Four queries whatever the number of markets
+    and versions: agents, versions, their planned prices, the default plans."""
+    since = today if since is None else since
     by_id = {market.pk: market for market in markets}
     agents = agents_by_market(by_id)
-    plans: dict[int, MarketPlan] = {}
-    own = CollectionPlan.objects.filter(market_id__in=list(by_id))
+    own = list(
+        CollectionPlan.objects.filter(market_id__in=list(by_id)).order_by(
+            "market_id", "effective_from"
+        )
+    )
     # Rows, not model instances: a plan of every market can be thousands of items.
     items: dict[int, list[tuple[int, str, int | None]]] = defaultdict(list)
     for plan_id, commodity_id, price_type, agent_id in (
@@ -74,22 +125,50 @@ def market_plans(markets: Iterable[Market], *, today: date) -> dict[int, MarketP
         .values_list("plan_id", "commodity_id", "price_type", "agent_id")
     ):
         items[plan_id].append((commodity_id, price_type, agent_id))
+    versions: dict[int, list[MarketPlan]] = defaultdict(list)
     for plan in own:
         market_agents = agents.get(plan.market_id, ())
-        plans[plan.market_id] = MarketPlan(
-            market=by_id[plan.market_id],
-            schedule=schedule_of(plan),
-            items=tuple(
-                Expected(commodity_id, price_type, (agent_id,) if agent_id else market_agents)
-                for commodity_id, price_type, agent_id in items[plan.pk]
-            ),
-            default=False,
-            updated_at=plan.updated_at,
+        versions[plan.market_id].append(
+            MarketPlan(
+                market=by_id[plan.market_id],
+                schedule=schedule_of(plan),
+                items=tuple(
+                    Expected(commodity_id, price_type, (agent_id,) if agent_id else market_agents)
+                    for commodity_id, price_type, agent_id in items[plan.pk]
+                ),
+                default=False,
+                updated_at=plan.updated_at,
+                effective_from=plan.effective_from,
+            )
         )
-    rest = [pk for pk in by_id if pk not in plans]
-    if rest:
-        plans.update(_default_plans([by_id[pk] for pk in rest], agents, today))
-    return plans
+    rest = [
+        by_id[pk]
+        for pk in by_id
+        if pk not in versions
+        or _first_day(versions[pk]) > _asked_from(versions[pk], since, today, rounds_back)
+    ]
+    defaults = _default_plans(rest, agents, today) if rest else {}
+    return {
+        pk: PlanHistory(
+            market,
+            tuple(([defaults[pk]] if pk in defaults else []) + versions.get(pk, [])),
+        )
+        for pk, market in by_id.items()
+    }
+
+
+def _first_day(versions: list[MarketPlan]) -> date:
+    return versions[0].effective_from or date.min
+
+
+def _asked_from(versions: list[MarketPlan], since: date, today: date, rounds_back: int) -> date:
+    """The first day asked about at a market: ``since``, or earlier when ``rounds_back``
+    rounds before today may reach further (at most that many of its longest cycle, and
+    the widest tolerance, back)."""
+    if not rounds_back:
+        return since
+    longest = max(version.schedule.cycle_days for version in versions)
+    return min(since, today - timedelta(days=longest * (rounds_back + 1) + MAX_TOLERANCE_DAYS + 1))
 
 
 def _default_plans(
@@ -123,8 +202,3 @@ def _default_plans(
             default=True,
         )
     return plans
-
-
-def plans_changed_at() -> datetime | None:
-    """When any plan last changed (for the ODK form's version)."""
-    return CollectionPlan.objects.aggregate(at=Max("updated_at"))["at"]

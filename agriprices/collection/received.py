@@ -4,6 +4,10 @@ type) pairs that got a price (``received_pairs``) or only how many did
 (``received_counts``), and which rounds got any price of the market at all
 (``visited_rounds``, for the streaks).
 
+A market's days are asked about in stretches, each judged by the plan version in
+force (``Key``: the market and the stretch's number): a stretch has its own schedule
+and planned pairs, and a price counts only for the pairs planned in its own stretch.
+
 A price counts when it is held for review or approved (not rejected) and recorded on a
 day whose round it is: Python sends the calendar, for each market the days of each
 round's window that ``Schedule.round_of`` gives that round (the rule stays in one
@@ -26,6 +30,8 @@ QUOTES = Quote._meta.db_table
 
 #: A planned price at a market: (commodity id, price type).
 Pair = tuple[int, str]
+#: A stretch of a market's days judged by one version of its plan: (market id, number).
+Key = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -39,8 +45,8 @@ class Rounds:
 class _Statement:
     """The tables the queries join the quotes to, as common table expressions:
     ``slots`` (at a market, prices of that day count for the round on day r, an index
-    into ``rounds``) and ``wanted`` (a market plans commodity c with price type t, an
-    index into ``types``).
+    into ``rounds``, of the market's stretch v) and ``wanted`` (in its stretch v, a
+    market plans commodity c with price type t, an index into ``types``).
 
     Written so that PostgreSQL, which has no statistics for a VALUES list and guesses a
     join of two of them, or of one with the quotes on several columns, at a handful of
@@ -52,32 +58,38 @@ class _Statement:
     price and day, or reads every quote: seconds for a year of weeks."""
 
     def __init__(
-        self, rounds: Mapping[int, Rounds], planned: Mapping[int, Iterable[Pair]] | None
+        self, rounds: Mapping[Key, Rounds], planned: Mapping[Key, Iterable[Pair]] | None
     ) -> None:
         self.rounds: list[date] = []
         index: dict[date, int] = {}
-        # Markets on the same schedule share their days: each is worked out once.
+        # Markets on the same schedule share their days: each is worked out once, and
+        # each collection day's counting days once per schedule.
         self.calendars: dict[Rounds, list[tuple[date, int]]] = {}
-        self.chosen: list[tuple[int, Rounds]] = []
+        counting: dict[tuple[Schedule, date], list[date]] = {}
+        self.chosen: list[tuple[Key, Rounds]] = []
         self.types: list[str] = []
-        self.wanted: list[tuple[int, int, int]] = []
-        for market_id, market_rounds in rounds.items():
-            pairs = sorted(planned.get(market_id, ())) if planned is not None else []
+        self.wanted: list[tuple[int, int, int, int]] = []
+        for key, market_rounds in rounds.items():
+            pairs = sorted(planned.get(key, ())) if planned is not None else []
             if planned is not None and not pairs:
                 continue
             if market_rounds not in self.calendars:
                 self.calendars[market_rounds] = []
-                for day, seen in _counting_days(market_rounds):
+                schedule = market_rounds.schedule
+                for day in market_rounds.days:
+                    if (schedule, day) not in counting:
+                        counting[(schedule, day)] = list(_counting_days(schedule, day))
                     if day not in index:
                         index[day] = len(self.rounds)
                         self.rounds.append(day)
-                    self.calendars[market_rounds].append((seen, index[day]))
+                    for seen in counting[(schedule, day)]:
+                        self.calendars[market_rounds].append((seen, index[day]))
             if self.calendars[market_rounds]:
-                self.chosen.append((market_id, market_rounds))
+                self.chosen.append((key, market_rounds))
             for commodity_id, price_type in pairs:
                 if price_type not in self.types:
                     self.types.append(price_type)
-                self.wanted.append((market_id, commodity_id, self.types.index(price_type)))
+                self.wanted.append((*key, commodity_id, self.types.index(price_type)))
 
     @property
     def empty(self) -> bool:
@@ -96,25 +108,28 @@ class _Statement:
         # text alone is text, and no date equals text). So the statement's parameters
         # do not grow with the markets and rounds (SQLite takes at most 32,766).
         tails = {
-            market_rounds: [f", '{seen.isoformat()}', {int(r)})" for seen, r in days]
+            market_rounds: [f", '{seen.isoformat()}', {int(r)}" for seen, r in days]
             for market_rounds, days in self.calendars.items()
         }
         rows = [
-            f"({int(market_id)}{tail}"
-            for market_id, market_rounds in self.chosen
+            f"({int(market_id)}{tail}, {int(v)})"
+            for (market_id, v), market_rounds in self.chosen
             for tail in tails[market_rounds]
         ]
-        first_market, first_rounds = self.chosen[0]
+        (first_market, first_v), first_rounds = self.chosen[0]
         first_day, first_round = self.calendars[first_rounds][0]
-        rows[0] = f"({int(first_market)}, %s, {int(first_round)})"
-        tables = [f"slots(market_id, observed_on, r) AS (VALUES {', '.join(rows)})"]
+        rows[0] = f"({int(first_market)}, %s, {int(first_round)}, {int(first_v)})"
+        tables = [f"slots(market_id, observed_on, r, v) AS (VALUES {', '.join(rows)})"]
         if self.wanted:
-            tables.append(f"wanted(market_id, commodity_id, t) AS (VALUES {_values(self.wanted)})")
+            tables.append(
+                f"wanted(market_id, v, commodity_id, t) AS (VALUES {_values(self.wanted)})"
+            )
         return "WITH " + ", ".join(tables), [connection.ops.adapt_datefield_value(first_day)]
 
     def planned_received(self, select: str, *, group_by: str = "") -> tuple[str, list[Any]]:
         """``select`` from ``got``: each planned pair of a chosen market with a price
-        counting for one of its rounds, once (market_id, commodity_id, price_type, r)."""
+        counting for one of its rounds, once (market_id, commodity_id, price_type, r),
+        planned in the stretch the round is of."""
         tables, params = self.tables()
         price_type = (
             "CASE got.price_type "
@@ -124,29 +139,27 @@ class _Statement:
         sql = (
             # S608: what is written in is the table's name, integers and ISO dates.
             f"{tables} SELECT {select} FROM ("  # noqa: S608
-            "SELECT DISTINCT q.market_id, q.commodity_id, q.price_type, slots.r"
+            "SELECT DISTINCT q.market_id, q.commodity_id, q.price_type, slots.r, slots.v"
             f" FROM slots JOIN {QUOTES} q ON q.market_id = slots.market_id"
             " AND q.observed_on = slots.observed_on"
             # Redundant with the join, but it lets the planner read the days as one
             # range of the index (quote_collection_idx) rather than every quote.
             " WHERE q.observed_on BETWEEN %s AND %s AND q.status <> %s) got"
-            " JOIN wanted ON wanted.market_id = got.market_id"
+            " JOIN wanted ON wanted.market_id = got.market_id AND wanted.v = got.v"
             f" AND wanted.commodity_id = got.commodity_id AND wanted.t = {price_type}"
             f"{group_by}"
         )
         return sql, [*params, *self.span, Quote.Status.REJECTED, *self.types]
 
 
-def _counting_days(rounds: Rounds) -> Iterator[tuple[date, date]]:
-    """(collection day, a day whose prices count for its round) for the days of
-    ``rounds``: the days of its window that are not nearer another round."""
-    schedule = rounds.schedule
-    for day in rounds.days:
-        low, high = schedule.window(day)
-        for n in range((high - low).days + 1):
-            seen = low + timedelta(days=n)
-            if schedule.round_of(seen) == day:
-                yield day, seen
+def _counting_days(schedule: Schedule, day: date) -> Iterator[date]:
+    """The days whose prices count for the round of the collection day ``day``: the
+    days of its window that are not nearer another round."""
+    low, high = schedule.window(day)
+    for n in range((high - low).days + 1):
+        seen = low + timedelta(days=n)
+        if schedule.round_of(seen) == day:
+            yield seen
 
 
 def _values(rows: Iterable[tuple[int, ...]]) -> str:
@@ -161,10 +174,11 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def received_pairs(
-    rounds: Mapping[int, Rounds], planned: Mapping[int, Iterable[Pair]]
+    rounds: Mapping[Key, Rounds], planned: Mapping[Key, Iterable[Pair]]
 ) -> dict[tuple[int, date], set[Pair]]:
     """For each (market, collection day), the pairs planned there that got a price
-    counting for that round. One query; rows: the pairs received."""
+    counting for that round (a market's stretches have days of their own). One query;
+    rows: the pairs received."""
     statement = _Statement(rounds, planned)
     if statement.empty:
         return {}
@@ -178,7 +192,7 @@ def received_pairs(
 
 
 def received_counts(
-    rounds: Mapping[int, Rounds], planned: Mapping[int, Iterable[Pair]]
+    rounds: Mapping[Key, Rounds], planned: Mapping[Key, Iterable[Pair]]
 ) -> dict[tuple[int, date], int]:
     """For each (market, collection day), how many of the pairs planned there got a
     price counting for that round. One query; rows: the rounds with any."""
@@ -186,12 +200,12 @@ def received_counts(
     if statement.empty:
         return {}
     sql, params = statement.planned_received(
-        "got.market_id, got.r, COUNT(*)", group_by=" GROUP BY got.market_id, got.r"
+        "got.market_id, got.r, COUNT(*)", group_by=" GROUP BY got.market_id, got.r, got.v"
     )
     return {(market_id, statement.rounds[r]): count for market_id, r, count in _fetch(sql, params)}
 
 
-def visited_rounds(rounds: Mapping[int, Rounds]) -> set[tuple[int, date]]:
+def visited_rounds(rounds: Mapping[Key, Rounds]) -> set[tuple[int, date]]:
     """The (market, collection day) rounds with any price of the market counting for
     them, planned or not. One query."""
     statement = _Statement(rounds, None)

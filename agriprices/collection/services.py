@@ -5,12 +5,13 @@ read it raises ``PlanConflict`` (two tabs must not silently undo each other)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agriprices.audit.models import AuditAction
@@ -31,8 +32,14 @@ class PlanConflict(PlanError):
 
 
 def plan_version(plan: CollectionPlan | None) -> str:
-    """What an editor read: the plan's last change, "" for a market without a plan."""
+    """What an editor read: the newest version's last change, "" for a market without
+    a plan."""
     return plan.updated_at.isoformat() if plan is not None and plan.updated_at else ""
+
+
+def newest_version(market: Market) -> CollectionPlan | None:
+    """The market's newest plan version (the one an editor is shown), or None."""
+    return CollectionPlan.objects.filter(market=market).order_by("-effective_from").first()
 
 
 def save_plan(
@@ -46,28 +53,46 @@ def save_plan(
     expected: Collection[tuple[Commodity, str]] = (),
     actor: AbstractBaseUser | AnonymousUser | None = None,
     version: str | None = None,
+    effective_from: date | None = None,
 ) -> CollectionPlan:
-    """Set ``market``'s plan: collected on ``weekdays`` (kind "weekdays") or every
+    """Set ``market``'s plan from ``effective_from`` (default: today, so today's round
+    is judged by it): collected on ``weekdays`` (kind "weekdays") or every
     ``every_days`` days from ``starts_on`` (kind "every"), a price within
     ``tolerance_days`` of a collection day counting for it, and the (commodity, price
     type) pairs expected — at least one: a plan expecting nothing would drop the market
-    from every completeness count. Prices kept in the plan keep the agent named for
-    them. With ``version`` (``plan_version`` of the plan the editor read), a plan
-    changed since is refused with ``PlanConflict``. The change is audited as
-    ``actor``'s."""
+    from every completeness count. The days before keep the version they had: this
+    saves a new version, or changes the one taking effect that very day. Prices kept
+    in the plan keep the agent named for them. With ``version`` (``plan_version`` of
+    the newest version the editor read), a plan changed since is refused with
+    ``PlanConflict``. The change is audited as ``actor``'s."""
     if kind not in CollectionPlan.Kind.values:
         raise PlanError(f"unknown schedule {kind!r}", field="kind")
     for _commodity, price_type in expected:
         if price_type not in PriceType.values:
             raise PlanError(f"unknown price type {price_type!r}", field="expected")
+    day = effective_from or timezone.localdate()
     with transaction.atomic():
-        found = CollectionPlan.objects.select_for_update().filter(market=market).first()
+        # The market's row is the lock: two editors of a market without a version yet
+        # (or about to make one) take turns, and the newest version read is current.
+        Market.objects.select_for_update().filter(pk=market.pk).first()
+        read = plan_version(newest_version(market))
+        found = (
+            CollectionPlan.objects.filter(market=market, effective_from__lte=day)
+            .order_by("-effective_from")
+            .first()
+        )
         before = describe(found)
-        # Read before this changes the row in memory.
-        read = plan_version(found)
-        plan = found or CollectionPlan(market=market)
+        agents = (
+            {(item.commodity_id, item.price_type): item.agent_id for item in found.items.all()}
+            if found is not None
+            else {}
+        )
+        if found is not None and found.effective_from == day:
+            plan = found
+        else:
+            plan = CollectionPlan(market=market, effective_from=day)
         plan.kind = kind
-        plan.weekdays = "".join(str(day) for day in sorted(set(weekdays)))
+        plan.weekdays = "".join(str(weekday) for weekday in sorted(set(weekdays)))
         plan.every_days = every_days
         plan.starts_on = starts_on
         plan.tolerance_days = tolerance_days
@@ -97,12 +122,38 @@ def save_plan(
                 item.delete()
         PlannedItem.objects.bulk_create(
             [
-                PlannedItem(plan=plan, commodity_id=commodity_id, price_type=price_type)
+                PlannedItem(
+                    plan=plan,
+                    commodity_id=commodity_id,
+                    price_type=price_type,
+                    agent_id=agents.get((commodity_id, price_type)),
+                )
                 for commodity_id, price_type in sorted(wanted - kept)
             ]
         )
         record_change(actor, market, before, describe(plan))
     return plan
+
+
+def delete_plans(
+    plans: Iterable[CollectionPlan], *, actor: AbstractBaseUser | AnonymousUser | None
+) -> int:
+    """Delete ``plans`` (their markets go back to the default plan), each audited as
+    a change to nothing, as a single delete is, whatever path deletes them (the admin's
+    "delete selected" too). Returns how many were deleted."""
+    with transaction.atomic():
+        rows = list(
+            CollectionPlan.objects.select_for_update()
+            .filter(pk__in=[plan.pk for plan in plans])
+            .select_related("market")
+            .order_by("pk")
+        )
+        # Described before the rows go: their prices are deleted with them.
+        described = [(plan.market, describe(plan)) for plan in rows]
+        CollectionPlan.objects.filter(pk__in=[plan.pk for plan in rows]).delete()
+        for market, before in described:
+            record_change(actor, market, before, {})
+    return len(rows)
 
 
 def describe(plan: CollectionPlan | None) -> dict[str, str]:
@@ -114,7 +165,11 @@ def describe(plan: CollectionPlan | None) -> dict[str, str]:
         schedule = f"every {plan.every_days} days from {plan.starts_on}"
     else:
         schedule = f"weekdays {plan.weekdays}"
-    described = {"schedule": schedule, "tolerance": f"{plan.tolerance_days} days"}
+    described = {
+        "from": plan.effective_from.isoformat(),
+        "schedule": schedule,
+        "tolerance": f"{plan.tolerance_days} days",
+    }
     for item in plan.items.select_related("commodity", "agent").order_by("pk"):
         key = f"{item.commodity.slug} {item.price_type}"
         described[key] = item.agent.get_username() if item.agent else "expected"
@@ -130,11 +185,18 @@ def record_change(
     """The audit row of one change to ``market``'s plan: who, the market, and each
     thing changed ("schedule: weekdays 0 -> 14; + onions wholesale; - beans retail")."""
     changes = []
+    if after.get("from") and before.get("from") != after.get("from"):
+        # A new version: the day it takes effect (the days before keep theirs).
+        changes.append(f"from {after['from']}")
+    elif before.get("from") and not after:
+        # A version deleted: its days go to the version before (or the default plan).
+        changes.append(f"deleted the version from {before['from']}")
+    header = {"from", "schedule", "tolerance"}
     for key in ("schedule", "tolerance"):
         if before.get(key) != after.get(key):
             changes.append(f"{key}: {before.get(key, 'default')} -> {after.get(key, 'default')}")
-    for key in sorted(set(before) | set(after) - {"schedule", "tolerance"}):
-        if key in {"schedule", "tolerance"} or before.get(key) == after.get(key):
+    for key in sorted(set(before) | set(after) - header):
+        if key in header or before.get(key) == after.get(key):
             continue
         if key not in before:
             changes.append(f"+ {key}")

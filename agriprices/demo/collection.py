@@ -27,6 +27,8 @@ MISSED = ("Talas", 2)
 #: the markets priced last.
 PARTLY = "Tokmok"
 TOLERANCE = 1
+#: The day the demo plans take effect: before any demo price.
+PLANS_FROM = date(2000, 1, 1)
 
 
 def _schedule(market: DemoMarket) -> Schedule:
@@ -55,8 +57,11 @@ def ensure_demo_plans() -> int:
         if demo.name == DEFAULT_PLAN_MARKET:
             continue
         market = Market.objects.get(name=demo.name)
+        # One version, in force over the demo's years of prices: the rounds the page
+        # shows are judged by it, not by the default plan of a market without one.
         plan, _ = CollectionPlan.objects.update_or_create(
             market=market,
+            effective_from=PLANS_FROM,
             defaults={
                 "kind": CollectionPlan.Kind.WEEKDAYS,
                 "weekdays": "".join(str(day) for day in demo.weekdays),

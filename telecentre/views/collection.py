@@ -19,7 +19,13 @@ from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import completeness, weekly_history
 from agriprices.collection.models import WEEKDAY_CHOICES, CollectionPlan
 from agriprices.collection.plans import market_plans
-from agriprices.collection.services import PlanConflict, PlanError, plan_version, save_plan
+from agriprices.collection.services import (
+    PlanConflict,
+    PlanError,
+    newest_version,
+    plan_version,
+    save_plan,
+)
 from agriprices.models import Commodity, Market, PriceType
 from telecentre.access import needs_permission
 from telecentre.forms import CollectionPlanForm
@@ -173,7 +179,10 @@ def plan_edit(request: HttpRequest, ref: str) -> HttpResponse:
         except PlanError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, _("Plan saved."))
+            messages.success(
+                request,
+                _("Plan saved: it applies from today; the rounds before keep the plan they had."),
+            )
             return redirect("telecentre:collection")
     return render(
         request,
@@ -189,9 +198,9 @@ def plan_edit(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 def _plan_initial(market: Market) -> dict[str, Any]:
-    """The form's values: the market's plan as stored now (or its default one)."""
+    """The form's values: the market's plan in force today (or its default one)."""
     current = market_plans([market], today=timezone.localdate())[market.pk]
-    own = CollectionPlan.objects.filter(market=market).first()
+    own = newest_version(market)
     initial: dict[str, Any] = {
         "kind": CollectionPlan.Kind.EVERY
         if current.schedule.every_days

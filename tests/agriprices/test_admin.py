@@ -170,3 +170,33 @@ def test_a_plan_in_the_admin_speaks_of_checkboxes_expects_a_crop_and_is_audited(
     assert event.subject == "collection plan osh"
     assert "schedule: default -> weekdays 1" in event.detail
     assert "+ potatoes retail" in event.detail
+
+
+def test_deleting_plans_in_bulk_in_the_admin_audits_each_plan(admin_client, osh, bishkek, potatoes):
+    from agriprices.audit.models import AuditAction, AuditEvent
+    from agriprices.collection.models import CollectionPlan, PlannedItem
+
+    plans = []
+    for market in (osh, bishkek):
+        plan = CollectionPlan.objects.create(market=market, weekdays="1")
+        PlannedItem.objects.create(plan=plan, commodity=potatoes)
+        plans.append(plan)
+    response = admin_client.post(
+        "/admin/agriprices/collectionplan/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [str(plan.pk) for plan in plans],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not CollectionPlan.objects.exists()
+    events = AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).order_by("subject")
+    assert [event.subject for event in events] == [
+        "collection plan bishkek",
+        "collection plan osh",
+    ]
+    for event in events:
+        assert event.actor is not None and event.actor.is_superuser
+        assert "schedule: weekdays 1 -> default" in event.detail
+        assert "- potatoes retail" in event.detail

@@ -16,6 +16,9 @@ from agriprices.models import PriceType, Quote
 from agriprices.services.series import rebuild_latest_prices
 from tests import factories
 
+#: Plans of these tests take effect before any day they ask about.
+LONG_AGO = date(2025, 1, 1)
+
 # A Wednesday: Monday 2026-11-30 is the week's first collection day in these tests.
 WEDNESDAY = date(2026, 12, 2)
 MONDAY = date(2026, 11, 30)
@@ -23,7 +26,10 @@ MONDAY = date(2026, 11, 30)
 
 def plan(market, *, weekdays="0", tolerance=1, items=(), **kwargs):
     made = CollectionPlan.objects.create(
-        market=market, weekdays=weekdays, tolerance_days=tolerance, **kwargs
+        market=market,
+        weekdays=weekdays,
+        tolerance_days=tolerance,
+        **{"effective_from": LONG_AGO, **kwargs},
     )
     for commodity, price_type, *agent in items:
         PlannedItem.objects.create(
@@ -270,6 +276,35 @@ def test_an_agent_of_two_markets_missed_a_day_only_when_both_got_nothing(osh, bi
     report = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
     assert report.market_streaks[osh.pk] >= 2
     assert report.agent_streaks[both.pk] == 0
+
+
+def test_an_agents_streak_is_the_same_whatever_the_filter(osh, bishkek, potatoes):
+    """Filtering by one market or region must not hide the rounds the agent made at
+    their other markets: the streak is over all the markets they answer for."""
+    both = factories.agent(markets=[osh, bishkek], username="both")
+    plan(osh, weekdays="0", items=[(potatoes, "retail")])
+    plan(bishkek, weekdays="0", items=[(potatoes, "retail")])
+    for weeks_ago in (0, 1, 2):
+        price(potatoes, bishkek, MONDAY - timedelta(weeks=weeks_ago))
+    week = sched.week_of(WEDNESDAY)
+    unfiltered = completeness(week, today=WEDNESDAY)
+    assert unfiltered.agent_streaks[both.pk] == 0
+    for narrowed in (
+        completeness(week, today=WEDNESDAY, markets=[osh]),
+        completeness(week, today=WEDNESDAY, region=osh.region),
+        completeness(week, today=WEDNESDAY, region=osh.region, agent=both),
+    ):
+        assert narrowed.agent_streaks[both.pk] == 0
+        # The markets shown are still only those asked for, with their own streaks.
+        assert set(narrowed.market_streaks) == {osh.pk}
+        assert narrowed.market_streaks[osh.pk] == unfiltered.market_streaks[osh.pk] >= 3
+    # And an agent who missed everywhere has the same streak filtered or not.
+    quiet = factories.agent(markets=[osh, bishkek], username="quiet")
+    Quote.objects.filter(market=bishkek, observed_on=MONDAY - timedelta(weeks=1)).delete()
+    Quote.objects.filter(market=bishkek, observed_on=MONDAY).delete()
+    everywhere = completeness(week, today=WEDNESDAY).agent_streaks[quiet.pk]
+    assert everywhere == 2
+    assert completeness(week, today=WEDNESDAY, markets=[osh]).agent_streaks[quiet.pk] == 2
 
 
 @pytest.mark.parametrize(

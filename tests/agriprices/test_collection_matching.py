@@ -23,6 +23,9 @@ from agriprices.models import Market, PriceType, Quote
 from agriprices.services.series import rebuild_latest_prices
 from tests import factories
 
+#: Plans of these tests take effect before any day they ask about.
+LONG_AGO = date(2025, 1, 1)
+
 TODAY = date(2026, 11, 19)  # a Thursday
 STATUSES = [Quote.Status.APPROVED] * 3 + [
     Quote.Status.PENDING,
@@ -99,7 +102,7 @@ def varied(db, kg):
         market = made[name] = factories.MarketFactory(name=name)
         if plan_fields is None:
             continue
-        plan = CollectionPlan.objects.create(market=market, **plan_fields)
+        plan = CollectionPlan.objects.create(market=market, effective_from=LONG_AGO, **plan_fields)
         for crop in crops[:3]:
             PlannedItem.objects.create(plan=plan, commodity=crop)
         PlannedItem.objects.create(plan=plan, commodity=crops[0], price_type=PriceType.WHOLESALE)
@@ -231,7 +234,7 @@ def _markets(count, crops, start):
     for n in range(start, start + count):
         market = factories.MarketFactory(name=f"Market {n}")
         factories.agent(markets=[market], username=f"agent{n}")
-        plan = CollectionPlan.objects.create(market=market, weekdays="0")
+        plan = CollectionPlan.objects.create(market=market, weekdays="0", effective_from=LONG_AGO)
         for crop in crops:
             PlannedItem.objects.create(plan=plan, commodity=crop)
         for weeks_ago in range(n % 3):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -14,6 +14,9 @@ from agriprices.collection.models import CollectionPlan, PlannedItem
 from tests import factories
 from tests.api.conftest import client_with_token
 
+#: Plans of these tests take effect before any day they ask about.
+LONG_AGO = date(2025, 1, 1)
+
 
 @pytest.fixture
 def collected(db, potatoes, osh, bishkek):
@@ -21,7 +24,7 @@ def collected(db, potatoes, osh, bishkek):
     today = timezone.localdate()
     monday = today - timedelta(days=today.weekday() + 7)
     for market in (osh, bishkek):
-        plan = CollectionPlan.objects.create(market=market, weekdays="0")
+        plan = CollectionPlan.objects.create(market=market, weekdays="0", effective_from=LONG_AGO)
         PlannedItem.objects.create(plan=plan, commodity=potatoes)
     aida = factories.agent(markets=[osh], username="aida")
     factories.agent(markets=[bishkek], username="bek")

@@ -470,6 +470,86 @@ def test_the_version_changes_with_the_medians_and_the_catalogue(
     assert collect.form_list()[0]["version"] not in (first, second)  # the catalogue grew
 
 
+def crop_lists(form):
+    """Each market's crop list as the phone shows it once the market is chosen: the
+    crop choices the form's filter keeps (the market's order's planned crops, then the
+    catalogue's others), in the form's order."""
+    html = ET.fromstring(form)  # noqa: S314
+    instances = {i.get("id"): i for i in html.iter(f"{{{XF}}}instance") if i.get("id")}
+
+    def items(name):
+        return [
+            {child.tag.split("}")[1]: child.text for child in item}
+            for item in instances[name].iter(f"{{{XF}}}item")
+        ]
+
+    def kept(crop, order):
+        planned = crop.get("planned") or ""
+        return crop["order"] == order or (
+            crop["order"] == xform.CATALOGUE and f" {order} " not in planned
+        )
+
+    return {
+        market["name"]: [c["name"] for c in items("commodity") if kept(c, market["order"])]
+        for market in items("market")
+    }
+
+
+@pytest.fixture
+def two_plans(field, potatoes, osh, bishkek, kg):
+    """Aibek works at Osh, which plans onions, and Bishkek, which plans potatoes."""
+    from agriprices.collection.models import CollectionPlan, PlannedItem
+
+    field.agent_profile.markets.add(bishkek)
+    onions = factories.CommodityFactory(name="Onions", base_unit=kg)
+    apples = factories.CommodityFactory(name="Apples", base_unit=kg)
+    for market, crop in ((osh, onions), (bishkek, potatoes)):
+        plan = CollectionPlan.objects.create(
+            market=market, weekdays="0", effective_from=timezone.localdate()
+        )
+        PlannedItem.objects.create(plan=plan, commodity=crop)
+    return {"onions": onions, "apples": apples}
+
+
+def test_the_crop_list_puts_the_chosen_markets_planned_crops_first(client, two_plans, today):
+    collect = Collect(client)
+    form = collect.blank_form()
+    lists = crop_lists(form)
+    assert lists["osh"][0] == "onions" and lists["bishkek"][0] == "potatoes"
+    # Each market's list is the whole catalogue, each crop once.
+    for crops in lists.values():
+        assert sorted(crops) == ["apples", "onions", "potatoes"]
+    # A crop chosen from a market's list is read as that crop: the names are the slugs.
+    instance = collect.fill(
+        form,
+        market="bishkek",
+        observed_on=today.isoformat(),
+        prices=[("potatoes", "kg", 31), ("apples", "kg", 50)],
+    )
+    response, message = collect.submit(instance)
+    assert response.status_code == 201, message
+    recorded = Quote.objects.filter(source="collect").values_list("commodity__slug", "market__slug")
+    assert sorted(recorded) == [("apples", "bishkek"), ("potatoes", "bishkek")]
+
+
+def test_the_catalogue_is_in_the_form_once_and_planned_crops_once_per_order(client, two_plans, osh):
+    from agriprices.collection.models import PlannedItem
+
+    form = Collect(client).blank_form().decode()
+    # Apples, planned nowhere, once; onions and potatoes also in their market's order.
+    counts = {crop: form.count(f"<name>{crop}</name>") for crop in ("apples", "onions", "potatoes")}
+    assert counts == {"apples": 1, "onions": 2, "potatoes": 2}
+    # Bishkek now plans what Osh does: one order, and a new version of the form for
+    # Collect to fetch.
+    version = Collect(client).form_list()[0]["version"]
+    PlannedItem.objects.filter(plan__market__slug="bishkek").update(commodity=two_plans["onions"])
+    form = Collect(client).blank_form()
+    assert form.decode().count("<name>onions</name>") == 2
+    assert form.decode().count("<name>potatoes</name>") == 1
+    assert Collect(client).form_list()[0]["version"] != version
+    assert crop_lists(form)["bishkek"] == ["onions", "apples", "potatoes"]
+
+
 @pytest.fixture
 def java():
     """ODK Validate runs on Java: skipped without it on a workstation, a failure in CI."""
@@ -488,6 +568,14 @@ def test_the_form_passes_odk_validate(client, field, tmp_path, java):
     form, _ = Collect(client).download(Collect(client).form_list()[0])
     path = tmp_path / "form.xml"
     path.write_bytes(form)
+    assert odk_validate.check_xform(str(path)) == []
+
+
+def test_the_form_filtering_crops_by_market_passes_odk_validate(client, two_plans, tmp_path, java):
+    from pyxform.validators import odk_validate
+
+    path = tmp_path / "form.xml"
+    path.write_bytes(Collect(client).blank_form())
     assert odk_validate.check_xform(str(path)) == []
 
 

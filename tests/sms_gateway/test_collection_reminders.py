@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -24,6 +24,9 @@ from sms_gateway.models import OutboundMessage, Subscriber
 from tests import factories
 from tests.factories import CommodityFactory, MarketFactory, RegionFactory, operator
 
+#: Plans of these tests take effect before any day they ask about.
+LONG_AGO = date(2025, 1, 1)
+
 
 @pytest.fixture
 def plan_today(db):
@@ -35,7 +38,9 @@ def plan_today(db):
     kg = factories.unit("kg")
     potatoes = CommodityFactory(name="Potatoes", base_unit=kg, translations={"ru": "Картофель"})
     onions = CommodityFactory(name="Onions", base_unit=kg, translations={"ru": "Лук"})
-    plan = CollectionPlan.objects.create(market=osh, weekdays=str(today.weekday()))
+    plan = CollectionPlan.objects.create(
+        market=osh, weekdays=str(today.weekday()), effective_from=LONG_AGO
+    )
     for commodity in (potatoes, onions):
         PlannedItem.objects.create(plan=plan, commodity=commodity, price_type=PriceType.RETAIL)
     return {"today": today, "osh": osh, "potatoes": potatoes, "onions": onions, "plan": plan}
@@ -191,7 +196,9 @@ def test_markets_missed_round_after_round_are_flagged_in_the_operators_digest(pl
     olga.save()
     today = plan_today["today"]
     tashkent = MarketFactory(name="Talas")
-    talas_plan = CollectionPlan.objects.create(market=tashkent, weekdays=str(today.weekday()))
+    talas_plan = CollectionPlan.objects.create(
+        market=tashkent, weekdays=str(today.weekday()), effective_from=LONG_AGO
+    )
     PlannedItem.objects.create(plan=talas_plan, commodity=plan_today["potatoes"])
     # Osh reported a week ago; Talas not for weeks.
     factories.QuoteFactory(
@@ -214,7 +221,9 @@ def test_reminders_go_through_a_real_worker_once(celery_worker_on_redis, outbox,
     settings.SMS_SEND_RATE = None
     today = timezone.localdate()
     osh = MarketFactory(name="Osh")
-    plan = CollectionPlan.objects.create(market=osh, weekdays=str(today.weekday()))
+    plan = CollectionPlan.objects.create(
+        market=osh, weekdays=str(today.weekday()), effective_from=LONG_AGO
+    )
     PlannedItem.objects.create(plan=plan, commodity=CommodityFactory(name="Potatoes"))
     for n in range(3):
         agent_with_phone(osh, f"agent{n}", f"+99655570000{n}", language="fr")
@@ -291,7 +300,7 @@ def test_the_reply_names_the_unit_the_market_reports_in(plan_today, outbox):
 def test_a_cut_reminder_names_every_market_and_counts_the_prices_left_out(plan_today, outbox):
     uzgen = MarketFactory(name="Uzgen", translations={"ru": "Узген"})
     uzgen_plan = CollectionPlan.objects.create(
-        market=uzgen, weekdays=str(plan_today["today"].weekday())
+        market=uzgen, weekdays=str(plan_today["today"].weekday()), effective_from=LONG_AGO
     )
     crops = [
         CommodityFactory(name=f"Crop {n:02d}", translations={"ru": f"Культура {n:02d}"})

@@ -5,7 +5,7 @@ nearest market with a fresh price, in one SMS, in every language."""
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,6 +17,9 @@ from sms_gateway.channels import inbound
 from sms_gateway.models import Subscriber
 from sms_gateway.segments import count_segments
 from tests.factories import CommodityFactory, MarketFactory, RegionFactory, unit
+
+#: Plans of these tests take effect before any day they ask about.
+LONG_AGO = date(2025, 1, 1)
 
 sids = (f"SMst{n}" for n in itertools.count())
 
@@ -94,7 +97,12 @@ def test_a_price_within_its_cycle_and_grace_is_not_called_old(markets, today):
 
 def test_the_cycle_is_the_markets_plan(markets, today):
     CollectionPlan.objects.create(
-        market=markets["osh"], kind="every", every_days=3, starts_on=today, weekdays=""
+        market=markets["osh"],
+        kind="every",
+        every_days=3,
+        starts_on=today,
+        weekdays="",
+        effective_from=LONG_AGO,
     )
     price(markets, "osh", 10, "30", today)  # 3-day cycle: old after 9 days
     reply = ask("en")

@@ -4,7 +4,7 @@ the agent's form starting with what is due; the ODK form following the plan."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -15,6 +15,9 @@ from agriprices.models import PriceType
 from openrosa.xform import form_for
 from tests import factories
 
+#: Plans of these tests take effect before any day they ask about.
+LONG_AGO = date(2025, 1, 1)
+
 
 @pytest.fixture
 def week(db, potatoes, osh, bishkek, settings):
@@ -24,11 +27,19 @@ def week(db, potatoes, osh, bishkek, settings):
     today = timezone.localdate()
     onions = factories.CommodityFactory(name="Onions", base_unit=potatoes.base_unit)
     plan = CollectionPlan.objects.create(
-        market=osh, kind="every", every_days=1, starts_on=today, weekdays="", tolerance_days=0
+        market=osh,
+        kind="every",
+        every_days=1,
+        starts_on=today,
+        weekdays="",
+        tolerance_days=0,
+        effective_from=LONG_AGO,
     )
     for commodity in (potatoes, onions):
         PlannedItem.objects.create(plan=plan, commodity=commodity)
-    bishkek_plan = CollectionPlan.objects.create(market=bishkek, weekdays="0")
+    bishkek_plan = CollectionPlan.objects.create(
+        market=bishkek, weekdays="0", effective_from=LONG_AGO
+    )
     PlannedItem.objects.create(plan=bishkek_plan, commodity=potatoes)
     aida = factories.agent(markets=[osh], username="aida")
     for days in range(3, 10):
@@ -110,7 +121,10 @@ def test_an_operator_edits_a_plan(client, week, operator, osh, potatoes):
         },
     )
     assert response.status_code == 302
-    plan = CollectionPlan.objects.get(market=osh)
+    # A new version from today; the one before still judges the days before.
+    old, plan = CollectionPlan.objects.filter(market=osh).order_by("effective_from")
+    assert (old.effective_from, old.kind, old.every_days) == (LONG_AGO, "every", 1)
+    assert plan.effective_from == timezone.localdate()
     assert (plan.kind, plan.weekdays, plan.every_days) == ("weekdays", "14", None)
     assert set(plan.items.values_list("commodity__name", "price_type")) == {
         ("Potatoes", PriceType.RETAIL),
@@ -141,14 +155,16 @@ def test_two_tabs_editing_a_plan_do_not_undo_each_other(client, week, operator, 
     assert response.status_code == 409
     assert "Someone changed this plan since you opened it" in response.content.decode()
     assert response.context["form"].initial["weekdays"] == [1]  # the values now stored
-    plan = CollectionPlan.objects.get(market=osh)
+    plan = CollectionPlan.objects.filter(market=osh).order_by("-effective_from").first()
     assert plan.weekdays == "1"
     assert list(plan.items.values_list("commodity__name", flat=True)) == ["Potatoes"]
     assert AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).count() == 1
     # Made again on the current plan, it is saved.
     second["version"] = response.context["form"].initial["version"]
     assert client.post(f"/collection/plans/{osh.slug}/", second).status_code == 302
-    assert CollectionPlan.objects.get(market=osh).weekdays == "3"
+    # Today's version changed again: still two versions, the old one and today's.
+    old, plan = CollectionPlan.objects.filter(market=osh).order_by("effective_from")
+    assert (old.kind, plan.weekdays) == ("every", "3")
 
 
 def test_a_plan_expecting_no_crop_is_refused(client, week, operator, osh):
@@ -246,7 +262,10 @@ def test_still_due_lists_only_what_a_price_sent_today_counts_for(client, db, pot
     today = timezone.localdate()
     tomorrow = today + timedelta(days=1)
     plan = CollectionPlan.objects.create(
-        market=osh, weekdays=f"{today.weekday()}{tomorrow.weekday()}", tolerance_days=1
+        market=osh,
+        weekdays=f"{today.weekday()}{tomorrow.weekday()}",
+        tolerance_days=1,
+        effective_from=LONG_AGO,
     )
     PlannedItem.objects.create(plan=plan, commodity=potatoes)
     aida = factories.agent(markets=[osh], username="aida")

@@ -1,0 +1,261 @@
+"""Plans take effect from a day: each collection day is judged by the version of its
+market's plan in force that day, before a market's first version by the default plan;
+a plan made or changed today leaves the past as it was judged, in the completeness,
+the streaks and the weeks × markets history. Editing in the dashboard or the admin
+saves a new version (or changes today's), and existing plans were migrated as versions
+taking effect on the day they were made."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from agriprices.audit.models import AuditAction, AuditEvent
+from agriprices.collection import schedule as sched
+from agriprices.collection.completeness import completeness, weekly_history
+from agriprices.collection.models import CollectionPlan, PlannedItem
+from agriprices.collection.plans import market_plans
+from agriprices.collection.services import save_plan
+from agriprices.models import PriceType
+from agriprices.services.series import rebuild_latest_prices
+from tests import factories
+
+WEDNESDAY = date(2026, 12, 2)
+MONDAY = date(2026, 11, 30)
+THURSDAY = date(2026, 11, 26)
+LONG_AGO = date(2025, 1, 1)
+
+
+@pytest.fixture
+def onions(kg):
+    return factories.CommodityFactory(name="Onions", base_unit=kg)
+
+
+def version(market, effective_from, *, weekdays="0", items=()):
+    made = CollectionPlan.objects.create(
+        market=market, weekdays=weekdays, effective_from=effective_from
+    )
+    for commodity, *agent in items:
+        PlannedItem.objects.create(
+            plan=made, commodity=commodity, agent=agent[0] if agent else None
+        )
+    return made
+
+
+def price(commodity, market, day):
+    return factories.QuoteFactory(commodity=commodity, market=market, observed_on=day)
+
+
+def test_a_plan_made_today_leaves_the_past_rounds_to_the_default_plan(osh, potatoes, onions):
+    # Osh has reported potatoes every Thursday: on the default plan, nothing was missed.
+    for weeks_ago in range(10):
+        price(potatoes, osh, THURSDAY - timedelta(weeks=weeks_ago))
+    rebuild_latest_prices()
+    before = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    assert before.market_streaks[osh.pk] == 0
+    # Today the operator plans Mondays, potatoes and onions.
+    version(osh, WEDNESDAY, items=[(potatoes,), (onions,)])
+    report = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    assert report.market_streaks[osh.pk] == 0
+    assert not report.late
+    assert not report.plans[osh.pk].default  # today's plan is the new one
+    # Last week was judged by the default plan (Thursday, potatoes): received in full.
+    last_week = completeness(sched.week_of(THURSDAY), today=WEDNESDAY)
+    assert [(i.commodity_id, i.day, i.state) for i in last_week.items] == [
+        (potatoes.pk, THURSDAY, sched.RECEIVED)
+    ]
+    periods, table, _ = weekly_history(today=WEDNESDAY, weeks=4)
+    assert [t.percent for t in table[osh.pk][:3]] == [100, 100, 100]
+    # From today on, the new plan: next Monday expects both crops.
+    next_week = completeness(sched.week_of(MONDAY + timedelta(weeks=1)), today=WEDNESDAY)
+    assert {(i.commodity_id, i.state) for i in next_week.items} == {
+        (potatoes.pk, sched.NOT_DUE),
+        (onions.pk, sched.NOT_DUE),
+    }
+
+
+def test_changing_a_plan_does_not_rewrite_the_weeks_before(osh, potatoes, onions):
+    first = version(osh, LONG_AGO, items=[(potatoes,)])
+    for weeks_ago in range(6):
+        price(potatoes, osh, MONDAY - timedelta(weeks=weeks_ago))
+    # From today, Tuesdays and onions.
+    save_plan(
+        market=osh,
+        kind="weekdays",
+        weekdays=[1],
+        expected=[(onions, PriceType.RETAIL)],
+        effective_from=WEDNESDAY,
+    )
+    assert CollectionPlan.objects.filter(market=osh).count() == 2
+    first.refresh_from_db()
+    assert (first.weekdays, [i.commodity_id for i in first.items.all()]) == ("0", [potatoes.pk])
+    for monday in (MONDAY, MONDAY - timedelta(weeks=1), MONDAY - timedelta(weeks=4)):
+        report = completeness(sched.week_of(monday), today=WEDNESDAY)
+        assert [(i.commodity_id, i.day, i.state) for i in report.items] == [
+            (potatoes.pk, monday, sched.RECEIVED)
+        ], monday
+    report = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    assert report.market_streaks[osh.pk] == 0
+    assert report.plans[osh.pk].schedule.weekdays == (1,)
+    _, table, _ = weekly_history(today=WEDNESDAY, weeks=6)
+    assert [t.percent for t in table[osh.pk]] == [100] * 6
+    # Next week: Tuesday's onions.
+    upcoming = completeness(sched.week_of(WEDNESDAY + timedelta(weeks=1)), today=WEDNESDAY)
+    assert [(i.commodity_id, i.day.weekday()) for i in upcoming.items] == [(onions.pk, 1)]
+
+
+def test_a_streak_runs_across_versions_each_round_judged_by_its_own(osh, potatoes, onions):
+    # Mondays until a week ago, Thursdays since; nothing came on either.
+    version(osh, LONG_AGO, items=[(potatoes,)])
+    version(osh, MONDAY - timedelta(days=5), weekdays="3", items=[(onions,)])
+    price(potatoes, osh, MONDAY - timedelta(weeks=4))
+    report = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    # Thursday 26 Nov (the new version's), Mondays 23, 16, 9 Nov (the old one's); the
+    # Monday of 2 Nov was visited.
+    assert report.market_streaks[osh.pk] == 4
+
+
+def test_saving_the_same_day_changes_that_version_and_keeps_agents(osh, potatoes, onions):
+    aida = factories.agent(markets=[osh], username="aida")
+    version(osh, LONG_AGO, items=[(potatoes, aida)])
+    today = timezone.localdate()
+    common = dict(market=osh, kind="weekdays", actor=None)
+    save_plan(**common, weekdays=[2], expected=[(potatoes, "retail"), (onions, "retail")])
+    save_plan(**common, weekdays=[3], expected=[(potatoes, "retail"), (onions, "retail")])
+    versions = list(CollectionPlan.objects.filter(market=osh).order_by("effective_from"))
+    assert [(v.effective_from, v.weekdays) for v in versions] == [(LONG_AGO, "0"), (today, "3")]
+    # The agent named for potatoes is still named for them in the new version.
+    assert {(i.commodity_id, i.agent_id) for i in versions[1].items.all()} == {
+        (potatoes.pk, aida.pk),
+        (onions.pk, None),
+    }
+    # Today's round is judged by today's version.
+    assert market_plans([osh], today=today)[osh.pk].schedule.weekdays == (3,)
+    assert market_plans([osh], today=today - timedelta(days=1))[osh.pk].schedule.weekdays == (0,)
+    details = list(
+        AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED)
+        .order_by("at", "pk")
+        .values_list("detail", flat=True)
+    )
+    assert details[0].startswith(f"from {today.isoformat()}; schedule: weekdays 0 -> weekdays 2")
+    assert details[1] == "schedule: weekdays 2 -> weekdays 3"
+
+
+def admin_change_form(plan, **changes):
+    items = list(plan.items.order_by("pk"))
+    data = {
+        "kind": plan.kind,
+        "weekdays": list(plan.weekdays),
+        "tolerance_days": str(plan.tolerance_days),
+        "items-TOTAL_FORMS": str(len(items)),
+        "items-INITIAL_FORMS": str(len(items)),
+        "items-MIN_NUM_FORMS": "1",
+        "items-MAX_NUM_FORMS": "1000",
+    }
+    for n, item in enumerate(items):
+        data |= {
+            f"items-{n}-id": str(item.pk),
+            f"items-{n}-plan": str(plan.pk),
+            f"items-{n}-commodity": str(item.commodity_id),
+            f"items-{n}-price_type": item.price_type,
+            f"items-{n}-agent": "",
+        }
+    return data | changes
+
+
+def test_editing_the_plan_in_force_in_the_admin_saves_a_version_from_today(
+    admin_client, osh, potatoes
+):
+    plan = version(osh, LONG_AGO, items=[(potatoes,)])
+    url = f"/admin/agriprices/collectionplan/{plan.pk}/change/"
+    response = admin_client.post(url, admin_change_form(plan, weekdays=["4"]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    today = timezone.localdate()
+    versions = list(CollectionPlan.objects.filter(market=osh).order_by("effective_from"))
+    assert [(v.effective_from, v.weekdays) for v in versions] == [(LONG_AGO, "0"), (today, "4")]
+    assert [i.commodity_id for i in versions[0].items.all()] == [potatoes.pk]
+    assert [i.commodity_id for i in versions[1].items.all()] == [potatoes.pk]
+    detail = AuditEvent.objects.get(action=AuditAction.PLAN_CHANGED).detail
+    assert detail == f"from {today.isoformat()}; schedule: weekdays 0 -> weekdays 4"
+    # The version replaced is read only now: the past is not rewritten from the admin.
+    old = versions[0]
+    assert (
+        admin_client.post(
+            f"/admin/agriprices/collectionplan/{old.pk}/change/",
+            admin_change_form(old, weekdays=["2"]),
+        ).status_code
+        == 403
+    )
+    old.refresh_from_db()
+    assert old.weekdays == "0"
+    # Saved unchanged: no new version.
+    newest = versions[1]
+    admin_client.post(
+        f"/admin/agriprices/collectionplan/{newest.pk}/change/", admin_change_form(newest)
+    )
+    assert CollectionPlan.objects.filter(market=osh).count() == 2
+
+
+def _migration():
+    return importlib.import_module("agriprices.migrations.0016_collection_plan_versions")
+
+
+def test_existing_plans_take_effect_from_the_day_they_were_made(osh, bishkek, potatoes):
+    made_at = timezone.make_aware(datetime(2026, 3, 10, 12))
+    edited_at = timezone.make_aware(datetime(2026, 9, 1, 12))
+    AuditEvent.objects.create(
+        action=AuditAction.PLAN_CHANGED,
+        subject="collection plan osh",
+        detail="schedule: default -> weekdays 0; tolerance: default -> 1 days; + potatoes retail",
+        at=made_at,
+    )
+    AuditEvent.objects.create(
+        action=AuditAction.PLAN_CHANGED,
+        subject="collection plan osh",
+        detail="schedule: weekdays 0 -> weekdays 1",
+        at=edited_at,
+    )
+    osh_plan = version(osh, date(2026, 12, 1), items=[(potatoes,)])
+    bishkek_plan = version(bishkek, date(2026, 12, 1), items=[(potatoes,)])
+    CollectionPlan.objects.filter(pk=osh_plan.pk).update(updated_at=edited_at)
+    CollectionPlan.objects.filter(pk=bishkek_plan.pk).update(updated_at=edited_at)
+    _migration().effective_from_creation(apps, None)
+    osh_plan.refresh_from_db()
+    bishkek_plan.refresh_from_db()
+    # Osh's plan was made on 10 March (its audit row says so); Bishkek's has no row:
+    # its last change is the best date there is.
+    assert osh_plan.effective_from == date(2026, 3, 10)
+    assert bishkek_plan.effective_from == date(2026, 9, 1)
+
+
+def test_a_plan_added_in_the_admin_takes_effect_today_or_later(admin_client, osh, potatoes):
+    from tests.agriprices.test_admin import admin_plan_form
+
+    url = "/admin/agriprices/collectionplan/add/"
+    yesterday = timezone.localdate() - timedelta(days=1)
+    refused = admin_client.post(
+        url, admin_plan_form(osh, potatoes, effective_from=yesterday.isoformat())
+    )
+    assert "A plan takes effect today or later" in refused.content.decode()
+    assert not CollectionPlan.objects.exists()
+    assert admin_client.post(url, admin_plan_form(osh, potatoes)).status_code == 302
+    assert CollectionPlan.objects.get().effective_from == timezone.localdate()
+
+
+def test_deleting_a_version_is_audited_naming_its_day(admin_client, osh, potatoes):
+    version(osh, LONG_AGO, items=[(potatoes,)])
+    newest = version(osh, MONDAY, weekdays="1", items=[(potatoes,)])
+    response = admin_client.post(
+        "/admin/agriprices/collectionplan/",
+        {"action": "delete_selected", "_selected_action": [str(newest.pk)], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert list(
+        CollectionPlan.objects.filter(market=osh).values_list("effective_from", flat=True)
+    ) == [LONG_AGO]
+    detail = AuditEvent.objects.get(action=AuditAction.PLAN_CHANGED).detail
+    assert detail.startswith(f"deleted the version from {MONDAY.isoformat()}; schedule: weekdays 1")
