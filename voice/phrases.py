@@ -389,8 +389,12 @@ class _Nothing(dict[str, Part]):
         return []
 
 
-#: The modules that build what a caller hears: every translated text in them is said.
-SPEAKING_MODULES = ("voice.phrases", "voice.menus", "voice.services")
+#: The modules that build what a caller hears: every translated text in them is said
+#: (the USSD menus' too: the voice line walks them), but for the functions named here,
+#: which lay out a USSD screen ("More", "Back": the voice line says "press zero", "press
+#: star" in their place).
+SPEAKING_MODULES = ("voice.phrases", "voice.menus", "voice.services", "sms_gateway.ussd.menus")
+SCREEN_ONLY = {"sms_gateway.ussd.menus": {"_layout"}}
 #: gettext's functions, by the arguments they take: (context?, plural?).
 _GETTEXT = {
     "_": (False, False),
@@ -413,7 +417,13 @@ def _messages() -> tuple[tuple[str | None, str, str | None], ...]:
         spec = importlib.util.find_spec(module)
         if spec is None or spec.origin is None:  # pragma: no cover - our own modules
             raise ImportError(module)
-        for node in ast.walk(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))):
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                function.name in SCREEN_ONLY.get(module, ())
+            ):
+                function.body = []  # its texts are shown, never said
+        for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
