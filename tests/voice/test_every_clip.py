@@ -213,9 +213,9 @@ _KY_DIGITS = {spoken.number(n, "ky") for n in range(10)}
 
 
 def test_kyrgyz_names_each_key_by_its_number_before_baskychyn(demo):
-    """"Бир баскычын басыңыз" (press key one), "Баасы — бир баскычы" (prices: key
-    one): never a bare number as what is pressed ("бир басыңыз"), so no number needs
-    its accusative ("бирди")."""
+    """Keys in Kyrgyz: "бир баскычын басыңыз" (press key one), "Баасы — бир баскычы" (key
+    one for prices): never a bare number as what is pressed ("бир басыңыз"), so no number
+    needs its accusative ("бирди")."""
     prompts: list[list[Piece]] = [phrases.language_choice(["en", "fr", "ru", "ky"])]
     prompts.append(phrases.menu("", ["Баасы", "Сатуу"], "ky", more=True, back=True))
     prompts.append(phrases.after_answer("ky", sms=True))
