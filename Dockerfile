@@ -2,8 +2,10 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /srv/agriprices
-# The voice line: espeak-ng speaks the clips not recorded, sox normalises every clip.
+# The voice line: espeak-ng speaks the clips not recorded, sox normalises every clip,
+# opusdec (opus-tools) decodes Opus recordings for it.
 RUN apt-get update && apt-get install -y --no-install-recommends espeak-ng sox libsox-fmt-mp3 \
+    opus-tools \
  && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install -r requirements.txt

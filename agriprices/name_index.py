@@ -69,6 +69,12 @@ def _names_version() -> str:
     return version
 
 
+def names_version() -> str:
+    """The catalogue's names' current version: what is worked out from the names (the
+    voice line's clips) is kept under it."""
+    return _names_version()
+
+
 def names_changed(**kwargs: Any) -> None:
     """A commodity, market or alias was saved or deleted: start a new version once the
     change is committed (bumped before, another process could load the old names under

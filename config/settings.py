@@ -399,6 +399,7 @@ VOICE_SAY_VOICES = env.dict("VOICE_SAY_VOICES", default={})
 VOICE_ESPEAK = env.str("VOICE_ESPEAK", default="espeak-ng")
 VOICE_ESPEAK_SPEED = env.int("VOICE_ESPEAK_SPEED", default=175)  # words a minute
 VOICE_SOX = env.str("VOICE_SOX", default="sox")
+VOICE_OPUSDEC = env.str("VOICE_OPUSDEC", default="opusdec")  # opus-tools: Opus uploads
 #: A recording longer than this is refused (a clip is a word or a sentence).
 VOICE_CLIP_MAX_SECONDS = env.int("VOICE_CLIP_MAX_SECONDS", default=20)
 #: How long a menu waits for a key before it is said again.

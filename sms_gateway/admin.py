@@ -1,7 +1,11 @@
-"""Operators see who wrote and what they were answered; numbers are masked in lists."""
+"""Operators see who wrote or called and what they were answered; numbers are masked in
+the message log, lists and pages alike (the full number is on the subscriber's page,
+for those who may see subscribers)."""
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from sms_gateway.models import Broadcast, InboundMessage, Subscriber, Subscription
@@ -45,10 +49,21 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(admin.ModelAdmin):
+    """The message log: every SMS, USSD answer and call answered (provider "voice"),
+    for operators too. The number is masked on its page as in the list, for everyone:
+    the log is for what was asked and answered, and is read over shoulders; whoever
+    must act on a number (a complaint, a stop asked by phone) follows the link to the
+    subscriber, whose page only those allowed to see subscribers open."""
+
     list_display = ["received_at", "masked_sender", "body", "action", "reply", "reply_segments"]
     list_filter = ["action", "provider"]
     search_fields = ["body", "reply", "provider_sid"]
-    readonly_fields = [f.name for f in InboundMessage._meta.fields]
+    exclude = ["sender"]
+    readonly_fields = [
+        "masked_sender",
+        "subscriber",
+        *(f.name for f in InboundMessage._meta.fields if f.name != "sender"),
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -56,6 +71,22 @@ class InboundMessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("from"))
     def masked_sender(self, obj: InboundMessage) -> str:
         return mask_phone(obj.sender)
+
+    @admin.display(description=_("subscriber"))
+    def subscriber(self, obj: InboundMessage) -> str:
+        found = Subscriber.objects.filter(phone=obj.sender).values_list("pk", flat=True).first()
+        if found is None:
+            return "—"
+        url = reverse("admin:sms_gateway_subscriber_change", args=[found])
+        return format_html('<a href="{}">{}</a>', url, _("the subscriber's page"))
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: InboundMessage | None = None
+    ) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("sms_gateway.view_subscriber"):
+            fields.remove("subscriber")  # a link they could not follow
+        return fields
 
 
 @admin.register(Subscription)

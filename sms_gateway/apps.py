@@ -14,7 +14,7 @@ class SmsGatewayConfig(AppConfig):
         from agriprices.signals import latest_price_changed, price_warning_raised
         from sms_gateway import subscriptions
 
-        # Operators approve one another's large broadcasts.
+        # Operators approve one another's large broadcasts and read the message log.
         post_migrate.connect(_grant_operator_permissions, sender=self)
 
         latest_price_changed.connect(subscriptions.price_changed, dispatch_uid="sms-alerts")
@@ -24,4 +24,7 @@ class SmsGatewayConfig(AppConfig):
 def _grant_operator_permissions(**kwargs: Any) -> None:
     from agriprices.roles import grant_to_operators
 
-    grant_to_operators("sms_gateway", ["approve_broadcast", "view_broadcast"])
+    # The message log (SMS, USSD and calls, numbers masked) is theirs to read.
+    grant_to_operators(
+        "sms_gateway", ["approve_broadcast", "view_broadcast", "view_inboundmessage"]
+    )

@@ -24,7 +24,8 @@ from agriprices.validation import date_error, price_error
 from sms_gateway.phones import InvalidPhone, normalize_phone
 from telecentre.models import Bulletin
 from telecentre.services import sms_summary_problem
-from voice.clips import sniff
+from voice.clips import ACCEPT as CLIP_ACCEPT
+from voice.clips import ClipError, kind_of
 from voice.menus import menu_texts
 from voice.phrases import clean as clean_clip_text
 from voice.phrases import needed
@@ -240,7 +241,11 @@ class VoiceClipForm(forms.Form):
 
     language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language"))
     text = forms.CharField(max_length=200, label=_("Clip"))
-    audio = forms.FileField(label=_("Recording (WAV, OGG or MP3)"))
+    audio = forms.FileField(
+        label=_("Recording (WAV, OGG, Opus or MP3)"),
+        # What the browser offers to pick; the server still checks the content.
+        widget=forms.ClearableFileInput(attrs={"accept": CLIP_ACCEPT}),
+    )
 
     MAX_BYTES = 5 * 1024 * 1024
 
@@ -260,28 +265,46 @@ class VoiceClipForm(forms.Form):
             data["text"] = text
         if audio is not None and "audio" not in self.errors:
             content = audio.read()
-            if sniff(content[:16]) is None:  # by its bytes, whatever its name says
-                self.add_error("audio", _("Not a WAV, OGG or MP3 file."))
+            try:
+                kind_of(content)  # by its bytes, whatever its name says
+            except ClipError as exc:
+                self.add_error("audio", str(exc))
             data["content"] = content
         return data
 
 
 class VoiceSimulatorForm(forms.Form):
-    """One key of a simulated call; where the call is travels in hidden fields, as it
-    travels in Twilio's URLs."""
+    """The start of a simulated call, then one key of it or silence (``action``
+    "silence": no key before the menu's wait ends). Where the call is travels in hidden
+    fields, as it travels in Twilio's URLs. A call's keys are 0 to 9, * and #: anything
+    else is refused and the call stays where it was."""
+
+    KEYS = "0123456789*#"
 
     phone = forms.CharField(max_length=32, label=_("Phone number"), initial="+996555000000")
+    calling = forms.BooleanField(required=False, widget=forms.HiddenInput)
     walk = forms.RegexField(r"^p?$", max_length=1, required=False, widget=forms.HiddenInput)
     keys = forms.RegexField(r"^[0-9*#]*$", max_length=40, required=False, widget=forms.HiddenInput)
     after = forms.RegexField(
         r"^[p:0-9*#]*$", max_length=48, required=False, widget=forms.HiddenInput
     )
-    key = forms.RegexField(
-        r"^[0-9*#]?$",
+    silent = forms.IntegerField(min_value=0, max_value=9, required=False, widget=forms.HiddenInput)
+    key = forms.CharField(
         max_length=1,
         required=False,
+        strip=False,
         label=_("Key"),
-        error_messages={"invalid": _("One key: 0 to 9, * or #.")},
+        error_messages={"max_length": _("One key: 0 to 9, * or #.")},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "pattern": "[0-9*#]",
+                "maxlength": "1",
+                "size": "2",
+                "autocomplete": "off",
+                "autofocus": True,
+            }
+        ),
     )
 
     def clean_phone(self) -> str:
@@ -290,10 +313,41 @@ class VoiceSimulatorForm(forms.Form):
         except InvalidPhone as exc:
             raise forms.ValidationError(_("Not a phone number we can read.")) from exc
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["silence"] = self.data.get("action") == "silence"
+        if data.get("calling") and not data["silence"] and "key" not in self.errors:
+            key = data.get("key") or ""
+            if not key:
+                self.add_error("key", _("Type a key (0 to 9, * or #), or choose “Say nothing”."))
+            elif key not in self.KEYS:
+                self.add_error("key", _("One key: 0 to 9, * or #."))
+        return data
+
     def place(self) -> Place:
+        """Where the call goes now: its start, a key pressed, or the menu's wait run out
+        (said again, and counted: the third silence ends the call, as on the line)."""
         data = self.cleaned_data
+        if not data.get("calling"):
+            return Place()
         after = data["after"] or None
-        return Place(walk=data["walk"], keys=data["keys"], after=after, digit=data["key"] or "")
+        if data["silence"]:
+            silent = (data.get("silent") or 0) + 1
+            return Place(walk=data["walk"], keys=data["keys"], after=after, silent=silent)
+        return Place(walk=data["walk"], keys=data["keys"], after=after, digit=data["key"])
+
+    def waiting(self) -> Place | None:
+        """Where a call whose key was refused waits (it stays there); None when no call
+        was going on."""
+        if not self.is_bound or not self.cleaned_data.get("calling") or "phone" in self.errors:
+            return None
+        data = self.cleaned_data
+        return Place(
+            walk=data.get("walk") or "",
+            keys=data.get("keys") or "",
+            after=data.get("after") or None,
+            silent=data.get("silent") or 0,
+        )
 
 
 class LanguageForm(forms.Form):

@@ -191,35 +191,67 @@ def duration_ms(path: Path) -> int:
 # --- recordings ------------------------------------------------------------------------
 
 
+#: The containers a recording may be, by its content, as an operator knows them: what
+#: sox reads, and Opus (WhatsApp's and many phone recorders'), which opusdec (Debian's
+#: opus-tools) decodes first. M4A (AAC) is recognised to be refused clearly: Debian's
+#: decoders for it come with ffmpeg's ninety-odd packages.
+KINDS = {"wav": "WAV", "ogg": "OGG", "opus": "Opus", "mp3": "MP3"}
+#: The upload field's ``accept``: what a browser or phone offers to pick (by type and
+#: name); the content is what is checked.
+ACCEPT = "audio/wav,audio/x-wav,audio/ogg,audio/opus,audio/mpeg,.wav,.ogg,.oga,.opus,.mp3"
+#: How many first bytes tell a recording's container (an Ogg page names its codec).
+HEAD_BYTES = 64
+
+
 def sniff(head: bytes) -> str | None:
     """The container an upload is, by its first bytes (never by its name or the browser's
-    word for it): "wav", "ogg" or "mp3"; None for anything else."""
+    word for it): "wav", "ogg" (Vorbis), "opus", "mp3" or "m4a"; None for anything
+    else."""
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return "wav"
     if head[:4] == b"OggS":
-        return "ogg"
+        # The first page holds the codec's header: "OpusHead" or "\x01vorbis".
+        return "opus" if b"OpusHead" in head[:HEAD_BYTES] else "ogg"
+    if head[4:8] == b"ftyp":
+        return "m4a"
     if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
         return "mp3"
     return None
 
 
+def kind_of(content: bytes) -> str:
+    """The container of an upload we can read; ClipError naming those we read else."""
+    kind = sniff(content[:HEAD_BYTES])
+    if kind == "m4a":
+        raise ClipError(
+            _(
+                "M4A (AAC) recordings cannot be read here: save or share the recording as "
+                "WAV, OGG, Opus or MP3 (most phone recorders offer one of them) and upload "
+                "that."
+            )
+        )
+    if kind is None:
+        raise ClipError(_("Not a WAV, OGG, Opus or MP3 file."))
+    return kind
+
+
 def store_recording(content: bytes) -> tuple[str, int, bytes]:
     """Check and normalise an upload; returns its clip's name, length in ms and audio.
     Raises ClipError saying what is wrong; nothing is kept then."""
-    kind = sniff(content[:16])
-    if kind is None:
-        raise ClipError(_("Not a WAV, OGG or MP3 file."))
+    kind = kind_of(content)
     clips_dir().mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=clips_dir()) as work:
         upload = Path(work) / f"upload.{kind}"
         upload.write_bytes(content)
         normalised = Path(work) / "clip.wav"
         try:
-            _normalise(upload, kind, normalised)
+            if kind == "opus":
+                upload = _decode_opus(upload)
+            _normalise(upload, "wav" if kind == "opus" else kind, normalised)
             length = duration_ms(normalised)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, wave.Error, EOFError):
             raise ClipError(
-                _("This %(kind)s file could not be read.") % {"kind": kind.upper()}
+                _("This %(kind)s file could not be read.") % {"kind": KINDS[kind]}
             ) from None
         if length < 100:
             raise ClipError(_("No sound in it: only silence, or under a tenth of a second."))
@@ -234,6 +266,27 @@ def store_recording(content: bytes) -> tuple[str, int, bytes]:
         if not target.exists():
             shutil.move(normalised, target)
     return name, length, audio
+
+
+def _decode_opus(upload: Path) -> Path:
+    """An Opus recording as a WAV beside it (sox has no Opus decoder)."""
+    decoded = upload.with_name("decoded.wav")
+    try:
+        subprocess.run(  # noqa: S603 - fixed program, our own files
+            [settings.VOICE_OPUSDEC, "--quiet", str(upload), str(decoded)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    except FileNotFoundError:
+        logger.error("%s is not installed: an Opus recording refused", settings.VOICE_OPUSDEC)
+        raise ClipError(
+            _(
+                "Opus recordings cannot be read on this server (opus-tools is not installed): "
+                "upload a WAV, OGG or MP3 file."
+            )
+        ) from None
+    return decoded
 
 
 def restore(name: str) -> Path | None:

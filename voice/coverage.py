@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import User
 
+from agriprices.name_index import names_version
 from voice import clips
 from voice.menus import menu_texts
 from voice.models import RecordedClip
@@ -99,10 +100,28 @@ def record(*, language: str, text: str, content: bytes, user: User | None) -> Re
 
 
 def piece_named(name: str) -> Piece | None:
-    """The clip a synthesised file's name was made from, among those the line needs."""
-    for code, _name in settings.LANGUAGES:
-        for item in needed(code, menu_texts(code)):
-            piece = Piece(code, item.text)
-            if clips.synthesized_name(piece) == name:
-                return piece
-    return None
+    """The clip a synthesised file's name was made from, among those the line needs.
+    Worked out once per version of the catalogue's names (every clip of four languages:
+    a quarter of a second), then a lookup: a name that is no clip costs nothing more."""
+    key = "|".join(
+        [
+            names_version(),
+            str(settings.VOICE_ESPEAK_SPEED),
+            settings.AGRIPRICES_CURRENCY,
+            *(code for code, _name in settings.LANGUAGES),
+        ]
+    )
+    known = _synthesized.get(key)
+    if known is None:
+        known = {}
+        for code, _name in settings.LANGUAGES:
+            for item in needed(code, menu_texts(code)):
+                piece = Piece(code, item.text)
+                known[clips.synthesized_name(piece)] = piece
+        _synthesized.clear()  # only the newest version is asked for
+        _synthesized[key] = known
+    return known.get(name)
+
+
+#: Every synthesised clip's name in this process, for the newest names' version.
+_synthesized: dict[str, dict[str, Piece]] = {}

@@ -22,7 +22,7 @@ from sms_gateway.channels.contacts import Limits
 from sms_gateway.conversation.acting import Outcome, always_acted_on
 from sms_gateway.conversation.understanding import Request
 from sms_gateway.models import Subscriber
-from sms_gateway.ussd.menus import Lists, MenuWalk, Screen, _Frame
+from sms_gateway.ussd.menus import Item, Lists, MenuWalk, Screen, _Frame
 from voice import phrases
 
 #: Choices said in one menu: the keys 1 to 9 (0 is "more").
@@ -142,14 +142,38 @@ class VoiceWalk(MenuWalk):
         heading = self._note() if wrong else self._heading(frame)
         if frame.kind == "main":
             heading = self._note() if wrong else ""
+        labels = self._said_labels(frame, items)
         said = phrases.menu(
             heading,
-            [items[i][0] for i in pages[page]],
+            [labels[i] for i in pages[page]],
             language,
             more=page + 1 < len(pages),
             back=len(self.frames) > 1 or page > 0,
         )
         return Prompt(opening + said)
+
+    def _action(self, entry: str) -> Item:
+        label, choose = super()._action(entry)
+        if entry == "languages":
+            # Said, not read: the codes a USSD screen adds ("EN/FR/RU/KY", for a reader
+            # of any script) are no words; the next menu offers each language in itself.
+            with translation.override(self._lang):
+                label = pgettext("ussd", "Language")
+        return label, choose
+
+    def _said_labels(self, frame: _Frame, items: Sequence[Item]) -> list[phrases.Part]:
+        """The choices as said. A followed crop and market is the crop's name and "in
+        <market>", two clips the catalogue's lists have, not one clip a pair."""
+        labels: list[phrases.Part] = [label for label, _choose in items]
+        if frame.kind != "followed":
+            return labels
+        crops, places = self._names
+        pairs = self.lists.get(f"followed:{self._lang}", [])
+        for index, (crop_id, market_id) in enumerate(pairs[: len(labels)]):
+            crop, market = crops.get(crop_id), places.get(market_id)
+            if crop is not None and market is not None:
+                labels[index] = phrases.crop_in_market(crop, market, self._lang)
+        return labels
 
 
 def _sells(crop: Commodity) -> list[bool]:

@@ -10,17 +10,29 @@ of their own; numbers are one clip a word, spelled by the radio script's rules
 numerals), so any price is said with a few dozen recorded words.
 
 ``needed`` lists every clip a language needs for the catalogue as it is now: a crop or
-market added later is there at once (and missing until recorded).
+market added later is there at once (and missing until recorded). Its sentences are not
+a list kept by hand: they are read from the source of the modules that build what a
+caller hears (``SPEAKING_MODULES``: every translated text in them), so a sentence added
+there is listed, and can be recorded and synthesised, at once.
+
+A suffix a translation writes onto a placeholder ("%(pct)sга" in Kyrgyz: the case
+ending of the word before it) is said with that placeholder's last word, as one clip
+("пайызга"), never as a clip of its own. A Kyrgyz key is named by its number before
+"баскычын" ("бир баскычын басыңыз", press key one), so no case form of a number is
+needed.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
+import importlib.util
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.utils import translation
@@ -65,20 +77,43 @@ def fill(template: str, language: str, **parts: Part) -> Utterance:
     """``template`` (already translated into ``language``) as clips: its literal text
     between the placeholders, and each placeholder's clips (a string is one clip). The
     punctuation between them is kept as each clip's ``end``, and a filled template ends
-    a sentence."""
+    a sentence. A suffix written onto a placeholder ("%(pct)sга") is said with its last
+    word."""
+    return _fill(template, language, parts)
+
+
+def _fill(template: str, language: str, parts: Mapping[str, Part]) -> Utterance:
     said: Utterance = []
     position = 0
     for match in _PLACEHOLDER.finditer(template):
-        _add_literal(said, template[position : match.start()], language)
+        _add_literal(said, _unglued(template, position), language)
+        before = len(said)
         part = parts[match.group(1) or match.group(2)]
         if isinstance(part, str):
             _add_literal(said, part, language)
         else:
             said += part
+        suffix = _GLUED.match(template, match.end())
+        if suffix and len(said) > before:
+            said[-1] = replace(said[-1], text=said[-1].text + suffix.group())
         position = match.end()
-    _add_literal(said, template[position:], language)
+    _add_literal(said, _unglued(template, position), language)
     _end(said, ".")
     return said
+
+
+#: Letters written right after a placeholder, with no space: a suffix of its last word.
+_GLUED = re.compile(r"[^\W\d_]+")
+
+
+def _unglued(template: str, position: int) -> str:
+    """The literal text from ``position`` (0, or the end of a placeholder) to the next
+    placeholder, less a suffix glued to the placeholder before it (said with that
+    placeholder's last word)."""
+    following = _PLACEHOLDER.search(template, position)
+    text = template[position : following.start() if following else len(template)]
+    glued = _GLUED.match(template, position) if position else None
+    return text[glued.end() - position :] if glued else text
 
 
 def _literal(text: str, language: str) -> Utterance:
@@ -148,7 +183,7 @@ def language_choice(languages: Sequence[str]) -> Utterance:
 
 
 def menu(
-    heading: str, labels: Sequence[str], language: str, *, more: bool, back: bool
+    heading: str, labels: Sequence[Part], language: str, *, more: bool, back: bool
 ) -> Utterance:
     """A menu: its heading (or the note that the last key was no choice), then each
     choice with its key, then "more" and "back" when they apply."""
@@ -163,7 +198,7 @@ def menu(
     return said
 
 
-def choice(label: str, digit: int, language: str) -> Utterance:
+def choice(label: Part, digit: int, language: str) -> Utterance:
     with translation.override(language):
         template = pgettext("voice", "%(choice)s: press %(digit)s.")
     return fill(template, language, choice=label, digit=number(digit, language))
@@ -258,6 +293,13 @@ def _refusal(problem: str) -> str:
     if problem == "too_many":
         return pgettext("voice", "You follow as many crops as you can. Stop one first.")
     return pgettext("voice", "Sorry, that did not work.")
+
+
+def crop_in_market(commodity: Commodity, market: Market, language: str) -> Utterance:
+    """A crop at a market as a menu says it: "Apples", "in Batken"."""
+    with translation.override(language):
+        pair = _pair(commodity, market, language)
+        return [*_literal(str(pair["crop"]), language), *_literal(str(pair["in_market"]), language)]
 
 
 def _pair(commodity: Commodity, market: Market, language: str) -> dict[str, Part]:
@@ -357,72 +399,124 @@ def needed(language: str, menu_texts: Iterable[str]) -> list[Needed]:
             found.setdefault(piece.text, kind)
 
     with translation.override(language):
-        add(_prompt_pieces(language, menu_texts), "prompt")
-        for crop in catalogue.commodities():
-            add(_literal(crop.display_name(language), language), "crop")
-        for market in catalogue.markets():
+        crops = [c.display_name(language) for c in catalogue.commodities()]
+        markets = catalogue.markets()
+        in_markets = [locative(m, language) for m in markets]
+        units = list(dict.fromkeys(spoken.per_unit(c) for c in catalogue.commodities()))
+        menu_texts = list(menu_texts)
+        # What each placeholder may end with, for a suffix a translation glues onto it.
+        currency = spoken.CURRENCIES.get(settings.AGRIPRICES_CURRENCY, {}).get(language)
+        finals: dict[str, Iterable[str]] = {
+            "pct": spoken.PERCENT.get(language, spoken.PERCENT["en"]),
+            "price": [*(currency[0] + currency[1] if currency else ()),
+                      settings.AGRIPRICES_CURRENCY],
+            "days": number_words(language),
+            "digit": number_words(language),
+            "crop": crops,
+            "in_market": in_markets,
+            "unit": units,
+            "choice": menu_texts,
+        }  # fmt: skip
+        for text in menu_texts:
+            add(fill(text, language), "prompt")
+        for template in spoken_templates(language):
+            add(_fill(template, language, _Nothing()), "prompt")
+            for match in _PLACEHOLDER.finditer(template):
+                glued = _GLUED.match(template, match.end())
+                if glued:
+                    name = match.group(1) or match.group(2)
+                    ends = (words(w, language)[-1:] for w in finals.get(name, ()))
+                    add((Piece(language, e[0].text + glued.group()) for e in ends if e), "number")
+        for crop in crops:
+            add(_literal(crop, language), "crop")
+        for market, in_market in zip(markets, in_markets, strict=True):
             add(_literal(market.display_name(language), language), "market")
-            add(_literal(locative(market, language), language), "market")
-        for crop in catalogue.commodities():
-            add(_literal(spoken.per_unit(crop), language), "unit")
+            add(_literal(in_market, language), "market")
+        for unit in units:
+            add(_literal(unit, language), "unit")
     add((Piece(language, w) for w in number_words(language)), "number")
     return [Needed(text, kind) for text, kind in found.items()]
 
 
-def _prompt_pieces(language: str, menu_texts: Iterable[str]) -> Iterable[Piece]:
-    nothing: dict[str, Part] = {
-        "choice": [],
-        "digit": [],
-        "crop": [],
-        "in_market": [],
-        "price": [],
-        "unit": [],
-        "pct": [],
-        "days": [],
-    }
-    for text in menu_texts:
-        yield from fill(text, language)
-    templates = [
-        pgettext("voice", "For English, press %(digit)s."),
-        pgettext("voice", "Welcome to AgriPrices."),
-        pgettext("voice", "%(choice)s: press %(digit)s."),
-        pgettext("voice", "For more, press zero."),
-        pgettext("voice", "To go back, press star."),
-        pgettext("voice", "To get this by SMS, press one."),
-        pgettext("voice", "For another price, press two."),
-        pgettext("voice", "Thank you for calling. Goodbye."),
-        pgettext("voice", "The SMS is on its way."),
-        pgettext("voice", "You stopped our SMS. To get them again, press %(digit)s."),
-        pgettext("voice", "No price for %(crop)s yet."),
-        pgettext("voice", "You have had as many SMS as we send in a day."),
-        pgettext("voice", "You asked many times this hour. Call again later."),
-        pgettext("voice", "You follow %(crop)s %(in_market)s: an SMS every week."),
-        pgettext("voice", "You no longer follow %(crop)s %(in_market)s."),
-        pgettext("voice", "You did not follow %(crop)s %(in_market)s."),
-        pgettext("voice", "You follow as many crops as you can. Stop one first."),
-        pgettext("voice", "Sorry, that did not work."),
-        pgettext("voice", "We will send you no more SMS."),
-        pgettext("voice", "Our SMS will reach you again."),
-        pgettext("voice", "Sorry, we cannot answer that by phone."),
-        pgettext("voice", "There is no recent price of %(crop)s %(in_market)s."),
-        _("%(crop)s %(in_market)s: %(price)s %(unit)s"),
-        pgettext("voice", "Recorded today."),
-        pgettext("voice", "Recorded yesterday."),
-        pgettext("voice", "The same as last week."),
-        _("up %(pct)s on last week"),
-        _("down %(pct)s on last week"),
-        pgettext("voice", "Cheaper %(in_market)s: %(price)s."),
-        pgettext("voice", "There is no recent price of %(crop)s."),
-        pgettext("voice", "%(crop)s pays most:"),
-        pgettext("voice", "%(in_market)s: %(price)s %(unit)s."),
-    ]
-    # Every plural form of "N days ago" the language has.
-    templates += {
-        npgettext("voice", "Recorded %(days)s day ago.", "Recorded %(days)s days ago.", n)
-        for n in range(2, 112)
-    }
-    for template in templates:
-        yield from fill(template, language, **nothing)
+class _Nothing(dict[str, Part]):
+    """Every placeholder filled with nothing: a template's own words only."""
+
+    def __missing__(self, key: str) -> Part:
+        return []
+
+
+#: The modules that build what a caller hears: every translated text in them is said
+#: (the USSD menus' too: the voice line walks them), but for the functions named here,
+#: which lay out a USSD screen ("More", "Back": the voice line says "press zero", "press
+#: star" in their place).
+SPEAKING_MODULES = ("voice.phrases", "voice.menus", "voice.services", "sms_gateway.ussd.menus")
+SCREEN_ONLY = {"sms_gateway.ussd.menus": {"_layout"}}
+#: gettext's functions, by the arguments they take: (context?, plural?).
+_GETTEXT = {
+    "_": (False, False),
+    "gettext": (False, False),
+    "gettext_lazy": (False, False),
+    "ngettext": (False, True),
+    "pgettext": (True, False),
+    "pgettext_lazy": (True, False),
+    "npgettext": (True, True),
+}
+
+
+@functools.cache
+def _messages() -> tuple[tuple[str | None, str, str | None], ...]:
+    """(context, text, plural) of every translated text written in SPEAKING_MODULES,
+    read from their source: the sentences the line says are the ones its code says,
+    with no list of them to keep up to date."""
+    found: dict[tuple[str | None, str, str | None], None] = {}
+    for module in SPEAKING_MODULES:
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:  # pragma: no cover - our own modules
+            raise ImportError(module)
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                function.name in SCREEN_ONLY.get(module, ())
+            ):
+                function.body = []  # its texts are shown, never said
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name not in _GETTEXT:
+                continue
+            context, plural = _GETTEXT[name]
+            wanted = 1 + context + plural
+            values = [
+                a.value
+                for a in node.args[:wanted]
+                if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            ]
+            if len(values) < wanted:  # a text worked out at run time: none of ours
+                continue
+            ctx = values.pop(0) if context else None
+            found.setdefault((ctx, values[0], values[1] if plural else None))
+    return tuple(found)
+
+
+def spoken_templates(language: str) -> list[str]:
+    """Every sentence the line may say, translated into ``language``: each plural form
+    the language has."""
+    out: dict[str, None] = {}
+    with translation.override(language):
+        for context, text, plural in _messages():
+            if plural is None:
+                out.setdefault(pgettext(context, text) if context else _(text))
+                continue
+            for n in range(200):  # every plural form of a count said aloud
+                said = (
+                    npgettext(context, text, plural, n)
+                    if context
+                    else translation.ngettext(text, plural, n)
+                )
+                out.setdefault(said)
+    return list(out)
 
 
 @functools.cache

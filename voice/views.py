@@ -15,8 +15,9 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponseForbidden,
 )
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from sms_gateway.views import signed_by_twilio
 from voice import clips, services
@@ -67,15 +68,20 @@ def _place(request: HttpRequest) -> services.Place | None:
     return services.Place(walk=walk, keys=keys, after=after, silent=max(silent, 0), digit=digit)
 
 
-@require_GET
-def clip_file(request: HttpRequest, name: str) -> FileResponse:
-    """A clip's audio. Its name is a digest of its content, so it never changes: cached
-    for a year by Twilio, browsers and any proxy between."""
+@require_safe
+def clip_file(request: HttpRequest, name: str) -> HttpResponseBase:
+    """A clip's audio (HEAD: its headers alone). Its name is a digest of its content, so
+    it never changes: cached for a year by Twilio, browsers and any proxy between."""
     path = clips.path_of(name)
     if path is not None and not path.is_file():
         path = clips.restore(name)  # made on another host, or before this disk
     if path is None or not path.is_file():
         raise Http404("no such clip")
-    response = FileResponse(path.open("rb"), content_type="audio/wav")
+    response: HttpResponseBase
+    if request.method == "HEAD":
+        response = HttpResponse(content_type="audio/wav")
+        response["Content-Length"] = str(path.stat().st_size)
+    else:
+        response = FileResponse(path.open("rb"), content_type="audio/wav")
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

@@ -61,10 +61,11 @@ def voice_clips(request: HttpRequest) -> HttpResponse:
 
 @needs_permission("telecentre.use_sms_simulator")
 def voice_simulator(request: HttpRequest) -> HttpResponse:
-    """The voice menus as a caller walks them, one key per form post, each prompt
-    played in the browser; nothing is changed or sent."""
+    """The voice menus as a caller walks them, one key (or a silence) per form post,
+    each prompt played in the browser; nothing is changed or sent."""
     form = VoiceSimulatorForm(request.POST or None)
     reply, player, words, refused = None, "", [], False
+    waiting = None
     if request.method == "POST" and form.is_valid():
         reply = services.simulate_call(phone=form.cleaned_data["phone"], place=form.place())
         if reply is None:
@@ -73,12 +74,20 @@ def voice_simulator(request: HttpRequest) -> HttpResponse:
             sources = clips.sources(reply.said)
             words = [s.piece.text for s in sources]
             player = clips.joined([s.name for s in sources if s.name])
+            waiting = reply.gather
+    elif request.method == "POST":
+        waiting = form.waiting()  # a key refused: the call waits where it was
     context = {
         "form": form,
         "reply": reply,
         "player": player,
         "words": words,
         "refused": refused,
-        "next": reply.gather if reply is not None else None,
+        "next": waiting,
+        # After an answer the key field is empty for the next key; a refused key stays,
+        # with why it was refused.
+        "key_field": VoiceSimulatorForm()["key"] if reply is not None else form["key"],
+        "silent": reply.silent if reply is not None else (waiting.silent if waiting else 0),
+        "over": reply is not None and reply.gather is None,
     }
     return render(request, "telecentre/voice_simulator.html", context)

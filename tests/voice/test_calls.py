@@ -312,6 +312,37 @@ def test_the_message_log_masks_the_callers_number(client, heard, admin_client):
     assert "voice" in page and call.phone not in page and call.phone[-2:] in page
 
 
+@pytest.mark.parametrize("who", ["operator", "superuser"])
+def test_operators_see_calls_in_the_message_log_masked_on_every_page(client, heard, who):
+    """The list and each call's own page: the number masked, for operators (who may
+    read the log) and for superusers alike; a superuser has a link to the subscriber."""
+    from django.contrib.auth.models import User
+
+    call = Call(client)
+    call.start()
+    call.press(LANGUAGE_KEY["en"])
+    call.press(PRICE)
+    call.press("1")
+    call.press("1")
+    logged = InboundMessage.objects.get(provider="voice")
+    if who == "operator":
+        reader = User.objects.get(username="operator")
+    else:
+        reader = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+        reader.save()
+    client.force_login(reader)
+    listed = client.get("/admin/sms_gateway/inboundmessage/?provider=voice")
+    assert listed.status_code == 200
+    detail = client.get(f"/admin/sms_gateway/inboundmessage/{logged.pk}/change/")
+    assert detail.status_code == 200
+    for page in (listed.content.decode(), detail.content.decode()):
+        assert call.phone not in page and call.phone[-2:] in page
+        assert call.phone.replace("+", "") not in page
+    subscriber = Subscriber.objects.get(phone=call.phone)
+    link = f"/admin/sms_gateway/subscriber/{subscriber.pk}/change/"
+    assert (link in detail.content.decode()) == (who == "superuser")
+
+
 class CountedCall(Call):
     """A call that counts the queries each of its requests makes."""
 

@@ -2,6 +2,8 @@
 played instead of synthesis; a crop added to the catalogue is listed as missing at once
 and said by synthesis until recorded; the simulator plays what a caller hears."""
 
+import os
+import re
 import shutil
 import subprocess
 
@@ -84,7 +86,14 @@ def test_the_call_plays_the_recording(client, operator_client, recordings):
 @pytest.mark.parametrize(
     ("content", "text", "field", "error"),
     [
-        (b"MZ\x90\x00 not audio at all", "Osh", "audio", "Not a WAV, OGG or MP3 file."),
+        (b"MZ\x90\x00 not audio at all", "Osh", "audio", "Not a WAV, OGG, Opus or MP3 file."),
+        (
+            b"\x00\x00\x00\x1cftypM4A \x00\x00\x00\x00M4A mp42isom" + b"\x00" * 64,
+            "Osh",
+            "audio",
+            "M4A (AAC) recordings cannot be read here: save or share the recording as WAV, "
+            "OGG, Opus or MP3",
+        ),
         (b"RIFF\x00\x00\x00\x00WAVEbroken", "Osh", "audio", "This WAV file could not be read."),
         (None, "Atlantis", "text", "Not a clip this language needs"),
         ("silence", "Osh", "audio", "No sound in it"),
@@ -154,7 +163,13 @@ def test_the_simulator_plays_the_menus_and_changes_nothing(operator_client):
     first = operator_client.post("/simulator/voice/", {"phone": "+996555000777"})
     assert first.status_code == 200 and "<audio controls autoplay" in first.content.decode()
     steps = first.context["next"]
-    data = {"phone": "+996555000777", "walk": steps.walk, "keys": steps.keys, "after": ""}
+    data = {
+        "phone": "+996555000777",
+        "calling": "1",
+        "walk": steps.walk,
+        "keys": steps.keys,
+        "after": "",
+    }
     for key in ("1", "3", "1"):  # English, subscribe, the first crop
         page = operator_client.post("/simulator/voice/", {**data, "key": key})
         steps = page.context["next"]
@@ -167,6 +182,100 @@ def test_the_simulator_plays_the_menus_and_changes_nothing(operator_client):
         .context["form"]
         .errors["key"]
     )
+
+
+def opus(tmp_path) -> bytes:
+    """A real Ogg/Opus recording, as WhatsApp and phone recorders make them."""
+    opusenc = shutil.which("opusenc")
+    if opusenc is None:
+        if os.environ.get("AGRIPRICES_REQUIRE_SPEECH"):
+            pytest.fail("opus-tools is required (apt-get install opus-tools)")
+        pytest.skip("opus-tools is not installed")
+    pcm, out = tmp_path / "tone-16bit.wav", tmp_path / "tone.opus"
+    subprocess.run(  # noqa: S603 - sox, fixed arguments
+        [SOX, "-n", "-r", "48000", "-c", "1", "-b", "16", str(pcm), "synth", "0.6", "sine", "440",
+         "pad", "0.3", "0.3"],
+        check=True,
+    )  # fmt: skip
+    subprocess.run([opusenc, "--quiet", str(pcm), str(out)], check=True)  # noqa: S603
+    return out.read_bytes()
+
+
+def test_an_opus_recording_is_accepted_by_its_content(operator_client, recordings):
+    content = opus(recordings)
+    response = upload(operator_client, content, name="voice-note.bin")
+    assert response.status_code == 302, response.context["form"].errors
+    recorded = RecordedClip.objects.get()
+    assert 0.5 < recorded.duration_ms / 1000 < 0.75
+    audio = b"".join(operator_client.get(f"/voice/clips/{recorded.file_name}").streaming_content)
+    assert audio[:4] == b"RIFF" and seconds(audio) > 0.5
+
+
+def test_an_opus_recording_without_opusdec_is_refused_clearly(
+    operator_client, recordings, settings
+):
+    content = opus(recordings)
+    settings.VOICE_OPUSDEC = "no-such-opusdec"
+    response = upload(operator_client, content, name="voice-note.opus")
+    assert response.status_code == 200
+    assert "upload a WAV, OGG or MP3 file" in response.context["form"].errors["audio"][0]
+    assert not RecordedClip.objects.exists()
+
+
+def test_the_upload_field_says_which_files_it_takes(operator_client):
+    page = operator_client.get("/voice-clips/?lang=en").content.decode()
+    field = re.search(r'<input type="file"[^>]*>', page).group()
+    accept = re.search(r'accept="([^"]+)"', field).group(1).split(",")
+    assert {"audio/wav", "audio/ogg", "audio/opus", "audio/mpeg", ".opus"} <= set(accept)
+    assert "Opus" in page
+
+
+def simulate(client, data, **extra):
+    return client.post("/simulator/voice/", {**data, **extra})
+
+
+def test_the_simulator_refuses_a_letter_and_the_call_stays_where_it_was(operator_client):
+    first = operator_client.post("/simulator/voice/", {"phone": "+996555000778"})
+    steps = first.context["next"]
+    data = {"phone": "+996555000778", "calling": "1", "walk": steps.walk, "keys": steps.keys}
+    english = simulate(operator_client, data, key="1")
+    steps = english.context["next"]
+    data = {**data, "keys": steps.keys}
+    for typed in ("a", "", " "):
+        page = simulate(operator_client, data, key=typed)
+        assert page.context["reply"] is None
+        assert page.context["form"].errors["key"], typed
+        again = page.context["next"]
+        assert (again.walk, again.keys) == (steps.walk, steps.keys)  # still in the call
+        html = page.content.decode()
+        assert 'name="calling" value="1"' in html and "0 to 9, * or #" in html
+
+
+def test_the_simulator_simulates_silence_until_goodbye(operator_client):
+    first = operator_client.post("/simulator/voice/", {"phone": "+996555000779"})
+    steps = first.context["next"]
+    data = {"phone": "+996555000779", "calling": "1", "walk": steps.walk, "keys": steps.keys}
+    english = simulate(operator_client, data, key="1")
+    words = english.context["words"]
+    silent = english.context["silent"]
+    for _time in range(2):  # the menu said again twice
+        page = simulate(operator_client, data | {"keys": "1", "silent": silent}, action="silence")
+        assert page.context["words"] == words
+        silent = page.context["silent"]
+    page = simulate(operator_client, data | {"keys": "1", "silent": silent}, action="silence")
+    assert " ".join(page.context["words"]).startswith("Thank you for calling")
+    assert page.context["over"] and 'href="/simulator/voice/"' in page.content.decode()
+
+
+def test_the_simulators_key_field_is_numeric_and_the_page_links_back(operator_client):
+    page = operator_client.post("/simulator/voice/", {"phone": "+996555000780"})
+    html = page.content.decode()
+    field = re.search(r'<input type="text" name="key"[^>]*>', html).group()
+    assert 'inputmode="numeric"' in field and 'maxlength="1"' in field
+    assert 'pattern="[0-9*#]"' in field
+    assert 'name="action" value="silence"' in html
+    for back in ("/simulator/", "/simulator/ussd/", "/simulator/voice/"):
+        assert f'href="{back}"' in html
 
 
 def test_voice_clips_command_lists_what_is_missing(demo, capsys):
