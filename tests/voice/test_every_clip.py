@@ -137,6 +137,10 @@ def test_every_clip_a_caller_can_hear_is_listed_and_made_by_a_rebuild(
     for phone in callers:  # one who follows a crop, one who stopped SMS
         walk = Walk(client, monkeypatch, phone)
         walk.run()
+        if phone == callers[1]:
+            # The walk pressed "get SMS again" on its way (after an answer, the key takes
+            # them back): stopped again, subscribing asks to have them again first.
+            Subscriber.objects.filter(phone=phone).update(opted_out=True)
         walk.each_answer()
         played.update(walk.played)
     said = {p.text for p in played.values()}
