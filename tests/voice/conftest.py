@@ -92,6 +92,14 @@ class Call:
     def start(self) -> ET.Element:
         return self.answer(self.post(self.url))
 
+    def keys(self, *digits: str) -> ET.Element:
+        """The call from its first prompt, each of ``digits`` pressed in turn (the
+        language's key first): the answer after the last."""
+        self.start()
+        for digit in digits:
+            self.press(digit)
+        return self.twiml
+
     def press(self, digit: str) -> ET.Element:
         gather = self.twiml.find("Gather")
         assert gather is not None, ET.tostring(self.twiml)

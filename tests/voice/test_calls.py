@@ -178,11 +178,7 @@ def test_a_resent_webhook_acts_once(client, heard):
 
 def test_press_one_sends_the_answer_by_sms_once(client, heard, django_capture_on_commit_callbacks):
     call = Call(client)
-    call.start()
-    call.press(LANGUAGE_KEY["fr"])
-    call.press(PRICE)
-    call.press("1")
-    call.press("1")
+    call.keys(LANGUAGE_KEY["fr"], PRICE, "1", "1")
     answer = InboundMessage.objects.get(provider="voice").reply
     with django_capture_on_commit_callbacks(execute=True):
         call.press("1")  # by SMS
@@ -196,12 +192,7 @@ def test_press_one_sends_the_answer_by_sms_once(client, heard, django_capture_on
 
 def test_press_two_asks_for_another_price(client, heard):
     call = Call(client)
-    call.start()
-    call.press(LANGUAGE_KEY["en"])
-    call.press(PRICE)
-    call.press("1")
-    call.press("1")
-    call.press("2")
+    call.keys(LANGUAGE_KEY["en"], PRICE, "1", "1", "2")
     assert heard.words(call.plays()).startswith("Choose a crop")
     call.press("2")
     call.press("1")
@@ -236,14 +227,7 @@ def test_silence_says_the_menu_again_then_goodbye(client, heard):
 def test_questions_by_voice_count_against_the_hourly_limit(client, heard, settings):
     settings.SMS_MAX_QUERIES_PER_HOUR = 1
     call = Call(client)
-    call.start()
-    call.press(LANGUAGE_KEY["en"])
-    call.press(PRICE)
-    call.press("1")
-    call.press("1")
-    call.press("2")
-    call.press("1")
-    call.press("1")
+    call.keys(LANGUAGE_KEY["en"], PRICE, "1", "1", "2", "1", "1")
     assert heard.words(call.plays()).startswith("You asked many times this hour")
     assert call.twiml.find("Hangup") is not None
     assert InboundMessage.objects.filter(provider="voice").count() == 1
@@ -252,12 +236,7 @@ def test_questions_by_voice_count_against_the_hourly_limit(client, heard, settin
 def test_the_sms_follow_up_counts_against_the_days_segments(client, heard, settings):
     settings.SMS_MAX_SEGMENTS_PER_DAY = 0
     call = Call(client)
-    call.start()
-    call.press(LANGUAGE_KEY["en"])
-    call.press(PRICE)
-    call.press("1")
-    call.press("1")
-    call.press("1")
+    call.keys(LANGUAGE_KEY["en"], PRICE, "1", "1", "1")
     assert heard.words(call.plays()).startswith("You have had as many SMS")
     assert not OutboundMessage.objects.exists()
 
@@ -284,11 +263,7 @@ def test_a_call_that_never_ends_is_told_goodbye(client, heard, monkeypatch):
 
     monkeypatch.setattr(services, "MAX_REQUESTS", 4)
     call = Call(client)
-    call.start()
-    call.press(LANGUAGE_KEY["en"])
-    call.press(PRICE)
-    call.press("0")
-    call.press("0")
+    call.keys(LANGUAGE_KEY["en"], PRICE, "0", "0")
     assert heard.words(call.plays()) == "Thank you for calling. Goodbye"
     assert call.twiml.find("Hangup") is not None
 
@@ -303,11 +278,7 @@ def test_calls_are_forgotten_after_a_day(client, heard):
 
 def test_the_message_log_masks_the_callers_number(client, heard, admin_client):
     call = Call(client)
-    call.start()
-    call.press(LANGUAGE_KEY["en"])
-    call.press(PRICE)
-    call.press("1")
-    call.press("1")
+    call.keys(LANGUAGE_KEY["en"], PRICE, "1", "1")
     page = admin_client.get("/admin/sms_gateway/inboundmessage/").content.decode()
     assert "voice" in page and call.phone not in page and call.phone[-2:] in page
 
@@ -319,11 +290,7 @@ def test_operators_see_calls_in_the_message_log_masked_on_every_page(client, hea
     from django.contrib.auth.models import User
 
     call = Call(client)
-    call.start()
-    call.press(LANGUAGE_KEY["en"])
-    call.press(PRICE)
-    call.press("1")
-    call.press("1")
+    call.keys(LANGUAGE_KEY["en"], PRICE, "1", "1")
     logged = InboundMessage.objects.get(provider="voice")
     if who == "operator":
         reader = User.objects.get(username="operator")
@@ -505,11 +472,7 @@ def test_sms_is_not_offered_again_once_it_was_sent(
     client, heard, django_capture_on_commit_callbacks
 ):
     call = Call(client)
-    call.start()
-    call.press(LANGUAGE_KEY["en"])
-    call.press(PRICE)
-    call.press("1")
-    call.press("1")
+    call.keys(LANGUAGE_KEY["en"], PRICE, "1", "1")
     assert "To get this by SMS" in heard.words(call.plays())
     with django_capture_on_commit_callbacks(execute=True):
         call.press("1")
@@ -564,11 +527,7 @@ def test_a_walk_of_too_many_choices_is_still_ended(client, heard, monkeypatch):
 
     monkeypatch.setattr(services, "MAX_KEYS", 3)
     call = Call(client)
-    call.start()
-    call.press(LANGUAGE_KEY["en"])
-    call.press("9")
-    call.press("9")
-    call.press("9")
+    call.keys(LANGUAGE_KEY["en"], "9", "9", "9")
     assert heard.words(call.plays()) == "Too many answers. Dial again"
     assert call.twiml.find("Hangup") is not None
 
