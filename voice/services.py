@@ -87,6 +87,10 @@ class Reply:
     gather: Place | None = None
     hangup: bool = False
     silent: int = 0  # times the caller has said nothing at this point
+    #: Kept with the call, so that Twilio's retry of the request is answered the same.
+    #: False for a refusal that changed nothing: pressed again once the reason is gone
+    #: (SMS taken back with the "Get SMS again" key), the key is acted on.
+    kept: bool = True
 
 
 def caller_of(*, direction: str, from_: str, to: str) -> str:
@@ -127,7 +131,8 @@ def answer_call(*, call_sid: str, phone: str, direction: str, place: Place, base
             )
         reply = _reply(call, subscriber, place, simulated=False)
         answer = twiml.render(reply, base_url=base_url)
-        call.responses[place.key()] = answer
+        if reply.kept:
+            call.responses[place.key()] = answer
         call.save(update_fields=["lists", "responses", "finals"])
     return answer
 
@@ -264,8 +269,12 @@ def _after(
     if place.digit == "2":
         return _reply(call, subscriber, Place(walk="p"), simulated=simulated)
     if place.digit == "1" and text:
-        said = _sms_follow_up(call, subscriber, place, language, text, simulated)
-        return Reply(said + phrases.after_answer(language, sms=False), gather=place_again(place))
+        said, sent = _sms_follow_up(call, subscriber, place, language, text, simulated)
+        return Reply(
+            said + phrases.after_answer(language, sms=False),
+            gather=place_again(place),
+            kept=sent,
+        )
     if place.digit == restart_key() and (subscriber.opted_out or subscriber.undeliverable):
         outcome = act(Request(Command("opt_in")), subscriber, message_key="")
         if not simulated:
@@ -297,11 +306,14 @@ def _sms_follow_up(
     language: str,
     text: str,
     simulated: bool,
-) -> phrases.Utterance:
+) -> tuple[phrases.Utterance, bool]:
+    """The answer by SMS, queued once per answer of the call (a retry queues nothing
+    more), and whether it is on its way; refused (and said why) for a number that
+    stopped SMS or has had its day's segments."""
     if subscriber.opted_out or subscriber.undeliverable:
-        return phrases.sms_refused(language, "stopped", restart_key=restart_key())
+        return phrases.sms_refused(language, "stopped", restart_key=restart_key()), False
     if simulated:
-        return phrases.sms_sent(language)
+        return phrases.sms_sent(language), True
     key = f"voice:{call.call_sid}:{place.after}"[:120]
     if not OutboundMessage.objects.filter(idempotency_key=key).exists():
         segments = counters.count(
@@ -311,7 +323,7 @@ def _sms_follow_up(
             by=count_segments(text).segments,
         )
         if segments > settings.SMS_MAX_SEGMENTS_PER_DAY:
-            return phrases.sms_refused(language, "limit", restart_key=restart_key())
+            return phrases.sms_refused(language, "limit", restart_key=restart_key()), False
     try:
         outbound.queue_sms(
             to=subscriber.phone,
@@ -320,8 +332,8 @@ def _sms_follow_up(
             priority=OutboundMessage.Priority.REPLY,
         )
     except outbound.NotSendable:
-        return phrases.sms_refused(language, "stopped", restart_key=restart_key())
-    return phrases.sms_sent(language)
+        return phrases.sms_refused(language, "stopped", restart_key=restart_key()), False
+    return phrases.sms_sent(language), True
 
 
 def repliable(phone: str) -> str | None:

@@ -253,6 +253,8 @@ def test_a_request_outside_the_menus_is_refused(client, demo):
     assert call.post("http://testserver/voice/twilio/?w=zz").status_code == 400
     assert call.post("http://testserver/voice/twilio/?a=12x").status_code == 400
     assert call.post("http://testserver/voice/twilio/?n=many").status_code == 400
+    assert call.post("http://testserver/voice/twilio/?a=12%0A").status_code == 400
+    assert call.post(call.url, digits="\n").status_code == 400  # no key, whatever $ says
     call.sid = "CA" + "f" * 100
     assert call.post(call.url).status_code == 400
     assert not VoiceCall.objects.exists()
@@ -484,7 +486,11 @@ def test_sms_is_not_offered_again_once_it_was_sent(
     assert len(locmem.outbox) == 1
 
 
-def test_a_number_that_stopped_sms_is_told_the_key_that_restarts_them(client, heard):
+def test_a_number_that_stopped_sms_is_told_the_key_that_restarts_them(
+    client, heard, django_capture_on_commit_callbacks
+):
+    """Told at 1 that they stopped SMS, the caller presses the key that takes them back,
+    then 1 again: the price goes by SMS (the refusal was not kept as 1's answer)."""
     from voice.menus import restart_key
 
     Subscriber.objects.create(phone="+996700557001", language="en", opted_out=True)
@@ -501,9 +507,17 @@ def test_a_number_that_stopped_sms_is_told_the_key_that_restarts_them(client, he
     assert said.startswith("You stopped our SMS. To get them again, press | five")
     assert "START" not in said
     call.press(restart_key())
-    assert heard.words(call.plays()).startswith("Our SMS will reach you again")
+    said = heard.words(call.plays())
+    assert said.startswith("Our SMS will reach you again")
+    assert said.endswith("To get this by SMS, press one | For another price, press two")
     assert not Subscriber.objects.get(phone=call.phone).opted_out
     assert InboundMessage.objects.filter(action="opt_in").count() == 1
+    answer = InboundMessage.objects.get(provider="voice", action="query").reply
+    with django_capture_on_commit_callbacks(execute=True):
+        call.press("1")
+        call.resend()  # Twilio's retry: answered the same, nothing more sent
+    assert heard.words(call.plays()).startswith("The SMS is on its way")
+    assert [m["body"] for m in locmem.outbox] == [answer]
 
 
 def test_paging_through_long_lists_does_not_use_up_the_walks_keys(client, heard):
