@@ -297,7 +297,8 @@ class VoiceSimulatorForm(forms.Form):
         error_messages={"max_length": _("One key: 0 to 9, * or #.")},
         widget=forms.TextInput(
             attrs={
-                "inputmode": "numeric",
+                # "tel": a phone's keypad with * and # (numeric has neither on iOS).
+                "inputmode": "tel",
                 "pattern": "[0-9*#]",
                 "maxlength": "1",
                 "size": "2",

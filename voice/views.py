@@ -23,9 +23,10 @@ from sms_gateway.views import signed_by_twilio
 from voice import clips, services
 
 logger = logging.getLogger(__name__)
-# A walk's keys (one past the most it may take, so that one is told to call again).
-_KEYS = re.compile(rf"^[0-9*#]{{0,{services.MAX_WALK_KEYS + 1}}}$")
-_WALK = re.compile(rf"^[p:0-9*#]{{0,{services.MAX_WALK_KEYS + 8}}}$")
+# A walk's keys (one past the most it may take, so that one is told to call again),
+# matched whole (fullmatch: a trailing newline is no key).
+_KEYS = re.compile(rf"[0-9*#]{{0,{services.MAX_WALK_KEYS + 1}}}")
+_WALK = re.compile(rf"[p:0-9*#]{{0,{services.MAX_WALK_KEYS + 8}}}")
 
 
 @csrf_exempt  # Twilio signs its requests; it cannot hold a CSRF token
@@ -61,9 +62,9 @@ def _place(request: HttpRequest) -> services.Place | None:
         silent = min(int(request.GET.get("n", "0")), 9)
     except ValueError:
         return None
-    if walk not in ("", "p") or not _KEYS.match(keys) or not _KEYS.match(digit):
+    if walk not in ("", "p") or not _KEYS.fullmatch(keys) or not _KEYS.fullmatch(digit):
         return None
-    if after is not None and not _WALK.match(after):
+    if after is not None and not _WALK.fullmatch(after):
         return None
     return services.Place(walk=walk, keys=keys, after=after, silent=max(silent, 0), digit=digit)
 

@@ -66,17 +66,19 @@ def voice_simulator(request: HttpRequest) -> HttpResponse:
     form = VoiceSimulatorForm(request.POST or None)
     reply, player, words, refused = None, "", [], False
     waiting = None
-    if request.method == "POST" and form.is_valid():
+    key_refused = request.method == "POST" and not form.is_valid()
+    if request.method == "POST" and not key_refused:
         reply = services.simulate_call(phone=form.cleaned_data["phone"], place=form.place())
-        if reply is None:
-            refused = True
-        else:
-            sources = clips.sources(reply.said)
-            words = [s.piece.text for s in sources]
-            player = clips.joined([s.name for s in sources if s.name])
-            waiting = reply.gather
-    elif request.method == "POST":
-        waiting = form.waiting()  # a key refused: the call waits where it was
+        refused = reply is None
+    elif key_refused:
+        waiting = form.waiting()
+        if waiting is not None:  # the call waits where it was: its prompt is said again
+            reply = services.simulate_call(phone=form.cleaned_data["phone"], place=waiting)
+    if reply is not None:
+        sources = clips.sources(reply.said)
+        words = [s.piece.text for s in sources]
+        player = clips.joined([s.name for s in sources if s.name])
+        waiting = reply.gather
     context = {
         "form": form,
         "reply": reply,
@@ -86,7 +88,7 @@ def voice_simulator(request: HttpRequest) -> HttpResponse:
         "next": waiting,
         # After an answer the key field is empty for the next key; a refused key stays,
         # with why it was refused.
-        "key_field": VoiceSimulatorForm()["key"] if reply is not None else form["key"],
+        "key_field": form["key"] if key_refused else VoiceSimulatorForm()["key"],
         "silent": reply.silent if reply is not None else (waiting.silent if waiting else 0),
         "over": reply is not None and reply.gather is None,
     }
