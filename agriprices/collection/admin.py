@@ -14,7 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agriprices.collection.models import WEEKDAY_CHOICES, CollectionPlan, PlannedItem
-from agriprices.collection.services import delete_plans, describe, record_change
+from agriprices.collection.services import (
+    delete_plans,
+    describe,
+    judged_days_past,
+    record_change,
+)
 
 
 class PlannedItemInline(admin.TabularInline):
@@ -165,6 +170,14 @@ class CollectionPlanAdmin(admin.ModelAdmin):
             plan.save(update_fields=["effective_from"])
             after = describe(plan)
         record_change(request.user, plan.market, before, after)
+
+    # A version that judged days past cannot be deleted (services.delete_plans says
+    # why); the admin hides its delete button, and "delete selected" names it as not
+    # deletable, through this.
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and judged_days_past(obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def delete_model(self, request: HttpRequest, obj: CollectionPlan) -> None:
         delete_plans([obj], actor=request.user)

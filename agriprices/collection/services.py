@@ -135,12 +135,20 @@ def save_plan(
     return plan
 
 
+def judged_days_past(plan: CollectionPlan) -> bool:
+    """Whether the version took effect before today: the days since were judged by it,
+    and deleting it would judge them again by another (history rewritten)."""
+    return plan.effective_from < timezone.localdate()
+
+
 def delete_plans(
     plans: Iterable[CollectionPlan], *, actor: AbstractBaseUser | AnonymousUser | None
 ) -> int:
-    """Delete ``plans`` (their markets go back to the default plan), each audited as
-    a change to nothing, as a single delete is, whatever path deletes them (the admin's
-    "delete selected" too). Returns how many were deleted."""
+    """Delete ``plans`` (their markets go back to the plan before, or the default one),
+    each audited as a change to nothing, as a single delete is, whatever path deletes
+    them (the admin's "delete selected" too). Returns how many were deleted. A version
+    that judged days past is refused (PlanError), and then nothing is deleted: a plan
+    that should end is replaced by a new version from today."""
     with transaction.atomic():
         rows = list(
             CollectionPlan.objects.select_for_update()
@@ -148,6 +156,15 @@ def delete_plans(
             .select_related("market")
             .order_by("pk")
         )
+        past = [plan for plan in rows if judged_days_past(plan)]
+        if past:
+            raise PlanError(
+                _(
+                    "The plan of %(market)s from %(day)s judged days that have passed: "
+                    "deleting it would change them. Save a new version from today instead."
+                )
+                % {"market": past[0].market, "day": past[0].effective_from.isoformat()}
+            )
         # Described before the rows go: their prices are deleted with them.
         described = [(plan.market, describe(plan)) for plan in rows]
         CollectionPlan.objects.filter(pk__in=[plan.pk for plan in rows]).delete()

@@ -248,7 +248,8 @@ def test_a_plan_added_in_the_admin_takes_effect_today_or_later(admin_client, osh
 
 def test_deleting_a_version_is_audited_naming_its_day(admin_client, osh, potatoes):
     version(osh, LONG_AGO, items=[(potatoes,)])
-    newest = version(osh, MONDAY, weekdays="1", items=[(potatoes,)])
+    today = timezone.localdate()
+    newest = version(osh, today, weekdays="1", items=[(potatoes,)])
     response = admin_client.post(
         "/admin/agriprices/collectionplan/",
         {"action": "delete_selected", "_selected_action": [str(newest.pk)], "post": "yes"},
@@ -258,4 +259,25 @@ def test_deleting_a_version_is_audited_naming_its_day(admin_client, osh, potatoe
         CollectionPlan.objects.filter(market=osh).values_list("effective_from", flat=True)
     ) == [LONG_AGO]
     detail = AuditEvent.objects.get(action=AuditAction.PLAN_CHANGED).detail
-    assert detail.startswith(f"deleted the version from {MONDAY.isoformat()}; schedule: weekdays 1")
+    assert detail.startswith(f"deleted the version from {today.isoformat()}; schedule: weekdays 1")
+
+
+def test_a_version_that_judged_days_past_cannot_be_deleted(admin_client, osh, potatoes):
+    """Deleting it would judge those days again by another plan: history rewritten."""
+    from agriprices.collection.services import PlanError, delete_plans
+
+    old = version(osh, LONG_AGO, items=[(potatoes,)])
+    before = completeness(sched.week_of(THURSDAY), today=WEDNESDAY)
+    page = admin_client.get(f"/admin/agriprices/collectionplan/{old.pk}/delete/")
+    assert page.status_code == 403
+    bulk = admin_client.post(
+        "/admin/agriprices/collectionplan/",
+        {"action": "delete_selected", "_selected_action": [str(old.pk)], "post": "yes"},
+    )
+    assert bulk.status_code == 403
+    with pytest.raises(PlanError, match="Save a new version from today"):
+        delete_plans([old], actor=None)
+    assert CollectionPlan.objects.filter(pk=old.pk).exists()
+    after = completeness(sched.week_of(THURSDAY), today=WEDNESDAY)
+    assert after.plans[osh.pk] == before.plans[osh.pk]
+    assert not AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).exists()
