@@ -25,7 +25,13 @@ _PHONE = re.compile(r"(?<![\w.])(\+?\d{3,4})\d{3,9}(\d{2})(?![\w.])")
 _KEY_IN_URL = re.compile(r"(/key/)[^/?#\s\"']+")
 
 
+#: A "+" written into a URL's query ("?q=%2B996..." from a search box): read as "+", or
+#: the number would stand after a letter and be left whole.
+_ENCODED_PLUS = re.compile(r"%2B(?=\d)", re.IGNORECASE)
+
+
 def mask_phones(text: str) -> str:
+    text = _ENCODED_PLUS.sub("+", text)
     return _PHONE.sub(lambda m: f"{m.group(1)}{'*' * 6}{m.group(2)}", text)
 
 

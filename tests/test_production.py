@@ -115,6 +115,9 @@ def test_logs_are_json_with_the_request_id_and_phone_numbers_masked():
     assert line["message"] == "reply to +9965******56 sent"
     assert "555123" not in json.dumps(line)
     assert mask_phones("quote 42 at 18.50 on 2026-11-23") == "quote 42 at 18.50 on 2026-11-23"
+    # A number searched for in the admin, as runserver logs the request line.
+    searched = mask_phones('"GET /admin/sms_gateway/inboundmessage/?q=%2B996700000002 HTTP/1.1"')
+    assert "996700000002" not in searched and "?q=+9967******02 " in searched
 
 
 def test_a_telegram_bot_token_in_a_logged_url_is_hidden():

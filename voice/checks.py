@@ -26,3 +26,23 @@ def callback_url(**kwargs: Any) -> list[checks.CheckMessage]:
             id="voice.E001" if kind is checks.Error else "voice.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.compatibility)
+def say_voices(**kwargs: Any) -> list[checks.CheckMessage]:
+    """A voice named for a language Twilio cannot speak (Kyrgyz) is never used: that
+    language is played from clips. Said at start, so the setting is not taken for done."""
+    from voice.clips import SAY_LANGUAGES
+
+    ignored = sorted(set(settings.VOICE_SAY_VOICES) - set(SAY_LANGUAGES))
+    if not ignored:
+        return []
+    return [
+        checks.Warning(
+            f"VOICE_SAY_VOICES names a voice for {', '.join(ignored)}, which Twilio's <Say> "
+            "cannot speak: those languages are played from recorded or synthesised clips.",
+            hint=f"Remove {', '.join(ignored)} from VOICE_SAY_VOICES; "
+            f"<Say> serves {', '.join(sorted(SAY_LANGUAGES))} only.",
+            id="voice.W002",
+        )
+    ]

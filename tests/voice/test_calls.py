@@ -157,6 +157,13 @@ def test_no_say_in_kyrgyz_even_with_a_voice_named_for_it(client, heard, settings
     assert said and {s.get("voice") for s in said} == {"Polly.Tatyana"}
     assert {s.get("language") for s in said} == {"ru-RU"}
     assert "Цены" in " ".join(s.text for s in said)
+    # Said at start, so that nobody takes the Kyrgyz voice for one in use.
+    from voice.checks import say_voices
+
+    [warning] = say_voices()
+    assert warning.id == "voice.W002" and "for ky," in warning.msg
+    settings.VOICE_SAY_VOICES = {"ru": "Polly.Tatyana"}
+    assert say_voices() == []
 
 
 def test_a_resent_webhook_acts_once(client, heard):
