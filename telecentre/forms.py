@@ -29,7 +29,7 @@ from voice.clips import ClipError, kind_of
 from voice.menus import menu_texts
 from voice.phrases import clean as clean_clip_text
 from voice.phrases import needed
-from voice.services import Place
+from voice.services import LONGEST_AFTER, LONGEST_KEYS, Place
 
 
 class LocalNameIterator(ModelChoiceIterator):
@@ -284,9 +284,12 @@ class VoiceSimulatorForm(forms.Form):
     phone = forms.CharField(max_length=32, label=_("Phone number"), initial="+996555000000")
     calling = forms.BooleanField(required=False, widget=forms.HiddenInput)
     walk = forms.RegexField(r"^p?$", max_length=1, required=False, widget=forms.HiddenInput)
-    keys = forms.RegexField(r"^[0-9*#]*$", max_length=40, required=False, widget=forms.HiddenInput)
+    # As long as the line's own walks (voice.views): paging does not end a simulated call.
+    keys = forms.RegexField(
+        r"^[0-9*#]*$", max_length=LONGEST_KEYS, required=False, widget=forms.HiddenInput
+    )
     after = forms.RegexField(
-        r"^[p:0-9*#]*$", max_length=48, required=False, widget=forms.HiddenInput
+        r"^[p:0-9*#]*$", max_length=LONGEST_AFTER, required=False, widget=forms.HiddenInput
     )
     silent = forms.IntegerField(min_value=0, max_value=9, required=False, widget=forms.HiddenInput)
     key = forms.CharField(

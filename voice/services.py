@@ -51,6 +51,11 @@ MAX_KEYS = 30
 #: key and carries them all in its URL, so they are bounded too, far above what a walk
 #: through the longest list (a thousand markets, nine a page) takes.
 MAX_WALK_KEYS = 200
+#: The longest keys (one past the most, so that one is told to call again) and the longest
+#: answered walk ("p:" and its keys) a request may carry: the webhook and the simulator
+#: refuse longer ones.
+LONGEST_KEYS = MAX_WALK_KEYS + 1
+LONGEST_AFTER = MAX_WALK_KEYS + 8
 #: Requests one call may make (a caller asking price after price): then goodbye.
 MAX_REQUESTS = 300
 #: Times a menu is said again to a caller who presses nothing, before goodbye.

@@ -23,10 +23,10 @@ from sms_gateway.views import signed_by_twilio
 from voice import clips, services
 
 logger = logging.getLogger(__name__)
-# A walk's keys (one past the most it may take, so that one is told to call again),
-# matched whole (fullmatch: a trailing newline is no key).
-_KEYS = re.compile(rf"[0-9*#]{{0,{services.MAX_WALK_KEYS + 1}}}")
-_WALK = re.compile(rf"[p:0-9*#]{{0,{services.MAX_WALK_KEYS + 8}}}")
+# A walk's keys and an answered walk, matched whole (fullmatch: a trailing newline is
+# no key).
+_KEYS = re.compile(rf"[0-9*#]{{0,{services.LONGEST_KEYS}}}")
+_WALK = re.compile(rf"[p:0-9*#]{{0,{services.LONGEST_AFTER}}}")
 
 
 @csrf_exempt  # Twilio signs its requests; it cannot hold a CSRF token

@@ -303,3 +303,19 @@ def test_a_host_without_a_clips_file_makes_it_again(operator_client, recordings)
     assert not (recordings / welcome).exists()
     made = operator_client.get(f"/voice/clips/{welcome}")
     assert made.status_code == 200 and seconds(b"".join(made.streaming_content)) > 0.5
+
+
+def test_the_simulator_pages_as_long_as_a_call_may(operator_client, heard):
+    """An operator paging back and forth through the crops (more keys than the old form
+    held) is still in the call, and then reaches the markets."""
+    phone = "+996555000781"
+    first = operator_client.post("/simulator/voice/", {"phone": phone})
+    steps = first.context["next"]
+    data = {"phone": phone, "calling": "1", "walk": steps.walk, "keys": steps.keys}
+    for key in ["1", "1"] + ["0", "*"] * 30 + ["1"]:  # English, prices, paging, a crop
+        page = simulate(operator_client, data, key=key)
+        assert not page.context["form"].errors, (key, page.context["form"].errors)
+        steps = page.context["next"]
+        data = {**data, "walk": steps.walk, "keys": steps.keys}
+    assert len(steps.keys) > 60
+    assert " ".join(page.context["words"]).startswith("Choose a market")
