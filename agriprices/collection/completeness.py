@@ -201,8 +201,15 @@ def completeness(
     markets chosen (all by default); with ``agent``, only what that agent answers for.
     Each day is judged by the version of its market's plan in force that day."""
     chosen = list(markets_for(region=region, markets=markets, agent=agent))
+    # The streaks are as they stood when the period ended (today, for one not over): an
+    # old week shows the rounds missed then, not those missed since.
+    as_of = streaks_as_of(period, today)
     histories = plan_histories(
-        chosen, today=today, since=period.start, rounds_back=STREAK_ROUNDS if streaks else 0
+        chosen,
+        today=today,
+        since=period.start,
+        rounds_back=STREAK_ROUNDS if streaks else 0,
+        rounds_until=as_of,
     )
     shown = min(today, period.end)
     plans = {pk: history.in_force(shown) for pk, history in histories.items()}
@@ -257,11 +264,11 @@ def completeness(
         # elsewhere. Their markets outside the filter are read only for it.
         narrowed = region is not None or bool(markets) or agent is not None
         every = (
-            {**histories, **_histories_elsewhere(agent_ids, histories, today)}
+            {**histories, **_histories_elsewhere(agent_ids, histories, today, as_of)}
             if narrowed
             else histories
         )
-        market_streaks, result.agent_streaks = _streaks(every, today, agent_ids)
+        market_streaks, result.agent_streaks = _streaks(every, as_of, agent_ids)
         result.market_streaks = {pk: n for pk, n in market_streaks.items() if pk in plans}
     result.last_reports = dict(
         Quote.objects.filter(agent_id__in=agent_ids)
@@ -282,8 +289,14 @@ def completeness(
     return result
 
 
+def streaks_as_of(period: Period, today: date) -> date:
+    """The day the streaks of a report on ``period`` are counted as of: the day after
+    its end (its last rounds closed by then), or today for a period not over."""
+    return min(today, period.end + timedelta(days=1))
+
+
 def _histories_elsewhere(
-    agent_ids: Iterable[int], histories: dict[int, PlanHistory], today: date
+    agent_ids: Iterable[int], histories: dict[int, PlanHistory], today: date, as_of: date
 ) -> dict[int, PlanHistory]:
     """The plan histories of the markets ``agent_ids`` answer for that are not in
     ``histories``: one query, and those of ``plan_histories`` when there are any."""
@@ -301,7 +314,7 @@ def _histories_elsewhere(
     )
     if not others:
         return {}
-    return plan_histories(others, today=today, rounds_back=STREAK_ROUNDS)
+    return plan_histories(others, today=today, rounds_back=STREAK_ROUNDS, rounds_until=as_of)
 
 
 def _stretches(

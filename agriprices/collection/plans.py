@@ -102,14 +102,21 @@ def market_plans(markets: Iterable[Market], *, today: date) -> dict[int, MarketP
 
 
 def plan_histories(
-    markets: Iterable[Market], *, today: date, since: date | None = None, rounds_back: int = 0
+    markets: Iterable[Market],
+    *,
+    today: date,
+    since: date | None = None,
+    rounds_back: int = 0,
+    rounds_until: date | None = None,
 ) -> dict[int, PlanHistory]:
     """Each market's plan versions, with the default plan first for a market whose
     first version takes effect after the first day the caller will ask about:
     ``since`` (default: ``today``), or the first of the ``rounds_back`` rounds before
-    today (for the streaks) if earlier. Four queries whatever the number of markets
-    and versions: agents, versions, their planned prices, the default plans."""
+    ``rounds_until`` (default: today; the day the streaks are counted as of) if
+    earlier. Four queries whatever the number of markets and versions: agents,
+    versions, their planned prices, the default plans."""
     since = today if since is None else since
+    until = today if rounds_until is None else rounds_until
     by_id = {market.pk: market for market in markets}
     agents = agents_by_market(by_id)
     own = list(
@@ -145,7 +152,7 @@ def plan_histories(
         by_id[pk]
         for pk in by_id
         if pk not in versions
-        or _first_day(versions[pk]) > _asked_from(versions[pk], since, today, rounds_back)
+        or _first_day(versions[pk]) > _asked_from(versions[pk], since, until, rounds_back)
     ]
     defaults = _default_plans(rest, agents, today) if rest else {}
     return {
@@ -161,14 +168,14 @@ def _first_day(versions: list[MarketPlan]) -> date:
     return versions[0].effective_from or date.min
 
 
-def _asked_from(versions: list[MarketPlan], since: date, today: date, rounds_back: int) -> date:
+def _asked_from(versions: list[MarketPlan], since: date, until: date, rounds_back: int) -> date:
     """The first day asked about at a market: ``since``, or earlier when ``rounds_back``
-    rounds before today may reach further (at most that many of its longest cycle, and
+    rounds before ``until`` may reach further (at most that many of its longest cycle, and
     the widest tolerance, back)."""
     if not rounds_back:
         return since
     longest = max(version.schedule.cycle_days for version in versions)
-    return min(since, today - timedelta(days=longest * (rounds_back + 1) + MAX_TOLERANCE_DAYS + 1))
+    return min(since, until - timedelta(days=longest * (rounds_back + 1) + MAX_TOLERANCE_DAYS + 1))
 
 
 def _default_plans(
