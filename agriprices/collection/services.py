@@ -31,15 +31,22 @@ class PlanConflict(PlanError):
     """The plan changed since the editor read it: nothing was saved."""
 
 
-def plan_version(plan: CollectionPlan | None) -> str:
-    """What an editor read: the newest version's last change, "" for a market without
-    a plan."""
-    return plan.updated_at.isoformat() if plan is not None and plan.updated_at else ""
+def lock_plan(market: Market) -> None:
+    """Take the market's row as the lock on its plan until the transaction ends: two
+    editors (the dashboard, the admin) take turns, and the plan read is current."""
+    Market.objects.select_for_update().filter(pk=market.pk).first()
 
 
-def newest_version(market: Market) -> CollectionPlan | None:
-    """The market's newest plan version (the one an editor is shown), or None."""
-    return CollectionPlan.objects.filter(market=market).order_by("-effective_from").first()
+def plan_version(market: Market) -> str:
+    """What an editor read of ``market``'s plan: each version and its last change, ""
+    for a market without a plan. Any version made, changed or deleted since (a future
+    one too, or today's while a future one exists) changes it."""
+    rows = (
+        CollectionPlan.objects.filter(market=market)
+        .order_by("effective_from")
+        .values_list("pk", "updated_at")
+    )
+    return ";".join(f"{pk}@{updated_at.isoformat()}" for pk, updated_at in rows)
 
 
 def save_plan(
@@ -63,7 +70,7 @@ def save_plan(
     from every completeness count. The days before keep the version they had: this
     saves a new version, or changes the one taking effect that very day. Prices kept
     in the plan keep the agent named for them. With ``version`` (``plan_version`` of
-    the newest version the editor read), a plan changed since is refused with
+    the market as the editor read it), a plan changed since is refused with
     ``PlanConflict``. The change is audited as ``actor``'s."""
     if kind not in CollectionPlan.Kind.values:
         raise PlanError(f"unknown schedule {kind!r}", field="kind")
@@ -74,8 +81,8 @@ def save_plan(
     with transaction.atomic():
         # The market's row is the lock: two editors of a market without a version yet
         # (or about to make one) take turns, and the newest version read is current.
-        Market.objects.select_for_update().filter(pk=market.pk).first()
-        read = plan_version(newest_version(market))
+        lock_plan(market)
+        read = plan_version(market)
         found = (
             CollectionPlan.objects.filter(market=market, effective_from__lte=day)
             .order_by("-effective_from")

@@ -22,7 +22,6 @@ from agriprices.collection.plans import market_plans
 from agriprices.collection.services import (
     PlanConflict,
     PlanError,
-    newest_version,
     plan_version,
     save_plan,
 )
@@ -200,7 +199,6 @@ def plan_edit(request: HttpRequest, ref: str) -> HttpResponse:
 def _plan_initial(market: Market) -> dict[str, Any]:
     """The form's values: the market's plan in force today (or its default one)."""
     current = market_plans([market], today=timezone.localdate())[market.pk]
-    own = newest_version(market)
     initial: dict[str, Any] = {
         "kind": CollectionPlan.Kind.EVERY
         if current.schedule.every_days
@@ -209,7 +207,7 @@ def _plan_initial(market: Market) -> dict[str, Any]:
         "every_days": current.schedule.every_days,
         "starts_on": current.schedule.starts_on,
         "tolerance_days": current.schedule.tolerance,
-        "version": plan_version(own),
+        "version": plan_version(market),
     }
     for item in current.items:
         initial.setdefault(f"expected_{item.price_type}", []).append(str(item.commodity_id))

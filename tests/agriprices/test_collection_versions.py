@@ -19,7 +19,7 @@ from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import completeness, weekly_history
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.collection.plans import market_plans
-from agriprices.collection.services import save_plan
+from agriprices.collection.services import PlanConflict, plan_version, save_plan
 from agriprices.models import PriceType
 from agriprices.services.series import rebuild_latest_prices
 from tests import factories
@@ -151,6 +151,7 @@ def admin_change_form(plan, **changes):
         "kind": plan.kind,
         "weekdays": list(plan.weekdays),
         "tolerance_days": str(plan.tolerance_days),
+        "version": plan_version(plan.market),
         "items-TOTAL_FORMS": str(len(items)),
         "items-INITIAL_FORMS": str(len(items)),
         "items-MIN_NUM_FORMS": "1",
@@ -165,6 +166,52 @@ def admin_change_form(plan, **changes):
             f"items-{n}-agent": "",
         }
     return data | changes
+
+
+def test_an_admin_form_opened_before_a_dashboard_save_is_refused(
+    admin_client, osh, potatoes, onions
+):
+    """Operator A opens today's version in the admin, B saves a change in the
+    dashboard, A saves: A is told, and B's change stays."""
+    today = timezone.localdate()
+    plan = version(osh, today, items=[(potatoes,)])
+    url = f"/admin/agriprices/collectionplan/{plan.pk}/change/"
+    opened = admin_client.get(url).context["adminform"].form.initial["version"]
+    assert f'name="version" value="{opened}"' in admin_client.get(url).content.decode()
+    stale = admin_change_form(plan, weekdays=["4"], version=opened)
+    save_plan(
+        market=osh,
+        kind="weekdays",
+        weekdays=[2],
+        expected=[(potatoes, PriceType.RETAIL), (onions, PriceType.RETAIL)],
+        version=opened,
+    )
+    response = admin_client.post(url, stale)
+    assert response.status_code == 200
+    assert "Someone changed this plan since you opened it" in response.content.decode()
+    plan.refresh_from_db()
+    assert plan.weekdays == "2" and plan.items.count() == 2
+    assert CollectionPlan.objects.filter(market=osh).count() == 1
+    # Opened again, it saves.
+    response = admin_client.post(url, admin_change_form(plan, weekdays=["4"]))
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.weekdays == "4"
+
+
+def test_the_dashboard_token_sees_a_change_to_any_version(osh, potatoes, onions):
+    """With a future version, a dashboard save changes today's, not the newest: a form
+    read before that change is stale all the same."""
+    today = timezone.localdate()
+    version(osh, today, items=[(potatoes,)])
+    version(osh, today + timedelta(days=5), items=[(potatoes,)])
+    read = plan_version(osh)
+    expected = [(potatoes, PriceType.RETAIL)]
+    save_plan(market=osh, kind="weekdays", weekdays=[2], expected=expected, version=read)
+    with pytest.raises(PlanConflict):
+        save_plan(market=osh, kind="weekdays", weekdays=[3], expected=expected, version=read)
+    today_version = CollectionPlan.objects.get(market=osh, effective_from=today)
+    assert today_version.weekdays == "2"
 
 
 def test_editing_the_plan_in_force_in_the_admin_saves_a_version_from_today(
