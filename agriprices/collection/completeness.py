@@ -88,8 +88,8 @@ class Stretch:
 class Completeness:
     """What a completeness question answers; names are loaded (``markets``,
     ``commodities``, ``agents``, ``regions``) so pages and the API query nothing more.
-    ``plans`` is each market's plan in force on the period's last day (today's, for a
-    period not over), ``stretches`` its collection days in the period with the version
+    ``plans`` is each market's plan in force in the period (``shown_day``: today's for
+    the period under way, the last day's for one past, the first's for one to come), ``stretches`` its collection days in the period with the version
     judging them, and ``received`` the pairs that came per (market, day); ``items`` and
     ``late`` are read from them."""
 
@@ -121,6 +121,16 @@ class Completeness:
             pk: [day for stretch in stretches for day in stretch.days]
             for pk, stretches in self.stretches.items()
         }
+
+    def versions_in_period(self, market_id: int) -> list[tuple[MarketPlan, date]]:
+        """The versions of the market's plan judging days of the period, oldest
+        first, each with the first of those days."""
+        return [
+            (version, first)
+            for version, first, _last in self.histories[market_id].spans(
+                self.period.start, self.period.end
+            )
+        ]
 
     def plan_on(self, market_id: int, day: date) -> MarketPlan:
         """The version of the market's plan that judges ``day``."""
@@ -211,7 +221,7 @@ def completeness(
         rounds_back=STREAK_ROUNDS if streaks else 0,
         rounds_until=as_of,
     )
-    shown = min(today, period.end)
+    shown = shown_day(period, today)
     plans = {pk: history.in_force(shown) for pk, history in histories.items()}
     stretches = _stretches(histories, agent, period.start, period.end)
     result = Completeness(
@@ -287,6 +297,13 @@ def completeness(
         }
     )
     return result
+
+
+def shown_day(period: Period, today: date) -> date:
+    """The day whose plan describes a market for ``period``: today for the period
+    under way, its last day for one past, its first for one to come (never today's
+    plan for days it does not judge)."""
+    return max(period.start, min(today, period.end))
 
 
 def streaks_as_of(period: Period, today: date) -> date:
@@ -462,5 +479,4 @@ def weekly_history(
                     counts.get((market_id, day), 0),
                     _missing_state(day, tolerance, today),
                 )
-    shown = min(today, periods[-1].end)
-    return periods, table, {pk: h.in_force(shown).market for pk, h in histories.items()}
+    return periods, table, {pk: h.market for pk, h in histories.items()}

@@ -328,3 +328,21 @@ def test_a_version_that_judged_days_past_cannot_be_deleted(admin_client, osh, po
     after = completeness(sched.week_of(THURSDAY), today=WEDNESDAY)
     assert after.plans[osh.pk] == before.plans[osh.pk]
     assert not AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).exists()
+
+
+def test_a_period_to_come_is_described_by_the_plan_in_force_then(osh, potatoes):
+    """The API's default_plan and the page's plan are those of the period asked, not
+    today's: a market on the default plan today with a version from next Monday."""
+    price(potatoes, osh, THURSDAY)
+    rebuild_latest_prices()
+    next_monday = MONDAY + timedelta(weeks=1)
+    version(osh, next_monday, weekdays="2", items=[(potatoes,)])
+    this_week = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    assert this_week.plans[osh.pk].default
+    next_week = completeness(sched.week_of(next_monday), today=WEDNESDAY)
+    assert not next_week.plans[osh.pk].default
+    assert next_week.plans[osh.pk].schedule.weekdays == (2,)
+    assert [v.effective_from for v, _ in next_week.versions_in_period(osh.pk)] == [next_monday]
+    # A week past is described by the plan at its end.
+    past = completeness(sched.week_of(THURSDAY), today=WEDNESDAY)
+    assert past.plans[osh.pk].default
