@@ -89,9 +89,10 @@ class Completeness:
     """What a completeness question answers; names are loaded (``markets``,
     ``commodities``, ``agents``, ``regions``) so pages and the API query nothing more.
     ``plans`` is each market's plan in force in the period (``shown_day``: today's for
-    the period under way, the last day's for one past, the first's for one to come), ``stretches`` its collection days in the period with the version
-    judging them, and ``received`` the pairs that came per (market, day); ``items`` and
-    ``late`` are read from them."""
+    the period under way, the last day's for one past, the first's for one to come),
+    ``stretches`` its collection days in the period with the version judging them,
+    and ``received`` the pairs that came per (market, day); ``items`` and ``late`` are
+    read from them."""
 
     period: Period
     today: date
