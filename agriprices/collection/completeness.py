@@ -82,6 +82,8 @@ class Stretch:
     plan: MarketPlan
     days: list[date]
     expected: tuple[Expected, ...]
+    #: Days whose prices count for a round of an earlier version, not this one's.
+    claimed: frozenset[date] = frozenset()
 
 
 @dataclass
@@ -357,7 +359,9 @@ def _stretches(
             expected = tuple(
                 item for item in version.items if agent is None or agent.pk in item.agent_ids
             )
-            market_stretches.append(Stretch(version, days, expected))
+            market_stretches.append(
+                Stretch(version, days, expected, history.claimed_before(version))
+            )
         if market_stretches:
             found[pk] = market_stretches
     return found
@@ -372,7 +376,7 @@ def _statement(
     pairs: dict[Key, list[Pair]] = {}
     for pk, market_stretches in stretches.items():
         for n, stretch in enumerate(market_stretches):
-            rounds[(pk, n)] = Rounds(stretch.plan.schedule, tuple(stretch.days))
+            rounds[(pk, n)] = Rounds(stretch.plan.schedule, tuple(stretch.days), stretch.claimed)
             pairs[(pk, n)] = [(item.commodity_id, item.price_type) for item in stretch.expected]
     return rounds, pairs
 
@@ -418,12 +422,17 @@ def _streaks(
     asked: dict[Key, Rounds] = {}
     for pk, market_rounds in rounds.items():
         by_version: dict[int, list[date]] = defaultdict(list)
-        schedules: dict[int, Schedule] = {}
+        versions: dict[int, MarketPlan] = {}
         for day, version in market_rounds:
             by_version[id(version)].append(day)
-            schedules[id(version)] = version.schedule
+            versions[id(version)] = version
         for n, (key, days) in enumerate(by_version.items()):
-            asked[(pk, n)] = Rounds(schedules[key], tuple(sorted(days)))
+            version = versions[key]
+            asked[(pk, n)] = Rounds(
+                version.schedule,
+                tuple(sorted(days)),
+                histories[pk].claimed_before(version),
+            )
     visited = visited_rounds(asked)
     missed: dict[int, list[tuple[date, bool, MarketPlan]]] = {
         market_id: [(day, (market_id, day) not in visited, version) for day, version in rows]

@@ -70,6 +70,30 @@ class PlanHistory:
                 found.append((version, first, last))
         return found
 
+    def claimed_before(self, version: MarketPlan) -> frozenset[date]:
+        """The days near ``version``'s first whose prices count for a round an earlier
+        version judges (one before it took effect): a price counts for one round,
+        never for both, so those days count for none of ``version``'s rounds."""
+        start = version.effective_from
+        if start is None:
+            return frozenset()
+        index = next(n for n, known in enumerate(self.versions) if known is version)
+        claimed = set()
+        for n in range(index):
+            earlier = self.versions[n]
+            if not earlier.items:
+                continue
+            first = earlier.effective_from or date.min
+            following = self.versions[n + 1].effective_from or start
+            # A later round's window reaches back at most the widest tolerance, and
+            # an earlier round's forward as far.
+            for offset in range(-MAX_TOLERANCE_DAYS, MAX_TOLERANCE_DAYS + 1):
+                seen = start + timedelta(days=offset)
+                round_day = earlier.schedule.round_of(seen)
+                if round_day is not None and first <= round_day < following:
+                    claimed.add(seen)
+        return frozenset(claimed)
+
 
 def schedule_of(plan: CollectionPlan) -> Schedule:
     if plan.kind == CollectionPlan.Kind.EVERY:

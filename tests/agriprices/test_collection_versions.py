@@ -19,6 +19,7 @@ from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import completeness, weekly_history
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.collection.plans import market_plans
+from agriprices.collection.reminders import counts_today
 from agriprices.collection.services import PlanConflict, plan_version, save_plan
 from agriprices.models import PriceType
 from agriprices.services.series import rebuild_latest_prices
@@ -346,3 +347,44 @@ def test_a_period_to_come_is_described_by_the_plan_in_force_then(osh, potatoes):
     # A week past is described by the plan at its end.
     past = completeness(sched.week_of(THURSDAY), today=WEDNESDAY)
     assert past.plans[osh.pk].default
+
+
+def test_a_price_counts_for_one_round_across_a_plan_change(potatoes):
+    """Tokmok collects on Tuesdays and Fridays (tolerance 1); a price of Saturday 5
+    December counts for Friday's round. A version from Sunday 6 collects on Mondays
+    (tolerance 2): Monday 7's window reaches back to Saturday, but Saturday's price is
+    Friday's, never Monday's too."""
+    tokmok = factories.MarketFactory(name="Tokmok")
+    old = version(tokmok, LONG_AGO, weekdays="14", items=[(potatoes,)])
+    new = version(tokmok, date(2026, 12, 6), weekdays="0", items=[(potatoes,)])
+    CollectionPlan.objects.filter(pk=new.pk).update(tolerance_days=2)
+    assert old.tolerance_days == 1
+    price(potatoes, tokmok, date(2026, 12, 5))
+    today = date(2026, 12, 10)
+    friday = completeness(sched.day_period(date(2026, 12, 4)), today=today)
+    assert [i.state for i in friday.items] == [sched.RECEIVED]
+    monday = completeness(sched.day_period(date(2026, 12, 7)), today=today)
+    assert [i.state for i in monday.items] == [sched.LATE]
+    # Nor in the weeks × markets history, nor as a visit in the streaks.
+    _, table, _ = weekly_history(today=today, weeks=2)
+    assert [(t.expected, t.received) for t in table[tokmok.pk]] == [(2, 1), (1, 0)]
+    this_week = completeness(sched.week_of(today), today=today)
+    assert this_week.market_streaks[tokmok.pk] == 1
+    # A price of Sunday, no round's of the old version, counts for Monday.
+    price(potatoes, tokmok, date(2026, 12, 6))
+    monday = completeness(sched.day_period(date(2026, 12, 7)), today=today)
+    assert [i.state for i in monday.items] == [sched.RECEIVED]
+    assert completeness(sched.week_of(today), today=today).market_streaks[tokmok.pk] == 0
+
+
+def test_a_reminder_names_no_round_a_price_of_today_would_not_count_for(potatoes):
+    """On Saturday 5 December, a price counts for Friday's round (the old version's),
+    so Monday's (the new one's) is not what today's price records."""
+    tokmok = factories.MarketFactory(name="Tokmok")
+    version(tokmok, LONG_AGO, weekdays="14", items=[(potatoes,)])
+    new = version(tokmok, date(2026, 12, 6), weekdays="0", items=[(potatoes,)])
+    CollectionPlan.objects.filter(pk=new.pk).update(tolerance_days=2)
+    saturday = date(2026, 12, 5)
+    for day, counts in ((date(2026, 12, 4), True), (date(2026, 12, 7), False)):
+        found = completeness(sched.day_period(day), today=saturday, streaks=False)
+        assert [counts_today(found, item, saturday) for item in found.items] == [counts]
