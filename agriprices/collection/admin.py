@@ -21,6 +21,7 @@ from agriprices.collection.services import (
     lock_plan,
     plan_version,
     record_change,
+    version_before,
 )
 
 
@@ -155,8 +156,13 @@ class CollectionPlanAdmin(admin.ModelAdmin):
             if obj.pk
             else None
         )
-        request._plan_before = describe(previous)  # type: ignore[attr-defined]
         today = timezone.localdate()
+        # A version added is compared with the one it takes over from (in force the day
+        # before it takes effect), not with the default plan.
+        replaced = (
+            previous if previous is not None else version_before(obj.market, obj.effective_from)
+        )
+        request._plan_before = describe(replaced)  # type: ignore[attr-defined]
         if previous is None or previous.effective_from >= today:
             super().save_model(request, obj, form, change)
             return

@@ -173,11 +173,24 @@ def delete_plans(
                 % {"market": past[0].market, "day": past[0].effective_from.isoformat()}
             )
         # Described before the rows go: their prices are deleted with them.
-        described = [(plan.market, describe(plan)) for plan in rows]
+        described = [(plan.market, plan.effective_from, describe(plan)) for plan in rows]
         CollectionPlan.objects.filter(pk__in=[plan.pk for plan in rows]).delete()
-        for market, before in described:
-            record_change(actor, market, before, {})
+        for market, day, before in described:
+            # What judges its days now: the version before it (or the default plan).
+            after = describe(version_before(market, day))
+            record_change(actor, market, before, after, deleted=True)
     return len(rows)
+
+
+def version_before(market: Market, day: date) -> CollectionPlan | None:
+    """The market's version in force the day before ``day`` (None: the default plan):
+    what a version taking effect on ``day`` replaces, or what takes over its days when
+    it is deleted."""
+    return (
+        CollectionPlan.objects.filter(market=market, effective_from__lt=day)
+        .order_by("-effective_from")
+        .first()
+    )
 
 
 def describe(plan: CollectionPlan | None) -> dict[str, str]:
@@ -205,16 +218,21 @@ def record_change(
     market: Market,
     before: dict[str, str],
     after: dict[str, str],
+    *,
+    deleted: bool = False,
 ) -> None:
     """The audit row of one change to ``market``'s plan: who, the market, and each
-    thing changed ("schedule: weekdays 0 -> 14; + onions wholesale; - beans retail")."""
+    thing changed ("schedule: weekdays 0 -> 14; + onions wholesale; - beans retail"),
+    ``before`` and ``after`` being the plans in force ({}: the default one). With
+    ``deleted``, ``before`` is the version deleted and ``after`` the one in force on
+    its days now."""
     changes = []
-    if after.get("from") and before.get("from") != after.get("from"):
-        # A new version: the day it takes effect (the days before keep theirs).
-        changes.append(f"from {after['from']}")
-    elif before.get("from") and not after:
+    if deleted:
         # A version deleted: its days go to the version before (or the default plan).
         changes.append(f"deleted the version from {before['from']}")
+    elif after.get("from") and before.get("from") != after.get("from"):
+        # A new version: the day it takes effect (the days before keep theirs).
+        changes.append(f"from {after['from']}")
     header = {"from", "schedule", "tolerance"}
     for key in ("schedule", "tolerance"):
         if before.get(key) != after.get(key):

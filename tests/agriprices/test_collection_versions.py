@@ -307,7 +307,38 @@ def test_deleting_a_version_is_audited_naming_its_day(admin_client, osh, potatoe
         CollectionPlan.objects.filter(market=osh).values_list("effective_from", flat=True)
     ) == [LONG_AGO]
     detail = AuditEvent.objects.get(action=AuditAction.PLAN_CHANGED).detail
-    assert detail.startswith(f"deleted the version from {today.isoformat()}; schedule: weekdays 1")
+    # Compared with the version that judges its days now, not with the default plan.
+    assert (
+        detail
+        == f"deleted the version from {today.isoformat()}; schedule: weekdays 1 -> weekdays 0"
+    )
+
+
+def test_a_version_added_in_the_admin_is_compared_with_the_one_it_takes_over_from(
+    admin_client, osh, potatoes, onions
+):
+    version(osh, LONG_AGO, items=[(potatoes,)])
+    later = timezone.localdate() + timedelta(days=3)
+    data = {
+        "market": str(osh.pk),
+        "effective_from": later.isoformat(),
+        "kind": "weekdays",
+        "weekdays": ["2"],
+        "tolerance_days": "1",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "1",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-commodity": str(onions.pk),
+        "items-0-price_type": "retail",
+    }
+    response = admin_client.post("/admin/agriprices/collectionplan/add/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    detail = AuditEvent.objects.get(action=AuditAction.PLAN_CHANGED).detail
+    assert detail == (
+        f"from {later.isoformat()}; schedule: weekdays 0 -> weekdays 2; "
+        "+ onions retail; - potatoes retail"
+    )
 
 
 def test_a_version_that_judged_days_past_cannot_be_deleted(admin_client, osh, potatoes):
