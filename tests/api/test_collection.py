@@ -131,6 +131,22 @@ def test_csv_has_a_row_per_market(api, collected):
     assert {r["default_plan"] for r in rows} == {"false"}
 
 
+def test_csv_quotes_a_line_break_in_a_name(api, collected, osh):
+    """A carriage return (or a newline) in a market's name stays inside its cell: a
+    CSV reader gets the same rows and names back."""
+    Market = type(osh)
+    Market.objects.filter(pk=osh.pk).update(name="Osh\rcentre")
+    Market.objects.filter(slug="bishkek").update(name="Bishkek\nnorth")
+    response = api.get(f"/api/v1/collection/?week={collected['week']}&format=csv")
+    text = response.content.decode()
+    assert '"Osh\rcentre"' in text and '"Bishkek\nnorth"' in text
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert {r["market"]: r["name"] for r in rows} == {
+        "osh": "Osh\rcentre",
+        "bishkek": "Bishkek\nnorth",
+    }
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
