@@ -159,6 +159,11 @@ def test_csv_quotes_a_line_break_in_a_name(api, collected, osh):
         ("week=9999-W52", "week"),
         ("week=0001-W01", "week"),
         ("date=0001-01-01", "date"),
+        # Full-width and Arabic-Indic digits are digits to \d and int(): ASCII only.
+        ("date=２０２６-12-06", "date"),
+        ("date=٢٠٢٦-١٢-٠٦", "date"),
+        ("week=２０２６-W49", "week"),
+        ("month=2026-１２", "month"),
         ("month=1899-12", "month"),
         ("date=2026-12-01&month=2026-12", "month"),
         ("market=atlantis", "market"),
@@ -172,6 +177,12 @@ def test_bad_parameters_are_named(api, collected, operator, query, field):
     response = client_with_token(operator).get(f"/api/v1/collection/?{query}")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == field
+
+
+def test_a_date_in_other_digits_is_refused_as_badly_written(api, collected):
+    response = api.get("/api/v1/collection/?date=２０２６-12-06")
+    assert response.status_code == 400
+    assert "is not written as YYYY-MM-DD" in response.json()["errors"][0]["message"]
 
 
 def test_default_is_this_week(api, collected):
