@@ -85,7 +85,7 @@ class CollectionPlanForm(forms.ModelForm):
         return day
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.instance.pk:
             # The admin saves in one transaction: the market stays locked until this
             # form and its prices are saved, so the plan compared is the one replaced.
