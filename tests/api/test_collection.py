@@ -131,6 +131,34 @@ def test_csv_has_a_row_per_market(api, collected):
     assert {r["default_plan"] for r in rows} == {"false"}
 
 
+def test_an_old_week_has_the_missed_rounds_and_flag_it_had_then(api, osh, potatoes, settings):
+    """Osh reported every Monday until three weeks ago, nothing since: that week is
+    complete, with no missed rounds and no flag, in JSON and CSV."""
+    settings.COLLECTION_ESCALATE_AFTER = 2
+    today = timezone.localdate()
+    plan = CollectionPlan.objects.create(market=osh, weekdays="0", effective_from=LONG_AGO)
+    PlannedItem.objects.create(plan=plan, commodity=potatoes)
+    monday = today - timedelta(days=today.weekday())
+    for weeks in (3, 4, 5):
+        factories.QuoteFactory(
+            commodity=potatoes, market=osh, observed_on=monday - timedelta(weeks=weeks)
+        )
+    old = "{}-W{:02d}".format(*(monday - timedelta(weeks=3)).isocalendar()[:2])
+    line = by_market(api.get(f"/api/v1/collection/?week={old}&market=osh").json())["osh"]
+    assert (line["received"], line["expected"], line["missed_rounds"], line["flagged"]) == (
+        1,
+        1,
+        0,
+        False,
+    )
+    csv_text = api.get(f"/api/v1/collection/?week={old}&market=osh&format=csv").content
+    (row,) = csv.DictReader(io.StringIO(csv_text.decode()))
+    assert (row["missed_rounds"], row["flagged"]) == ("0", "false")
+    # This week's streak is today's: the rounds missed since.
+    line = by_market(api.get("/api/v1/collection/?market=osh").json())["osh"]
+    assert line["missed_rounds"] >= 2 and line["flagged"]
+
+
 def test_csv_quotes_a_line_break_in_a_name(api, collected, osh):
     """A carriage return (or a newline) in a market's name stays inside its cell: a
     CSV reader gets the same rows and names back."""
