@@ -38,12 +38,24 @@ def unquote(text: str) -> str:
     return text
 
 
+class _Line:
+    def write(self, text: str) -> str:
+        return text
+
+
 class _SafeWriter:
     def __init__(self, file: IO[str] | Any, **options: Any) -> None:
-        self._writer = csv.writer(file, **options)
+        self._file = file
+        self._end = options.pop("lineterminator", "\r\n")
+        # csv quotes a cell holding a character of its own line end only: with lines
+        # ending in "\n", a bare "\r" in a name would be written unquoted, and readers
+        # split the row there. Rows are written ending in "\r\n" (every line break
+        # quoted), then given the line end asked for.
+        self._writer = csv.writer(_Line(), lineterminator="\r\n", **options)
 
     def writerow(self, row: list[Any]) -> Any:
-        return self._writer.writerow([safe_cell(value) for value in row])
+        line = self._writer.writerow([safe_cell(value) for value in row])
+        return self._file.write(line[:-2] + self._end)
 
     def writerows(self, rows: Any) -> None:
         for row in rows:
@@ -53,11 +65,6 @@ class _SafeWriter:
 def writer(file: IO[str] | Any, **options: Any) -> _SafeWriter:
     """``csv.writer`` whose text cells cannot run as formulas."""
     return _SafeWriter(file, **options)
-
-
-class _Line:
-    def write(self, text: str) -> str:
-        return text
 
 
 def lines(rows: Iterable[list[Any]]) -> Iterator[str]:

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from agriprices import spreadsheet
 from agriprices.importers import import_price_rows, read_price_file
 from agriprices.models import Quote
 from agriprices.services.series import rebuild_latest_prices
@@ -125,3 +126,15 @@ def test_numbers_stay_numbers():
 @example("'plain")
 def test_what_we_write_our_importer_reads_back_exactly(text):
     assert unquote(safe_cell(text)) == text
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_a_line_break_in_a_cell_is_quoted_whatever_the_line_end(end):
+    rows = [["name", "n"], ["Osh\rcentre", 1], ["Bishkek\nnorth", 2], ["Talas\r\n", 3]]
+    out = io.StringIO()
+    spreadsheet.writer(out, lineterminator=end).writerows(rows)
+    streamed = "".join(spreadsheet.lines(rows))
+    for text in (out.getvalue(), streamed if end == "\n" else out.getvalue()):
+        assert text.endswith(end)
+        read = list(csv.reader(io.StringIO(text, newline="")))
+        assert read == [[str(cell) for cell in row] for row in rows]

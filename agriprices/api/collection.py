@@ -90,7 +90,11 @@ class MarketLineSerializer(TallySerializer):
         help_text="Closed rounds in a row, newest back, with none of the planned prices."
     )
     flagged = serializers.BooleanField(help_text="missed_rounds ≥ COLLECTION_ESCALATE_AFTER.")
-    default_plan = serializers.BooleanField(help_text="No plan of its own: the default one.")
+    default_plan = serializers.BooleanField(
+        help_text="The plan in force in the period (today's for the period under way, the "
+        "last day's for one past, the first day's for one to come) is the default one: no "
+        "plan of its own."
+    )
     collection_days = serializers.ListField(child=serializers.DateField())
 
 

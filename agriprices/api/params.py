@@ -65,9 +65,13 @@ def region_ref(**kwargs: Any) -> RegionRefField:
 
 
 class DayField(serializers.DateField):
-    """An ISO date between 1900 and a year from now."""
+    """An ISO date between 1900 and a year from now, in ASCII digits."""
 
     def to_internal_value(self, value: Any) -> Any:
+        # Django's date parser reads any script's digits (２０２６-12-06); the API
+        # takes the ISO form only, as the collection's periods (schedule.read_period).
+        if isinstance(value, str) and not value.isascii():
+            self.fail("invalid", format="YYYY-MM-DD")
         day = super().to_internal_value(value)
         earliest, latest = askable_days(timezone.localdate())
         if not earliest <= day <= latest:

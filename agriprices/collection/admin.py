@@ -18,7 +18,10 @@ from agriprices.collection.services import (
     delete_plans,
     describe,
     judged_days_past,
+    lock_plan,
+    plan_version,
     record_change,
+    version_before,
 )
 
 
@@ -33,7 +36,11 @@ class PlannedItemInline(admin.TabularInline):
 
 
 class CollectionPlanForm(forms.ModelForm):
-    """Weekdays as checkboxes, stored as their digits ("14": Tuesday and Friday)."""
+    """Weekdays as checkboxes, stored as their digits ("14": Tuesday and Friday); the
+    market's plan as the form was opened (``version``), so that a save made on a plan
+    changed since (in the dashboard, another tab) is refused, as the dashboard's is."""
+
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     weekdays = forms.TypedMultipleChoiceField(
         label=_("weekdays"),
@@ -65,6 +72,7 @@ class CollectionPlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["weekdays"] = list(self.instance.weekday_numbers)
+            self.initial["version"] = plan_version(self.instance.market)
 
     def clean_effective_from(self) -> date:
         # The past keeps the plan it was judged by: a version starts today or later.
@@ -75,6 +83,24 @@ class CollectionPlanForm(forms.ModelForm):
                 _("A plan takes effect today or later: the days before keep the plan they had.")
             )
         return day
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk:
+            # The admin saves in one transaction: the market stays locked until this
+            # form and its prices are saved, so the plan compared is the one replaced.
+            market = self.instance.market
+            lock_plan(market)
+            if cleaned.get("version", "") != plan_version(market):
+                raise forms.ValidationError(
+                    _(
+                        "Someone changed this plan since you opened it (in the dashboard "
+                        "or another tab): nothing was saved. Open it again to see it as it "
+                        "is now, then make your changes."
+                    ),
+                    code="stale",
+                )
+        return cleaned
 
     def clean_weekdays(self) -> str:
         return "".join(str(day) for day in sorted(set(self.cleaned_data["weekdays"])))
@@ -130,8 +156,13 @@ class CollectionPlanAdmin(admin.ModelAdmin):
             if obj.pk
             else None
         )
-        request._plan_before = describe(previous)  # type: ignore[attr-defined]
         today = timezone.localdate()
+        # A version added is compared with the one it takes over from (in force the day
+        # before it takes effect), not with the default plan.
+        replaced = (
+            previous if previous is not None else version_before(obj.market, obj.effective_from)
+        )
+        request._plan_before = describe(replaced)  # type: ignore[attr-defined]
         if previous is None or previous.effective_from >= today:
             super().save_model(request, obj, form, change)
             return

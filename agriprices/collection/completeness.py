@@ -82,16 +82,19 @@ class Stretch:
     plan: MarketPlan
     days: list[date]
     expected: tuple[Expected, ...]
+    #: Days whose prices count for a round of an earlier version, not this one's.
+    claimed: frozenset[date] = frozenset()
 
 
 @dataclass
 class Completeness:
     """What a completeness question answers; names are loaded (``markets``,
     ``commodities``, ``agents``, ``regions``) so pages and the API query nothing more.
-    ``plans`` is each market's plan in force on the period's last day (today's, for a
-    period not over), ``stretches`` its collection days in the period with the version
-    judging them, and ``received`` the pairs that came per (market, day); ``items`` and
-    ``late`` are read from them."""
+    ``plans`` is each market's plan in force in the period (``shown_day``: today's for
+    the period under way, the last day's for one past, the first's for one to come),
+    ``stretches`` its collection days in the period with the version judging them,
+    and ``received`` the pairs that came per (market, day); ``items`` and ``late`` are
+    read from them."""
 
     period: Period
     today: date
@@ -121,6 +124,16 @@ class Completeness:
             pk: [day for stretch in stretches for day in stretch.days]
             for pk, stretches in self.stretches.items()
         }
+
+    def versions_in_period(self, market_id: int) -> list[tuple[MarketPlan, date]]:
+        """The versions of the market's plan judging days of the period, oldest
+        first, each with the first of those days."""
+        return [
+            (version, first)
+            for version, first, _last in self.histories[market_id].spans(
+                self.period.start, self.period.end
+            )
+        ]
 
     def plan_on(self, market_id: int, day: date) -> MarketPlan:
         """The version of the market's plan that judges ``day``."""
@@ -201,10 +214,17 @@ def completeness(
     markets chosen (all by default); with ``agent``, only what that agent answers for.
     Each day is judged by the version of its market's plan in force that day."""
     chosen = list(markets_for(region=region, markets=markets, agent=agent))
+    # The streaks are as they stood when the period ended (today, for one not over): an
+    # old week shows the rounds missed then, not those missed since.
+    as_of = streaks_as_of(period, today)
     histories = plan_histories(
-        chosen, today=today, since=period.start, rounds_back=STREAK_ROUNDS if streaks else 0
+        chosen,
+        today=today,
+        since=period.start,
+        rounds_back=STREAK_ROUNDS if streaks else 0,
+        rounds_until=as_of,
     )
-    shown = min(today, period.end)
+    shown = shown_day(period, today)
     plans = {pk: history.in_force(shown) for pk, history in histories.items()}
     stretches = _stretches(histories, agent, period.start, period.end)
     result = Completeness(
@@ -257,11 +277,11 @@ def completeness(
         # elsewhere. Their markets outside the filter are read only for it.
         narrowed = region is not None or bool(markets) or agent is not None
         every = (
-            {**histories, **_histories_elsewhere(agent_ids, histories, today)}
+            {**histories, **_histories_elsewhere(agent_ids, histories, today, as_of)}
             if narrowed
             else histories
         )
-        market_streaks, result.agent_streaks = _streaks(every, today, agent_ids)
+        market_streaks, result.agent_streaks = _streaks(every, as_of, agent_ids)
         result.market_streaks = {pk: n for pk, n in market_streaks.items() if pk in plans}
     result.last_reports = dict(
         Quote.objects.filter(agent_id__in=agent_ids)
@@ -282,8 +302,21 @@ def completeness(
     return result
 
 
+def shown_day(period: Period, today: date) -> date:
+    """The day whose plan describes a market for ``period``: today for the period
+    under way, its last day for one past, its first for one to come (never today's
+    plan for days it does not judge)."""
+    return max(period.start, min(today, period.end))
+
+
+def streaks_as_of(period: Period, today: date) -> date:
+    """The day the streaks of a report on ``period`` are counted as of: the day after
+    its end (its last rounds closed by then), or today for a period not over."""
+    return min(today, period.end + timedelta(days=1))
+
+
 def _histories_elsewhere(
-    agent_ids: Iterable[int], histories: dict[int, PlanHistory], today: date
+    agent_ids: Iterable[int], histories: dict[int, PlanHistory], today: date, as_of: date
 ) -> dict[int, PlanHistory]:
     """The plan histories of the markets ``agent_ids`` answer for that are not in
     ``histories``: one query, and those of ``plan_histories`` when there are any."""
@@ -301,7 +334,7 @@ def _histories_elsewhere(
     )
     if not others:
         return {}
-    return plan_histories(others, today=today, rounds_back=STREAK_ROUNDS)
+    return plan_histories(others, today=today, rounds_back=STREAK_ROUNDS, rounds_until=as_of)
 
 
 def _stretches(
@@ -326,7 +359,9 @@ def _stretches(
             expected = tuple(
                 item for item in version.items if agent is None or agent.pk in item.agent_ids
             )
-            market_stretches.append(Stretch(version, days, expected))
+            market_stretches.append(
+                Stretch(version, days, expected, history.claimed_before(version))
+            )
         if market_stretches:
             found[pk] = market_stretches
     return found
@@ -341,7 +376,7 @@ def _statement(
     pairs: dict[Key, list[Pair]] = {}
     for pk, market_stretches in stretches.items():
         for n, stretch in enumerate(market_stretches):
-            rounds[(pk, n)] = Rounds(stretch.plan.schedule, tuple(stretch.days))
+            rounds[(pk, n)] = Rounds(stretch.plan.schedule, tuple(stretch.days), stretch.claimed)
             pairs[(pk, n)] = [(item.commodity_id, item.price_type) for item in stretch.expected]
     return rounds, pairs
 
@@ -387,12 +422,17 @@ def _streaks(
     asked: dict[Key, Rounds] = {}
     for pk, market_rounds in rounds.items():
         by_version: dict[int, list[date]] = defaultdict(list)
-        schedules: dict[int, Schedule] = {}
+        versions: dict[int, MarketPlan] = {}
         for day, version in market_rounds:
             by_version[id(version)].append(day)
-            schedules[id(version)] = version.schedule
+            versions[id(version)] = version
         for n, (key, days) in enumerate(by_version.items()):
-            asked[(pk, n)] = Rounds(schedules[key], tuple(sorted(days)))
+            version = versions[key]
+            asked[(pk, n)] = Rounds(
+                version.schedule,
+                tuple(sorted(days)),
+                histories[pk].claimed_before(version),
+            )
     visited = visited_rounds(asked)
     missed: dict[int, list[tuple[date, bool, MarketPlan]]] = {
         market_id: [(day, (market_id, day) not in visited, version) for day, version in rows]
@@ -449,5 +489,4 @@ def weekly_history(
                     counts.get((market_id, day), 0),
                     _missing_state(day, tolerance, today),
                 )
-    shown = min(today, periods[-1].end)
-    return periods, table, {pk: h.in_force(shown).market for pk, h in histories.items()}
+    return periods, table, {pk: h.market for pk, h in histories.items()}

@@ -70,6 +70,30 @@ class PlanHistory:
                 found.append((version, first, last))
         return found
 
+    def claimed_before(self, version: MarketPlan) -> frozenset[date]:
+        """The days near ``version``'s first whose prices count for a round an earlier
+        version judges (one before it took effect): a price counts for one round,
+        never for both, so those days count for none of ``version``'s rounds."""
+        start = version.effective_from
+        if start is None:
+            return frozenset()
+        index = next(n for n, known in enumerate(self.versions) if known is version)
+        claimed = set()
+        for n in range(index):
+            earlier = self.versions[n]
+            if not earlier.items:
+                continue
+            first = earlier.effective_from or date.min
+            following = self.versions[n + 1].effective_from or start
+            # A later round's window reaches back at most the widest tolerance, and
+            # an earlier round's forward as far.
+            for offset in range(-MAX_TOLERANCE_DAYS, MAX_TOLERANCE_DAYS + 1):
+                seen = start + timedelta(days=offset)
+                round_day = earlier.schedule.round_of(seen)
+                if round_day is not None and first <= round_day < following:
+                    claimed.add(seen)
+        return frozenset(claimed)
+
 
 def schedule_of(plan: CollectionPlan) -> Schedule:
     if plan.kind == CollectionPlan.Kind.EVERY:
@@ -102,14 +126,21 @@ def market_plans(markets: Iterable[Market], *, today: date) -> dict[int, MarketP
 
 
 def plan_histories(
-    markets: Iterable[Market], *, today: date, since: date | None = None, rounds_back: int = 0
+    markets: Iterable[Market],
+    *,
+    today: date,
+    since: date | None = None,
+    rounds_back: int = 0,
+    rounds_until: date | None = None,
 ) -> dict[int, PlanHistory]:
     """Each market's plan versions, with the default plan first for a market whose
     first version takes effect after the first day the caller will ask about:
     ``since`` (default: ``today``), or the first of the ``rounds_back`` rounds before
-    today (for the streaks) if earlier. Four queries whatever the number of markets
-    and versions: agents, versions, their planned prices, the default plans."""
+    ``rounds_until`` (default: today; the day the streaks are counted as of) if
+    earlier. Four queries whatever the number of markets and versions: agents,
+    versions, their planned prices, the default plans."""
     since = today if since is None else since
+    until = today if rounds_until is None else rounds_until
     by_id = {market.pk: market for market in markets}
     agents = agents_by_market(by_id)
     own = list(
@@ -145,7 +176,7 @@ def plan_histories(
         by_id[pk]
         for pk in by_id
         if pk not in versions
-        or _first_day(versions[pk]) > _asked_from(versions[pk], since, today, rounds_back)
+        or _first_day(versions[pk]) > _asked_from(versions[pk], since, until, rounds_back)
     ]
     defaults = _default_plans(rest, agents, today) if rest else {}
     return {
@@ -161,14 +192,14 @@ def _first_day(versions: list[MarketPlan]) -> date:
     return versions[0].effective_from or date.min
 
 
-def _asked_from(versions: list[MarketPlan], since: date, today: date, rounds_back: int) -> date:
+def _asked_from(versions: list[MarketPlan], since: date, until: date, rounds_back: int) -> date:
     """The first day asked about at a market: ``since``, or earlier when ``rounds_back``
-    rounds before today may reach further (at most that many of its longest cycle, and
+    rounds before ``until`` may reach further (at most that many of its longest cycle, and
     the widest tolerance, back)."""
     if not rounds_back:
         return since
     longest = max(version.schedule.cycle_days for version in versions)
-    return min(since, today - timedelta(days=longest * (rounds_back + 1) + MAX_TOLERANCE_DAYS + 1))
+    return min(since, until - timedelta(days=longest * (rounds_back + 1) + MAX_TOLERANCE_DAYS + 1))
 
 
 def _default_plans(

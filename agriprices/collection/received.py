@@ -11,7 +11,9 @@ and planned pairs, and a price counts only for the pairs planned in its own stre
 A price counts when it is held for review or approved (not rejected) and recorded on a
 day whose round it is: Python sends the calendar, for each market the days of each
 round's window that ``Schedule.round_of`` gives that round (the rule stays in one
-place), and the database joins the quotes to it."""
+place) but those a round of the version before already counts (``Rounds.claimed``:
+across a plan change too, a price counts for one round), and the database joins the
+quotes to it."""
 
 from __future__ import annotations
 
@@ -36,10 +38,13 @@ Key = tuple[int, int]
 
 @dataclass(frozen=True)
 class Rounds:
-    """A market's collection days asked about, under its schedule."""
+    """A market's collection days asked about, under its schedule; prices of the
+    ``claimed`` days count for none of them (they count for a round of the version
+    before: ``PlanHistory.claimed_before``)."""
 
     schedule: Schedule
     days: tuple[date, ...]
+    claimed: frozenset[date] = frozenset()
 
 
 class _Statement:
@@ -83,7 +88,8 @@ class _Statement:
                         index[day] = len(self.rounds)
                         self.rounds.append(day)
                     for seen in counting[(schedule, day)]:
-                        self.calendars[market_rounds].append((seen, index[day]))
+                        if seen not in market_rounds.claimed:
+                            self.calendars[market_rounds].append((seen, index[day]))
             if self.calendars[market_rounds]:
                 self.chosen.append((key, market_rounds))
             for commodity_id, price_type in pairs:

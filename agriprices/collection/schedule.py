@@ -149,10 +149,11 @@ class PeriodError(ValueError):
         self.message = message
 
 
+# ASCII digits only: \d is any script's digit (２０２６, ٢٠٢٦), and int() reads them.
 _FORMS = {
-    "day": (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), "2026-12-03"),
-    "week": (re.compile(r"(\d{4})-W(\d{2})"), "2026-W49"),
-    "month": (re.compile(r"(\d{4})-(\d{2})"), "2026-12"),
+    "day": (re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})"), "2026-12-03"),
+    "week": (re.compile(r"([0-9]{4})-W([0-9]{2})"), "2026-W49"),
+    "month": (re.compile(r"([0-9]{4})-([0-9]{2})"), "2026-12"),
 }
 
 

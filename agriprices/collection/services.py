@@ -31,15 +31,22 @@ class PlanConflict(PlanError):
     """The plan changed since the editor read it: nothing was saved."""
 
 
-def plan_version(plan: CollectionPlan | None) -> str:
-    """What an editor read: the newest version's last change, "" for a market without
-    a plan."""
-    return plan.updated_at.isoformat() if plan is not None and plan.updated_at else ""
+def lock_plan(market: Market) -> None:
+    """Take the market's row as the lock on its plan until the transaction ends: two
+    editors (the dashboard, the admin) take turns, and the plan read is current."""
+    Market.objects.select_for_update().filter(pk=market.pk).first()
 
 
-def newest_version(market: Market) -> CollectionPlan | None:
-    """The market's newest plan version (the one an editor is shown), or None."""
-    return CollectionPlan.objects.filter(market=market).order_by("-effective_from").first()
+def plan_version(market: Market) -> str:
+    """What an editor read of ``market``'s plan: each version and its last change, ""
+    for a market without a plan. Any version made, changed or deleted since (a future
+    one too, or today's while a future one exists) changes it."""
+    rows = (
+        CollectionPlan.objects.filter(market=market)
+        .order_by("effective_from")
+        .values_list("pk", "updated_at")
+    )
+    return ";".join(f"{pk}@{updated_at.isoformat()}" for pk, updated_at in rows)
 
 
 def save_plan(
@@ -63,7 +70,7 @@ def save_plan(
     from every completeness count. The days before keep the version they had: this
     saves a new version, or changes the one taking effect that very day. Prices kept
     in the plan keep the agent named for them. With ``version`` (``plan_version`` of
-    the newest version the editor read), a plan changed since is refused with
+    the market as the editor read it), a plan changed since is refused with
     ``PlanConflict``. The change is audited as ``actor``'s."""
     if kind not in CollectionPlan.Kind.values:
         raise PlanError(f"unknown schedule {kind!r}", field="kind")
@@ -74,8 +81,8 @@ def save_plan(
     with transaction.atomic():
         # The market's row is the lock: two editors of a market without a version yet
         # (or about to make one) take turns, and the newest version read is current.
-        Market.objects.select_for_update().filter(pk=market.pk).first()
-        read = plan_version(newest_version(market))
+        lock_plan(market)
+        read = plan_version(market)
         found = (
             CollectionPlan.objects.filter(market=market, effective_from__lte=day)
             .order_by("-effective_from")
@@ -166,11 +173,24 @@ def delete_plans(
                 % {"market": past[0].market, "day": past[0].effective_from.isoformat()}
             )
         # Described before the rows go: their prices are deleted with them.
-        described = [(plan.market, describe(plan)) for plan in rows]
+        described = [(plan.market, plan.effective_from, describe(plan)) for plan in rows]
         CollectionPlan.objects.filter(pk__in=[plan.pk for plan in rows]).delete()
-        for market, before in described:
-            record_change(actor, market, before, {})
+        for market, day, before in described:
+            # What judges its days now: the version before it (or the default plan).
+            after = describe(version_before(market, day))
+            record_change(actor, market, before, after, deleted=True)
     return len(rows)
+
+
+def version_before(market: Market, day: date) -> CollectionPlan | None:
+    """The market's version in force the day before ``day`` (None: the default plan):
+    what a version taking effect on ``day`` replaces, or what takes over its days when
+    it is deleted."""
+    return (
+        CollectionPlan.objects.filter(market=market, effective_from__lt=day)
+        .order_by("-effective_from")
+        .first()
+    )
 
 
 def describe(plan: CollectionPlan | None) -> dict[str, str]:
@@ -198,16 +218,21 @@ def record_change(
     market: Market,
     before: dict[str, str],
     after: dict[str, str],
+    *,
+    deleted: bool = False,
 ) -> None:
     """The audit row of one change to ``market``'s plan: who, the market, and each
-    thing changed ("schedule: weekdays 0 -> 14; + onions wholesale; - beans retail")."""
+    thing changed ("schedule: weekdays 0 -> 14; + onions wholesale; - beans retail"),
+    ``before`` and ``after`` being the plans in force ({}: the default one). With
+    ``deleted``, ``before`` is the version deleted and ``after`` the one in force on
+    its days now."""
     changes = []
-    if after.get("from") and before.get("from") != after.get("from"):
-        # A new version: the day it takes effect (the days before keep theirs).
-        changes.append(f"from {after['from']}")
-    elif before.get("from") and not after:
+    if deleted:
         # A version deleted: its days go to the version before (or the default plan).
         changes.append(f"deleted the version from {before['from']}")
+    elif after.get("from") and before.get("from") != after.get("from"):
+        # A new version: the day it takes effect (the days before keep theirs).
+        changes.append(f"from {after['from']}")
     header = {"from", "schedule", "tolerance"}
     for key in ("schedule", "tolerance"):
         if before.get(key) != after.get(key):

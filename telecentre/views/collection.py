@@ -18,15 +18,15 @@ from agriprices.api.errors import PageBadRequest
 from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import completeness, weekly_history
 from agriprices.collection.models import WEEKDAY_CHOICES, CollectionPlan
-from agriprices.collection.plans import market_plans
+from agriprices.collection.plans import market_plans, schedule_of
 from agriprices.collection.services import (
     PlanConflict,
     PlanError,
-    newest_version,
     plan_version,
     save_plan,
 )
 from agriprices.models import Commodity, Market, PriceType
+from telecentre import dates
 from telecentre.access import needs_permission
 from telecentre.forms import CollectionPlanForm
 from telecentre.selectors import prices as price_pages
@@ -56,8 +56,13 @@ def collection(request: HttpRequest) -> HttpResponse:
             "tally": tally,
             "streak": report.market_streaks.get(pk, 0),
             "flagged": pk in flagged,
-            "plan": report.plans[pk],
-            "market_days": _market_days(report.plans[pk].schedule),
+            # The plan in force in the week shown; with a version taking over in it,
+            # each, from its first day.
+            "plans": [
+                (version, first if n else None, _market_days(version.schedule))
+                for n, (version, first) in enumerate(report.versions_in_period(pk))
+            ]
+            or [(report.plans[pk], None, _market_days(report.plans[pk].schedule))],
             "agents": [
                 (report.agents[a], report.last_reports.get(a))
                 for a in agents_of.get(pk, [])
@@ -179,11 +184,29 @@ def plan_edit(request: HttpRequest, ref: str) -> HttpResponse:
         except PlanError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(
-                request,
-                _("Plan saved: it applies from today; the rounds before keep the plan they had."),
-            )
+            upcoming = _upcoming(market)
+            if upcoming:
+                messages.success(
+                    request,
+                    _(
+                        "Plan saved: it applies from today until %(last)s (from %(next)s, "
+                        "the version made for then); the rounds before keep the plan they had."
+                    )
+                    % {
+                        "last": dates.day(upcoming[0]["from"] - timedelta(days=1)),
+                        "next": dates.day(upcoming[0]["from"]),
+                    },
+                )
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Plan saved: it applies from today; the rounds before keep the plan "
+                        "they had."
+                    ),
+                )
             return redirect("telecentre:collection")
+    upcoming = _upcoming(market)
     return render(
         request,
         "telecentre/collection_plan.html",
@@ -192,15 +215,40 @@ def plan_edit(request: HttpRequest, ref: str) -> HttpResponse:
             "form": form,
             "default": not CollectionPlan.objects.filter(market=market).exists(),
             "conflict": conflict,
+            "upcoming": upcoming,
+            "until": upcoming[0]["from"] - timedelta(days=1) if upcoming else None,
         },
         status=409 if conflict else 200,
     )
 
 
+def _upcoming(market: Market) -> list[dict[str, Any]]:
+    """The market's versions taking effect after today, soonest first, as the plan
+    page lists them: a save from today applies only until the first of them."""
+    found = []
+    for plan in (
+        CollectionPlan.objects.filter(market=market, effective_from__gt=timezone.localdate())
+        .prefetch_related("items__commodity")
+        .order_by("effective_from")
+    ):
+        schedule = schedule_of(plan)
+        found.append(
+            {
+                "from": plan.effective_from,
+                "market_days": _market_days(schedule),
+                "schedule": schedule,
+                "crops": sorted(
+                    {item.commodity for item in plan.items.all()},
+                    key=lambda crop: crop.display_name(get_language()).casefold(),
+                ),
+            }
+        )
+    return found
+
+
 def _plan_initial(market: Market) -> dict[str, Any]:
     """The form's values: the market's plan in force today (or its default one)."""
     current = market_plans([market], today=timezone.localdate())[market.pk]
-    own = newest_version(market)
     initial: dict[str, Any] = {
         "kind": CollectionPlan.Kind.EVERY
         if current.schedule.every_days
@@ -209,7 +257,7 @@ def _plan_initial(market: Market) -> dict[str, Any]:
         "every_days": current.schedule.every_days,
         "starts_on": current.schedule.starts_on,
         "tolerance_days": current.schedule.tolerance,
-        "version": plan_version(own),
+        "version": plan_version(market),
     }
     for item in current.items:
         initial.setdefault(f"expected_{item.price_type}", []).append(str(item.commodity_id))

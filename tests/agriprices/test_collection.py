@@ -247,6 +247,32 @@ def test_streaks_of_missed_rounds_per_market_and_agent(osh, bishkek, potatoes, o
     assert report.escalated() == [osh.pk] or set(report.escalated()) == {osh.pk}
 
 
+def test_an_old_week_shows_the_streaks_it_had_then(osh, bishkek, potatoes):
+    """The streaks of a period past are those at its end: a week fully reported shows
+    no missed rounds, though the market missed every round since."""
+    aida = factories.agent(markets=[osh], username="aida")
+    plan(osh, weekdays="0", items=[(potatoes, "retail")])
+    plan(bishkek, weekdays="0", items=[(potatoes, "retail")])
+    for weeks_ago in (3, 4, 5, 6):
+        price(potatoes, osh, MONDAY - timedelta(weeks=weeks_ago), agent=aida)
+    # Bishkek missed the two rounds before that week, and the week's too.
+    for weeks_ago in (6, 7):
+        price(potatoes, bishkek, MONDAY - timedelta(weeks=weeks_ago))
+    old_week = sched.week_of(MONDAY - timedelta(weeks=3))
+    report = completeness(old_week, today=WEDNESDAY)
+    assert report.by_market[osh.pk].percent == 100
+    assert report.market_streaks[osh.pk] == 0
+    assert report.agent_streaks[aida.pk] == 0
+    assert report.market_streaks[bishkek.pk] == 3  # weeks 5, 4 and 3 ago, not since
+    assert report.escalated() == [bishkek.pk]
+    # Narrowed to Osh's region, the agent's streak is still as of that week.
+    narrowed = completeness(old_week, today=WEDNESDAY, region=osh.region)
+    assert (narrowed.market_streaks, narrowed.agent_streaks[aida.pk]) == ({osh.pk: 0}, 0)
+    # This week (not over) counts as of today: Osh has missed three rounds since.
+    now = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    assert (now.market_streaks[osh.pk], now.agent_streaks[aida.pk]) == (3, 3)
+
+
 def test_weekly_history_per_market(osh, potatoes):
     plan(osh, weekdays="0", items=[(potatoes, "retail")])
     price(potatoes, osh, MONDAY - timedelta(weeks=1))

@@ -19,7 +19,8 @@ from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import completeness, weekly_history
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.collection.plans import market_plans
-from agriprices.collection.services import save_plan
+from agriprices.collection.reminders import counts_today
+from agriprices.collection.services import PlanConflict, plan_version, save_plan
 from agriprices.models import PriceType
 from agriprices.services.series import rebuild_latest_prices
 from tests import factories
@@ -151,6 +152,7 @@ def admin_change_form(plan, **changes):
         "kind": plan.kind,
         "weekdays": list(plan.weekdays),
         "tolerance_days": str(plan.tolerance_days),
+        "version": plan_version(plan.market),
         "items-TOTAL_FORMS": str(len(items)),
         "items-INITIAL_FORMS": str(len(items)),
         "items-MIN_NUM_FORMS": "1",
@@ -165,6 +167,52 @@ def admin_change_form(plan, **changes):
             f"items-{n}-agent": "",
         }
     return data | changes
+
+
+def test_an_admin_form_opened_before_a_dashboard_save_is_refused(
+    admin_client, osh, potatoes, onions
+):
+    """Operator A opens today's version in the admin, B saves a change in the
+    dashboard, A saves: A is told, and B's change stays."""
+    today = timezone.localdate()
+    plan = version(osh, today, items=[(potatoes,)])
+    url = f"/admin/agriprices/collectionplan/{plan.pk}/change/"
+    opened = admin_client.get(url).context["adminform"].form.initial["version"]
+    assert f'name="version" value="{opened}"' in admin_client.get(url).content.decode()
+    stale = admin_change_form(plan, weekdays=["4"], version=opened)
+    save_plan(
+        market=osh,
+        kind="weekdays",
+        weekdays=[2],
+        expected=[(potatoes, PriceType.RETAIL), (onions, PriceType.RETAIL)],
+        version=opened,
+    )
+    response = admin_client.post(url, stale)
+    assert response.status_code == 200
+    assert "Someone changed this plan since you opened it" in response.content.decode()
+    plan.refresh_from_db()
+    assert plan.weekdays == "2" and plan.items.count() == 2
+    assert CollectionPlan.objects.filter(market=osh).count() == 1
+    # Opened again, it saves.
+    response = admin_client.post(url, admin_change_form(plan, weekdays=["4"]))
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.weekdays == "4"
+
+
+def test_the_dashboard_token_sees_a_change_to_any_version(osh, potatoes, onions):
+    """With a future version, a dashboard save changes today's, not the newest: a form
+    read before that change is stale all the same."""
+    today = timezone.localdate()
+    version(osh, today, items=[(potatoes,)])
+    version(osh, today + timedelta(days=5), items=[(potatoes,)])
+    read = plan_version(osh)
+    expected = [(potatoes, PriceType.RETAIL)]
+    save_plan(market=osh, kind="weekdays", weekdays=[2], expected=expected, version=read)
+    with pytest.raises(PlanConflict):
+        save_plan(market=osh, kind="weekdays", weekdays=[3], expected=expected, version=read)
+    today_version = CollectionPlan.objects.get(market=osh, effective_from=today)
+    assert today_version.weekdays == "2"
 
 
 def test_editing_the_plan_in_force_in_the_admin_saves_a_version_from_today(
@@ -259,7 +307,38 @@ def test_deleting_a_version_is_audited_naming_its_day(admin_client, osh, potatoe
         CollectionPlan.objects.filter(market=osh).values_list("effective_from", flat=True)
     ) == [LONG_AGO]
     detail = AuditEvent.objects.get(action=AuditAction.PLAN_CHANGED).detail
-    assert detail.startswith(f"deleted the version from {today.isoformat()}; schedule: weekdays 1")
+    # Compared with the version that judges its days now, not with the default plan.
+    assert (
+        detail
+        == f"deleted the version from {today.isoformat()}; schedule: weekdays 1 -> weekdays 0"
+    )
+
+
+def test_a_version_added_in_the_admin_is_compared_with_the_one_it_takes_over_from(
+    admin_client, osh, potatoes, onions
+):
+    version(osh, LONG_AGO, items=[(potatoes,)])
+    later = timezone.localdate() + timedelta(days=3)
+    data = {
+        "market": str(osh.pk),
+        "effective_from": later.isoformat(),
+        "kind": "weekdays",
+        "weekdays": ["2"],
+        "tolerance_days": "1",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "1",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-commodity": str(onions.pk),
+        "items-0-price_type": "retail",
+    }
+    response = admin_client.post("/admin/agriprices/collectionplan/add/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    detail = AuditEvent.objects.get(action=AuditAction.PLAN_CHANGED).detail
+    assert detail == (
+        f"from {later.isoformat()}; schedule: weekdays 0 -> weekdays 2; "
+        "+ onions retail; - potatoes retail"
+    )
 
 
 def test_a_version_that_judged_days_past_cannot_be_deleted(admin_client, osh, potatoes):
@@ -281,3 +360,62 @@ def test_a_version_that_judged_days_past_cannot_be_deleted(admin_client, osh, po
     after = completeness(sched.week_of(THURSDAY), today=WEDNESDAY)
     assert after.plans[osh.pk] == before.plans[osh.pk]
     assert not AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).exists()
+
+
+def test_a_period_to_come_is_described_by_the_plan_in_force_then(osh, potatoes):
+    """The API's default_plan and the page's plan are those of the period asked, not
+    today's: a market on the default plan today with a version from next Monday."""
+    price(potatoes, osh, THURSDAY)
+    rebuild_latest_prices()
+    next_monday = MONDAY + timedelta(weeks=1)
+    version(osh, next_monday, weekdays="2", items=[(potatoes,)])
+    this_week = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    assert this_week.plans[osh.pk].default
+    next_week = completeness(sched.week_of(next_monday), today=WEDNESDAY)
+    assert not next_week.plans[osh.pk].default
+    assert next_week.plans[osh.pk].schedule.weekdays == (2,)
+    assert [v.effective_from for v, _ in next_week.versions_in_period(osh.pk)] == [next_monday]
+    # A week past is described by the plan at its end.
+    past = completeness(sched.week_of(THURSDAY), today=WEDNESDAY)
+    assert past.plans[osh.pk].default
+
+
+def test_a_price_counts_for_one_round_across_a_plan_change(potatoes):
+    """Tokmok collects on Tuesdays and Fridays (tolerance 1); a price of Saturday 5
+    December counts for Friday's round. A version from Sunday 6 collects on Mondays
+    (tolerance 2): Monday 7's window reaches back to Saturday, but Saturday's price is
+    Friday's, never Monday's too."""
+    tokmok = factories.MarketFactory(name="Tokmok")
+    old = version(tokmok, LONG_AGO, weekdays="14", items=[(potatoes,)])
+    new = version(tokmok, date(2026, 12, 6), weekdays="0", items=[(potatoes,)])
+    CollectionPlan.objects.filter(pk=new.pk).update(tolerance_days=2)
+    assert old.tolerance_days == 1
+    price(potatoes, tokmok, date(2026, 12, 5))
+    today = date(2026, 12, 10)
+    friday = completeness(sched.day_period(date(2026, 12, 4)), today=today)
+    assert [i.state for i in friday.items] == [sched.RECEIVED]
+    monday = completeness(sched.day_period(date(2026, 12, 7)), today=today)
+    assert [i.state for i in monday.items] == [sched.LATE]
+    # Nor in the weeks × markets history, nor as a visit in the streaks.
+    _, table, _ = weekly_history(today=today, weeks=2)
+    assert [(t.expected, t.received) for t in table[tokmok.pk]] == [(2, 1), (1, 0)]
+    this_week = completeness(sched.week_of(today), today=today)
+    assert this_week.market_streaks[tokmok.pk] == 1
+    # A price of Sunday, no round's of the old version, counts for Monday.
+    price(potatoes, tokmok, date(2026, 12, 6))
+    monday = completeness(sched.day_period(date(2026, 12, 7)), today=today)
+    assert [i.state for i in monday.items] == [sched.RECEIVED]
+    assert completeness(sched.week_of(today), today=today).market_streaks[tokmok.pk] == 0
+
+
+def test_a_reminder_names_no_round_a_price_of_today_would_not_count_for(potatoes):
+    """On Saturday 5 December, a price counts for Friday's round (the old version's),
+    so Monday's (the new one's) is not what today's price records."""
+    tokmok = factories.MarketFactory(name="Tokmok")
+    version(tokmok, LONG_AGO, weekdays="14", items=[(potatoes,)])
+    new = version(tokmok, date(2026, 12, 6), weekdays="0", items=[(potatoes,)])
+    CollectionPlan.objects.filter(pk=new.pk).update(tolerance_days=2)
+    saturday = date(2026, 12, 5)
+    for day, counts in ((date(2026, 12, 4), True), (date(2026, 12, 7), False)):
+        found = completeness(sched.day_period(day), today=saturday, streaks=False)
+        assert [counts_today(found, item, saturday) for item in found.items] == [counts]

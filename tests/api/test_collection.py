@@ -131,6 +131,50 @@ def test_csv_has_a_row_per_market(api, collected):
     assert {r["default_plan"] for r in rows} == {"false"}
 
 
+def test_an_old_week_has_the_missed_rounds_and_flag_it_had_then(api, osh, potatoes, settings):
+    """Osh reported every Monday until three weeks ago, nothing since: that week is
+    complete, with no missed rounds and no flag, in JSON and CSV."""
+    settings.COLLECTION_ESCALATE_AFTER = 2
+    today = timezone.localdate()
+    plan = CollectionPlan.objects.create(market=osh, weekdays="0", effective_from=LONG_AGO)
+    PlannedItem.objects.create(plan=plan, commodity=potatoes)
+    monday = today - timedelta(days=today.weekday())
+    for weeks in (3, 4, 5):
+        factories.QuoteFactory(
+            commodity=potatoes, market=osh, observed_on=monday - timedelta(weeks=weeks)
+        )
+    old = "{}-W{:02d}".format(*(monday - timedelta(weeks=3)).isocalendar()[:2])
+    line = by_market(api.get(f"/api/v1/collection/?week={old}&market=osh").json())["osh"]
+    assert (line["received"], line["expected"], line["missed_rounds"], line["flagged"]) == (
+        1,
+        1,
+        0,
+        False,
+    )
+    csv_text = api.get(f"/api/v1/collection/?week={old}&market=osh&format=csv").content
+    (row,) = csv.DictReader(io.StringIO(csv_text.decode()))
+    assert (row["missed_rounds"], row["flagged"]) == ("0", "false")
+    # This week's streak is today's: the rounds missed since.
+    line = by_market(api.get("/api/v1/collection/?market=osh").json())["osh"]
+    assert line["missed_rounds"] >= 2 and line["flagged"]
+
+
+def test_csv_quotes_a_line_break_in_a_name(api, collected, osh):
+    """A carriage return (or a newline) in a market's name stays inside its cell: a
+    CSV reader gets the same rows and names back."""
+    Market = type(osh)
+    Market.objects.filter(pk=osh.pk).update(name="Osh\rcentre")
+    Market.objects.filter(slug="bishkek").update(name="Bishkek\nnorth")
+    response = api.get(f"/api/v1/collection/?week={collected['week']}&format=csv")
+    text = response.content.decode()
+    assert '"Osh\rcentre"' in text and '"Bishkek\nnorth"' in text
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert {r["market"]: r["name"] for r in rows} == {
+        "osh": "Osh\rcentre",
+        "bishkek": "Bishkek\nnorth",
+    }
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
@@ -143,6 +187,11 @@ def test_csv_has_a_row_per_market(api, collected):
         ("week=9999-W52", "week"),
         ("week=0001-W01", "week"),
         ("date=0001-01-01", "date"),
+        # Full-width and Arabic-Indic digits are digits to \d and int(): ASCII only.
+        ("date=２０２６-12-06", "date"),
+        ("date=٢٠٢٦-١٢-٠٦", "date"),
+        ("week=２０２６-W49", "week"),
+        ("month=2026-１２", "month"),
         ("month=1899-12", "month"),
         ("date=2026-12-01&month=2026-12", "month"),
         ("market=atlantis", "market"),
@@ -156,6 +205,12 @@ def test_bad_parameters_are_named(api, collected, operator, query, field):
     response = client_with_token(operator).get(f"/api/v1/collection/?{query}")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == field
+
+
+def test_a_date_in_other_digits_is_refused_as_badly_written(api, collected):
+    response = api.get("/api/v1/collection/?date=２０２６-12-06")
+    assert response.status_code == 400
+    assert "is not written as YYYY-MM-DD" in response.json()["errors"][0]["message"]
 
 
 def test_default_is_this_week(api, collected):

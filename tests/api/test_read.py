@@ -184,6 +184,9 @@ def test_series_weekly_medians_per_market(api, prices, days_ago):
         ({"commodity": "potatoes", "period": "fortnight"}, "period"),
         ({"commodity": "potatoes", "start": "2026-02-30"}, "start"),
         ({"commodity": "potatoes", "start": "0001-01-01"}, "start"),
+        # Digits of other scripts read as a date by Django's parser: ASCII only.
+        ({"commodity": "potatoes", "start": "２０２６-01-01"}, "start"),
+        ({"commodity": "potatoes", "end": "٢٠٢٦-01-01"}, "end"),
         ({"commodity": "potatoes", "start": "2020-01-01", "end": "2026-01-01"}, "start"),
         ({"commodity": "potatoes", "start": "2026-05-01", "end": "2026-04-01"}, "start"),
     ],

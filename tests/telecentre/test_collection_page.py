@@ -13,6 +13,7 @@ from agriprices.audit.models import AuditAction, AuditEvent
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.models import PriceType
 from openrosa.xform import form_for
+from telecentre import dates
 from tests import factories
 
 #: Plans of these tests take effect before any day they ask about.
@@ -273,3 +274,61 @@ def test_still_due_lists_only_what_a_price_sent_today_counts_for(client, db, pot
     assert "Still due today" in client.get("/report/").content.decode()
     factories.QuoteFactory(commodity=potatoes, market=osh, observed_on=today, agent=aida)
     assert "Still due today" not in client.get("/report/").content.decode()
+
+
+def test_the_plan_page_shows_the_versions_to_come_and_where_a_save_stops(
+    client, week, operator, bishkek, potatoes
+):
+    """A version made in the admin for a later day would silently take over from a
+    dashboard save: the page names it, and says the save applies until then."""
+    client.force_login(operator)
+    today = week["today"]
+    later = today + timedelta(days=10)
+    future = CollectionPlan.objects.create(market=bishkek, weekdays="3", effective_from=later)
+    PlannedItem.objects.create(plan=future, commodity=week["onions"])
+    page = client.get(f"/collection/plans/{bishkek.slug}/").content.decode()
+    assert "Versions to come" in page
+    assert "Thursday" in page and "Onions" in page
+    until = dates.day(later - timedelta(days=1))
+    assert f"Saving makes the plan from today until {until}" in page
+    response = client.post(
+        f"/collection/plans/{bishkek.slug}/",
+        {
+            "kind": "weekdays",
+            "weekdays": ["1"],
+            "tolerance_days": "1",
+            "expected_retail": [str(potatoes.pk)],
+            "version": opened(client, bishkek),
+        },
+        follow=True,
+    )
+    assert f"it applies from today until {until}" in response.content.decode()
+    # A market without versions to come says nothing of them.
+    assert "Versions to come" not in client.get("/collection/plans/osh/").content.decode()
+
+
+def test_the_plan_column_is_the_plan_of_the_week_shown(client, week, operator, bishkek):
+    """A week to come shows the version that will judge it, not today's."""
+    client.force_login(operator)
+    today = week["today"]
+    next_monday = today - timedelta(days=today.weekday()) + timedelta(weeks=1)
+    future = CollectionPlan.objects.create(
+        market=bishkek, weekdays="3", effective_from=next_monday + timedelta(days=2)
+    )
+    PlannedItem.objects.create(plan=future, commodity=week["onions"])
+    label = "{}-W{:02d}".format(*next_monday.isocalendar()[:2])
+    response = client.get(f"/collection/?week={label}")
+    row = next(r for r in response.context["rows"] if r["market"] == bishkek)
+    assert [(plan.schedule.weekdays, since) for plan, since, _ in row["plans"]] == [
+        ((0,), None),
+        ((3,), next_monday + timedelta(days=2)),
+    ]
+    assert "Monday; from " in response.content.decode()
+    # The week after: the new version alone.
+    label = "{}-W{:02d}".format(*(next_monday + timedelta(weeks=1)).isocalendar()[:2])
+    row = next(
+        r
+        for r in client.get(f"/collection/?week={label}").context["rows"]
+        if r["market"] == bishkek
+    )
+    assert [(plan.schedule.weekdays, since) for plan, since, _ in row["plans"]] == [((3,), None)]
