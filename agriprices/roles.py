@@ -5,6 +5,7 @@ markets assigned to them."""
 from typing import Any, cast
 
 from django.contrib.auth.models import Group, Permission, User
+from django.db.models import Q
 from django.http import HttpRequest
 
 OPERATORS = "operators"
@@ -67,3 +68,14 @@ def signed_in_user(request: HttpRequest) -> User:
     admin's, the dashboard's ``needs_permission``, the API's write permissions): never
     anonymous there, which the type of ``request.user`` cannot know."""
     return cast(User, request.user)
+
+
+def operators_to_tell() -> list[User]:
+    """Who the service mails about the running of the service (the collection digest,
+    callbacks refused): active operators and superusers with an address."""
+    return list(
+        User.objects.filter(Q(groups__name=OPERATORS) | Q(is_superuser=True), is_active=True)
+        .exclude(email="")
+        .distinct()
+        .order_by("username")
+    )

@@ -28,7 +28,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from agriprices.collection.digest import operators_to_tell
+from agriprices.roles import operators_to_tell
 from config.celery import BROKER_ERRORS, enqueue
 from sms_gateway.backends import SendError
 from sms_gateway.channels.contacts import Limits

@@ -8,10 +8,8 @@ import logging
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -20,19 +18,10 @@ from django.utils.translation import gettext as _
 from agriprices.collection.completeness import Completeness, completeness
 from agriprices.collection.models import CollectionDigest
 from agriprices.collection.schedule import week_of
-from agriprices.roles import OPERATORS
+from agriprices.roles import operators_to_tell
 from config import site
 
 logger = logging.getLogger(__name__)
-
-
-def operators_to_tell() -> list[User]:
-    return list(
-        User.objects.filter(Q(groups__name=OPERATORS) | Q(is_superuser=True), is_active=True)
-        .exclude(email="")
-        .distinct()
-        .order_by("username")
-    )
 
 
 def digest_text(report: Completeness) -> tuple[str, str]:
