@@ -20,7 +20,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Max, Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from agriprices.collection import schedule as sched
 from agriprices.collection.plans import Expected, MarketPlan, PlanHistory, plan_histories
@@ -89,12 +89,12 @@ class Stretch:
 @dataclass
 class Completeness:
     """What a completeness question answers; names are loaded (``markets``,
-    ``commodities``, ``agents``, ``regions``) so pages and the API query nothing more.
-    ``plans`` is each market's plan in force in the period (``shown_day``: today's for
-    the period under way, the last day's for one past, the first's for one to come),
-    ``stretches`` its collection days in the period with the version judging them,
-    and ``received`` the pairs that came per (market, day); ``items`` and ``late`` are
-    read from them."""
+    ``commodities``, ``agents`` (their usernames), ``regions``) so pages and the API
+    query nothing more. ``plans`` is each market's plan in force in the period
+    (``shown_day``: today's for the period under way, the last day's for one past, the
+    first's for one to come), ``stretches`` its collection days in the period with the
+    version judging them, and ``received`` the pairs that came per (market, day);
+    ``items`` and ``late`` are read from them."""
 
     period: Period
     today: date
@@ -283,14 +283,19 @@ def completeness(
         )
         market_streaks, result.agent_streaks = _streaks(every, as_of, agent_ids)
         result.market_streaks = {pk: n for pk, n in market_streaks.items() if pk in plans}
-    result.last_reports = dict(
-        Quote.objects.filter(agent_id__in=agent_ids)
-        .values("agent_id")
-        .annotate(at=Max("created_at"))
-        .order_by()
-        .values_list("agent_id", "at")
+    # Pages and the API name agents by their username alone. Each one's last report is
+    # the newest of their quotes, found in the index (quote_agent_recent_idx): the
+    # maximum over all of an agent's quotes reads every one, years of them.
+    newest = (
+        Quote.objects.filter(agent_id=OuterRef("pk"))
+        .order_by("-created_at")
+        .values("created_at")[:1]
     )
-    result.agents = User.objects.in_bulk(agent_ids)
+    agents = User.objects.only("username").annotate(last_report=Subquery(newest)).in_bulk(agent_ids)
+    result.agents = {pk: user for pk, user in agents.items()}
+    result.last_reports = {
+        pk: user.last_report for pk, user in agents.items() if user.last_report is not None
+    }
     result.commodities = Commodity.objects.in_bulk(
         {
             item.commodity_id
@@ -413,12 +418,58 @@ def _streaks(
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Rounds missed in a row, newest first, per market and per agent (an agent misses
     a round of a market they answer for when it got none of its prices), each round
-    judged by the version in force on its day. One query."""
+    judged by the version in force on its day. Two queries at most."""
     rounds: dict[int, list[tuple[date, MarketPlan]]] = {
         pk: last_rounds(history, today, STREAK_ROUNDS)
         for pk, history in histories.items()
         if any(version.items for version in history.versions)
     }
+    # A market visited in its newest round has no streak, and its agents none either
+    # (a round where one of their markets got a price is not one they missed), so the
+    # older rounds are asked about only at the markets that missed the newest: most
+    # markets, most days, are read once.
+    newest = {pk: rows[:1] for pk, rows in rounds.items()}
+    visited = visited_rounds(_asked(newest, histories))
+    older = {
+        pk: rows[1:] for pk, rows in rounds.items() if rows and (pk, rows[0][0]) not in visited
+    }
+    visited |= visited_rounds(_asked(older, histories))
+    # Each market's rounds, newest first, down to the first it was visited in: the
+    # streaks stop there, and the older ones were not asked about.
+    missed: dict[int, list[tuple[date, bool, MarketPlan]]] = {}
+    for market_id, market_rounds in rounds.items():
+        kept = missed[market_id] = []
+        for day, version in market_rounds:
+            kept.append((day, (market_id, day) not in visited, version))
+            if not kept[-1][1]:
+                break
+    market_streaks = {pk: sched.streak([m for _, m, _ in rows]) for pk, rows in missed.items()}
+    # An agent's round is a collection day of their markets; they missed it when every
+    # market of theirs collecting that day got nothing.
+    wanted = set(agent_ids)
+    answerable: dict[int, set[int]] = {}
+    per_agent: dict[int, dict[date, bool]] = defaultdict(dict)
+    for rows in missed.values():
+        for day, was_missed, version in rows:
+            if id(version) not in answerable:
+                answerable[id(version)] = {
+                    a for item in version.items for a in item.agent_ids if a in wanted
+                }
+            for agent_id in answerable[id(version)]:
+                by_day = per_agent[agent_id]
+                by_day[day] = by_day.get(day, True) and was_missed
+    agent_streaks = {
+        agent_id: sched.streak([by_day[day] for day in sorted(by_day, reverse=True)])
+        for agent_id, by_day in per_agent.items()
+    }
+    return market_streaks, agent_streaks
+
+
+def _asked(
+    rounds: dict[int, list[tuple[date, MarketPlan]]], histories: dict[int, PlanHistory]
+) -> dict[Key, Rounds]:
+    """Rounds (each with the version judging it) as the database matches them: per
+    market, a stretch per version."""
     asked: dict[Key, Rounds] = {}
     for pk, market_rounds in rounds.items():
         by_version: dict[int, list[date]] = defaultdict(list)
@@ -433,27 +484,7 @@ def _streaks(
                 tuple(sorted(days)),
                 histories[pk].claimed_before(version),
             )
-    visited = visited_rounds(asked)
-    missed: dict[int, list[tuple[date, bool, MarketPlan]]] = {
-        market_id: [(day, (market_id, day) not in visited, version) for day, version in rows]
-        for market_id, rows in rounds.items()
-    }
-    market_streaks = {pk: sched.streak([m for _, m, _ in rows]) for pk, rows in missed.items()}
-    # An agent's round is a collection day of their markets; they missed it when every
-    # market of theirs collecting that day got nothing.
-    wanted = set(agent_ids)
-    per_agent: dict[int, dict[date, bool]] = defaultdict(dict)
-    for rows in missed.values():
-        for day, was_missed, version in rows:
-            answerable = {a for item in version.items for a in item.agent_ids}
-            for agent_id in answerable & wanted:
-                by_day = per_agent[agent_id]
-                by_day[day] = by_day.get(day, True) and was_missed
-    agent_streaks = {
-        agent_id: sched.streak([by_day[day] for day in sorted(by_day, reverse=True)])
-        for agent_id, by_day in per_agent.items()
-    }
-    return market_streaks, agent_streaks
+    return asked
 
 
 def weekly_history(

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -20,9 +21,9 @@ from agriprices.models import AgentProfile, LatestPrice, Market
 DEFAULT_LOOKBACK_DAYS = 90
 
 
-@dataclass(frozen=True)
-class Expected:
-    """A crop and price type expected at a market, and the agents who answer for it."""
+class Expected(NamedTuple):
+    """A crop and price type expected at a market, and the agents who answer for it (a
+    tuple: a plan of every market is thousands of them, made at each report)."""
 
     commodity_id: int
     price_type: str

@@ -1,7 +1,8 @@
 """Which planned prices came for which collection round, matched in the database so that
 no quote row comes back to Python: per market and round, the planned (commodity, price
-type) pairs that got a price (``received_pairs``) or only how many did
-(``received_counts``), and which rounds got any price of the market at all
+type) pairs that got a price (``received_pairs``: the pairs with a price come back once
+each, and the planned ones are kept) or only how many did (``received_counts``, counted
+in the database: a year of rounds), and which rounds got any price of the market at all
 (``visited_rounds``, for the streaks).
 
 A market's days are asked about in stretches, each judged by the plan version in
@@ -107,8 +108,8 @@ class _Statement:
         days = [seen for market_rounds in self.calendars.values() for seen, _ in market_rounds]
         return [connection.ops.adapt_datefield_value(day) for day in (min(days), max(days))]
 
-    def tables(self) -> tuple[str, list[Any]]:
-        """The ``WITH`` clause, and its parameters."""
+    def tables(self, *, wanted: bool = False) -> tuple[str, list[Any]]:
+        """The ``WITH`` clause, and its parameters; ``wanted`` too when asked for."""
         # Days are written in as ISO dates (digits and dashes), but the first row's is
         # a parameter: it makes the column a date in PostgreSQL (a column of quoted
         # text alone is text, and no date equals text). So the statement's parameters
@@ -126,36 +127,47 @@ class _Statement:
         first_day, first_round = self.calendars[first_rounds][0]
         rows[0] = f"({int(first_market)}, %s, {int(first_round)}, {int(first_v)})"
         tables = [f"slots(market_id, observed_on, r, v) AS (VALUES {', '.join(rows)})"]
-        if self.wanted:
+        if wanted and self.wanted:
             tables.append(
                 f"wanted(market_id, v, commodity_id, t) AS (VALUES {_values(self.wanted)})"
             )
         return "WITH " + ", ".join(tables), [connection.ops.adapt_datefield_value(first_day)]
 
+    def found(self) -> tuple[str, list[Any]]:
+        """Each pair of a chosen market with a price counting for one of its rounds,
+        planned or not, once: (market_id, commodity_id, price_type, r, v)."""
+        tables, params = self.tables()
+        return f"{tables} {_GOT}", [*params, *self.span, Quote.Status.REJECTED]
+
     def planned_received(self, select: str, *, group_by: str = "") -> tuple[str, list[Any]]:
         """``select`` from ``got``: each planned pair of a chosen market with a price
         counting for one of its rounds, once (market_id, commodity_id, price_type, r),
         planned in the stretch the round is of."""
-        tables, params = self.tables()
+        tables, params = self.tables(wanted=True)
         price_type = (
             "CASE got.price_type "
             + " ".join(f"WHEN %s THEN {n}" for n in range(len(self.types)))
             + " END"
         )
         sql = (
-            # S608: what is written in is the table's name, integers and ISO dates.
-            f"{tables} SELECT {select} FROM ("  # noqa: S608
-            "SELECT DISTINCT q.market_id, q.commodity_id, q.price_type, slots.r, slots.v"
-            f" FROM slots JOIN {QUOTES} q ON q.market_id = slots.market_id"
-            " AND q.observed_on = slots.observed_on"
-            # Redundant with the join, but it lets the planner read the days as one
-            # range of the index (quote_collection_idx) rather than every quote.
-            " WHERE q.observed_on BETWEEN %s AND %s AND q.status <> %s) got"
+            f"{tables} SELECT {select} FROM ({_GOT}) got"  # noqa: S608 - see _GOT
             " JOIN wanted ON wanted.market_id = got.market_id AND wanted.v = got.v"
             f" AND wanted.commodity_id = got.commodity_id AND wanted.t = {price_type}"
             f"{group_by}"
         )
         return sql, [*params, *self.span, Quote.Status.REJECTED, *self.types]
+
+
+# The pairs with a price counting for a round of their market's stretch. S608: what is
+# written in is the table's name, integers and ISO dates.
+_GOT = (
+    "SELECT DISTINCT q.market_id, q.commodity_id, q.price_type, slots.r, slots.v"  # noqa: S608
+    f" FROM slots JOIN {QUOTES} q ON q.market_id = slots.market_id"
+    " AND q.observed_on = slots.observed_on"
+    # Redundant with the join, but it lets the planner read the days as one range of
+    # the index (quote_collection_idx) rather than every quote.
+    " WHERE q.observed_on BETWEEN %s AND %s AND q.status <> %s"
+)
 
 
 def _counting_days(schedule: Schedule, day: date) -> Iterator[date]:
@@ -184,16 +196,16 @@ def received_pairs(
 ) -> dict[tuple[int, date], set[Pair]]:
     """For each (market, collection day), the pairs planned there that got a price
     counting for that round (a market's stretches have days of their own). One query;
-    rows: the pairs received."""
+    rows: the pairs with a price, kept here when planned (a round is a few days, so they
+    are few, and the plans need not be written into the statement)."""
     statement = _Statement(rounds, planned)
     if statement.empty:
         return {}
-    sql, params = statement.planned_received(
-        "got.market_id, got.commodity_id, got.price_type, got.r"
-    )
+    wanted = {key: set(pairs) for key, pairs in planned.items()}
     found: dict[tuple[int, date], set[Pair]] = defaultdict(set)
-    for market_id, commodity_id, price_type, r in _fetch(sql, params):
-        found[(market_id, statement.rounds[r])].add((commodity_id, price_type))
+    for market_id, commodity_id, price_type, r, v in _fetch(*statement.found()):
+        if (commodity_id, price_type) in wanted[(market_id, v)]:
+            found[(market_id, statement.rounds[r])].add((commodity_id, price_type))
     return dict(found)
 
 

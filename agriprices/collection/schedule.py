@@ -58,11 +58,15 @@ class Schedule:
             first = start + timedelta(days=(self.every_days - offset) % self.every_days)
             count = (end - first).days // self.every_days + 1 if first <= end else 0
             return [first + timedelta(days=i * self.every_days) for i in range(count)]
-        return [
-            start + timedelta(days=i)
-            for i in range((end - start).days + 1)
-            if (start + timedelta(days=i)).weekday() in self.weekdays
-        ]
+        # Each weekday's first date from ``start``, then a week at a time: reports ask
+        # for weeks and months of every market, so the days are not tested one by one.
+        found = []
+        for weekday in set(self.weekdays):
+            day = start + timedelta(days=(weekday - start.weekday()) % 7)
+            while day <= end:
+                found.append(day)
+                day += timedelta(days=7)
+        return sorted(found)
 
     def window(self, day: date) -> tuple[date, date]:
         """The days whose prices count for the collection day ``day``."""

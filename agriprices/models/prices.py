@@ -120,6 +120,8 @@ class Quote(models.Model):
                 fields=["observed_on", "market", "commodity", "price_type", "status"],
                 name="quote_collection_idx",
             ),
+            # An agent's last report: their newest quote, one step into the index.
+            models.Index(fields=["agent", "created_at"], name="quote_agent_recent_idx"),
         ]
 
     def __str__(self) -> str:

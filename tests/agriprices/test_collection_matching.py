@@ -8,7 +8,7 @@ for 3 markets as for 12."""
 from __future__ import annotations
 
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 import pytest
@@ -68,18 +68,38 @@ def plain_items(period, *, today, agent=None):
     return found
 
 
+def plain_missed(plan, day):
+    """Whether the round of ``day`` got no price of the market at all."""
+    low, high = plan.schedule.window(day)
+    days = (
+        Quote.objects.filter(market=plan.market, observed_on__range=(low, high))
+        .exclude(status=Quote.Status.REJECTED)
+        .values_list("observed_on", flat=True)
+    )
+    return not any(plan.schedule.round_of(seen) == day for seen in days)
+
+
 def plain_streak(plan, today):
     """Closed rounds in a row, newest back, without any price of the market."""
-    missed = []
-    for day in plan.schedule.last_rounds(today, STREAK_ROUNDS):
-        low, high = plan.schedule.window(day)
-        days = (
-            Quote.objects.filter(market=plan.market, observed_on__range=(low, high))
-            .exclude(status=Quote.Status.REJECTED)
-            .values_list("observed_on", flat=True)
-        )
-        missed.append(not any(plan.schedule.round_of(seen) == day for seen in days))
-    return sched.streak(missed)
+    return sched.streak(
+        [plain_missed(plan, day) for day in plan.schedule.last_rounds(today, STREAK_ROUNDS)]
+    )
+
+
+def plain_agent_streaks(plans, today):
+    """Each agent's rounds in a row, newest back, on which every market of theirs
+    collecting that day got no price, over every round of every market read."""
+    by_agent = defaultdict(dict)
+    for plan in plans.values():
+        agents = {a for item in plan.items for a in item.agent_ids}
+        for day in plan.schedule.last_rounds(today, STREAK_ROUNDS):
+            missed = plain_missed(plan, day)
+            for agent_id in agents:
+                by_agent[agent_id][day] = by_agent[agent_id].get(day, True) and missed
+    return {
+        agent_id: sched.streak([days[day] for day in sorted(days, reverse=True)])
+        for agent_id, days in by_agent.items()
+    }
 
 
 @pytest.fixture
@@ -213,6 +233,25 @@ def test_streaks_are_the_rounds_a_plain_reading_finds_unvisited(varied):
     assert report.market_streaks[varied["markets"]["quiet"].pk] == 3
 
 
+def test_agents_streaks_are_those_of_every_round_of_theirs(varied):
+    """Rounds are read back only as far as each market's newest visited one; an agent's
+    streak over several markets is still what every round of theirs says."""
+    markets = varied["markets"]
+    # Monday's newest closed round (the 16th) missed; every-10's visited on the 12th,
+    # its round before (the 2nd) missed.
+    Quote.objects.filter(market=markets["monday-exact"], observed_on=date(2026, 11, 16)).delete()
+    Quote.objects.filter(
+        market=markets["every-10"], observed_on__range=(date(2026, 11, 1), date(2026, 11, 3))
+    ).delete()
+    ermek = factories.agent(markets=[markets["monday-exact"], markets["every-10"]])
+    report = completeness(sched.week_of(TODAY), today=TODAY)
+    plans = market_plans(list(Market.objects.all()), today=TODAY)
+    assert report.agent_streaks == plain_agent_streaks(plans, TODAY)
+    assert report.market_streaks[markets["monday-exact"].pk] >= 1
+    assert report.market_streaks[markets["every-10"].pk] == 0
+    assert report.agent_streaks[ermek.pk] == 1  # the 16th, then the 12th was visited
+
+
 def test_the_weekly_history_counts_what_each_week_gives(varied):
     periods, table, _ = weekly_history(today=TODAY, weeks=6)
     plans = market_plans(list(Market.objects.all()), today=TODAY)
@@ -269,6 +308,6 @@ def test_the_week_and_the_history_take_the_same_queries_for_more_markets(kg):
     few = queries()
     _markets(9, crops, 3)
     # Markets, agents, plans, planned prices, default plans, the prices received, the
-    # rounds visited, the agents' last reports, agents, crops; the history: the first
-    # five, and the counts.
+    # rounds visited (each market's newest; the older ones of those that missed it), the
+    # agents with their last reports, crops; the history: the first five, and the counts.
     assert few == queries() == (10, 6)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -67,6 +67,26 @@ def test_operators_and_partners_with_the_permission_see_agents(api, collected, o
     agents = {a["agent"]: a for a in body.json()["agents"]}
     assert (agents["aida"]["received"], agents["bek"]["late"]) == (1, 1)
     assert agents["aida"]["last_report"] is not None
+    assert agents["bek"]["last_report"] is None  # bek never reported
+
+
+def test_an_agents_last_report_is_when_they_last_recorded_a_price(api, collected, operator):
+    from django.contrib.auth.models import User
+
+    from agriprices.models import Quote
+
+    aida = User.objects.get(username="aida")
+    newest = factories.QuoteFactory(
+        market=aida.agent_profile.markets.get(),
+        observed_on=collected["monday"] - timedelta(days=7),  # an older day, recorded last
+        agent=aida,
+    )
+    Quote.objects.filter(pk=newest.pk).update(created_at=timezone.now() + timedelta(hours=1))
+    newest.refresh_from_db()
+    body = client_with_token(operator).get(f"/api/v1/collection/?week={collected['week']}")
+    agents = {a["agent"]: a for a in body.json()["agents"]}
+    shown = agents["aida"]["last_report"].replace("Z", "+00:00")
+    assert datetime.fromisoformat(shown) == newest.created_at
 
 
 def test_an_agent_sees_their_own_line_and_not_anothers(api, collected):
