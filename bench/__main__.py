@@ -114,7 +114,7 @@ def run_suite(name: str) -> list:
     if name == "collection":
         from bench import collection
 
-        return collection.run()
+        return collection.run(url)
 
     if name == "voice":
         from bench import voice
