@@ -188,7 +188,8 @@ def markets_for(
     markets: Sequence[Market] | None = None,
     agent: User | None = None,
 ) -> QuerySet[Market]:
-    rows = Market.objects.select_related("region").order_by("region__name", "name")
+    # The regions are read apart: a few, each shared by its markets, not one per market.
+    rows = Market.objects.prefetch_related("region").order_by("region__name", "name")
     if region is not None:
         rows = rows.filter(region=region)
     if markets:

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.db import connection
@@ -73,11 +74,9 @@ class _Statement:
         self.calendars: dict[Rounds, list[tuple[date, int]]] = {}
         counting: dict[tuple[Schedule, date], list[date]] = {}
         self.chosen: list[tuple[Key, Rounds]] = []
-        self.types: list[str] = []
-        self.wanted: list[tuple[int, int, int, int]] = []
+        self.planned = planned
         for key, market_rounds in rounds.items():
-            pairs = sorted(planned.get(key, ())) if planned is not None else []
-            if planned is not None and not pairs:
+            if planned is not None and not planned.get(key):
                 continue
             if market_rounds not in self.calendars:
                 self.calendars[market_rounds] = []
@@ -93,10 +92,19 @@ class _Statement:
                             self.calendars[market_rounds].append((seen, index[day]))
             if self.calendars[market_rounds]:
                 self.chosen.append((key, market_rounds))
-            for commodity_id, price_type in pairs:
-                if price_type not in self.types:
-                    self.types.append(price_type)
-                self.wanted.append((*key, commodity_id, self.types.index(price_type)))
+
+    @cached_property
+    def wanted(self) -> tuple[list[str], list[tuple[int, int, int, int]]]:
+        """The price types planned, and the rows of ``wanted`` (each price type as its
+        index in that list): written only for the queries that join to the plans."""
+        types: list[str] = []
+        rows: list[tuple[int, int, int, int]] = []
+        for key, pairs in (self.planned or {}).items():
+            for commodity_id, price_type in sorted(pairs):
+                if price_type not in types:
+                    types.append(price_type)
+                rows.append((*key, commodity_id, types.index(price_type)))
+        return types, rows
 
     @property
     def empty(self) -> bool:
@@ -127,9 +135,9 @@ class _Statement:
         first_day, first_round = self.calendars[first_rounds][0]
         rows[0] = f"({int(first_market)}, %s, {int(first_round)}, {int(first_v)})"
         tables = [f"slots(market_id, observed_on, r, v) AS (VALUES {', '.join(rows)})"]
-        if wanted and self.wanted:
+        if wanted and self.wanted[1]:
             tables.append(
-                f"wanted(market_id, v, commodity_id, t) AS (VALUES {_values(self.wanted)})"
+                f"wanted(market_id, v, commodity_id, t) AS (VALUES {_values(self.wanted[1])})"
             )
         return "WITH " + ", ".join(tables), [connection.ops.adapt_datefield_value(first_day)]
 
@@ -144,9 +152,10 @@ class _Statement:
         counting for one of its rounds, once (market_id, commodity_id, price_type, r),
         planned in the stretch the round is of."""
         tables, params = self.tables(wanted=True)
+        types = self.wanted[0]
         price_type = (
             "CASE got.price_type "
-            + " ".join(f"WHEN %s THEN {n}" for n in range(len(self.types)))
+            + " ".join(f"WHEN %s THEN {n}" for n in range(len(types)))
             + " END"
         )
         sql = (
@@ -155,7 +164,7 @@ class _Statement:
             f" AND wanted.commodity_id = got.commodity_id AND wanted.t = {price_type}"
             f"{group_by}"
         )
-        return sql, [*params, *self.span, Quote.Status.REJECTED, *self.types]
+        return sql, [*params, *self.span, Quote.Status.REJECTED, *types]
 
 
 # The pairs with a price counting for a round of their market's stretch. S608: what is

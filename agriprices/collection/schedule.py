@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 
@@ -34,7 +35,7 @@ class Schedule:
         if not self.weekdays and not (self.every_days and self.starts_on):
             raise ValueError("a schedule needs weekdays, or every N days from a first day")
 
-    @property
+    @cached_property  # a report asks it of every market's schedule, again and again
     def cycle_days(self) -> int:
         """The longest wait between two collection days (7 for a weekly plan, 3 for
         Tuesday and Friday)."""
