@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from agriprices.models import Commodity, Market, PriceType, Quote, Unit
 from agriprices.selectors.agents import can_record_for
+from agriprices.selectors.quotes import quotes_by_external_id
 from agriprices.services.recording import QuoteError, record_quote_once
 from agriprices.validation import text_error
 from openrosa.models import Photo
@@ -84,10 +85,15 @@ def _parse(xml: bytes) -> Element:
 def _one(model: type[M], field: str, value: str, unknown: str) -> M:
     """The thing ``value`` names, or the form is refused with ``unknown`` (a sentence
     with ``%(name)s``)."""
-    found = model._default_manager.filter(**{field: value}).first()
-    if found is None:
+    return _known(model._default_manager.in_bulk([value], field_name=field), value, unknown)
+
+
+def _known(found: Mapping[str, M], value: str, unknown: str) -> M:
+    """The thing ``value`` names among those ``found``, or the form is refused with
+    ``unknown``."""
+    if value not in found:
         raise SubmissionError(unknown % {"name": repr(value[:60])})
-    return found
+    return found[value]
 
 
 #: The files a photo may be.
@@ -110,18 +116,23 @@ def _items(root: Element) -> list[_Item]:
         raise SubmissionError(_("The form has no price."))
     if len(nodes) > MOST_PRICES:
         raise SubmissionError(_("At most %(n)d prices in one form.") % {"n": MOST_PRICES})
+    named = [(_text(node, "commodity"), _text(node, "unit"), node) for node in nodes]
+    # Two reads for the whole form, not two for each price; a crop with the unit it is
+    # priced by, which recording weighs every price against.
+    commodities = Commodity.objects.select_related("base_unit").in_bulk(
+        {slug for slug, _unit, _node in named}, field_name="slug"
+    )
+    units = Unit.objects.in_bulk({code for _slug, code, _node in named}, field_name="code")
     items: list[_Item] = []
     seen: set[int] = set()
-    for number, node in enumerate(nodes, 1):
-        commodity = _one(
-            Commodity, "slug", _text(node, "commodity"), _("Unknown commodity %(name)s.")
-        )
+    for number, (slug, code, node) in enumerate(named, 1):
+        commodity = _known(commodities, slug, _("Unknown commodity %(name)s."))
         if commodity.pk in seen:
             raise SubmissionError(
                 _("%(crop)s appears twice in this form.") % {"crop": _name(commodity)}
             )
         seen.add(commodity.pk)
-        unit = _one(Unit, "code", _text(node, "unit"), _("Unknown unit %(name)s."))
+        unit = _known(units, code, _("Unknown unit %(name)s."))
         try:
             price = Decimal(_text(node, "price"))
         except InvalidOperation:
@@ -162,12 +173,15 @@ def receive(*, user: User, xml: bytes, files: Mapping[str, UploadedFile] | None 
     if price_type not in PriceType.values:
         raise SubmissionError(_("Unknown price type %(name)r.") % {"name": price_type[:20]})
     items = _items(root)
+    external_ids = {item.number: f"odk:{instance_id}:{item.number}" for item in items}
     created = again = flagged = 0
     with transaction.atomic():
+        stored = quotes_by_external_id(list(external_ids.values()))  # a form sent again
         for item in items:
             try:
                 quote, new = record_quote_once(
-                    external_id=f"odk:{instance_id}:{item.number}",
+                    external_id=external_ids[item.number],
+                    stored=stored,
                     agent=user,
                     commodity=item.commodity,
                     market=market,
@@ -176,6 +190,7 @@ def receive(*, user: User, xml: bytes, files: Mapping[str, UploadedFile] | None 
                     observed_on=observed_on,
                     price_type=price_type,
                     source=Quote.Source.COLLECT,
+                    assignment_checked=True,  # asked above, for the form's market
                 )
             except QuoteError as exc:
                 raise _refused(exc, item) from None

@@ -7,20 +7,34 @@ would the Collect keys of the phones it gave up. So deactivation revokes the acc
 Collect keys for good (each in the audit trail with the reason) and deletes its API
 token; a reactivated agent issues new keys. Reactivation revokes any key still standing
 too: no key can be issued to an inactive account, so such a key dates from before the
-deactivation (one made before this rule, or outside these functions)."""
+deactivation (one made before this rule, or outside these functions).
+
+Its web sessions end too, whichever way the account becomes inactive (these functions,
+or a save from a shell: ``end_sessions_of_inactive`` follows every save of a user), so a
+browser signed in before is signed out for good and the reactivated account signs in
+afresh, second factor included. A deactivation in the audit trail says this much: no
+row of its own is written for it."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from agriprices.audit.models import AuditAction
 from agriprices.audit.services import record
 from openrosa import keys
+
+logger = logging.getLogger(__name__)
 
 #: What an audit row's detail can hold, less room for the key's own words.
 REASON_MAX_LENGTH = 200
@@ -102,3 +116,42 @@ def reactivate_account(*, user_id: int, by: User | None) -> AccountChange:
             subject=f"user {user.pk} ({user.get_username()})",
         )
     return AccountChange(user=user, changed=True, keys_revoked=revoked)
+
+
+def end_sessions(user: User) -> int:
+    """Delete every live session signed in as ``user``; how many. A session names its
+    user only inside its signed data, so every live one is read: fine for what is rare
+    (an account made inactive), not for a page."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    rows = (
+        store.get_model_class()
+        .objects.filter(expire_date__gt=timezone.now())
+        .values_list("session_key", "session_data")
+    )
+    signed_in = str(user.pk)  # as django.contrib.auth.login keeps it
+    ended = [
+        key for key, data in rows.iterator() if store().decode(data).get(SESSION_KEY) == signed_in
+    ]
+    for key in ended:
+        store(session_key=key).delete()  # the engine's own delete: its cache too, if any
+    if ended:
+        logger.info("account %s inactive: %d sessions ended", user.pk, len(ended))
+    return len(ended)
+
+
+def end_sessions_of_inactive(
+    sender: type[User],
+    instance: User,
+    created: bool,
+    update_fields: frozenset[str] | None,
+    raw: bool = False,
+    **kwargs: Any,
+) -> None:
+    """After a user is saved inactive (post_save; not a new one, nor a fixture loaded),
+    end its sessions: an inactive account's sessions are refused only while it stays
+    inactive, and would sign the browser back in on reactivation."""
+    if created or raw or instance.is_active:
+        return
+    if update_fields is not None and "is_active" not in update_fields:
+        return  # a save of other fields (last_login, the name) left "Active" as it was
+    end_sessions(instance)

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,7 +10,9 @@ class TelecentreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib import admin
+        from django.contrib.auth.models import User
 
+        from telecentre.accounts import end_sessions_of_inactive
         from telecentre.login import ThrottledAdminAuthenticationForm
         from telecentre.roles import grant_bulletin_permissions
 
@@ -24,5 +26,7 @@ class TelecentreConfig(AppConfig):
         for model in (TOTPDevice, StaticDevice):
             if admin.site.is_registered(model):
                 admin.site.unregister(model)
+        # An account made inactive, however it is done, is signed out everywhere.
+        post_save.connect(end_sessions_of_inactive, sender=User, dispatch_uid="end-sessions")
         # After agriprices has made the role groups (it migrates first).
         post_migrate.connect(grant_bulletin_permissions, sender=self)

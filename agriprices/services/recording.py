@@ -7,6 +7,7 @@ reason, never dropped)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -68,12 +69,17 @@ def record_quote(
     price_type: str = PriceType.RETAIL,
     currency: str | None = None,
     external_id: str | None = None,
+    assignment_checked: bool = False,
 ) -> Quote:
     """Validate and store one observed price; return the stored quote.
 
     The quote is approved, or flagged for an operator when it is an outlier (its reason
     says against what) or in another currency than the service's. Raises ``QuoteError``
     naming the field for anything else wrong; then nothing is stored.
+
+    ``assignment_checked`` says the caller has just asked ``can_record_for(agent,
+    market)`` itself and refused the request when it said no (a Collect form, once for
+    all its prices): the rule is not read again for each price.
     """
     if source not in Quote.Source.values:
         raise QuoteError(f"unknown source {source!r}", field="source")
@@ -97,7 +103,7 @@ def record_quote(
             % {"crop": _local(commodity), "base": commodity.base_unit.code, "unit": unit.code},
             field="unit",
         )
-    if agent is not None and not can_record_for(agent, market):
+    if agent is not None and not assignment_checked and not can_record_for(agent, market):
         raise QuoteError(
             _("you are not assigned to the market %(market)s") % {"market": _local(market)},
             field="market",
@@ -216,13 +222,21 @@ def outlier_verdict(
     )
 
 
-def record_quote_once(*, external_id: str, **fields: Any) -> tuple[Quote, bool]:
+def record_quote_once(
+    *, external_id: str, stored: Mapping[str, Quote] | None = None, **fields: Any
+) -> tuple[Quote, bool]:
     """``record_quote`` for clients that retry: the same ``external_id`` with the same
     price returns the stored quote and False instead of an error. The id reused for a
     different price, or by another agent, is refused. A price that restates the agent's
     own live price of that day under another id (a form filled again, a text sent twice)
-    is the same price again too: it returns that quote and False."""
-    existing = quotes_by_external_id([external_id]).get(external_id)
+    is the same price again too: it returns that quote and False.
+
+    ``stored`` is what ``quotes_by_external_id`` found for a batch of ids that holds
+    ``external_id`` (a Collect form's prices), read once by the caller for all of them
+    instead of once for each."""
+    if stored is None:
+        stored = quotes_by_external_id([external_id])
+    existing = stored.get(external_id)
     if existing is None:
         try:
             return record_quote(external_id=external_id, **fields), True

@@ -16,7 +16,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Subquery
+from django.utils import timezone
 
 from agriprices import signals
 from agriprices.models import LatestPrice, PriceSummary, Quote
@@ -57,17 +58,28 @@ def refresh_summaries(
     """Recompute the week and month summaries of one series for the periods that hold
     any day from ``first_day`` to ``last_day``."""
     series = {"commodity_id": commodity_id, "market_id": market_id, "price_type": price_type}
-    for period in PERIODS:
-        start, end = period_start(first_day, period), period_end(last_day, period)
-        prices = (
-            _compared(**series)
-            .filter(observed_on__gte=start, observed_on__lte=end)
-            .values_list("observed_on", "price_per_base_unit")
+    spans = {
+        period: (period_start(first_day, period), period_end(last_day, period))
+        for period in PERIODS
+    }
+    # One read, one delete and one insert for both periods, not one of each per period:
+    # this runs for every price recorded.
+    prices = list(
+        _compared(**series)
+        .filter(
+            observed_on__gte=min(start for start, _end in spans.values()),
+            observed_on__lte=max(end for _start, end in spans.values()),
         )
-        PriceSummary.objects.filter(
-            **series, period=period, period_start__gte=start, period_start__lte=end
-        ).delete()
-        PriceSummary.objects.bulk_create(_summary_rows(series, period, prices), batch_size=1000)
+        .values_list("observed_on", "price_per_base_unit")
+    )
+    stale = Q()
+    rows: list[PriceSummary] = []
+    for period, (start, end) in spans.items():
+        stale |= Q(period=period, period_start__gte=start, period_start__lte=end)
+        held = [(day, value) for day, value in prices if start <= day <= end]
+        rows += _summary_rows(series, period, held)
+    PriceSummary.objects.filter(stale, **series).delete()
+    PriceSummary.objects.bulk_create(rows, batch_size=1000)
 
 
 def _summary_rows(
@@ -93,55 +105,52 @@ def refresh_latest_price(*, commodity_id: int, market_id: int, price_type: str) 
 
     Must run inside the transaction that changed the series' quotes.
     """
-    series = _compared(
-        commodity_id=commodity_id, market_id=market_id, price_type=price_type
-    ).order_by("-observed_on", "-id")
+    key: dict[str, Any] = {
+        "commodity_id": commodity_id,
+        "market_id": market_id,
+        "price_type": price_type,
+    }
+    series = _compared(**key).order_by("-observed_on", "-id")
     newest = series.first()
     if newest is None:
-        LatestPrice.objects.filter(
-            commodity_id=commodity_id, market_id=market_id, price_type=price_type
-        ).delete()
+        LatestPrice.objects.filter(**key).delete()
         return
 
-    def reference(window: tuple[int, int]) -> tuple[Decimal | None, date | None]:
+    def reference(window: tuple[int, int]) -> QuerySet[Quote]:
+        """The newest approved price ``window`` days before the newest one, as a query."""
         latest_day, earliest_day = window
-        row = (
-            series.filter(
-                observed_on__lte=newest.observed_on - timedelta(days=latest_day),
-                observed_on__gte=newest.observed_on - timedelta(days=earliest_day),
-            )
-            .values_list("price_per_base_unit", "observed_on")
-            .first()
-        )
-        return row if row else (None, None)
+        return series.filter(
+            observed_on__lte=newest.observed_on - timedelta(days=latest_day),
+            observed_on__gte=newest.observed_on - timedelta(days=earliest_day),
+        )[:1]
 
-    week_price, week_on = reference(WEEK_REFERENCE)
-    month_price, month_on = reference(MONTH_REFERENCE)
-    LatestPrice.objects.update_or_create(
-        commodity_id=commodity_id,
-        market_id=market_id,
-        price_type=price_type,
-        defaults={
-            "quote": newest,
-            "unit_id": newest.unit_id,
-            "price": newest.price,
-            "currency": newest.currency,
-            "price_per_base_unit": newest.price_per_base_unit,
-            "observed_on": newest.observed_on,
-            "week_ago_per_base_unit": week_price,
-            "week_ago_on": week_on,
-            "month_ago_per_base_unit": month_price,
-            "month_ago_on": month_on,
-        },
+    values = {
+        "quote": newest,
+        "unit_id": newest.unit_id,
+        "price": newest.price,
+        "currency": newest.currency,
+        "price_per_base_unit": newest.price_per_base_unit,
+        "observed_on": newest.observed_on,
+        "updated_at": timezone.now(),  # update() leaves auto_now to the caller
+    }
+    week, month = reference(WEEK_REFERENCE), reference(MONTH_REFERENCE)
+    # The row nearly always exists: one UPDATE, its reference prices read by subqueries
+    # in it, where update_or_create read them, then the row, then wrote it.
+    updated = LatestPrice.objects.filter(**key).update(
+        **values,
+        week_ago_per_base_unit=Subquery(week.values("price_per_base_unit")),
+        week_ago_on=Subquery(week.values("observed_on")),
+        month_ago_per_base_unit=Subquery(month.values("price_per_base_unit")),
+        month_ago_on=Subquery(month.values("observed_on")),
     )
-    transaction.on_commit(
-        lambda: signals.latest_price_changed.send(
-            sender=LatestPrice,
-            commodity_id=commodity_id,
-            market_id=market_id,
-            price_type=price_type,
-        )
-    )
+    if not updated:  # the series' first approved price: its row is made
+        references: dict[str, Any] = {}
+        for name, query in (("week", week), ("month", month)):
+            row = query.values_list("price_per_base_unit", "observed_on").first()
+            price, day = row or (None, None)
+            references |= {f"{name}_ago_per_base_unit": price, f"{name}_ago_on": day}
+        LatestPrice.objects.update_or_create(**key, defaults=values | references)
+    transaction.on_commit(lambda: signals.latest_price_changed.send(sender=LatestPrice, **key))
 
 
 def rebuild_latest_prices() -> int:

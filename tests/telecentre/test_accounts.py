@@ -4,6 +4,9 @@ brings none of them back: its phones get new keys. The admin does it only throug
 list's actions, which say why."""
 
 import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from agriprices.audit.models import AuditAction, AuditEvent
@@ -12,6 +15,7 @@ from openrosa.models import CollectKey
 from telecentre import accounts
 from tests import factories
 from tests.openrosa.test_collect import Collect
+from tests.telecentre.test_two_factor import enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +197,81 @@ def test_the_admins_user_form_does_not_change_active_behind_the_actions_back(cli
     assert sent.status_code == 302, sent.content.decode()[:2000]
     aibek.refresh_from_db()
     assert aibek.is_active and answer(samsung) == 200
+
+
+@pytest.fixture
+def signed_in(settings):
+    """An operator signed in on the dashboard with the password and the second factor,
+    as a person does it; the session key their browser holds."""
+    settings.REQUIRE_TWO_FACTOR = True
+    nurlan = factories.operator("nurlan")
+    browser = Client()
+    enrol(browser, nurlan)
+    assert browser.get("/review/").status_code == 200
+    return nurlan, browser.cookies["sessionid"].value
+
+
+def _opens(session_key, path="/review/"):
+    """What a browser still holding ``session_key`` is answered."""
+    browser = Client()
+    browser.cookies["sessionid"] = session_key
+    return browser.get(path)
+
+
+def _signed_in_admin(boss):
+    """The admin, signed in with their second factor given."""
+    admin = Client()
+    admin.force_login(boss)
+    session = admin.session
+    device = TOTPDevice.objects.create(user=boss, name="authenticator", confirmed=True)
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return admin
+
+
+def _by_the_service(user, boss):
+    accounts.deactivate_account(user_id=user.pk, by=boss, reason="left in May")
+    accounts.reactivate_account(user_id=user.pk, by=boss)
+
+
+def _by_the_admin(user, boss):
+    admin = _signed_in_admin(boss)
+    chosen = {"_selected_action": [user.pk]}
+    done = admin.post(CHANGELIST, {"action": "deactivate", "apply": "1", "reason": "left"} | chosen)
+    assert done.status_code == 302
+    admin.post(CHANGELIST, {"action": "reactivate"} | chosen)
+
+
+def _by_a_save(user, boss):
+    """From a shell: no service, no audit row, but the same rule."""
+    user.is_active = False
+    user.save()
+    user.is_active = True
+    user.save()
+
+
+@pytest.mark.parametrize("deactivate", [_by_the_service, _by_the_admin, _by_a_save])
+def test_a_deactivated_account_is_signed_out_everywhere_and_stays_so_reactivated(
+    signed_in, boss, deactivate
+):
+    nurlan, session_key = signed_in
+    other = factories.operator("ainura")
+    elsewhere = Client()
+    elsewhere.force_login(other)
+    deactivate(nurlan, boss)
+    nurlan.refresh_from_db()
+    assert nurlan.is_active
+    # The browser signed in before the deactivation is anonymous: asked to sign in
+    # again, password and second factor, not let back in by the reactivation.
+    answer = _opens(session_key)
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/accounts/login/")
+    # Only that account's sessions ended.
+    assert elsewhere.session.get("_auth_user_id") == str(other.pk)
+
+
+def test_a_save_that_leaves_active_alone_signs_no_one_out(signed_in):
+    nurlan, session_key = signed_in
+    nurlan.first_name = "Nurlan"
+    nurlan.save()
+    assert _opens(session_key).status_code == 200
