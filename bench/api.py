@@ -105,11 +105,11 @@ def load(paths: list[str], requests: int, concurrency: int = 2, *extra: str) -> 
     return json.loads(out.stdout)
 
 
-def load_in_background(paths: list[str], requests: int) -> subprocess.Popen:
+def load_in_background(paths: list[str], requests: int, *extra: str) -> subprocess.Popen:
     """bench.load in a process of its own, for loads that run at the same time."""
     return subprocess.Popen(
         [sys.executable, "-m", "bench.load", f"http://127.0.0.1:{PORT}", *paths]
-        + ["--requests", str(requests), "--concurrency", "2"],
+        + ["--requests", str(requests), "--concurrency", "2", *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
