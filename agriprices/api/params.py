@@ -15,7 +15,7 @@ from agriprices.collection.schedule import PeriodError, read_period
 from agriprices.models import PriceType, Quote
 from agriprices.periods import PERIODS
 from agriprices.selectors.catalogue import commodity_by_ref, market_by_ref, region_by_ref
-from agriprices.validation import askable_days
+from agriprices.validation import askable_days, readable_date_text
 from agriprices.warnings import bands
 from agriprices.warnings.indicators import RECENT_MONTHS
 
@@ -70,7 +70,7 @@ class DayField(serializers.DateField):
     def to_internal_value(self, value: Any) -> Any:
         # Django's date parser reads any script's digits (２０２６-12-06); the API
         # takes the ISO form only, as the collection's periods (schedule.read_period).
-        if isinstance(value, str) and not value.isascii():
+        if isinstance(value, str) and not readable_date_text(value):
             self.fail("invalid", format="YYYY-MM-DD")
         day = super().to_internal_value(value)
         earliest, latest = askable_days(timezone.localdate())

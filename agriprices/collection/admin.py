@@ -28,6 +28,7 @@ from agriprices.collection.services import (
     record_change,
     version_before,
 )
+from agriprices.forms import AsciiDateField
 
 
 class PlannedItemInline(admin.TabularInline):
@@ -55,7 +56,7 @@ class CollectionPlanForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    effective_from = forms.DateField(
+    effective_from = AsciiDateField(
         label=_("takes effect"),
         required=False,
         help_text=_("Empty: today. The days before keep the plan they had."),
@@ -72,6 +73,7 @@ class CollectionPlanForm(forms.ModelForm):
             "starts_on",
             "tolerance_days",
         ]
+        field_classes = {"starts_on": AsciiDateField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
