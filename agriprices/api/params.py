@@ -10,12 +10,12 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from agriprices.api.serializers import RefField, RegionRefField
+from agriprices.api.serializers import IsoDateField, RefField, RegionRefField
 from agriprices.collection.schedule import PeriodError, read_period
 from agriprices.models import PriceType, Quote
 from agriprices.periods import PERIODS
 from agriprices.selectors.catalogue import commodity_by_ref, market_by_ref, region_by_ref
-from agriprices.validation import askable_days, readable_date_text
+from agriprices.validation import askable_days
 from agriprices.warnings import bands
 from agriprices.warnings.indicators import RECENT_MONTHS
 
@@ -64,14 +64,11 @@ def region_ref(**kwargs: Any) -> RegionRefField:
     return RegionRefField(kind="region", resolve=region_by_ref, **kwargs)
 
 
-class DayField(serializers.DateField):
-    """An ISO date between 1900 and a year from now, in ASCII digits."""
+class DayField(IsoDateField):
+    """An ISO date between 1900 and a year from now, in ASCII digits (as the
+    collection's periods, schedule.read_period)."""
 
     def to_internal_value(self, value: Any) -> Any:
-        # Django's date parser reads any script's digits (２０２６-12-06); the API
-        # takes the ISO form only, as the collection's periods (schedule.read_period).
-        if isinstance(value, str) and not readable_date_text(value):
-            self.fail("invalid", format="YYYY-MM-DD")
         day = super().to_internal_value(value)
         earliest, latest = askable_days(timezone.localdate())
         if not earliest <= day <= latest:
