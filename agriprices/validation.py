@@ -184,6 +184,16 @@ def askable_days(today: date) -> tuple[date, date]:
     return EARLIEST_DATE, today + timedelta(days=ASKED_AHEAD_DAYS)
 
 
+def readable_date_text(text: str) -> bool:
+    """Whether ``text``, a date as typed or sent, is in ASCII, as every date taken in
+    is (the API's days, the dashboard's and the admin's date fields). Python's and
+    Django's date parsers read any script's digits (strptime's year is ``\\d``,
+    ``int("٢٠٢٦")`` is 2026), so "２０２６-12-01" would pass for a day while the same day
+    all in fullwidth digits is refused; the ISO form in the digits 0 to 9 is the one
+    every surface agrees on."""
+    return text.isascii()
+
+
 def date_error(observed_on: date, today: date, *, max_age_days: int | None = None) -> str | None:
     """Why ``observed_on`` is not a plausible day for a price, or None. Never in the
     future; with ``max_age_days`` (prices entered by people: web form, SMS, ODK Collect,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from agriprices.forms import AsciiDateField
 from agriprices.labels import category_name
 from agriprices.models import Commodity, Market, PriceType, Quote, Region, Unit
 from agriprices.names import by_local_name, collation_key
@@ -96,7 +97,7 @@ class BulletinForm(forms.ModelForm):
     class Meta:
         model = Bulletin
         fields = ["title", "category", "language", "regions", "body", "sms_summary", "expires_on"]
-        field_classes = {"regions": LocalNamesChoiceField}
+        field_classes = {"regions": LocalNamesChoiceField, "expires_on": AsciiDateField}
         widgets = {
             "regions": forms.CheckboxSelectMultiple,
             "body": forms.Textarea(attrs={"rows": 8}),
@@ -155,7 +156,7 @@ class PriceEntryForm(forms.Form):
     )
     unit = forms.ModelChoiceField(queryset=Unit.objects.order_by("code"), label=_("Unit"))
     price_type = forms.ChoiceField(choices=PriceType.choices, label=_("Price type"))
-    observed_on = forms.DateField(
+    observed_on = AsciiDateField(
         label=_("Day seen"), widget=forms.DateInput(attrs={"type": "date"})
     )
     #: Shown after a warning: the agent confirms an unusual price is right.
@@ -373,7 +374,7 @@ class CollectionPlanForm(forms.Form):
     every_days = forms.IntegerField(
         label=_("Every N days"), min_value=1, max_value=90, required=False
     )
-    starts_on = forms.DateField(
+    starts_on = AsciiDateField(
         label=_("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from agriprices.api.serializers import RefField, RegionRefField
+from agriprices.api.serializers import IsoDateField, RefField, RegionRefField
 from agriprices.collection.schedule import PeriodError, read_period
 from agriprices.models import PriceType, Quote
 from agriprices.periods import PERIODS
@@ -64,14 +64,11 @@ def region_ref(**kwargs: Any) -> RegionRefField:
     return RegionRefField(kind="region", resolve=region_by_ref, **kwargs)
 
 
-class DayField(serializers.DateField):
-    """An ISO date between 1900 and a year from now, in ASCII digits."""
+class DayField(IsoDateField):
+    """An ISO date between 1900 and a year from now, in ASCII digits (as the
+    collection's periods, schedule.read_period)."""
 
     def to_internal_value(self, value: Any) -> Any:
-        # Django's date parser reads any script's digits (２０２６-12-06); the API
-        # takes the ISO form only, as the collection's periods (schedule.read_period).
-        if isinstance(value, str) and not value.isascii():
-            self.fail("invalid", format="YYYY-MM-DD")
         day = super().to_internal_value(value)
         earliest, latest = askable_days(timezone.localdate())
         if not earliest <= day <= latest:

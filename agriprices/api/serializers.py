@@ -15,6 +15,7 @@ from rest_framework import serializers
 from agriprices.models import Commodity, LatestPrice, Market, PriceType, Quote, Region
 from agriprices.periods import PERIODS, Summary
 from agriprices.selectors.catalogue import commodity_by_ref, market_by_ref, unit_by_code
+from agriprices.validation import readable_date_text
 from agriprices.warnings import bands
 from agriprices.warnings.models import PriceWarning
 
@@ -180,6 +181,17 @@ class QuoteSerializer(serializers.ModelSerializer):
         ]
 
 
+class IsoDateField(serializers.DateField):
+    """A day in the digits 0 to 9 (``validation.readable_date_text``): DRF's date
+    parser, as Django's, reads any script's digits, so ２０２６-１２-０１ would pass for a
+    day."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str) and not readable_date_text(value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
 class QuoteInputSerializer(serializers.Serializer):
     """One price as an agent sends it."""
 
@@ -190,7 +202,7 @@ class QuoteInputSerializer(serializers.Serializer):
     )
     # Digits and places are checked by record_quote against the column, as on every path.
     price = serializers.DecimalField(max_digits=None, decimal_places=None, coerce_to_string=True)
-    observed_on = serializers.DateField(
+    observed_on = IsoDateField(
         required=False,
         help_text="Day the price was seen (default: today).",
         error_messages={"invalid": "not a day: write YYYY-MM-DD, a day that exists"},

@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agriprices.collection.models import WEEKDAY_CHOICES, CollectionPlan, PlannedItem
@@ -23,6 +28,7 @@ from agriprices.collection.services import (
     record_change,
     version_before,
 )
+from agriprices.forms import AsciiDateField
 
 
 class PlannedItemInline(admin.TabularInline):
@@ -50,7 +56,7 @@ class CollectionPlanForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    effective_from = forms.DateField(
+    effective_from = AsciiDateField(
         label=_("takes effect"),
         required=False,
         help_text=_("Empty: today. The days before keep the plan they had."),
@@ -67,6 +73,7 @@ class CollectionPlanForm(forms.ModelForm):
             "starts_on",
             "tolerance_days",
         ]
+        field_classes = {"starts_on": AsciiDateField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -142,9 +149,44 @@ class CollectionPlanAdmin(admin.ModelAdmin):
         return ["market", "effective_from"] if obj is not None and obj.pk else []
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and _replaced(obj):
+        if obj is not None and _replaced(obj) is not None:
             return False
         return super().has_change_permission(request, obj)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # A version replaced while its form was open (someone saved a version from
+        # today meanwhile): Django answers the save with a bare 403, as the permission
+        # above says. The operator gets the change form back instead, as the version now
+        # reads (read only, by that same permission), saying why nothing was saved and
+        # where the version in force is, as a form made stale by a change is answered.
+        if request.method == "POST" and object_id is not None:
+            plan = self.get_object(request, unquote(object_id))
+            in_force = _replaced(plan) if plan is not None else None
+            if in_force is not None and super().has_change_permission(request, plan):
+                url = reverse(
+                    f"{self.admin_site.name}:agriprices_collectionplan_change",
+                    args=[in_force.pk],
+                )
+                messages.error(
+                    request,
+                    format_html(
+                        gettext(
+                            "This version of the plan was replaced meanwhile by {version}, "
+                            "in force now: nothing was saved. Make your changes there."
+                        ),
+                        version=format_html('<a href="{}">{}</a>', url, in_force),
+                    ),
+                )
+                shown = copy.copy(request)
+                shown.method = "GET"
+                return super().changeform_view(shown, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     # Audited as a change made in the dashboard is (services.record_change): the plan as
     # it was is read before the form saves it and its prices, then compared.
@@ -218,14 +260,18 @@ class CollectionPlanAdmin(admin.ModelAdmin):
         delete_plans(queryset, actor=request.user)
 
 
-def _replaced(plan: CollectionPlan) -> bool:
-    """Whether a newer version of the market's plan is in force already: ``plan`` only
-    judges days past, and stays as it was."""
-    return CollectionPlan.objects.filter(
-        market_id=plan.market_id,
-        effective_from__gt=plan.effective_from,
-        effective_from__lte=timezone.localdate(),
-    ).exists()
+def _replaced(plan: CollectionPlan) -> CollectionPlan | None:
+    """The market's version in force today when it is newer than ``plan`` (None: it is
+    not): ``plan`` then only judges days past, and stays as it was."""
+    return (
+        CollectionPlan.objects.filter(
+            market_id=plan.market_id,
+            effective_from__gt=plan.effective_from,
+            effective_from__lte=timezone.localdate(),
+        )
+        .order_by("-effective_from")
+        .first()
+    )
 
 
 def _same(before: dict[str, str], after: dict[str, str]) -> bool:

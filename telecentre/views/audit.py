@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from agriprices import spreadsheet
 from agriprices.audit import selectors
 from agriprices.audit.models import AuditAction, AuditEvent
+from agriprices.forms import AsciiDateField
 from telecentre.access import needs_permission
 
 AUDIT_ROWS = 50
@@ -33,10 +34,10 @@ class AuditSearchForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("any")), *AuditAction.choices]
     )
-    since = forms.DateField(
+    since = AsciiDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    until = forms.DateField(
+    until = AsciiDateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

@@ -200,6 +200,71 @@ def test_an_admin_form_opened_before_a_dashboard_save_is_refused(
     assert plan.weekdays == "4"
 
 
+def test_an_admin_form_of_a_version_replaced_meanwhile_comes_back_naming_the_new_one(
+    admin_client, osh, potatoes, onions
+):
+    """Operator A opens the version in force in the admin, B saves a new version from
+    today in the dashboard (A's version is replaced: it only judges days past now), A
+    saves: the change form comes back as the version now reads, read only, saying
+    nothing was saved and linking to the version in force; nothing changed."""
+    plan = version(osh, LONG_AGO, items=[(potatoes,)])
+    url = f"/admin/agriprices/collectionplan/{plan.pk}/change/"
+    opened = admin_client.get(url)
+    assert 'name="weekdays"' in opened.content.decode()  # in force: editable
+    stale = admin_change_form(
+        plan, weekdays=["4"], version=opened.context["adminform"].form.initial["version"]
+    )
+    save_plan(
+        market=osh,
+        kind="weekdays",
+        weekdays=[2],
+        expected=[(potatoes, PriceType.RETAIL), (onions, PriceType.RETAIL)],
+    )
+    in_force = CollectionPlan.objects.get(market=osh, effective_from=timezone.localdate())
+    audited = AuditEvent.objects.count()
+
+    response = admin_client.post(url, stale)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This version of the plan was replaced meanwhile by" in page
+    assert "nothing was saved. Make your changes there." in page
+    link = f'<a href="/admin/agriprices/collectionplan/{in_force.pk}/change/">{in_force}</a>'
+    assert link in page
+    assert 'name="weekdays"' not in page  # read only, as it is now
+    plan.refresh_from_db()
+    assert plan.weekdays == "0"
+    assert [i.commodity_id for i in plan.items.all()] == [potatoes.pk]
+    in_force.refresh_from_db()
+    assert in_force.weekdays == "2" and in_force.items.count() == 2
+    assert CollectionPlan.objects.filter(market=osh).count() == 2
+    assert AuditEvent.objects.count() == audited
+    # In the operator's language.
+    russian = admin_client.post(url, stale, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Эта версия плана тем временем заменена" in russian
+    # Opened again, it reads as any replaced version does: read only, no error.
+    again = admin_client.get(url).content.decode()
+    assert "replaced meanwhile" not in again and 'name="weekdays"' not in again
+
+
+def test_who_may_only_view_plans_is_still_refused_a_save_of_a_replaced_version(
+    client, osh, potatoes
+):
+    from django.contrib.auth.models import Permission
+
+    plan = version(osh, LONG_AGO, items=[(potatoes,)])
+    version(osh, timezone.localdate(), weekdays="2", items=[(potatoes,)])
+    viewer = factories.UserFactory(username="viewer", is_staff=True)
+    viewer.save()  # its password, set after it was made
+    viewer.user_permissions.add(Permission.objects.get(codename="view_collectionplan"))
+    client.force_login(viewer)
+    url = f"/admin/agriprices/collectionplan/{plan.pk}/change/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, admin_change_form(plan, weekdays=["4"])).status_code == 403
+    plan.refresh_from_db()
+    assert plan.weekdays == "0"
+
+
 def test_the_dashboard_token_sees_a_change_to_any_version(osh, potatoes, onions):
     """With a future version, a dashboard save changes today's, not the newest: a form
     read before that change is stale all the same."""
@@ -231,13 +296,11 @@ def test_editing_the_plan_in_force_in_the_admin_saves_a_version_from_today(
     assert detail == f"from {today.isoformat()}; schedule: weekdays 0 -> weekdays 4"
     # The version replaced is read only now: the past is not rewritten from the admin.
     old = versions[0]
-    assert (
-        admin_client.post(
-            f"/admin/agriprices/collectionplan/{old.pk}/change/",
-            admin_change_form(old, weekdays=["2"]),
-        ).status_code
-        == 403
+    refused = admin_client.post(
+        f"/admin/agriprices/collectionplan/{old.pk}/change/",
+        admin_change_form(old, weekdays=["2"]),
     )
+    assert "nothing was saved" in refused.content.decode()
     old.refresh_from_db()
     assert old.weekdays == "0"
     # Saved unchanged: no new version.

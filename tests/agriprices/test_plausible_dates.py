@@ -115,6 +115,27 @@ def test_the_api_says_a_day_that_does_not_exist_is_no_day(agent, potatoes, osh, 
     }
 
 
+@pytest.mark.parametrize("zero", ["\u0660", "\uff10"])  # Arabic-Indic, fullwidth
+def test_the_api_takes_a_day_in_the_digits_0_to_9_only(agent, potatoes, osh, today, zero):
+    """As the dashboard's forms and the API's query days: the parser would read
+    today in other digits as today."""
+    other = today.isoformat().translate({ord(str(n)): chr(ord(zero) + n) for n in range(10)})
+    body = {"commodity": "potatoes", "market": "osh", "unit": "kg", "price": "18"}
+    client = client_with_token(agent)
+    response = client.post("/api/v1/quotes/", {**body, "observed_on": other}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "field": "observed_on",
+            "message": "not a day: write YYYY-MM-DD, a day that exists",
+            "code": "invalid",
+        }
+    ]
+    assert not Quote.objects.exists()
+    body["observed_on"] = today.isoformat()
+    assert client.post("/api/v1/quotes/", body, format="json").status_code == 201
+
+
 def test_the_web_form_refuses_an_old_day_before_it_asks_about_an_unusual_price(
     client, agent, potatoes, osh, days_ago
 ):
