@@ -177,6 +177,13 @@ def receive(*, user: User, xml: bytes, files: Mapping[str, UploadedFile] | None 
     created = again = flagged = 0
     with transaction.atomic():
         stored = quotes_by_external_id(list(external_ids.values()))  # a form sent again
+        if stored and len(stored) < len(external_ids):
+            # A form is stored whole or not at all: some of its prices here means it
+            # came before, without the others, so this is another form under its name.
+            raise SubmissionError(
+                _("This form was sent before with other prices: fill in a new form."),
+                status=409,
+            )
         for item in items:
             try:
                 quote, new = record_quote_once(

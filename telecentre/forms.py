@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from agriprices.forms import AsciiDateField
+from agriprices.forms import AsciiDateField, IsoDateInput
 from agriprices.labels import category_name
 from agriprices.models import Commodity, Market, PriceType, Quote, Region, Unit
 from agriprices.names import by_local_name, collation_key
@@ -102,7 +102,7 @@ class BulletinForm(forms.ModelForm):
             "regions": forms.CheckboxSelectMultiple,
             "body": forms.Textarea(attrs={"rows": 8}),
             "sms_summary": forms.Textarea(attrs={"rows": 3}),
-            "expires_on": forms.DateInput(attrs={"type": "date"}),
+            "expires_on": IsoDateInput,
         }
 
     def clean_sms_summary(self) -> str:
@@ -156,9 +156,7 @@ class PriceEntryForm(forms.Form):
     )
     unit = forms.ModelChoiceField(queryset=Unit.objects.order_by("code"), label=_("Unit"))
     price_type = forms.ChoiceField(choices=PriceType.choices, label=_("Price type"))
-    observed_on = AsciiDateField(
-        label=_("Day seen"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    observed_on = AsciiDateField(label=_("Day seen"))
     #: Shown after a warning: the agent confirms an unusual price is right.
     confirm = forms.BooleanField(required=False, label=_("Yes, this price is right"))
 
@@ -377,7 +375,6 @@ class CollectionPlanForm(forms.Form):
     starts_on = AsciiDateField(
         label=_("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("A collection day, for every N days."),
     )
     tolerance_days = forms.IntegerField(

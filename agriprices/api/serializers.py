@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -205,7 +206,8 @@ class QuoteInputSerializer(serializers.Serializer):
     observed_on = IsoDateField(
         required=False,
         help_text="Day the price was seen (default: today).",
-        error_messages={"invalid": "not a day: write YYYY-MM-DD, a day that exists"},
+        # In the caller's language, as the other refusals of a price.
+        error_messages={"invalid": _("not a day: write YYYY-MM-DD, a day that exists")},
     )
     price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)
     # What a currency may be is validation.currency_error's, as on every path.

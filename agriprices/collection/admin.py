@@ -28,7 +28,7 @@ from agriprices.collection.services import (
     record_change,
     version_before,
 )
-from agriprices.forms import AsciiDateField
+from agriprices.forms import AsciiDateField, IsoDateInput
 
 
 class PlannedItemInline(admin.TabularInline):
@@ -74,6 +74,9 @@ class CollectionPlanForm(forms.ModelForm):
             "tolerance_days",
         ]
         field_classes = {"starts_on": AsciiDateField}
+        # The browser's date picker, not the admin's calendar: that writes the day in the
+        # language's format (06.12.2026), which a day field refuses (AsciiDateField).
+        widgets = {"starts_on": IsoDateInput}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -34,12 +34,8 @@ class AuditSearchForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("any")), *AuditAction.choices]
     )
-    since = AsciiDateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = AsciiDateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = AsciiDateField(label=_("From"), required=False)
+    until = AsciiDateField(label=_("To"), required=False)
 
     def _within(self, field: str) -> date | None:
         # A day near year 1 or 9999 overflows once turned into UTC (a 500, or a CSV cut

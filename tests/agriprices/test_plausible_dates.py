@@ -115,6 +115,27 @@ def test_the_api_says_a_day_that_does_not_exist_is_no_day(agent, potatoes, osh, 
     }
 
 
+def test_the_api_says_no_day_in_the_callers_language(agent, potatoes, osh):
+    """As every other refusal of a price it writes."""
+    body = {"commodity": "potatoes", "market": "osh", "unit": "kg", "price": "18"}
+    said = {
+        "ru": "это не дата: напишите ГГГГ-ММ-ДД, существующий день",
+        "fr": "pas un jour : écrivez AAAA-MM-JJ, un jour qui existe",
+        "ky": "бул күн эмес: ЖЖЖЖ-АА-КК түрүндө, бар болгон күндү жазыңыз",
+    }
+    client = client_with_token(agent)
+    for language, message in said.items():
+        response = client.post(
+            "/api/v1/quotes/",
+            {**body, "observed_on": "2026-13-01"},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["message"] == message
+    assert not Quote.objects.exists()
+
+
 @pytest.mark.parametrize("zero", ["\u0660", "\uff10"])  # Arabic-Indic, fullwidth
 def test_the_api_takes_a_day_in_the_digits_0_to_9_only(agent, potatoes, osh, today, zero):
     """As the dashboard's forms and the API's query days: the parser would read

@@ -344,7 +344,7 @@ def test_a_form_sent_again_stores_nothing_twice(client, field, today):
     assert Quote.objects.filter(source="collect").count() == 1
 
 
-def test_the_same_instance_with_other_prices_is_a_conflict(client, field, today):
+def test_the_same_instance_with_other_prices_is_a_conflict(client, field, today, kg):
     collect = Collect(client)
     form = collect.blank_form()
     first = collect.fill(
@@ -366,6 +366,19 @@ def test_the_same_instance_with_other_prices_is_a_conflict(client, field, today)
     assert response.status_code == 409
     assert message == "This form was sent before with other prices: fill in a new form."
     assert Quote.objects.get(source="collect").price == Decimal(31)
+    # The same prices and one more are other prices too: nothing of it is stored.
+    factories.CommodityFactory(name="Onions", base_unit=kg)
+    longer = collect.fill(
+        form,
+        market="osh",
+        observed_on=today.isoformat(),
+        prices=[("potatoes", "kg", 31), ("onions", "kg", 20)],
+        instance_id="uuid:1",
+    )
+    response, message = collect.submit(longer)
+    assert response.status_code == 409
+    assert message == "This form was sent before with other prices: fill in a new form."
+    assert Quote.objects.filter(source="collect").count() == 1
 
 
 def test_a_foreign_market_is_refused_and_nothing_is_stored(client, field, today):

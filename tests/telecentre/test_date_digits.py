@@ -13,7 +13,7 @@ from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.models import Quote
 from telecentre.models import Bulletin
 
-REFUSED = "Write the date with the digits 0 to 9, e.g. 2026-12-01."
+REFUSED = "Write the date as year-month-day in the digits 0 to 9, e.g. 2026-12-01."
 
 
 def written(day: date, zero: str, *, year_only: bool = False) -> str:
@@ -63,9 +63,11 @@ def test_a_price_seen_on_a_day_in_other_digits_is_refused(client, agent, osh, po
 def test_the_message_is_in_the_readers_language(client, agent, osh, potatoes, today):
     client.force_login(agent)
     said = {
-        "ru": "Напишите дату цифрами от 0 до 9, например 2026-12-01.",
-        "ky": "Күндү 0дөн 9га чейинки цифралар менен жазыңыз, мисалы 2026-12-01.",
-        "fr": "Écrivez la date avec les chiffres 0 à 9, par ex. 2026-12-01.",
+        "ru": "Напишите дату в виде год-месяц-день цифрами от 0 до 9, например 2026-12-01.",
+        "ky": "Күндү жыл-ай-күн түрүндө 0дөн 9га чейинки цифралар менен жазыңыз, мисалы "
+        "2026-12-01.",
+        "fr": "Écrivez la date sous la forme année-mois-jour avec les chiffres 0 à 9, par ex. "
+        "2026-12-01.",
     }
     for language, message in said.items():
         response = client.post(
@@ -75,6 +77,33 @@ def test_the_message_is_in_the_readers_language(client, agent, osh, potatoes, to
         )
         refused_beside(response, "observed_on", message)
     assert not Quote.objects.exists()
+
+
+def test_a_day_in_a_languages_own_order_is_refused_not_misread(client, agent, osh, potatoes, today):
+    """11/12 is the 12th of November to Django in English and the 11th of December in
+    French: a day typed by hand is taken year-month-day only, in every language."""
+    client.force_login(agent)
+    for language, day in (
+        ("en", today.strftime("%d/%m/%Y")),
+        ("en", today.strftime("%m/%d/%Y")),
+        ("fr", today.strftime("%d/%m/%Y")),
+        ("ru", today.strftime("%d.%m.%Y")),
+    ):
+        response = client.post(
+            "/report/", price_entry(osh, potatoes, day), HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert response.status_code == 200
+        assert list(response.context["form"].errors) == ["observed_on"]
+    assert not Quote.objects.exists()
+
+
+def test_the_day_picker_shows_its_day_in_every_language(client, agent, today):
+    """A date input takes its value year-month-day only; written the language's way
+    (06.12.2026) the browser drops it and the agent sees no day."""
+    client.force_login(agent)
+    for language in ("en", "fr", "ru", "ky"):
+        page = client.get("/report/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert f'type="date" name="observed_on" value="{today.isoformat()}"' in page
 
 
 # --- A market's collection plan ---------------------------------------------------------
