@@ -40,8 +40,8 @@ def collection_settings(**kwargs: Any) -> list[checks.CheckMessage]:
     """0 rounds would flag every market at once; a negative grace would call every price
     old; a streak is counted up to ``STREAK_ROUNDS`` rounds, so a larger threshold would
     never flag one."""
-    from agriprices.collection.completeness import STREAK_ROUNDS
     from agriprices.collection.models import MAX_TOLERANCE_DAYS
+    from agriprices.collection.streaks import STREAK_ROUNDS
 
     highest = {
         "COLLECTION_TOLERANCE_DAYS": MAX_TOLERANCE_DAYS,

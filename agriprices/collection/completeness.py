@@ -30,13 +30,10 @@ from agriprices.collection.received import (
     Rounds,
     received_counts,
     received_pairs,
-    visited_rounds,
 )
 from agriprices.collection.schedule import Period, Schedule
+from agriprices.collection.streaks import STREAK_ROUNDS, missed_streaks
 from agriprices.models import Commodity, Market, Quote, Region
-
-#: Closed rounds looked back at for the streaks; a longer streak reads "8+".
-STREAK_ROUNDS = 8
 
 
 @dataclass
@@ -282,7 +279,7 @@ def completeness(
             if narrowed
             else histories
         )
-        market_streaks, result.agent_streaks = _streaks(every, as_of, agent_ids)
+        market_streaks, result.agent_streaks = missed_streaks(every, as_of, agent_ids)
         result.market_streaks = {pk: n for pk, n in market_streaks.items() if pk in plans}
     # Pages and the API name agents by their username alone. Each one's last report is
     # the newest of their quotes, found in the index (quote_agent_recent_idx): the
@@ -385,107 +382,6 @@ def _statement(
             rounds[(pk, n)] = Rounds(stretch.plan.schedule, tuple(stretch.days), stretch.claimed)
             pairs[(pk, n)] = [(item.commodity_id, item.price_type) for item in stretch.expected]
     return rounds, pairs
-
-
-def last_rounds(history: PlanHistory, today: date, count: int) -> list[tuple[date, MarketPlan]]:
-    """The market's ``count`` newest collection days whose window closed before
-    ``today``, newest first, each with the version that judges it; it stops at a
-    version that expects nothing (the market was not expected to report then)."""
-    found: list[tuple[date, MarketPlan]] = []
-    versions = history.versions
-    for n in range(len(versions) - 1, -1, -1):
-        version = versions[n]
-        if version.effective_from is not None and version.effective_from > today:
-            continue
-        if not version.items:
-            break
-        schedule = version.schedule
-        newest = today - timedelta(days=schedule.tolerance + 1)
-        following = versions[n + 1].effective_from if n + 1 < len(versions) else None
-        if following is not None:
-            newest = min(newest, following - timedelta(days=1))
-        oldest = newest - timedelta(days=schedule.cycle_days * (count - len(found) + 1))
-        if version.effective_from is not None:
-            oldest = max(oldest, version.effective_from)
-        for day in reversed(schedule.days(oldest, newest)):
-            found.append((day, version))
-            if len(found) == count:
-                return found
-    return found
-
-
-def _streaks(
-    histories: dict[int, PlanHistory], today: date, agent_ids: Iterable[int]
-) -> tuple[dict[int, int], dict[int, int]]:
-    """Rounds missed in a row, newest first, per market and per agent (an agent misses
-    a round of a market they answer for when it got none of its prices), each round
-    judged by the version in force on its day. Two queries at most."""
-    rounds: dict[int, list[tuple[date, MarketPlan]]] = {
-        pk: last_rounds(history, today, STREAK_ROUNDS)
-        for pk, history in histories.items()
-        if any(version.items for version in history.versions)
-    }
-    # A market visited in its newest round has no streak, and its agents none either
-    # (a round where one of their markets got a price is not one they missed), so the
-    # older rounds are asked about only at the markets that missed the newest: most
-    # markets, most days, are read once.
-    newest = {pk: rows[:1] for pk, rows in rounds.items()}
-    visited = visited_rounds(_asked(newest, histories))
-    older = {
-        pk: rows[1:] for pk, rows in rounds.items() if rows and (pk, rows[0][0]) not in visited
-    }
-    visited |= visited_rounds(_asked(older, histories))
-    # Each market's rounds, newest first, down to the first it was visited in: the
-    # streaks stop there, and the older ones were not asked about.
-    missed: dict[int, list[tuple[date, bool, MarketPlan]]] = {}
-    for market_id, market_rounds in rounds.items():
-        kept = missed[market_id] = []
-        for day, version in market_rounds:
-            kept.append((day, (market_id, day) not in visited, version))
-            if not kept[-1][1]:
-                break
-    market_streaks = {pk: sched.streak([m for _, m, _ in rows]) for pk, rows in missed.items()}
-    # An agent's round is a collection day of their markets; they missed it when every
-    # market of theirs collecting that day got nothing.
-    wanted = set(agent_ids)
-    answerable: dict[int, set[int]] = {}
-    per_agent: dict[int, dict[date, bool]] = defaultdict(dict)
-    for rows in missed.values():
-        for day, was_missed, version in rows:
-            if id(version) not in answerable:
-                answerable[id(version)] = {
-                    a for item in version.items for a in item.agent_ids if a in wanted
-                }
-            for agent_id in answerable[id(version)]:
-                by_day = per_agent[agent_id]
-                by_day[day] = by_day.get(day, True) and was_missed
-    agent_streaks = {
-        agent_id: sched.streak([by_day[day] for day in sorted(by_day, reverse=True)])
-        for agent_id, by_day in per_agent.items()
-    }
-    return market_streaks, agent_streaks
-
-
-def _asked(
-    rounds: dict[int, list[tuple[date, MarketPlan]]], histories: dict[int, PlanHistory]
-) -> dict[Key, Rounds]:
-    """Rounds (each with the version judging it) as the database matches them: per
-    market, a stretch per version."""
-    asked: dict[Key, Rounds] = {}
-    for pk, market_rounds in rounds.items():
-        by_version: dict[int, list[date]] = defaultdict(list)
-        versions: dict[int, MarketPlan] = {}
-        for day, version in market_rounds:
-            by_version[id(version)].append(day)
-            versions[id(version)] = version
-        for n, (key, days) in enumerate(by_version.items()):
-            version = versions[key]
-            asked[(pk, n)] = Rounds(
-                version.schedule,
-                tuple(sorted(days)),
-                histories[pk].claimed_before(version),
-            )
-    return asked
 
 
 def weekly_history(

@@ -16,9 +16,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agriprices.collection import schedule as sched
-from agriprices.collection.completeness import STREAK_ROUNDS, completeness, weekly_history
+from agriprices.collection.completeness import completeness, weekly_history
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.collection.plans import market_plans
+from agriprices.collection.streaks import STREAK_ROUNDS
 from agriprices.models import Market, PriceType, Quote
 from agriprices.services.series import rebuild_latest_prices
 from tests import factories
