@@ -4,7 +4,6 @@ markets assigned to them."""
 
 from typing import Any, cast
 
-from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Q
 from django.http import HttpRequest
@@ -69,27 +68,6 @@ def signed_in_user(request: HttpRequest) -> User:
     admin's, the dashboard's ``needs_permission``, the API's write permissions): never
     anonymous there, which the type of ``request.user`` cannot know."""
     return cast(User, request.user)
-
-
-def with_permissions(user: User) -> User:
-    """``user``, every permission they hold (their own and their groups') read in one
-    query into the cache ``has_perm`` answers from; Django's ModelBackend reads them in
-    two. For a request that asks several (a Collect form: may record, may record
-    anywhere). The cache is ModelBackend's own, so this is done only when it is the one
-    backend; a superuser's ``has_perm`` reads nothing."""
-    if (
-        settings.AUTHENTICATION_BACKENDS == ["django.contrib.auth.backends.ModelBackend"]
-        and user.is_active
-        and not user.is_superuser
-        and not hasattr(user, "_perm_cache")
-    ):
-        fields = ("content_type__app_label", "codename")
-        own = Permission.objects.filter(user=user).order_by().values_list(*fields)
-        through_groups = Permission.objects.filter(group__user=user).order_by().values_list(*fields)
-        user._perm_cache = {  # type: ignore[attr-defined]
-            f"{app_label}.{codename}" for app_label, codename in own.union(through_groups)
-        }
-    return user
 
 
 def operators_to_tell() -> list[User]:

@@ -32,7 +32,6 @@ from django.utils.translation import gettext as _
 
 from agriprices.audit.models import AuditAction
 from agriprices.audit.services import record
-from agriprices.roles import with_permissions
 from config import logins
 from openrosa import documents, keys
 from telecentre.two_factor import needs_second_factor
@@ -87,7 +86,6 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         if not isinstance(user, User):
             logins.failed(username, address)
             return _challenge(_("Wrong username or password."))
-        with_permissions(user)
         if not user.has_perm("agriprices.add_quote"):
             return documents.message_response(_("This account may not record prices."), status=403)
         if needs_second_factor(user):
@@ -131,9 +129,8 @@ def _by_key(request: HttpRequest, token: str) -> HttpResponse | None:
         logins.address_failed(address)
         keys.note_refusal(address)
         return _challenge(_("This phone's key is unknown, revoked or expired. Ask for a new one."))
-    user = with_permissions(key.user)
-    if not user.has_perm("agriprices.add_quote"):
+    if not key.user.has_perm("agriprices.add_quote"):
         return documents.message_response(_("This account may not record prices."), status=403)
-    request.user = user
+    request.user = key.user
     request.collect_token = token  # type: ignore[attr-defined]
     return None
