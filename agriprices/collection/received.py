@@ -110,11 +110,12 @@ class _Statement:
     def empty(self) -> bool:
         return not self.chosen
 
-    @property
-    def span(self) -> list[Any]:
-        """The first and the last day read, as parameters."""
-        days = [seen for market_rounds in self.calendars.values() for seen, _ in market_rounds]
-        return [connection.ops.adapt_datefield_value(day) for day in (min(days), max(days))]
+    def days_read(self) -> str:
+        """The days any price counts on, written as a list of ISO dates: the quotes are
+        read on those days alone (a year of weekly rounds with a day's tolerance reads
+        three days a week of the index, not seven)."""
+        days = {seen for market_rounds in self.calendars.values() for seen, _ in market_rounds}
+        return ", ".join(f"'{day.isoformat()}'" for day in sorted(days))
 
     def tables(self, *, wanted: bool = False) -> tuple[str, list[Any]]:
         """The ``WITH`` clause, and its parameters; ``wanted`` too when asked for."""
@@ -145,37 +146,40 @@ class _Statement:
         """Each pair of a chosen market with a price counting for one of its rounds,
         planned or not, once: (market_id, commodity_id, price_type, r, v)."""
         tables, params = self.tables()
-        return f"{tables} {_GOT}", [*params, *self.span, Quote.Status.REJECTED]
+        got = _GOT.format(price_type="q.price_type", days=self.days_read())
+        return f"{tables} {got}", [*params, Quote.Status.REJECTED]
 
     def planned_received(self, select: str, *, group_by: str = "") -> tuple[str, list[Any]]:
         """``select`` from ``got``: each planned pair of a chosen market with a price
-        counting for one of its rounds, once (market_id, commodity_id, price_type, r),
-        planned in the stretch the round is of."""
+        counting for one of its rounds, once (market_id, commodity_id, t, r, v, with t
+        the price type's index in ``wanted``), planned in the stretch the round is of."""
         tables, params = self.tables(wanted=True)
         types = self.wanted[0]
+        # The price type as its number: the pairs are made distinct on integers alone,
+        # cheaper to sort than text compared by the database's collation.
         price_type = (
-            "CASE got.price_type "
-            + " ".join(f"WHEN %s THEN {n}" for n in range(len(types)))
-            + " END"
+            "CASE q.price_type " + " ".join(f"WHEN %s THEN {n}" for n in range(len(types))) + " END"
         )
+        got = _GOT.format(price_type=price_type, days=self.days_read())
         sql = (
-            f"{tables} SELECT {select} FROM ({_GOT}) got"  # noqa: S608 - see _GOT
+            f"{tables} SELECT {select} FROM ({got}) got"  # noqa: S608 - see _GOT
             " JOIN wanted ON wanted.market_id = got.market_id AND wanted.v = got.v"
-            f" AND wanted.commodity_id = got.commodity_id AND wanted.t = {price_type}"
+            " AND wanted.commodity_id = got.commodity_id AND wanted.t = got.t"
             f"{group_by}"
         )
-        return sql, [*params, *self.span, Quote.Status.REJECTED, *types]
+        return sql, [*params, *types, Quote.Status.REJECTED]
 
 
-# The pairs with a price counting for a round of their market's stretch. S608: what is
-# written in is the table's name, integers and ISO dates.
+# The pairs with a price counting for a round of their market's stretch, the price type
+# as {price_type} (AS t). S608: what is written in is the table's name, integers and ISO
+# dates.
 _GOT = (
-    "SELECT DISTINCT q.market_id, q.commodity_id, q.price_type, slots.r, slots.v"  # noqa: S608
+    "SELECT DISTINCT q.market_id, q.commodity_id, {price_type} AS t, slots.r, slots.v"  # noqa: S608
     f" FROM slots JOIN {QUOTES} q ON q.market_id = slots.market_id"
     " AND q.observed_on = slots.observed_on"
-    # Redundant with the join, but it lets the planner read the days as one range of
-    # the index (quote_collection_idx) rather than every quote.
-    " WHERE q.observed_on BETWEEN %s AND %s AND q.status <> %s"
+    # Redundant with the join, but it lets the planner read those days alone from the
+    # index (quote_collection_idx) rather than every quote.
+    " WHERE q.observed_on IN ({days}) AND q.status <> %s"
 )
 
 
