@@ -77,8 +77,10 @@ def collection(request: HttpRequest) -> HttpResponse:
     periods, table, history_markets = weekly_history(
         today=min(today, week.end), weeks=HISTORY_WEEKS, region=region
     )
+    # A week as its column says it ("W49"), worked out once, not in every cell.
+    week_labels = [period.label[5:] for period in periods]
     history = [
-        (history_markets[pk], list(zip(periods, table[pk], strict=True)))
+        (history_markets[pk], list(zip(week_labels, table[pk], strict=True)))
         for pk in sorted(
             table, key=lambda pk: (history_markets[pk].region.name, history_markets[pk].name)
         )
@@ -123,7 +125,7 @@ def collection(request: HttpRequest) -> HttpResponse:
             key=lambda row: row[0].username,
         ),
         "history": history,
-        "periods": periods,
+        "week_labels": week_labels,
         "region": region,
         "all_regions": price_pages.regions_by_name(get_language()),
         "keep": [("week", week.label)],

@@ -4,12 +4,14 @@ the agent's form starting with what is due; the ODK form following the plan."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
 from agriprices.audit.models import AuditAction, AuditEvent
+from agriprices.collection import schedule as sched
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.models import PriceType
 from openrosa.xform import form_for
@@ -74,6 +76,19 @@ def test_the_page_in_russian(client, week, operator):
     client.force_login(operator)
     page = client.get("/collection/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Сбор цен" in page and "Опоздавшие цены" in page
+
+
+def test_on_a_phone_each_cell_says_its_column_in_the_readers_language(client, week, operator):
+    """At 320 px the tables become cards and each cell shows its column's name (its
+    data-label): a row of every market, every cell named, the weeks by their number."""
+    client.force_login(operator)
+    page = client.get("/collection/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    labels = re.findall(r'data-label="([^"]*)"', page)
+    assert "" not in labels
+    for column in ("Получено", "Опоздали", "Пропущено сборов", "План", "Рынок"):
+        assert column in labels
+    this_week = sched.week_of(week["today"]).label[5:]
+    assert labels.count(this_week) == page.count('<tr><th scope="row">', page.index("history"))
 
 
 @pytest.mark.parametrize(("who", "status"), [("agent", 403), (None, 302)])
