@@ -108,9 +108,11 @@ class _Item:
     price: Decimal
 
 
-def _items(root: Element) -> list[_Item]:
+def _items(root: Element, market: Market) -> list[_Item]:
     """The form's prices, read before any is recorded: a crop named twice is the form's
-    mistake, said as such (nothing was stored, so there is no quote to name)."""
+    mistake, said as such (nothing was stored, so there is no quote to name). A price is
+    named as the agent sees it on the phone, by its crop at the form's market; only one
+    without a crop is named by its place in the form."""
     nodes = [node for node in root if _local(node.tag) == "prices"]
     if not nodes:
         raise SubmissionError(_("The form has no price."))
@@ -126,6 +128,8 @@ def _items(root: Element) -> list[_Item]:
     items: list[_Item] = []
     seen: set[int] = set()
     for number, (slug, code, node) in enumerate(named, 1):
+        if not slug:
+            raise SubmissionError(_("Price %(n)d of the form names no crop.") % {"n": number})
         commodity = _known(commodities, slug, _("Unknown commodity %(name)s."))
         if commodity.pk in seen:
             raise SubmissionError(
@@ -136,7 +140,10 @@ def _items(root: Element) -> list[_Item]:
         try:
             price = Decimal(_text(node, "price"))
         except InvalidOperation:
-            raise SubmissionError(_("Price %(n)d is not a number.") % {"n": number}) from None
+            raise SubmissionError(
+                _("The price of %(crop)s at %(market)s is not a number.")
+                % {"crop": _name(commodity), "market": _name(market)}
+            ) from None
         items.append(_Item(number, commodity, unit, price))
     return items
 
@@ -172,7 +179,7 @@ def receive(*, user: User, xml: bytes, files: Mapping[str, UploadedFile] | None 
     price_type = _text(root, "price_type") or PriceType.RETAIL
     if price_type not in PriceType.values:
         raise SubmissionError(_("Unknown price type %(name)r.") % {"name": price_type[:20]})
-    items = _items(root)
+    items = _items(root, market)
     external_ids = {item.number: f"odk:{instance_id}:{item.number}" for item in items}
     created = again = flagged = 0
     with transaction.atomic():

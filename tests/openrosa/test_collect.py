@@ -316,6 +316,37 @@ def test_every_openrosa_message_is_in_the_phones_language_with_its_names(
     assert collect.send(form, prices=[("tractors", "kg", 31)])[1] == unknown
 
 
+@pytest.mark.parametrize(
+    "language, not_a_number, no_crop",
+    [
+        (
+            "en",
+            "The price of Potatoes at Osh is not a number.",
+            "Price 2 of the form names no crop.",
+        ),
+        (
+            "ru",
+            "Картофель (рынок Ош): цена — не число.",
+            "В цене № 2 формы не указан товар.",
+        ),
+    ],
+)
+def test_a_price_refused_is_named_by_its_crop_and_market_in_the_phones_language(
+    client, field, named_in_every_language, language, not_a_number, no_crop
+):
+    onions = factories.CommodityFactory(name="Onions")
+    collect = Collect(client, language=language)
+    form = collect.blank_form()
+    # The second price of the form, typed with a decimal comma: named as the agent sees
+    # it, not as "price 2".
+    sent = collect.send(form, prices=[(onions.slug, "kg", 20), ("potatoes", "kg", "31,5")])
+    assert sent[0].status_code == 400 and sent[1] == not_a_number
+    # Without its crop, its place in the form is all there is to name it by.
+    sent = collect.send(form, prices=[(onions.slug, "kg", 20), ("", "kg", 31)])
+    assert sent[0].status_code == 400 and sent[1] == no_crop
+    assert not Quote.objects.filter(source="collect").exists()
+
+
 def test_a_form_with_two_prices_is_recorded_whole(client, field, today, potatoes):
     onions = factories.CommodityFactory(name="Onions")
     collect = Collect(client)
