@@ -20,11 +20,13 @@ from xml.etree.ElementTree import Element  # noqa: S405 - only the type; parsed 
 from defusedxml import ElementTree
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from agriprices.forms import AsciiDateField
 from agriprices.models import Commodity, Market, PriceType, Quote, Unit
 from agriprices.selectors.agents import can_record_for
 from agriprices.selectors.quotes import quotes_by_external_id
@@ -148,6 +150,17 @@ def _items(root: Element, market: Market) -> list[_Item]:
     return items
 
 
+def _day(text: str) -> date:
+    """The form's day, read as every date field reads one (YYYY-MM-DD in the digits 0 to
+    9, as Collect's date widget writes it), refused with the same words."""
+    field = AsciiDateField(error_messages={"required": _("The form has no date.")})
+    try:
+        day: date = field.clean(text)
+    except ValidationError as exc:
+        raise SubmissionError(exc.messages[0]) from None
+    return day
+
+
 def _name(thing: Commodity | Market) -> str:
     """A crop's or market's name in the phone's language."""
     return thing.display_name(get_language() or settings.LANGUAGE_CODE)
@@ -172,10 +185,7 @@ def receive(*, user: User, xml: bytes, files: Mapping[str, UploadedFile] | None 
             _("You are not assigned to the market %(market)s.") % {"market": _name(market)},
             status=403,
         )
-    try:
-        observed_on = date.fromisoformat(_text(root, "observed_on"))
-    except ValueError:
-        raise SubmissionError(_("The date is missing or not a date.")) from None
+    observed_on = _day(_text(root, "observed_on"))
     price_type = _text(root, "price_type") or PriceType.RETAIL
     if price_type not in PriceType.values:
         raise SubmissionError(_("Unknown price type %(name)r.") % {"name": price_type[:20]})

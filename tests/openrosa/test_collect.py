@@ -438,7 +438,12 @@ def test_an_outlier_is_held_for_review_not_dropped(client, field, today):
         (
             b"<data id='agriprices_prices'><market>osh</market><observed_on>soon</observed_on>"
             b"<meta><instanceID>uuid:2</instanceID></meta></data>",
-            "not a date",
+            "Write the date as year-month-day in the digits 0 to 9, e.g. 2026-12-01.",
+        ),
+        (
+            b"<data id='agriprices_prices'><market>osh</market>"
+            b"<meta><instanceID>uuid:3</instanceID></meta></data>",
+            "The form has no date.",
         ),
         (
             b'<!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
@@ -451,6 +456,43 @@ def test_a_bad_submission_is_a_clear_400(client, field, body, expected):
     response, message = Collect(client).submit(body)
     assert response.status_code == 400 and expected in message
     assert not Quote.objects.filter(source="collect").exists()
+
+
+def other_ways_to_write(day):
+    """``day`` as Python's date.fromisoformat or strptime would also read it."""
+    year, week, weekday = day.isocalendar()
+    return [
+        day.strftime("%Y%m%d"),  # ISO basic
+        f"{year}-W{week:02d}-{weekday}",  # ISO week date
+        f"{day.year}-{day.month}-{day.day}",  # not padded (the 1st: "-1")
+        f"{day.year:04d}\uff0d{day.month:02d}-{day.day:02d}",  # a fullwidth dash
+        f"\uff12{day.isoformat()[1:]}",  # a fullwidth digit
+        f"{day.isoformat()}T00:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    "language, refused",
+    [
+        ("en", "Write the date as year-month-day in the digits 0 to 9, e.g. 2026-12-01."),
+        ("ru", "Напишите дату в виде год-месяц-день цифрами от 0 до 9, например 2026-12-01."),
+    ],
+)
+def test_a_day_is_taken_only_as_year_month_day_like_every_date_field(
+    client, field, today, language, refused
+):
+    collect = Collect(client, language=language)
+    form = collect.blank_form()
+    first = today.replace(day=1)  # within the days a price may be entered
+    for written in [*other_ways_to_write(first), f"{today.year}-02-30"]:
+        response, message = collect.send(form, observed_on=written, prices=[("potatoes", "kg", 31)])
+        assert (response.status_code, message) == (400, refused), written
+    assert not Quote.objects.filter(source="collect").exists()
+    response, _message = collect.send(
+        form, observed_on=first.isoformat(), prices=[("potatoes", "kg", 31)]
+    )
+    assert response.status_code == 201
+    assert Quote.objects.get(source="collect").observed_on == first
 
 
 def test_no_or_wrong_credentials_get_the_challenge(client, field):
