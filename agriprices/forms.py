@@ -26,13 +26,14 @@ class IsoDateInput(forms.DateInput):
 
 
 class AsciiDateField(forms.DateField):
-    """A day written year-month-day in the digits 0 to 9, as the API takes its days and
-    the date picker sends them. Django's own field reads the language's formats (in
-    English 11/12/2026 is the 12th of November, in French the 11th of December) and any
-    script's digits in part (a fullwidth year passes, Arabic-Indic months do not): a day
-    typed by hand must mean the same day to every reader, or be refused, saying how to
-    write it. Every date field of the dashboard and the admin's plan form is one of
-    these."""
+    """A day written year-month-day in the digits 0 to 9 (``validation.readable_date_text``),
+    as the API and ODK Collect take their days and the date picker sends them. Django's
+    own field reads the language's formats (in English 11/12/2026 is the 12th of November,
+    in French the 11th of December) and any script's digits in part (a fullwidth year
+    passes, Arabic-Indic months do not): a day typed by hand must mean the same day to
+    every reader, or be refused, saying how to write it. Every date field of the
+    dashboard and the admin's plan form is one of these, and ODK Collect's day is read by
+    one (``openrosa.submissions``)."""
 
     widget = IsoDateInput
     input_formats = [ISO_DAY]
@@ -41,7 +42,8 @@ class AsciiDateField(forms.DateField):
     }
 
     def to_python(self, value: Any) -> date | None:
-        # The text as Django would read it: it strips the spaces around it first.
-        if isinstance(value, str) and not readable_date_text(value.strip()):
+        # The text as Django would read it: it strips the spaces around it first, and
+        # takes an empty one for no day (required says whether that may be).
+        if isinstance(value, str) and value.strip() and not readable_date_text(value.strip()):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 import statistics
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -184,14 +185,20 @@ def askable_days(today: date) -> tuple[date, date]:
     return EARLIEST_DATE, today + timedelta(days=ASKED_AHEAD_DAYS)
 
 
+#: A day as every surface takes it: year-month-day in the digits 0 to 9 ([0-9], not \d).
+_DAY_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def readable_date_text(text: str) -> bool:
-    """Whether ``text``, a date as typed or sent, is in ASCII, as every date taken in
-    is (the API's days, the dashboard's and the admin's date fields). Python's and
-    Django's date parsers read any script's digits (strptime's year is ``\\d``,
+    """Whether ``text``, a date as typed or sent, is written YYYY-MM-DD in the digits 0
+    to 9, as every date taken in is (the API's days, ODK Collect's, the dashboard's and
+    the admin's date fields); whether that day exists is the parser's to say. Python's
+    and Django's date parsers read more: any script's digits (strptime's year is ``\\d``,
     ``int("٢٠٢٦")`` is 2026), so "２０２６-12-01" would pass for a day while the same day
-    all in fullwidth digits is refused; the ISO form in the digits 0 to 9 is the one
-    every surface agrees on."""
-    return text.isascii()
+    all in fullwidth digits is refused, and since Python 3.11 ``date.fromisoformat``
+    (which Django's ``parse_date`` tries first) ISO's basic and week forms, 20261201 and
+    2026-W49-2. The ISO form in the digits 0 to 9 is the one every surface agrees on."""
+    return _DAY_TEXT.fullmatch(text) is not None
 
 
 def date_error(observed_on: date, today: date, *, max_age_days: int | None = None) -> str | None:

@@ -20,11 +20,13 @@ from xml.etree.ElementTree import Element  # noqa: S405 - only the type; parsed 
 from defusedxml import ElementTree
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from agriprices.forms import AsciiDateField
 from agriprices.models import Commodity, Market, PriceType, Quote, Unit
 from agriprices.selectors.agents import can_record_for
 from agriprices.selectors.quotes import quotes_by_external_id
@@ -108,9 +110,11 @@ class _Item:
     price: Decimal
 
 
-def _items(root: Element) -> list[_Item]:
+def _items(root: Element, market: Market) -> list[_Item]:
     """The form's prices, read before any is recorded: a crop named twice is the form's
-    mistake, said as such (nothing was stored, so there is no quote to name)."""
+    mistake, said as such (nothing was stored, so there is no quote to name). A price is
+    named as the agent sees it on the phone, by its crop at the form's market; only one
+    without a crop is named by its place in the form."""
     nodes = [node for node in root if _local(node.tag) == "prices"]
     if not nodes:
         raise SubmissionError(_("The form has no price."))
@@ -126,6 +130,8 @@ def _items(root: Element) -> list[_Item]:
     items: list[_Item] = []
     seen: set[int] = set()
     for number, (slug, code, node) in enumerate(named, 1):
+        if not slug:
+            raise SubmissionError(_("Price %(n)d of the form names no crop.") % {"n": number})
         commodity = _known(commodities, slug, _("Unknown commodity %(name)s."))
         if commodity.pk in seen:
             raise SubmissionError(
@@ -136,9 +142,23 @@ def _items(root: Element) -> list[_Item]:
         try:
             price = Decimal(_text(node, "price"))
         except InvalidOperation:
-            raise SubmissionError(_("Price %(n)d is not a number.") % {"n": number}) from None
+            raise SubmissionError(
+                _("The price of %(crop)s at %(market)s is not a number.")
+                % {"crop": _name(commodity), "market": _name(market)}
+            ) from None
         items.append(_Item(number, commodity, unit, price))
     return items
+
+
+def _day(text: str) -> date:
+    """The form's day, read as every date field reads one (YYYY-MM-DD in the digits 0 to
+    9, as Collect's date widget writes it), refused with the same words."""
+    field = AsciiDateField(error_messages={"required": _("The form has no date.")})
+    try:
+        day: date = field.clean(text)
+    except ValidationError as exc:
+        raise SubmissionError(exc.messages[0]) from None
+    return day
 
 
 def _name(thing: Commodity | Market) -> str:
@@ -165,14 +185,11 @@ def receive(*, user: User, xml: bytes, files: Mapping[str, UploadedFile] | None 
             _("You are not assigned to the market %(market)s.") % {"market": _name(market)},
             status=403,
         )
-    try:
-        observed_on = date.fromisoformat(_text(root, "observed_on"))
-    except ValueError:
-        raise SubmissionError(_("The date is missing or not a date.")) from None
+    observed_on = _day(_text(root, "observed_on"))
     price_type = _text(root, "price_type") or PriceType.RETAIL
     if price_type not in PriceType.values:
         raise SubmissionError(_("Unknown price type %(name)r.") % {"name": price_type[:20]})
-    items = _items(root)
+    items = _items(root, market)
     external_ids = {item.number: f"odk:{instance_id}:{item.number}" for item in items}
     created = again = flagged = 0
     with transaction.atomic():

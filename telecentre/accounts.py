@@ -3,17 +3,22 @@ list calls these; its change form shows "Active" read-only).
 
 Django refuses an inactive account's password, session and API token while it stays
 inactive, but only for that long: reactivated, all of them would work again, and so
-would the Collect keys of the phones it gave up. So deactivation revokes the account's
-Collect keys for good (each in the audit trail with the reason) and deletes its API
-token; a reactivated agent issues new keys. Reactivation revokes any key still standing
-too: no key can be issued to an inactive account, so such a key dates from before the
-deactivation (one made before this rule, or outside these functions).
+would the Collect keys of the phones it gave up. So an account made inactive gives up
+everything it holds, whichever way it is made so (these functions, or a save from a
+shell: ``withdraw_from_inactive`` follows every save of a user that leaves it
+inactive): its Collect keys are revoked for good (each in the audit trail), its API
+token is deleted and its web sessions end, so a browser signed in before is signed out
+for good and the reactivated account signs in afresh, second factor included; a
+reactivated agent issues new keys. ``deactivate_account`` gives up the keys and the
+token before it saves, so their audit rows carry the reason it was given and the save
+finds only the sessions left; a save from a shell says "account made inactive". A
+deactivation in the audit trail says this much: a row of its own is written only by
+``deactivate_account``.
 
-Its web sessions end too, whichever way the account becomes inactive (these functions,
-or a save from a shell: ``end_sessions_of_inactive`` follows every save of a user), so a
-browser signed in before is signed out for good and the reactivated account signs in
-afresh, second factor included. A deactivation in the audit trail says this much: no
-row of its own is written for it."""
+A queryset's ``update(is_active=False)`` sends no signal: it withdraws nothing.
+Reactivation revokes any key still standing: no key can be issued to an inactive
+account, so such a key dates from before the deactivation (one left standing by such
+an update, or from before this rule)."""
 
 from __future__ import annotations
 
@@ -80,13 +85,15 @@ def deactivate_account(*, user_id: int, by: User | None, reason: str) -> Account
         user = _checked(user_id, by)
         if by is not None and by.pk == user.pk:
             raise AccountError(_("You cannot deactivate your own account."))
+        # Before the save, so their audit rows say why; the save's own withdrawal
+        # (withdraw_from_inactive) then finds only the sessions left.
+        revoked, tokens = _give_up_keys_and_token(
+            user, by=by, reason=f"account deactivated: {reason}"
+        )
         was_active = user.is_active
         if was_active:
             user.is_active = False
             user.save(update_fields=["is_active"])
-        revoked = keys.revoke_every_key(agent=user, by=by, reason=f"account deactivated: {reason}")
-        # Its deletion is recorded as "API token revoked" (agriprices.audit.signals).
-        tokens = Token.objects.filter(user=user).delete()[0]
         changed = was_active or bool(revoked) or bool(tokens)
         if changed:
             record(
@@ -139,7 +146,21 @@ def end_sessions(user: User) -> int:
     return len(ended)
 
 
-def end_sessions_of_inactive(
+def _give_up_keys_and_token(user: User, *, by: User | None, reason: str) -> tuple[int, int]:
+    """Revoke ``user``'s Collect keys for good, each audited with ``reason``, and delete
+    its API token: how many of each. What an inactive account may not keep."""
+    revoked = keys.revoke_every_key(agent=user, by=by, reason=reason)
+    # Its deletion is recorded as "API token revoked" (agriprices.audit.signals).
+    tokens = Token.objects.filter(user=user).delete()[0]
+    return revoked, tokens
+
+
+#: Why a key was revoked when the account was made inactive by a save, not by
+#: deactivate_account (which gives its own reason).
+SAVED_INACTIVE = "account made inactive"
+
+
+def withdraw_from_inactive(
     sender: type[User],
     instance: User,
     created: bool,
@@ -148,10 +169,13 @@ def end_sessions_of_inactive(
     **kwargs: Any,
 ) -> None:
     """After a user is saved inactive (post_save; not a new one, nor a fixture loaded),
-    end its sessions: an inactive account's sessions are refused only while it stays
-    inactive, and would sign the browser back in on reactivation."""
+    withdraw what it still holds: its Collect keys, its API token and its sessions, which
+    would all work again on reactivation. An account already without them (the usual
+    case, deactivate_account gave them up) costs the queries that find so."""
     if created or raw or instance.is_active:
         return
     if update_fields is not None and "is_active" not in update_fields:
         return  # a save of other fields (last_login, the name) left "Active" as it was
-    end_sessions(instance)
+    with transaction.atomic():
+        _give_up_keys_and_token(instance, by=None, reason=SAVED_INACTIVE)
+        end_sessions(instance)

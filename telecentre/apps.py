@@ -12,7 +12,7 @@ class TelecentreConfig(AppConfig):
         from django.contrib import admin
         from django.contrib.auth.models import User
 
-        from telecentre.accounts import end_sessions_of_inactive
+        from telecentre.accounts import withdraw_from_inactive
         from telecentre.login import ThrottledAdminAuthenticationForm
         from telecentre.roles import grant_bulletin_permissions
 
@@ -26,7 +26,8 @@ class TelecentreConfig(AppConfig):
         for model in (TOTPDevice, StaticDevice):
             if admin.site.is_registered(model):
                 admin.site.unregister(model)
-        # An account made inactive, however it is done, is signed out everywhere.
-        post_save.connect(end_sessions_of_inactive, sender=User, dispatch_uid="end-sessions")
+        # An account made inactive, however it is done, gives up its keys, its API
+        # token and its sessions (a queryset's update() sends no signal).
+        post_save.connect(withdraw_from_inactive, sender=User, dispatch_uid="withdraw-inactive")
         # After agriprices has made the role groups (it migrates first).
         post_migrate.connect(grant_bulletin_permissions, sender=self)

@@ -15,10 +15,15 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from agriprices.collection.models import WEEKDAY_CHOICES, CollectionPlan, PlannedItem
+from agriprices.collection.models import (
+    WEEKDAY_CHOICES,
+    CollectionPlan,
+    PlannedItem,
+    weekday_names,
+)
 from agriprices.collection.services import (
     delete_plans,
     describe,
@@ -134,7 +139,7 @@ class CollectionPlanAdmin(admin.ModelAdmin):
         "market",
         "effective_from",
         "kind",
-        "weekdays",
+        "market_days",
         "every_days",
         "tolerance_days",
         "updated_at",
@@ -146,6 +151,20 @@ class CollectionPlanAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CollectionPlan]:
         return super().get_queryset(request).select_related("market")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        fields = list(super().get_fields(request, obj))
+        if obj is None or self.has_change_permission(request, obj):
+            return fields
+        # Read only (a version replaced, or a reader who may only view plans): the form's
+        # version token guards a save that cannot be made, so it is no row; the market
+        # days read as names, not as the digits they are stored in.
+        return [("market_days" if f == "weekdays" else f) for f in fields if f != "version"]
+
+    @admin.display(description=_("weekdays"), ordering="weekdays")
+    def market_days(self, obj: CollectionPlan) -> str | None:
+        # None, not "": the admin shows its dash for a plan of every N days.
+        return weekday_names(obj.weekday_numbers) or None
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # A version's market and day are what it is: another day is another version.
@@ -183,7 +202,14 @@ class CollectionPlanAdmin(admin.ModelAdmin):
                             "This version of the plan was replaced meanwhile by {version}, "
                             "in force now: nothing was saved. Make your changes there."
                         ),
-                        version=format_html('<a href="{}">{}</a>', url, in_force),
+                        # Named as the plan's str() names it, but with its market's
+                        # name in the reader's language (str() has the stored one).
+                        version=format_html(
+                            '<a href="{}">{} ({})</a>',
+                            url,
+                            in_force.market.display_name(get_language()),
+                            in_force.effective_from,
+                        ),
                     ),
                 )
                 shown = copy.copy(request)

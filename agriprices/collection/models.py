@@ -4,6 +4,8 @@ imports this module), keeping its table names."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -27,6 +29,12 @@ WEEKDAY_CHOICES = [
 #: The widest tolerance a plan may have: a price at most this many days from a
 #: collection day counts for it, so no round stays open longer after its day.
 MAX_TOLERANCE_DAYS = 6
+
+
+def weekday_names(days: Iterable[int]) -> str:
+    """Market days by name in the active language, Monday first ("Tuesday, Friday")."""
+    chosen = set(days)
+    return ", ".join(str(label) for day, label in WEEKDAY_CHOICES if day in chosen)
 
 
 def validate_weekdays(value: str) -> None:

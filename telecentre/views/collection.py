@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from agriprices.api.errors import PageBadRequest
 from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import completeness, weekly_history
-from agriprices.collection.models import WEEKDAY_CHOICES, CollectionPlan
+from agriprices.collection.models import CollectionPlan, weekday_names
 from agriprices.collection.plans import market_plans, schedule_of
 from agriprices.collection.services import (
     PlanConflict,
@@ -138,7 +138,7 @@ def _market_days(schedule: sched.Schedule) -> str:
     says it)."""
     if schedule.every_days:
         return ""
-    return ", ".join(str(label) for day, label in WEEKDAY_CHOICES if day in schedule.weekdays)
+    return weekday_names(schedule.weekdays)
 
 
 def _week(text: str, today: date) -> sched.Period:

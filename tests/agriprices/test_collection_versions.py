@@ -8,6 +8,7 @@ taking effect on the day they were made."""
 from __future__ import annotations
 
 import importlib
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -245,6 +246,49 @@ def test_an_admin_form_of_a_version_replaced_meanwhile_comes_back_naming_the_new
     # Opened again, it reads as any replaced version does: read only, no error.
     again = admin_client.get(url).content.decode()
     assert "replaced meanwhile" not in again and 'name="weekdays"' not in again
+
+
+def readonly_rows(page):
+    """The read-only change form's rows: (label, what it shows)."""
+    rows = re.findall(
+        r"<label>([^<]*):</label>\s*<div class=\"readonly\">(.*?)</div>", page, flags=re.S
+    )
+    return {label: value.strip() for label, value in rows}
+
+
+def test_a_replaced_version_reads_in_the_readers_language(admin_client, osh, potatoes, onions):
+    """A version replaced shows its market days by name, in the reader's language, no
+    row for the form's version token, and a save of it made meanwhile names the version
+    in force by its market's name in that language."""
+    osh.translations = {"ru": "Ош"}
+    osh.save()
+    plan = version(osh, LONG_AGO, weekdays="03", items=[(potatoes,)])
+    url = f"/admin/agriprices/collectionplan/{plan.pk}/change/"
+    stale = admin_change_form(plan, weekdays=["4"])
+    save_plan(
+        market=osh,
+        kind="weekdays",
+        weekdays=[2],
+        expected=[(potatoes, PriceType.RETAIL), (onions, PriceType.RETAIL)],
+    )
+    in_force = CollectionPlan.objects.get(market=osh, effective_from=timezone.localdate())
+
+    page = admin_client.get(url).content.decode()
+    print(re.findall(r"<label>.*?</div>", page, flags=re.S))
+    english = readonly_rows(page)
+    assert english["Weekdays"] == "Monday, Thursday"
+    assert "Version" not in english and "None" not in english.values()
+    russian_page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    russian = readonly_rows(russian_page)
+    assert russian["Дни недели"] == "понедельник, четверг"
+    assert "None" not in russian.values()
+
+    said = admin_client.post(url, stale, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    in_force_url = f"/admin/agriprices/collectionplan/{in_force.pk}/change/"
+    link = f'<a href="{in_force_url}">Ош ({in_force.effective_from})</a>'
+    assert link in said
+    plan.refresh_from_db()
+    assert plan.weekdays == "03"
 
 
 def test_who_may_only_view_plans_is_still_refused_a_save_of_a_replaced_version(

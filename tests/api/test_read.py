@@ -187,6 +187,9 @@ def test_series_weekly_medians_per_market(api, prices, days_ago):
         # Digits of other scripts read as a date by Django's parser: ASCII only.
         ({"commodity": "potatoes", "start": "２０２６-01-01"}, "start"),
         ({"commodity": "potatoes", "end": "٢٠٢٦-01-01"}, "end"),
+        # ISO's basic and week forms, which Python 3.11's date.fromisoformat reads.
+        ({"commodity": "potatoes", "start": "20260101"}, "start"),
+        ({"commodity": "potatoes", "end": "2026-W01-4"}, "end"),
         ({"commodity": "potatoes", "start": "2020-01-01", "end": "2026-01-01"}, "start"),
         ({"commodity": "potatoes", "start": "2026-05-01", "end": "2026-04-01"}, "start"),
     ],

@@ -316,6 +316,37 @@ def test_every_openrosa_message_is_in_the_phones_language_with_its_names(
     assert collect.send(form, prices=[("tractors", "kg", 31)])[1] == unknown
 
 
+@pytest.mark.parametrize(
+    "language, not_a_number, no_crop",
+    [
+        (
+            "en",
+            "The price of Potatoes at Osh is not a number.",
+            "Price 2 of the form names no crop.",
+        ),
+        (
+            "ru",
+            "Картофель (рынок Ош): цена — не число.",
+            "В цене № 2 формы не указан товар.",
+        ),
+    ],
+)
+def test_a_price_refused_is_named_by_its_crop_and_market_in_the_phones_language(
+    client, field, named_in_every_language, language, not_a_number, no_crop
+):
+    onions = factories.CommodityFactory(name="Onions")
+    collect = Collect(client, language=language)
+    form = collect.blank_form()
+    # The second price of the form, typed with a decimal comma: named as the agent sees
+    # it, not as "price 2".
+    sent = collect.send(form, prices=[(onions.slug, "kg", 20), ("potatoes", "kg", "31,5")])
+    assert sent[0].status_code == 400 and sent[1] == not_a_number
+    # Without its crop, its place in the form is all there is to name it by.
+    sent = collect.send(form, prices=[(onions.slug, "kg", 20), ("", "kg", 31)])
+    assert sent[0].status_code == 400 and sent[1] == no_crop
+    assert not Quote.objects.filter(source="collect").exists()
+
+
 def test_a_form_with_two_prices_is_recorded_whole(client, field, today, potatoes):
     onions = factories.CommodityFactory(name="Onions")
     collect = Collect(client)
@@ -407,7 +438,12 @@ def test_an_outlier_is_held_for_review_not_dropped(client, field, today):
         (
             b"<data id='agriprices_prices'><market>osh</market><observed_on>soon</observed_on>"
             b"<meta><instanceID>uuid:2</instanceID></meta></data>",
-            "not a date",
+            "Write the date as year-month-day in the digits 0 to 9, e.g. 2026-12-01.",
+        ),
+        (
+            b"<data id='agriprices_prices'><market>osh</market>"
+            b"<meta><instanceID>uuid:3</instanceID></meta></data>",
+            "The form has no date.",
         ),
         (
             b'<!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
@@ -420,6 +456,43 @@ def test_a_bad_submission_is_a_clear_400(client, field, body, expected):
     response, message = Collect(client).submit(body)
     assert response.status_code == 400 and expected in message
     assert not Quote.objects.filter(source="collect").exists()
+
+
+def other_ways_to_write(day):
+    """``day`` as Python's date.fromisoformat or strptime would also read it."""
+    year, week, weekday = day.isocalendar()
+    return [
+        day.strftime("%Y%m%d"),  # ISO basic
+        f"{year}-W{week:02d}-{weekday}",  # ISO week date
+        f"{day.year}-{day.month}-{day.day}",  # not padded (the 1st: "-1")
+        f"{day.year:04d}\uff0d{day.month:02d}-{day.day:02d}",  # a fullwidth dash
+        f"\uff12{day.isoformat()[1:]}",  # a fullwidth digit
+        f"{day.isoformat()}T00:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    "language, refused",
+    [
+        ("en", "Write the date as year-month-day in the digits 0 to 9, e.g. 2026-12-01."),
+        ("ru", "Напишите дату в виде год-месяц-день цифрами от 0 до 9, например 2026-12-01."),
+    ],
+)
+def test_a_day_is_taken_only_as_year_month_day_like_every_date_field(
+    client, field, today, language, refused
+):
+    collect = Collect(client, language=language)
+    form = collect.blank_form()
+    first = today.replace(day=1)  # within the days a price may be entered
+    for written in [*other_ways_to_write(first), f"{today.year}-02-30"]:
+        response, message = collect.send(form, observed_on=written, prices=[("potatoes", "kg", 31)])
+        assert (response.status_code, message) == (400, refused), written
+    assert not Quote.objects.filter(source="collect").exists()
+    response, _message = collect.send(
+        form, observed_on=first.isoformat(), prices=[("potatoes", "kg", 31)]
+    )
+    assert response.status_code == 201
+    assert Quote.objects.get(source="collect").observed_on == first
 
 
 def test_no_or_wrong_credentials_get_the_challenge(client, field):

@@ -275,3 +275,39 @@ def test_a_save_that_leaves_active_alone_signs_no_one_out(signed_in):
     nurlan.first_name = "Nurlan"
     nurlan.save()
     assert _opens(session_key).status_code == 200
+
+
+def test_an_account_saved_inactive_from_a_shell_gives_up_its_keys_and_token_for_good(client, aibek):
+    samsung = phone(client, aibek)
+    token = Token.objects.create(user=aibek).key
+    aibek.is_active = False
+    aibek.save()
+    assert answer(samsung) == 401
+    assert not Token.objects.filter(user=aibek).exists()
+    revoked = AuditEvent.objects.get(action=AuditAction.COLLECT_KEY_REVOKED)
+    assert revoked.actor is None
+    assert revoked.detail == "aibek: Aibek's Samsung (account made inactive)"
+    assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_REVOKED).count() == 1
+    # Made active again the same way: neither comes back.
+    aibek.is_active = True
+    aibek.save()
+    assert answer(samsung) == 401 and api_answer(client, token) == 401
+
+
+def test_a_save_that_leaves_active_as_it_was_withdraws_nothing(client, aibek, boss):
+    samsung = phone(client, aibek)
+    token = Token.objects.create(user=aibek).key
+    assert answer(samsung) == 200  # its first use, audited once
+    rows = AuditEvent.objects.count()
+    aibek.first_name = "Aibek"
+    aibek.save()
+    aibek.save(update_fields=["last_login"])
+    assert answer(samsung) == 200 and api_answer(client, token) == 200
+    assert AuditEvent.objects.count() == rows
+    # An account deactivated, saved again: nothing more is written.
+    accounts.deactivate_account(user_id=aibek.pk, by=boss, reason="left")
+    aibek.refresh_from_db()
+    rows = AuditEvent.objects.count()
+    aibek.last_name = "Uulu"
+    aibek.save()
+    assert AuditEvent.objects.count() == rows

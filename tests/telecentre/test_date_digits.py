@@ -60,6 +60,17 @@ def test_a_price_seen_on_a_day_in_other_digits_is_refused(client, agent, osh, po
     assert Quote.objects.get().observed_on == today
 
 
+def test_a_price_seen_on_a_day_not_written_year_month_day_is_refused(
+    client, agent, osh, potatoes, today
+):
+    client.force_login(agent)
+    first = today.replace(day=1)
+    year, week, weekday = first.isocalendar()
+    for day in [first.strftime("%Y%m%d"), f"{year}-W{week:02d}-{weekday}", f"{first:%Y-%m}-1"]:
+        refused_beside(client.post("/report/", price_entry(osh, potatoes, day)), "observed_on")
+    assert not Quote.objects.exists()
+
+
 def test_the_message_is_in_the_readers_language(client, agent, osh, potatoes, today):
     client.force_login(agent)
     said = {
