@@ -274,7 +274,6 @@ def test_a_replaced_version_reads_in_the_readers_language(admin_client, osh, pot
     in_force = CollectionPlan.objects.get(market=osh, effective_from=timezone.localdate())
 
     page = admin_client.get(url).content.decode()
-    print(re.findall(r"<label>.*?</div>", page, flags=re.S))
     english = readonly_rows(page)
     assert english["Weekdays"] == "Monday, Thursday"
     assert "Version" not in english and "None" not in english.values()

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.models import Quote
 from agriprices.services.recording import record_quote
 from agriprices.services.reviewing import review_quote
@@ -191,7 +192,24 @@ def test_no_sms_about_old_history(potatoes, osh, today):
     assert not OutboundMessage.objects.exists()
 
 
-def test_a_farmers_price_reply_says_high_for_the_season(spike, potatoes, osh):
+@pytest.fixture
+def monthly(spike, potatoes, osh):
+    """Osh prices potatoes once a month, as the series has it: its latest price, on the
+    15th of last month, is not old for that plan (a weekly one would call it stale from
+    the 7th on, and a stale price's reply says nothing of the season)."""
+    plan = CollectionPlan.objects.create(
+        market=osh,
+        kind="every",
+        every_days=30,
+        starts_on=spike[-1].replace(day=15),
+        weekdays="",
+        effective_from=date(2000, 1, 1),
+    )
+    PlannedItem.objects.create(plan=plan, commodity=potatoes)
+    return spike
+
+
+def test_a_farmers_price_reply_says_high_for_the_season(monthly, potatoes, osh):
     refresh_warnings()
     # The latest price is in the spike's month: the reply says what the warnings make of it.
     _, reply = simulate_sms(sender="+996555000009", body="potatoes osh")
@@ -201,7 +219,7 @@ def test_a_farmers_price_reply_says_high_for_the_season(spike, potatoes, osh):
     assert "Дорого для сезона" in reply
 
 
-def test_the_reply_follows_a_recomputation_at_once(spike, potatoes, osh):
+def test_the_reply_follows_a_recomputation_at_once(monthly, potatoes, osh):
     _, reply = simulate_sms(sender="+996555000009", body="potatoes osh")
     assert "for the season" not in reply  # no warnings computed yet
     refresh_warnings()

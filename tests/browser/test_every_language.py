@@ -12,7 +12,7 @@ import pytest
 
 from agriprices.declension import locative
 from agriprices.demo.catalogue import ensure_demo_catalogue
-from agriprices.models import Market, PriceSummary, Region
+from agriprices.models import Market, PriceSummary, PriceType, Region
 from agriprices.services.series import rebuild_latest_prices
 from agriprices.warnings.computation import refresh_warnings
 from telecentre.selectors.weeks import latest_summary_week
@@ -83,13 +83,14 @@ def test_the_radio_script_names_every_market_in_every_language(
     chromium, live_server, demo_site, shot
 ):
     markets = list(Market.objects.select_related("region"))
-    # The script reads the newest week; a region none of whose markets reported that week
-    # (the demo's Talas, whose agent missed the last rounds) has nothing to say on air.
+    # The script reads the newest week's retail prices; a region none of whose markets
+    # reported one that week (the demo's Talas, whose agent missed the last rounds; early
+    # in a week, a region with only a wholesale price yet) has nothing to say on air.
     week = latest_summary_week()
     on_air = Region.objects.filter(
-        pk__in=PriceSummary.objects.filter(period="week", period_start=week).values(
-            "market__region"
-        )
+        pk__in=PriceSummary.objects.filter(
+            period="week", period_start=week, price_type=PriceType.RETAIL
+        ).values("market__region")
     )
     assert on_air.exists()
     for language, width, page in screens(chromium, live_server):

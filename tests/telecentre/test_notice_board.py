@@ -109,6 +109,9 @@ def test_a_region_with_one_market_names_no_cheapest_or_dearest(client, country, 
     rebuild_latest_prices()
     week = (today - timedelta(days=today.weekday())).isoformat()
     record(country["potato"], country["naryn"], "21", today)
+    # Chui's two markets priced in the week shown too, whatever weekday today is.
+    record(country["potato"], country["bishkek"], "41", today)
+    record(country["potato"], country["tokmok"], "31", today)
     page = text(client.get(f"/sheet/?week={week}&region=naryn-region"))
     assert "Naryn Region · Naryn" in page
     assert "Cheapest" not in page and "Dearest" not in page
