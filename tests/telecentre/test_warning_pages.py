@@ -2,6 +2,7 @@
 normal price on the chart, the review queue's help, and bulletin drafts."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -81,13 +82,15 @@ def test_the_review_queue_tells_a_typo_from_a_spike(client, potatoes, osh, bishk
     load_series(potatoes, bishkek, today, count=47)
     refresh_warnings()
     this_month = today.replace(day=1)
+    # Normal prices this month, near enough to today's to be "that week" on any day.
+    near = max(this_month, today - timedelta(days=1))
     for market in (osh, bishkek):
         for _ in range(4):
             factories.QuoteFactory(
                 commodity=potatoes,
                 market=market,
                 price=price_of(this_month, 47),
-                observed_on=this_month,
+                observed_on=near,
             )
     rebuild_latest_prices()
     typo = record_quote(
@@ -107,7 +110,12 @@ def test_the_review_queue_tells_a_typo_from_a_spike(client, potatoes, osh, bishk
     # did not move either: a typo.
     assert re.search(r"This price: \+\d+ % from normal crisis", page)
     assert "Its month if approved: normal" in page
-    assert re.search(r"Other markets: ▲ 1.\d % in a month \(1 market\)", page)
+    # Bishkek's own seasonal move since last month, whichever month this is.
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    move = (price_of(this_month, 47) / price_of(last_month, 46) - 1) * 100
+    shown = re.search(r"Other markets: ([▲▼]) (\d+\.\d) % in a month \(1 market\)", page)
+    assert shown and shown[1] == ("▲" if move > 0 else "▼")
+    assert abs(float(shown[2]) - float(abs(move))) <= 0.1
     assert "Other prices here that week:" in page
 
 
