@@ -48,9 +48,11 @@ def last_rounds(history: PlanHistory, today: date, count: int) -> list[tuple[dat
 def missed_streaks(
     histories: dict[int, PlanHistory], today: date, agent_ids: Iterable[int]
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """Rounds missed in a row, newest first, per market and per agent (an agent misses
-    a round of a market they answer for when it got none of its prices), each round
-    judged by the version in force on its day. Two queries at most."""
+    """Rounds missed in a row, newest first, per market and per agent, up to
+    ``STREAK_ROUNDS`` each (an agent's rounds are the collection days of all the markets
+    they answer for, merged by day; they missed one when every market of theirs
+    collecting that day got none of its prices), each round judged by the version in
+    force on its day. Two queries at most."""
     rounds: dict[int, list[tuple[date, MarketPlan]]] = {
         pk: last_rounds(history, today, STREAK_ROUNDS)
         for pk, history in histories.items()
@@ -90,8 +92,13 @@ def missed_streaks(
             for agent_id in answerable[id(version)]:
                 by_day = per_agent[agent_id]
                 by_day[day] = by_day.get(day, True) and was_missed
+    # Their rounds over all their markets, merged by day, newest back: the newest
+    # STREAK_ROUNDS of them are each among the newest STREAK_ROUNDS of its market, all
+    # read (but those older than a visited round, where the streak stops anyway).
     agent_streaks = {
-        agent_id: sched.streak([by_day[day] for day in sorted(by_day, reverse=True)])
+        agent_id: sched.streak(
+            [by_day[day] for day in sorted(by_day, reverse=True)][:STREAK_ROUNDS]
+        )
         for agent_id, by_day in per_agent.items()
     }
     return market_streaks, agent_streaks

@@ -1,0 +1,57 @@
+"""Which round a price counts for, and when a round closes, near a change of plan: the
+candidates are the market's real collection days (each a day of the version in force
+on it), a price counts for the nearest within that day's tolerance (the earlier of two
+as near), for one round only, and a round closes the day after the last day whose
+prices count for it. The default plan judges the days before the first version however
+the period is asked for, and an agent's streak is their rounds in a row, up to 8."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from agriprices.collection import schedule as sched
+from agriprices.collection.completeness import completeness
+from agriprices.collection.models import CollectionPlan, PlannedItem
+from agriprices.collection.streaks import STREAK_ROUNDS
+from agriprices.models import Quote
+from tests import factories
+
+TODAY = date(2026, 12, 6)  # a Sunday
+
+
+def version(market, effective_from, weekdays, tolerance, *crops):
+    made = CollectionPlan.objects.create(
+        market=market, weekdays=weekdays, tolerance_days=tolerance, effective_from=effective_from
+    )
+    for crop in crops:
+        PlannedItem.objects.create(plan=made, commodity=crop)
+    return made
+
+
+def held(crop, market, day):
+    return factories.QuoteFactory(
+        commodity=crop, market=market, observed_on=day, status=Quote.Status.PENDING
+    )
+
+
+def states(report):
+    return [(item.day, item.state) for item in report.items]
+
+
+def test_an_agents_streak_is_their_rounds_in_a_row_up_to_eight(potatoes):
+    """One agent, two markets never visited, on Mondays and on Thursdays: each market
+    missed 8 rounds or more, and so did the agent: 8, not 16."""
+    monday = factories.MarketFactory(name="Monday market")
+    thursday = factories.MarketFactory(name="Thursday market")
+    aida = factories.agent(markets=[monday, thursday], username="aida")
+    version(monday, date(2026, 6, 1), "0", 1, potatoes)
+    version(thursday, date(2026, 6, 1), "3", 1, potatoes)
+    report = completeness(sched.week_of(TODAY), today=TODAY)
+    assert report.market_streaks == {monday.pk: STREAK_ROUNDS, thursday.pk: STREAK_ROUNDS}
+    assert report.agent_streaks == {aida.pk: STREAK_ROUNDS}
+    # Visited at Thursday's third newest round (19 November): Monday 30 November and
+    # 23 November and Thursday 3 December and 26 November are the agent's four before.
+    held(potatoes, thursday, date(2026, 11, 19))
+    report = completeness(sched.week_of(TODAY), today=TODAY)
+    assert report.agent_streaks == {aida.pk: 4}
+    assert report.market_streaks[monday.pk] == STREAK_ROUNDS
