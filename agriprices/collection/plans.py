@@ -19,6 +19,9 @@ from agriprices.collection.schedule import Schedule
 from agriprices.models import AgentProfile, LatestPrice, Market
 
 DEFAULT_LOOKBACK_DAYS = 90
+#: How far before the first day asked about a round may be that takes a price from a
+#: round asked about: a price is at most the widest tolerance from each.
+REACH = timedelta(days=2 * MAX_TOLERANCE_DAYS)
 
 
 class Expected(NamedTuple):
@@ -44,7 +47,7 @@ class MarketPlan:
 @dataclass(frozen=True)
 class PlanHistory:
     """A market's plan versions, oldest first; the first is the default plan when days
-    before the market's first version were asked about (``since``)."""
+    before the market's first version, or near it, were asked about (``since``)."""
 
     market: Market
     versions: tuple[MarketPlan, ...]
@@ -135,10 +138,12 @@ def plan_histories(
     rounds_until: date | None = None,
 ) -> dict[int, PlanHistory]:
     """Each market's plan versions, with the default plan first for a market whose
-    first version takes effect after the first day the caller will ask about:
-    ``since`` (default: ``today``), or the first of the ``rounds_back`` rounds before
-    ``rounds_until`` (default: today; the day the streaks are counted as of) if
-    earlier. Four queries whatever the number of markets and versions: agents,
+    first version takes effect after the first day the caller will ask about, or near
+    enough before it that a round of the default plan may take prices of a round asked
+    about (a price counts for the nearer: twice the widest tolerance): the first day
+    asked about is ``since`` (default: ``today``), or the first of the ``rounds_back``
+    rounds before ``rounds_until`` (default: today; the day the streaks are counted as
+    of) if earlier. Four queries whatever the number of markets and versions: agents,
     versions, their planned prices, the default plans."""
     since = today if since is None else since
     until = today if rounds_until is None else rounds_until
@@ -177,7 +182,7 @@ def plan_histories(
         by_id[pk]
         for pk in by_id
         if pk not in versions
-        or _first_day(versions[pk]) > _asked_from(versions[pk], since, until, rounds_back)
+        or _first_day(versions[pk]) > _asked_from(versions[pk], since, until, rounds_back) - REACH
     ]
     defaults = _default_plans(rest, agents, today) if rest else {}
     return {

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date
 
 from agriprices.collection import schedule as sched
-from agriprices.collection.completeness import completeness
+from agriprices.collection.completeness import completeness, weekly_history
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.collection.streaks import STREAK_ROUNDS
 from agriprices.models import Quote
+from agriprices.services.series import rebuild_latest_prices
 from tests import factories
 
 TODAY = date(2026, 12, 6)  # a Sunday
@@ -36,6 +37,32 @@ def held(crop, market, day):
 
 def states(report):
     return [(item.day, item.state) for item in report.items]
+
+
+def test_the_default_plan_judges_the_days_before_the_first_version_however_asked(
+    osh, potatoes, settings
+):
+    """The first version takes effect on Monday 12 October (Mondays, tolerance 1); the
+    default plan before it is Sundays (the latest price fell on Sunday 11), tolerance 1.
+    Sunday's price is the default's round's: Monday's first round got nothing, whether
+    the week is asked with its streaks or without, or as a column of the history."""
+    settings.COLLECTION_TOLERANCE_DAYS = 1
+    version(osh, date(2026, 10, 12), "0", 1, potatoes)
+    factories.QuoteFactory(commodity=potatoes, market=osh, observed_on=date(2026, 10, 11))
+    rebuild_latest_prices()
+    week = sched.week_of(date(2026, 10, 12))
+    answers = [
+        completeness(week, today=TODAY).by_market[osh.pk],
+        completeness(week, today=TODAY, streaks=False).by_market[osh.pk],
+        completeness(sched.day_period(date(2026, 10, 12)), today=TODAY).by_market[osh.pk],
+    ]
+    for weeks in (8, 9):
+        periods, table, _ = weekly_history(today=TODAY, weeks=weeks)
+        answers.append(table[osh.pk][[p.label for p in periods].index(week.label)])
+    assert [(t.expected, t.received, t.late) for t in answers] == [(1, 0, 1)] * 5
+    # The default plan's Sunday got it.
+    sunday = completeness(sched.day_period(date(2026, 10, 11)), today=TODAY, streaks=False)
+    assert states(sunday) == [(date(2026, 10, 11), sched.RECEIVED)]
 
 
 def test_an_agents_streak_is_their_rounds_in_a_row_up_to_eight(potatoes):
