@@ -4,10 +4,12 @@ market, agent, region and overall, with the streak of missed rounds per market a
 agent. Reads only; a fixed number of queries whatever the number of markets.
 
 A price counts when it is recorded for a day within the plan's tolerance of the
-collection day, held for review or approved (a price held for review was collected);
-a rejected one does not. A round is *missed* when none of its expected prices came
-(the market went unvisited), which is what the streaks count: a round with some prices
-missing is incomplete, and shows as late items, but someone was there."""
+collection day and no other collection day within reach is nearer (across a plan
+change too: ``PlanHistory.round_of``), held for review or approved (a price held for
+review was collected); a rejected one does not. A round is *missed* when none of its
+expected prices came (the market went unvisited), which is what the streaks count: a
+round with some prices missing is incomplete, and shows as late items, but someone was
+there."""
 
 from __future__ import annotations
 
@@ -79,8 +81,9 @@ class Stretch:
     plan: MarketPlan
     days: list[date]
     expected: tuple[Expected, ...]
-    #: Days whose prices count for a round of an earlier version, not this one's.
-    claimed: frozenset[date] = frozenset()
+    #: Its days near a plan change, with the days whose prices count for each
+    #: (``PlanHistory.counted_near_changes``).
+    counted: tuple[tuple[date, tuple[date, ...]], ...] = ()
 
 
 @dataclass
@@ -363,7 +366,7 @@ def _stretches(
                 item for item in version.items if agent is None or agent.pk in item.agent_ids
             )
             market_stretches.append(
-                Stretch(version, days, expected, history.claimed_before(version))
+                Stretch(version, days, expected, history.counted_near_changes(version, days))
             )
         if market_stretches:
             found[pk] = market_stretches
@@ -379,7 +382,7 @@ def _statement(
     pairs: dict[Key, list[Pair]] = {}
     for pk, market_stretches in stretches.items():
         for n, stretch in enumerate(market_stretches):
-            rounds[(pk, n)] = Rounds(stretch.plan.schedule, tuple(stretch.days), stretch.claimed)
+            rounds[(pk, n)] = Rounds(stretch.plan.schedule, tuple(stretch.days), stretch.counted)
             pairs[(pk, n)] = [(item.commodity_id, item.price_type) for item in stretch.expected]
     return rounds, pairs
 

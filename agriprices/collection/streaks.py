@@ -118,9 +118,10 @@ def _asked(
             versions[id(version)] = version
         for n, (key, days) in enumerate(by_version.items()):
             version = versions[key]
+            ordered = tuple(sorted(days))
             asked[(pk, n)] = Rounds(
                 version.schedule,
-                tuple(sorted(days)),
-                histories[pk].claimed_before(version),
+                ordered,
+                histories[pk].counted_near_changes(version, ordered),
             )
     return asked

@@ -12,6 +12,7 @@ from datetime import date
 from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import completeness, weekly_history
 from agriprices.collection.models import CollectionPlan, PlannedItem
+from agriprices.collection.reminders import counts_today
 from agriprices.collection.streaks import STREAK_ROUNDS
 from agriprices.models import Quote
 from agriprices.services.series import rebuild_latest_prices
@@ -37,6 +38,54 @@ def held(crop, market, day):
 
 def states(report):
     return [(item.day, item.state) for item in report.items]
+
+
+def test_a_price_the_day_before_a_new_plans_first_round_counts_for_it(osh, potatoes):
+    """A plan from Wednesday 2 December on Tuesdays and Thursdays, tolerance 1: Tuesday
+    1 December was no collection day of it, so a price of the 2nd is Thursday's."""
+    version(osh, date(2026, 12, 2), "13", 1, potatoes)
+    held(potatoes, osh, date(2026, 12, 2))
+    rebuild_latest_prices()
+    thursday = date(2026, 12, 3)
+    report = completeness(sched.week_of(thursday), today=TODAY)
+    assert states(report) == [(thursday, sched.RECEIVED)]
+    assert report.market_streaks[osh.pk] == 0
+    _, table, _ = weekly_history(today=TODAY, weeks=2)
+    assert [(t.expected, t.received) for t in table[osh.pk]] == [(0, 0), (1, 1)]
+    # The day before the round, today's price would still count for it.
+    found = completeness(sched.day_period(thursday), today=date(2026, 12, 2), streaks=False)
+    assert [counts_today(found, item, date(2026, 12, 2)) for item in found.items] == [True]
+
+
+def test_a_price_near_a_versions_end_counts_for_its_last_round(osh, potatoes):
+    """Mondays and Thursdays, tolerance 2, until Wednesday 2 December; Saturdays,
+    tolerance 0, from Thursday 3. A price of the 2nd is within reach of Monday 30
+    November (Thursday 3 is no collection day any more; Saturday is out of reach)."""
+    version(osh, date(2026, 11, 2), "03", 2, potatoes)
+    version(osh, date(2026, 12, 3), "5", 0, potatoes)
+    held(potatoes, osh, date(2026, 12, 2))
+    report = completeness(sched.week_of(date(2026, 12, 2)), today=TODAY)
+    assert states(report) == [
+        (date(2026, 11, 30), sched.RECEIVED),
+        (date(2026, 12, 5), sched.LATE),
+    ]
+    assert report.market_streaks[osh.pk] == 1
+    assert osh.pk not in report.escalated()
+    _, table, _ = weekly_history(today=TODAY, weeks=1)
+    assert [(t.expected, t.received) for t in table[osh.pk]] == [(2, 1)]
+
+
+def test_a_price_as_near_two_versions_rounds_counts_for_the_earlier_only(osh, potatoes):
+    """Thursdays, tolerance 2, until Thursday 3 December; Saturdays, tolerance 2, from
+    Friday 4: a price of Friday is one day from each round, and counts for Thursday's."""
+    version(osh, date(2026, 11, 2), "3", 2, potatoes)
+    version(osh, date(2026, 12, 4), "5", 2, potatoes)
+    held(potatoes, osh, date(2026, 12, 4))
+    report = completeness(sched.week_of(date(2026, 12, 3)), today=date(2026, 12, 10))
+    assert states(report) == [
+        (date(2026, 12, 3), sched.RECEIVED),
+        (date(2026, 12, 5), sched.LATE),
+    ]
 
 
 def test_the_default_plan_judges_the_days_before_the_first_version_however_asked(
