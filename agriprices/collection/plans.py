@@ -137,6 +137,12 @@ class PlanHistory:
             if self.near_change(version, day)
         )
 
+    def closes_on(self, version: MarketPlan, day: date) -> date:
+        """The day the round of ``day`` (a collection day of ``version``) closes: the
+        day after the last whose prices count for it. From then on its missing prices
+        are late, and it is a closed round for the streaks."""
+        return self.counting_days(version, day)[-1] + timedelta(days=1)
+
 
 def schedule_of(plan: CollectionPlan) -> Schedule:
     if plan.kind == CollectionPlan.Kind.EVERY:

@@ -86,13 +86,19 @@ class Schedule:
         days of its window that are not nearer another round (``day`` itself always)."""
         return _counting_days(self, day)
 
+    def closes_on(self, day: date) -> date:
+        """The day the round of ``day`` closes: the first after it whose prices no
+        longer count for it (the day after its last counting day, which a nearer round
+        may make earlier than the end of its window)."""
+        return self.counting_days(day)[-1] + timedelta(days=1)
+
     def last_rounds(self, today: date, count: int) -> list[date]:
-        """The ``count`` newest collection days whose window has closed before ``today``,
+        """The ``count`` newest collection days whose round has closed by ``today``,
         newest first."""
-        closes_before = today - timedelta(days=self.tolerance + 1)
-        span = self.cycle_days * (count + 1)
-        days = self.days(closes_before - timedelta(days=span), closes_before)
-        return list(reversed(days))[:count]
+        newest = today - timedelta(days=1)
+        span = self.cycle_days * (count + 1) + self.tolerance
+        days = self.days(newest - timedelta(days=span), newest)
+        return [day for day in reversed(days) if self.closes_on(day) <= today][:count]
 
 
 def nearest(seen: date, days: Iterable[date]) -> date | None:
@@ -111,12 +117,14 @@ def _counting_days(schedule: Schedule, day: date) -> tuple[date, ...]:
     )
 
 
-def state_of(*, day: date, tolerance: int, today: date, received: bool) -> str:
-    """An expected price of the collection day ``day``: received (a price within the
-    tolerance), late (the window closed without one) or not yet due (it is still open)."""
+def state_of(*, closes_on: date, today: date, received: bool) -> str:
+    """An expected price of a collection day: received (a price counting for its
+    round), late (the round closed without one: ``closes_on``, the first day whose
+    prices no longer count for it, has come) or not yet due (a price may still come).
+    ``Schedule.closes_on`` and ``PlanHistory.closes_on`` say when a round closes."""
     if received:
         return RECEIVED
-    if today > day + timedelta(days=tolerance):
+    if today >= closes_on:
         return LATE
     return NOT_DUE
 

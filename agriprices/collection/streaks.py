@@ -19,9 +19,10 @@ STREAK_ROUNDS = 8
 
 
 def last_rounds(history: PlanHistory, today: date, count: int) -> list[tuple[date, MarketPlan]]:
-    """The market's ``count`` newest collection days whose window closed before
-    ``today``, newest first, each with the version that judges it; it stops at a
-    version that expects nothing (the market was not expected to report then)."""
+    """The market's ``count`` newest collection days whose round closed by ``today``
+    (``PlanHistory.closes_on``: no later day's price counts for it), newest first,
+    each with the version that judges it; it stops at a version that expects nothing
+    (the market was not expected to report then)."""
     found: list[tuple[date, MarketPlan]] = []
     versions = history.versions
     for n in range(len(versions) - 1, -1, -1):
@@ -31,14 +32,19 @@ def last_rounds(history: PlanHistory, today: date, count: int) -> list[tuple[dat
         if not version.items:
             break
         schedule = version.schedule
-        newest = today - timedelta(days=schedule.tolerance + 1)
+        # A round closes on its day at the earliest, a day after its window at the latest.
+        newest = today - timedelta(days=1)
         following = versions[n + 1].effective_from if n + 1 < len(versions) else None
         if following is not None:
             newest = min(newest, following - timedelta(days=1))
-        oldest = newest - timedelta(days=schedule.cycle_days * (count - len(found) + 1))
+        oldest = newest - timedelta(
+            days=schedule.cycle_days * (count - len(found) + 1) + schedule.tolerance
+        )
         if version.effective_from is not None:
             oldest = max(oldest, version.effective_from)
         for day in reversed(schedule.days(oldest, newest)):
+            if history.closes_on(version, day) > today:
+                continue  # a price may still come
             found.append((day, version))
             if len(found) == count:
                 return found

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import completeness, weekly_history
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.collection.reminders import counts_today
-from agriprices.collection.streaks import STREAK_ROUNDS
+from agriprices.collection.streaks import STREAK_ROUNDS, last_rounds
 from agriprices.models import Quote
 from agriprices.services.series import rebuild_latest_prices
 from tests import factories
@@ -131,3 +133,31 @@ def test_an_agents_streak_is_their_rounds_in_a_row_up_to_eight(potatoes):
     report = completeness(sched.week_of(TODAY), today=TODAY)
     assert report.agent_streaks == {aida.pk: 4}
     assert report.market_streaks[monday.pk] == STREAK_ROUNDS
+
+
+@pytest.mark.parametrize(
+    ("today", "monday", "tuesday", "newest_closed"),
+    [
+        (date(2026, 11, 30), sched.NOT_DUE, sched.NOT_DUE, date(2026, 11, 24)),
+        # From Tuesday on every price counts for Tuesday's round: Monday's has closed.
+        (date(2026, 12, 1), sched.LATE, sched.NOT_DUE, date(2026, 11, 30)),
+        (date(2026, 12, 4), sched.LATE, sched.NOT_DUE, date(2026, 11, 30)),
+        (date(2026, 12, 5), sched.LATE, sched.LATE, date(2026, 12, 1)),
+    ],
+)
+def test_a_round_closes_when_no_later_price_counts_for_it(
+    osh, potatoes, today, monday, tuesday, newest_closed
+):
+    """Mondays and Tuesdays, tolerance 3: a price of Tuesday or later is Tuesday's, the
+    nearer round, so Monday's prices are late from Tuesday, not from Friday."""
+    version(osh, date(2026, 11, 2), "01", 3, potatoes)
+    schedule = sched.Schedule(weekdays=(0, 1), tolerance=3)
+    assert schedule.closes_on(date(2026, 11, 30)) == date(2026, 12, 1)
+    assert schedule.closes_on(date(2026, 12, 1)) == date(2026, 12, 5)
+    report = completeness(sched.week_of(date(2026, 12, 1)), today=today)
+    assert states(report) == [(date(2026, 11, 30), monday), (date(2026, 12, 1), tuesday)]
+    # The streaks count the same rounds as closed; a reminder never names one.
+    assert last_rounds(report.histories[osh.pk], today, 1)[0][0] == newest_closed
+    assert schedule.last_rounds(today, 1) == [newest_closed]
+    found = completeness(sched.day_period(date(2026, 11, 30)), today=today, streaks=False)
+    assert [counts_today(found, item, today) for item in found.items] == [monday != sched.LATE]
