@@ -78,7 +78,7 @@ class TallySerializer(serializers.Serializer):
     expected = serializers.IntegerField()
     received = serializers.IntegerField()
     late = serializers.IntegerField()
-    not_due = serializers.IntegerField(help_text="Its collection day's window is still open.")
+    not_due = serializers.IntegerField(help_text="A price may still count for its round.")
     percent = serializers.IntegerField(allow_null=True, help_text="Received of expected.")
 
 
@@ -209,7 +209,8 @@ class Collection(ApiView):
             "For a day (`date`), an ISO week (`week`, default this week) or a month "
             "(`month`): each planned price (market, commodity, price type) of each "
             "collection day is received (a price held for review or approved within the "
-            "plan's tolerance of the day), late (the window closed without one) or not yet "
+            "plan's tolerance of the day, the nearer round's), late (the round closed without "
+            "one: no price from then on counts for it) or not yet "
             "due (each day judged by the version of the market's plan in force that day; "
             "before its first, by the default plan); counted per region, market and "
             "overall, with the rounds missed in a row "

@@ -4,10 +4,13 @@ market, agent, region and overall, with the streak of missed rounds per market a
 agent. Reads only; a fixed number of queries whatever the number of markets.
 
 A price counts when it is recorded for a day within the plan's tolerance of the
-collection day, held for review or approved (a price held for review was collected);
-a rejected one does not. A round is *missed* when none of its expected prices came
-(the market went unvisited), which is what the streaks count: a round with some prices
-missing is incomplete, and shows as late items, but someone was there."""
+collection day and no other collection day within reach is nearer (across a plan
+change too: ``PlanHistory.round_of``), held for review or approved (a price held for
+review was collected); a rejected one does not. A round closes (its missing prices are
+late) the day after the last whose prices count for it. A round is *missed* when none
+of its expected prices came (the market went unvisited), which is what the streaks
+count: a round with some prices missing is incomplete, and shows as late items, but
+someone was there."""
 
 from __future__ import annotations
 
@@ -79,8 +82,9 @@ class Stretch:
     plan: MarketPlan
     days: list[date]
     expected: tuple[Expected, ...]
-    #: Days whose prices count for a round of an earlier version, not this one's.
-    claimed: frozenset[date] = frozenset()
+    #: Its days near a plan change, with the days whose prices count for each
+    #: (``PlanHistory.counted_near_changes``).
+    counted: tuple[tuple[date, tuple[date, ...]], ...] = ()
 
 
 @dataclass
@@ -148,10 +152,10 @@ class Completeness:
 
     def _items(self, *, late_only: bool) -> Iterator[Item]:
         for market_id, stretches in self.stretches.items():
+            history = self.histories[market_id]
             for stretch in stretches:
-                tolerance = stretch.plan.schedule.tolerance
                 for day in stretch.days:
-                    missing = _missing_state(day, tolerance, self.today)
+                    missing = _missing_state(history, stretch.plan, day, self.today)
                     if late_only and missing != sched.LATE:
                         continue
                     got = self.received.get((market_id, day), set())
@@ -174,9 +178,10 @@ class Completeness:
         return [pk for pk, n in self.market_streaks.items() if n >= limit]
 
 
-def _missing_state(day: date, tolerance: int, today: date) -> str:
-    """The state of an expected price of ``day`` that did not come."""
-    return sched.state_of(day=day, tolerance=tolerance, today=today, received=False)
+def _missing_state(history: PlanHistory, version: MarketPlan, day: date, today: date) -> str:
+    """The state of an expected price of ``day`` (a collection day of ``version``) that
+    did not come: late once its round has closed."""
+    return sched.state_of(closes_on=history.closes_on(version, day), today=today, received=False)
 
 
 def markets_for(
@@ -264,7 +269,7 @@ def completeness(
                         shares[agent_id].add((item.commodity_id, item.price_type))
             for day in stretch.days:
                 got = result.received.get((market_id, day), set())
-                missing = _missing_state(day, stretch.plan.schedule.tolerance, today)
+                missing = _missing_state(histories[market_id], stretch.plan, day, today)
                 for counted in (result.overall, tally, region_tally):
                     counted.count(count, len(got), missing)
                 for agent_id, share in shares.items():
@@ -363,7 +368,7 @@ def _stretches(
                 item for item in version.items if agent is None or agent.pk in item.agent_ids
             )
             market_stretches.append(
-                Stretch(version, days, expected, history.claimed_before(version))
+                Stretch(version, days, expected, history.counted_near_changes(version, days))
             )
         if market_stretches:
             found[pk] = market_stretches
@@ -379,7 +384,7 @@ def _statement(
     pairs: dict[Key, list[Pair]] = {}
     for pk, market_stretches in stretches.items():
         for n, stretch in enumerate(market_stretches):
-            rounds[(pk, n)] = Rounds(stretch.plan.schedule, tuple(stretch.days), stretch.claimed)
+            rounds[(pk, n)] = Rounds(stretch.plan.schedule, tuple(stretch.days), stretch.counted)
             pairs[(pk, n)] = [(item.commodity_id, item.price_type) for item in stretch.expected]
     return rounds, pairs
 
@@ -409,12 +414,11 @@ def weekly_history(
     for market_id, market_stretches in stretches.items():
         row = table[market_id] = [Tally() for _ in periods]
         for stretch in market_stretches:
-            tolerance = stretch.plan.schedule.tolerance
             for day in stretch.days:
                 monday = day - timedelta(days=day.weekday())
                 row[index[monday]].count(
                     len(stretch.expected),
                     counts.get((market_id, day), 0),
-                    _missing_state(day, tolerance, today),
+                    _missing_state(histories[market_id], stretch.plan, day, today),
                 )
     return periods, table, {pk: h.market for pk, h in histories.items()}

@@ -10,15 +10,19 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import NamedTuple
 
 from django.conf import settings
 
 from agriprices.collection.models import MAX_TOLERANCE_DAYS, CollectionPlan, PlannedItem
-from agriprices.collection.schedule import Schedule
+from agriprices.collection.schedule import Schedule, nearest
 from agriprices.models import AgentProfile, LatestPrice, Market
 
 DEFAULT_LOOKBACK_DAYS = 90
+#: How far before the first day asked about a round may be that takes a price from a
+#: round asked about: a price is at most the widest tolerance from each.
+REACH = timedelta(days=2 * MAX_TOLERANCE_DAYS)
 
 
 class Expected(NamedTuple):
@@ -44,7 +48,7 @@ class MarketPlan:
 @dataclass(frozen=True)
 class PlanHistory:
     """A market's plan versions, oldest first; the first is the default plan when days
-    before the market's first version were asked about (``since``)."""
+    before the market's first version, or near it, were asked about (``since``)."""
 
     market: Market
     versions: tuple[MarketPlan, ...]
@@ -71,29 +75,73 @@ class PlanHistory:
                 found.append((version, first, last))
         return found
 
-    def claimed_before(self, version: MarketPlan) -> frozenset[date]:
-        """The days near ``version``'s first whose prices count for a round an earlier
-        version judges (one before it took effect): a price counts for one round,
-        never for both, so those days count for none of ``version``'s rounds."""
-        start = version.effective_from
-        if start is None:
-            return frozenset()
-        index = next(n for n, known in enumerate(self.versions) if known is version)
-        claimed = set()
-        for n in range(index):
-            earlier = self.versions[n]
-            if not earlier.items:
-                continue
-            first = earlier.effective_from or date.min
-            following = self.versions[n + 1].effective_from or start
-            # A later round's window reaches back at most the widest tolerance, and
-            # an earlier round's forward as far.
-            for offset in range(-MAX_TOLERANCE_DAYS, MAX_TOLERANCE_DAYS + 1):
-                seen = start + timedelta(days=offset)
-                round_day = earlier.schedule.round_of(seen)
-                if round_day is not None and first <= round_day < following:
-                    claimed.add(seen)
-        return frozenset(claimed)
+    @cached_property
+    def _spans(self) -> dict[int, tuple[MarketPlan, date, date | None]]:
+        """Each version (by id) with the first day it judges and the day the next takes
+        over (None: none does); the default plan's first day is ``date.min``."""
+        found = {}
+        for n, version in enumerate(self.versions):
+            following = self.versions[n + 1].effective_from if n + 1 < len(self.versions) else None
+            found[id(version)] = (version, version.effective_from or date.min, following)
+        return found
+
+    def round_of(self, seen: date) -> date | None:
+        """The collection day a price of ``seen`` counts for, across plan changes: of
+        the market's collection days (each a day of the version in force on it that
+        expects any price: a version's weekdays outside the days it judges are no
+        collection days) within their own version's tolerance of ``seen``, the
+        nearest, the earlier of two as near (``schedule.nearest``, as within one
+        version). None: no round's. So a price counts for one round, never for two,
+        and for the round of the version before when it is the nearer."""
+        candidates: list[date] = []
+        for version, first, following in self._spans.values():
+            if not version.items:
+                continue  # expecting nothing, it has no rounds to count for
+            tolerance = version.schedule.tolerance
+            low = max(first, seen - timedelta(days=tolerance))
+            high = seen + timedelta(days=tolerance)
+            if following is not None:
+                high = min(high, following - timedelta(days=1))
+            candidates.extend(version.schedule.days(low, high))
+        return nearest(seen, candidates)
+
+    def near_change(self, version: MarketPlan, day: date) -> bool:
+        """Whether another version's collection days may compete for the prices of
+        ``version``'s round of ``day`` (it is near the first or the last day
+        ``version`` judges); otherwise its schedule alone says which prices count."""
+        _, first, following = self._spans[id(version)]
+        reach = timedelta(days=version.schedule.tolerance + MAX_TOLERANCE_DAYS)
+        return (version.effective_from is not None and day - reach < first) or (
+            following is not None and day + reach >= following
+        )
+
+    def counting_days(self, version: MarketPlan, day: date) -> tuple[date, ...]:
+        """The days whose prices count for the round of ``day``, a collection day of
+        ``version`` (one it judges): the days of its window whose price counts for it
+        (``round_of``), oldest first; ``day`` itself always."""
+        schedule = version.schedule
+        if not self.near_change(version, day):
+            return schedule.counting_days(day)
+        low, high = schedule.window(day)
+        window = (low + timedelta(days=n) for n in range((high - low).days + 1))
+        return tuple(seen for seen in window if self.round_of(seen) == day)
+
+    def counted_near_changes(
+        self, version: MarketPlan, days: Iterable[date]
+    ) -> tuple[tuple[date, tuple[date, ...]], ...]:
+        """Of ``version``'s collection days ``days``, those near a plan change, each with
+        its counting days (what its schedule alone would say for the others)."""
+        return tuple(
+            (day, self.counting_days(version, day))
+            for day in days
+            if self.near_change(version, day)
+        )
+
+    def closes_on(self, version: MarketPlan, day: date) -> date:
+        """The day the round of ``day`` (a collection day of ``version``) closes: the
+        day after the last whose prices count for it. From then on its missing prices
+        are late, and it is a closed round for the streaks."""
+        return self.counting_days(version, day)[-1] + timedelta(days=1)
 
 
 def schedule_of(plan: CollectionPlan) -> Schedule:
@@ -135,10 +183,12 @@ def plan_histories(
     rounds_until: date | None = None,
 ) -> dict[int, PlanHistory]:
     """Each market's plan versions, with the default plan first for a market whose
-    first version takes effect after the first day the caller will ask about:
-    ``since`` (default: ``today``), or the first of the ``rounds_back`` rounds before
-    ``rounds_until`` (default: today; the day the streaks are counted as of) if
-    earlier. Four queries whatever the number of markets and versions: agents,
+    first version takes effect after the first day the caller will ask about, or near
+    enough before it that a round of the default plan may take prices of a round asked
+    about (a price counts for the nearer: twice the widest tolerance): the first day
+    asked about is ``since`` (default: ``today``), or the first of the ``rounds_back``
+    rounds before ``rounds_until`` (default: today; the day the streaks are counted as
+    of) if earlier. Four queries whatever the number of markets and versions: agents,
     versions, their planned prices, the default plans."""
     since = today if since is None else since
     until = today if rounds_until is None else rounds_until
@@ -177,7 +227,7 @@ def plan_histories(
         by_id[pk]
         for pk in by_id
         if pk not in versions
-        or _first_day(versions[pk]) > _asked_from(versions[pk], since, until, rounds_back)
+        or _first_day(versions[pk]) > _asked_from(versions[pk], since, until, rounds_back) - REACH
     ]
     defaults = _default_plans(rest, agents, today) if rest else {}
     return {

@@ -11,17 +11,17 @@ and planned pairs, and a price counts only for the pairs planned in its own stre
 
 A price counts when it is held for review or approved (not rejected) and recorded on a
 day whose round it is: Python sends the calendar, for each market the days of each
-round's window that ``Schedule.round_of`` gives that round (the rule stays in one
-place) but those a round of the version before already counts (``Rounds.claimed``:
-across a plan change too, a price counts for one round), and the database joins the
-quotes to it."""
+round's window that ``Schedule.round_of`` gives that round, or near a plan change
+``PlanHistory.round_of`` (``Rounds.counted``: across a plan change too, a price counts
+for the nearer round, and for one only) — the rule stays in one place — and the
+database joins the quotes to it."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -40,13 +40,14 @@ Key = tuple[int, int]
 
 @dataclass(frozen=True)
 class Rounds:
-    """A market's collection days asked about, under its schedule; prices of the
-    ``claimed`` days count for none of them (they count for a round of the version
-    before: ``PlanHistory.claimed_before``)."""
+    """A market's collection days asked about, under its schedule; the days near a
+    plan change (``counted``) with the days whose prices count for them
+    (``PlanHistory.counted_near_changes``: another version's rounds may take some, or
+    leave them some its schedule alone would not), the others with their schedule's."""
 
     schedule: Schedule
     days: tuple[date, ...]
-    claimed: frozenset[date] = frozenset()
+    counted: tuple[tuple[date, tuple[date, ...]], ...] = ()
 
 
 class _Statement:
@@ -72,7 +73,6 @@ class _Statement:
         # Markets on the same schedule share their days: each is worked out once, and
         # each collection day's counting days once per schedule.
         self.calendars: dict[Rounds, list[tuple[date, int]]] = {}
-        counting: dict[tuple[Schedule, date], list[date]] = {}
         self.chosen: list[tuple[Key, Rounds]] = []
         self.planned = planned
         for key, market_rounds in rounds.items():
@@ -81,15 +81,14 @@ class _Statement:
             if market_rounds not in self.calendars:
                 self.calendars[market_rounds] = []
                 schedule = market_rounds.schedule
+                counted = dict(market_rounds.counted)
                 for day in market_rounds.days:
-                    if (schedule, day) not in counting:
-                        counting[(schedule, day)] = list(_counting_days(schedule, day))
                     if day not in index:
                         index[day] = len(self.rounds)
                         self.rounds.append(day)
-                    for seen in counting[(schedule, day)]:
-                        if seen not in market_rounds.claimed:
-                            self.calendars[market_rounds].append((seen, index[day]))
+                    counting = counted.get(day)
+                    for seen in schedule.counting_days(day) if counting is None else counting:
+                        self.calendars[market_rounds].append((seen, index[day]))
             if self.calendars[market_rounds]:
                 self.chosen.append((key, market_rounds))
 
@@ -181,16 +180,6 @@ _GOT = (
     # index (quote_collection_idx) rather than every quote.
     " WHERE q.observed_on IN ({days}) AND q.status <> %s"
 )
-
-
-def _counting_days(schedule: Schedule, day: date) -> Iterator[date]:
-    """The days whose prices count for the round of the collection day ``day``: the
-    days of its window that are not nearer another round."""
-    low, high = schedule.window(day)
-    for n in range((high - low).days + 1):
-        seen = low + timedelta(days=n)
-        if schedule.round_of(seen) == day:
-            yield seen
 
 
 def _values(rows: Iterable[tuple[int, ...]]) -> str:

@@ -42,17 +42,10 @@ class Due:
 
 def counts_today(found: Completeness, item: Item, today: date) -> bool:
     """Whether a price recorded ``today`` would count for ``item``'s round: that round
-    is the one today's prices fall in at its market (the nearest collection day within
-    the tolerance; a round whose window has closed, or tomorrow's when today is a
-    collection day too, is not), under the version of the plan judging that round, and
-    not already a round's of the version before."""
-    history = found.histories[item.market_id]
-    version = history.in_force(item.day)
-    # Across a plan change, a price counting for the round of the version before
-    # counts for none of the new one's.
-    return version.schedule.round_of(today) == item.day and today not in (
-        history.claimed_before(version)
-    )
+    is the one today's prices fall in at its market (``PlanHistory.round_of``: the
+    nearest collection day within its tolerance, across a plan change too; a round
+    that has closed, or tomorrow's when today is a collection day too, is not)."""
+    return found.histories[item.market_id].round_of(today) == item.day
 
 
 def due_reminders(day: date, *, today: date) -> list[Due]:

@@ -4,10 +4,10 @@ an expected price on one of them, and streaks of missed rounds. No database."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -76,29 +76,55 @@ class Schedule:
     def round_of(self, seen: date) -> date | None:
         """The collection day a price of ``seen`` counts for: the nearest one within the
         tolerance, the earlier of two as near (a Tuesday price between Monday's and
-        Wednesday's rounds is Monday's), so no price counts twice. None: no round's."""
-        near = self.days(
-            seen - timedelta(days=self.tolerance), seen + timedelta(days=self.tolerance)
-        )
-        if not near:
-            return None
-        return min(near, key=lambda day: (abs((day - seen).days), day))
+        Wednesday's rounds is Monday's), so no price counts twice. None: no round's.
+        The rule of one schedule; across a plan change, ``PlanHistory.round_of``."""
+        reach = timedelta(days=self.tolerance)
+        return nearest(seen, self.days(seen - reach, seen + reach))
+
+    def counting_days(self, day: date) -> tuple[date, ...]:
+        """The days whose prices count for the round of the collection day ``day``: the
+        days of its window that are not nearer another round (``day`` itself always)."""
+        return _counting_days(self, day)
+
+    def closes_on(self, day: date) -> date:
+        """The day the round of ``day`` closes: the first after it whose prices no
+        longer count for it (the day after its last counting day, which a nearer round
+        may make earlier than the end of its window)."""
+        return self.counting_days(day)[-1] + timedelta(days=1)
 
     def last_rounds(self, today: date, count: int) -> list[date]:
-        """The ``count`` newest collection days whose window has closed before ``today``,
+        """The ``count`` newest collection days whose round has closed by ``today``,
         newest first."""
-        closes_before = today - timedelta(days=self.tolerance + 1)
-        span = self.cycle_days * (count + 1)
-        days = self.days(closes_before - timedelta(days=span), closes_before)
-        return list(reversed(days))[:count]
+        newest = today - timedelta(days=1)
+        span = self.cycle_days * (count + 1) + self.tolerance
+        days = self.days(newest - timedelta(days=span), newest)
+        return [day for day in reversed(days) if self.closes_on(day) <= today][:count]
 
 
-def state_of(*, day: date, tolerance: int, today: date, received: bool) -> str:
-    """An expected price of the collection day ``day``: received (a price within the
-    tolerance), late (the window closed without one) or not yet due (it is still open)."""
+def nearest(seen: date, days: Iterable[date]) -> date | None:
+    """Of the collection days ``days`` within reach of a price of ``seen``, the one it
+    counts for: the nearest, the earlier of two as near. None when there is none."""
+    return min(days, key=lambda day: (abs((day - seen).days), day), default=None)
+
+
+@lru_cache(maxsize=65536)  # reports ask it of every round of every market, again and again
+def _counting_days(schedule: Schedule, day: date) -> tuple[date, ...]:
+    low, high = schedule.window(day)
+    return tuple(
+        seen
+        for seen in (low + timedelta(days=n) for n in range((high - low).days + 1))
+        if schedule.round_of(seen) == day
+    )
+
+
+def state_of(*, closes_on: date, today: date, received: bool) -> str:
+    """An expected price of a collection day: received (a price counting for its
+    round), late (the round closed without one: ``closes_on``, the first day whose
+    prices no longer count for it, has come) or not yet due (a price may still come).
+    ``Schedule.closes_on`` and ``PlanHistory.closes_on`` say when a round closes."""
     if received:
         return RECEIVED
-    if today > day + timedelta(days=tolerance):
+    if today >= closes_on:
         return LATE
     return NOT_DUE
 

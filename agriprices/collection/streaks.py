@@ -19,9 +19,10 @@ STREAK_ROUNDS = 8
 
 
 def last_rounds(history: PlanHistory, today: date, count: int) -> list[tuple[date, MarketPlan]]:
-    """The market's ``count`` newest collection days whose window closed before
-    ``today``, newest first, each with the version that judges it; it stops at a
-    version that expects nothing (the market was not expected to report then)."""
+    """The market's ``count`` newest collection days whose round closed by ``today``
+    (``PlanHistory.closes_on``: no later day's price counts for it), newest first,
+    each with the version that judges it; it stops at a version that expects nothing
+    (the market was not expected to report then)."""
     found: list[tuple[date, MarketPlan]] = []
     versions = history.versions
     for n in range(len(versions) - 1, -1, -1):
@@ -31,14 +32,19 @@ def last_rounds(history: PlanHistory, today: date, count: int) -> list[tuple[dat
         if not version.items:
             break
         schedule = version.schedule
-        newest = today - timedelta(days=schedule.tolerance + 1)
+        # A round closes on its day at the earliest, a day after its window at the latest.
+        newest = today - timedelta(days=1)
         following = versions[n + 1].effective_from if n + 1 < len(versions) else None
         if following is not None:
             newest = min(newest, following - timedelta(days=1))
-        oldest = newest - timedelta(days=schedule.cycle_days * (count - len(found) + 1))
+        oldest = newest - timedelta(
+            days=schedule.cycle_days * (count - len(found) + 1) + schedule.tolerance
+        )
         if version.effective_from is not None:
             oldest = max(oldest, version.effective_from)
         for day in reversed(schedule.days(oldest, newest)):
+            if history.closes_on(version, day) > today:
+                continue  # a price may still come
             found.append((day, version))
             if len(found) == count:
                 return found
@@ -48,9 +54,11 @@ def last_rounds(history: PlanHistory, today: date, count: int) -> list[tuple[dat
 def missed_streaks(
     histories: dict[int, PlanHistory], today: date, agent_ids: Iterable[int]
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """Rounds missed in a row, newest first, per market and per agent (an agent misses
-    a round of a market they answer for when it got none of its prices), each round
-    judged by the version in force on its day. Two queries at most."""
+    """Rounds missed in a row, newest first, per market and per agent, up to
+    ``STREAK_ROUNDS`` each (an agent's rounds are the collection days of all the markets
+    they answer for, merged by day; they missed one when every market of theirs
+    collecting that day got none of its prices), each round judged by the version in
+    force on its day. Two queries at most."""
     rounds: dict[int, list[tuple[date, MarketPlan]]] = {
         pk: last_rounds(history, today, STREAK_ROUNDS)
         for pk, history in histories.items()
@@ -90,8 +98,13 @@ def missed_streaks(
             for agent_id in answerable[id(version)]:
                 by_day = per_agent[agent_id]
                 by_day[day] = by_day.get(day, True) and was_missed
+    # Their rounds over all their markets, merged by day, newest back: the newest
+    # STREAK_ROUNDS of them are each among the newest STREAK_ROUNDS of its market, all
+    # read (but those older than a visited round, where the streak stops anyway).
     agent_streaks = {
-        agent_id: sched.streak([by_day[day] for day in sorted(by_day, reverse=True)])
+        agent_id: sched.streak(
+            [by_day[day] for day in sorted(by_day, reverse=True)][:STREAK_ROUNDS]
+        )
         for agent_id, by_day in per_agent.items()
     }
     return market_streaks, agent_streaks
@@ -111,9 +124,10 @@ def _asked(
             versions[id(version)] = version
         for n, (key, days) in enumerate(by_version.items()):
             version = versions[key]
+            ordered = tuple(sorted(days))
             asked[(pk, n)] = Rounds(
                 version.schedule,
-                tuple(sorted(days)),
-                histories[pk].claimed_before(version),
+                ordered,
+                histories[pk].counted_near_changes(version, ordered),
             )
     return asked

@@ -90,7 +90,9 @@ def test_a_schedule_without_days_is_refused():
     ],
 )
 def test_state_of_an_expected_price(today, received, state):
-    assert sched.state_of(day=MONDAY, tolerance=1, today=today, received=received) == state
+    closes_on = sched.Schedule(weekdays=(0,)).closes_on(MONDAY)
+    assert closes_on == MONDAY + timedelta(days=2)
+    assert sched.state_of(closes_on=closes_on, today=today, received=received) == state
 
 
 def test_streak_counts_the_newest_missed_rounds_in_a_row():

@@ -62,9 +62,10 @@ def plain_items(period, *, today, agent=None):
                     .values_list("observed_on", flat=True)
                 )
                 received = any(schedule.round_of(seen) == day for seen in days)
-                state = sched.state_of(
-                    day=day, tolerance=schedule.tolerance, today=today, received=received
-                )
+                # Late once no day from today on counts for the round.
+                ahead = (today + timedelta(days=n) for n in range((high - today).days + 1))
+                closed = all(schedule.round_of(seen) != day for seen in ahead)
+                state = sched.RECEIVED if received else sched.LATE if closed else sched.NOT_DUE
                 found.add((market_id, item.commodity_id, item.price_type, day, state))
     return found
 
