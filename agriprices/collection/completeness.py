@@ -414,11 +414,17 @@ def weekly_history(
     for market_id, market_stretches in stretches.items():
         row = table[market_id] = [Tally() for _ in periods]
         for stretch in market_stretches:
+            expected = len(stretch.expected)
             for day in stretch.days:
-                monday = day - timedelta(days=day.weekday())
-                row[index[monday]].count(
-                    len(stretch.expected),
-                    counts.get((market_id, day), 0),
-                    _missing_state(histories[market_id], stretch.plan, day, today),
+                received = counts.get((market_id, day), 0)
+                # What is missing has a state; a round with nothing missing needs none
+                # (working out when a round closes near a plan change costs a year of
+                # rounds dearly).
+                missing = (
+                    _missing_state(histories[market_id], stretch.plan, day, today)
+                    if received < expected
+                    else sched.RECEIVED
                 )
+                monday = day - timedelta(days=day.weekday())
+                row[index[monday]].count(expected, received, missing)
     return periods, table, {pk: h.market for pk, h in histories.items()}
