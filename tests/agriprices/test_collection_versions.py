@@ -215,13 +215,7 @@ def test_an_admin_form_of_a_version_replaced_meanwhile_comes_back_naming_the_new
     stale = admin_change_form(
         plan, weekdays=["4"], version=opened.context["adminform"].form.initial["version"]
     )
-    save_plan(
-        market=osh,
-        kind="weekdays",
-        weekdays=[2],
-        expected=[(potatoes, PriceType.RETAIL), (onions, PriceType.RETAIL)],
-    )
-    in_force = CollectionPlan.objects.get(market=osh, effective_from=timezone.localdate())
+    in_force = replaced_today(osh, potatoes, onions)
     audited = AuditEvent.objects.count()
 
     response = admin_client.post(url, stale)
@@ -248,6 +242,18 @@ def test_an_admin_form_of_a_version_replaced_meanwhile_comes_back_naming_the_new
     assert "replaced meanwhile" not in again and 'name="weekdays"' not in again
 
 
+def replaced_today(osh, potatoes, onions):
+    """Another operator's save meanwhile: Wednesdays, potatoes and onions, from today.
+    The version now in force."""
+    save_plan(
+        market=osh,
+        kind="weekdays",
+        weekdays=[2],
+        expected=[(potatoes, PriceType.RETAIL), (onions, PriceType.RETAIL)],
+    )
+    return CollectionPlan.objects.get(market=osh, effective_from=timezone.localdate())
+
+
 def readonly_rows(page):
     """The read-only change form's rows: (label, what it shows)."""
     rows = re.findall(
@@ -265,13 +271,7 @@ def test_a_replaced_version_reads_in_the_readers_language(admin_client, osh, pot
     plan = version(osh, LONG_AGO, weekdays="03", items=[(potatoes,)])
     url = f"/admin/agriprices/collectionplan/{plan.pk}/change/"
     stale = admin_change_form(plan, weekdays=["4"])
-    save_plan(
-        market=osh,
-        kind="weekdays",
-        weekdays=[2],
-        expected=[(potatoes, PriceType.RETAIL), (onions, PriceType.RETAIL)],
-    )
-    in_force = CollectionPlan.objects.get(market=osh, effective_from=timezone.localdate())
+    in_force = replaced_today(osh, potatoes, onions)
 
     page = admin_client.get(url).content.decode()
     english = readonly_rows(page)
