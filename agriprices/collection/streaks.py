@@ -42,8 +42,12 @@ def last_rounds(history: PlanHistory, today: date, count: int) -> list[tuple[dat
         )
         if version.effective_from is not None:
             oldest = max(oldest, version.effective_from)
+        closed = False
         for day in reversed(schedule.days(oldest, newest)):
-            if history.closes_on(version, day) > today:
+            # Rounds close in the order of their days (a day's price counts for the
+            # nearest): once one has closed, every older one has too.
+            closed = closed or history.closes_on(version, day) <= today
+            if not closed:
                 continue  # a price may still come
             found.append((day, version))
             if len(found) == count:
