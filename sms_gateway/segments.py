@@ -129,14 +129,15 @@ class Room:
 
     fits: Callable[[str], bool]
 
-    def cut(self, text: str) -> str:
-        """The longest prefix of ``text`` that fits, ending in ".." when cut."""
-        if self.fits(text):
-            return text
+    def cut(self, text: str, keep: str = "") -> str:
+        """The longest prefix of ``text`` that fits, ending in ".." when cut; with
+        ``keep`` whole after it (what must reach the reader: where the rest is)."""
+        if self.fits(text + keep):
+            return text + keep
         cut = text
-        while cut and not self.fits(cut.rstrip() + ".."):
+        while cut and not self.fits(cut.rstrip() + ".." + keep):
             cut = cut[:-1]
-        return cut.rstrip() + ".."
+        return cut.rstrip() + ".." + keep
 
 
 SMS_SEGMENT = Room(fits_one_segment)

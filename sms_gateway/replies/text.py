@@ -94,26 +94,30 @@ def priced_short(row: LatestPrice) -> str:
 
 def list_pages(heading: str, names: Sequence[str], more: str, room: Room) -> list[str]:
     """The pages of a list: page 1 "Crops: a, b. More: LIST 2", page 2 "Crops 2: c, d"
-    (``more`` holds ``{page}``), each as full as ``room`` allows."""
+    (``more`` holds ``{page}``), each as full as ``room`` allows. An item too long for a
+    page of its own with the pointer is cut, never the pointer: it is the way to the
+    rest."""
     pages: list[str] = []
     start = 0
     while start < len(names) or not pages:
         number = len(pages) + 1
         end = len(names)
-        if not room.fits(_list_page(heading, names, start, end, number, more)):
+        if not room.fits("".join(_list_page(heading, names, start, end, number, more))):
             end = start + 1  # at least one a page; then as many as fit with the pointer on
             while end + 1 < len(names) and room.fits(
-                _list_page(heading, names, start, end + 1, number, more)
+                "".join(_list_page(heading, names, start, end + 1, number, more))
             ):
                 end += 1
-        pages.append(room.cut(_list_page(heading, names, start, end, number, more)))
+        pages.append(room.cut(*_list_page(heading, names, start, end, number, more)))
         start = end
     return pages
 
 
 def _list_page(
     heading: str, names: Sequence[str], start: int, end: int, number: int, more: str
-) -> str:
+) -> tuple[str, str]:
+    """A page's list, and its pointer to the next ("" on the last)."""
     head = heading if number == 1 else f"{heading} {number}"
     shown = f"{head}: {', '.join(names[start:end])}"
-    return plain(shown if end >= len(names) else f"{shown}. {more.format(page=number + 1)}")
+    pointer = "" if end >= len(names) else f". {more.format(page=number + 1)}"
+    return plain(shown), plain(pointer)

@@ -4,9 +4,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sms_gateway.replies.text import list_pages
 from sms_gateway.segments import (
     GSM7_BASIC,
     GSM7_EXTENSION,
+    SMS_SEGMENT,
     count_segments,
     fits_one_segment,
     plain,
@@ -102,3 +104,17 @@ def test_a_ussd_screen_holds_182_gsm7_or_80_ucs2_characters(text, encoding, unit
     size = ussd_size(text)
     assert (size.encoding, size.units, size.fits) == (encoding, units, fits)
     assert size.room == (182 if encoding == "GSM-7" else 80)
+
+
+def test_a_list_item_too_long_for_its_page_is_cut_never_the_way_to_the_rest():
+    """A market whose name and price leave no room for "More: MAIZE 3" on its page: the
+    item is shortened, and every page but the last still says what to send next."""
+    items = ["Бишкек 23.5/kg", "Джалал-Абад центральный городской базар 17.9/kg", "Ош 19.5/kg"]
+    pages = list_pages("Кукуруза (KGS)", items, "Ещё: КУКУРУЗА {page}", SMS_SEGMENT)
+    assert len(pages) == 3
+    for number, page in enumerate(pages, start=1):
+        assert count_segments(page).segments == 1, page
+        if number < len(pages):
+            assert page.endswith(f"Ещё: КУКУРУЗА {number + 1}"), page
+    assert "Джалал-Абад центральный" in pages[1] and ".." in pages[1]
+    assert pages[2] == "Кукуруза (KGS) 3: Ош 19.5/kg"
