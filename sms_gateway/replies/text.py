@@ -95,8 +95,8 @@ def priced_short(row: LatestPrice) -> str:
 def list_pages(heading: str, names: Sequence[str], more: str, room: Room) -> list[str]:
     """The pages of a list: page 1 "Crops: a, b. More: LIST 2", page 2 "Crops 2: c, d"
     (``more`` holds ``{page}``), each as full as ``room`` allows. An item too long for a
-    page of its own with the pointer is cut, never the pointer: it is the way to the
-    rest."""
+    page of its own with the pointer has its name cut, never its price (its last word)
+    nor the pointer, the way to the rest."""
     pages: list[str] = []
     start = 0
     while start < len(names) or not pages:
@@ -108,7 +108,13 @@ def list_pages(heading: str, names: Sequence[str], more: str, room: Room) -> lis
                 "".join(_list_page(heading, names, start, end + 1, number, more))
             ):
                 end += 1
-        pages.append(room.cut(*_list_page(heading, names, start, end, number, more)))
+        shown, pointer = _list_page(heading, names, start, end, number, more)
+        if not room.fits(shown + pointer):
+            # One item too long for its page: its name is cut, never its last word (a
+            # market's price) nor the pointer.
+            shown, _, last = shown.rpartition(" ")
+            pointer = f" {last}{pointer}"
+        pages.append(room.cut(shown, keep=pointer))
         start = end
     return pages
 

@@ -107,8 +107,9 @@ def test_a_ussd_screen_holds_182_gsm7_or_80_ucs2_characters(text, encoding, unit
 
 
 def test_a_list_item_too_long_for_its_page_is_cut_never_the_way_to_the_rest():
-    """A market whose name and price leave no room for "More: MAIZE 3" on its page: the
-    item is shortened, and every page but the last still says what to send next."""
+    """A market whose name and price leave no room for "More: MAIZE 3" on its page: its
+    name is shortened, its price kept, and every page but the last still says what to
+    send next."""
     items = ["Бишкек 23.5/kg", "Джалал-Абад центральный городской базар 17.9/kg", "Ош 19.5/kg"]
     pages = list_pages("Кукуруза (KGS)", items, "Ещё: КУКУРУЗА {page}", SMS_SEGMENT)
     assert len(pages) == 3
@@ -116,5 +117,5 @@ def test_a_list_item_too_long_for_its_page_is_cut_never_the_way_to_the_rest():
         assert count_segments(page).segments == 1, page
         if number < len(pages):
             assert page.endswith(f"Ещё: КУКУРУЗА {number + 1}"), page
-    assert "Джалал-Абад центральный" in pages[1] and ".." in pages[1]
+    assert "Джалал-Абад центральный" in pages[1] and ".. 17.9/kg." in pages[1]
     assert pages[2] == "Кукуруза (KGS) 3: Ош 19.5/kg"
