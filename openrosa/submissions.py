@@ -9,11 +9,12 @@ form's prices are stored, or none. Every message is in the phone's language
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TypeVar
 from xml.etree.ElementTree import Element  # noqa: S405 - only the type; parsed by defusedxml
 
@@ -98,6 +99,10 @@ def _known(found: Mapping[str, M], value: str, unknown: str) -> M:
     return found[value]
 
 
+#: A decimal as XForms writes it (XML Schema's): Collect's number widget writes a point
+#: whatever the phone's language, so a comma, a space or an exponent is not Collect's.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
 #: The files a photo may be.
 PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".webp")
 
@@ -139,14 +144,15 @@ def _items(root: Element, market: Market) -> list[_Item]:
             )
         seen.add(commodity.pk)
         unit = _known(units, code, _("Unknown unit %(name)s."))
-        try:
-            price = Decimal(_text(node, "price"))
-        except InvalidOperation:
-            raise SubmissionError(
+        written = _text(node, "price")
+        if not _DECIMAL.fullmatch(written):
+            message = (
                 _("The price of %(crop)s at %(market)s is not a number.")
-                % {"crop": _name(commodity), "market": _name(market)}
-            ) from None
-        items.append(_Item(number, commodity, unit, price))
+                if written
+                else _("The price of %(crop)s at %(market)s is missing.")
+            )
+            raise SubmissionError(message % {"crop": _name(commodity), "market": _name(market)})
+        items.append(_Item(number, commodity, unit, Decimal(written)))
     return items
 
 

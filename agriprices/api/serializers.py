@@ -187,7 +187,11 @@ class IsoDateField(serializers.DateField):
     parser, as Django's, reads any script's digits, so ２０２６-１２-０１ would pass for a
     day."""
 
+    default_error_messages = {"empty": _("empty: leave it out, or write YYYY-MM-DD")}
+
     def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("empty")  # a blank cell of the caller's sheet, not a mistyped day
         if isinstance(value, str) and not readable_date_text(value):
             self.fail("invalid", format="YYYY-MM-DD")
         return super().to_internal_value(value)
@@ -207,7 +211,10 @@ class QuoteInputSerializer(serializers.Serializer):
         required=False,
         help_text="Day the price was seen (default: today).",
         # In the caller's language, as the other refusals of a price.
-        error_messages={"invalid": _("not a day: write YYYY-MM-DD, a day that exists")},
+        error_messages={
+            "invalid": _("not a day: write YYYY-MM-DD, a day that exists"),
+            "empty": _("empty: leave it out for today, or write YYYY-MM-DD"),
+        },
     )
     price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)
     # What a currency may be is validation.currency_error's, as on every path.

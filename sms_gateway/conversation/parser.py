@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from agriprices.word_forms import fold
 from sms_gateway.conversation.vocabulary import (
@@ -86,6 +86,12 @@ _KYRGYZ_LETTERS = set("ңөү")
 # as the price it says (and refused), never as 7; "2026-11-01" keeps its digits apart.
 _WORD = re.compile(r"(?<![^\W_])-\d+(?:[.,]\d+)?|[^\W_]+(?:[.,]\d+)?|\?", re.UNICODE)
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+# A mark before exactly three digits groups thousands in English ("1,000", and "1.000" in
+# much of Europe) and marks decimals in Russian, Kyrgyz and French ("1,000" = 1). Read
+# either way, the price may be a thousand times off, so it is asked for again rather than
+# guessed. "0,125" and "1250,500" group nothing. ("1 000" is two words: the second is read
+# as the unit's quantity, as in "18 500 G", and said back.)
+_GROUPED = re.compile(r"^-?[1-9]\d{0,2}[.,]\d{3}$")
 _PIN = re.compile(r"^\d{4,8}$")
 _PAGE = re.compile(r"^\d{1,3}$")
 
@@ -205,7 +211,7 @@ def _subscribe(words: list[str], language: str) -> Command:
         elif last in _ALERTS:
             alert = True
         elif _PERCENT.match(last) and pct is None:
-            alert, pct = True, Decimal(last.replace(",", "."))
+            alert, pct = True, _number(last)
         else:
             break
         terms.pop()
@@ -229,10 +235,9 @@ def _report(words: list[str], language: str) -> Command:
         return Command("report", language, problem="missing PIN")
     if price_at is None or price_at == 0:
         return Command("report", language, pin=pin, problem="missing price")
-    try:
-        price = Decimal(body[price_at].replace(",", "."))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-        return Command("report", language, pin=pin, problem="missing price")
+    if _GROUPED.match(body[price_at]):
+        return Command("report", language, pin=pin, problem="unclear price")
+    price = _number(body[price_at])
     price_type, rest = _price_type(body[price_at + 1 :])
     return Command(
         "report",
@@ -243,6 +248,11 @@ def _report(words: list[str], language: str) -> Command:
         price_type=price_type,
         pin=pin,
     )
+
+
+def _number(word: str) -> Decimal:
+    """A number as a phone writes it: a point or a comma marks the decimals."""
+    return Decimal(word.replace(",", "."))
 
 
 def _price_type(words: list[str]) -> tuple[str, list[str]]:

@@ -190,6 +190,9 @@ def report_reply(*, language: str, problem: str, detail: str = "") -> str:
             "wrong_pin": pgettext("sms", "Wrong PIN. Nothing recorded."),
             "missing PIN": pgettext("sms", "Add your PIN: P POTATO OSH 18.5 KG 1234"),
             "missing price": pgettext("sms", "Add the price: P POTATO OSH 18.5 KG 1234"),
+            "unclear price": pgettext(
+                "sms", "Unclear price: write 1000 (no separator) or 18.5. Nothing recorded."
+            ),
             "names": pgettext("sms", "Crop or market not found. Nothing recorded."),
             "unit": pgettext("sms", "Unknown unit. Nothing recorded."),
             "refused": pgettext("sms", "Not recorded: {reason}").format(reason=detail),

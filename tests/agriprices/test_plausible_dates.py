@@ -115,6 +115,25 @@ def test_the_api_says_a_day_that_does_not_exist_is_no_day(agent, potatoes, osh, 
     }
 
 
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_the_api_says_an_empty_day_is_empty_not_that_it_is_no_day(agent, potatoes, osh, blank):
+    """A blank cell of a partner's sheet: never taken for today, which would date an old
+    price wrongly."""
+    body = {"commodity": "potatoes", "market": "osh", "unit": "kg", "price": "18"}
+    response = client_with_token(agent).post(
+        "/api/v1/quotes/", {**body, "observed_on": blank}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "field": "observed_on",
+            "message": "empty: leave it out for today, or write YYYY-MM-DD",
+            "code": "empty",
+        }
+    ]
+    assert not Quote.objects.exists()
+
+
 def test_the_api_says_no_day_in_the_callers_language(agent, potatoes, osh):
     """As every other refusal of a price it writes."""
     body = {"commodity": "potatoes", "market": "osh", "unit": "kg", "price": "18"}

@@ -347,6 +347,27 @@ def test_a_price_refused_is_named_by_its_crop_and_market_in_the_phones_language(
     assert not Quote.objects.filter(source="collect").exists()
 
 
+@pytest.mark.parametrize(
+    ("price", "message"),
+    [
+        ("", "The price of Potatoes at Osh is missing."),
+        ("1,000", "The price of Potatoes at Osh is not a number."),
+        ("1e3", "The price of Potatoes at Osh is not a number."),
+        ("1_000", "The price of Potatoes at Osh is not a number."),
+        ("NaN", "The price of Potatoes at Osh is not a number."),
+    ],
+)
+def test_a_price_collect_would_not_write_is_refused_and_says_what_is_wrong(
+    client, field, price, message
+):
+    """Collect writes its number widget's value with a point in every language; anything
+    else came from elsewhere, and reading it would be a guess."""
+    collect = Collect(client)
+    sent = collect.send(collect.blank_form(), prices=[("potatoes", "kg", price)])
+    assert sent[0].status_code == 400 and sent[1] == message
+    assert not Quote.objects.filter(source="collect").exists()
+
+
 def test_a_form_with_two_prices_is_recorded_whole(client, field, today, potatoes):
     onions = factories.CommodityFactory(name="Onions")
     collect = Collect(client)

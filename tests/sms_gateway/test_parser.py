@@ -77,6 +77,13 @@ TABLE = [
     ),
     ("P POTATO OSH 18.5", {"action": "report", "problem": "missing PIN"}),
     ("P POTATO OSH KG 1234", {"action": "report", "problem": "missing price"}),
+    # A thousand in English, one in Russian: never guessed.
+    ("P POTATO OSH 1,000 KG 1234", {"action": "report", "problem": "unclear price"}),
+    ("P POTATO OSH 12.500 KG 1234", {"action": "report", "problem": "unclear price"}),
+    ("P POTATO OSH 1,000,000 KG 1234", {"action": "report", "problem": "unclear price"}),
+    ("P POTATO OSH 0,125 KG 1234", {"action": "report", "price": Decimal("0.125")}),
+    ("P POTATO OSH 1250,500 KG 1234", {"action": "report", "price": Decimal("1250.5")}),
+    ("P POTATO OSH 18,50 KG 1234", {"action": "report", "price": Decimal("18.5")}),
 ]
 
 

@@ -114,6 +114,22 @@ def test_bad_reports_say_why_and_record_nothing(field_agent, potatoes, body, rep
     assert not Quote.objects.exists()
 
 
+@pytest.mark.parametrize("price", ["1,000", "1.000", "12,500", "1,000,000"])
+def test_a_price_that_reads_a_thousand_times_off_in_another_language_is_asked_again(
+    field_agent, potatoes, price
+):
+    """ "1,000" is a thousand to an English reader and one to a Russian one."""
+    reply = text(f"P POTATOES OSH {price} KG 2468").reply
+    assert reply == "Unclear price: write 1000 (no separator) or 18.5. Nothing recorded."
+    assert not Quote.objects.exists()
+    text("LANG RU")
+    reply = text(f"P POTATOES OSH {price} KG 2468").reply
+    assert reply.startswith("Цена неясна") and "1000" in reply, reply
+    assert not Quote.objects.exists()
+    text("P POTATOES OSH 1000 KG 2468")
+    assert Quote.objects.get().price == 1000
+
+
 def test_a_number_that_is_no_agent_cannot_report(potatoes, osh):
     assert text("P POTATOES OSH 18.5 KG 2468", sender="+996555999999").reply == (
         "This number may not report prices."
