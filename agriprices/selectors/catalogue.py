@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import F, Func, IntegerField, QuerySet
 
 from agriprices.models import Commodity, CommodityAlias, Market, MarketAlias, Region, Unit
 from agriprices.names import Named, by_local_name, normalize_name
@@ -79,16 +79,23 @@ def unit_by_code(code: str) -> Unit | None:
 # --- Catalogue lists ----------------------------------------------------------------------
 
 
-def local_order(field: str, things: Iterable[Named], language: str) -> Case:
+class _Rank(Func):
+    """``CASE field WHEN id THEN rank ... ELSE n END``, the ids and ranks written in as
+    integers. Django's ``Case(When(...))`` says the same, but builds and compiles a lookup
+    per id: 250 markets took 20 ms to compile, twice a page (its count and its rows)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, field: str, ids: list[int]) -> None:
+        ranks = " ".join(f"WHEN {int(pk)} THEN {rank}" for rank, pk in enumerate(ids))
+        super().__init__(F(field), template=f"CASE %(expressions)s {ranks} ELSE {len(ids)} END")
+
+
+def local_order(field: str, things: Iterable[Named], language: str) -> Func:
     """An ordering of rows by the thing ``field`` names (``commodity_id``), by its name
     in ``language`` in that language's order (names.by_local_name): the database only
     knows one collation, and the names per language are data."""
-    ranked = by_local_name(things, language)
-    return Case(
-        *(When(**{field: thing.pk}, then=Value(rank)) for rank, thing in enumerate(ranked)),
-        default=Value(len(ranked)),
-        output_field=IntegerField(),
-    )
+    return _Rank(field, [thing.pk for thing in by_local_name(things, language)])
 
 
 def regions() -> QuerySet[Region]:
