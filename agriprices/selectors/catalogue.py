@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import F, Func, IntegerField, QuerySet
+from django.db.models import F, Func, IntegerField, QuerySet, Value
 
 from agriprices.models import Commodity, CommodityAlias, Market, MarketAlias, Region, Unit
 from agriprices.names import Named, by_local_name, normalize_name
@@ -91,11 +91,13 @@ class _Rank(Func):
         super().__init__(F(field), template=f"CASE %(expressions)s {ranks} ELSE {len(ids)} END")
 
 
-def local_order(field: str, things: Iterable[Named], language: str) -> Func:
+def local_order(field: str, things: Iterable[Named], language: str) -> Func | Value:
     """An ordering of rows by the thing ``field`` names (``commodity_id``), by its name
     in ``language`` in that language's order (names.by_local_name): the database only
     knows one collation, and the names per language are data."""
-    return _Rank(field, [thing.pk for thing in by_local_name(things, language)])
+    ids = [thing.pk for thing in by_local_name(things, language)]
+    # Nothing to rank (no crop yet): every row is alike, and a CASE needs a WHEN.
+    return _Rank(field, ids) if ids else Value(0, output_field=IntegerField())
 
 
 def regions() -> QuerySet[Region]:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Func, QuerySet
+from django.db.models import Func, QuerySet, Value
 from django.utils import timezone
 from django.utils.formats import number_format
 
@@ -67,13 +67,13 @@ def price_table(
 _NAMED = ("pk", "name", "translations")
 
 
-def crops_order(language: str) -> Func:
+def crops_order(language: str) -> Func | Value:
     """Rows with a commodity in the order of its name in ``language`` (names.by_local_name).
     One small query."""
     return local_order("commodity_id", Commodity.objects.only(*_NAMED), language)
 
 
-def markets_order(language: str, region: Region | None = None) -> Func:
+def markets_order(language: str, region: Region | None = None) -> Func | Value:
     """Rows with a market in the order of its name in ``language``. One small query."""
     places = Market.objects.only(*_NAMED)
     if region is not None:

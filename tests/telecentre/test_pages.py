@@ -124,6 +124,16 @@ def test_market_page_has_every_crop_with_a_sparkline(client, world):
     assert "Onions" in body and "Potatoes" in body
 
 
+def test_a_fresh_install_shows_its_pages_before_any_crop_or_market_exists(client):
+    """The first market, before any crop: nothing to order by names yet."""
+    for url in ("/", "/map/", "/sheet/"):
+        assert client.get(url).status_code in (200, 404), url
+    MarketFactory(name="Osh", slug="osh", region=RegionFactory(name="Osh", slug="osh"))
+    response = client.get("/markets/osh/")
+    assert response.status_code == 200 and "Osh" in text(response)
+    assert client.get("/?region=osh").status_code == 200
+
+
 def test_printed_sheet_folds_each_region_to_one_row_per_crop_and_csv_has_every_market(
     client, world
 ):
