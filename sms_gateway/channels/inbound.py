@@ -23,7 +23,7 @@ from sms_gateway.channels.contacts import Limits
 from sms_gateway.channels.contacts import sender as sender_of
 from sms_gateway.conversation import answers
 from sms_gateway.conversation.acting import act, always_acted_on, language_of
-from sms_gateway.conversation.parser import parse
+from sms_gateway.conversation.parser import pin_spans
 from sms_gateway.conversation.understanding import understand
 from sms_gateway.models import InboundMessage, OutboundMessage
 from sms_gateway.phones import mask_phone
@@ -163,12 +163,10 @@ def replay_spool() -> int:
 
 
 def redact_pin(body: str) -> str:
-    """The message as stored: a price report's PIN replaced by asterisks."""
-    command = parse(body)
-    if command.action != "report" or not command.pin:
-        return body
-    head, _, tail = body.rpartition(command.pin)
-    return f"{head}{'*' * len(command.pin)}{tail}" if head or tail else body
+    """The message as stored: wherever a price report may hold its PIN, asterisks."""
+    for start, end in reversed(pin_spans(body)):
+        body = f"{body[:start]}{'*' * (end - start)}{body[end:]}"
+    return body
 
 
 def answer(

@@ -40,6 +40,7 @@ from config import counters
 from sms_gateway import following
 from sms_gateway.conversation import answers
 from sms_gateway.conversation.language import reply_language
+from sms_gateway.conversation.parser import spaced_thousands
 from sms_gateway.conversation.understanding import Request
 from sms_gateway.models import Subscriber
 
@@ -352,7 +353,7 @@ def _report(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.
         return answers.ReportRefused("names")
     unit = _unit(command.unit, request.commodity)
     if unit is None:
-        return answers.ReportRefused("unit")
+        return answers.ReportRefused("unclear price" if spaced_thousands(command) else "unit")
     try:
         quote, _ = record_quote_once(
             external_id=f"sms:{asked.message_key}",

@@ -10,6 +10,7 @@ names through ``agriprices.selectors`` (aliases, typo tolerance).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -84,14 +85,18 @@ _PERCENT = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 _KYRGYZ_LETTERS = set("ңөү")
 # A minus before a number that follows no letter or digit stays with it, so "-7" is read
 # as the price it says (and refused), never as 7; "2026-11-01" keeps its digits apart.
-_WORD = re.compile(r"(?<![^\W_])-\d+(?:[.,]\d+)?|[^\W_]+(?:[.,]\d+)?|\?", re.UNICODE)
-_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+# A number may start with its mark (".5", ",5", "-.5") where no letter or digit comes
+# before it: the mark is kept, never dropped to read 5.
+_WORD = re.compile(
+    r"(?<![^\W_])-?[.,]\d+|(?<![^\W_])-\d+(?:[.,]\d+)?|[^\W_]+(?:[.,]\d+)?|\?", re.UNICODE
+)
+_NUMBER = re.compile(r"^-?(?:\d+(?:[.,]\d+)?|[.,]\d+)$")
 # A mark before exactly three digits groups thousands in English ("1,000", and "1.000" in
 # much of Europe) and marks decimals in Russian, Kyrgyz and French ("1,000" = 1). Read
 # either way, the price may be a thousand times off, so it is asked for again rather than
 # guessed. "0,125" and "1250,500" group nothing. ("1 000" is two words: the second is read
 # as the unit's quantity, as in "18 500 G", and said back.)
-_GROUPED = re.compile(r"^-?[1-9]\d{0,2}[.,]\d{3}$")
+_GROUPED = re.compile(r"^-?0*[1-9][0-9]{0,2}[.,][0-9]{3}$")  # after _ascii_digits
 _PIN = re.compile(r"^\d{4,8}$")
 _PAGE = re.compile(r"^\d{1,3}$")
 
@@ -235,9 +240,10 @@ def _report(words: list[str], language: str) -> Command:
         return Command("report", language, problem="missing PIN")
     if price_at is None or price_at == 0:
         return Command("report", language, pin=pin, problem="missing price")
-    if _GROUPED.match(body[price_at]):
+    written = _ascii_digits(body[price_at])
+    if _GROUPED.match(written):
         return Command("report", language, pin=pin, problem="unclear price")
-    price = _number(body[price_at])
+    price = _number(written)
     price_type, rest = _price_type(body[price_at + 1 :])
     return Command(
         "report",
@@ -247,6 +253,42 @@ def _report(words: list[str], language: str) -> Command:
         unit=" ".join(rest),
         price_type=price_type,
         pin=pin,
+    )
+
+
+def _ascii_digits(word: str) -> str:
+    """``word`` with any script's digits (٣, ３) written 0 to 9, so one rule reads them all."""
+    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in word)
+
+
+def pin_spans(text: str) -> list[tuple[int, int]]:
+    """Where a price report may hold its PIN: every run of 4 to 8 digits but the price's
+    (the first number). An agent may put the PIN anywhere ("... KG 2468 thanks",
+    "P 2468 POTATO ...", "PIN2468"), and what is not read as the PIN is a PIN all the
+    same; none in a message that is no report."""
+    command = parse(text)
+    if command.action != "report":
+        return []
+    numbers = (m.span() for m in _WORD.finditer(text[:1600]) if _NUMBER.match(m.group()))
+    price = next(numbers, None) if command.price is not None else None
+    return [
+        m.span()
+        for m in re.finditer(r"\d+", text[:1600])
+        if 4 <= len(m.group()) <= 8 and not (price and price[0] <= m.start() < price[1])
+    ]
+
+
+def spaced_thousands(command: Command) -> bool:
+    """Whether a report whose unit is unknown reads as a thousand written with a space
+    ("1 000 KG": the price 1, the unit "000 kg"), the way ru, ky and fr write it: then
+    the price is what is unclear, not the unit. "18 500G" names a unit of 500 g."""
+    price, unit = command.price, command.unit.split()
+    return (
+        price is not None
+        and price == price.to_integral_value()
+        and 1 <= price <= 999
+        and bool(unit)
+        and re.fullmatch(r"[0-9]{3}", _ascii_digits(unit[0])) is not None
     )
 
 

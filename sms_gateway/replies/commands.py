@@ -15,7 +15,6 @@ from agriprices.models import Commodity, Market, PriceType, Quote
 from sms_gateway.replies.text import (
     by_medium,
     fit,
-    format_price,
     list_pages,
     short_day,
     shortened,
@@ -205,7 +204,9 @@ def recorded_reply(*, language: str, quote: Quote) -> str:
     with translation.override(language):
         crop = quote.commodity.display_name(language)
         place = quote.market.display_name(language)
-        price = f"{format_price(quote.price)} {quote.currency}/{quote.unit.code}"
+        # Said back exactly as recorded (1250.5, 0.125), not rounded as for a farmer:
+        # the agent checks it against what was meant.
+        price = f"{quote.price.normalize():f} {quote.currency}/{quote.unit.code}"
         if quote.price_type != PriceType.RETAIL:  # said back only when the agent named it
             price = f"{price} ({quote.get_price_type_display()})"
         what = f"{crop} {place} {price} {short_day(quote.observed_on)}"

@@ -84,6 +84,13 @@ TABLE = [
     ("P POTATO OSH 0,125 KG 1234", {"action": "report", "price": Decimal("0.125")}),
     ("P POTATO OSH 1250,500 KG 1234", {"action": "report", "price": Decimal("1250.5")}),
     ("P POTATO OSH 18,50 KG 1234", {"action": "report", "price": Decimal("18.5")}),
+    # The mark that starts a number is kept: ",5" is a half, never 5.
+    ("P POTATO OSH .5 KG 1234", {"action": "report", "price": Decimal("0.5")}),
+    ("P POTATO OSH ,5 KG 1234", {"action": "report", "price": Decimal("0.5")}),
+    ("P POTATO OSH -.5 KG 1234", {"action": "report", "price": Decimal("-0.5")}),
+    # In any script's digits, and with a zero before it, a thousand is still unclear.
+    ("P POTATO OSH \u0663,\u0660\u0660\u0660 KG 1234", {"problem": "unclear price"}),
+    ("P POTATO OSH 01,000 KG 1234", {"action": "report", "problem": "unclear price"}),
 ]
 
 

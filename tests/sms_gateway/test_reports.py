@@ -130,6 +130,37 @@ def test_a_price_that_reads_a_thousand_times_off_in_another_language_is_asked_ag
     assert Quote.objects.get().price == 1000
 
 
+def test_a_thousand_written_with_a_space_is_unclear_not_an_unknown_unit(field_agent, potatoes):
+    """How ru, ky and fr write a thousand: the price is what to fix, not the unit."""
+    reply = text("P POTATOES OSH 1 000 KG 2468").reply
+    assert reply.startswith("Unclear price"), reply
+    assert text("P POTATOES OSH 18 furlongs 2468").reply.startswith("Unknown unit")
+    assert not Quote.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "P POTATOES OSH 18 KG 2468 thanks",
+        "P 2468 POTATOES OSH 18 KG",
+        "P POTATOES OSH 18 2468 KG",
+        "P POTATOES OSH 18 KG PIN2468",
+        "P POTATOES OSH 18 KG,2468",
+    ],
+)
+def test_a_pin_written_anywhere_in_a_report_is_never_kept(field_agent, potatoes, body):
+    message = text(body)
+    assert "2468" not in message.body and "****" in message.body
+    assert "18" in message.body  # the price stays, for the operator reading the log
+
+
+def test_the_agent_hears_the_price_exactly_as_recorded(field_agent, potatoes, today):
+    """A farmer's answer rounds; the agent checks what was meant."""
+    reply = text("P POTATOES OSH 1250,5 KG 2468").reply
+    assert reply == f"Recorded: Potatoes Osh 1250.5 KGS/kg {today:%d.%m}"
+    assert Quote.objects.get().price == Decimal("1250.5")
+
+
 def test_a_number_that_is_no_agent_cannot_report(potatoes, osh):
     assert text("P POTATOES OSH 18.5 KG 2468", sender="+996555999999").reply == (
         "This number may not report prices."
