@@ -16,7 +16,7 @@ from sms_gateway.replies.text import (
     fewer_and_fewer,
     fit,
     format_price,
-    list_pages,
+    list_page,
     price_line,
     priced,
     priced_short,
@@ -131,15 +131,15 @@ def rows_reply(
 ) -> str:
     """A crop asked without a market (its price at a few markets) or a market without a
     crop (the crops priced there): the page asked for, as full as ``room`` allows, with
-    what to send for the next ("More: OSH 2") when some are left."""
+    what to send for the next ("More: OSH 2") when some are left (past the last page,
+    how many there are: ``list_page``)."""
     with translation.override(language):
         if not answer.rows:
             return fit(rows_candidates(answer, language), room)
         name = _asked(answer).display_name(language)
-        more = pgettext("sms", "More: {query}").format(query=f"{name.upper()} {{page}}")
         heading = f"{name} ({answer.rows[0].currency})"
-        pages = list_pages(heading, _items(answer, language), more, room)
-        return pages[min(max(answer.page, 1), len(pages)) - 1]
+        query = f"{name.upper()} {{page}}"
+        return list_page(heading, _items(answer, language), query, answer.page, room)
 
 
 def rows_candidates(answer: answers.CropPrices | answers.MarketPrices, language: str) -> list[str]:

@@ -62,10 +62,56 @@ def test_a_list_that_does_not_fit_says_how_to_get_the_rest_and_that_works(demo, 
         assert pages > 1  # 18 crops in Cyrillic do not fit 70 characters
 
 
-def test_a_page_past_the_end_shows_the_last(demo):
-    phone = subscriber("ru")
-    last = send("СПИСОК 99", phone)
-    assert last.startswith("Товары ") and "Ещё" not in last
+#: How a reply says how many pages a list has, in each language.
+ONLY = {
+    "en": r"^Only (\d+) pages?\b",
+    "fr": r"^Seulement (\d+) pages?\b",
+    "ru": r"^Всего (\d+) страниц",
+    "ky": r"^Болгону (\d+) бет\b",
+}
+
+
+def first_page_of(kind, language):
+    """What a farmer sends for the first page of each list a number pages."""
+    if kind in ("crops", "markets"):
+        crops, markets, _ = LIST_COMMANDS[language]
+        return crops if kind == "crops" else markets
+    thing = (
+        Market.objects.get(name="Osh")
+        if kind == "market"
+        else Commodity.objects.get(name="Potatoes")
+    )
+    return thing.display_name(language).upper()
+
+
+@pytest.mark.parametrize("scheme", ["", "whatsapp:"])
+@pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
+@pytest.mark.parametrize("kind", ["crops", "markets", "market", "crop"])
+def test_a_page_past_the_last_says_how_many_there_are_and_leads_to_the_last(
+    demo, kind, language, scheme
+):
+    """LIST 9, LIST MARKETS 9, OSH 9, POTATOES 9 when the list has fewer pages: not the
+    last page as if it were the ninth, but how many pages there are, in one message, with
+    the last page or what to send for it (which gives it)."""
+    phone = f"{scheme}{next(numbers)}"
+    Subscriber.objects.create(phone=phone, language=language)
+    room = channels.for_address(phone).room
+    asked = first_page_of(kind, language)
+    pointer = rf"{re.escape(MORE[language])}(.+ \d+)$"
+    last, pages = ask(asked, phone), 1
+    while next_page := re.search(pointer, last):
+        last, pages = ask(next_page.group(1), phone), pages + 1
+        assert pages < 10
+    for past in (pages + 1, 99):
+        reply = ask(f"{asked} {past}", phone)
+        assert room.fits(reply) and ".." not in reply, reply
+        if kind == "crop" and scheme:  # a chat lists every market at once: no pages
+            assert reply == last
+            continue
+        only = re.search(ONLY[language], reply)
+        assert only is not None and int(only.group(1)) == pages, reply
+        if not reply.endswith(f" {last}"):  # no room for the last page: what to send for it
+            assert ask(reply.rsplit(": ", 1)[1], phone) == last, reply
 
 
 def test_whatsapp_lists_fill_a_thousand_characters(demo):
