@@ -167,10 +167,16 @@ def _query(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.A
     every = asked.every_market
     if len(pairs) == 1:
         return _prices(commodity, market, subscriber, every, request.command.page)
-    first, second, *rest = [
-        _prices(crop, place, subscriber, every) for crop, place in pairs[:MOST_PAIRS]
-    ]
-    return answers.Both(first, second, rest, pairs[MOST_PAIRS:])
+    # The question sent again with a number, as a reply that could not name all the
+    # others asks ("... again with 5"): answered from that pair on. A number past the
+    # pairs named points nowhere: answered from the first.
+    start = request.command.page if request.command.page <= len(pairs) else 1
+    left = pairs[start - 1 :]
+    looked_up = [_prices(crop, place, subscriber, every) for crop, place in left[:MOST_PAIRS]]
+    if len(looked_up) == 1:
+        return looked_up[0]
+    first, second, *rest = looked_up
+    return answers.Both(first, second, rest, left[MOST_PAIRS:], start=start)
 
 
 def _following(

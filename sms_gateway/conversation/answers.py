@@ -166,6 +166,10 @@ class Both:
     second: Part
     rest: Sequence[Part] = ()
     unasked: Sequence[tuple[Commodity | None, Market | None]] = ()
+    #: The place of ``first`` among the pairs the question names (1 first): a question
+    #: sent again with a number ("... 5") is answered from that pair on, so a reply can
+    #: say where the next one would start.
+    start: int = 1
 
     @property
     def parts(self) -> list[Part]:

@@ -109,7 +109,9 @@ class Command:
     language: str = ""  # the language the sender wrote in, when the text shows it
     terms: tuple[str, ...] = ()
     list_kind: str = ""  # crops or markets, for "list"
-    page: int = 1  # of the list, for "list"; of a market's prices, for "query"
+    #: of the list, for "list"; of a market's prices, for "query" (of a question naming
+    #: several crops or markets, the place of the one to answer first)
+    page: int = 1
     set_language: str = ""  # for "lang"
     price: Decimal | None = None  # for "report"
     unit: str = ""  # for "report"
@@ -182,7 +184,8 @@ def parse(text: str) -> Command:
             return Command("help", language, about="sell")
         else:  # unsubscribe, sell
             return Command(action, language, terms=tuple(rest[:MAX_TERMS]))
-    # A number after the names asks for that page of a market's prices ("OSH 2").
+    # A number after the names asks for that page of a market's prices ("OSH 2"), or
+    # where to start in a question naming several ("potatoes osh naryn talas 3").
     page = int(words[-1]) if len(words) > 1 and _PAGE.match(words[-1]) else 1
     return Command("query", language, terms=tuple(words[:MAX_TERMS]), page=max(page, 1))
 

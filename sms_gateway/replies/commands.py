@@ -15,7 +15,7 @@ from agriprices.models import Commodity, Market, PriceType, Quote
 from sms_gateway.replies.text import (
     by_medium,
     fit,
-    list_pages,
+    list_page,
     short_day,
     shortened,
 )
@@ -72,15 +72,15 @@ def help_reply(
 def list_reply(
     *, language: str, kind: str, names: Sequence[str], page: int = 1, room: Room = SMS_SEGMENT
 ) -> str:
-    """Page ``page`` of the crops or markets (the last when there are fewer): as many
-    names as fit, and how to ask for the next page when some are left."""
+    """Page ``page`` of the crops or markets (past the last, how many there are:
+    ``list_page``): as many names as fit, and how to ask for the next page when some
+    are left."""
     with translation.override(language):
         if kind == "markets":
-            heading, more = pgettext("sms", "Markets"), pgettext("sms", "More: LIST MARKETS {page}")
+            heading, query = pgettext("sms", "Markets"), pgettext("sms", "LIST MARKETS {page}")
         else:
-            heading, more = pgettext("sms", "Crops"), pgettext("sms", "More: LIST {page}")
-        pages = list_pages(heading, names, more, room)
-        return pages[min(max(page, 1), len(pages)) - 1]
+            heading, query = pgettext("sms", "Crops"), pgettext("sms", "LIST {page}")
+        return list_page(heading, names, query, page, room)
 
 
 def language_reply(*, language: str, chosen: str) -> str:

@@ -16,7 +16,7 @@ from sms_gateway.replies.text import (
     fewer_and_fewer,
     fit,
     format_price,
-    list_pages,
+    list_page,
     price_line,
     priced,
     priced_short,
@@ -24,7 +24,7 @@ from sms_gateway.replies.text import (
     short_day,
     week_change,
 )
-from sms_gateway.segments import SMS_SEGMENT, Room
+from sms_gateway.segments import SMS_SEGMENT, Room, plain
 
 
 def price_candidates(answer: answers.Price, language: str) -> list[str]:
@@ -131,20 +131,21 @@ def rows_reply(
 ) -> str:
     """A crop asked without a market (its price at a few markets) or a market without a
     crop (the crops priced there): the page asked for, as full as ``room`` allows, with
-    what to send for the next ("More: OSH 2") when some are left."""
+    what to send for the next ("More: OSH 2") when some are left (past the last page,
+    how many there are: ``list_page``)."""
     with translation.override(language):
         if not answer.rows:
             return fit(rows_candidates(answer, language), room)
         name = _asked(answer).display_name(language)
-        more = pgettext("sms", "More: {query}").format(query=f"{name.upper()} {{page}}")
         heading = f"{name} ({answer.rows[0].currency})"
-        pages = list_pages(heading, _items(answer, language), more, room)
-        return pages[min(max(answer.page, 1), len(pages)) - 1]
+        query = f"{name.upper()} {{page}}"
+        return list_page(heading, _items(answer, language), query, answer.page, room)
 
 
 def rows_candidates(answer: answers.CropPrices | answers.MarketPrices, language: str) -> list[str]:
     """A crop's price at markets, or a market's crops, from all of them to one: when
-    some are left out, what to send for them all ("More: OSH"), or else how many."""
+    some are left out, what to send for them all ("More: OSH"), or else how many; the
+    leanest without the currency."""
     with translation.override(language):
         name = _asked(answer).display_name(language)
         if not answer.rows and isinstance(answer, answers.CropPrices):
@@ -158,7 +159,8 @@ def rows_candidates(answer: answers.CropPrices | answers.MarketPrices, language:
         shown = [
             f"{heading}: {', '.join(items[:n])}. {pointer}" for n in range(len(items) - 1, 0, -1)
         ]
-        return [every, *(text for pair in zip(shown, fewer, strict=True) for text in pair)]
+        leanest = fewer_and_fewer(name, items)[-1]
+        return [every, *(text for pair in zip(shown, fewer, strict=True) for text in pair), leanest]
 
 
 def _asked(answer: answers.CropPrices | answers.MarketPrices) -> Commodity | Market:
@@ -218,26 +220,61 @@ def not_found_reply(
 
 
 def both_reply(*, language: str, answer: answers.Both, room: Room = SMS_SEGMENT) -> str:
-    """Two or more crops or markets asked at once: all the answers where they fit (in
-    full, else as one short list under the name they share), else as many as fit in the
-    order named and what to send for the others ("Also ask: ONIONS BISHKEK"), whole;
-    else the first one alone."""
+    """Two or more crops or markets asked at once: as many answers as fit, in the order
+    named (in full, shorter, or as one short list under the name they share), and what
+    to send for the others, so that none is ever left out: the messages that ask for
+    them ("Also ask: ONIONS BISHKEK"), whole; where those do not fit beside even the
+    first answer (many names, long ones, Cyrillic's 70 characters), the same question
+    again with the place of the first not answered ("... again with 3 at the end"),
+    which is answered from there on the same way. Every reply answers one at least, its
+    price kept, and points to all the others: a chain that reaches every one named."""
     parts = answer.parts
     candidates = [_candidates(part, language) for part in parts]
     asked = [_named_in(part) for part in parts] + list(answer.unasked)
-    texts = []
+    whole: list[str] = []
+    onwards: list[str] = []
     with translation.override(language):
         for shown in range(len(parts), 0, -1):
+            answered = _answered(parts[:shown], candidates[:shown], language)
             hint = also_ask(asked[shown:], language)
-            tail = f". {hint}" if hint else ""
-            for level in range(max(len(c) for c in candidates[:shown])):
-                each = (c[min(level, len(c) - 1)].rstrip(".") for c in candidates[:shown])
-                texts.append(". ".join(each) + tail)
-            texts += [f"{shared}{tail}" for shared in _shared_lists(parts[:shown], language)]
-    first = parts[0]
-    if isinstance(first, answers.Price):
-        return fit([*texts, *price_candidates(first, language)], room)
-    return fit([*texts, rows_reply(first, language, room)], room)
+            whole += [f"{text}. {hint}" if hint else text for text in answered]
+            if shown < len(asked):
+                again = _again(answer.start + shown)
+                onwards += [f"{text}. {again}" for text in answered]
+        # Not even the first's leanest answer fits beside that: its names are cut.
+        last = _names_cut(candidates[0][-1], _again(answer.start + 1), room)
+    return fit([*whole, *onwards, last], room)
+
+
+def _answered(
+    parts: Sequence[answers.Part], candidates: Sequence[Sequence[str]], language: str
+) -> list[str]:
+    """The answers to ``parts`` in one text, from the richest to the leanest: each in
+    full, then shorter level by level, then as one list under the name they share."""
+    texts = []
+    for level in range(max(len(c) for c in candidates)):
+        texts.append(". ".join(c[min(level, len(c) - 1)].rstrip(".") for c in candidates))
+    return texts + _shared_lists(parts, language)
+
+
+def _again(place: int) -> str:
+    """How to ask for the others from the one at ``place`` on, when the messages that
+    name them do not fit: the question sent again with that number after it (a number
+    after the names, as "OSH 2" asks for a page)."""
+    return pgettext("sms", "For the rest, send your question again with {n} at the end").format(
+        n=place
+    )
+
+
+def _names_cut(text: str, pointer: str, room: Room) -> str:
+    """``text`` (an answer, "Potatoes Osh: 34 KGS/kg 07.12") then ``pointer``, with the
+    answer's names cut to fit, never its price nor the pointer (as a list's page cuts an
+    item's name)."""
+    text = plain(" ".join(text.split())).rstrip(".")
+    names, colon, said = text.partition(": ")
+    if not colon:
+        return room.cut(text, keep=f". {pointer}")
+    return room.cut(names, keep=f": {said}. {pointer}")
 
 
 def _candidates(part: answers.Part, language: str) -> list[str]:

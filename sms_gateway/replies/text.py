@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.utils.translation import pgettext
+from django.utils.translation import npgettext, pgettext
 
 from agriprices.formatting import rounded_price
 from agriprices.models import LatestPrice
@@ -92,11 +92,32 @@ def priced_short(row: LatestPrice) -> str:
     return f"{format_price(row.price)}/{row.unit.code}"
 
 
-def list_pages(heading: str, names: Sequence[str], more: str, room: Room) -> list[str]:
+def list_page(heading: str, names: Sequence[str], query: str, page: int, room: Room) -> str:
+    """Page ``page`` (1 first) of a list as ``list_pages`` makes it; past the last page,
+    how many pages there are and the last one ("Only 3 pages. Crops 3: a, b"), or what
+    to send for it where it does not fit beside ("Only 3 pages, the last: LIST 3"):
+    a farmer asking for a page that is not there must not take the last for it. The
+    one rule for every list a farmer pages by a number (LIST, LIST MARKETS, a crop's
+    markets, a market's crops)."""
+    pages = list_pages(heading, names, query, room)
+    if page <= len(pages):
+        return pages[max(page, 1) - 1]
+    count = len(pages)
+    last = query.format(page=count)
+    only = npgettext("sms", "Only %(n)d page.", "Only %(n)d pages.", count) % {"n": count}
+    pointer = npgettext(
+        "sms", "Only %(n)d page: %(query)s", "Only %(n)d pages, the last: %(query)s", count
+    ) % {"n": count, "query": last}
+    return fit([f"{only} {pages[-1]}", pointer, f"{only} {last}"], room)
+
+
+def list_pages(heading: str, names: Sequence[str], query: str, room: Room) -> list[str]:
     """The pages of a list: page 1 "Crops: a, b. More: LIST 2", page 2 "Crops 2: c, d"
-    (``more`` holds ``{page}``), each as full as ``room`` allows. An item too long for a
-    page of its own with the pointer has its name cut, never its price (its last word)
-    nor the pointer, the way to the rest."""
+    (``query`` is what to send for a page, with ``{page}`` in it: "LIST {page}"), each
+    as full as ``room`` allows. An item too long for a page of its own with the pointer
+    has its name cut, never its price (its last word) nor the pointer, the way to the
+    rest."""
+    more = pgettext("sms", "More: {query}").format(query=query)
     pages: list[str] = []
     start = 0
     while start < len(names) or not pages:
