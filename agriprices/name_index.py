@@ -97,8 +97,8 @@ class NameIndex(Generic[Thing]):
     def __init__(self, model: type[Thing], version: str = "") -> None:
         self.model: type[Thing] = model
         name = model.__name__.lower()
-        # "v2": the layout of what is cached; a deploy that changes it starts afresh.
-        key = f"names:v2:{name}:{version or _names_version()}"
+        # "v3": what is cached and how; a deploy that changes it starts afresh.
+        key = f"names:v3:{name}:{version or _names_version()}"
         local_key, cached = _local_indexes.get(name, ("", None))
         if local_key != key:
             cached = cache.get(key)
@@ -199,8 +199,16 @@ class NameIndex(Generic[Thing]):
             if model is Commodity
             else {m.pk: m for m in Market.objects.all()}
         )
-        # Own names too, for things created without an alias (e.g. in the admin).
-        entries += [(normalize_name(thing.name), pk, thing.name) for pk, thing in objects.items()]
+        # Own names too, for things created without an alias (e.g. in the admin), and
+        # their names in each language: what the service calls a thing, a farmer may
+        # type back.
+        known = {(normalized, owner_id) for normalized, owner_id, _ in entries}
+        for pk, named in objects.items():
+            shown: list[str] = [named.display_name(code) for code, _label in settings.LANGUAGES]
+            for name in [named.name, *shown]:
+                if (normalize_name(name), pk) not in known:
+                    known.add((normalize_name(name), pk))
+                    entries.append((normalize_name(name), pk, name))
         # The language of each name, where an alias says (tells "pommes" is French).
         languages = {normalized: language for normalized, _, _, language in rows if language}
         return entries, languages, objects

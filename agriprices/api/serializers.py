@@ -214,6 +214,7 @@ class QuoteInputSerializer(serializers.Serializer):
         error_messages={
             "invalid": _("not a day: write YYYY-MM-DD, a day that exists"),
             "empty": _("empty: leave it out for today, or write YYYY-MM-DD"),
+            "null": _("empty: leave it out for today, or write YYYY-MM-DD"),
         },
     )
     price_type = serializers.ChoiceField(choices=PriceType.choices, default=PriceType.RETAIL)

@@ -81,6 +81,18 @@ def test_names_are_found_whole_and_inflected(demo, message, crop, market):
     assert (request.commodity.name, request.market.name) == (crop, market)
 
 
+def test_a_name_an_operator_gave_only_in_a_language_is_understood(demo):
+    """A new market named in Kyrgyz in the admin, no alias: the board shows Өзгөн, so
+    a farmer types Өзгөн."""
+    osh = Market.objects.get(slug="osh")
+    uzgen = Market.objects.create(
+        name="Uzgen", slug="uzgen-new", region=osh.region, translations={"ky": "Өзгөн"}
+    )
+    request = understand("пияз Өзгөн")
+    assert (request.commodity.name, request.market, request.language) == ("Onions", uzgen, "ky")
+    assert understand("пияз өзгөндө").market == uzgen  # inflected, as Kyrgyz says it
+
+
 def test_a_typo_is_forgiven_but_marked_unsure(demo):
     request = understand("onoins bishkke")
     assert (request.commodity.name, request.market.name) == ("Onions", "Bishkek")
