@@ -143,6 +143,11 @@ def _items(root: Element, market: Market) -> list[_Item]:
                 _("%(crop)s appears twice in this form.") % {"crop": _name(commodity)}
             )
         seen.add(commodity.pk)
+        if not code:
+            raise SubmissionError(
+                _("The unit of %(crop)s at %(market)s is missing.")
+                % {"crop": _name(commodity), "market": _name(market)}
+            )
         unit = _known(units, code, _("Unknown unit %(name)s."))
         written = _text(node, "price")
         if not _DECIMAL.fullmatch(written):

@@ -4,11 +4,13 @@ null when the error concerns the request as a whole."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -81,6 +83,17 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.Throttled) and getattr(exc, "wait", None) is not None:
+        # Said whole in the caller's language: DRF's own words are half translated
+        # ("Запрос был проигнорирован. Expected available in 58 seconds.").
+        wait = math.ceil(getattr(exc, "wait"))  # noqa: B009 - DRF's stubs do not declare it
+        words = ngettext(
+            "Too many requests: try again in %(n)d second.",
+            "Too many requests: try again in %(n)d seconds.",
+            wait,
+        )
+        exc = exceptions.Throttled(detail=words % {"n": wait})
+        exc.wait = wait  # type: ignore[attr-defined]  # its Retry-After header
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a real bug: let it be a logged 500, never a silent success

@@ -292,6 +292,14 @@ def test_reads_are_throttled_per_address_with_retry_after(api, prices, settings)
     blocked = api.get("/api/v1/regions/")
     assert int(blocked["Retry-After"]) > 0
     assert blocked.json()["errors"][0]["code"] == "throttled"
+    wait = int(blocked["Retry-After"])
+    message = blocked.json()["errors"][0]["message"]
+    assert message == f"Too many requests: try again in {wait} seconds.", message
+    # Whole in the caller's language, not half in DRF's English.
+    russian = api.get("/api/v1/regions/", HTTP_ACCEPT_LANGUAGE="ru").json()["errors"][0]
+    assert russian["message"].startswith("Слишком много запросов") and "Expected" not in str(
+        russian
+    )
     other = api.get("/api/v1/regions/", REMOTE_ADDR="10.9.9.9")
     assert other.status_code == 200
 

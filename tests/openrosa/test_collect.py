@@ -368,6 +368,14 @@ def test_a_price_collect_would_not_write_is_refused_and_says_what_is_wrong(
     assert not Quote.objects.filter(source="collect").exists()
 
 
+def test_a_price_without_its_unit_says_the_unit_is_missing(client, field, named_in_every_language):
+    collect = Collect(client, language="ru")
+    sent = collect.send(collect.blank_form(), prices=[("potatoes", "", "30")])
+    assert sent[0].status_code == 400
+    assert sent[1] == "Картофель (рынок Ош): не указана единица."
+    assert not Quote.objects.filter(source="collect").exists()
+
+
 def test_a_form_with_two_prices_is_recorded_whole(client, field, today, potatoes):
     onions = factories.CommodityFactory(name="Onions")
     collect = Collect(client)
