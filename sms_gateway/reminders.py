@@ -24,14 +24,14 @@ from sms_gateway.models import OutboundMessage
 from sms_gateway.outbound import BulkMessage, queue_bulk
 from sms_gateway.phones import InvalidPhone, mask_phone, normalize_phone
 from sms_gateway.replies.text import fit
-from sms_gateway.segments import Room, count_segments
+from sms_gateway.segments import Room, sms_room
 
 logger = logging.getLogger(__name__)
 
 #: A reminder is at most two SMS segments (Cyrillic leaves 67 characters a segment once
 #: split): enough for a few crops and the report to send, at most twice a reply's cost.
 REMINDER_SEGMENTS = 2
-SMS_ROOM = Room(lambda text: count_segments(text).segments <= REMINDER_SEGMENTS)
+SMS_ROOM = sms_room(REMINDER_SEGMENTS)
 
 
 @dataclass(frozen=True)

@@ -140,5 +140,10 @@ class Room:
         return cut.rstrip() + ".." + keep
 
 
+def sms_room(segments: int) -> Room:
+    """What ``segments`` SMS segments hold, as one message sent in parts."""
+    return Room(lambda text: count_segments(text).segments <= segments)
+
+
 SMS_SEGMENT = Room(fits_one_segment)
 USSD_SCREEN = Room(fits_ussd_screen)

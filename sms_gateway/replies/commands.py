@@ -19,7 +19,7 @@ from sms_gateway.replies.text import (
     short_day,
     shortened,
 )
-from sms_gateway.segments import SMS_SEGMENT, Room
+from sms_gateway.segments import SMS_SEGMENT, Room, sms_room
 
 
 def help_reply(
@@ -180,6 +180,13 @@ def limited_reply(*, language: str) -> str:
         return fit([pgettext("sms", "Too many messages from this number. Try again later.")])
 
 
+#: An agent's report is answered in up to three segments: why a price was refused or
+#: held, and a long crop's and market's names with the day, must reach the agent whole
+#: (cut at 70 Cyrillic characters they lost the advice, or the day; the longest reason,
+#: a price already recorded, is 140 in Russian). A farmer's answer keeps to one.
+AGENT_ROOM = sms_room(3)
+
+
 def report_reply(*, language: str, problem: str, detail: str = "") -> str:
     """Why a price report by SMS was not recorded."""
     with translation.override(language):
@@ -196,7 +203,7 @@ def report_reply(*, language: str, problem: str, detail: str = "") -> str:
             "unit": pgettext("sms", "Unknown unit. Nothing recorded."),
             "refused": pgettext("sms", "Not recorded: {reason}").format(reason=detail),
         }
-        return fit([texts[problem]])
+        return fit([texts[problem]], AGENT_ROOM)
 
 
 def recorded_reply(*, language: str, quote: Quote) -> str:
@@ -217,6 +224,7 @@ def recorded_reply(*, language: str, quote: Quote) -> str:
                         what=what, reason=quote.status_reason
                     ),
                     pgettext("sms", "Recorded for review: {what}").format(what=what),
-                ]
+                ],
+                AGENT_ROOM,
             )
-        return fit([pgettext("sms", "Recorded: {what}").format(what=what)])
+        return fit([pgettext("sms", "Recorded: {what}").format(what=what)], AGENT_ROOM)

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from agriprices.models import AgentProfile, CommodityAlias, MarketAlias, Quote
 from sms_gateway.channels import inbound
 from sms_gateway.models import InboundMessage
+from sms_gateway.segments import count_segments
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +160,16 @@ def test_the_agent_hears_the_price_exactly_as_recorded(field_agent, potatoes, to
     reply = text("P POTATOES OSH 1250,5 KG 2468").reply
     assert reply == f"Recorded: Potatoes Osh 1250.5 KGS/kg {today:%d.%m}"
     assert Quote.objects.get().price == Decimal("1250.5")
+
+
+def test_why_a_price_was_refused_reaches_a_russian_agent_whole(field_agent, potatoes):
+    """In more segments if it must: cut at 70 Cyrillic characters, the advice was lost."""
+    text("LANG RU")
+    text("P POTATOES OSH 18 KG 2468")
+    reply = text("P POTATOES OSH 19 KG 2468").reply
+    assert not reply.endswith(".."), reply
+    assert "исправление" in reply and count_segments(reply).segments > 1, reply
+    assert Quote.objects.get().price == 18
 
 
 def test_a_number_that_is_no_agent_cannot_report(potatoes, osh):
