@@ -47,9 +47,9 @@ def category_name(category: str) -> str:
     return str(found) if found is not None else category
 
 
-def unit_name(code: str) -> str:
+def unit_name(code: str, unknown: str | None = None) -> str:
     """A unit code in the active language: "kg" -> "кг", "10pcs" -> "10 шт.", "bag50kg"
-    -> "мешок 50 кг"."""
+    -> "мешок 50 кг"; one this table does not know, ``unknown`` (default: the code)."""
     if code in UNITS:
         return str(UNITS[code])
     bag = _BAG.match(code)
@@ -58,4 +58,4 @@ def unit_name(code: str) -> str:
     sized = _SIZED.match(code)
     if sized and sized.group(2) in UNITS:
         return f"{number_format(sized.group(1))} {UNITS[sized.group(2)]}"
-    return code
+    return code if unknown is None else unknown

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_noop
 from pyxform.xls2xform import convert
 
 from agriprices.collection.plans import market_plans
+from agriprices.labels import unit_name
 from agriprices.models import Commodity, Market, PriceType, Unit
 from agriprices.selectors import catalogue
 from agriprices.selectors.agents import assigned_markets
@@ -75,6 +76,16 @@ def _labels(text: str, column: str = "label", **values: object) -> dict[str, str
 
 def _names(obj: Commodity | Market) -> dict[str, str]:
     return {f"label::{column}": obj.display_name(code) for code, column in _languages().items()}
+
+
+def _unit_labels(unit: Unit) -> dict[str, str]:
+    """A unit as each language writes it ("кг", "мешок 50 кг"), as the dashboard does;
+    one the table of units does not know, by its catalogue name."""
+    labels = {}
+    for code, column in _languages().items():
+        with translation.override(code):
+            labels[f"label::{column}"] = unit_name(unit.code, unknown=unit.name or unit.code)
+    return labels
 
 
 def medians_key(market: str, commodity: str, price_type: str) -> str:
@@ -254,7 +265,7 @@ def definition(
             "name": unit.code,
             "dimension": unit.dimension,
             "quantity": f"{unit.base_quantity.normalize():f}",
-            **{f"label::{column}": unit.name or unit.code for column in _languages().values()},
+            **_unit_labels(unit),
         }
         for unit in units
     ]

@@ -203,6 +203,17 @@ def test_labels_come_in_every_language(client, field):
     assert "Рынок" in said["Russian (ru)"] and "Базар" in said["Kyrgyz (ky)"]
 
 
+def test_units_are_named_in_the_phones_language(client, field):
+    """As the dashboard names them: a Russian agent picks "кг", "мешок 50 кг"."""
+    factories.unit("bag50kg")
+    form = Collect(client).blank_form()
+    html = ET.fromstring(form)  # noqa: S314
+    said = {t.get("lang"): "".join(t.itertext()) for t in html.iter(f"{{{XF}}}translation")}
+    assert "кг" in said["Russian (ru)"] and "мешок 50 кг" in said["Russian (ru)"]
+    assert "kilogram" not in said["Russian (ru)"] and "kilogram" not in said["Kyrgyz (ky)"]
+    assert "50 kg bag" in said["English (en)"]
+
+
 @pytest.mark.parametrize(
     "language, said",
     [
