@@ -163,7 +163,7 @@ def replay_spool() -> int:
 
 
 def redact_pin(body: str) -> str:
-    """The message as stored: wherever a price report may hold its PIN, asterisks."""
+    """The message as stored: wherever it may hold a PIN, asterisks."""
     for start, end in reversed(pin_spans(body)):
         body = f"{body[:start]}{'*' * (end - start)}{body[end:]}"
     return body

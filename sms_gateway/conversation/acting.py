@@ -34,7 +34,7 @@ from agriprices.models import (
 )
 from agriprices.selectors.catalogue import commodities, markets, unit_by_code
 from agriprices.selectors.latest import best_paying_markets, latest_prices, latest_with_neighbours
-from agriprices.services.recording import QuoteError, record_quote_once
+from agriprices.services.recording import QuoteError, outlier_verdict, record_quote_once
 from agriprices.units import parse_unit_label
 from config import counters
 from sms_gateway import following
@@ -374,7 +374,19 @@ def _report(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.
         )
     except QuoteError as exc:
         return answers.ReportRefused("refused", exc.message)
-    return answers.Recorded(quote)
+    if quote.status != Quote.Status.FLAGGED:
+        return answers.Recorded(quote)
+    # The rule that held it, asked again for its figures (one small read): the stored
+    # reason is English, for operators.
+    unusual = outlier_verdict(
+        commodity=quote.commodity,
+        market=quote.market,
+        per_base_unit=quote.price_per_base_unit,
+        observed_on=quote.observed_on,
+        price_type=quote.price_type,
+        currency=quote.currency,
+    )
+    return answers.Recorded(quote, unusual)
 
 
 def _unit(text: str, commodity: Commodity) -> Unit | None:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from agriprices.collection.freshness import Staleness
 from agriprices.models import Commodity, LatestPrice, Market, Quote
+from agriprices.validation import Outlier
 
 
 @dataclass(frozen=True)
@@ -147,9 +148,12 @@ class ReportRefused:
 
 @dataclass(frozen=True)
 class Recorded:
-    """A price report recorded (approved, or flagged for review)."""
+    """A price report recorded (approved, or flagged for review); ``unusual``: against
+    what a flagged price was judged, for the agent to hear in his language (the quote's
+    stored reason is the operators' record, in English)."""
 
     quote: Quote
+    unusual: Outlier | None = None
 
 
 Part = Price | CropPrices | MarketPrices

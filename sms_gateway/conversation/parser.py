@@ -265,18 +265,20 @@ def _ascii_digits(word: str) -> str:
 
 
 def pin_spans(text: str) -> list[tuple[int, int]]:
-    """Where a price report may hold its PIN: every run of 4 to 8 digits but the price's
-    (the first number). An agent may put the PIN anywhere ("... KG 2468 thanks",
-    "P 2468 POTATO ...", "PIN2468"), and what is not read as the PIN is a PIN all the
-    same; none in a message that is no report."""
+    """Where a message may hold a PIN: every run of 4 to 8 digits but a report's price
+    (its first number). An agent may put the PIN anywhere ("... KG 2468 thanks",
+    "2468 P POTATO ...", "PIN2468"), or send a report the parser does not read as one
+    ("П КАРТОШКА ...", "P POTATO 2468"), and what is not read as the PIN is a PIN all
+    the same. A farmer's question rarely holds such a number (a year, a large price)."""
+    text = text[:1600]
     command = parse(text)
-    if command.action != "report":
-        return []
-    numbers = (m.span() for m in _WORD.finditer(text[:1600]) if _NUMBER.match(m.group()))
-    price = next(numbers, None) if command.price is not None else None
+    price = None
+    if command.action == "report" and command.price is not None:
+        numbers = (m.span() for m in _WORD.finditer(text) if _NUMBER.match(m.group()))
+        price = next(numbers, None)
     return [
         m.span()
-        for m in re.finditer(r"\d+", text[:1600])
+        for m in re.finditer(r"\d+", text)
         if 4 <= len(m.group()) <= 8 and not (price and price[0] <= m.start() < price[1])
     ]
 

@@ -116,7 +116,7 @@ def render(
         case answers.ReportRefused():
             return report_reply(language=language, problem=answer.problem, detail=answer.detail)
         case answers.Recorded():
-            return recorded_reply(language=language, quote=answer.quote)
+            return recorded_reply(language=language, quote=answer.quote, unusual=answer.unusual)
         case answers.Limited():
             return limited_reply(language=language)
         case _:

@@ -12,9 +12,11 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import pgettext
 
 from agriprices.models import Commodity, Market, PriceType, Quote
+from agriprices.validation import Outlier
 from sms_gateway.replies.text import (
     by_medium,
     fit,
+    format_price,
     list_page,
     short_day,
     shortened,
@@ -206,8 +208,9 @@ def report_reply(*, language: str, problem: str, detail: str = "") -> str:
         return fit([texts[problem]], AGENT_ROOM)
 
 
-def recorded_reply(*, language: str, quote: Quote) -> str:
-    """Confirmation of a price an agent reported, or why it waits for review."""
+def recorded_reply(*, language: str, quote: Quote, unusual: Outlier | None = None) -> str:
+    """Confirmation of a price an agent reported, or why it waits for review: against
+    what it was judged (``unusual``), in the agent's language."""
     with translation.override(language):
         crop = quote.commodity.display_name(language)
         place = quote.market.display_name(language)
@@ -218,13 +221,12 @@ def recorded_reply(*, language: str, quote: Quote) -> str:
             price = f"{price} ({quote.get_price_type_display()})"
         what = f"{crop} {place} {price} {short_day(quote.observed_on)}"
         if quote.status == Quote.Status.FLAGGED:
-            return fit(
-                [
-                    pgettext("sms", "Recorded for review: {what}. {reason}").format(
-                        what=what, reason=quote.status_reason
-                    ),
-                    pgettext("sms", "Recorded for review: {what}").format(what=what),
-                ],
-                AGENT_ROOM,
-            )
+            held = pgettext("sms", "Recorded for review: {what}").format(what=what)
+            if unusual is None:  # held for its currency, or the figures moved since
+                return fit([held], AGENT_ROOM)
+            why = pgettext(
+                "sms",
+                "It is {ratio} times the recent median ({median}); an operator will check it.",
+            ).format(ratio=format_price(unusual.ratio), median=format_price(unusual.median))
+            return fit([f"{held}. {why}", held], AGENT_ROOM)
         return fit([pgettext("sms", "Recorded: {what}").format(what=what)], AGENT_ROOM)

@@ -85,7 +85,19 @@ def test_an_outlier_is_recorded_for_review(field_agent, potatoes, osh, days_ago)
         factories.QuoteFactory(commodity=potatoes, market=osh, price=18, observed_on=days_ago(n))
     reply = text("P POTATOES OSH 185 KG 2468").reply
     assert reply.startswith("Recorded for review: Potatoes Osh 185 KGS/kg")
+    assert reply.endswith("It is 10.3 times the recent median (18); an operator will check it.")
+    assert count_segments(reply).encoding == "GSM-7"  # no "×" to make it cost double
     assert Quote.objects.get(price=185).status == "flagged"
+
+
+def test_an_agent_hears_why_a_price_is_held_in_his_language(field_agent, potatoes, osh, days_ago):
+    """The stored reason is English, the operators' record; the agent's is his own."""
+    for n in range(2, 7):
+        factories.QuoteFactory(commodity=potatoes, market=osh, price=18, observed_on=days_ago(n))
+    text("LANG RU")
+    reply = text("P POTATOES OSH 185 KG 2468").reply
+    assert "10.3" in reply and "оператор" in reply and "median" not in reply, reply
+    assert count_segments(reply).segments <= 3
 
 
 def test_five_wrong_pins_lock_reports_for_the_hour(field_agent, potatoes):
@@ -147,6 +159,9 @@ def test_a_thousand_written_with_a_space_is_unclear_not_an_unknown_unit(field_ag
         "P POTATOES OSH 18 2468 KG",
         "P POTATOES OSH 18 KG PIN2468",
         "P POTATOES OSH 18 KG,2468",
+        "2468 P POTATOES OSH 18 KG",  # not read as a report at all
+        "П КАРТОШКА ОШ 18 КГ 2468",  # a Cyrillic П, not Р
+        "P POTATOES 18 2468",  # too few words for a report
     ],
 )
 def test_a_pin_written_anywhere_in_a_report_is_never_kept(field_agent, potatoes, body):
