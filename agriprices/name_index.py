@@ -201,11 +201,16 @@ class NameIndex(Generic[Thing]):
         )
         # Own names too, for things created without an alias (e.g. in the admin), and
         # their names in each language: what the service calls a thing, a farmer may
-        # type back.
+        # type back. A name in a language that is the other kind's own name or alias
+        # stays that one's: "кант", Kyrgyz for sugar, is not the town Kant's market.
+        other = Market if model is Commodity else Commodity
+        other_alias = MarketAlias if model is Commodity else CommodityAlias
+        others = {normalize_name(name) for name in other.objects.values_list("name", flat=True)}
+        others |= set(other_alias.objects.values_list("normalized", flat=True))
         known = {(normalized, owner_id) for normalized, owner_id, _ in entries}
         for pk, named in objects.items():
             shown: list[str] = [named.display_name(code) for code, _label in settings.LANGUAGES]
-            for name in [named.name, *shown]:
+            for name in [named.name, *(n for n in shown if normalize_name(n) not in others)]:
                 if (normalize_name(name), pk) not in known:
                     known.add((normalize_name(name), pk))
                     entries.append((normalize_name(name), pk, name))

@@ -26,6 +26,10 @@ from sms_gateway.conversation.vocabulary import (
 )
 
 MAX_TERMS = 8
+#: A report names one crop and one market, each of up to 8 words ("refined deodorised
+#: sunflower oil", "Jalal-Abad central wholesale bazaar"): all of them are read, never
+#: the first 8 alone, which could name another market; more is refused, not cut.
+MAX_REPORT_TERMS = 2 * MAX_TERMS
 
 # Keywords followed by what they act on: (command, language it reveals, or "" when it
 # says nothing about language). The bare keywords (STOP, START, HELP ...) are in
@@ -243,6 +247,8 @@ def _report(words: list[str], language: str) -> Command:
         return Command("report", language, problem="missing PIN")
     if price_at is None or price_at == 0:
         return Command("report", language, pin=pin, problem="missing price")
+    if price_at > MAX_REPORT_TERMS:
+        return Command("report", language, pin=pin, problem="names")
     written = _ascii_digits(body[price_at])
     if _GROUPED.match(written):
         return Command("report", language, pin=pin, problem="unclear price")
@@ -251,7 +257,7 @@ def _report(words: list[str], language: str) -> Command:
     return Command(
         "report",
         language,
-        terms=tuple(body[:price_at][:MAX_TERMS]),
+        terms=tuple(body[:price_at]),
         price=price,
         unit=" ".join(rest),
         price_type=price_type,

@@ -93,6 +93,21 @@ def test_a_name_an_operator_gave_only_in_a_language_is_understood(demo):
     assert understand("пияз өзгөндө").market == uzgen  # inflected, as Kyrgyz says it
 
 
+def test_a_name_in_a_language_never_takes_another_kinds_alias(demo):
+    """Kant, a town, is "Кант" in Russian and Kyrgyz; "кант" is Kyrgyz for sugar, an
+    alias the operators gave: sugar it stays."""
+    sugar = Commodity.objects.get(aliases__normalized="кант")
+    osh = Market.objects.get(slug="osh")
+    Market.objects.create(
+        name="Kant Bazaar",
+        slug="kant",
+        region=osh.region,
+        translations={"ru": "Кант", "ky": "Кант"},
+    )
+    request = understand("пияз кант ош")
+    assert set(request.crops) >= {sugar} and request.market == osh, request
+
+
 def test_a_typo_is_forgiven_but_marked_unsure(demo):
     request = understand("onoins bishkke")
     assert (request.commodity.name, request.market.name) == ("Onions", "Bishkek")

@@ -187,6 +187,23 @@ def test_why_a_price_was_refused_reaches_a_russian_agent_whole(field_agent, pota
     assert Quote.objects.get().price == 18
 
 
+def test_a_report_reads_every_word_of_long_names_never_the_first_eight_alone(
+    field_agent, potatoes, osh
+):
+    """Cut at eight words, "... Osh central wholesale bazaar number two" named Osh."""
+    oil = factories.CommodityFactory(name="Refined deodorised sunflower oil")
+    bazaar = factories.MarketFactory(name="Osh central wholesale bazaar number two")
+    field_agent.agent_profile.markets.add(bazaar)
+    text(f"P {oil.name} {bazaar.name} 180 KG 2468".upper())
+    quote = Quote.objects.get()
+    assert (quote.commodity, quote.market) == (oil, bazaar)
+    words = " ".join(["OSH"] * 17)
+    assert text(f"P POTATOES {words} 18 KG 2468").reply == (
+        "Crop or market not found. Nothing recorded."
+    )
+    assert Quote.objects.count() == 1
+
+
 def test_a_number_that_is_no_agent_cannot_report(potatoes, osh):
     assert text("P POTATOES OSH 18.5 KG 2468", sender="+996555999999").reply == (
         "This number may not report prices."
