@@ -203,10 +203,13 @@ class NameIndex(Generic[Thing]):
         # their names in each language: what the service calls a thing, a farmer may
         # type back. A name in a language that is the other kind's own name or alias
         # stays that one's: "кант", Kyrgyz for sugar, is not the town Kant's market.
-        other = Market if model is Commodity else Commodity
-        other_alias = MarketAlias if model is Commodity else CommodityAlias
-        others = {normalize_name(name) for name in other.objects.values_list("name", flat=True)}
-        others |= set(other_alias.objects.values_list("normalized", flat=True))
+        other: type[Market] | type[Commodity] = Market if model is Commodity else Commodity
+        other_alias: type[MarketAlias] | type[CommodityAlias] = (
+            MarketAlias if model is Commodity else CommodityAlias
+        )
+        names: list[str] = list(other.objects.values_list("name", flat=True))
+        aliases: list[str] = list(other_alias.objects.values_list("normalized", flat=True))
+        others: set[str] = {normalize_name(name) for name in names} | set(aliases)
         known = {(normalized, owner_id) for normalized, owner_id, _ in entries}
         for pk, named in objects.items():
             shown: list[str] = [named.display_name(code) for code, _label in settings.LANGUAGES]
