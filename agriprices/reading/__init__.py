@@ -66,11 +66,6 @@ class _Found:
         """Named whole or inflected, not guessed from a typo nor read in everyday words."""
         return self.quality >= 2
 
-    @property
-    def typo(self) -> bool:
-        """Guessed from a typo (a word or run of words no name matched)."""
-        return self.quality < 1 and not self.everyday
-
 
 def read(
     text: str,
@@ -137,11 +132,8 @@ def _named(
 ) -> tuple[list[_Found], list[_Found]]:
     """The crops and the markets named, each in the order written: the chosen ones, and
     every other named as surely as a name can be where no name already stands (the
-    longest first, as for the chosen ones), then the typos of names where no name
-    stands either: "картошка ош нарин" asks for Naryn too, as "картошка нарин" does,
-    and dropping it said nothing. A name read only in everyday words ("may", "un")
-    never counts beside another. A second crop counts only beside a crop, a second
-    market only beside a market."""
+    longest first, as for the chosen ones). A second crop counts only beside a crop, a
+    second market only beside a market."""
     named: dict[str, list[_Found]] = {
         "crop": [crop] if crop else [],
         "market": [market] if market else [],
@@ -154,16 +146,7 @@ def _named(
         for f in found
         if f.sure
     ]
-    candidates += [
-        (kind, f)
-        for kind, found in (("crop", crops), ("market", markets))
-        if named[kind]
-        for f in found
-        if f.typo
-    ]
-    for kind, f in sorted(
-        candidates, key=lambda c: (not c[1].sure, -(c[1].end - c[1].start), -c[1].quality)
-    ):
+    for kind, f in sorted(candidates, key=lambda c: (-(c[1].end - c[1].start), -c[1].quality)):
         span = set(range(f.start, f.end))
         if taken & span or any(n.owner_id == f.owner_id for n in named[kind]):
             continue

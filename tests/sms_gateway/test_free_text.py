@@ -108,20 +108,6 @@ def test_a_name_in_a_language_never_takes_another_kinds_alias(demo):
     assert set(request.crops) >= {sugar} and request.market == osh, request
 
 
-@pytest.mark.parametrize(
-    ("message", "markets"),
-    [
-        ("картошка ош нарин", ["Osh", "Naryn"]),  # Нарын with a typo, as alone
-        ("potatoes osh nryn talas", ["Osh", "Naryn", "Talas"]),
-        ("картошка ош", ["Osh"]),
-    ],
-)
-def test_a_typo_among_several_names_is_forgiven_as_alone_never_dropped(demo, message, markets):
-    """Dropped, the farmer never heard of Naryn, nor that it was not answered."""
-    request = understand(message)
-    assert [m.name for m in request.markets] == markets
-
-
 def test_a_typo_is_forgiven_but_marked_unsure(demo):
     request = understand("onoins bishkke")
     assert (request.commodity.name, request.market.name) == ("Onions", "Bishkek")
