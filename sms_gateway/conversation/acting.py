@@ -357,6 +357,10 @@ def _report(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.
         return answers.ReportRefused("locked" if failed >= settings.SMS_PIN_TRIES else "wrong_pin")
     if request.commodity is None or request.market is None:
         return answers.ReportRefused("names")
+    if request.unmatched:
+        # "P CABBAGE NARYN CENTRAL WHOLESALE BAZAAR 30 KG": a market we do not know that
+        # starts with one we do. A price is recorded where it was named, or not at all.
+        return answers.ReportRefused("unknown words", request.unmatched)
     unit = _unit(command.unit, request.commodity)
     if unit is None:
         return answers.ReportRefused("unclear price" if spaced_thousands(command) else "unit")

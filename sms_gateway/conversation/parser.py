@@ -65,9 +65,10 @@ _KEYWORDS: dict[str, tuple[str, str]] = {
 }
 # A French pronoun elided or not before a keyword ("s'abonner", "me désabonner").
 _PRONOUNS = {"s", "m", "se", "me"}
-# "P" for price, in Latin or Cyrillic (the letters look the same on a keypad). Words such
-# as "цена" (price) are how farmers *ask* for a price, so they do not start a report.
-_REPORT = {"p", "р"}
+# "P" for price, in Latin or Cyrillic (Р looks the same on a keypad, П sounds the same to
+# a Russian or Kyrgyz agent). Words such as "цена" (price) are how farmers *ask* for a
+# price, so they do not start a report; nor does any of these from a farmer's number.
+_REPORT = {"p", "р", "п"}
 _WEEKDAY_WORDS = (
     ("mon", "monday", "lun", "lundi", "пн", "понедельник", "дүйшөмбү"),
     ("tue", "tues", "tuesday", "mar", "mardi", "вт", "вторник", "шейшемби"),

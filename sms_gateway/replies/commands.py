@@ -202,10 +202,27 @@ def report_reply(*, language: str, problem: str, detail: str = "") -> str:
                 "sms", "Unclear price: write 1000 (no separator) or 18.5. Nothing recorded."
             ),
             "names": pgettext("sms", "Crop or market not found. Nothing recorded."),
+            "unknown words": pgettext("sms", "Not found: {words}. Nothing recorded.").format(
+                words=detail[:40].upper()
+            ),
             "unit": pgettext("sms", "Unknown unit. Nothing recorded."),
             "refused": pgettext("sms", "Not recorded: {reason}").format(reason=detail),
         }
         return fit([texts[problem]], AGENT_ROOM)
+
+
+def _how_far(unusual: Outlier) -> str:
+    """How far a held price is from the recent median: "10.3 times" above it, a share
+    below it ("95% below": a twentieth read as "0.1 times", less as "0 times")."""
+    median = format_price(unusual.median)
+    if unusual.value >= unusual.median:
+        return pgettext(
+            "sms", "It is {ratio} times the recent median ({median}); an operator will check it."
+        ).format(ratio=format_price(unusual.ratio), median=median)
+    below = min(99, round((1 - unusual.value / unusual.median) * 100))
+    return pgettext(
+        "sms", "It is {pct}% below the recent median ({median}); an operator will check it."
+    ).format(pct=below, median=median)
 
 
 def recorded_reply(*, language: str, quote: Quote, unusual: Outlier | None = None) -> str:
@@ -224,9 +241,5 @@ def recorded_reply(*, language: str, quote: Quote, unusual: Outlier | None = Non
             held = pgettext("sms", "Recorded for review: {what}").format(what=what)
             if unusual is None:  # held for its currency, or the figures moved since
                 return fit([held], AGENT_ROOM)
-            why = pgettext(
-                "sms",
-                "It is {ratio} times the recent median ({median}); an operator will check it.",
-            ).format(ratio=format_price(unusual.ratio), median=format_price(unusual.median))
-            return fit([f"{held}. {why}", held], AGENT_ROOM)
+            return fit([f"{held}. {_how_far(unusual)}", held], AGENT_ROOM)
         return fit([pgettext("sms", "Recorded: {what}").format(what=what)], AGENT_ROOM)

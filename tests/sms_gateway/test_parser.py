@@ -91,6 +91,7 @@ TABLE = [
     # In any script's digits, and with a zero before it, a thousand is still unclear.
     ("P POTATO OSH \u0663,\u0660\u0660\u0660 KG 1234", {"problem": "unclear price"}),
     ("P POTATO OSH 01,000 KG 1234", {"action": "report", "problem": "unclear price"}),
+    ("П картошка ош 18 кг 1234", {"action": "report", "price": Decimal("18")}),  # Cyrillic П
 ]
 
 

@@ -90,6 +90,15 @@ def test_an_outlier_is_recorded_for_review(field_agent, potatoes, osh, days_ago)
     assert Quote.objects.get(price=185).status == "flagged"
 
 
+def test_a_price_far_below_the_median_is_said_as_a_share_below_never_0_times(
+    field_agent, potatoes, osh, days_ago
+):
+    for n in range(2, 7):
+        factories.QuoteFactory(commodity=potatoes, market=osh, price=90, observed_on=days_ago(n))
+    reply = text("P POTATOES OSH 0.5 KG 2468").reply
+    assert reply.endswith("It is 99% below the recent median (90); an operator will check it.")
+
+
 def test_an_agent_hears_why_a_price_is_held_in_his_language(field_agent, potatoes, osh, days_ago):
     """The stored reason is English, the operators' record; the agent's is his own."""
     for n in range(2, 7):
@@ -202,6 +211,22 @@ def test_a_report_reads_every_word_of_long_names_never_the_first_eight_alone(
         "Crop or market not found. Nothing recorded."
     )
     assert Quote.objects.count() == 1
+
+
+def test_a_report_starting_with_a_cyrillic_pe_is_a_report(field_agent, potatoes):
+    """П sounds like P to a Russian or Kyrgyz agent; Р looks like it."""
+    reply = text("П POTATOES OSH 18 KG 2468").reply
+    assert reply.startswith("Записано: Potatoes Osh 18 KGS/kg"), reply  # a Cyrillic letter
+    assert Quote.objects.get().price == 18
+
+
+def test_a_report_naming_more_than_a_known_market_records_nothing(field_agent, potatoes, osh):
+    """Never at Osh for "Osh central bazaar" that is not in the catalogue: a price is
+    recorded where it was named, or not at all."""
+    reply = text("P POTATOES OSH CENTRAL BAZAAR NORTH 18 KG 2468").reply
+    assert reply == "Not found: CENTRAL NORTH. Nothing recorded.", reply
+    assert not Quote.objects.exists()
+    assert text("P POTATOES OSH BAZAAR 18 KG 2468").reply.startswith("Recorded: Potatoes Osh")
 
 
 def test_a_number_that_is_no_agent_cannot_report(potatoes, osh):
