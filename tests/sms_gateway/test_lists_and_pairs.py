@@ -277,6 +277,11 @@ def test_every_crop_at_every_market_named_is_answered_or_asked_for(demo, text, l
     body, _, hint = reply.partition(ALSO_ASK[language])
     pending = asked_for(hint) if hint else set()
     crops, markets = named
+    onwards = re.search(AGAIN[language], reply)
+    if onwards:  # the question again with that number: from that pair on
+        body = reply[: onwards.start()]
+        pairs = [(crop, market) for market in markets for crop in crops]
+        pending |= set(pairs[int(onwards.group(1)) - 1 :])
     for crop_name in crops:
         for market_name in markets:
             if (crop_name, market_name) in pending:
