@@ -357,6 +357,9 @@ def _report(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.
         return answers.ReportRefused("locked" if failed >= settings.SMS_PIN_TRIES else "wrong_pin")
     if request.commodity is None or request.market is None:
         return answers.ReportRefused("names")
+    if request.also is not None:
+        # "P POTATO OSH BISHKEK 30 KG": which market saw it? Never the first one named.
+        return answers.ReportRefused("two names")
     if request.unmatched:
         # "P CABBAGE NARYN CENTRAL WHOLESALE BAZAAR 30 KG": a market we do not know that
         # starts with one we do. A price is recorded where it was named, or not at all.

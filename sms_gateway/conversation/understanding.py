@@ -83,6 +83,7 @@ def understand(text: str) -> Request:
         language=command.language or reading.language,
         unmatched=reading.unmatched,
         sure=reading.sure,
+        also=reading.also if command.action == "report" else None,
         otherwise=otherwise,
     )
 

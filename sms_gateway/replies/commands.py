@@ -202,6 +202,7 @@ def report_reply(*, language: str, problem: str, detail: str = "") -> str:
                 "sms", "Unclear price: write 1000 (no separator) or 18.5. Nothing recorded."
             ),
             "names": pgettext("sms", "Crop or market not found. Nothing recorded."),
+            "two names": pgettext("sms", "Name one crop and one market. Nothing recorded."),
             "unknown words": pgettext("sms", "Not found: {words}. Nothing recorded.").format(
                 words=detail[:40].upper()
             ),

@@ -229,6 +229,13 @@ def test_a_report_naming_more_than_a_known_market_records_nothing(field_agent, p
     assert text("P POTATOES OSH BAZAAR 18 KG 2468").reply.startswith("Recorded: Potatoes Osh")
 
 
+def test_a_report_naming_two_markets_records_nothing(field_agent, potatoes, osh, bishkek):
+    """Never at the first one named: the agent may have meant the other."""
+    reply = text("P POTATOES OSH BISHKEK 18 KG 2468").reply
+    assert reply == "Name one crop and one market. Nothing recorded."
+    assert not Quote.objects.exists()
+
+
 def test_a_number_that_is_no_agent_cannot_report(potatoes, osh):
     assert text("P POTATOES OSH 18.5 KG 2468", sender="+996555999999").reply == (
         "This number may not report prices."
