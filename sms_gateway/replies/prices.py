@@ -79,7 +79,8 @@ def _stale_candidates(
     """An old price says so first ("last price 3 weeks ago"), then names the nearest
     market with a fresh one where it fits, shedding the fresh price's day, then the
     names' length, then (when both are in one unit) the units before it is left out;
-    the week change and the season say nothing about today, so they are left out."""
+    the week change and the season say nothing about today, so they are left out. The
+    leanest says its day alone."""
     old = age_phrase(stale.age_days)
     fresh_row = stale.fresh
     latest = answer.latest
@@ -103,7 +104,9 @@ def _stale_candidates(
         if fresh_row.unit_id == latest.unit_id:
             bare = f"{crop} {place}: {format_price(latest.price)} {short_day(latest.observed_on)}"
             candidates.append(f"{bare}, {old}. {fresh(format_price(fresh_row.price))}")
-    candidates += [f"{price}, {old}", f"{short_price}, {old}"]
+    # Last, the day alone says how old it is: where the words leave no room for the
+    # names (a reply that must also say how to ask for the rest), the names matter more.
+    candidates += [f"{price}, {old}", f"{short_price}, {old}", short_price]
     return candidates
 
 

@@ -67,15 +67,17 @@ def a_price(potatoes, osh):
 
 @pytest.fixture(scope="module")
 def _demo_catalogue(django_db_setup, django_db_blocker):
-    """The demo (three weeks of prices), seeded once for a test module and removed after
-    it; each test still runs in a transaction of its own on top of it."""
+    """The demo (four weeks of prices), seeded once for a test module and removed after
+    it; each test still runs in a transaction of its own on top of it. Four weeks, not
+    three: on a Friday, Talas's last price (the round before its two missed ones) is 22
+    days old, and three weeks left Talas with no price at all."""
     if connection.in_atomic_block:
         # Set up from inside a test (a fixture fetching it with getfixturevalue), the demo
         # would be seeded in that test's transaction and gone with its rollback.
         pytest.fail("the demo catalogue must be a test's or fixture's argument, not fetched")
     with django_db_blocker.unblock():
         call_command(
-            "seed_demo", "--force", "--days", "21", stdout=io.StringIO(), stderr=io.StringIO()
+            "seed_demo", "--force", "--days", "28", stdout=io.StringIO(), stderr=io.StringIO()
         )
     yield
     with django_db_blocker.unblock():

@@ -338,6 +338,7 @@ LONG_NAMES = {
 }
 
 
+@pytest.mark.parametrize("weeks_on", [0, 4], ids=["today", "every price old"])
 @pytest.mark.parametrize("long_names", [False, True], ids=["names", "long names"])
 @pytest.mark.parametrize("scheme", ["", "whatsapp:", "telegram:"])
 @pytest.mark.parametrize(
@@ -352,13 +353,16 @@ LONG_NAMES = {
     ],
 )
 def test_every_pair_named_is_reached_by_following_the_replies(
-    demo, language, question, scheme, long_names
+    demo, language, question, scheme, long_names, weeks_on, clock
 ):
     """A question naming many crops and markets (up to 9 names, past the parser's 8
     terms): each reply fits one message of its channel, answers one at least, and ends
     with what to send for all the others, which, sent exactly as said (a message of the
     hint, or the question again with the number), answers the next ones and leads on to
-    the rest. Following the replies answers every crop at every market named."""
+    the rest. Following the replies answers every crop at every market named, each by
+    its names, also when every price is old (the longest answers: the names once came
+    out cut to nothing, "..: 162 KGS/l 19.11, цена 3 недели назад")."""
+    clock(weeks_on * 7 * 24 * 3600)
     if long_names:
         for slug, names in LONG_NAMES.items():
             market = Market.objects.get(slug=slug)
