@@ -63,7 +63,9 @@ class AskSerializer(serializers.Serializer):
         "/prices/latest/; a `price` whose latest is older than its market's collection "
         "cycle allows has `stale`: its `age_days` and the nearest `fresh` price, or null); "
         "`both` (two or more crops or markets asked at once) holds each "
-        "crop's answer at each market in `answers`, in the order named."
+        "crop's answer at each market in `answers`, in the order named. Words that look "
+        "like a typo of a name but were not read as one, beside the names read, come in "
+        "`unread`: each its `words` and the names it resembles (`suggestions`)."
     )
     text = serializers.CharField(help_text="The answer as one SMS segment.")
 
@@ -160,6 +162,12 @@ def as_json(answer: answers.Answer, language: str) -> dict[str, Any]:
         case answers.Both():
             parts = answer.parts
             return {"kind": "both", "answers": [as_json(part, language) for part in parts]}
+        case answers.Unread():
+            unread = [
+                {"words": words, "suggestions": [thing.display_name(language) for thing in things]}
+                for words, things in answer.words
+            ]
+            return {**as_json(answer.answer, language), "unread": unread}
         case answers.LanguageChosen():
             return {"kind": "language_chosen", "language": answer.chosen}
         case answers.OptedOut():

@@ -123,6 +123,14 @@ def truncate_to_one_segment(text: str) -> str:
     return SMS_SEGMENT.cut(text)
 
 
+#: How a text cut to fit shows it was cut.
+CUT = ".."
+
+
+def was_cut(text: str) -> bool:
+    return CUT in text
+
+
 @dataclass(frozen=True)
 class Room:
     """What one message of a channel holds, measured as its network measures it."""
@@ -135,9 +143,13 @@ class Room:
         if self.fits(text + keep):
             return text + keep
         cut = text
-        while cut and not self.fits(cut.rstrip() + ".." + keep):
+        while cut and not self.fits(cut.rstrip() + CUT + keep):
             cut = cut[:-1]
-        return cut.rstrip() + ".." + keep
+        return cut.rstrip() + CUT + keep
+
+    def after(self, text: str) -> Room:
+        """What this room holds after ``text``."""
+        return Room(lambda rest: self.fits(text + rest))
 
 
 def sms_room(segments: int) -> Room:

@@ -46,6 +46,11 @@ class Reading:
     #: ``commodity`` and ``market``).
     crops: tuple[Commodity, ...] = ()
     markets: tuple[Market, ...] = ()
+    #: Words that look like a typo of a name but were not read as one, since other
+    #: names were found ("нарин" in "картошка ош нарин"), each with the names it
+    #: resembles (the closest first), in the order written: a reply says them rather
+    #: than drop them.
+    unread: tuple[tuple[str, tuple[Commodity | Market, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,39 @@ def read(
         also=also,
         crops=tuple(c for c in crop_things if c is not None),
         markets=tuple(m for m in market_things if m is not None),
+        unread=_unread(
+            [(f, crops) for f in crop_found if f.owner_id not in {n.owner_id for n in named_crops}]
+            + [
+                (f, places)
+                for f in market_found
+                if f.owner_id not in {n.owner_id for n in named_markets}
+            ],
+            covered,
+            typed,
+        ),
     )
+
+
+def _unread(
+    found: list[tuple[_Found, name_index.NameIndex]], covered: set[int], typed: list[str]
+) -> tuple[tuple[str, tuple[Commodity | Market, ...]], ...]:
+    """The typos of names left out of the reading (words no name covers), each with the
+    names it resembles, the closest first (a crop's and a market's: "narine" is close
+    to both farine and Naryn), in the order written."""
+    spans: dict[tuple[int, int], list[tuple[float, Commodity | Market]]] = defaultdict(list)
+    for f, index in found:
+        thing = index.get(f.owner_id)
+        if f.quality < 1 and thing is not None and not covered & set(range(f.start, f.end)):
+            spans[(f.start, f.end)].append((f.quality, thing))
+    unread: list[tuple[str, tuple[Commodity | Market, ...]]] = []
+    end = 0
+    for start, stop in sorted(spans):
+        if start < end:  # a crop's typo and a market's may overlap: the first written
+            continue
+        closest = sorted(spans[(start, stop)], key=lambda guess: -guess[0])
+        unread.append((" ".join(typed[start:stop]), tuple(thing for _, thing in closest)))
+        end = stop
+    return tuple(unread)
 
 
 def _named(

@@ -161,12 +161,17 @@ def _query(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.A
         following = _following(subscriber, commodity, market)
         if following is not None:
             return answers.Help("stop", following)
-    crops: list[Commodity | None] = [*request.crops] or [commodity]
-    markets: list[Market | None] = [*request.markets] or [market]
+    answer = _pairs(request, subscriber, asked.every_market)
+    return answers.Unread(answer, request.unread) if request.unread else answer
+
+
+def _pairs(request: Request, subscriber: Subscriber, every: bool) -> answers.Part | answers.Both:
+    """The prices of every crop at every market the question names."""
+    crops: list[Commodity | None] = [*request.crops] or [request.commodity]
+    markets: list[Market | None] = [*request.markets] or [request.market]
     pairs = [(crop, place) for place in markets for crop in crops]
-    every = asked.every_market
     if len(pairs) == 1:
-        return _prices(commodity, market, subscriber, every, request.command.page)
+        return _prices(request.commodity, request.market, subscriber, every, request.command.page)
     # The question sent again with a number, as a reply that could not name all the
     # others asks ("... again with 5"): answered from that pair on. A number past the
     # pairs named points nowhere: answered from the first.

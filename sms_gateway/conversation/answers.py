@@ -182,6 +182,17 @@ class Both:
 
 
 @dataclass(frozen=True)
+class Unread:
+    """A question answered for the names it was read with, beside words that look like
+    a typo of a name but were not read as one ("нарин" in "картошка ош нарин": a typo
+    is forgiven only where it is the one name of its kind), each with the names it
+    resembles: the reply says them, never drops them silently."""
+
+    answer: Part | Both
+    words: Sequence[tuple[str, Sequence[Commodity | Market]]]
+
+
+@dataclass(frozen=True)
 class Limited:
     """The number passed its hourly questions: one notice, then silence."""
 
@@ -203,5 +214,6 @@ Answer = (
     | ReportRefused
     | Recorded
     | Both
+    | Unread
     | Limited
 )

@@ -50,6 +50,9 @@ class Request:
     #: Every crop and every market the question names, in the order written.
     crops: tuple[Commodity, ...] = ()
     markets: tuple[Market, ...] = ()
+    #: Typos of names a question was not read with, beside the names it was read with,
+    #: each with the names it resembles (``agriprices.reading.Reading.unread``).
+    unread: tuple[tuple[str, tuple[Commodity | Market, ...]], ...] = ()
     #: A question that also asks to stop ("STOP POTATO OSH"): the one to stop is named
     #: to a number that follows it.
     pleads: bool = False
@@ -102,6 +105,7 @@ def _question(command: Command, text: str) -> Request:
         also=reading.also if command.action == "query" else None,
         crops=reading.crops if command.action == "query" else (),
         markets=reading.markets if command.action == "query" else (),
+        unread=reading.unread if command.action == "query" else (),
         pleads=pleads,
     )
 

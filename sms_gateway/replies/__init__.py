@@ -34,6 +34,7 @@ from sms_gateway.replies.prices import (
     not_found_reply,
     price_candidates,
     rows_reply,
+    with_unread,
 )
 from sms_gateway.replies.text import fit, format_price, season_phrase
 from sms_gateway.replies.unasked import alert_text, digest_texts, warning_text
@@ -65,6 +66,10 @@ def render(
             return rows_reply(answer, language, room)
         case answers.Both():
             return both_reply(language=language, answer=answer, room=room)
+        case answers.Unread():
+            return with_unread(
+                answer, language, room, lambda said, beside: render(said, language, beside)
+            )
         case answers.BestPayers():
             return best_payers_reply(
                 language=language, commodity=answer.commodity, rows=answer.rows, room=room

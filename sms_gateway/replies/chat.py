@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 from agriprices.models import LatestPrice
 from sms_gateway.conversation import answers
 from sms_gateway.replies import render as sms_render
-from sms_gateway.replies.prices import also_ask
+from sms_gateway.replies.prices import also_ask, with_unread
 from sms_gateway.replies.text import format_price
 from sms_gateway.segments import Room
 
@@ -44,6 +44,14 @@ def render(answer: answers.Answer, language: str, room: Room) -> str:
                 every = "\n\n".join(texts)
                 if room.fits(every):
                     return every
+            case answers.Unread():
+                return with_unread(
+                    answer,
+                    language,
+                    room,
+                    lambda said, beside: render(said, language, beside),
+                    between="\n\n",
+                )
     return sms_render(answer, language, room, chat=True)  # as an SMS says it, more room
 
 

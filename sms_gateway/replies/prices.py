@@ -3,7 +3,7 @@ market's crops, where to sell, two asked at once, a name not found."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.utils import translation
 from django.utils.translation import npgettext, pgettext
@@ -24,7 +24,7 @@ from sms_gateway.replies.text import (
     short_day,
     week_change,
 )
-from sms_gateway.segments import SMS_SEGMENT, Room, plain
+from sms_gateway.segments import SMS_SEGMENT, Room, plain, was_cut
 
 
 def price_candidates(answer: answers.Price, language: str) -> list[str]:
@@ -220,6 +220,43 @@ def not_found_reply(
             for n in range(len(suggestions), 0, -1)
         ]
         return fit([f"{unknown} {t} {hint}" for t in tries] + [f"{unknown} {tries[-1]}"], room)
+
+
+def unread_notes(
+    words: Sequence[tuple[str, Sequence[Commodity | Market]]], language: str
+) -> list[str]:
+    """What a reply says of words not read as names, from the richest to the leanest:
+    with the names each resembles ("Not found: narin (Naryn?)."), then the words
+    alone."""
+    with translation.override(language):
+        guessed = [
+            pgettext("sms", "{word} ({names}?)").format(
+                word=word, names=", ".join(thing.display_name(language) for thing in things[:2])
+            )
+            for word, things in words
+        ]
+        bare = [word for word, _ in words]
+        return [
+            pgettext("sms", "Not found: {words}.").format(words=", ".join(said))
+            for said in (guessed, bare)
+        ]
+
+
+def with_unread(
+    answer: answers.Unread,
+    language: str,
+    room: Room,
+    render: Callable[[answers.Answer, Room], str],
+    between: str = " ",
+) -> str:
+    """The answer (as ``render`` says it) after what was not read, in the richest words
+    that leave the answer whole beside them; the answer alone where none does (many
+    names in Cyrillic: the question sent again for the rest says them)."""
+    for note in unread_notes(answer.words, language):
+        text = render(answer.answer, room.after(f"{note}{between}"))
+        if not was_cut(text):
+            return f"{note}{between}{text}"
+    return render(answer.answer, room)
 
 
 def both_reply(*, language: str, answer: answers.Both, room: Room = SMS_SEGMENT) -> str:
