@@ -103,6 +103,8 @@ _NUMBER = re.compile(r"^-?(?:\d+(?:[.,]\d+)?|[.,]\d+)$")
 # as the unit's quantity, as in "18 500 G", and said back.)
 _GROUPED = re.compile(r"^-?0*[1-9][0-9]{0,2}[.,][0-9]{3}$")  # after _ascii_digits
 _PIN = re.compile(r"^\d{4,8}$")
+#: Words an agent may write before the PIN, as the reminders' "PIN" reads to him.
+_PIN_WORDS = frozenset({"pin", "пин", "код", "kod", "code"})
 _PAGE = re.compile(r"^\d{1,3}$")
 
 
@@ -241,8 +243,7 @@ def _subscribe(words: list[str], language: str) -> Command:
 def _report(words: list[str], language: str) -> Command:
     """``P POTATO OSH 18.5 KG 1234``: names, a price, an optional unit and an optional
     price type in either order (``P APPLES OSH 38 KG WHOLESALE 4321``), then the PIN."""
-    pin = words[-1] if _PIN.match(words[-1]) else ""
-    body = words[:-1] if pin else words
+    pin, body = _pin(words)
     price_at = next((i for i, w in enumerate(body) if _NUMBER.match(w)), None)
     if not pin:
         return Command("report", language, problem="missing PIN")
@@ -264,6 +265,21 @@ def _report(words: list[str], language: str) -> Command:
         price_type=price_type,
         pin=pin,
     )
+
+
+def _pin(words: list[str]) -> tuple[str, list[str]]:
+    """The PIN that ends a report, in 0 to 9 whatever digits the phone wrote (٢٤٦٨), and
+    the words before it ("", all of them, when there is none). A word naming the PIN
+    before it is no part of the report: "KG PIN 2468", "KG PIN2468", "КГ КОД 2468"."""
+    *body, last = words
+    named = next((w for w in _PIN_WORDS if last.startswith(w) and last != w), "")
+    if named and _PIN.match(last[len(named) :]):
+        return _ascii_digits(last[len(named) :]), body
+    if not _PIN.match(last):
+        return "", words
+    if body and body[-1] in _PIN_WORDS:
+        body.pop()
+    return _ascii_digits(last), body
 
 
 def _ascii_digits(word: str) -> str:

@@ -179,6 +179,29 @@ def test_a_pin_written_anywhere_in_a_report_is_never_kept(field_agent, potatoes,
     assert "18" in message.body  # the price stays, for the operator reading the log
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "P POTATOES OSH 18 KG PIN 2468",
+        "P POTATOES OSH 18 KG PIN: 2468",
+        "P POTATOES OSH 18 KG PIN2468",
+        "P POTATOES OSH 18 KG ПИН 2468",
+        "P POTATOES OSH 18 KG код 2468",
+        "P POTATOES OSH 18 KG ٢٤٦٨",  # Arabic-Indic digits, as some phones' keypads type
+        "P POTATOES OSH 18 KG ２４６８",  # fullwidth
+    ],
+)
+def test_the_pin_is_read_as_agents_write_it(field_agent, potatoes, today, body):
+    """The word "PIN" before it, as the reminders write it, is no unit; the PIN in other
+    digits is the same PIN, never a wrong one counted toward the lock."""
+    reply = text(body).reply
+    # "ПИН" and "код" are Russian: so is the reply.
+    assert reply.partition(": ")[::2] in [
+        (said, f"Potatoes Osh 18 KGS/kg {today:%d.%m}") for said in ("Recorded", "Записано")
+    ], reply
+    assert Quote.objects.get().price == 18
+
+
 def test_the_agent_hears_the_price_exactly_as_recorded(field_agent, potatoes, today):
     """A farmer's answer rounds; the agent checks what was meant."""
     reply = text("P POTATOES OSH 1250,5 KG 2468").reply
