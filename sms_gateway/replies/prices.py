@@ -147,8 +147,9 @@ def rows_reply(
 
 def rows_candidates(answer: answers.CropPrices | answers.MarketPrices, language: str) -> list[str]:
     """A crop's price at markets, or a market's crops, from all of them to one: when
-    some are left out, what to send for them all ("More: OSH"), or else how many; the
-    leanest without the currency."""
+    some are left out, what to send for them all ("More: OSH"), not only how many
+    ("+17 more" gives no way to them) but in the leanest; the leanest without the
+    currency."""
     with translation.override(language):
         name = _asked(answer).display_name(language)
         if not answer.rows and isinstance(answer, answers.CropPrices):
@@ -158,12 +159,15 @@ def rows_candidates(answer: answers.CropPrices | answers.MarketPrices, language:
         heading = f"{name} ({answer.rows[0].currency})"
         items = _items(answer, language)
         pointer = pgettext("sms", "More: {query}").format(query=name.upper())
-        every, *fewer = fewer_and_fewer(heading, items)
         shown = [
             f"{heading}: {', '.join(items[:n])}. {pointer}" for n in range(len(items) - 1, 0, -1)
         ]
-        leanest = fewer_and_fewer(name, items)[-1]
-        return [every, *(text for pair in zip(shown, fewer, strict=True) for text in pair), leanest]
+        if not shown:
+            return [f"{heading}: {', '.join(items)}", f"{name}: {items[0]}"]
+        # Last, how many are left out: where a long name leaves no room to name it twice
+        # beside the pointer to the rest of a question ("... again with 2").
+        counted = fewer_and_fewer(name, items)[-1]
+        return [f"{heading}: {', '.join(items)}", *shown, f"{name}: {items[0]}. {pointer}", counted]
 
 
 def _asked(answer: answers.CropPrices | answers.MarketPrices) -> Commodity | Market:

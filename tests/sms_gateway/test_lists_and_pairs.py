@@ -136,6 +136,17 @@ def test_one_crop_at_two_markets_is_answered_for_both(demo):
     assert count_segments(reply).segments == 1
 
 
+def test_two_markets_list_a_few_crops_each_with_what_to_send_for_the_rest(demo):
+    """Not "Ош: Яблоки 48.5/kg, ещё 17": a count with no way to the seventeen."""
+    phone = subscriber("ru")
+    reply = send("ош нарын", phone)
+    assert count_segments(reply).segments == 1
+    assert re.match(r"Ош( \(KGS\))?: .+\. Ещё: ОШ\. Нарын( \(KGS\))?: .+\. Ещё: НАРЫН$", reply), (
+        reply
+    )
+    assert send("ОШ", phone).startswith("Ош (KGS): ")
+
+
 def test_two_long_ones_come_as_one_list_under_the_name_they_share(demo):
     reply = send("подсолнечное масло и кукуруза в Джалал-Абаде", subscriber("ru"))
     assert count_segments(reply).segments == 1
