@@ -59,6 +59,9 @@ _KY_LATIN_CASES = (
     "da de do ta te to ga ge go ka ke ko "
     "ny ni nu dy di du ty ti tu"
 ).split()
+#: The question particle, outermost of all: Таласбы? (Talas?), Оштобу?
+_KY_QUESTION = "бы би бу пы пи пу".split()
+_KY_LATIN_QUESTION = "by bi bu py pi pu".split()
 _KY_POSSESSIVE = "сы си су ы и у".split()
 _KY_LATIN_POSSESSIVE = "sy si su y i u".split()
 _KY_PLURAL = "лар лер лор дар дер дор тар тер тор".split()
@@ -127,12 +130,13 @@ def forms(word: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=65536)
 def kyrgyz_stems(word: str) -> frozenset[str]:
-    """``word`` and every stem left by taking off, outermost first, a Kyrgyz case ending,
-    then a possessive, then a plural (each optional): нарында, нарын; этинин, эти, эт."""
+    """``word`` and every stem left by taking off, outermost first, the question
+    particle, a Kyrgyz case ending, then a possessive, then a plural (each optional):
+    нарында, нарын; этинин, эти, эт; оштобу, ошто, ош."""
     if is_cyrillic(word):
-        layers = (_KY_CASES, _KY_POSSESSIVE, _KY_PLURAL)
+        layers = (_KY_QUESTION, _KY_CASES, _KY_POSSESSIVE, _KY_PLURAL)
     else:
-        layers = (_KY_LATIN_CASES, _KY_LATIN_POSSESSIVE, _KY_LATIN_PLURAL)
+        layers = (_KY_LATIN_QUESTION, _KY_LATIN_CASES, _KY_LATIN_POSSESSIVE, _KY_LATIN_PLURAL)
     stems = {word}
     for layer in layers:
         for stem in list(stems):

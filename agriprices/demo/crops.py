@@ -70,7 +70,7 @@ COMMODITIES = [
         "Лук",
         "Пияз",
         "Oignons",
-        ("luk", "piyaz", "onion"),
+        ("luk", "piyaz", "onion", "лучок"),
         ("Jalal-Abad", "Osh"),
     ),
     DemoCommodity(
@@ -83,7 +83,7 @@ COMMODITIES = [
         "Морковь",
         "Сабиз",
         "Carottes",
-        ("morkov", "sabiz", "carrot"),
+        ("morkov", "sabiz", "carrot", "морковка"),
         ("Osh",),
     ),
     DemoCommodity(

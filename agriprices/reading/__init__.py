@@ -96,10 +96,19 @@ def read(
     crop, market = _best_pair(crop_found, market_found)
     named_crops, named_markets = _named(crop_found, market_found, crop, market)
     covered = {i for f in (*named_crops, *named_markets) for i in range(f.start, f.end)}
+    # A typo of a name also named ("ош нарын нарин") says it again: neither unknown nor
+    # unread.
+    again = {
+        i
+        for found, named in ((crop_found, named_crops), (market_found, named_markets))
+        for f in found
+        if any(f.owner_id == n.owner_id for n in named)
+        for i in range(f.start, f.end)
+    }
     unmatched = [
         w
         for i, w in enumerate(words)
-        if i not in covered
+        if i not in covered | again
         and w not in vocab.COMMON
         and w not in vocab.GENERIC
         and w not in passed_over
@@ -153,15 +162,15 @@ def _unread(
         thing = index.get(f.owner_id)
         if f.quality < 1 and thing is not None and not covered & set(range(f.start, f.end)):
             spans[(f.start, f.end)].append((f.quality, thing))
-    unread: list[tuple[str, tuple[Commodity | Market, ...]]] = []
+    unread: dict[str, tuple[Commodity | Market, ...]] = {}
     end = 0
     for start, stop in sorted(spans):
         if start < end:  # a crop's typo and a market's may overlap: the first written
             continue
         closest = sorted(spans[(start, stop)], key=lambda guess: -guess[0])
-        unread.append((" ".join(typed[start:stop]), tuple(thing for _, thing in closest)))
+        unread.setdefault(" ".join(typed[start:stop]), tuple(thing for _, thing in closest))
         end = stop
-    return tuple(unread)
+    return tuple(unread.items())  # a word written twice, once
 
 
 def _named(

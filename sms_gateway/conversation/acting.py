@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.utils import timezone, translation
 
-from agriprices import name_index
+from agriprices import name_index, word_forms
 from agriprices.collection.freshness import staleness
 from agriprices.models import (
     AgentProfile,
@@ -50,8 +50,9 @@ logger = logging.getLogger(__name__)
 #: to have asked about.
 CROP_ONLY_MARKETS = 3
 #: At most this many crop-and-market pairs of one question are looked up; the reply
-#: names the others for the farmer to ask.
+#: names the others for the farmer to ask. A chat has room for more than an SMS.
 MOST_PAIRS = 4
+MOST_PAIRS_IN_A_CHAT = 16
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,10 @@ def act(
 
 def _query(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.Answer:
     commodity, market = request.commodity, request.market
-    if request.unmatched and (commodity is None or market is None):
+    if _unknown(request) and (commodity is None or market is None):
         # Words that name nothing we know, where a crop or a market is missing: say so
-        # rather than answer a question that was not asked.
+        # rather than answer a question that was not asked. Typos of names beside the
+        # names read ("ош нарын нарин") are said beside the answer to those.
         return answers.NotFound(request.unmatched, _suggestions(request.unmatched))
     if commodity is None and market is None:
         return answers.Help()  # only question words: show how to ask
@@ -163,6 +165,13 @@ def _query(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.A
             return answers.Help("stop", following)
     answer = _pairs(request, subscriber, asked.every_market)
     return answers.Unread(answer, request.unread) if request.unread else answer
+
+
+def _unknown(request: Request) -> list[str]:
+    """The words of ``request`` that name nothing, less typos of names beside the names
+    read (``Request.unread``)."""
+    unread = {word for words, _ in request.unread for word in word_forms.words(words)}
+    return [word for word in request.unmatched.split() if word not in unread]
 
 
 def _pairs(request: Request, subscriber: Subscriber, every: bool) -> answers.Part | answers.Both:
@@ -177,11 +186,12 @@ def _pairs(request: Request, subscriber: Subscriber, every: bool) -> answers.Par
     # pairs named points nowhere: answered from the first.
     start = request.command.page if request.command.page <= len(pairs) else 1
     left = pairs[start - 1 :]
-    looked_up = [_prices(crop, place, subscriber, every) for crop, place in left[:MOST_PAIRS]]
+    most = MOST_PAIRS_IN_A_CHAT if every else MOST_PAIRS
+    looked_up = [_prices(crop, place, subscriber, every) for crop, place in left[:most]]
     if len(looked_up) == 1:
         return looked_up[0]
     first, second, *rest = looked_up
-    return answers.Both(first, second, rest, left[MOST_PAIRS:], start=start)
+    return answers.Both(first, second, rest, left[most:], start=start)
 
 
 def _following(

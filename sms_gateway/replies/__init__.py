@@ -34,6 +34,7 @@ from sms_gateway.replies.prices import (
     not_found_reply,
     price_candidates,
     rows_reply,
+    unread_notes,
     with_unread,
 )
 from sms_gateway.replies.text import fit, format_price, season_phrase
@@ -66,6 +67,9 @@ def render(
             return rows_reply(answer, language, room)
         case answers.Both():
             return both_reply(language=language, answer=answer, room=room)
+        case answers.Unread(answer=answers.Both() as both):
+            notes = unread_notes(answer.words, language)
+            return both_reply(language=language, answer=both, room=room, notes=notes)
         case answers.Unread():
             return with_unread(
                 answer, language, room, lambda said, beside: render(said, language, beside)

@@ -231,7 +231,8 @@ def unread_notes(
 ) -> list[str]:
     """What a reply says of words not read as names, from the richest to the leanest:
     with the names each resembles ("Not found: narin (Naryn?)."), then the words
-    alone."""
+    alone, then the words asked back ("narin?"), which fit beside an answer and the
+    pointer to the rest even in Cyrillic."""
     with translation.override(language):
         guessed = [
             pgettext("sms", "{word} ({names}?)").format(
@@ -241,8 +242,11 @@ def unread_notes(
         ]
         bare = [word for word, _ in words]
         return [
-            pgettext("sms", "Not found: {words}.").format(words=", ".join(said))
-            for said in (guessed, bare)
+            *(
+                pgettext("sms", "Not found: {words}.").format(words=", ".join(said))
+                for said in (guessed, bare)
+            ),
+            f"{', '.join(bare)}?",
         ]
 
 
@@ -254,16 +258,20 @@ def with_unread(
     between: str = " ",
 ) -> str:
     """The answer (as ``render`` says it) after what was not read, in the richest words
-    that leave the answer whole beside them; the answer alone where none does (many
-    names in Cyrillic: the question sent again for the rest says them)."""
-    for note in unread_notes(answer.words, language):
+    that leave the answer whole beside them (fewer answers, the rest pointed to, where
+    it must); where none does, the leanest beside the answer cut to fit: never the
+    answer alone, which dropped the words silently."""
+    notes = unread_notes(answer.words, language)
+    for note in notes:
         text = render(answer.answer, room.after(f"{note}{between}"))
         if not was_cut(text):
             return f"{note}{between}{text}"
-    return render(answer.answer, room)
+    return f"{notes[-1]}{between}{text}"
 
 
-def both_reply(*, language: str, answer: answers.Both, room: Room = SMS_SEGMENT) -> str:
+def both_reply(
+    *, language: str, answer: answers.Both, room: Room = SMS_SEGMENT, notes: Sequence[str] = ()
+) -> str:
     """Two or more crops or markets asked at once: as many answers as fit, in the order
     named (in full, shorter, or as one short list under the name they share), and what
     to send for the others, so that none is ever left out: the messages that ask for
@@ -271,7 +279,10 @@ def both_reply(*, language: str, answer: answers.Both, room: Room = SMS_SEGMENT)
     first answer (many names, long ones, Cyrillic's 70 characters), the same question
     again with the place of the first not answered ("... again with 3 at the end"),
     which is answered from there on the same way. Every reply answers one at least, its
-    price kept, and points to all the others: a chain that reaches every one named."""
+    price kept, and points to all the others: a chain that reaches every one named.
+    ``notes``: what to say first of words not read as names (``unread_notes``, richest
+    first), said by every reply but one that points on to the question sent again,
+    which says them (many names in Cyrillic leave no room for them)."""
     parts = answer.parts
     candidates = [_candidates(part, language) for part in parts]
     asked = [_named_in(part) for part in parts] + list(answer.unasked)
@@ -287,7 +298,9 @@ def both_reply(*, language: str, answer: answers.Both, room: Room = SMS_SEGMENT)
                 onwards += [f"{text}. {again}" for text in answered]
         # Not even the first's leanest answer fits beside that: its names are cut.
         last = _names_cut(candidates[0][-1], _again(answer.start + 1), room)
-    return fit([*whole, *onwards, last], room)
+    said = [f"{note} " for note in notes] or [""]
+    noted = [note + text for texts in (whole, onwards) for note in said for text in texts]
+    return fit([*noted, *(onwards if notes else []), last], room)
 
 
 def _answered(
@@ -334,9 +347,10 @@ def _named_in(part: answers.Part) -> tuple[Commodity | None, Market | None]:
 def _shared_lists(parts: Sequence[answers.Part], language: str) -> list[str]:
     """Prices as one list under what they share: "Osh (KGS): Potatoes 35/kg, Onions
     18/kg" or "Potatoes (KGS): Osh 35/kg, Naryn 23/kg", then without the currency; none
-    unless they are all prices of one crop or at one market."""
+    unless they are all prices of one crop or at one market, nor where one is old: the
+    list gives no days, and an old price must never pass for today's."""
     prices = [p for p in parts if isinstance(p, answers.Price) and p.latest is not None]
-    if len(parts) < 2 or len(prices) < len(parts):
+    if len(parts) < 2 or len(prices) < len(parts) or any(p.stale for p in prices):
         return []
     if len({p.commodity.pk for p in prices}) == 1:
         shared = prices[0].commodity.display_name(language)

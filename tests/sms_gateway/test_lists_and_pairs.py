@@ -153,6 +153,17 @@ def test_two_long_ones_come_as_one_list_under_the_name_they_share(demo):
     assert re.match(r"Джалал-Абад \(KGS\): Подсолнечное масло [\d.]+/l, Кукуруза [\d.]+/kg$", reply)
 
 
+def test_old_prices_are_never_listed_without_their_days(demo, clock):
+    """The list under a shared name gives no days: a three-week-old price in it passed
+    for today's."""
+    clock(4 * 7 * 24 * 3600)  # every demo price is old
+    reply = send("подсолнечное масло и кукуруза в Джалал-Абаде", subscriber("ru"))
+    assert count_segments(reply).segments == 1
+    assert not reply.startswith("Джалал-Абад"), reply  # fresh, they come as that list
+    prices = re.findall(r"[\d.]+ KGS/\w+ (\d\d\.\d\d)?", reply)
+    assert prices and all(prices), reply  # each with its day
+
+
 def test_when_both_do_not_fit_the_reply_says_how_to_ask_for_the_other(demo):
     """Both answered in one Cyrillic SMS where the day's prices let them fit (leaner,
     one market each); else the first, and the exact message for the other."""
@@ -347,6 +358,17 @@ LONG_NAMES = {
     "jalal-abad": {"en": "Jalal-Abad Central Bazaar", "ru": "Джалал-Абад центральный базар"},
     "karakol": {"en": "Karakol Ak-Tilek Market", "ru": "Каракол рынок Ак-Тилек"},
 }
+
+
+@pytest.mark.parametrize("scheme", ["whatsapp:", "telegram:"])
+def test_a_chat_answers_eight_markets_in_one_message(demo, scheme):
+    """An SMS looks up four and names the rest to ask; a chat has room for all eight."""
+    number = next(numbers)
+    phone = f"{scheme}{number.lstrip('+') if scheme == 'telegram:' else number}"
+    reply = send("potatoes osh naryn talas batken karakol jalal-abad bishkek tokmok", phone)
+    names = ["Osh", "Naryn", "Talas", "Batken", "Karakol", "Jalal-Abad", "Bishkek", "Tokmok"]
+    assert all(f"Potatoes {name}: " in reply for name in names), reply
+    assert "Also ask" not in reply and channels.for_address(phone).room.fits(reply)
 
 
 @pytest.mark.parametrize("weeks_on", [0, 4], ids=["today", "every price old"])
