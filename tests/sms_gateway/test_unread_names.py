@@ -12,12 +12,11 @@ import pytest
 from agriprices.formatting import rounded_price
 from agriprices.models import Commodity, Market
 from agriprices.selectors.latest import latest_price
-from sms_gateway import channels
-from sms_gateway.channels import inbound
 from sms_gateway.conversation.understanding import understand
 from sms_gateway.models import Subscriber
 from sms_gateway.segments import count_segments
 from tests.sms_gateway.test_free_text import corpus
+from tests.sms_gateway.test_lists_and_pairs import ask
 
 numbers = (f"+99655536{n:04d}" for n in itertools.count())
 NOT_FOUND = {
@@ -33,17 +32,6 @@ QUESTIONS = {
     "ru": "картошка ош нарин",
     "ky": "картошка ош нарин",
 }
-
-
-def ask(text, phone):
-    """The reply ``phone`` would get, changing nothing."""
-    return inbound.answer(
-        channel=channels.for_address(phone),
-        sender=phone,
-        body=text,
-        message_key="unread",
-        simulated=True,
-    )[1]
 
 
 def farmer(language, scheme=""):
