@@ -49,6 +49,23 @@ def is_stale(*, observed_on: date, cycle_days: int, today: date) -> bool:
     return (today - observed_on).days > allowed
 
 
+def old_ones(rows: Iterable[LatestPrice], *, today: date) -> frozenset[int]:
+    """The ids of the ``rows`` older than their market's cycle allows, for a list to
+    give them their day. One query, none when every price is of the last days."""
+    rows = list(rows)
+    young = 1 + settings.COLLECTION_STALE_GRACE_CYCLES  # fresh under any plan
+    if all((today - row.observed_on).days <= young for row in rows):
+        return frozenset()
+    plans = plans_in_force({row.market_id for row in rows}, today)
+    return frozenset(
+        row.pk
+        for row in rows
+        if is_stale(
+            observed_on=row.observed_on, cycle_days=cycle_of(plans.get(row.market_id)), today=today
+        )
+    )
+
+
 def staleness(latest: LatestPrice, *, today: date) -> Staleness | None:
     """None when ``latest`` is fresh enough. At most two queries (none for a price of the
     last days): every market's latest price of the crop, and their plans in force."""

@@ -22,7 +22,7 @@ from django.contrib.auth.hashers import check_password
 from django.utils import timezone, translation
 
 from agriprices import name_index, word_forms
-from agriprices.collection.freshness import staleness
+from agriprices.collection.freshness import old_ones, staleness
 from agriprices.models import (
     AgentProfile,
     Commodity,
@@ -226,10 +226,14 @@ def _prices(
         # SMS that names no market (bench sms). Only a channel with room for every
         # market loads them all.
         everywhere = list(latest_prices(commodity=commodity)) if every_market else []
-        return answers.CropPrices(commodity, _crop_markets(commodity, subscriber), page, everywhere)
+        rows = _crop_markets(commodity, subscriber)
+        old = old_ones(rows, today=timezone.localdate())
+        return answers.CropPrices(commodity, rows, page, everywhere, old)
     _remember_market(subscriber, market)
     if commodity is None:
-        return answers.MarketPrices(market, list(latest_prices(market=market)), page)
+        rows = list(latest_prices(market=market))
+        old = old_ones(rows, today=timezone.localdate())
+        return answers.MarketPrices(market, rows, page, old)
     latest, cheaper, dearer, warning = latest_with_neighbours(commodity=commodity, market=market)
     every = list(latest_prices(commodity=commodity)) if every_market else []
     season = warning.season if warning else ""

@@ -46,6 +46,8 @@ class CropPrices:
     #: Every market's latest price of the crop, cheapest first, for channels that show
     #: more than one SMS holds (empty otherwise).
     markets: Sequence[LatestPrice] = ()
+    #: The rows whose price is older than its market's cycle allows: listed with their day.
+    old: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class MarketPrices:
     market: Market
     rows: Sequence[LatestPrice]
     page: int = 1
+    old: frozenset[int] = frozenset()  # as for CropPrices
 
 
 @dataclass(frozen=True)

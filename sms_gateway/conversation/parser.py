@@ -104,7 +104,7 @@ _NUMBER = re.compile(r"^-?(?:\d+(?:[.,]\d+)?|[.,]\d+)$")
 _GROUPED = re.compile(r"^-?0*[1-9][0-9]{0,2}[.,][0-9]{3}$")  # after _ascii_digits
 _PIN = re.compile(r"^\d{4,8}$")
 #: Words an agent may write before the PIN, as the reminders' "PIN" reads to him.
-_PIN_WORDS = frozenset({"pin", "пин", "код", "kod", "code"})
+_PIN_WORDS = frozenset({"pin", "пин", "код", "kod", "code", "pincode", "пинкод"})
 _PAGE = re.compile(r"^\d{1,3}$")
 
 
@@ -277,8 +277,9 @@ def _pin(words: list[str]) -> tuple[str, list[str]]:
         return _ascii_digits(last[len(named) :]), body
     if not _PIN.match(last):
         return "", words
-    if body and body[-1] in _PIN_WORDS:
-        body.pop()
+    for _ in range(2):  # "ПИН-КОД 2468", "code PIN 2468"
+        if body and body[-1] in _PIN_WORDS:
+            body.pop()
     return _ascii_digits(last), body
 
 
@@ -297,8 +298,11 @@ def pin_spans(text: str) -> list[tuple[int, int]]:
     command = parse(text)
     price = None
     if command.action == "report" and command.price is not None:
-        numbers = (m.span() for m in _WORD.finditer(text) if _NUMBER.match(m.group()))
-        price = next(numbers, None)
+        numbers = (m for m in _WORD.finditer(text) if _NUMBER.match(m.group()))
+        first = next(numbers, None)
+        # The PIN written before the price too ("... PIN 2468 75 KG 2468") is no price.
+        if first is not None and _ascii_digits(first.group()) != command.pin:
+            price = first.span()
     return [
         m.span()
         for m in re.finditer(r"\d+", text)

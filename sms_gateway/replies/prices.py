@@ -145,11 +145,13 @@ def rows_reply(
         return list_page(heading, _items(answer, language), query, answer.page, room)
 
 
-def rows_candidates(answer: answers.CropPrices | answers.MarketPrices, language: str) -> list[str]:
+def rows_candidates(
+    answer: answers.CropPrices | answers.MarketPrices, language: str, counted: bool = True
+) -> list[str]:
     """A crop's price at markets, or a market's crops, from all of them to one: when
     some are left out, what to send for them all ("More: OSH"), not only how many
-    ("+17 more" gives no way to them) but in the leanest; the leanest without the
-    currency."""
+    ("+17 more" gives no way to them) but in the leanest, when ``counted``; the leanest
+    without the currency."""
     with translation.override(language):
         name = _asked(answer).display_name(language)
         if not answer.rows and isinstance(answer, answers.CropPrices):
@@ -166,8 +168,10 @@ def rows_candidates(answer: answers.CropPrices | answers.MarketPrices, language:
             return [f"{heading}: {', '.join(items)}", f"{name}: {items[0]}"]
         # Last, how many are left out: where a long name leaves no room to name it twice
         # beside the pointer to the rest of a question ("... again with 2").
-        counted = fewer_and_fewer(name, items)[-1]
-        return [f"{heading}: {', '.join(items)}", *shown, f"{name}: {items[0]}. {pointer}", counted]
+        leanest = [f"{name}: {items[0]}. {pointer}"]
+        if counted:
+            leanest.append(fewer_and_fewer(name, items)[-1])
+        return [f"{heading}: {', '.join(items)}", *shown, *leanest]
 
 
 def _asked(answer: answers.CropPrices | answers.MarketPrices) -> Commodity | Market:
@@ -175,9 +179,13 @@ def _asked(answer: answers.CropPrices | answers.MarketPrices) -> Commodity | Mar
 
 
 def _items(answer: answers.CropPrices | answers.MarketPrices, language: str) -> list[str]:
-    if isinstance(answer, answers.CropPrices):
-        return [priced(row.market.display_name(language), row) for row in answer.rows]
-    return [priced(row.commodity.display_name(language), row) for row in answer.rows]
+    """Each row's name and price; an old price with its day, never passing for today's."""
+    items = []
+    for row in answer.rows:
+        thing = row.market if isinstance(answer, answers.CropPrices) else row.commodity
+        item = priced(thing.display_name(language), row)
+        items.append(f"{item} {short_day(row.observed_on)}" if row.pk in answer.old else item)
+    return items
 
 
 def best_payers_reply(
@@ -284,18 +292,21 @@ def both_reply(
     first), said by every reply but one that points on to the question sent again,
     which says them (many names in Cyrillic leave no room for them)."""
     parts = answer.parts
-    candidates = [_candidates(part, language) for part in parts]
     asked = [_named_in(part) for part in parts] + list(answer.unasked)
     whole: list[str] = []
     onwards: list[str] = []
     with translation.override(language):
-        for shown in range(len(parts), 0, -1):
-            answered = _answered(parts[:shown], candidates[:shown], language)
-            hint = also_ask(asked[shown:], language)
-            whole += [f"{text}. {hint}" if hint else text for text in answered]
-            if shown < len(asked):
-                again = _again(answer.start + shown)
-                onwards += [f"{text}. {again}" for text in answered]
+        # A list saying only how many it left out ("ещё 17") comes after fewer answers
+        # that point to the rest: it gives no way to them.
+        for counted in (False, True):
+            candidates = [_candidates(part, language, counted) for part in parts]
+            for shown in range(len(parts), 0, -1):
+                answered = _answered(parts[:shown], candidates[:shown], language)
+                hint = also_ask(asked[shown:], language)
+                whole += [f"{text}. {hint}" if hint else text for text in answered]
+                if shown < len(asked):
+                    again = _again(answer.start + shown)
+                    onwards += [f"{text}. {again}" for text in answered]
         # Not even the first's leanest answer fits beside that: its names are cut.
         last = _names_cut(candidates[0][-1], _again(answer.start + 1), room)
     said = [f"{note} " for note in notes] or [""]
@@ -334,10 +345,10 @@ def _names_cut(text: str, pointer: str, room: Room) -> str:
     return room.cut(names, keep=f": {said}. {pointer}")
 
 
-def _candidates(part: answers.Part, language: str) -> list[str]:
+def _candidates(part: answers.Part, language: str, counted: bool) -> list[str]:
     if isinstance(part, answers.Price):
         return price_candidates(part, language)
-    return rows_candidates(part, language)
+    return rows_candidates(part, language, counted)
 
 
 def _named_in(part: answers.Part) -> tuple[Commodity | None, Market | None]:

@@ -136,15 +136,23 @@ def test_one_crop_at_two_markets_is_answered_for_both(demo):
     assert count_segments(reply).segments == 1
 
 
-def test_two_markets_list_a_few_crops_each_with_what_to_send_for_the_rest(demo):
-    """Not "Ош: Яблоки 48.5/kg, ещё 17": a count with no way to the seventeen."""
-    phone = subscriber("ru")
-    reply = send("ош нарын", phone)
+@pytest.mark.parametrize("language", ["ru", "ky"])
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [("ош нарын", "Osh"), ("талас каракол", "Talas"), ("каракол бишкек", "Karakol")],
+)
+def test_two_markets_list_a_few_crops_with_what_to_send_for_the_rest(
+    demo, language, question, first
+):
+    """Not "Талас: Яблоки 49.5/kg, ещё 17": a count with no way to the seventeen. Both
+    lists with their pointers where they fit, else the first and what to ask next."""
+    phone = subscriber(language)
+    reply = send(question, phone)
     assert count_segments(reply).segments == 1
-    assert re.match(r"Ош( \(KGS\))?: .+\. Ещё: ОШ\. Нарын( \(KGS\))?: .+\. Ещё: НАРЫН$", reply), (
-        reply
-    )
-    assert send("ОШ", phone).startswith("Ош (KGS): ")
+    assert not re.search(r"(ещё|дагы) \d+", reply, re.IGNORECASE), reply
+    name = Market.objects.get(name=first).display_name(language)
+    assert f"{MORE[language]}{name.upper()}" in reply, reply
+    assert send(name.upper(), phone).startswith(f"{name} (KGS): ")
 
 
 def test_two_long_ones_come_as_one_list_under_the_name_they_share(demo):
@@ -162,6 +170,19 @@ def test_old_prices_are_never_listed_without_their_days(demo, clock):
     assert not reply.startswith("Джалал-Абад"), reply  # fresh, they come as that list
     prices = re.findall(r"[\d.]+ KGS/\w+ (\d\d\.\d\d)?", reply)
     assert prices and all(prices), reply  # each with its day
+
+
+@pytest.mark.parametrize("question", ["талас", "фасоль", "талас каракол"])
+def test_a_list_gives_an_old_price_its_day_and_only_an_old_one(demo, clock, question):
+    """A market's crops, a crop's markets: "Фасоль 109/kg" was a four-week-old price
+    passing for today's. Fresh ones stay as short as they were."""
+    phone = subscriber("ru")
+    fresh = send(question, phone)
+    assert not re.search(r"/\w+ \d\d\.\d\d", fresh) or "Талас" in fresh, fresh
+    clock(4 * 7 * 24 * 3600)  # every demo price is old
+    reply = send(question, phone)
+    items = re.findall(r"[\d.]+/\w+( \d\d\.\d\d)?", reply)
+    assert items and all(items), reply
 
 
 def test_when_both_do_not_fit_the_reply_says_how_to_ask_for_the_other(demo):

@@ -171,6 +171,7 @@ def test_a_thousand_written_with_a_space_is_unclear_not_an_unknown_unit(field_ag
         "2468 P POTATOES OSH 18 KG",  # not read as a report at all
         "П КАРТОШКА ОШ 18 КГ 2468",  # a Cyrillic П, not Р
         "P POTATOES 18 2468",  # too few words for a report
+        "P POTATOES OSH PIN 2468 18 KG 2468",  # the PIN twice: the first is no price
     ],
 )
 def test_a_pin_written_anywhere_in_a_report_is_never_kept(field_agent, potatoes, body):
@@ -187,6 +188,9 @@ def test_a_pin_written_anywhere_in_a_report_is_never_kept(field_agent, potatoes,
         "P POTATOES OSH 18 KG PIN2468",
         "P POTATOES OSH 18 KG ПИН 2468",
         "P POTATOES OSH 18 KG код 2468",
+        "P POTATOES OSH 18 KG ПИН-КОД 2468",
+        "P POTATOES OSH 18 KG code PIN 2468",
+        "P POTATOES OSH 18 KG PINCODE 2468",
         "P POTATOES OSH 18 KG ٢٤٦٨",  # Arabic-Indic digits, as some phones' keypads type
         "P POTATOES OSH 18 KG ２４６８",  # fullwidth
     ],
