@@ -14,6 +14,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from agriprices.collection.freshness import old_ones
 from agriprices.models import Commodity, LatestPrice, Market, PriceType, Quote, Region, Unit
 from agriprices.warnings.models import PriceWarning
 from agriprices.warnings.queries import warning_of
@@ -117,10 +118,18 @@ def best_paying_markets(
     return list(rows.order_by("-price_per_base_unit", "market__name")[:limit])
 
 
+#: How many of the cheapest (and the dearest) other markets are read to find one whose
+#: price is not old.
+NEIGHBOURS_READ = 5
+
+
 def price_neighbours(latest: LatestPrice) -> tuple[LatestPrice | None, LatestPrice | None]:
     """The cheapest and the dearest other market for the same commodity, price type and
-    currency, compared per base unit (None when no market is cheaper, or dearer). Two
-    single-row queries, however many markets there are."""
+    currency, compared per base unit, leaving out a price older than its market's cycle
+    allows, which would pass for today's (None when no market is cheaper, or dearer, of
+    the few read). Two queries of a few rows, and their plans when one is old, however
+    many markets there are."""
+
     others = (
         _latest_queryset()
         .filter(
@@ -130,17 +139,21 @@ def price_neighbours(latest: LatestPrice) -> tuple[LatestPrice | None, LatestPri
         )
         .exclude(market_id=latest.market_id)
     )
-    cheaper = (
-        others.filter(price_per_base_unit__lt=latest.price_per_base_unit)
-        .order_by("price_per_base_unit", "market__name")
-        .first()
+    cheaper = list(
+        others.filter(price_per_base_unit__lt=latest.price_per_base_unit).order_by(
+            "price_per_base_unit", "market__name"
+        )[:NEIGHBOURS_READ]
     )
-    dearer = (
-        others.filter(price_per_base_unit__gt=latest.price_per_base_unit)
-        .order_by("-price_per_base_unit", "market__name")
-        .first()
+    dearer = list(
+        others.filter(price_per_base_unit__gt=latest.price_per_base_unit).order_by(
+            "-price_per_base_unit", "market__name"
+        )[:NEIGHBOURS_READ]
     )
-    return cheaper, dearer
+    old = old_ones([*cheaper, *dearer], today=timezone.localdate())
+    return (
+        next((row for row in cheaper if row.pk not in old), None),
+        next((row for row in dearer if row.pk not in old), None),
+    )
 
 
 def latest_with_neighbours(

@@ -194,6 +194,20 @@ def test_cached_names_follow_a_new_alias_once_it_is_committed(
     assert name_index.search_commodities("kartofel") == []
 
 
+def test_neighbours_leave_out_an_old_price_which_would_pass_for_todays(catalogue):
+    """Cheaper: Naryn 18, when Naryn's last price is five weeks old, told a farmer of a
+    market he would travel to for nothing; the next cheapest with a fresh price is named."""
+    potatoes = catalogue["potatoes"]
+    osh, naryn, talas, batken = catalogue["markets"]
+    seed_latest(potatoes, osh, (1, "20"))
+    seed_latest(potatoes, naryn, (35, "18"))  # older than a weekly market's cycle allows
+    seed_latest(potatoes, talas, (2, "19"))
+    seed_latest(potatoes, batken, (40, "30"))
+    cheaper, dearer = price_neighbours(latest_price(commodity=potatoes, market=osh))
+    assert cheaper.market == talas
+    assert dearer is None  # Batken's price is old: no market is known to be dearer today
+
+
 def test_neighbours_are_the_cheapest_and_dearest_other_markets(catalogue):
     potatoes = catalogue["potatoes"]
     for market, price in zip(catalogue["markets"], ["20", "18", "25", "19"], strict=True):
