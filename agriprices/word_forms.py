@@ -128,6 +128,13 @@ def forms(word: str) -> frozenset[str]:
     return frozenset(form for form in found if len(form) >= _MIN_STEM)
 
 
+def without_question(word: str) -> str:
+    """``word`` (folded) without a Kyrgyz question particle (базарыбы: базары)."""
+    particles = _KY_QUESTION if is_cyrillic(word) else _KY_LATIN_QUESTION
+    ending = next((p for p in particles if word.endswith(p)), "")
+    return word[: -len(ending)] if ending and len(word) - len(ending) >= _MIN_STEM else word
+
+
 @functools.lru_cache(maxsize=65536)
 def kyrgyz_stems(word: str) -> frozenset[str]:
     """``word`` and every stem left by taking off, outermost first, the question

@@ -90,8 +90,9 @@ def read(
     typed = word_forms.typed_words(text)
     words = [word_forms.fold(word) for word in typed]
     crops, places = name_index.indexes()
-    crop_found = _find(crops, words, typed, passed_over)
-    market_found = _find(places, words, typed, passed_over)
+    people = _introduced(words)
+    crop_found = _find(crops, words, typed, passed_over, people)
+    market_found = _find(places, words, typed, passed_over, people)
     crop_found = _joined(_described(crop_found, words, crops), words)
     crop, market = _best_pair(crop_found, market_found)
     named_crops, named_markets = _named(crop_found, market_found, crop, market)
@@ -108,8 +109,8 @@ def read(
     unmatched = [
         w
         for i, w in enumerate(words)
-        if i not in covered | again
-        and w not in vocab.COMMON
+        if i not in covered | again | people
+        and word_forms.without_question(w) not in vocab.COMMON
         and w not in vocab.GENERIC
         and w not in passed_over
         and len(w) > 1
@@ -256,8 +257,22 @@ def _described(found: list[_Found], words: list[str], crops: name_index.NameInde
     ]
 
 
+def _introduced(words: list[str]) -> set[int]:
+    """Where a farmer gives his own name: the word after "je m'appelle", "меня зовут"."""
+    return {
+        start + len(phrase)
+        for phrase in vocab.INTRODUCTIONS
+        for start in range(len(words) - len(phrase))
+        if tuple(words[start : start + len(phrase)]) == phrase
+    }
+
+
 def _find(
-    index: name_index.NameIndex, words: list[str], typed: list[str], passed_over: frozenset[str]
+    index: name_index.NameIndex,
+    words: list[str],
+    typed: list[str],
+    passed_over: frozenset[str],
+    people: set[int],
 ) -> list[_Found]:
     phrases = index.phrases()
     found: list[_Found] = []
@@ -307,6 +322,8 @@ def _find(
             if any(i in covered for i in span) or run[0] in FILLER or run[-1] in FILLER:
                 continue
             if any(w in passed_over for w in run):  # "aidez", "stop": never a typo
+                continue
+            if people & set(span):  # "меня зовут Алмаз": a person, not apples
                 continue
             if len("".join(run)) < TYPO_MIN_LETTERS:
                 continue

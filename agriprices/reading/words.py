@@ -30,20 +30,20 @@ _FILLER = {
         what whats which is are the a an price prices cost costs how much many of for in at
         on today now current please pls plz tell me give i want to buy sell market markets
         bazaar per kilo kg does do there this week latest and or vs hello hi dear thanks
-        about just first find ask know from
+        about just first find ask know from name am im
     """,
     "fr": """
         quel quelle quels quelles est sont le la les l un une de du des d prix combien coute
         coutent au aux marche marches svp stp sil vous plait aujourdhui aujourd hui kilo
         kg par je veux acheter vendre donne moi actuel cette semaine et ou bonjour salut
-        merci pour litre sac se
+        merci pour litre sac se appelle nom suis
     """,
     "ru": """
         цена цены цену ценa сколько стоит стоят стоимость почем почём рынок рынке рынка
         рынку рынком рынки рынков рынках базаре базара базаром базаров базарах на в во
         сегодня пожалуйста пжл пж пож кг за кило какая какие какой скажите подскажите
         купить продать хочу мне сейчас дайте неделе и или а город городе города
-        здравствуйте привет добрый день спасибо по что есть меня от
+        здравствуйте привет добрый день спасибо по что есть меня от зовут это
         skolko skoko tsena cena tsenu cenu tseny ceny stoit stoyat pochem rynok rynke
         rynka bazare segodnya pozhaluysta pojaluysta podskazhite podskajite skazhite
         skajite kakaya kakie kakoy v vo na i ili gorode kupit
@@ -52,7 +52,7 @@ _FILLER = {
         баасы баа баалары канча канчадан турат базарда базарында базарынын базардагы
         базары базарына базарынан базардан базарга базарлар базарларда базарларында
         базарындагы бугун сураныч эмне нарк наркы кандай билсем айтып бериниз берчи жана
-        менен шаар шаары шаарында шаарындагы саламатсызбы салам рахмат бар
+        менен шаар шаары шаарында шаарындагы саламатсызбы салам рахмат бар атым менин
         kancha kanchadan baasy baasi baa turat bugun suranych bazarda bazarynda bazary
         jana menen shaarynda salam
     """,
@@ -79,6 +79,25 @@ EVERYDAY: dict[str, str] = by_language(
     }
 )
 COMMON = frozenset(EVERYDAY) | frozenset(FILLER)
+
+#: What farmers write before their own name ("je m'appelle Marie", "меня зовут Алмаз",
+#: "менин атым Канат"): the word after is a person's, never a typo of a crop or market.
+INTRODUCTIONS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(fold(word) for word in phrase.split())
+    for phrase in (
+        "my name is",
+        "i am",
+        "im",
+        "this is",
+        "je m appelle",
+        "je suis",
+        "c est",
+        "меня зовут",
+        "это",
+        "менин атым",
+        "атым",
+    )
+)
 
 #: Words that join two names ("potatoes and onions"), by language.
 CONJUNCTIONS: dict[str, str] = by_language(

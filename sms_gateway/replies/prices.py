@@ -89,9 +89,8 @@ def _stale_candidates(
         where = fresh_row.market.display_name(language)
 
         def fresh(value: str, day: str = "") -> str:
-            return pgettext("sms", "Fresh: {market} {price} {day}").format(
-                market=where, price=value, day=day
-            )
+            said = pgettext("sms", "Fresh: {market} {price} {day}")
+            return said.format(market=where, price=value, day=day).strip()  # no day: no gap
 
         with_unit = priced_short(fresh_row)
         crop = answer.commodity.display_name(language)

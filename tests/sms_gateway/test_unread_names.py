@@ -159,3 +159,24 @@ def test_words_farmers_write_right_are_read_not_called_not_found(demo, question,
     assert {c.name for c in request.crops} == crops
     assert {m.name for m in request.markets} == markets
     assert request.unread == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("je m'appelle Marie, prix oignons Och", "fr"),
+        ("Hello, I'm Mary from Osh. How much are onions in Osh?", "en"),
+        ("My name is Marie, onions osh", "en"),
+        ("Меня зовут Алмаз. Лук в Оше сколько?", "ru"),
+        ("Менин атым Канат, пияз Ошто канча", "ky"),
+        ("это Сапар, лук в Оше почем", "ru"),
+    ],
+)
+def test_a_farmer_giving_his_name_is_not_told_it_is_not_found(demo, question, language):
+    """A person's name after the words that give it is neither a crop, nor a market, nor
+    a typo of one ("Introuvable: appelle, marie", "Не найдено: алмаз (Яблоки?)")."""
+    request = understand(question)
+    assert (request.commodity.name, request.market.name) == ("Onions", "Osh")
+    assert request.unread == () and request.unmatched == ""
+    reply = ask(question, farmer(language))
+    assert NOT_FOUND[language] not in reply and "?" not in reply.split(": ")[0], reply
