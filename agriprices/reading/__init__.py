@@ -277,6 +277,8 @@ def _find(
     phrases = index.phrases()
     found: list[_Found] = []
     for start, word in enumerate(words):
+        if start in people:  # "меня зовут Алма": a woman, not apples
+            continue
         forms = word_forms.forms(word)
         seen = set()
         for form in forms:
@@ -323,7 +325,7 @@ def _find(
                 continue
             if any(w in passed_over for w in run):  # "aidez", "stop": never a typo
                 continue
-            if people & set(span):  # "меня зовут Алмаз": a person, not apples
+            if people & set(span):  # "меня зовут Алмаз", as "Алма"
                 continue
             if len("".join(run)) < TYPO_MIN_LETTERS:
                 continue

@@ -30,13 +30,13 @@ _FILLER = {
         what whats which is are the a an price prices cost costs how much many of for in at
         on today now current please pls plz tell me give i want to buy sell market markets
         bazaar per kilo kg does do there this week latest and or vs hello hi dear thanks
-        about just first find ask know from name am im
+        about just first find ask know from name
     """,
     "fr": """
         quel quelle quels quelles est sont le la les l un une de du des d prix combien coute
         coutent au aux marche marches svp stp sil vous plait aujourdhui aujourd hui kilo
         kg par je veux acheter vendre donne moi actuel cette semaine et ou bonjour salut
-        merci pour litre sac se appelle nom suis
+        merci pour litre sac se appelle nom
     """,
     "ru": """
         цена цены цену ценa сколько стоит стоят стоимость почем почём рынок рынке рынка
@@ -46,7 +46,7 @@ _FILLER = {
         здравствуйте привет добрый день спасибо по что есть меня от зовут это
         skolko skoko tsena cena tsenu cenu tseny ceny stoit stoyat pochem rynok rynke
         rynka bazare segodnya pozhaluysta pojaluysta podskazhite podskajite skazhite
-        skajite kakaya kakie kakoy v vo na i ili gorode kupit
+        skajite kakaya kakie kakoy v vo na i ili gorode kupit menya zovut
     """,
     "ky": """
         баасы баа баалары канча канчадан турат базарда базарында базарынын базардагы
@@ -54,7 +54,7 @@ _FILLER = {
         базарындагы бугун сураныч эмне нарк наркы кандай билсем айтып бериниз берчи жана
         менен шаар шаары шаарында шаарындагы саламатсызбы салам рахмат бар атым менин
         kancha kanchadan baasy baasi baa turat bugun suranych bazarda bazarynda bazary
-        jana menen shaarynda salam
+        jana menen shaarynda salam menin atym
     """,
 }
 # Words shared by several of the four languages say nothing about the language.
@@ -80,22 +80,21 @@ EVERYDAY: dict[str, str] = by_language(
 )
 COMMON = frozenset(EVERYDAY) | frozenset(FILLER)
 
-#: What farmers write before their own name ("je m'appelle Marie", "меня зовут Алмаз",
-#: "менин атым Канат"): the word after is a person's, never a typo of a crop or market.
+#: What farmers write before their own name, and only before it ("je m'appelle Marie",
+#: "меня зовут Алма", "менин атым Канат"): the word after is a person's, never a crop,
+#: a market or a typo of one. Not "это", "I'm", "c'est", "je suis": a crop or a market
+#: follows them as often ("это картофиль в Оше?").
 INTRODUCTIONS: tuple[tuple[str, ...], ...] = tuple(
     tuple(fold(word) for word in phrase.split())
     for phrase in (
         "my name is",
-        "i am",
-        "im",
-        "this is",
         "je m appelle",
-        "je suis",
-        "c est",
         "меня зовут",
-        "это",
+        "menya zovut",
         "менин атым",
+        "menin atym",
         "атым",
+        "atym",
     )
 )
 
