@@ -128,6 +128,12 @@ def forms(word: str) -> frozenset[str]:
     return frozenset(form for form in found if len(form) >= _MIN_STEM)
 
 
+def russian_stem(word: str) -> str:
+    """``word`` (folded, Cyrillic) without its Russian ending (нарине: нарин); any other
+    word as it is."""
+    return _STEMMERS["ru"].stemWord(word) if is_cyrillic(word) else word
+
+
 def without_question(word: str) -> str:
     """``word`` (folded) without a Kyrgyz question particle (базарыбы: базары)."""
     particles = _KY_QUESTION if is_cyrillic(word) else _KY_LATIN_QUESTION

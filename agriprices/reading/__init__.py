@@ -329,7 +329,12 @@ def _find(
                 continue
             if len("".join(run)) < TYPO_MIN_LETTERS:
                 continue
-            for owner_id, name, score in index.scores(" ".join(run), limit=1, min_score=TYPO_SCORE):
+            matches = index.scores(" ".join(run), limit=1, min_score=TYPO_SCORE)
+            if not matches and size == 1:  # a typo inflected: "в Нарине" (Нарын)
+                stem = word_forms.russian_stem(run[0])
+                if stem != run[0] and len(stem) >= TYPO_MIN_LETTERS:
+                    matches = index.scores(stem, limit=1, min_score=TYPO_SCORE)
+            for owner_id, name, score in matches:
                 language = index.language_of(owner_id, name)
                 found.append(
                     _Found(
@@ -402,7 +407,7 @@ def _language(
     then how the names were written and inflected; then the script."""
     votes: dict[str, float] = defaultdict(float)
     for i, word in enumerate(words):
-        told = word_language(word)
+        told = word_language(word) or word_language(word_forms.without_question(word))
         if told and i not in names:
             votes[told] += 2
     if any(ch in KYRGYZ_LETTERS for ch in text.casefold()):

@@ -197,3 +197,10 @@ def test_a_crop_or_market_after_words_that_may_give_a_name_is_read(demo, questio
     the word after them is read as any other, a typo forgiven."""
     request = understand(question)
     assert (request.commodity.name, request.market.name) == (crop, market)
+
+
+def test_a_typo_inflected_in_russian_is_forgiven_as_any_typo(demo):
+    """The natural way to write it, "картошка в Нарине?", lost the crop to "not found"."""
+    request = understand("картошка в Нарине?")
+    assert (request.commodity.name, request.market.name) == ("Potatoes", "Naryn")
+    assert request.sure is False  # a typo, read as one
