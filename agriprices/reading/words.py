@@ -16,6 +16,11 @@ def folded(words: str) -> frozenset[str]:
     return frozenset(fold(word) for word in words.split())
 
 
+def phrases(*texts: str) -> tuple[tuple[str, ...], ...]:
+    """Each text as its folded words, for matching runs of words."""
+    return tuple(tuple(fold(word) for word in text.split()) for text in texts)
+
+
 def by_language(table: dict[str, str]) -> dict[str, str]:
     """Word -> the language it reveals; "" for a word several of the languages share."""
     found: dict[str, str] = {}
@@ -84,18 +89,15 @@ COMMON = frozenset(EVERYDAY) | frozenset(FILLER)
 #: "меня зовут Алма", "менин атым Канат"): the word after is a person's, never a crop,
 #: a market or a typo of one. Not "это", "I'm", "c'est", "je suis": a crop or a market
 #: follows them as often ("это картофиль в Оше?").
-INTRODUCTIONS: tuple[tuple[str, ...], ...] = tuple(
-    tuple(fold(word) for word in phrase.split())
-    for phrase in (
-        "my name is",
-        "je m appelle",
-        "меня зовут",
-        "menya zovut",
-        "менин атым",
-        "menin atym",
-        "атым",
-        "atym",
-    )
+INTRODUCTIONS = phrases(
+    "my name is",
+    "je m appelle",
+    "меня зовут",
+    "menya zovut",
+    "менин атым",
+    "menin atym",
+    "атым",
+    "atym",
 )
 
 #: Words that join two names ("potatoes and onions"), by language.

@@ -16,6 +16,7 @@ from agriprices.reading.words import (
     FILLER,
     by_language,
     folded,
+    phrases,
 )
 from agriprices.word_forms import fold
 
@@ -103,8 +104,7 @@ STOP_PLEA_WORDS = folded("end quit unsub")
 #: Phrases that ask for no more messages ("no more", "don't send", "ne plus", "не
 #: присылайте").
 STOP_PLEA_PHRASES = frozenset(
-    tuple(fold(word) for word in phrase.split())
-    for phrase in (
+    phrases(
         "no more",
         "dont send",
         "do not send",
@@ -267,7 +267,7 @@ PRICE_TYPE_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = tuple(
 
 def price_type_word(price_type: str, language: str) -> str:
     """How a report names ``price_type`` in ``language`` (what a reminder writes)."""
-    for known, written_in, phrases in _PRICE_TYPE_PHRASES:
+    for known, written_in, written in _PRICE_TYPE_PHRASES:
         if known == price_type and written_in == language:
-            return phrases[0]
+            return written[0]
     return price_type_word(price_type, "en") if language != "en" else price_type
