@@ -128,6 +128,7 @@ def forms(word: str) -> frozenset[str]:
     return frozenset(form for form in found if len(form) >= _MIN_STEM)
 
 
+@functools.lru_cache(maxsize=65536)
 def russian_stem(word: str) -> str:
     """``word`` (folded, Cyrillic) without its Russian ending (нарине: нарин); any other
     word as it is."""

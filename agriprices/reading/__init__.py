@@ -160,8 +160,10 @@ def _unread(
     to both farine and Naryn), in the order written."""
     spans: dict[tuple[int, int], list[tuple[float, Commodity | Market]]] = defaultdict(list)
     for f, index in found:
+        if f.quality >= 1 or covered & set(range(f.start, f.end)):
+            continue
         thing = index.get(f.owner_id)
-        if f.quality < 1 and thing is not None and not covered & set(range(f.start, f.end)):
+        if thing is not None:
             spans[(f.start, f.end)].append((f.quality, thing))
     unread: dict[str, tuple[Commodity | Market, ...]] = {}
     end = 0
