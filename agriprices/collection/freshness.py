@@ -49,12 +49,17 @@ def is_stale(*, observed_on: date, cycle_days: int, today: date) -> bool:
     return (today - observed_on).days > allowed
 
 
+def fresh_under_any_plan(observed_on: date, today: date) -> bool:
+    """Whether a price is young enough to be fresh whatever its market's plan (the
+    shortest cycle is a day): then nothing needs reading to know it."""
+    return (today - observed_on).days <= 1 + settings.COLLECTION_STALE_GRACE_CYCLES
+
+
 def old_ones(rows: Iterable[LatestPrice], *, today: date) -> frozenset[int]:
     """The ids of the ``rows`` older than their market's cycle allows, for a list to
     give them their day. One query, none when every price is of the last days."""
     rows = list(rows)
-    young = 1 + settings.COLLECTION_STALE_GRACE_CYCLES  # fresh under any plan
-    if all((today - row.observed_on).days <= young for row in rows):
+    if all(fresh_under_any_plan(row.observed_on, today) for row in rows):
         return frozenset()
     plans = plans_in_force({row.market_id for row in rows}, today)
     return frozenset(
@@ -70,9 +75,7 @@ def staleness(latest: LatestPrice, *, today: date) -> Staleness | None:
     """None when ``latest`` is fresh enough. At most two queries (none for a price of the
     last days): every market's latest price of the crop, and their plans in force."""
     age = (today - latest.observed_on).days
-    # The shortest cycle is a day: a price this young is fresh under any plan, and the
-    # reply needs no query (the hot path of every price question).
-    if age <= 1 + settings.COLLECTION_STALE_GRACE_CYCLES:
+    if fresh_under_any_plan(latest.observed_on, today):  # no query on the hot path
         return None
     rows = list(
         LatestPrice.objects.filter(
