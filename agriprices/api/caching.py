@@ -1,10 +1,11 @@
 """Answers made of prices: their Last-Modified, and the shared cache that keeps each
-until any price or warning changes."""
+until anything it shows changes or the day does."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import datetime, time
 from functools import wraps
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils import timezone
 from django.utils.http import http_date
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,14 +22,24 @@ from agriprices.api.base import ApiView
 from agriprices.selectors.latest import prices_last_modified
 
 
+def answers_last_changed() -> datetime:
+    """When an answer made of prices last changed: the last change of anything it shows
+    (``prices_last_modified``), or the start of today where that is later, since a new
+    day changes answers with nothing written (a round of collection closes; a warning
+    stops being shown once its series' price is two months old, FAO FPMA)."""
+    day_began = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    changed = prices_last_modified()
+    return max(changed, day_began) if changed is not None else day_began
+
+
 class PricesChangeMixin(ApiView):
-    """Last-Modified for answers made of prices. It is read before the data, so a price
-    that changes while the answer is built makes the next request a full one, never a
-    wrong 304."""
+    """Last-Modified for answers made of prices (``answers_last_changed``). It is read
+    before the data, so a price that changes while the answer is built makes the next
+    request a full one, never a wrong 304."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        self._changed = prices_last_modified() if request.method == "GET" else None
+        self._changed = answers_last_changed() if request.method == "GET" else None
 
     def finalize_response(
         self, request: Request, response: Any, *args: Any, **kwargs: Any
@@ -42,10 +54,10 @@ class PricesChangeMixin(ApiView):
 def cached_until_prices_change(
     handler: Callable[..., HttpResponseBase],
 ) -> Callable[..., HttpResponseBase]:
-    """Keep a public price answer in the shared cache until any price changes: the key
-    holds the time of the last change (read before the data, see PricesChangeMixin), so a
-    cached answer is never stale and needs no invalidation. Only for answers that are the
-    same for every caller."""
+    """Keep a public price answer in the shared cache until anything it shows changes or
+    the day does: the key holds the time of the last change (``answers_last_changed``,
+    read before the data, see PricesChangeMixin), so a cached answer is never stale and
+    needs no invalidation. Only for answers that are the same for every caller."""
 
     @wraps(handler)
     def answer(

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from agriprices.collection.freshness import old_ones
+from agriprices.collection.models import CollectionPlan
 from agriprices.models import Commodity, LatestPrice, Market, PriceType, Quote, Region, Unit
 from agriprices.warnings.models import PriceWarning
 from agriprices.warnings.queries import warning_of
@@ -24,11 +25,13 @@ _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 def prices_last_modified() -> datetime | None:
     """When anything a price answer shows last changed, in one query: any price, any
-    price warning, or the catalogue it is named from (a region, commodity, market or
-    unit renamed, or given a name in another language). The Last-Modified of API
-    answers, and the key of every cached answer, page and reply: the one rule that keeps
-    them from going stale. Catalogue entries cannot be deleted while a price uses them,
-    so their newest change is enough."""
+    price warning, the catalogue it is named from (a region, commodity, market or unit
+    renamed, or given a name in another language), or a market's collection plan (which
+    says whether a price is still fresh, and what completeness counts). The
+    Last-Modified of API answers, and the key of every cached answer, page and reply:
+    the one rule that keeps them from going stale. Catalogue entries cannot be deleted
+    while a price uses them, so their newest change is enough; a plan deleted leaves no
+    newer row, so deleting one marks its market changed (collection.services)."""
     never = Value(_NEVER, output_field=DateTimeField())
 
     def newest(model: type[Model], field: str) -> Coalesce:
@@ -47,7 +50,10 @@ def prices_last_modified() -> datetime | None:
         changed=Greatest(
             Coalesce(Max("updated_at"), never),
             newest(PriceWarning, "computed_at"),
-            *(newest(model, "updated_at") for model in (Region, Commodity, Market, Unit)),
+            *(
+                newest(model, "updated_at")
+                for model in (Region, Commodity, Market, Unit, CollectionPlan)
+            ),
         )
     )["changed"]
     return None if changed is None or changed == _NEVER else changed

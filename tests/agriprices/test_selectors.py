@@ -221,3 +221,41 @@ def test_neighbours_are_the_cheapest_and_dearest_other_markets(catalogue):
     assert (cheaper.market.name, dearer.market.name) == ("Naryn", "Talas")  # BYR not compared
     cheapest = latest_price(commodity=potatoes, market=catalogue["markets"][1])
     assert price_neighbours(cheapest)[0] is None
+
+
+def test_an_answers_comparisons_follow_a_plan_changed_at_once(catalogue):
+    """Whether a price is old depends on its market's plan: a plan changed (or its new
+    version deleted) must change "Cheaper:" in the very next answer, not when the cached
+    one expires."""
+    from agriprices.collection.models import CollectionPlan
+    from agriprices.collection.services import delete_plans, save_plan
+    from agriprices.selectors.latest import latest_with_neighbours
+
+    potatoes = catalogue["potatoes"]
+    osh, naryn, talas, _batken = catalogue["markets"]
+    today = date.today()
+    save_plan(
+        market=naryn,
+        kind=CollectionPlan.Kind.EVERY,
+        every_days=30,
+        starts_on=today - timedelta(days=25),
+        effective_from=today - timedelta(days=100),
+        expected=[(potatoes, PriceType.RETAIL)],
+    )
+    seed_latest(potatoes, osh, (1, "20"))
+    seed_latest(potatoes, naryn, (25, "18"))  # fresh for a market visited monthly
+    seed_latest(potatoes, talas, (2, "19"))
+
+    def cheaper():
+        return latest_with_neighbours(commodity=potatoes, market=osh)[1].market
+
+    assert cheaper() == naryn
+    weekly = save_plan(
+        market=naryn,
+        kind=CollectionPlan.Kind.WEEKDAYS,
+        weekdays=[0],
+        expected=[(potatoes, PriceType.RETAIL)],
+    )
+    assert cheaper() == talas  # Naryn's price is now three rounds late
+    delete_plans([weekly], actor=None)
+    assert cheaper() == naryn
