@@ -3,7 +3,9 @@ month, per market, region, agent and overall, with the late prices. Anyone may r
 markets, regions and the overall figures (a market's collection is no secret and
 partners plan around it); the agents' lines name people, so they are shown only to
 accounts that may view market agents (operators, or a partner account given that
-permission), and an agent signed in sees their own line."""
+permission), and an agent signed in sees their own line. ``GET
+/api/v1/collection/history/``: the weeks × markets table, for up to a year; it names
+no one, so anyone may read it."""
 
 from __future__ import annotations
 
@@ -19,9 +21,15 @@ from rest_framework.response import Response
 
 from agriprices.api import params as p
 from agriprices.api.base import ERRORS, ApiView
+from agriprices.api.caching import PricesChangeMixin, cached_until_prices_change
 from agriprices.api.errors import ErrorSerializer
 from agriprices.collection import schedule as sched
-from agriprices.collection.completeness import Completeness, Tally, completeness
+from agriprices.collection.completeness import (
+    Completeness,
+    Tally,
+    completeness,
+    weekly_history,
+)
 from agriprices.collection.schedule import Period
 
 VIEW_AGENTS = "agriprices.view_agentprofile"
@@ -271,3 +279,116 @@ def _agent(name: str | None, user: Any, *, may_view: bool) -> User | None:
             {"agent": [f"no agent called {name[:60]!r}"]}, code="unknown"
         )
     return agent
+
+
+#: Weeks one history answer holds at most: a year.
+MAX_HISTORY_WEEKS = 52
+
+
+class HistoryParams(p.QueryParams):
+    region = p.region_ref(required=False)
+    market = p.MarketsField(help_text="One or more markets, repeated or comma-separated.")
+    weeks = serializers.IntegerField(
+        required=False,
+        default=8,
+        min_value=1,
+        max_value=MAX_HISTORY_WEEKS,
+        help_text=f"How many weeks, 1 to {MAX_HISTORY_WEEKS} (a year); default 8.",
+    )
+    week = serializers.CharField(
+        required=False,
+        max_length=8,
+        help_text="`YYYY-Www`: the last week shown (default this week).",
+    )
+
+    def validate_week(self, value: str) -> Period:
+        return _period("week", value)
+
+
+class HistoryWeekSerializer(serializers.Serializer):
+    week = serializers.CharField(help_text="`YYYY-Www`.")
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class HistoryMarketSerializer(serializers.Serializer):
+    market = serializers.CharField(help_text="The market's slug.")
+    name = serializers.CharField()
+    region = serializers.CharField(help_text="The region's slug.")
+    weeks = TallySerializer(many=True, help_text="One per week, in the order of `weeks`.")
+
+
+class HistorySerializer(serializers.Serializer):
+    today = serializers.DateField()
+    weeks = HistoryWeekSerializer(many=True)
+    markets = HistoryMarketSerializer(many=True)
+
+
+class CollectionHistory(PricesChangeMixin, ApiView):
+    """A year of every market is counted from about 700,000 rows: the answer is kept in
+    the shared cache until anything it counts changes (any price, held or reviewed, the
+    catalogue, a plan) or the day does (a round closes by itself), as rendered bytes."""
+
+    params_class = HistoryParams
+    serializer_class = HistorySerializer
+
+    @extend_schema(
+        summary="Completeness of price collection, week by week",
+        description=(
+            "The weeks × markets table of the operators' collection page, for up to a year: "
+            "each market's planned prices of each week's collection days, counted as "
+            "`/api/v1/collection/` counts them (received, late, not yet due). The weeks "
+            "end with `week` (default this week), oldest first. `format=csv` gives one row "
+            "per market and week."
+        ),
+        parameters=[HistoryParams],
+        responses={200: HistorySerializer, **ERRORS},
+    )
+    @cached_until_prices_change
+    def get(self, request: Request) -> Response:
+        query = self.params().validated_data
+        today = timezone.localdate()
+        last = query.get("week") or sched.week_of(today)
+        # A past week's history is as it stood then: its rounds judged as of its end.
+        as_of = min(today, last.end)
+        periods, table, markets = weekly_history(
+            today=as_of,
+            weeks=query["weeks"],
+            region=query.get("region"),
+            markets=query.get("market") or None,
+        )
+        ordered = sorted(table, key=lambda pk: (markets[pk].region.name, markets[pk].name))
+        if request.accepted_renderer.format == "csv":
+            return Response(
+                [
+                    {
+                        "market": markets[pk].slug,
+                        "name": markets[pk].name,
+                        "region": markets[pk].region.slug,
+                        "week": period.label,
+                        **_tally(tally),
+                    }
+                    for pk in ordered
+                    for period, tally in zip(periods, table[pk], strict=True)
+                ]
+            )
+        # As HistorySerializer describes it (the schema), without its pass: a year of
+        # every market is 13,000 tallies, 150 ms of DRF's fields in a cold answer.
+        return Response(
+            {
+                "today": as_of,
+                "weeks": [
+                    {"week": period.label, "start": period.start, "end": period.end}
+                    for period in periods
+                ],
+                "markets": [
+                    {
+                        "market": markets[pk].slug,
+                        "name": markets[pk].name,
+                        "region": markets[pk].region.slug,
+                        "weeks": [_tally(tally) for tally in table[pk]],
+                    }
+                    for pk in ordered
+                ],
+            }
+        )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from agriprices.api import views
-from agriprices.api.collection import Collection
+from agriprices.api.collection import Collection, CollectionHistory
 
 app_name = "api"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("prices/series/", views.PriceSeries.as_view(), name="series"),
     path("prices/warnings/", views.PriceWarnings.as_view(), name="warnings"),
     path("collection/", Collection.as_view(), name="collection"),
+    path("collection/history/", CollectionHistory.as_view(), name="collection-history"),
 ]

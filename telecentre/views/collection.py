@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -125,6 +127,14 @@ def collection(request: HttpRequest) -> HttpResponse:
             key=lambda row: row[0].username,
         ),
         "history": history,
+        # The same table for a year, for a spreadsheet: the API's answer (it names no one).
+        "year_csv": reverse("api:collection-history")
+        + "?"
+        + urlencode(
+            {"weeks": 52, "week": week.label}
+            | ({"region": region.slug} if region is not None else {})
+            | {"format": "csv"}
+        ),
         "week_labels": week_labels,
         "region": region,
         "all_regions": price_pages.regions_by_name(get_language()),

@@ -49,6 +49,7 @@ def test_schema_is_valid_openapi_3_and_names_every_endpoint():
         "/api/v1/prices/series/",
         "/api/v1/prices/warnings/",
         "/api/v1/collection/",
+        "/api/v1/collection/history/",
         "/api/v1/bulletins/",
         "/api/v1/ask/",
     }

@@ -98,6 +98,24 @@ def test_on_a_phone_each_cell_says_its_column_in_the_readers_language(client, we
     assert labels.count(this_week) == page.count('<tr><th scope="row">', page.index("history"))
 
 
+def test_the_history_links_to_a_year_of_it_as_csv_for_the_week_and_region_shown(
+    client, week, operator, osh
+):
+    """The page's eight weeks lead to the same table for a year, as a spreadsheet: the
+    link is the API's answer for the week and region shown, and it opens."""
+    client.force_login(operator)
+    page = client.get(f"/collection/?week={shown(week)}&region={osh.region.slug}").content
+    link = re.search(r'href="([^"]*)">A year of it, week by week \(CSV\)', page.decode())
+    assert link is not None
+    url = link.group(1).replace("&amp;", "&")
+    response = client.get(url)
+    assert response.status_code == 200
+    rows = response.content.decode().splitlines()
+    assert rows[0].startswith("market,name,region,week,")
+    assert len(rows) == 1 + 52  # Osh alone, the region shown, week by week
+    assert rows[-1].startswith(f"osh,Osh,{osh.region.slug},{shown(week)},")
+
+
 @pytest.mark.parametrize(("who", "status"), [("agent", 403), (None, 302)])
 def test_only_operators_see_it(client, week, who, status):
     if who:
