@@ -38,7 +38,7 @@ class Reading:
     commodity: Commodity | None
     market: Market | None
     language: str  # "" when nothing tells
-    unmatched: str  # words that are neither filler nor part of a name found
+    unmatched: str  # words that are neither filler nor part of a name found, as typed
     sure: bool  # False when a name was guessed from a typo, or two readings tie
     #: A second crop or market the message names ("potatoes and onions in osh").
     also: Commodity | Market | None = None
@@ -106,8 +106,10 @@ def read(
         if any(f.owner_id == n.owner_id for n in named)
         for i in range(f.start, f.end)
     }
+    # Said back as typed (with its accents and letters such as ү and й, which folding
+    # drops), in lower case.
     unmatched = [
-        w
+        typed[i]
         for i, w in enumerate(words)
         if i not in covered | again | people
         and word_forms.without_question(w) not in vocab.COMMON

@@ -171,7 +171,7 @@ def _unknown(request: Request) -> list[str]:
     """The words of ``request`` that name nothing, less typos of names beside the names
     read (``Request.unread``)."""
     unread = {word for words, _ in request.unread for word in word_forms.words(words)}
-    return [word for word in request.unmatched.split() if word not in unread]
+    return [word for word in request.unmatched.split() if word_forms.fold(word) not in unread]
 
 
 def _pairs(request: Request, subscriber: Subscriber, every: bool) -> answers.Part | answers.Both:

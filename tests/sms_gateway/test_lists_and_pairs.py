@@ -22,7 +22,7 @@ numbers = (f"+99655535{n:04d}" for n in itertools.count())
 LIST_COMMANDS = {
     "en": ("LIST", "LIST MARKETS", r"More: (LIST(?: MARKETS)? \d+)$"),
     "fr": ("LISTE", "LISTE MARCHES", r"Suite : (LISTE(?: MARCHES)? \d+)$"),
-    "ru": ("СПИСОК", "СПИСОК РЫНКИ", r"Ещё: (СПИСОК(?: РЫНКИ)? \d+)$"),
+    "ru": ("СПИСОК", "СПИСОК РЫНКОВ", r"Ещё: (СПИСОК(?: РЫНКОВ)? \d+)$"),
     "ky": ("ТИЗМЕ", "ТИЗМЕ БАЗАРЛАР", r"Дагы: (ТИЗМЕ(?: БАЗАРЛАР)? \d+)$"),
 }
 

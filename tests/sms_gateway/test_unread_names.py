@@ -204,3 +204,18 @@ def test_a_typo_inflected_in_russian_is_forgiven_as_any_typo(demo):
     request = understand("картошка в Нарине?")
     assert (request.commodity.name, request.market.name) == ("Potatoes", "Naryn")
     assert request.sure is False  # a typo, read as one
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "said"),
+    [
+        ("ky", "картошка Чүйбү", "чүйбү"),  # ү and й are letters of their own
+        ("ru", "лук Краснодарский", "краснодарский"),
+        ("fr", "oignons à Nîmes", "nîmes"),
+    ],
+)
+def test_words_not_found_are_said_back_as_the_farmer_wrote_them(demo, language, question, said):
+    """Folding (for matching) drops marks that are letters to the reader: "чуибу" is not
+    what a Kyrgyz farmer wrote, nor "краснодарскии" what a Russian one did."""
+    reply = ask(question, farmer(language))
+    assert said in reply, reply
