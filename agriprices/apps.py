@@ -26,6 +26,15 @@ class AgripricesConfig(AppConfig):
         post_delete.connect(audit_signals.token_deleted, sender=Token, dispatch_uid="audit-token")
         # Permissions exist only after migrate has run, so the groups follow it.
         post_migrate.connect(ensure_role_groups, sender=self)
+        # A deletion is part of the time of the last change that cached answers are kept
+        # under (models.deletions).
+        from agriprices.collection.models import CollectionPlan, PlannedItem
+        from agriprices.models import Region, Unit
+        from agriprices.models.deletions import note_deletion
+
+        shown = (Region, Commodity, Market, Unit, CommodityAlias, MarketAlias)
+        for model in (*shown, CollectionPlan, PlannedItem):
+            post_delete.connect(note_deletion, sender=model, dispatch_uid=f"deleted-{model}")
         # Cached name indexes follow every change of a name (cache invalidation only).
         for model in (Commodity, CommodityAlias, Market, MarketAlias):
             post_save.connect(name_index.names_changed, sender=model)

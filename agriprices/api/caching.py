@@ -46,7 +46,15 @@ class PricesChangeMixin(ApiView):
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         changed = getattr(self, "_changed", None)
-        if changed is not None and response.status_code == 200:
+        # An HTTP date counts whole seconds: a change later in the second of the last
+        # one would leave it as it is, and a client holding it would be told nothing
+        # changed (304). Until that second is over, an answer goes without (its ETag,
+        # made from the content, still lets a client ask whether it changed).
+        if (
+            changed is not None
+            and response.status_code == 200
+            and int(timezone.now().timestamp()) > int(changed.timestamp())
+        ):
             response["Last-Modified"] = http_date(changed.timestamp())
         return response
 

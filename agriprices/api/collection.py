@@ -9,6 +9,7 @@ no one, so anyone may read it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -31,6 +32,7 @@ from agriprices.collection.completeness import (
     weekly_history,
 )
 from agriprices.collection.schedule import Period
+from agriprices.validation import askable_days
 
 VIEW_AGENTS = "agriprices.view_agentprofile"
 
@@ -304,6 +306,17 @@ class HistoryParams(p.QueryParams):
     def validate_week(self, value: str) -> Period:
         return _period("week", value)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        last = attrs.get("week") or sched.week_of(timezone.localdate())
+        first = last.start - timedelta(weeks=attrs["weeks"] - 1)
+        earliest, _latest = askable_days(timezone.localdate())
+        if first < earliest:
+            raise serializers.ValidationError(
+                {"weeks": f"the weeks asked start before {earliest.isoformat()}"}
+            )
+        return attrs
+
 
 class HistoryWeekSerializer(serializers.Serializer):
     week = serializers.CharField(help_text="`YYYY-Www`.")
@@ -348,12 +361,10 @@ class CollectionHistory(PricesChangeMixin, ApiView):
     def get(self, request: Request) -> Response:
         query = self.params().validated_data
         today = timezone.localdate()
-        last = query.get("week") or sched.week_of(today)
-        # A past week's history is as it stood then: its rounds judged as of its end.
-        as_of = min(today, last.end)
         periods, table, markets = weekly_history(
-            today=as_of,
+            today=today,
             weeks=query["weeks"],
+            last_week=query.get("week"),
             region=query.get("region"),
             markets=query.get("market") or None,
         )
@@ -376,7 +387,7 @@ class CollectionHistory(PricesChangeMixin, ApiView):
         # every market is 13,000 tallies, 150 ms of DRF's fields in a cold answer.
         return Response(
             {
-                "today": as_of,
+                "today": today,
                 "weeks": [
                     {"week": period.label, "start": period.start, "end": period.end}
                     for period in periods

@@ -393,15 +393,17 @@ def weekly_history(
     *,
     today: date,
     weeks: int,
+    last_week: Period | None = None,
     region: Region | None = None,
     markets: Sequence[Market] | None = None,
     agent: User | None = None,
 ) -> tuple[list[Period], dict[int, list[Tally]], dict[int, Market]]:
-    """The last ``weeks`` ISO weeks up to today's, oldest first, and each market's tally
-    per week, each collection day judged by the version in force that day: the weeks ×
-    markets table. Counted per market and round in the database (``received_counts``),
-    not per price."""
-    this_week = sched.week_of(today)
+    """``weeks`` ISO weeks up to ``last_week`` (default today's), oldest first, and each
+    market's tally per week as known on ``today`` (as ``completeness`` counts a week),
+    each collection day judged by the version in force that day: the weeks × markets
+    table. Counted per market and round in the database (``received_counts``), not per
+    price."""
+    this_week = last_week or sched.week_of(today)
     periods = [
         sched.week_of(this_week.start - timedelta(weeks=n)) for n in range(weeks - 1, -1, -1)
     ]

@@ -175,12 +175,6 @@ def delete_plans(
         # Described before the rows go: their prices are deleted with them.
         described = [(plan.market, plan.effective_from, describe(plan)) for plan in rows]
         CollectionPlan.objects.filter(pk__in=[plan.pk for plan in rows]).delete()
-        # A deleted version leaves no newer row for the time of the last change to see
-        # (selectors.latest.prices_last_modified): its market is marked changed, so no
-        # cached answer or report outlives its plan.
-        Market.objects.filter(pk__in={plan.market_id for plan in rows}).update(
-            updated_at=timezone.now()
-        )
         for market, day, before in described:
             # What judges its days now: the version before it (or the default plan).
             after = describe(version_before(market, day))

@@ -1,6 +1,7 @@
 """Price data and its invariants. Every write goes through ``services``; reads through
 ``selectors``. By purpose: ``catalogue`` (places, crops, units, their names and aliases,
-agents) and ``prices`` (quotes, their history, the latest prices and summaries)."""
+agents), ``prices`` (quotes, their history, the latest prices and summaries) and
+``deletions`` (when a row a cached answer may show was deleted)."""
 
 from agriprices.models.catalogue import (
     AgentProfile,
@@ -13,6 +14,7 @@ from agriprices.models.catalogue import (
     Region,
     Unit,
 )
+from agriprices.models.deletions import Deletion
 from agriprices.models.prices import (
     LatestPrice,
     PriceSummary,
@@ -27,6 +29,7 @@ __all__ = [
     "AliasBase",
     "Commodity",
     "CommodityAlias",
+    "Deletion",
     "LatestPrice",
     "Market",
     "MarketAlias",

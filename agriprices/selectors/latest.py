@@ -16,7 +16,16 @@ from django.utils import timezone
 
 from agriprices.collection.freshness import old_ones
 from agriprices.collection.models import CollectionPlan
-from agriprices.models import Commodity, LatestPrice, Market, PriceType, Quote, Region, Unit
+from agriprices.models import (
+    Commodity,
+    Deletion,
+    LatestPrice,
+    Market,
+    PriceType,
+    Quote,
+    Region,
+    Unit,
+)
 from agriprices.warnings.models import PriceWarning
 from agriprices.warnings.queries import warning_of
 
@@ -29,9 +38,8 @@ def prices_last_modified() -> datetime | None:
     renamed, or given a name in another language), or a market's collection plan (which
     says whether a price is still fresh, and what completeness counts). The
     Last-Modified of API answers, and the key of every cached answer, page and reply:
-    the one rule that keeps them from going stale. Catalogue entries cannot be deleted
-    while a price uses them, so their newest change is enough; a plan deleted leaves no
-    newer row, so deleting one marks its market changed (collection.services)."""
+    the one rule that keeps them from going stale. A deletion leaves no newer row, so
+    the newest one (``models.Deletion``) counts too."""
     never = Value(_NEVER, output_field=DateTimeField())
 
     def newest(model: type[Model], field: str) -> Coalesce:
@@ -50,6 +58,7 @@ def prices_last_modified() -> datetime | None:
         changed=Greatest(
             Coalesce(Max("updated_at"), never),
             newest(PriceWarning, "computed_at"),
+            newest(Deletion, "at"),
             *(
                 newest(model, "updated_at")
                 for model in (Region, Commodity, Market, Unit, CollectionPlan)

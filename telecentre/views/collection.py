@@ -77,7 +77,7 @@ def collection(request: HttpRequest) -> HttpResponse:
         )
     ]
     periods, table, history_markets = weekly_history(
-        today=min(today, week.end), weeks=HISTORY_WEEKS, region=region
+        today=today, weeks=HISTORY_WEEKS, last_week=week, region=region
     )
     # A week as its column says it ("W49"), worked out once, not in every cell.
     week_labels = [period.label[5:] for period in periods]

@@ -95,6 +95,7 @@ def test_wrong_parameters_are_named(api, mondays):
         ({"region": "atlantis"}, "region"),
         ({"market": "nowhere"}, "market"),
         ({"weks": "4"}, "weks"),
+        ({"week": "1900-W02", "weeks": "3"}, "weeks"),  # weeks before any price is asked
     ]:
         response = api.get(URL, params)
         assert response.status_code == 400, params
@@ -189,3 +190,64 @@ def test_a_round_turns_late_when_it_closes_with_nothing_written(api, potatoes, m
     real = timezone.now
     monkeypatch.setattr(timezone, "now", lambda: real() + timedelta(days=1))
     assert this_week() == (weekday + 1, 6 - weekday)
+
+
+def test_a_past_week_is_counted_as_it_stands_today_as_the_week_report_counts_it(api, potatoes):
+    """A round on a Sunday closes after its week ends: asked about that week now, it is
+    late, in the history as in the week's report."""
+    sundays = factories.MarketFactory(name="Sundays")
+    plan = CollectionPlan.objects.create(market=sundays, weekdays="6", effective_from=LONG_AGO)
+    PlannedItem.objects.create(plan=plan, commodity=potatoes)
+    last_week = week_label(timezone.localdate() - timedelta(weeks=2))  # closed by now
+    history = weeks_of(api.get(URL, {"weeks": 1, "week": last_week}).json(), "sundays")
+    report = api.get("/api/v1/collection/", {"week": last_week, "market": "sundays"}).json()
+    line = report["markets"][0]
+    assert history[last_week] == {key: line[key] for key in history[last_week]}
+    assert (line["late"], line["not_due"]) == (1, 0)
+
+
+def test_weeks_to_come_end_where_asked(api, mondays):
+    next_week = week_label(timezone.localdate() + timedelta(weeks=1))
+    body = api.get(URL, {"weeks": 2, "week": next_week}).json()
+    assert [w["week"] for w in body["weeks"]] == [week_label(timezone.localdate()), next_week]
+    assert weeks_of(body, "osh")[next_week] == {
+        "expected": 1,
+        "received": 0,
+        "late": 0,
+        "not_due": 1,
+        "percent": 0,
+    }
+
+
+def test_a_crop_or_a_market_deleted_is_gone_from_the_next_answer(
+    api, mondays, potatoes, osh, bishkek, monkeypatch
+):
+    """A deleted row leaves no newer one: the answer must still follow, and its
+    Last-Modified must not go back (a client holding the older answer would be told it
+    has not changed)."""
+    real = timezone.now
+    clock = {"ahead": timedelta(seconds=2)}
+    monkeypatch.setattr(timezone, "now", lambda: real() + clock["ahead"])
+    this_week = week_label(timezone.localdate())
+    quinoa = factories.CommodityFactory(name="Quinoa")
+    ghost = factories.MarketFactory(name="Ghost")
+    for market in (bishkek, ghost):
+        save_plan(
+            market=market,
+            kind=CollectionPlan.Kind.WEEKDAYS,
+            weekdays=range(7),
+            expected=[(potatoes, PriceType.RETAIL), (quinoa, PriceType.RETAIL)],
+        )
+    factories.QuoteFactory(commodity=potatoes, market=osh)  # the newest change
+    clock["ahead"] = timedelta(seconds=4)
+    before = api.get(URL, {"weeks": 1})
+    expected = weeks_of(before.json(), "bishkek")[this_week]["expected"]
+    assert "ghost" in [m["market"] for m in before.json()["markets"]]
+    clock["ahead"] = timedelta(seconds=6)
+    quinoa.delete()
+    ghost.delete()
+    clock["ahead"] = timedelta(seconds=8)
+    after = api.get(URL, {"weeks": 1}, HTTP_IF_MODIFIED_SINCE=before["Last-Modified"])
+    assert after.status_code == 200
+    assert weeks_of(after.json(), "bishkek")[this_week]["expected"] == expected // 2
+    assert "ghost" not in [m["market"] for m in after.json()["markets"]]

@@ -1,14 +1,18 @@
 import csv
 import gzip
 import io
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import timezone
+from django.utils.http import http_date
 
 from agriprices.models import Quote
+from agriprices.services.series import rebuild_latest_prices
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -253,7 +257,9 @@ def test_series_as_csv_is_one_row_per_market_and_week(api, prices, days_ago):
     }
 
 
-def test_unchanged_answers_revalidate_to_304(api, prices):
+def test_unchanged_answers_revalidate_to_304(api, prices, monkeypatch):
+    real = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real() + timedelta(seconds=2))  # see below
     first = api.get("/api/v1/prices/latest/?commodity=potatoes")
     assert first["ETag"] and first["Last-Modified"]
     again = api.get("/api/v1/prices/latest/?commodity=potatoes", HTTP_IF_NONE_MATCH=first["ETag"])
@@ -262,6 +268,42 @@ def test_unchanged_answers_revalidate_to_304(api, prices):
         "/api/v1/prices/latest/?commodity=potatoes", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
     )
     assert since.status_code == 304
+
+
+def test_a_change_in_the_same_second_is_never_answered_not_modified(api, prices, monkeypatch):
+    """An HTTP date counts whole seconds, and prices come in faster than that on a busy
+    day: a client that revalidates what it holds by its date must get the new answer,
+    however soon after the last change it asked."""
+    second = timezone.now().replace(microsecond=0) + timedelta(seconds=5)
+    clock = {"now": second + timedelta(milliseconds=200)}
+    monkeypatch.setattr(timezone, "now", lambda: clock["now"])
+    factories.QuoteFactory(commodity=prices["potatoes"], market=prices["osh"], price=30)
+    rebuild_latest_prices()
+    clock["now"] = second + timedelta(milliseconds=300)
+    url = "/api/v1/prices/latest/?commodity=potatoes"
+    first = api.get(url)
+    clock["now"] = second + timedelta(milliseconds=700)
+    factories.QuoteFactory(commodity=prices["potatoes"], market=prices["osh"], price=31)
+    rebuild_latest_prices()
+    clock["now"] = second + timedelta(milliseconds=800)
+    # Revalidated by date alone, as curl -z and many sync scripts do.
+    validators = (
+        {"HTTP_IF_MODIFIED_SINCE": first["Last-Modified"]}
+        if first.has_header("Last-Modified")
+        else {}
+    )
+    again = api.get(url, **validators)
+    assert again.status_code == 200 and again.content != first.content
+    # Once the second is over, the answer says when it changed; asked again with only
+    # that date (curl -z, many sync scripts), a change later is never missed.
+    clock["now"] = second + timedelta(seconds=2)
+    settled = api.get(url)
+    assert settled["Last-Modified"] == http_date(second.timestamp())
+    clock["now"] = second + timedelta(seconds=2, milliseconds=500)
+    factories.QuoteFactory(commodity=prices["potatoes"], market=prices["osh"], price=32)
+    rebuild_latest_prices()
+    later = api.get(url, HTTP_IF_MODIFIED_SINCE=settled["Last-Modified"])
+    assert later.status_code == 200
 
 
 def test_a_new_price_invalidates_the_cached_answer(api, prices, operator, today):
