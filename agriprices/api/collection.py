@@ -37,9 +37,14 @@ from agriprices.validation import askable_days
 VIEW_AGENTS = "agriprices.view_agentprofile"
 
 
-class CollectionParams(p.QueryParams):
+class CollectionPlaces(p.QueryParams):
+    """The markets an answer on collection is about: a region's, or those named."""
+
     region = p.region_ref(required=False)
     market = p.MarketsField(help_text="One or more markets, repeated or comma-separated.")
+
+
+class CollectionParams(CollectionPlaces):
     agent = serializers.CharField(
         required=False,
         max_length=150,
@@ -287,9 +292,7 @@ def _agent(name: str | None, user: Any, *, may_view: bool) -> User | None:
 MAX_HISTORY_WEEKS = 52
 
 
-class HistoryParams(p.QueryParams):
-    region = p.region_ref(required=False)
-    market = p.MarketsField(help_text="One or more markets, repeated or comma-separated.")
+class HistoryParams(CollectionPlaces):
     weeks = serializers.IntegerField(
         required=False,
         default=8,
