@@ -31,9 +31,10 @@ class AgripricesConfig(AppConfig):
         from agriprices.collection.models import CollectionPlan, PlannedItem
         from agriprices.models import Region, Unit
         from agriprices.models.deletions import note_deletion
+        from agriprices.warnings.models import PriceWarning
 
-        shown = (Region, Commodity, Market, Unit, CommodityAlias, MarketAlias)
-        for model in (*shown, CollectionPlan, PlannedItem):
+        catalogue = (Region, Commodity, Market, Unit, CommodityAlias, MarketAlias)
+        for model in (*catalogue, PriceWarning, CollectionPlan, PlannedItem):
             post_delete.connect(note_deletion, sender=model, dispatch_uid=f"deleted-{model}")
         # Cached name indexes follow every change of a name (cache invalidation only).
         for model in (Commodity, CommodityAlias, Market, MarketAlias):

@@ -19,6 +19,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from agriprices import word_forms
+
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -68,6 +70,17 @@ def plain(text: str) -> str:
 
 def is_gsm7(text: str) -> bool:
     return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+
+
+def said_back(word: str) -> str:
+    """A sender's word as a reply says it back: as typed, unless GSM-7 cannot carry it
+    and can carry it folded ("nîmes" as "nimes"): one such letter would make a Latin
+    reply UCS-2, half the room. Cyrillic stays as typed ("чүйбү"): its replies are UCS-2
+    anyway, and folding would change its letters."""
+    if is_gsm7(word):
+        return word
+    folded = word_forms.fold(word)
+    return folded if is_gsm7(folded) else word
 
 
 def encoded(text: str) -> tuple[str, int]:

@@ -39,6 +39,7 @@ class PricesChangeMixin(ApiView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        self._read_at = timezone.now()
         self._changed = answers_last_changed() if request.method == "GET" else None
 
     def finalize_response(
@@ -48,12 +49,13 @@ class PricesChangeMixin(ApiView):
         changed = getattr(self, "_changed", None)
         # An HTTP date counts whole seconds: a change later in the second of the last
         # one would leave it as it is, and a client holding it would be told nothing
-        # changed (304). Until that second is over, an answer goes without (its ETag,
-        # made from the content, still lets a client ask whether it changed).
+        # changed (304). Unless that second was over when the last change was read, an
+        # answer goes without (its ETag, made from the content, still lets a client ask
+        # whether it changed).
         if (
             changed is not None
             and response.status_code == 200
-            and int(timezone.now().timestamp()) > int(changed.timestamp())
+            and int(self._read_at.timestamp()) > int(changed.timestamp())
         ):
             response["Last-Modified"] = http_date(changed.timestamp())
         return response

@@ -64,8 +64,8 @@ class MarketRefField(RefField):
 @extend_schema_field(
     {
         "type": "string",
-        "description": "Id, slug or name, e.g. `osh-region`, `2`.",
-        "example": "osh-region",
+        "description": "Id, slug or name, e.g. `chuy`, `2`.",
+        "example": "chuy",
     }
 )
 class RegionRefField(RefField):

@@ -196,6 +196,7 @@ class AliasBase(models.Model):
     normalized = models.CharField(max_length=120, editable=False, db_index=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.NAME)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)  # see NamedInLanguages
 
     class Meta:
         abstract = True

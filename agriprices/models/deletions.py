@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Deletion(models.Model):
-    """One deleted row of the catalogue or the collection plans: what it was, and when."""
+    """One deleted row of the catalogue, the price warnings or the collection plans:
+    what it was, and when."""
 
     kind = models.CharField(_("kind"), max_length=60)  # the model's label
     object_id = models.BigIntegerField(_("object id"))

@@ -18,9 +18,11 @@ from agriprices.collection.freshness import old_ones
 from agriprices.collection.models import CollectionPlan
 from agriprices.models import (
     Commodity,
+    CommodityAlias,
     Deletion,
     LatestPrice,
     Market,
+    MarketAlias,
     PriceType,
     Quote,
     Region,
@@ -35,7 +37,8 @@ _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 def prices_last_modified() -> datetime | None:
     """When anything a price answer shows last changed, in one query: any price, any
     price warning, the catalogue it is named from (a region, commodity, market or unit
-    renamed, or given a name in another language), or a market's collection plan (which
+    renamed, or given a name in another language or another name), or a market's
+    collection plan (which
     says whether a price is still fresh, and what completeness counts). The
     Last-Modified of API answers, and the key of every cached answer, page and reply:
     the one rule that keeps them from going stale. A deletion leaves no newer row, so
@@ -61,7 +64,15 @@ def prices_last_modified() -> datetime | None:
             newest(Deletion, "at"),
             *(
                 newest(model, "updated_at")
-                for model in (Region, Commodity, Market, Unit, CollectionPlan)
+                for model in (
+                    Region,
+                    Commodity,
+                    Market,
+                    Unit,
+                    CommodityAlias,
+                    MarketAlias,
+                    CollectionPlan,
+                )
             ),
         )
     )["changed"]

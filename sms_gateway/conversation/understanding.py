@@ -12,6 +12,7 @@ from agriprices.models import Commodity, Market
 from agriprices.reading import Reading
 from sms_gateway.conversation import vocabulary as vocab
 from sms_gateway.conversation.parser import Command, parse
+from sms_gateway.segments import said_back
 
 #: Commands whose words name a crop, a market or both.
 NAMING = frozenset({"query", "sell", "subscribe", "unsubscribe", "report"})
@@ -84,11 +85,18 @@ def understand(text: str) -> Request:
         commodity=reading.commodity,
         market=reading.market,
         language=command.language or reading.language,
-        unmatched=reading.unmatched,
+        unmatched=_said_back(reading.unmatched, text),
         sure=reading.sure,
         also=reading.also if command.action == "report" else None,
         otherwise=otherwise,
     )
+
+
+def _said_back(words: str, text: str) -> str:
+    """``words`` of ``text`` as a reply says them back (``segments.said_back``): as the
+    sender typed them, also where they were read from a command's folded words."""
+    typed = dict(zip(word_forms.words(text), word_forms.typed_words(text), strict=True))
+    return " ".join(said_back(typed.get(word, word)) for word in words.split())
 
 
 def _question(command: Command, text: str) -> Request:
@@ -100,12 +108,14 @@ def _question(command: Command, text: str) -> Request:
         commodity=reading.commodity,
         market=reading.market,
         language=reading.language,
-        unmatched=reading.unmatched,
+        unmatched=_said_back(reading.unmatched, text),
         sure=reading.sure,
         also=reading.also if command.action == "query" else None,
         crops=reading.crops if command.action == "query" else (),
         markets=reading.markets if command.action == "query" else (),
-        unread=reading.unread if command.action == "query" else (),
+        unread=tuple((_said_back(words, text), guesses) for words, guesses in reading.unread)
+        if command.action == "query"
+        else (),
         pleads=pleads,
     )
 

@@ -157,7 +157,7 @@ LIST_KINDS: dict[str, str] = {
             """
             crops crop products produce commodities goods items produits produit cultures
             культуры культур товары товаров товар продукты продуктов азык азыктар
-            азыктардын товарлар
+            азыктардын товарлар tovary tovarov produkty azyktar
             """
         ),
         "crops",
@@ -165,8 +165,8 @@ LIST_KINDS: dict[str, str] = {
     **dict.fromkeys(
         folded(
             """
-            markets market bazaars marches marche рынки рынков базары базаров базарлар
-            базарлардын базарларды
+            markets market bazaars marches marche рынки рынков рынок базары базаров базарлар
+            базарлардын базарларды rynki rynkov rynok bazary bazarov bazarlar
             """
         ),
         "markets",

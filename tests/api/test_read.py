@@ -306,6 +306,36 @@ def test_a_change_in_the_same_second_is_never_answered_not_modified(api, prices,
     assert later.status_code == 200
 
 
+def test_no_date_is_said_for_an_answer_read_in_the_second_of_a_change(api, prices, monkeypatch):
+    """An answer read in the second of the last change and finished in the next must
+    not carry that second's date: a change later in it, while the answer was being
+    read, would be answered 304."""
+    second = timezone.now().replace(microsecond=0) + timedelta(seconds=5)
+    clock = {"now": second + timedelta(milliseconds=500)}
+    monkeypatch.setattr(timezone, "now", lambda: clock["now"])
+    factories.QuoteFactory(commodity=prices["potatoes"], market=prices["osh"], price=30)
+    reads = iter([second + timedelta(milliseconds=600)])
+    # The first reading of the clock is the request's; it finishes in the next second.
+    monkeypatch.setattr(
+        timezone, "now", lambda: next(reads, second + timedelta(seconds=1, milliseconds=100))
+    )
+    answer = api.get("/api/v1/prices/latest/?commodity=potatoes")
+    assert answer.status_code == 200 and not answer.has_header("Last-Modified")
+
+
+def test_a_name_moved_to_another_market_answers_for_that_market_at_once(api, prices):
+    """An alias changed on its own (the admin's page of market names) leaves no other
+    row changed: the answers named by it must follow."""
+    from agriprices.models import MarketAlias
+
+    alias = MarketAlias.objects.create(market=prices["osh"], name="Testbazar")
+    url = "/api/v1/prices/latest/?market=testbazar&commodity=potatoes"
+    assert {row["market"]["name"] for row in api.get(url).json()} == {"Osh"}
+    alias.market = prices["bishkek"]
+    alias.save()
+    assert {row["market"]["name"] for row in api.get(url).json()} == {"Bishkek"}
+
+
 def test_a_new_price_invalidates_the_cached_answer(api, prices, operator, today):
     first = api.get("/api/v1/prices/latest/?commodity=potatoes")
     factories.QuoteFactory(commodity=prices["potatoes"], market=prices["osh"], price=30)

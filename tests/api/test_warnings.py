@@ -2,8 +2,10 @@
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from agriprices.warnings.computation import refresh_warnings
 from tests import factories
@@ -85,7 +87,12 @@ def test_a_bad_parameter_is_a_clear_400(api, warnings, query, field):
     assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
-def test_answers_carry_last_modified_and_change_when_warnings_do(api, warnings, potatoes, osh):
+def test_answers_carry_last_modified_and_change_when_warnings_do(
+    api, warnings, potatoes, osh, monkeypatch
+):
+    real = timezone.now
+    # Last-Modified is said once the second of the last change is over (test_read.py).
+    monkeypatch.setattr(timezone, "now", lambda: real() + timedelta(seconds=2))
     first = api.get("/api/v1/prices/warnings/")
     stamp = first["Last-Modified"]
     assert api.get("/api/v1/prices/warnings/", HTTP_IF_MODIFIED_SINCE=stamp).status_code in (
@@ -99,3 +106,23 @@ def test_answers_carry_last_modified_and_change_when_warnings_do(api, warnings, 
     refresh_warnings()
     again = api.get("/api/v1/prices/warnings/?band=alert,crisis").json()
     assert again["count"] == 1
+
+
+def test_a_warning_deleted_is_gone_from_the_next_answer(api, warnings, potatoes, osh, monkeypatch):
+    """A recomputation that leaves a series with no warning deletes rows and writes none:
+    the answer must follow, and a client revalidating by date must not be told 304."""
+    from agriprices.warnings.models import PriceWarning
+
+    real = timezone.now
+    clock = {"ahead": timedelta(seconds=2)}
+    monkeypatch.setattr(timezone, "now", lambda: real() + clock["ahead"])
+    first = api.get("/api/v1/prices/warnings/?market=osh&commodity=potatoes")
+    assert first.json()["count"] > 0
+    clock["ahead"] = timedelta(seconds=4)
+    PriceWarning.objects.filter(market=osh, commodity=potatoes).delete()
+    clock["ahead"] = timedelta(seconds=6)
+    again = api.get(
+        "/api/v1/prices/warnings/?market=osh&commodity=potatoes",
+        HTTP_IF_MODIFIED_SINCE=first["Last-Modified"],
+    )
+    assert again.status_code == 200 and again.json()["count"] == 0

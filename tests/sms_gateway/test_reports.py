@@ -256,6 +256,15 @@ def test_a_report_naming_more_than_a_known_market_records_nothing(field_agent, p
     assert text("P POTATOES OSH BAZAAR 18 KG 2468").reply.startswith("Recorded: Potatoes Osh")
 
 
+def test_words_not_found_in_a_report_are_said_back_as_the_agent_wrote_them(
+    field_agent, potatoes, osh
+):
+    """Folding is for matching: "ЧУИБУ" and "НОВЫИ" are not what the agent wrote."""
+    reply = text("P POTATOES OSH ЧҮЙБҮ НОВЫЙ 18 KG 2468").reply
+    assert reply == "Табылган жок: ЧҮЙБҮ НОВЫЙ. Эч нерсе жазылган жок.", reply  # in Kyrgyz
+    assert not Quote.objects.exists()
+
+
 def test_a_report_naming_two_markets_records_nothing(field_agent, potatoes, osh, bishkek):
     """Never at the first one named: the agent may have meant the other."""
     reply = text("P POTATOES OSH BISHKEK 18 KG 2468").reply

@@ -211,7 +211,7 @@ def test_a_typo_inflected_in_russian_is_forgiven_as_any_typo(demo):
     [
         ("ky", "картошка Чүйбү", "чүйбү"),  # ү and й are letters of their own
         ("ru", "лук Краснодарский", "краснодарский"),
-        ("fr", "oignons à Nîmes", "nîmes"),
+        ("fr", "oignons à Sète", "sète"),  # è is a GSM-7 letter
     ],
 )
 def test_words_not_found_are_said_back_as_the_farmer_wrote_them(demo, language, question, said):
@@ -219,3 +219,20 @@ def test_words_not_found_are_said_back_as_the_farmer_wrote_them(demo, language, 
     what a Kyrgyz farmer wrote, nor "краснодарскии" what a Russian one did."""
     reply = ask(question, farmer(language))
     assert said in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "said"),
+    [("ky", "сатам чүйбү", "чүйбү"), ("ru", "продам йогурт", "йогурт")],
+)
+def test_a_crop_to_sell_not_found_is_said_back_as_written(demo, language, question, said):
+    assert f"{NOT_FOUND[language]}{said}" in ask(question, farmer(language))
+
+
+@pytest.mark.parametrize("typo", ["narîn", "NARİN"])
+def test_a_latin_reply_says_back_a_letter_gsm_cannot_carry_folded(demo, typo):
+    """One letter outside GSM-7 would make the whole reply UCS-2: 70 characters, not
+    160, and the answer would lose its comparisons."""
+    reply = ask(f"potatoes osh {typo}", farmer("en"))
+    assert reply.startswith("Not found: narin (Naryn?). Potatoes Osh: "), reply
+    assert count_segments(reply).encoding == "GSM-7" and "Cheaper" in reply, reply
