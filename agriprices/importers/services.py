@@ -237,6 +237,15 @@ def _store_checked_rows(
         batch_size=1000,
     )
     report.created = len(created)
+    if created and created[-1].pk is not None:
+        # Stamped as they were stored, seconds before this transaction commits: a price
+        # committed meanwhile with a later stamp could have answers cached under it
+        # (prices_last_modified), which these would never replace. Stamped again as
+        # they commit, the import is the last change.
+        newest = created[-1].pk
+        transaction.on_commit(
+            lambda: Quote.objects.filter(pk=newest).update(updated_at=timezone.now())
+        )
     for (commodity_id, market_id, price_type), (first, last) in touched.items():
         refresh_series(
             commodity_id=commodity_id,

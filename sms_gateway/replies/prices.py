@@ -224,13 +224,16 @@ def not_found_reply(
     with translation.override(language):
         unknown = pgettext("sms", "Not found: {words}.").format(words=words[:40])
         hint = pgettext("sms", "Send HELP.")
-        if not suggestions:
-            return fit([f"{unknown} {hint}"], room)
         tries = [
             pgettext("sms", "Try: {names}.").format(names=", ".join(suggestions[:n]))
             for n in range(len(suggestions), 0, -1)
         ]
-        return fit([f"{unknown} {t} {hint}" for t in tries] + [f"{unknown} {tries[-1]}"], room)
+        candidates = [f"{unknown} {t} {hint}" for t in tries] + [
+            f"{unknown} {t}" for t in tries[-1:]
+        ]
+        # Where nothing fits, the words are cut, never what to do next.
+        last = room.cut(plain(unknown), keep=f" {hint}")
+        return fit([*candidates, f"{unknown} {hint}", last], room)
 
 
 def unread_notes(

@@ -304,3 +304,33 @@ def test_the_summary_says_how_many_prices_were_held_and_why(wfp_file, tmp_path):
     slips = Quote.objects.filter(price__in=[Decimal("8.3"), Decimal("0.086")])
     assert [q.status for q in slips] == ["flagged", "flagged"]
     assert all("× the recent median at Minsk" in q.status_reason for q in slips)
+
+
+def test_an_import_is_the_last_change_when_it_commits(
+    wfp_file, django_capture_on_commit_callbacks, monkeypatch
+):
+    """An import stamps its prices as it stores them, seconds before it commits; a price
+    sent by SMS meanwhile has a later stamp. Cached answers are kept under the newest
+    stamp: unless the import is stamped again as it commits, they would keep showing
+    the prices before it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from agriprices.selectors.latest import prices_last_modified
+    from tests import factories
+
+    real = timezone.now
+    start = real()
+    monkeypatch.setattr(timezone, "now", lambda: start)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        open(wfp_file, encoding="utf-8") as prices,
+    ):
+        import_price_rows(read_price_file(prices, "wfp"))
+        # Meanwhile, committed first: a price sent by SMS, stamped after the import's.
+        monkeypatch.setattr(timezone, "now", lambda: start + timedelta(seconds=5))
+        factories.QuoteFactory()
+        sent_meanwhile = prices_last_modified()
+        monkeypatch.setattr(timezone, "now", lambda: start + timedelta(seconds=9))
+    assert prices_last_modified() > sent_meanwhile

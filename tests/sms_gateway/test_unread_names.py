@@ -236,3 +236,9 @@ def test_a_latin_reply_says_back_a_letter_gsm_cannot_carry_folded(demo, typo):
     reply = ask(f"potatoes osh {typo}", farmer("en"))
     assert reply.startswith("Not found: narin (Naryn?). Potatoes Osh: "), reply
     assert count_segments(reply).encoding == "GSM-7" and "Cheaper" in reply, reply
+
+
+def test_long_words_not_found_are_cut_never_what_to_do_next(demo):
+    reply = ask("ош " + "чүйбү" * 8, farmer("ky"))
+    assert reply.endswith(".. ЖАРДАМ деп жазыңыз."), reply
+    assert count_segments(reply).segments == 1, reply
