@@ -6,6 +6,7 @@ showing it, and move Last-Modified backwards."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import models
@@ -29,6 +30,12 @@ class Deletion(models.Model):
         return f"{self.kind} {self.object_id} ({self.at:%Y-%m-%d %H:%M})"
 
 
+#: How long a deletion is kept: only the newest counts, and a day of them says what
+#: went lately to whoever looks (a recomputation of the warnings deletes rows nightly).
+KEPT = timedelta(days=1)
+
+
 def note_deletion(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     """A ``post_delete`` receiver: the row ``instance`` is gone (cascades included)."""
-    Deletion.objects.create(kind=sender._meta.label_lower, object_id=instance.pk)
+    noted = Deletion.objects.create(kind=sender._meta.label_lower, object_id=instance.pk)
+    Deletion.objects.filter(at__lt=noted.at - KEPT).delete()

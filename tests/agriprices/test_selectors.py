@@ -259,3 +259,18 @@ def test_an_answers_comparisons_follow_a_plan_changed_at_once(catalogue):
     assert cheaper() == talas  # Naryn's price is now three rounds late
     delete_plans([weekly], actor=None)
     assert cheaper() == naryn
+
+
+def test_only_a_day_of_deletions_is_kept(monkeypatch):
+    """Only the newest deletion counts in the time of the last change: the table does
+    not grow with every night's recomputed warnings."""
+    from django.utils import timezone
+
+    from agriprices.models import Deletion
+
+    real = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real() - timedelta(days=3))
+    factories.MarketFactory(name="Old").delete()
+    monkeypatch.setattr(timezone, "now", real)
+    factories.MarketFactory(name="New").delete()
+    assert list(Deletion.objects.values_list("kind", flat=True)) == ["agriprices.market"]
