@@ -32,6 +32,7 @@ from agriprices.collection.completeness import (
     weekly_history,
 )
 from agriprices.collection.schedule import Period
+from agriprices.models import Market
 from agriprices.validation import askable_days
 
 VIEW_AGENTS = "agriprices.view_agentprofile"
@@ -153,6 +154,11 @@ def _tally(tally: Tally) -> dict[str, Any]:
     }
 
 
+def _market(market: Market) -> dict[str, str]:
+    """A market as every collection answer names it."""
+    return {"market": market.slug, "name": market.name, "region": market.region.slug}
+
+
 def collection_document(report: Completeness, *, agents: bool) -> dict[str, Any]:
     markets = report.markets
     period = report.period
@@ -173,9 +179,7 @@ def collection_document(report: Completeness, *, agents: bool) -> dict[str, Any]
         ],
         "markets": [
             {
-                "market": market.slug,
-                "name": market.name,
-                "region": market.region.slug,
+                **_market(market),
                 **_tally(tally),
                 "missed_rounds": report.market_streaks.get(pk, 0),
                 "flagged": pk in flagged,
@@ -376,9 +380,7 @@ class CollectionHistory(PricesChangeMixin, ApiView):
             return Response(
                 [
                     {
-                        "market": markets[pk].slug,
-                        "name": markets[pk].name,
-                        "region": markets[pk].region.slug,
+                        **_market(markets[pk]),
                         "week": period.label,
                         **_tally(tally),
                     }
@@ -397,9 +399,7 @@ class CollectionHistory(PricesChangeMixin, ApiView):
                 ],
                 "markets": [
                     {
-                        "market": markets[pk].slug,
-                        "name": markets[pk].name,
-                        "region": markets[pk].region.slug,
+                        **_market(markets[pk]),
                         "weeks": [_tally(tally) for tally in table[pk]],
                     }
                     for pk in ordered

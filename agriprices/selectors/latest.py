@@ -38,11 +38,10 @@ def prices_last_modified() -> datetime | None:
     """When anything a price answer shows last changed, in one query: any price, any
     price warning, the catalogue it is named from (a region, commodity, market or unit
     renamed, or given a name in another language or another name), or a market's
-    collection plan (which
-    says whether a price is still fresh, and what completeness counts). The
-    Last-Modified of API answers, and the key of every cached answer, page and reply:
-    the one rule that keeps them from going stale. A deletion leaves no newer row, so
-    the newest one (``models.Deletion``) counts too."""
+    collection plan (which says whether a price is still fresh, and what completeness
+    counts). The Last-Modified of API answers, and the key of every cached answer, page
+    and reply: the one rule that keeps them from going stale. A deletion leaves no newer
+    row, so the newest one (``models.Deletion``) counts too."""
     never = Value(_NEVER, output_field=DateTimeField())
 
     def newest(model: type[Model], field: str) -> Coalesce:
