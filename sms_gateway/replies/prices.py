@@ -228,12 +228,11 @@ def not_found_reply(
             pgettext("sms", "Try: {names}.").format(names=", ".join(suggestions[:n]))
             for n in range(len(suggestions), 0, -1)
         ]
-        candidates = [f"{unknown} {t} {hint}" for t in tries] + [
-            f"{unknown} {t}" for t in tries[-1:]
-        ]
-        # Where nothing fits, the words are cut, never what to do next.
+        # Where nothing fits, the words are cut, never what to do next: the closest
+        # name and the hint, or the hint alone.
+        cut = [room.cut(plain(unknown), keep=f" {t} {hint}") for t in tries[-1:]]
         last = room.cut(plain(unknown), keep=f" {hint}")
-        return fit([*candidates, f"{unknown} {hint}", last], room)
+        return fit([*(f"{unknown} {t} {hint}" for t in tries), *cut, last], room)
 
 
 def unread_notes(

@@ -242,3 +242,18 @@ def test_long_words_not_found_are_cut_never_what_to_do_next(demo):
     reply = ask("ош " + "чүйбү" * 8, farmer("ky"))
     assert reply.endswith(".. ЖАРДАМ деп жазыңыз."), reply
     assert count_segments(reply).segments == 1, reply
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
+def test_long_words_not_found_are_cut_before_the_closest_name_and_the_hint(language):
+    """What to do next reaches the farmer whole: the closest name and how to get help;
+    the words he typed are what is cut."""
+    from django.utils import translation
+
+    from sms_gateway.replies.prices import not_found_reply
+
+    reply = not_found_reply(language=language, words="ж" * 40, suggestions=["Potatoes"])
+    with translation.override(language):
+        hint = translation.pgettext("sms", "Send HELP.")
+    assert ".. " in reply and "Potatoes" in reply and reply.endswith(hint), reply
+    assert count_segments(reply).segments == 1, reply
