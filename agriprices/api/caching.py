@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime, time
 from functools import wraps
+from time import monotonic, sleep
 from typing import Any
 
 from django.conf import settings
@@ -61,13 +62,24 @@ class PricesChangeMixin(ApiView):
         return response
 
 
+#: How long a reader waits for another that is counting the same answer before counting
+#: it itself (a year of every market's collection takes one to two seconds cold).
+MAKING_WAIT_SECONDS = 10.0
+#: Headers an answer keeps when it is served from the cache.
+KEPT_HEADERS = ("Link",)
+
+
 def cached_until_prices_change(
     handler: Callable[..., HttpResponseBase],
 ) -> Callable[..., HttpResponseBase]:
     """Keep a public price answer in the shared cache until anything it shows changes or
     the day does: the key holds the time of the last change (``answers_last_changed``,
     read before the data, see PricesChangeMixin), so a cached answer is never stale and
-    needs no invalidation. Only for answers that are the same for every caller."""
+    needs no invalidation. Only for answers that are the same for every caller.
+
+    Readers who ask for the same answer while one of them counts it wait for that one
+    (``_made_by_another``) rather than each counting it: after a change, every reader
+    of a busy answer would otherwise miss at once."""
 
     @wraps(handler)
     def answer(
@@ -77,21 +89,50 @@ def cached_until_prices_change(
             return handler(self, request, *args, **kwargs)
         renderer = request.accepted_renderer
         raw = f"{request.get_full_path()}|{renderer.format}|{self._changed}"
-        key = "api:v1:" + hashlib.sha256(raw.encode()).hexdigest()
+        key = "api:v1:answer:" + hashlib.sha256(raw.encode()).hexdigest()
+        making = key + ":making"
         cached = cache.get(key)
+        if cached is None and not cache.add(making, True, MAKING_WAIT_SECONDS):
+            cached = _made_by_another(key, making)
         if cached is not None:
-            content, content_type = cached
-            return HttpResponse(content, content_type=content_type)
-        response = handler(self, request, *args, **kwargs)
-        if isinstance(response, Response) and response.status_code == 200:
+            return _from_cache(cached)
+        try:
+            response = handler(self, request, *args, **kwargs)
+            if not (isinstance(response, Response) and response.status_code == 200):
+                return response
             # The rendered bytes: a year of weekly medians at every market is a megabyte
             # of JSON, too slow to encode again on every read.
             content_type = request.accepted_media_type
             if renderer.charset:  # JSON has none: it is UTF-8 by definition
                 content_type += f"; charset={renderer.charset}"
             content = renderer.render(response.data, request.accepted_media_type, {})
-            cache.set(key, (content, content_type), settings.API_CACHE_SECONDS)
-            return HttpResponse(content, content_type=content_type)
-        return response
+            kept = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+            cached = (content, content_type, kept)
+            cache.set(key, cached, settings.API_CACHE_SECONDS)
+            return _from_cache(cached)
+        finally:
+            cache.delete(making)
 
     return answer
+
+
+def _from_cache(cached: tuple[bytes | str, str, dict[str, str]]) -> HttpResponse:
+    content, content_type, kept = cached
+    response = HttpResponse(content, content_type=content_type)
+    for name, value in kept.items():
+        response[name] = value
+    return response
+
+
+def _made_by_another(key: str, making: str) -> Any:
+    """The answer under ``key`` once the reader counting it (who holds ``making``) has
+    kept it; None when that reader gave up (an error, a 400) or is taking too long, or
+    when the cache cannot be reached: then this reader counts it itself."""
+    deadline = monotonic() + MAKING_WAIT_SECONDS
+    while True:
+        found = cache.get_many([key, making])
+        if key in found:
+            return found[key]
+        if making not in found or monotonic() >= deadline:
+            return None
+        sleep(0.02)

@@ -126,3 +126,18 @@ def test_a_warning_deleted_is_gone_from_the_next_answer(api, warnings, potatoes,
         HTTP_IF_MODIFIED_SINCE=first["Last-Modified"],
     )
     assert again.status_code == 200 and again.json()["count"] == 0
+
+
+def test_every_page_says_where_the_next_is_whether_kept_or_counted(api, warnings):
+    """A script that follows the Link header reads every warning, also when the page it
+    asks for was kept in the shared cache."""
+    for attempt in ("counted", "kept"):
+        seen, url = [], "/api/v1/prices/warnings/?page_size=3"
+        while url:
+            response = api.get(url)
+            assert response.status_code == 200, attempt
+            seen += response.json()["results"]
+            link = response.get("Link")
+            url = link[1 : link.index(">")] if link else None
+            assert (url is None) == (response.json()["next"] is None), attempt
+        assert len(seen) == 4, attempt
