@@ -69,7 +69,8 @@ class MarketRefField(RefField):
     }
 )
 class RegionRefField(RefField):
-    """A region named by id, slug or name (its own example in the schema)."""
+    """A region named by id, slug or name in any language (its own example in the
+    schema)."""
 
 
 class RegionSerializer(serializers.ModelSerializer):

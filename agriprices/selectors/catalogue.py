@@ -56,6 +56,7 @@ def market_by_ref(ref: str) -> Market | None:
 
 
 def region_by_ref(ref: str) -> Region | None:
+    """A region by id, slug, or its name in any language."""
     ref = ref.strip()
     if not ref or len(ref) > 120 or "\x00" in ref:
         return None
@@ -64,10 +65,19 @@ def region_by_ref(ref: str) -> Region | None:
         found = Region.objects.filter(pk=pk).first()
         if found is not None:
             return found
-    return (
+    found = (
         Region.objects.filter(slug=ref.lower()).first()
         or Region.objects.filter(name__iexact=ref).first()
     )
+    if found is not None:
+        return found
+    # Or its name in another language (``Ошская область``). A country has tens of
+    # regions, and their names live in a JSON field no database indexes alike.
+    wanted = normalize_name(ref)
+    for region in Region.objects.exclude(translations={}):
+        if any(normalize_name(name) == wanted for name in region.translations.values()):
+            return region
+    return None
 
 
 def unit_by_code(code: str) -> Unit | None:

@@ -104,6 +104,24 @@ def test_quotes_are_approved_newest_first_and_filterable_by_any_name(api, prices
     assert {r["market"]["name"] for r in by_region} == {"Naryn"}
 
 
+@pytest.mark.parametrize("name", ["Нарынская область", "нарын облусу", "  НАРЫН ОБЛУСУ "])
+def test_a_region_may_be_named_in_any_language(api, prices, name):
+    region = prices["naryn"].region
+    region.translations = {"ru": "Нарынская область", "ky": "Нарын облусу"}
+    region.save()
+    factories.RegionFactory(name="Other", translations={"ru": "Другая"})
+    for path, crop in [
+        ("/api/v1/quotes/", {"commodity": "potatoes"}),
+        ("/api/v1/markets/", {}),
+        ("/api/v1/prices/latest/", {"commodity": "potatoes"}),
+    ]:
+        body = get(api, path, region=name, **crop).json()
+        rows = body["results"] if isinstance(body, dict) else body
+        assert rows and {r.get("market", r).get("name") for r in rows} == {"Naryn"}, path
+    unknown = get(api, "/api/v1/quotes/", region="Нарынская")
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "region"
+
+
 def test_quotes_ordering_and_cursor_pages_cover_everything_once(api, prices):
     seen, url = [], "/api/v1/quotes/?page_size=5&ordering=price_per_base_unit"
     while url:
