@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -373,9 +374,11 @@ class CollectionPlanForm(forms.Form):
         label=_("Every N days"), min_value=1, max_value=90, required=False
     )
     starts_on = AsciiDateField(
-        label=_("From"),
+        label=capfirst(_("first collection day")),
         required=False,
-        help_text=_("A collection day, for every N days."),
+        help_text=_(
+            "For every N days: the first day prices are collected; the next are counted from it."
+        ),
     )
     tolerance_days = forms.IntegerField(
         label=_("Tolerance (days)"),

@@ -23,8 +23,8 @@ STATES = (LATE, NOT_DUE, RECEIVED)
 @dataclass(frozen=True)
 class Schedule:
     """When a market's prices are collected: ``weekdays`` (Monday = 0), or every
-    ``every_days`` days counted from ``starts_on``; a price within ``tolerance`` days of
-    a collection day counts for it."""
+    ``every_days`` days from ``starts_on``, the first collection day (none before it);
+    a price within ``tolerance`` days of a collection day counts for it."""
 
     weekdays: tuple[int, ...] = ()
     every_days: int | None = None
@@ -47,7 +47,7 @@ class Schedule:
 
     def is_collection_day(self, day: date) -> bool:
         if self.every_days and self.starts_on:
-            return (day - self.starts_on).days % self.every_days == 0
+            return day >= self.starts_on and (day - self.starts_on).days % self.every_days == 0
         return day.weekday() in self.weekdays
 
     def days(self, start: date, end: date) -> list[date]:
@@ -55,6 +55,7 @@ class Schedule:
         if end < start:
             return []
         if self.every_days and self.starts_on:
+            start = max(start, self.starts_on)
             offset = (start - self.starts_on).days % self.every_days
             first = start + timedelta(days=(self.every_days - offset) % self.every_days)
             count = (end - first).days // self.every_days + 1 if first <= end else 0

@@ -62,10 +62,37 @@ def onions(kg):
             [2, 5],
         ),
         (sched.Schedule(weekdays=(0,)), MONDAY + timedelta(days=1), MONDAY, []),
+        # Every N days from a first collection day: none before it.
+        (
+            sched.Schedule(every_days=3, starts_on=MONDAY + timedelta(days=4)),
+            MONDAY - timedelta(days=7),
+            MONDAY + timedelta(days=10),
+            [4, 7, 10],
+        ),
     ],
 )
 def test_collection_days_of_weekdays_and_every_n_days(schedule, start, end, days):
     assert schedule.days(start, end) == [MONDAY + timedelta(days=n) for n in days]
+    every_day = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    assert [day for day in every_day if schedule.is_collection_day(day)] == schedule.days(
+        start, end
+    )
+
+
+def test_a_plan_every_n_days_expects_nothing_before_its_first_collection_day(osh, potatoes):
+    first_day = MONDAY + timedelta(days=4)
+    plan(
+        osh,
+        kind=CollectionPlan.Kind.EVERY,
+        weekdays="",
+        every_days=3,
+        starts_on=first_day,
+        items=[(potatoes, "retail")],
+    )
+    before = completeness(sched.day_period(MONDAY + timedelta(days=1)), today=WEDNESDAY)
+    assert before.items == [] and before.overall.late == 0
+    later = completeness(sched.week_period(2026, 49), today=MONDAY + timedelta(days=6))
+    assert [i.day for i in later.items] == [first_day]
 
 
 def test_a_cycle_is_the_longest_wait_between_two_collection_days():

@@ -33,7 +33,7 @@ def week(db, potatoes, osh, bishkek, settings):
         market=osh,
         kind="every",
         every_days=1,
-        starts_on=today,
+        starts_on=LONG_AGO,
         weekdays="",
         tolerance_days=0,
         effective_from=LONG_AGO,
