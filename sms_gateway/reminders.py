@@ -23,15 +23,19 @@ from sms_gateway.conversation.vocabulary import price_type_word
 from sms_gateway.models import OutboundMessage
 from sms_gateway.outbound import BulkMessage, queue_bulk
 from sms_gateway.phones import InvalidPhone, mask_phone, normalize_phone
-from sms_gateway.replies.text import fit
+from sms_gateway.replies.text import first_fitting, fit
 from sms_gateway.segments import Room, sms_room
 
 logger = logging.getLogger(__name__)
 
 #: A reminder is at most two SMS segments (Cyrillic leaves 67 characters a segment once
-#: split): enough for a few crops and the report to send, at most twice a reply's cost.
+#: split): enough for a few crops and the report to send, at most twice a reply's cost;
+#: three when the reports of several price types need it, since without its report an
+#: agent cannot record a price type (a Russian one with three types is 160 characters).
 REMINDER_SEGMENTS = 2
+EVERY_REPORT_SEGMENTS = 3
 SMS_ROOM = sms_room(REMINDER_SEGMENTS)
+SMS_ROOM_FOR_EVERY_REPORT = sms_room(EVERY_REPORT_SEGMENTS)
 
 
 @dataclass(frozen=True)
@@ -48,14 +52,22 @@ def reminder_key(user_id: int, day: date) -> str:
 
 
 def reminder_text(
-    missing: Sequence[Missing], *, day: date, today: date, language: str, room: Room
+    missing: Sequence[Missing],
+    *,
+    day: date,
+    today: date,
+    language: str,
+    room: Room,
+    room_for_every_report: Room | None = None,
 ) -> str:
     """``Prices for 06.12: Osh: Potatoes, Eggs; Uzgen: Wheat (wholesale). Reply: P
     POTATOES OSH price kg PIN; P WHEAT UZGEN price kg WHOLESALE PIN``, in ``language``:
     every market named, its crops with their price type when not retail, and the exact
-    report for each price type missing (the unit each is reported in). To fit, crops
-    are left out from each market's end and counted (``+3 more prices``), then the
-    reports of other price types than the first; the first report always stays."""
+    report for each price type missing (the unit each is reported in). To fit
+    ``room``, crops are left out from each market's end and counted (``+3 more
+    prices``); then the text may take ``room_for_every_report`` to give every report;
+    only then are the reports of other price types than the first left out. The first
+    report always stays."""
     with translation.override(language):
         per_market: dict[int, tuple[str, list[str]]] = {}
         for item in missing:
@@ -72,9 +84,10 @@ def reminder_text(
         heading = pgettext("sms", "Prices for {day}").format(day=shown_day)
         groups = list(per_market.values())
         total = sum(len(crops) for _, crops in groups)
-        candidates = []
-        for reports in (examples, examples[:1]):
+
+        def candidates(reports: list[str]) -> list[str]:
             reply = pgettext("sms", "Reply: {example}").format(example="; ".join(reports))
+            found = []
             for most in range(max(len(crops) for _, crops in groups), 0, -1):
                 listed = "; ".join(
                     f"{market}: {', '.join(crops[:most])}" for market, crops in groups
@@ -87,11 +100,18 @@ def reminder_text(
                     if left
                     else ""
                 )
-                candidates.append(f"{heading}: {listed}{more}. {reply}")
+                found.append(f"{heading}: {listed}{more}. {reply}")
             markets = ", ".join(market for market, _ in groups)
             count = npgettext("sms", "%(n)d price", "%(n)d prices", total) % {"n": total}
-            candidates.append(f"{heading}: {markets}: {count}. {reply}")
-        return fit(candidates, room)
+            found.append(f"{heading}: {markets}: {count}. {reply}")
+            return found
+
+        every = candidates(examples)
+        return (
+            first_fitting(every, room)
+            or first_fitting(every, room_for_every_report or room)
+            or fit(candidates(examples[:1]), room)
+        )
 
 
 def _example(item: Missing, language: str) -> str:
@@ -118,11 +138,18 @@ def reminders_for(day: date, *, today: date) -> list[Reminder]:
         if address is None:
             continue
         language = due.profile.language or settings.LANGUAGE_CODE
-        room = _room(address)
+        room, room_for_every_report = _rooms(address)
         found.append(
             Reminder(
                 to=address,
-                body=reminder_text(due.missing, day=day, today=today, language=language, room=room),
+                body=reminder_text(
+                    due.missing,
+                    day=day,
+                    today=today,
+                    language=language,
+                    room=room,
+                    room_for_every_report=room_for_every_report,
+                ),
                 idempotency_key=reminder_key(due.profile.user_id, day),
                 agent=due.profile.user.get_username(),
             )
@@ -139,10 +166,13 @@ def _address(due: Due) -> str | None:
     return f"{channels.named(due.profile.reminder_channel).scheme or ''}{number}"
 
 
-def _room(address: str) -> Room:
-    """Two SMS segments by SMS; a chat app's own room (WhatsApp's 1,000 characters)."""
+def _rooms(address: str) -> tuple[Room, Room]:
+    """What a reminder holds, and what it may take to give every report: two and three
+    SMS segments by SMS; a chat app's own room (WhatsApp's 1,000 characters)."""
     channel = channels.for_address(address)
-    return channel.room if channel.scheme else SMS_ROOM
+    if channel.scheme:
+        return channel.room, channel.room
+    return SMS_ROOM, SMS_ROOM_FOR_EVERY_REPORT
 
 
 @dataclass(frozen=True)

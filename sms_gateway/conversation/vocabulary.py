@@ -249,7 +249,7 @@ _PRICE_TYPE_PHRASES = (
     ("wholesale", "ky", ("дүң",)),
     ("farmgate", "en", ("farmgate", "farm gate", "farm")),
     ("farmgate", "fr", ("bord-champ", "bordchamp", "producteur")),
-    ("farmgate", "ru", ("ферма", "производитель", "производителя", "фермер")),
+    ("farmgate", "ru", ("ферма", "производитель", "производителя", "у производителя", "фермер")),
     ("farmgate", "ky", ("ферма", "өндүрүүчү", "өндүрүүчүдөн")),
 )
 #: Each phrase as folded words -> its price type, the longest phrases first.

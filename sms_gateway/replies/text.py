@@ -26,10 +26,15 @@ def by_medium(*, chat: bool, sms: str, on_chat: str) -> str:
 def fit(candidates: Sequence[str], room: Room = SMS_SEGMENT) -> str:
     """The first candidate that fits ``room``, else the last one cut to fit."""
     texts = [plain(" ".join(c.split())) for c in candidates if c]
-    for text in texts:
+    return first_fitting(texts, room) or (room.cut(texts[-1]) if texts else "")
+
+
+def first_fitting(candidates: Sequence[str], room: Room) -> str | None:
+    """The first candidate that fits ``room`` as it is sent; None when none does."""
+    for text in (plain(" ".join(c.split())) for c in candidates if c):
         if room.fits(text):
             return text
-    return room.cut(texts[-1]) if texts else ""
+    return None
 
 
 def shortened(name: str, most: int) -> str:

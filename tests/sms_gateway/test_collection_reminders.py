@@ -381,3 +381,64 @@ def test_a_day_of_last_year_says_its_year(plan_today, kg):
         room=reminders.SMS_ROOM,
     )
     assert text.startswith("Prices for 31.12.2025:")
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
+def test_every_price_type_missing_gets_its_report_in_every_language(plan_today, language):
+    """With retail, wholesale and farm-gate prices missing, a reminder gives the report
+    of each (taking a third segment when it must), and each, sent as given, records its
+    price type. Found by an independent try: in French, Russian and Kyrgyz only the
+    retail report was given, so the agent could not record the others."""
+    from django.utils import translation
+    from django.utils.translation import pgettext
+
+    from sms_gateway.segments import count_segments
+
+    kg = plan_today["potatoes"].base_unit
+    names = {"ru": "Молоко", "fr": "Lait", "ky": "Сүт"}
+    milk = CommodityFactory(name="Milk", base_unit=kg, translations=names)
+    names = {"ru": "Баранина", "fr": "Mouton", "ky": "Кой эти"}
+    mutton = CommodityFactory(name="Mutton", base_unit=kg, translations=names)
+    PlannedItem.objects.create(plan=plan_today["plan"], commodity=milk, price_type="wholesale")
+    PlannedItem.objects.create(plan=plan_today["plan"], commodity=mutton, price_type="farmgate")
+    aida = agent_with_phone(plan_today["osh"], "aida", "+996555700001", language=language)
+    services.register_agent_phone(user=aida, phone="+996555700001", pin="4321")
+    today = plan_today["today"]
+    [reminder] = reminders.reminders_for(today, today=today)
+    assert count_segments(reminder.body).segments <= reminders.EVERY_REPORT_SEGMENTS
+    reports = reminder.body[reminder.body.index(" P ") + 1 :].split("; ")
+    assert len(reports) == 3, reminder.body
+    with translation.override(language):
+        price_word, pin_word = pgettext("sms", "price"), pgettext("sms", "PIN")
+    for n, report in enumerate(reports):
+        sent = report.replace(f" {price_word} ", f" {20 + n} ").replace(pin_word, "4321")
+        reply = inbound.receive(
+            provider="twilio", provider_sid=f"SMt{n}", sender="+996555700001", body=sent
+        ).reply
+        assert Quote.objects.filter(price=20 + n).exists(), (sent, reply)
+    recorded = {q.commodity.name: q.price_type for q in Quote.objects.all()}
+    assert recorded == {"Onions": "retail", "Milk": "wholesale", "Mutton": "farmgate"}
+    # Only retail is missing now: two segments are enough again.
+    Quote.objects.filter(commodity=plan_today["onions"]).delete()
+    [again] = reminders.reminders_for(today, today=today)
+    assert count_segments(again.body).segments <= reminders.REMINDER_SEGMENTS
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
+@pytest.mark.parametrize("price_type", list(PriceType))
+def test_a_price_type_written_as_the_reminder_names_it_is_read(plan_today, language, price_type):
+    """An agent may copy the price type as a reminder names it beside its crop
+    ("Баранина (у производителя)") rather than as its report writes it."""
+    from django.utils import translation
+
+    PlannedItem.objects.all().delete()
+    aida = agent_with_phone(plan_today["osh"], "aida", "+996555700001", language=language)
+    services.register_agent_phone(user=aida, phone="+996555700001", pin="4321")
+    with translation.override(language):
+        label = str(price_type.label)
+    sent = f"P POTATOES OSH 30 KG {label.upper()} 4321"
+    reply = inbound.receive(
+        provider="twilio", provider_sid="SMl1", sender="+996555700001", body=sent
+    ).reply
+    quote = Quote.objects.filter(commodity=plan_today["potatoes"]).first()
+    assert quote is not None and quote.price_type == price_type, (sent, reply)
