@@ -79,13 +79,27 @@ class DayField(IsoDateField):
 
 
 class QueryParams(serializers.Serializer):
-    """Base: refuses parameters it does not know, so a typo is not silently ignored."""
+    """Base: refuses parameters it does not know, so a typo is not silently ignored, and
+    a parameter that takes one value given twice (``region=osh&region=talas`` would
+    otherwise answer for the last one alone)."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(self.initial_data) - set(self.fields) - COMMON)
         if unknown:
             raise serializers.ValidationError(
                 {name: "unknown parameter" for name in unknown}, code="unknown"
+            )
+        getlist = getattr(self.initial_data, "getlist", None)
+        repeated = [
+            name
+            for name, field in self.fields.items()
+            if getlist is not None
+            and not isinstance(field, serializers.ListField)
+            and len(getlist(name)) > 1
+        ]
+        if repeated:
+            raise serializers.ValidationError(
+                {name: "give one value" for name in repeated}, code="invalid"
             )
         return attrs
 

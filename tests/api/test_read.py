@@ -513,3 +513,23 @@ def test_csv_past_its_limit_says_so_in_its_last_line(api, many_quotes, settings)
     settings.API_CSV_MAX_ROWS = 130
     whole = api.get("/api/v1/quotes/?format=csv").getvalue().decode()
     assert len(whole.splitlines()) == 131 and "# cut" not in whole
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [
+        ("/api/v1/quotes/", "region=osh-region&region=naryn-region", "region"),
+        ("/api/v1/prices/latest/", "commodity=potatoes&commodity=onions", "commodity"),
+        ("/api/v1/collection/", "week=2026-W50&week=2026-W49", "week"),
+        ("/api/v1/collection/history/", "weeks=4&weeks=8", "weeks"),
+    ],
+)
+def test_a_parameter_of_one_value_given_twice_is_refused(api, prices, path, query, field):
+    """Not answered for the last value alone, as if the first had not been asked."""
+    first, second = query.split("&")
+    assert api.get(f"{path}?{first}").status_code == api.get(f"{path}?{second}").status_code == 200
+    response = api.get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    # Several markets are asked for by repeating it, as ever.
+    assert api.get("/api/v1/quotes/?market=osh&market=naryn").status_code == 200
