@@ -7,8 +7,11 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+
+from django.db.models import DateTimeField, ExpressionWrapper, F, Value
+from django.db.models.functions import Cast, Least
 
 from agriprices.demo.collection import skipped
 from agriprices.demo.crops import COMMODITIES, DemoCommodity
@@ -129,6 +132,17 @@ def demo_rows(today: date, days: int = 365 * YEARS) -> Iterator[PriceRow]:
                         f"{price_type}:{day.isoformat()}"
                     ),
                 )
+
+
+def date_demo_records(now: datetime) -> int:
+    """Each demo price recorded at noon of the day it was seen, as its agent would have
+    (not all at the moment of seeding, which /collection/ would show as every agent's
+    last report), and never later than ``now``. Returns how many there are."""
+    noon = Cast(F("observed_on"), DateTimeField()) + (
+        timedelta(hours=12) - (now.utcoffset() or timedelta())
+    )
+    recorded = Least(ExpressionWrapper(noon, output_field=DateTimeField()), Value(now))
+    return Quote.objects.filter(external_id__startswith="demo:").update(created_at=recorded)
 
 
 def new_demo_rows(today: date, days: int = 365 * YEARS) -> Iterator[PriceRow]:

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from agriprices import name_index
 from agriprices.demo.crops import COMMODITIES
@@ -173,3 +174,9 @@ def test_the_demo_shows_every_collection_state_and_nothing_else(today, settings)
     )
     day = completeness(sched.day_period(newest), today=today, markets=[tokmok])
     assert 0 < day.overall.received < day.overall.expected
+    # An agent's last report is the day of their newest price, not the day of seeding:
+    # agent2, who missed the last two rounds, last reported before them.
+    agent2_newest = Quote.objects.filter(agent__username="agent2").latest("observed_on")
+    last = timezone.localtime(report.last_reports[by_name["agent2"]]).date()
+    assert last == agent2_newest.observed_on < today - timedelta(days=7)
+    assert report.last_reports[by_name["agent"]] <= timezone.now()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from agriprices.demo.catalogue import ensure_demo_catalogue
 from agriprices.demo.collection import ensure_demo_plans
-from agriprices.demo.prices import YEARS, new_demo_rows
+from agriprices.demo.prices import YEARS, date_demo_records, new_demo_rows
 from agriprices.demo.users import ensure_demo_users
 from agriprices.importers import import_price_rows
 from agriprices.warnings.computation import refresh_warnings
@@ -40,6 +40,7 @@ class Command(BaseCommand):
                 "--force if this really is a throwaway install."
             )
         ensure_demo_catalogue()
+        today = timezone.localdate()
         self.stdout.write(f"Collection plans: {ensure_demo_plans()} markets")
 
         def progress(done: int) -> None:
@@ -47,14 +48,13 @@ class Command(BaseCommand):
                 self.stderr.write(f"\r  {done} demo prices checked…", ending="")
                 self.stderr.flush()
 
-        report = import_price_rows(
-            new_demo_rows(timezone.localdate(), options["days"]), progress=progress
-        )
+        report = import_price_rows(new_demo_rows(today, options["days"]), progress=progress)
         self.stderr.write("")
         for error in report.errors:
             self.stderr.write(self.style.ERROR(str(error)))
         if not report.stored:
             raise CommandError(f"demo prices not loaded: {report.summary()}")
+        date_demo_records(timezone.localtime())
         self.stdout.write(f"Demo prices: {report.summary()}")
         run = refresh_warnings()
         self.stdout.write(f"Price warnings: {run.series} series, {run.changed} months changed")
