@@ -94,6 +94,7 @@ def save_plan(
             if found is not None
             else {}
         )
+        stored = _terms(found, agents) if found is not None else None
         if found is not None and found.effective_from == day:
             plan = found
         else:
@@ -112,7 +113,12 @@ def save_plan(
             ) from exc
         if not expected:
             raise PlanError(_("Tick at least one crop expected at the market."), field="expected")
+        wanted = {(commodity.pk, price_type) for commodity, price_type in expected}
         if version is not None and version != read:
+            if stored == _terms(plan, wanted) and found is not None:
+                # The same save again (a double tap, a resent form): nothing to change,
+                # and nobody else's change to warn of.
+                return found
             raise PlanConflict(
                 _(
                     "Someone changed this plan since you opened it. Its current values are "
@@ -120,7 +126,6 @@ def save_plan(
                 )
             )
         plan.save()
-        wanted = {(commodity.pk, price_type) for commodity, price_type in expected}
         kept = set()
         for item in plan.items.all():
             if (item.commodity_id, item.price_type) in wanted:
@@ -140,6 +145,19 @@ def save_plan(
         )
         record_change(actor, market, before, describe(plan))
     return plan
+
+
+def _terms(plan: CollectionPlan, expected: Collection[tuple[int, str]]) -> tuple[object, ...]:
+    """What a version says: its schedule, its tolerance and the (commodity id, price
+    type) pairs it expects."""
+    return (
+        plan.kind,
+        plan.weekdays,
+        plan.every_days,
+        plan.starts_on,
+        plan.tolerance_days,
+        frozenset(expected),
+    )
 
 
 def judged_days_past(plan: CollectionPlan) -> bool:

@@ -178,6 +178,28 @@ def test_an_operator_edits_a_plan(client, week, operator, osh, potatoes):
     assert "+ potatoes wholesale" in event.detail and "- onions retail" in event.detail
 
 
+def test_the_same_plan_sent_twice_is_saved_once_without_a_conflict(
+    client, week, operator, osh, potatoes
+):
+    """A double tap, or a form resent on a bad line: the second is no one else's change
+    to warn of, and changes nothing more."""
+    client.force_login(operator)
+    form = {
+        "kind": "weekdays",
+        "weekdays": ["1", "4"],
+        "tolerance_days": "1",
+        "expected_retail": [str(potatoes.pk)],
+        "version": opened(client, osh),
+    }
+    first = client.post(f"/collection/plans/{osh.slug}/", form)
+    again = client.post(f"/collection/plans/{osh.slug}/", form, follow=True)
+    assert first.status_code == 302 and again.redirect_chain[0][1] == 302
+    assert "Plan saved" in again.content.decode()
+    assert "Someone changed" not in again.content.decode()
+    assert CollectionPlan.objects.filter(market=osh).count() == 2  # LONG_AGO's and today's
+    assert AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).count() == 1
+
+
 def test_two_tabs_editing_a_plan_do_not_undo_each_other(client, week, operator, osh, potatoes):
     """The second save of a plan opened before the first is refused, saying so, with the
     plan as it now is in the form: nothing of the first tab's change is lost."""
