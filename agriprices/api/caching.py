@@ -88,7 +88,9 @@ def cached_until_prices_change(
         if self._changed is None:
             return handler(self, request, *args, **kwargs)
         renderer = request.accepted_renderer
-        raw = f"{request.get_full_path()}|{renderer.format}|{self._changed}"
+        # The parameters in any order are the same question (``?region=osh&weeks=8``).
+        asked = sorted((name, tuple(values)) for name, values in request.query_params.lists())
+        raw = f"{request.path}|{asked}|{renderer.format}|{self._changed}"
         key = "api:v1:answer:" + hashlib.sha256(raw.encode()).hexdigest()
         making = key + ":making"
         cached = cache.get(key)

@@ -115,3 +115,15 @@ def test_a_reader_does_not_wait_while_the_cache_is_unreachable(counted, settings
     assert ask().status_code == 200
     assert ask().status_code == 200
     assert len(counted.made) == 2
+
+
+def test_the_same_question_with_its_parameters_in_another_order_is_answered_from_the_cache(
+    counted,
+):
+    counted.release.set()
+    first = ask("/api/v1/counted/?week=2026-W49&region=osh&market=a&market=b")
+    again = ask("/api/v1/counted/?market=a&region=osh&week=2026-W49&market=b")
+    assert first.content == again.content and len(counted.made) == 1
+    # Markets in another order may be another answer (its order): it is counted anew.
+    ask("/api/v1/counted/?market=b&market=a&region=osh&week=2026-W49")
+    assert len(counted.made) == 2
