@@ -88,9 +88,11 @@ def cached_until_prices_change(
         if self._changed is None:
             return handler(self, request, *args, **kwargs)
         renderer = request.accepted_renderer
-        # The parameters in any order are the same question (``?region=osh&weeks=8``).
+        # The parameters in any order are the same question (``?region=osh&weeks=8``);
+        # the scheme and host are part of it, since a page's links to the next name them.
         asked = sorted((name, tuple(values)) for name, values in request.query_params.lists())
-        raw = f"{request.path}|{asked}|{renderer.format}|{self._changed}"
+        where = request.build_absolute_uri(request.path)
+        raw = f"{where}|{asked}|{renderer.format}|{self._changed}"
         key = "api:v1:answer:" + hashlib.sha256(raw.encode()).hexdigest()
         making = key + ":making"
         cached = cache.get(key)

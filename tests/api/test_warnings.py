@@ -141,3 +141,20 @@ def test_every_page_says_where_the_next_is_whether_kept_or_counted(api, warnings
             url = link[1 : link.index(">")] if link else None
             assert (url is None) == (response.json()["next"] is None), attempt
         assert len(seen) == 4, attempt
+
+
+def test_a_kept_page_links_to_the_next_on_the_host_and_scheme_it_was_asked_on(
+    api, warnings, settings
+):
+    """Its Link and ``next`` name the address the reader used, not the first reader's."""
+    settings.ALLOWED_HOSTS = ["prices.example.org", "testserver"]
+    url = "/api/v1/prices/warnings/?page_size=3"
+    first = api.get(url, HTTP_HOST="prices.example.org", secure=True)
+    assert first["Link"].startswith("<https://prices.example.org/")
+    for host, secure, start in [
+        ("testserver", False, "http://testserver/"),
+        ("prices.example.org", False, "http://prices.example.org/"),
+    ]:
+        response = api.get(url, HTTP_HOST=host, secure=secure)
+        assert response["Link"].startswith(f"<{start}"), host
+        assert response.json()["next"].startswith(start), host
