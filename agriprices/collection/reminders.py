@@ -92,13 +92,10 @@ def due_now(agent: User, *, today: date) -> list[Missing]:
 
 
 def _missing(found: Completeness, items: list[Item]) -> list[Missing]:
-    usual = usual_unit_ids((item.market_id, item.commodity_id) for item in items)
+    usual = usual_unit_ids((item.market_id, item.commodity_id, item.price_type) for item in items)
     unit_ids = {
-        (item.market_id, item.commodity_id): usual.get(
-            (item.market_id, item.commodity_id),
-            found.commodities[item.commodity_id].base_unit_id,
-        )
-        for item in items
+        key: usual.get(key, found.commodities[key[1]].base_unit_id)
+        for key in ((item.market_id, item.commodity_id, item.price_type) for item in items)
     }
     units = Unit.objects.in_bulk(set(unit_ids.values())) if unit_ids else {}
     markets = found.markets
@@ -107,32 +104,48 @@ def _missing(found: Completeness, items: list[Item]) -> list[Missing]:
             markets[item.market_id],
             found.commodities[item.commodity_id],
             item.price_type,
-            units[unit_ids[(item.market_id, item.commodity_id)]],
+            units[unit_ids[(item.market_id, item.commodity_id, item.price_type)]],
         )
         for item in items
     ]
 
 
-def usual_unit_ids(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
-    """The unit each (market, crop) is reported in: that of the market's latest prices
-    of the crop (eggs by ``10pcs`` where they are sold by ten), else the one most
-    markets' latest prices of the crop are in; a crop priced nowhere yet is left out
-    (its own unit is the answer). One query however many pairs."""
-    wanted = set(pairs)
+def usual_unit_ids(
+    wanted: Iterable[tuple[int, int, str]],
+) -> dict[tuple[int, int, str], int]:
+    """The unit each (market, crop, price type) is reported in: that of the market's
+    latest prices of the crop of that type (eggs by ``10pcs`` where they are sold by
+    ten; wheat wholesale by ``bag50kg``), else the one most markets' latest prices of
+    the crop of that type are in, else the same of any type; a crop priced nowhere yet
+    is left out (its own unit is the answer). One query however many."""
+    wanted = set(wanted)
     if not wanted:
         return {}
     rows = LatestPrice.objects.filter(
-        commodity_id__in={commodity_id for _, commodity_id in wanted}
-    ).values_list("market_id", "commodity_id", "unit_id")
-    at_market: dict[tuple[int, int], Counter[int]] = defaultdict(Counter)
-    anywhere: dict[int, Counter[int]] = defaultdict(Counter)
-    for market_id, commodity_id, unit_id in rows:
-        at_market[(market_id, commodity_id)][unit_id] += 1
-        anywhere[commodity_id][unit_id] += 1
-    chosen: dict[tuple[int, int], int] = {}
-    for market_id, commodity_id in wanted:
-        counted = at_market.get((market_id, commodity_id)) or anywhere.get(commodity_id)
-        if counted:
-            # The most used; a tie goes to the smaller id, so the choice is stable.
-            chosen[(market_id, commodity_id)] = min(counted, key=lambda u: (-counted[u], u))
+        commodity_id__in={commodity_id for _, commodity_id, _ in wanted}
+    ).values_list("market_id", "commodity_id", "price_type", "unit_id")
+    counts: dict[tuple[object, ...], Counter[int]] = defaultdict(Counter)
+    for market_id, commodity_id, price_type, unit_id in rows:
+        for key in (
+            (market_id, commodity_id, price_type),
+            (commodity_id, price_type),
+            (market_id, commodity_id),
+            (commodity_id,),
+        ):
+            counts[key][unit_id] += 1
+    chosen: dict[tuple[int, int, str], int] = {}
+    for market_id, commodity_id, price_type in wanted:
+        for key in (
+            (market_id, commodity_id, price_type),
+            (commodity_id, price_type),
+            (market_id, commodity_id),
+            (commodity_id,),
+        ):
+            counted = counts.get(key)
+            if counted:
+                # The most used; a tie goes to the smaller id, so the choice is stable.
+                chosen[(market_id, commodity_id, price_type)] = min(
+                    counted, key=lambda u: (-counted[u], u)
+                )
+                break
     return chosen

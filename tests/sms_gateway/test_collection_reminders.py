@@ -297,6 +297,33 @@ def test_the_reply_names_the_unit_the_market_reports_in(plan_today, outbox):
     assert reply() == "P EGGS OSH price pcs PIN"  # as this market does
 
 
+def test_each_price_type_is_named_in_the_unit_it_is_reported_in(plan_today, outbox):
+    """Potatoes retail by the kg, wholesale by the 50 kg bag at the same market: each
+    report gives its own (found by an independent try: both said kg)."""
+    bag = factories.unit("bag50kg")
+    potatoes, osh, today = plan_today["potatoes"], plan_today["osh"], plan_today["today"]
+    PlannedItem.objects.filter(commodity=plan_today["onions"]).delete()
+    PlannedItem.objects.create(plan=plan_today["plan"], commodity=potatoes, price_type="wholesale")
+    week_ago = today - timedelta(days=7)
+    factories.QuoteFactory(commodity=potatoes, market=osh, price=20, observed_on=week_ago)
+    factories.QuoteFactory(
+        commodity=potatoes,
+        market=osh,
+        unit=bag,
+        price=900,
+        price_type="wholesale",
+        observed_on=week_ago,
+    )
+    rebuild_latest_prices()
+    agent_with_phone(osh, "aida", "+996555700001", language="en")
+    [reminder] = reminders.send_reminders(today, today=today, dry_run=True).listed
+    reports = re.search(r"Reply: (.*)$", reminder.body)[1].split("; ")
+    assert reports == [
+        "P POTATOES OSH price kg PIN",
+        "P POTATOES OSH price bag50kg WHOLESALE PIN",
+    ]
+
+
 def test_a_cut_reminder_names_every_market_and_counts_the_prices_left_out(plan_today, outbox):
     uzgen = MarketFactory(name="Uzgen", translations={"ru": "Узген"})
     uzgen_plan = CollectionPlan.objects.create(
