@@ -64,6 +64,13 @@ class ApiView(GenericAPIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        if len(request.query_params.getlist("format")) > 1:
+            # Otherwise the last would win (QueryParams refuses any other repeated). The
+            # refusal itself is in the first format, JSON.
+            if force:
+                renderer = self.get_renderers()[0]
+                return renderer, renderer.media_type
+            raise ValidationError({"format": "give one value"}, code="invalid")
         try:
             return super().perform_content_negotiation(request, force)
         except Http404:

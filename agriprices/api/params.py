@@ -92,9 +92,9 @@ class QueryParams(serializers.Serializer):
         getlist = getattr(self.initial_data, "getlist", None)
         repeated = [
             name
-            for name, field in self.fields.items()
+            for name in self.initial_data
             if getlist is not None
-            and not isinstance(field, serializers.ListField)
+            and not isinstance(self.fields.get(name), serializers.ListField)
             and len(getlist(name)) > 1
         ]
         if repeated:
