@@ -71,7 +71,8 @@ def save_plan(
     saves a new version, or changes the one taking effect that very day. Prices kept
     in the plan keep the agent named for them. With ``version`` (``plan_version`` of
     the market as the editor read it), a plan changed since is refused with
-    ``PlanConflict``. The change is audited as ``actor``'s."""
+    ``PlanConflict``. The change is audited as ``actor``'s; a plan saved as it already
+    is changes nothing (no new version, no audit row)."""
     if kind not in CollectionPlan.Kind.values:
         raise PlanError(f"unknown schedule {kind!r}", field="kind")
     for _commodity, price_type in expected:
@@ -114,11 +115,11 @@ def save_plan(
         if not expected:
             raise PlanError(_("Tick at least one crop expected at the market."), field="expected")
         wanted = {(commodity.pk, price_type) for commodity, price_type in expected}
+        if found is not None and stored == _terms(plan, wanted):
+            # Nothing to change: a save of the plan as it is, or the same save again (a
+            # double tap, a resent form), which is nobody else's change to warn of.
+            return found
         if version is not None and version != read:
-            if stored == _terms(plan, wanted) and found is not None:
-                # The same save again (a double tap, a resent form): nothing to change,
-                # and nobody else's change to warn of.
-                return found
             raise PlanConflict(
                 _(
                     "Someone changed this plan since you opened it. Its current values are "

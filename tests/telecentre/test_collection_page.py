@@ -198,6 +198,29 @@ def test_the_same_plan_sent_twice_is_saved_once_without_a_conflict(
     assert "Someone changed" not in again.content.decode()
     assert CollectionPlan.objects.filter(market=osh).count() == 2  # LONG_AGO's and today's
     assert AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).count() == 1
+    # Opened again and saved as it is (the weekdays ticked in another order): nothing.
+    unchanged = form | {"weekdays": ["4", "1"], "version": opened(client, osh)}
+    assert client.post(f"/collection/plans/{osh.slug}/", unchanged).status_code == 302
+    assert CollectionPlan.objects.filter(market=osh).count() == 2
+    assert AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).count() == 1
+
+
+def test_a_plan_saved_as_it_is_makes_no_new_version(client, week, operator, bishkek, potatoes):
+    """Bishkek's plan from long ago, saved today unchanged: no version from today, no
+    audit row (helper-53: each such save added both)."""
+    client.force_login(operator)
+    form = {
+        "kind": "weekdays",
+        "weekdays": ["0"],
+        "tolerance_days": "1",
+        "expected_retail": [str(potatoes.pk)],
+        "version": opened(client, bishkek),
+    }
+    assert client.post(f"/collection/plans/{bishkek.slug}/", form).status_code == 302
+    assert list(CollectionPlan.objects.filter(market=bishkek).values_list("effective_from")) == [
+        (LONG_AGO,)
+    ]
+    assert not AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).exists()
 
 
 def test_two_tabs_editing_a_plan_do_not_undo_each_other(client, week, operator, osh, potatoes):
