@@ -5,6 +5,7 @@ imports this module), keeping its table names."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -45,6 +46,10 @@ def validate_weekdays(value: str) -> None:
         )
 
 
+#: How long after a version takes effect its first collection day may be.
+FIRST_DAY_REACH = timedelta(days=366)
+
+
 class CollectionPlan(models.Model):
     """A version of a market's plan: when its prices are collected, on some weekdays
     (market days differ by town) or every N days from a first day, from the day the
@@ -79,7 +84,7 @@ class CollectionPlan(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "For every N days: a day prices are collected, from which the next are counted."
+            "For every N days: the first day prices are collected; the next are counted from it."
         ),
     )
     tolerance_days = models.PositiveSmallIntegerField(
@@ -125,6 +130,12 @@ class CollectionPlan(models.Model):
                 raise ValidationError({"every_days": _("Between 1 and 90 days.")})
             if self.starts_on is None:
                 raise ValidationError({"starts_on": _("Needed for every N days.")})
+            if self.starts_on > (self.effective_from or timezone.localdate()) + FIRST_DAY_REACH:
+                # A slip of the year (2062 for 2026) would silently drop the market from
+                # every count until then.
+                raise ValidationError(
+                    {"starts_on": _("At most a year after the plan takes effect.")}
+                )
             self.weekdays = ""
         if self.tolerance_days > MAX_TOLERANCE_DAYS:
             raise ValidationError({"tolerance_days": _("At most 6 days.")})

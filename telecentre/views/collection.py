@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from agriprices.api.errors import PageBadRequest
@@ -144,10 +144,12 @@ def collection(request: HttpRequest) -> HttpResponse:
 
 
 def _market_days(schedule: sched.Schedule) -> str:
-    """A weekday plan's market days ("Tuesday, Friday"); "" for every N days (its cycle
-    says it)."""
-    if schedule.every_days:
-        return ""
+    """When a plan collects: its market days ("Tuesday, Friday"), or every N days from
+    its first collection day ("every 3 days from 20 Dec")."""
+    if schedule.every_days and schedule.starts_on:
+        return ngettext(
+            "every %(n)s day from %(day)s", "every %(n)s days from %(day)s", schedule.every_days
+        ) % {"n": schedule.every_days, "day": dates.day(schedule.starts_on)}
     return weekday_names(schedule.weekdays)
 
 

@@ -281,7 +281,37 @@ def test_the_plan_column_names_the_market_days(client, week, operator):
     client.force_login(operator)
     page = client.get("/collection/").content.decode()
     assert "Monday" in page  # Bishkek's market day
-    assert "cycle: 1 day" in page  # Osh, every day
+    assert f"every 1 day from {dates.day(LONG_AGO)}" in page  # Osh, every day
+
+
+def test_an_every_n_days_plan_shows_its_first_day_and_a_slip_of_the_year_is_refused(
+    client, week, operator, osh, potatoes
+):
+    """A plan from a first collection day to come says when it starts, on the page and
+    among the versions to come; a first day years away (2062 for 2026) is refused."""
+    client.force_login(operator)
+    first_day = timezone.localdate() + timedelta(days=13)
+    form = {
+        "kind": "every",
+        "every_days": "3",
+        "starts_on": first_day.isoformat(),
+        "tolerance_days": "1",
+        "expected_retail": [str(potatoes.pk)],
+        "version": opened(client, osh),
+    }
+    assert client.post(f"/collection/plans/{osh.slug}/", form).status_code == 302
+    page = client.get("/collection/").content.decode()
+    assert f"every 3 days from {dates.day(first_day)}" in page
+    slip = first_day.replace(year=first_day.year + 36)
+    response = client.post(
+        f"/collection/plans/{osh.slug}/",
+        form | {"starts_on": slip.isoformat(), "version": opened(client, osh)},
+    )
+    assert response.status_code == 200
+    assert "At most a year after the plan takes effect." in response.content.decode()
+    assert CollectionPlan.objects.get(
+        market=osh, effective_from=timezone.localdate()
+    ).starts_on == (first_day)
 
 
 @pytest.mark.parametrize(
