@@ -364,6 +364,10 @@ SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=["KG"])
 #: What one number may cost us: queries per hour, reply segments per day.
 SMS_MAX_QUERIES_PER_HOUR = env.int("SMS_MAX_QUERIES_PER_HOUR", default=30)
 SMS_MAX_SEGMENTS_PER_DAY = env.int("SMS_MAX_SEGMENTS_PER_DAY", default=60)
+#: The same for a number a market agent reports prices from: a round is one SMS a price
+#: (18 to 24 at a demo market, each answered), and an agent may have several markets.
+SMS_AGENT_MAX_QUERIES_PER_HOUR = env.int("SMS_AGENT_MAX_QUERIES_PER_HOUR", default=150)
+SMS_AGENT_MAX_SEGMENTS_PER_DAY = env.int("SMS_AGENT_MAX_SEGMENTS_PER_DAY", default=400)
 #: "Unreachable" delivery reports in a row after which a number is sent nothing more.
 SMS_UNREACHABLE_LIMIT = env.int("SMS_UNREACHABLE_LIMIT", default=5)
 #: Wrong PINs in an hour before an agent's SMS reports are locked for that hour.

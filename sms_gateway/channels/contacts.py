@@ -3,17 +3,21 @@ simulator), and the limits every sender's address is held to.
 
 Each address may ask SMS_MAX_QUERIES_PER_HOUR questions an hour and receive
 SMS_MAX_SEGMENTS_PER_DAY of reply cost a day (segments by SMS, messages on a chat,
-screens by USSD: each channel's ``cost``). Past the hourly limit one notice, then
+screens by USSD: each channel's ``cost``); the number a market agent reports from, the
+SMS_AGENT_ limits (a round is a report a price). Past the hourly limit one notice, then
 silence; STOP, START and UNSUB always act. The counters live in the shared cache
 (config.counters), so several web processes count together.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 
 from config import counters
 from sms_gateway.channels import Channel
+from sms_gateway.conversation.acting import reporting_agent
 from sms_gateway.models import Subscriber
 
 
@@ -45,25 +49,42 @@ def nobody() -> Subscriber:
 
 
 class Limits:
-    """The two limits of one address."""
+    """The two limits of one address. ``phone``: the number behind it, for an agent's
+    limits (looked up only once a farmer's limit is passed)."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, phone: str | None = None) -> None:
         self.address = address
+        self.phone = phone
+
+    @cached_property
+    def _agents(self) -> bool:
+        return reporting_agent(self.phone) is not None
+
+    def _most(self, used: int, farmers: int, agents: int) -> int:
+        return agents if used > farmers and self._agents else farmers
 
     def ask(self) -> tuple[bool, bool]:
         """Count a question: (allowed, whether this one just passed the hourly limit,
         so it gets the one notice)."""
         asked = counters.count("sms-queries", self.address, window_seconds=3600)
-        most = settings.SMS_MAX_QUERIES_PER_HOUR
+        most = self._most(
+            asked, settings.SMS_MAX_QUERIES_PER_HOUR, settings.SMS_AGENT_MAX_QUERIES_PER_HOUR
+        )
         return asked <= most, asked == most + 1
 
     def asked_up(self) -> bool:
         """Whether the hour's questions are spent (the next would be refused), counting
         none: for what must not start when it would end in a refusal (a callback)."""
-        asked = counters.peek("sms-queries", self.address, window_seconds=3600)
-        return asked >= settings.SMS_MAX_QUERIES_PER_HOUR
+        asked = counters.peek("sms-queries", self.address, window_seconds=3600) + 1
+        most = self._most(
+            asked, settings.SMS_MAX_QUERIES_PER_HOUR, settings.SMS_AGENT_MAX_QUERIES_PER_HOUR
+        )
+        return asked > most
 
     def spend(self, cost: int) -> bool:
         """Count a reply's cost; False when the day's allowance is spent (say nothing)."""
         spent = counters.count("sms-segments", self.address, window_seconds=86400, by=cost)
-        return spent <= settings.SMS_MAX_SEGMENTS_PER_DAY
+        most = self._most(
+            spent, settings.SMS_MAX_SEGMENTS_PER_DAY, settings.SMS_AGENT_MAX_SEGMENTS_PER_DAY
+        )
+        return spent <= most

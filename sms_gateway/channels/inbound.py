@@ -186,7 +186,7 @@ def answer(
     if subscriber is None:
         return "ignored", ""
     request = understand(body)
-    limits = Limits(subscriber.phone)
+    limits = Limits(subscriber.phone, channel.phone(subscriber.phone))
     # STOP, START and UNSUB always act: a number must always be able to stop us. They
     # are not questions, so not counted as such; their replies count against the day's.
     always = always_acted_on(request.action)

@@ -329,6 +329,26 @@ def test_queries_per_hour_are_limited_per_number(settings, potatoes):
     assert InboundMessage.objects.filter(action="limited").count() == 2
 
 
+def test_an_agents_number_may_report_a_round_past_a_farmers_limits(
+    settings, field_agent, osh, bishkek
+):
+    """A round is one SMS a price, each answered: an agent's number is held to the
+    agents' limits, a farmer's to the farmers' (found by an independent try: an agent
+    was told "Too many messages" halfway through a round)."""
+    settings.SMS_MAX_QUERIES_PER_HOUR, settings.SMS_MAX_SEGMENTS_PER_DAY = 3, 3
+    settings.SMS_AGENT_MAX_QUERIES_PER_HOUR, settings.SMS_AGENT_MAX_SEGMENTS_PER_DAY = 8, 8
+    names = ["Apricots", "Barley", "Cherries", "Dates", "Garlic", "Lentils", "Millet"]
+    names += ["Oats", "Pears", "Quinces"]
+    crops = [factories.CommodityFactory(name=name) for name in names]
+    replies = [text(f"P {name} OSH {20 + n} KG 2468").reply for n, name in enumerate(names)]
+    assert all(reply.startswith("Recorded:") for reply in replies[:8]), replies
+    assert replies[8] == "Too many messages from this number. Try again later."
+    assert replies[9] == ""
+    assert Quote.objects.filter(commodity__in=crops).count() == 8
+    farmer = [text("HELP", sender="+996555800011").reply for _ in range(5)]
+    assert all(farmer[:3]) and farmer[3].startswith("Too many") and farmer[4] == ""
+
+
 def test_reply_segments_per_day_are_limited_per_number(settings, potatoes):
     settings.SMS_MAX_SEGMENTS_PER_DAY = 2
     replies = [text("HELP", sender="+996555800003").reply for _ in range(3)]
