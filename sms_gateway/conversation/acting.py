@@ -385,7 +385,9 @@ def _report(request: Request, subscriber: Subscriber, asked: _Asked) -> answers.
         return answers.ReportRefused("unknown words", request.unmatched)
     unit = _unit(command.unit, request.commodity)
     if unit is None:
-        return answers.ReportRefused("unclear price" if spaced_thousands(command) else "unit")
+        if spaced_thousands(command):
+            return answers.ReportRefused("unclear price")
+        return answers.ReportRefused("unit", command.unit)
     try:
         quote, _ = record_quote_once(
             external_id=f"sms:{asked.message_key}",

@@ -206,7 +206,9 @@ def report_reply(*, language: str, problem: str, detail: str = "") -> str:
             "unknown words": pgettext("sms", "Not found: {words}. Nothing recorded.").format(
                 words=detail[:40].upper()
             ),
-            "unit": pgettext("sms", "Unknown unit. Nothing recorded."),
+            "unit": pgettext(
+                "sms", "Unknown unit or price type: {words}. Nothing recorded."
+            ).format(words=detail[:40].upper()),
             "refused": pgettext("sms", "Not recorded: {reason}").format(reason=detail),
         }
         return fit([texts[problem]], AGENT_ROOM)

@@ -123,7 +123,15 @@ def test_five_wrong_pins_lock_reports_for_the_hour(field_agent, potatoes):
         ("P POTATOES OSH 18.5 KG", "Add your PIN: P POTATO OSH 18.5 KG 1234"),
         ("P POTATOES OSH KG 2468", "Add the price: P POTATO OSH 18.5 KG 1234"),
         ("P TRACTORS OSH 18.5 KG 2468", "Crop or market not found. Nothing recorded."),
-        ("P POTATOES OSH 18.5 furlongs 2468", "Unknown unit. Nothing recorded."),
+        (
+            "P POTATOES OSH 18.5 furlongs 2468",
+            "Unknown unit or price type: FURLONGS. Nothing recorded.",
+        ),
+        # A price type misspelt is said back, not taken for a unit alone.
+        (
+            "P POTATOES OSH 18.5 KG WHOLESLE 2468",
+            "Unknown unit or price type: KG WHOLESLE. Nothing recorded.",
+        ),
         (
             "P POTATOES OSH 18.5 L 2468",
             "Not recorded: unit l cannot be converted to kg, the unit Potatoes is priced by",
