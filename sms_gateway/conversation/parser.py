@@ -173,7 +173,7 @@ def parse(text: str) -> Command:
         words = words[1:]
     head, rest = words[0], words[1:]
     if head in _REPORT and len(rest) >= 3:
-        return _report(rest, language, bracketed=_bracketed_price_type(text))
+        return _report(rest, language)
     if head in _KEYWORDS:
         action, revealed = _KEYWORDS[head]
         language = revealed or language
@@ -240,13 +240,9 @@ def _subscribe(words: list[str], language: str) -> Command:
     )
 
 
-def _report(
-    words: list[str], language: str, bracketed: tuple[str, tuple[str, ...]] | None = None
-) -> Command:
+def _report(words: list[str], language: str) -> Command:
     """``P POTATO OSH 18.5 KG 1234``: names, a price, an optional unit and an optional
-    price type in either order (``P APPLES OSH 38 KG WHOLESALE 4321``), then the PIN.
-    ``bracketed``: a price type written in brackets (the type and its words), as a
-    reminder names it beside its crop (``P MILK (WHOLESALE) OSH 40 L 4321``)."""
+    price type in either order (``P APPLES OSH 38 KG WHOLESALE 4321``), then the PIN."""
     pin, body = _pin(words)
     price_at = next((i for i, w in enumerate(body) if _NUMBER.match(w)), None)
     if not pin:
@@ -260,19 +256,10 @@ def _report(
         return Command("report", language, pin=pin, problem="unclear price")
     price = _number(written)
     price_type, rest = _price_type(body[price_at + 1 :])
-    names = body[:price_at]
-    if bracketed is not None:
-        named, phrase = bracketed
-        at = next(
-            (i for i in range(len(names)) if tuple(names[i : i + len(phrase)]) == phrase), None
-        )
-        if at is not None:
-            names = names[:at] + names[at + len(phrase) :]
-            price_type = price_type or named
     return Command(
         "report",
         language,
-        terms=tuple(names),
+        terms=tuple(body[:price_at]),
         price=price,
         unit=" ".join(rest),
         price_type=price_type,
@@ -340,17 +327,6 @@ def spaced_thousands(command: Command) -> bool:
 def _number(word: str) -> Decimal:
     """A number as a phone writes it: a point or a comma marks the decimals."""
     return Decimal(word.replace(",", "."))
-
-
-def _bracketed_price_type(text: str) -> tuple[str, tuple[str, ...]] | None:
-    """The price type written in brackets in ``text`` ("(у производителя)"), with its
-    words as the report reads them; None when no brackets hold only a price type."""
-    for inside in re.findall(r"\(([^()]*)\)", text):
-        phrase = tuple(fold(w.casefold()) for w in _WORD.findall(inside) if w != "?")
-        price_type, rest = _price_type(list(phrase))
-        if price_type and not rest:
-            return price_type, phrase
-    return None
 
 
 def _price_type(words: list[str]) -> tuple[str, list[str]]:
