@@ -271,7 +271,8 @@ class CollectionPlanAdmin(admin.ModelAdmin):
             plan.effective_from = day
             plan.save(update_fields=["effective_from"])
             after = describe(plan)
-        record_change(request.user, plan.market, before, after)
+        if before != after:  # saved unchanged: nothing to audit
+            record_change(request.user, plan.market, before, after)
 
     # A version that judged days past cannot be deleted (services.delete_plans says
     # why); the admin hides its delete button, and "delete selected" names it as not

@@ -111,12 +111,12 @@ def language_of(request: Request, subscriber: Subscriber, agent: AgentProfile | 
 
 def reporting_agent(phone: str | None) -> AgentProfile | None:
     """The market agent registered to report prices from the phone number ``phone``
-    (the number behind an SMS or a WhatsApp address alike), or None. The one rule for
-    which agent is writing."""
+    (the number behind an SMS or a WhatsApp address alike), an active account, or None.
+    The one rule for which agent is writing."""
     if not phone:
         return None
     return (
-        AgentProfile.objects.filter(phone=phone, sms_pin__isnull=False)
+        AgentProfile.objects.filter(phone=phone, sms_pin__isnull=False, user__is_active=True)
         .select_related("user", "sms_pin")
         .first()
     )

@@ -346,12 +346,13 @@ def test_editing_the_plan_in_force_in_the_admin_saves_a_version_from_today(
     assert "nothing was saved" in refused.content.decode()
     old.refresh_from_db()
     assert old.weekdays == "0"
-    # Saved unchanged: no new version.
+    # Saved unchanged: no new version, and no audit row (helper-54: "saved unchanged").
     newest = versions[1]
     admin_client.post(
         f"/admin/agriprices/collectionplan/{newest.pk}/change/", admin_change_form(newest)
     )
     assert CollectionPlan.objects.filter(market=osh).count() == 2
+    assert AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).count() == 1
 
 
 def _migration():

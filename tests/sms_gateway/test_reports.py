@@ -357,6 +357,18 @@ def test_an_agents_number_may_report_a_round_past_a_farmers_limits(
     assert all(farmer[:3]) and farmer[3].startswith("Too many") and farmer[4] == ""
 
 
+def test_a_deactivated_agents_number_is_a_farmers_again(settings, field_agent, potatoes):
+    """Its PIN kept, it has neither the agents' limits nor the right to report."""
+    settings.SMS_MAX_QUERIES_PER_HOUR, settings.SMS_AGENT_MAX_QUERIES_PER_HOUR = 2, 8
+    field_agent.is_active = False
+    field_agent.save()
+    replies = [text("HELP").reply for _ in range(3)]
+    assert replies[2] == "Too many messages from this number. Try again later."
+    settings.SMS_MAX_QUERIES_PER_HOUR = 100
+    assert text("P POTATOES OSH 18.5 KG 2468").reply == "This number may not report prices."
+    assert not Quote.objects.exists()
+
+
 def test_reply_segments_per_day_are_limited_per_number(settings, potatoes):
     settings.SMS_MAX_SEGMENTS_PER_DAY = 2
     replies = [text("HELP", sender="+996555800003").reply for _ in range(3)]
