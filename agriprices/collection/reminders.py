@@ -126,21 +126,11 @@ def usual_unit_ids(
     ).values_list("market_id", "commodity_id", "price_type", "unit_id")
     counts: dict[tuple[object, ...], Counter[int]] = defaultdict(Counter)
     for market_id, commodity_id, price_type, unit_id in rows:
-        for key in (
-            (market_id, commodity_id, price_type),
-            (commodity_id, price_type),
-            (market_id, commodity_id),
-            (commodity_id,),
-        ):
+        for key in _unit_sources(market_id, commodity_id, price_type):
             counts[key][unit_id] += 1
     chosen: dict[tuple[int, int, str], int] = {}
     for market_id, commodity_id, price_type in wanted:
-        for key in (
-            (market_id, commodity_id, price_type),
-            (commodity_id, price_type),
-            (market_id, commodity_id),
-            (commodity_id,),
-        ):
+        for key in _unit_sources(market_id, commodity_id, price_type):
             counted = counts.get(key)
             if counted:
                 # The most used; a tie goes to the smaller id, so the choice is stable.
@@ -149,3 +139,16 @@ def usual_unit_ids(
                 )
                 break
     return chosen
+
+
+def _unit_sources(
+    market_id: int, commodity_id: int, price_type: str
+) -> tuple[tuple[object, ...], ...]:
+    """Whose prices say a unit, in the order they are asked: the market's of that crop
+    and price type, every market's of that type, the market's of any type, anyone's."""
+    return (
+        (market_id, commodity_id, price_type),
+        (commodity_id, price_type),
+        (market_id, commodity_id),
+        (commodity_id,),
+    )
