@@ -143,8 +143,8 @@ class SubscriptionRefused:
 @dataclass(frozen=True)
 class ReportRefused:
     """Why a price report was not recorded: not_agent, locked, wrong_pin, missing PIN,
-    missing price, unclear price, names, unknown words (``detail``: which), unit (``detail``:
-    the words read as one), refused (``detail`` says why)."""
+    missing price, unclear price, two price types, names, unknown words (``detail``:
+    which), unit (``detail``: the words read as one), refused (``detail`` says why)."""
 
     problem: str
     detail: str = ""

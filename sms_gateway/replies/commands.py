@@ -206,6 +206,9 @@ def report_reply(*, language: str, problem: str, detail: str = "") -> str:
             "unknown words": pgettext("sms", "Not found: {words}. Nothing recorded.").format(
                 words=detail[:40].upper()
             ),
+            "two price types": pgettext(
+                "sms", "Two price types named: write one, after the price. Nothing recorded."
+            ),
             "unit": pgettext(
                 "sms", "Unknown unit or price type: {words}. Nothing recorded."
             ).format(words=detail[:40].upper()),

@@ -451,11 +451,18 @@ def test_every_price_type_missing_gets_its_report_in_every_language(plan_today, 
     assert count_segments(again.body).segments <= reminders.REMINDER_SEGMENTS
 
 
+@pytest.mark.parametrize(
+    "report",
+    ["P POTATOES OSH 30 KG {label} 4321", "P POTATOES ({label}) OSH 30 KG 4321"],
+)
 @pytest.mark.parametrize("language", ["en", "fr", "ru", "ky"])
 @pytest.mark.parametrize("price_type", list(PriceType))
-def test_a_price_type_written_as_the_reminder_names_it_is_read(plan_today, language, price_type):
+def test_a_price_type_written_as_the_reminder_names_it_is_read(
+    plan_today, language, price_type, report
+):
     """An agent may copy the price type as a reminder names it beside its crop
-    ("Баранина (у производителя)") rather than as its report writes it."""
+    ("Баранина (у производителя)"), after the unit or with the crop, brackets and all,
+    rather than as its report writes it."""
     from django.utils import translation
 
     PlannedItem.objects.all().delete()
@@ -463,7 +470,7 @@ def test_a_price_type_written_as_the_reminder_names_it_is_read(plan_today, langu
     services.register_agent_phone(user=aida, phone="+996555700001", pin="4321")
     with translation.override(language):
         label = str(price_type.label)
-    sent = f"P POTATOES OSH 30 KG {label.upper()} 4321"
+    sent = report.format(label=label.upper())
     reply = inbound.receive(
         provider="twilio", provider_sid="SMl1", sender="+996555700001", body=sent
     ).reply

@@ -429,6 +429,58 @@ def test_a_report_may_name_its_price_type(field_agent, potatoes, body, price_typ
     assert said in reply and "(retail)" not in reply
 
 
+@pytest.mark.parametrize(
+    ("body", "price_type"),
+    [
+        # As the reminders and the agent's page name the crop: "Potatoes (wholesale)".
+        ("P POTATOES (WHOLESALE) OSH 38 KG 2468", "wholesale"),
+        ("P Potatoes (farm gate) Osh 12 kg 2468", "farmgate"),
+        ("P POTATOES [FARMGATE] OSH 12 2468", "farmgate"),
+        # Named twice, the same type: recorded once, as that type.
+        ("P POTATOES (WHOLESALE) OSH 38 KG WHOLESALE 2468", "wholesale"),
+        ("P POTATOES (RETAIL) OSH 41 KG 2468", "retail"),
+    ],
+)
+def test_a_price_type_in_brackets_beside_the_crop_is_read(field_agent, potatoes, body, price_type):
+    text(body)
+    assert Quote.objects.get().price_type == price_type
+
+
+def test_a_crop_whose_own_name_ends_in_a_price_type_word_keeps_it(field_agent, potatoes, osh):
+    """A crop named "Яйца (ферма)" is a crop of its own, not eggs at the farm gate."""
+    farm_eggs = factories.CommodityFactory(name="Farm eggs", base_unit=potatoes.base_unit)
+    farm_eggs.aliases.create(name="Яйца (ферма)", language="ru")
+    eggs = factories.CommodityFactory(name="Eggs", base_unit=potatoes.base_unit)
+    eggs.aliases.create(name="Яйца", language="ru")
+    text("P ЯЙЦА (ФЕРМА) OSH 12 КГ 2468")
+    quote = Quote.objects.get()
+    assert (quote.commodity, quote.price_type) == (farm_eggs, "retail")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "P POTATOES (FARM GATE) OSH 38 KG WHOLESALE 2468",
+        "P POTATOES (WHOLESALE) OSH 38 KG RETAIL 2468",
+    ],
+)
+def test_two_price_types_record_nothing(field_agent, potatoes, body):
+    """Which one was meant is the agent's to say, never ours to guess."""
+    assert text(body).reply == (
+        "Two price types named: write one, after the price. Nothing recorded."
+    )
+    assert not Quote.objects.exists()
+
+
+def test_a_price_type_word_in_an_unknown_market_name_is_no_price_type(field_agent, potatoes, osh):
+    """Without brackets, "wholesale" among the names may be part of a market we do not
+    know ("Osh Wholesale"): nothing is recorded at Osh."""
+    assert text("P POTATOES OSH WHOLESALE 38 KG 2468").reply == (
+        "Not found: WHOLESALE. Nothing recorded."
+    )
+    assert not Quote.objects.exists()
+
+
 def test_a_kyrgyz_agent_is_answered_in_kyrgyz(field_agent, potatoes, osh, today):
     """The Kyrgyz reminder's example has no letter only Kyrgyz writes, so its words read
     as Russian: the agent's own language (the reminders') answers."""
