@@ -1,20 +1,22 @@
-"""Which planned prices came for which collection round, matched in the database so that
-no quote row comes back to Python: per market and round, the planned (commodity, price
-type) pairs that got a price (``received_pairs``: the pairs with a price come back once
-each, and the planned ones are kept) or only how many did (``received_counts``, counted
-in the database: a year of rounds), and which rounds got any price of the market at all
-(``visited_rounds``, for the streaks).
+"""Which planned prices came for which collection round, matched so that no quote row
+comes back to Python: per market and round, the planned (commodity, price type) pairs
+that got a price (``received_pairs``) or how many did (``received_counts``: a year of
+rounds), and which rounds got any price of the market at all (``visited_rounds``, for
+the streaks).
 
 A market's days are asked about in stretches, each judged by the plan version in
 force (``Key``: the market and the stretch's number): a stretch has its own schedule
 and planned pairs, and a price counts only for the pairs planned in its own stretch.
 
 A price counts when it is held for review or approved (not rejected) and recorded on a
-day whose round it is: Python sends the calendar, for each market the days of each
+day whose round it is: Python works out the calendar, for each market the days of each
 round's window that ``Schedule.round_of`` gives that round, or near a plan change
 ``PlanHistory.round_of`` (``Rounds.counted``: across a plan change too, a price counts
-for the nearer round, and for one only) — the rule stays in one place — and the
-database joins the quotes to it."""
+for the nearer round, and for one only) — the rule stays in one place. The database
+says on which of those days each series has a price, as bits (``_priced_days``), and
+Python matches them to the rounds' windows.
+
+"""
 
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from typing import Any
 
 from django.db import connection
@@ -51,19 +52,15 @@ class Rounds:
 
 
 class _Statement:
-    """The tables the queries join the quotes to, as common table expressions:
-    ``slots`` (at a market, prices of that day count for the round on day r, an index
-    into ``rounds``, of the market's stretch v) and ``wanted`` (in its stretch v, a
-    market plans commodity c with price type t, an index into ``types``).
+    """The calendars of the markets asked about: for each market's stretch, the days
+    whose prices count for each of its rounds (``rounds`` holds the rounds' days, r
+    its index), and the stretches chosen (those with pairs planned, when asked).
 
-    Written so that PostgreSQL, which has no statistics for a VALUES list and guesses a
-    join of two of them, or of one with the quotes on several columns, at a handful of
-    rows, has one sane plan: both tables are written out per market (not a calendar
-    per schedule joined to the markets on it), the quotes are joined to the days on
-    equalities alone (a range is guessed at thousands of rows a round), and the
-    planned pairs are matched only after the pairs found are made distinct (a
-    subquery the planner keeps apart). Otherwise it probes the quotes once per planned
-    price and day, or reads every quote: seconds for a year of weeks."""
+    For the streaks, ``tables`` writes them as a common table expression ``slots``
+    (at a market, prices of that day count for the round on day r of the market's
+    stretch v), written out per market, not a calendar per schedule joined to the
+    markets on it: PostgreSQL, which has no statistics for a VALUES list, guesses such
+    a join at a handful of rows and probes the quotes once per day."""
 
     def __init__(
         self, rounds: Mapping[Key, Rounds], planned: Mapping[Key, Iterable[Pair]] | None
@@ -74,7 +71,6 @@ class _Statement:
         # each collection day's counting days once per schedule.
         self.calendars: dict[Rounds, list[tuple[date, int]]] = {}
         self.chosen: list[tuple[Key, Rounds]] = []
-        self.planned = planned
         for key, market_rounds in rounds.items():
             if planned is not None and not planned.get(key):
                 continue
@@ -92,32 +88,20 @@ class _Statement:
             if self.calendars[market_rounds]:
                 self.chosen.append((key, market_rounds))
 
-    @cached_property
-    def wanted(self) -> tuple[list[str], list[tuple[int, int, int, int]]]:
-        """The price types planned, and the rows of ``wanted`` (each price type as its
-        index in that list): written only for the queries that join to the plans."""
-        types: list[str] = []
-        rows: list[tuple[int, int, int, int]] = []
-        for key, pairs in (self.planned or {}).items():
-            for commodity_id, price_type in sorted(pairs):
-                if price_type not in types:
-                    types.append(price_type)
-                rows.append((*key, commodity_id, types.index(price_type)))
-        return types, rows
-
     @property
     def empty(self) -> bool:
         return not self.chosen
 
-    def days_read(self) -> str:
-        """The days any price counts on, written as a list of ISO dates: the quotes are
-        read on those days alone (a year of weekly rounds with a day's tolerance reads
-        three days a week of the index, not seven)."""
-        days = {seen for market_rounds in self.calendars.values() for seen, _ in market_rounds}
-        return ", ".join(f"'{day.isoformat()}'" for day in sorted(days))
+    def days(self) -> list[date]:
+        """The days any price counts on, in order: the quotes are read on those days
+        alone (a year of weekly rounds with a day's tolerance reads three days a week
+        of the index, not seven)."""
+        return sorted(
+            {seen for market_rounds in self.calendars.values() for seen, _ in market_rounds}
+        )
 
-    def tables(self, *, wanted: bool = False) -> tuple[str, list[Any]]:
-        """The ``WITH`` clause, and its parameters; ``wanted`` too when asked for."""
+    def tables(self) -> tuple[str, list[Any]]:
+        """The ``WITH`` clause of ``slots``, and its parameters."""
         # Days are written in as ISO dates (digits and dashes), but the first row's is
         # a parameter: it makes the column a date in PostgreSQL (a column of quoted
         # text alone is text, and no date equals text). So the statement's parameters
@@ -134,57 +118,8 @@ class _Statement:
         (first_market, first_v), first_rounds = self.chosen[0]
         first_day, first_round = self.calendars[first_rounds][0]
         rows[0] = f"({int(first_market)}, %s, {int(first_round)}, {int(first_v)})"
-        tables = [f"slots(market_id, observed_on, r, v) AS (VALUES {', '.join(rows)})"]
-        if wanted and self.wanted[1]:
-            tables.append(
-                f"wanted(market_id, v, commodity_id, t) AS (VALUES {_values(self.wanted[1])})"
-            )
-        return "WITH " + ", ".join(tables), [connection.ops.adapt_datefield_value(first_day)]
-
-    def found(self) -> tuple[str, list[Any]]:
-        """Each pair of a chosen market with a price counting for one of its rounds,
-        planned or not, once: (market_id, commodity_id, price_type, r, v)."""
-        tables, params = self.tables()
-        got = _GOT.format(price_type="q.price_type", days=self.days_read())
-        return f"{tables} {got}", [*params, Quote.Status.REJECTED]
-
-    def planned_received(self, select: str, *, group_by: str = "") -> tuple[str, list[Any]]:
-        """``select`` from ``got``: each planned pair of a chosen market with a price
-        counting for one of its rounds, once (market_id, commodity_id, t, r, v, with t
-        the price type's index in ``wanted``), planned in the stretch the round is of."""
-        tables, params = self.tables(wanted=True)
-        types = self.wanted[0]
-        # The price type as its number: the pairs are made distinct on integers alone,
-        # cheaper to sort than text compared by the database's collation.
-        price_type = (
-            "CASE q.price_type " + " ".join(f"WHEN %s THEN {n}" for n in range(len(types))) + " END"
-        )
-        got = _GOT.format(price_type=price_type, days=self.days_read())
-        sql = (
-            f"{tables} SELECT {select} FROM ({got}) got"  # noqa: S608 - see _GOT
-            " JOIN wanted ON wanted.market_id = got.market_id AND wanted.v = got.v"
-            " AND wanted.commodity_id = got.commodity_id AND wanted.t = got.t"
-            f"{group_by}"
-        )
-        return sql, [*params, *types, Quote.Status.REJECTED]
-
-
-# The pairs with a price counting for a round of their market's stretch, the price type
-# as {price_type} (AS t). S608: what is written in is the table's name, integers and ISO
-# dates.
-_GOT = (
-    "SELECT DISTINCT q.market_id, q.commodity_id, {price_type} AS t, slots.r, slots.v"  # noqa: S608
-    f" FROM slots JOIN {QUOTES} q ON q.market_id = slots.market_id"
-    " AND q.observed_on = slots.observed_on"
-    # Redundant with the join, but it lets the planner read those days alone from the
-    # index (quote_collection_idx) rather than every quote.
-    " WHERE q.observed_on IN ({days}) AND q.status <> %s"
-)
-
-
-def _values(rows: Iterable[tuple[int, ...]]) -> str:
-    # int() makes each value safe to write into the statement.
-    return ", ".join("(" + ", ".join(str(int(v)) for v in row) + ")" for row in rows)
+        tables = f"WITH slots(market_id, observed_on, r, v) AS (VALUES {', '.join(rows)})"
+        return tables, [connection.ops.adapt_datefield_value(first_day)]
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -193,21 +128,69 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+#: Days per word of the bits that say on which days a series has a price: a word is a
+#: signed 64-bit integer in both databases, and bit 63 would be its sign.
+_WORD = 63
+
+
+def _priced_days(statement: _Statement) -> tuple[list[date], dict[tuple[int, int, str], int]]:
+    """The days read, and for each (market, commodity id, price type) of the chosen
+    markets with a price counting on one of them (held or approved, not rejected), on
+    which: bit n set for the n-th day read. One query, grouped in the database by
+    series (a hash of a few thousand series, where making each price's round distinct
+    sorted a year of prices); its rows: each series' days, a word of 63 at a time."""
+    days = statement.days()
+    rows = [
+        f"('{day.isoformat()}', {n // _WORD}, {1 << (n % _WORD)})" for n, day in enumerate(days)
+    ]
+    # The first day as a parameter makes the column a date in PostgreSQL (see tables).
+    rows[0] = "(%s, 0, 1)"
+    markets = ", ".join(str(int(market_id)) for market_id in {k[0] for k, _ in statement.chosen})
+    listed = ", ".join(f"'{day.isoformat()}'" for day in days)
+    # SQLite has no BIT_OR: the distinct powers of two a group holds, summed, are their OR.
+    either = "BIT_OR(days.bit)" if connection.vendor == "postgresql" else "SUM(DISTINCT days.bit)"
+    sql = (
+        f"WITH days(observed_on, w, bit) AS (VALUES {', '.join(rows)})"  # noqa: S608
+        f" SELECT q.market_id, q.commodity_id, q.price_type, days.w, {either}"
+        f" FROM days JOIN {QUOTES} q ON q.observed_on = days.observed_on"
+        # Redundant with the join, but it lets the planner read those days alone from
+        # the index (quote_collection_idx), not every quote.
+        f" WHERE q.observed_on IN ({listed}) AND q.market_id IN ({markets})"
+        " AND q.status <> %s GROUP BY q.market_id, q.commodity_id, q.price_type, days.w"
+    )
+    params = [connection.ops.adapt_datefield_value(days[0]), Quote.Status.REJECTED]
+    priced: dict[tuple[int, int, str], int] = defaultdict(int)
+    for market_id, commodity_id, price_type, word, bits in _fetch(sql, params):
+        priced[(market_id, commodity_id, price_type)] |= int(bits) << (_WORD * word)
+    return days, priced
+
+
 def received_pairs(
     rounds: Mapping[Key, Rounds], planned: Mapping[Key, Iterable[Pair]]
 ) -> dict[tuple[int, date], set[Pair]]:
     """For each (market, collection day), the pairs planned there that got a price
-    counting for that round (a market's stretches have days of their own). One query;
-    rows: the pairs with a price, kept here when planned (a round is a few days, so they
-    are few, and the plans need not be written into the statement)."""
+    counting for that round (a market's stretches have days of their own): a pair's
+    priced days that are among the round's counting days (``_priced_days``)."""
     statement = _Statement(rounds, planned)
     if statement.empty:
         return {}
-    wanted = {key: set(pairs) for key, pairs in planned.items()}
+    days, priced = _priced_days(statement)
+    bit = {day: 1 << n for n, day in enumerate(days)}
+    # Each round's counting days as bits, once per calendar (markets share them).
+    windows: dict[Rounds, dict[int, int]] = {}
+    for market_rounds, calendar in statement.calendars.items():
+        window: dict[int, int] = defaultdict(int)
+        for seen, r in calendar:
+            window[r] |= bit[seen]
+        windows[market_rounds] = window
     found: dict[tuple[int, date], set[Pair]] = defaultdict(set)
-    for market_id, commodity_id, price_type, r, v in _fetch(*statement.found()):
-        if (commodity_id, price_type) in wanted[(market_id, v)]:
-            found[(market_id, statement.rounds[r])].add((commodity_id, price_type))
+    for (market_id, v), market_rounds in statement.chosen:
+        for pair in planned[(market_id, v)]:
+            priced_days = priced.get((market_id, *pair))
+            if priced_days:
+                for r, counting in windows[market_rounds].items():
+                    if priced_days & counting:
+                        found[(market_id, statement.rounds[r])].add(pair)
     return dict(found)
 
 
@@ -215,14 +198,8 @@ def received_counts(
     rounds: Mapping[Key, Rounds], planned: Mapping[Key, Iterable[Pair]]
 ) -> dict[tuple[int, date], int]:
     """For each (market, collection day), how many of the pairs planned there got a
-    price counting for that round. One query; rows: the rounds with any."""
-    statement = _Statement(rounds, planned)
-    if statement.empty:
-        return {}
-    sql, params = statement.planned_received(
-        "got.market_id, got.r, COUNT(*)", group_by=" GROUP BY got.market_id, got.r, got.v"
-    )
-    return {(market_id, statement.rounds[r]): count for market_id, r, count in _fetch(sql, params)}
+    price counting for that round."""
+    return {key: len(pairs) for key, pairs in received_pairs(rounds, planned).items()}
 
 
 def visited_rounds(rounds: Mapping[Key, Rounds]) -> set[tuple[int, date]]:
