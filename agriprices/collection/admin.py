@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -36,8 +37,55 @@ from agriprices.collection.services import (
 from agriprices.forms import AsciiDateField, IsoDateInput
 
 
+class PlannedItemForm(forms.ModelForm):
+    """A planned price of the plan being saved (``plan``, the formset's)."""
+
+    def __init__(self, *args: Any, plan: CollectionPlan, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+
+    def validate_unique(self) -> None:
+        # On a plan changed since it was read, a price added by the change may be
+        # stored already (the same save sent twice): PlannedItemsFormSet judges it.
+        if not getattr(self.plan, "changed_since_read", False):
+            super().validate_unique()
+
+
+class PlannedItemsFormSet(BaseInlineFormSet):
+    """The plan's prices; of a plan someone changed since the form was opened (in the
+    dashboard, another tab, a second tap on Save), the save is refused, unless it is
+    that very change: then nothing more is saved, and the operator is told it was."""
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return super().get_form_kwargs(index) | {"plan": self.instance}
+
+    def clean(self) -> None:
+        super().clean()
+        plan = self.instance
+        if not getattr(plan, "changed_since_read", False):
+            return
+        kept = [
+            form.instance
+            for form in self.forms
+            if form.cleaned_data.get("commodity") and not form.cleaned_data.get("DELETE")
+        ]
+        stored = CollectionPlan.objects.get(pk=plan.pk)
+        if not _same(describe(stored), describe(plan, kept)):
+            raise forms.ValidationError(
+                _(
+                    "Someone changed this plan since you opened it (in the dashboard "
+                    "or another tab): nothing was saved. Open it again to see it as it "
+                    "is now, then make your changes."
+                ),
+                code="stale",
+            )
+        plan.saved_already = True
+
+
 class PlannedItemInline(admin.TabularInline):
     model = PlannedItem
+    form = PlannedItemForm
+    formset = PlannedItemsFormSet
     extra = 3
     # A plan expecting nothing would drop its market from every completeness count.
     min_num = 1
@@ -106,15 +154,8 @@ class CollectionPlanForm(forms.ModelForm):
             # form and its prices are saved, so the plan compared is the one replaced.
             market = self.instance.market
             lock_plan(market)
-            if cleaned.get("version", "") != plan_version(market):
-                raise forms.ValidationError(
-                    _(
-                        "Someone changed this plan since you opened it (in the dashboard "
-                        "or another tab): nothing was saved. Open it again to see it as it "
-                        "is now, then make your changes."
-                    ),
-                    code="stale",
-                )
+            # Refused or not once its prices are read (PlannedItemsFormSet).
+            self.instance.changed_since_read = cleaned.get("version", "") != plan_version(market)
         return cleaned
 
     def clean_weekdays(self) -> str:
@@ -222,6 +263,8 @@ class CollectionPlanAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: CollectionPlan, form: Any, change: bool
     ) -> None:
+        if getattr(obj, "saved_already", False):
+            return
         previous = (
             CollectionPlan.objects.select_related("market").filter(pk=obj.pk).first()
             if obj.pk
@@ -259,6 +302,8 @@ class CollectionPlanAdmin(admin.ModelAdmin):
         request._plan_kept = previous  # type: ignore[attr-defined]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if getattr(form.instance, "saved_already", False):
+            return
         super().save_related(request, form, formsets, change)
         plan = form.instance
         before = getattr(request, "_plan_before", {})
@@ -273,6 +318,13 @@ class CollectionPlanAdmin(admin.ModelAdmin):
             after = describe(plan)
         if before != after:  # saved unchanged: nothing to audit
             record_change(request.user, plan.market, before, after)
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> list[dict[str, Any]]:
+        if getattr(form.instance, "saved_already", False):
+            return []  # the admin's history: "No fields changed."
+        return super().construct_change_message(request, form, formsets, add)
 
     # A version that judged days past cannot be deleted (services.delete_plans says
     # why); the admin hides its delete button, and "delete selected" names it as not

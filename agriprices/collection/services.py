@@ -212,9 +212,12 @@ def version_before(market: Market, day: date) -> CollectionPlan | None:
     )
 
 
-def describe(plan: CollectionPlan | None) -> dict[str, str]:
+def describe(
+    plan: CollectionPlan | None, items: Iterable[PlannedItem] | None = None
+) -> dict[str, str]:
     """A plan in the words its audit row uses: the schedule, the tolerance, and each
-    expected price ("potatoes retail")."""
+    expected price ("potatoes retail"); ``items``: its prices as an editor is about to
+    save them (default: as stored)."""
     if plan is None or plan.pk is None:
         return {}
     if plan.kind == CollectionPlan.Kind.EVERY:
@@ -226,7 +229,9 @@ def describe(plan: CollectionPlan | None) -> dict[str, str]:
         "schedule": schedule,
         "tolerance": f"{plan.tolerance_days} days",
     }
-    for item in plan.items.select_related("commodity", "agent").order_by("pk"):
+    if items is None:
+        items = plan.items.select_related("commodity", "agent").order_by("pk")
+    for item in items:
         key = f"{item.commodity.slug} {item.price_type}"
         described[key] = item.agent.get_username() if item.agent else "expected"
     return described

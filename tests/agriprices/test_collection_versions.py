@@ -201,6 +201,74 @@ def test_an_admin_form_opened_before_a_dashboard_save_is_refused(
     assert plan.weekdays == "4"
 
 
+@pytest.mark.parametrize("since", ["today", "long ago"])
+def test_the_same_admin_change_sent_twice_is_saved_once(admin_client, osh, potatoes, onions, since):
+    """A second tap on Save, or the same change saved from another tab: the second
+    finds the plan changed since it was read, but by that very change. It is told the
+    plan was saved, and nothing more is: no second version, no second audit row, no
+    price planned twice."""
+    day = timezone.localdate() if since == "today" else LONG_AGO
+    plan = version(osh, day, items=[(potatoes,)])
+    url = f"/admin/agriprices/collectionplan/{plan.pk}/change/"
+    change = admin_change_form(
+        plan,
+        weekdays=["4"],
+        # Potatoes dropped, onions added (wholesale).
+        **{"items-0-DELETE": "on"},
+        **{
+            "items-TOTAL_FORMS": "2",
+            "items-1-plan": str(plan.pk),
+            "items-1-commodity": str(onions.pk),
+            "items-1-price_type": PriceType.WHOLESALE,
+        },
+    )
+    first = admin_client.post(url, change)
+    assert first.status_code == 302
+    saved = {(v.effective_from, v.weekdays) for v in CollectionPlan.objects.filter(market=osh)}
+    audited = AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).count()
+    assert audited == 1
+
+    second = admin_client.post(url, change, follow=True)
+
+    page = second.content.decode()
+    assert "Someone changed this plan" not in page
+    assert "was changed successfully" in page
+    assert {
+        (v.effective_from, v.weekdays) for v in CollectionPlan.objects.filter(market=osh)
+    } == saved
+    in_force = CollectionPlan.objects.get(market=osh, effective_from=timezone.localdate())
+    assert {(i.commodity_id, i.price_type) for i in in_force.items.all()} == {
+        (onions.pk, PriceType.WHOLESALE)
+    }
+    assert AuditEvent.objects.filter(action=AuditAction.PLAN_CHANGED).count() == audited
+
+
+def test_another_change_from_a_form_opened_before_the_first_is_refused(
+    admin_client, osh, potatoes, onions
+):
+    """Two tabs, two different changes: the second is refused, whatever it changes (a
+    price added here), and the first stays."""
+    plan = version(osh, timezone.localdate(), items=[(potatoes,)])
+    url = f"/admin/agriprices/collectionplan/{plan.pk}/change/"
+    first = admin_change_form(plan, weekdays=["4"])
+    other = admin_change_form(
+        plan,
+        **{
+            "items-TOTAL_FORMS": "2",
+            "items-1-plan": str(plan.pk),
+            "items-1-commodity": str(onions.pk),
+            "items-1-price_type": PriceType.RETAIL,
+        },
+    )
+    assert admin_client.post(url, first).status_code == 302
+    response = admin_client.post(url, other)
+    assert response.status_code == 200
+    assert "Someone changed this plan since you opened it" in response.content.decode()
+    plan.refresh_from_db()
+    assert plan.weekdays == "4"
+    assert [i.commodity_id for i in plan.items.all()] == [potatoes.pk]
+
+
 def test_an_admin_form_of_a_version_replaced_meanwhile_comes_back_naming_the_new_one(
     admin_client, osh, potatoes, onions
 ):
