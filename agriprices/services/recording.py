@@ -308,6 +308,10 @@ def _local(thing: Commodity | Market) -> str:
 
 
 def _duplicate_error(existing: Quote) -> QuoteError:
+    unit = existing.unit.code
+    if existing.price_type != PriceType.RETAIL:
+        # Which of the day's prices it is: a crop may have one of each type.
+        unit = f"{unit} ({existing.get_price_type_display()})"
     return QuoteError(
         _(
             "%(crop)s at %(market)s is already recorded for %(day)s: %(price)s "
@@ -318,7 +322,7 @@ def _duplicate_error(existing: Quote) -> QuoteError:
             "market": _local(existing.market),
             "price": f"{existing.price.normalize():f}",
             "currency": existing.currency,
-            "unit": existing.unit.code,
+            "unit": unit,
             "day": existing.observed_on.isoformat(),
         },
         field="observed_on",

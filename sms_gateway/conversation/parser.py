@@ -256,6 +256,8 @@ def _report(words: list[str], language: str) -> Command:
         return Command("report", language, pin=pin, problem="unclear price")
     price = _number(written)
     price_type, rest = _price_type(body[price_at + 1 :])
+    if _price_type(rest)[0] not in ("", price_type):  # "38 KG WHOLESALE FARMGATE"
+        return Command("report", language, pin=pin, problem="two price types")
     return Command(
         "report",
         language,

@@ -33,7 +33,7 @@ _SENTENCES = re.compile(r"[,.!?:;]")
 _STOP_STEMS = tuple(vocab.STOP_PLEA_STEMS)
 _PHRASE_SIZES = {len(phrase) for phrase in vocab.STOP_PLEA_PHRASES}
 _PRICE_TYPES = dict(vocab.PRICE_TYPE_PHRASES)
-_BRACKETS = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+_BRACKETS = re.compile(r"[(\[{]([^()\[\]{}]*)[)\]}]")
 
 
 @dataclass(frozen=True)
@@ -100,24 +100,28 @@ def understand(text: str) -> Request:
 def _bracketed_price_type(command: Command, unmatched: str, text: str) -> tuple[Command, str]:
     """A report's price type in brackets among its names, as the reminders and the
     agent's page write it beside a crop (``P WHEAT (WHOLESALE) UZGEN 30 KG``): read as
-    the price type when its words are all that the names left unread, so a crop whose
-    own name holds them (``Яйца (ферма)``) keeps them, and a market we do not know is
-    never cut to one we do (``NARYN WHOLESALE BAZAAR``, no brackets). Named again after
-    the price as another type, it is refused: which one was meant is not for us to
-    guess. Returns the command and the words left unread."""
-    left = tuple(word_forms.words(unmatched))
+    the price type when the words of such brackets are all that the names left
+    unread, so a crop whose own name holds them (``Яйца (ферма)``) keeps them, and a
+    market we do not know is never cut to one we do (``NARYN WHOLESALE BAZAAR``, no
+    brackets). Two different types, in brackets or after the price, are refused:
+    which one was meant is not for us to guess. Returns the command and the words
+    left unread."""
+    left = set(word_forms.words(unmatched))
     if not left:
         return command, unmatched
+    named: set[str] = set()
+    covered: set[str] = set()
     for group in _BRACKETS.findall(text):
         words = tuple(word_forms.words(group))
-        price_type = _PRICE_TYPES.get(words)
         # The names' reading passes over short words ("у производителя").
-        if price_type is None or not set(left) <= set(words):
-            continue
-        if command.price_type not in ("", price_type):
-            return replace(command, problem="two price types"), ""
-        return replace(command, price_type=price_type), ""
-    return command, unmatched
+        if words in _PRICE_TYPES and left & set(words):
+            named.add(_PRICE_TYPES[words])
+            covered |= set(words)
+    if not named or not left <= covered:
+        return command, unmatched
+    if len(named | {command.price_type} - {""}) > 1:
+        return replace(command, problem="two price types"), ""
+    return replace(command, price_type=named.pop()), ""
 
 
 def _said_back(words: str, text: str) -> str:

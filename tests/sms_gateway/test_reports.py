@@ -72,6 +72,21 @@ def test_the_rules_of_record_quote_apply(field_agent, potatoes):
     assert not Quote.objects.exists()
 
 
+def test_a_price_already_recorded_is_named_with_its_price_type(field_agent, potatoes, today):
+    """A crop may have a price of each type on a day: the refusal says which one it
+    has already (a retail one is the usual, unnamed)."""
+    text("P POTATOES OSH 700 KG WHOLESALE 2468")
+    text("P POTATOES OSH 30 KG 2468")
+    wholesale = text("P POTATOES (WHOLESALE) OSH 701 KG 2468").reply
+    assert (
+        f"Potatoes at Osh is already recorded for {today.isoformat()}: 700 KGS/kg (wholesale)."
+        in wholesale
+    )
+    retail = text("P POTATOES OSH 31 KG 2468").reply
+    assert f"{today.isoformat()}: 30 KGS/kg." in retail
+    assert Quote.objects.count() == 2
+
+
 def test_a_refusal_reads_in_the_agents_language_reason_included(field_agent, potatoes):
     """Acted on in the reply's language: the reason record_quote gives is Russian too."""
     text("LANG RU")
@@ -436,6 +451,7 @@ def test_a_report_may_name_its_price_type(field_agent, potatoes, body, price_typ
         ("P POTATOES (WHOLESALE) OSH 38 KG 2468", "wholesale"),
         ("P Potatoes (farm gate) Osh 12 kg 2468", "farmgate"),
         ("P POTATOES [FARMGATE] OSH 12 2468", "farmgate"),
+        ("P POTATOES {farm gate} OSH 12 2468", "farmgate"),
         # Named twice, the same type: recorded once, as that type.
         ("P POTATOES (WHOLESALE) OSH 38 KG WHOLESALE 2468", "wholesale"),
         ("P POTATOES (RETAIL) OSH 41 KG 2468", "retail"),
@@ -455,20 +471,32 @@ def test_a_crop_whose_own_name_ends_in_a_price_type_word_keeps_it(field_agent, p
     text("P ЯЙЦА (ФЕРМА) OSH 12 КГ 2468")
     quote = Quote.objects.get()
     assert (quote.commodity, quote.price_type) == (farm_eggs, "retail")
+    # And with its own price type in brackets beside it.
+    text("P ЯЙЦА (ФЕРМА) (ОПТ) OSH 10 КГ 2468")
+    quote = Quote.objects.get(price=10)
+    assert (quote.commodity, quote.price_type) == (farm_eggs, "wholesale")
+
+
+TWO_TYPES = "Two price types named: write one, after the price. Nothing recorded."
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "reply"),
     [
-        "P POTATOES (FARM GATE) OSH 38 KG WHOLESALE 2468",
-        "P POTATOES (WHOLESALE) OSH 38 KG RETAIL 2468",
+        ("P POTATOES (FARM GATE) OSH 38 KG WHOLESALE 2468", TWO_TYPES),
+        ("P POTATOES (WHOLESALE) OSH 38 KG RETAIL 2468", TWO_TYPES),
+        ("P POTATOES (WHOLESALE) (FARM GATE) OSH 38 KG 2468", TWO_TYPES),
+        ("P POTATOES OSH 38 KG WHOLESALE FARMGATE 2468", TWO_TYPES),
+        # In the language its words reveal.
+        (
+            "P POTATOES OSH 38 KG ОПТ ФЕРМА 2468",
+            "Указаны два типа цены: напишите один, после цены. Ничего не записано.",
+        ),
     ],
 )
-def test_two_price_types_record_nothing(field_agent, potatoes, body):
+def test_two_price_types_record_nothing(field_agent, potatoes, body, reply):
     """Which one was meant is the agent's to say, never ours to guess."""
-    assert text(body).reply == (
-        "Two price types named: write one, after the price. Nothing recorded."
-    )
+    assert text(body).reply == reply
     assert not Quote.objects.exists()
 
 
