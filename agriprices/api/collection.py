@@ -345,7 +345,7 @@ class HistorySerializer(serializers.Serializer):
 
 
 class CollectionHistory(PricesChangeMixin, ApiView):
-    """A year of every market is counted from about 700,000 rows: the answer is kept in
+    """A year of every market is counted from about 700,000 prices: the answer is kept in
     the shared cache until anything it counts changes (any price, held or reviewed, the
     catalogue, a plan) or the day does (a round closes by itself), as rendered bytes."""
 

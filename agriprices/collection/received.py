@@ -14,9 +14,7 @@ round's window that ``Schedule.round_of`` gives that round, or near a plan chang
 ``PlanHistory.round_of`` (``Rounds.counted``: across a plan change too, a price counts
 for the nearer round, and for one only) — the rule stays in one place. The database
 says on which of those days each series has a price, as bits (``_priced_days``), and
-Python matches them to the rounds' windows.
-
-"""
+Python matches them to the rounds' windows."""
 
 from __future__ import annotations
 
