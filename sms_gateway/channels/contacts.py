@@ -15,6 +15,7 @@ from functools import cached_property
 
 from django.conf import settings
 
+from agriprices.models import AgentProfile
 from config import counters
 from sms_gateway.channels import Channel
 from sms_gateway.conversation.acting import reporting_agent
@@ -57,11 +58,13 @@ class Limits:
         self.phone = phone
 
     @cached_property
-    def _agents(self) -> bool:
-        return reporting_agent(self.phone) is not None
+    def agent(self) -> AgentProfile | None:
+        """The agent reporting from the number (looked up once a farmer's limit is
+        passed: the notice is in their language too)."""
+        return reporting_agent(self.phone)
 
     def _most(self, used: int, farmers: int, agents: int) -> int:
-        return agents if used > farmers and self._agents else farmers
+        return agents if used > farmers and self.agent is not None else farmers
 
     def ask(self) -> tuple[bool, bool]:
         """Count a question: (allowed, whether this one just passed the hourly limit,

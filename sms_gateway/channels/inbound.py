@@ -194,8 +194,11 @@ def answer(
         allowed, first_over = limits.ask()
         if not allowed:
             # One notice as the limit is passed, then silence: each reply costs money.
-            notice = channel.render(answers.Limited(), language_of(request, subscriber))
-            return "limited", notice if first_over else ""
+            if not first_over:
+                return "limited", ""
+            # Past a farmer's limit, the number's agent is known already (no query).
+            language = language_of(request, subscriber, limits.agent)
+            return "limited", channel.render(answers.Limited(), language)
     outcome = act(
         request,
         subscriber,

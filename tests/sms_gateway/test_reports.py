@@ -372,6 +372,14 @@ def test_an_agents_number_may_report_a_round_past_a_farmers_limits(
     assert all(farmer[:3]) and farmer[3].startswith("Too many") and farmer[4] == ""
 
 
+def test_an_agent_past_the_limit_is_told_in_their_own_language(settings, field_agent, potatoes):
+    """As the agent's replies are, whatever the words of the message that passed it."""
+    settings.SMS_MAX_QUERIES_PER_HOUR, settings.SMS_AGENT_MAX_QUERIES_PER_HOUR = 1, 2
+    AgentProfile.objects.filter(user=field_agent).update(language="ky")
+    replies = [text("HELP").reply for _ in range(3)]
+    assert replies[2] == "Өтө көп билдирүү. Кийинчерээк жазыңыз."
+
+
 def test_a_deactivated_agents_number_is_a_farmers_again(settings, field_agent, potatoes):
     """Its PIN kept, it has neither the agents' limits nor the right to report."""
     settings.SMS_MAX_QUERIES_PER_HOUR, settings.SMS_AGENT_MAX_QUERIES_PER_HOUR = 2, 8
