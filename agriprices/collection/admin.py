@@ -36,6 +36,13 @@ from agriprices.collection.services import (
 )
 from agriprices.forms import AsciiDateField, IsoDateInput
 
+#: Why a save on a plan changed since its form was opened was refused, as the dashboard
+#: says it: the form is shown again with the plan as it now is.
+STALE = _(
+    "Someone changed this plan since you opened it. Its current values are shown: make "
+    "your changes again and save."
+)
+
 
 class PlannedItemForm(forms.ModelForm):
     """A planned price of the plan being saved (``plan``, the formset's)."""
@@ -71,14 +78,9 @@ class PlannedItemsFormSet(BaseInlineFormSet):
         ]
         stored = CollectionPlan.objects.get(pk=plan.pk)
         if not _same(describe(stored), describe(plan, kept)):
-            raise forms.ValidationError(
-                _(
-                    "Someone changed this plan since you opened it (in the dashboard "
-                    "or another tab): nothing was saved. Open it again to see it as it "
-                    "is now, then make your changes."
-                ),
-                code="stale",
-            )
+            # Nothing is saved; the admin shows the plan as it now is (changeform_view).
+            plan.refused_as_stale = True
+            raise forms.ValidationError(STALE, code="stale")
         plan.saved_already = True
 
 
@@ -253,10 +255,28 @@ class CollectionPlanAdmin(admin.ModelAdmin):
                         ),
                     ),
                 )
-                shown = copy.copy(request)
-                shown.method = "GET"
-                return super().changeform_view(shown, object_id, form_url, extra_context)
-        return super().changeform_view(request, object_id, form_url, extra_context)
+                return self._shown_as_now(request, object_id, form_url, extra_context)
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        # Refused as made on a plan changed since (PlannedItemsFormSet): the operator's
+        # values would hide what the plan now is, and the reason would sit at the prices.
+        context = getattr(response, "context_data", None) or {}
+        plan = getattr(getattr(context.get("adminform"), "form", None), "instance", None)
+        if request.method == "POST" and getattr(plan, "refused_as_stale", False):
+            messages.error(request, STALE)
+            return self._shown_as_now(request, object_id, form_url, extra_context)
+        return response
+
+    def _shown_as_now(
+        self,
+        request: HttpRequest,
+        object_id: str | None,
+        form_url: str,
+        extra_context: dict[str, Any] | None,
+    ) -> HttpResponse:
+        """The change form as the plan now reads, for a save that was refused."""
+        shown = copy.copy(request)
+        shown.method = "GET"
+        return super().changeform_view(shown, object_id, form_url, extra_context)
 
     # Audited as a change made in the dashboard is (services.record_change): the plan as
     # it was is read before the form saves it and its prices, then compared.

@@ -256,8 +256,11 @@ def _report(words: list[str], language: str) -> Command:
         return Command("report", language, pin=pin, problem="unclear price")
     price = _number(written)
     price_type, rest = _price_type(body[price_at + 1 :])
-    if _price_type(rest)[0] not in ("", price_type):  # "38 KG WHOLESALE FARMGATE"
+    again, rest_again = _price_type(rest)
+    if again not in ("", price_type):  # "38 KG WHOLESALE FARMGATE"
         return Command("report", language, pin=pin, problem="two price types")
+    if again:  # the same type twice, "38 KG RETAIL RETAIL"
+        rest = rest_again
     return Command(
         "report",
         language,

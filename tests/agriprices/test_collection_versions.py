@@ -263,10 +263,24 @@ def test_another_change_from_a_form_opened_before_the_first_is_refused(
     assert admin_client.post(url, first).status_code == 302
     response = admin_client.post(url, other)
     assert response.status_code == 200
-    assert "Someone changed this plan since you opened it" in response.content.decode()
     plan.refresh_from_db()
     assert plan.weekdays == "4"
     assert [i.commodity_id for i in plan.items.all()] == [potatoes.pk]
+    # Said at the top, with the plan shown as it now is (not the refused values), and
+    # a save from there goes through.
+    said = [str(m) for m in response.context["messages"]]
+    assert said[-1] == (
+        "Someone changed this plan since you opened it. Its current values are shown: "
+        "make your changes again and save."
+    )
+    form = response.context["adminform"].form
+    assert not form.is_bound and form.initial["weekdays"] == [4]
+    assert form.initial["version"] == plan_version(osh)
+    assert response.context["inline_admin_formsets"][0].formset.total_form_count() == 1 + 3
+    again = admin_change_form(plan, tolerance_days="2", version=form.initial["version"])
+    assert admin_client.post(url, again).status_code == 302
+    plan.refresh_from_db()
+    assert (plan.weekdays, plan.tolerance_days) == ("4", 2)
 
 
 def test_an_admin_form_of_a_version_replaced_meanwhile_comes_back_naming_the_new_one(

@@ -462,6 +462,7 @@ def test_a_report_may_name_its_price_type(field_agent, potatoes, body, price_typ
         ("P POTATOES {farm gate} OSH 12 2468", "farmgate"),
         # Named twice, the same type: recorded once, as that type.
         ("P POTATOES (WHOLESALE) OSH 38 KG WHOLESALE 2468", "wholesale"),
+        ("P POTATOES OSH 38 KG WHOLESALE WHOLESALE 2468", "wholesale"),
         ("P POTATOES (RETAIL) OSH 41 KG 2468", "retail"),
     ],
 )
