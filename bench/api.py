@@ -50,7 +50,16 @@ def start_gunicorn(
     workers: int = 2,
     settings_module: str = "config.settings",
     extra_env: dict[str, str] | None = None,
+    access_log: Path | None = None,
 ) -> subprocess.Popen:
+    """gunicorn serving ``url``'s database on PORT; with ``access_log``, each request's
+    path and server time (µs, from its arrival at a worker to its last byte) written
+    there, for ``server_times``."""
+    logged = (
+        ["--access-logfile", str(access_log), "--access-logformat", "%(U)s %(D)s"]
+        if access_log is not None
+        else []
+    )
     server = subprocess.Popen(
         [
             sys.executable,
@@ -63,6 +72,7 @@ def start_gunicorn(
             f"127.0.0.1:{PORT}",
             "--log-level",
             "warning",
+            *logged,
         ],
         cwd=ROOT,
         env={**_server_env(url), "DJANGO_SETTINGS_MODULE": settings_module, **(extra_env or {})},
@@ -81,6 +91,23 @@ def start_gunicorn(
             time.sleep(0.2)
     server.kill()
     raise SystemExit("gunicorn did not start")
+
+
+def server_times(access_log: Path, path: str) -> dict[str, float]:
+    """p50 and p99 (ms) of the server time of the requests for ``path`` in an access log
+    written by ``start_gunicorn``: what the server spent, without the client's side of
+    the round trip (the load process shares this machine's cores)."""
+    from bench.load import percentile
+
+    times = sorted(
+        int(micros) / 1000
+        for line in access_log.read_text().splitlines()
+        for logged_path, micros in [line.rsplit(" ", 1)]
+        if logged_path == path
+    )
+    if not times:
+        raise RuntimeError(f"no request for {path} in {access_log}")
+    return {"p50_ms": percentile(times, 0.50), "p99_ms": percentile(times, 0.99)}
 
 
 def load(paths: list[str], requests: int, concurrency: int = 2, *extra: str) -> dict:

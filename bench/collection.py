@@ -2,18 +2,22 @@
 the demo's commodities, daily): every market on a weekly plan with one agent each.
 GET /api/v1/collection/ for one week (all markets), then GET /api/v1/collection/history/
 for 52 weeks (all markets): each cold, the first call in this process; warm, p50 and p99
-of 100 calls one after another, answered by gunicorn with the production settings and
-timed by a load process on this machine (so with the HTTP round trip). The history is
+of 100 calls one after another, answered by gunicorn with the production settings,
+timed by a load process on this machine (so with the HTTP round trip, and the load
+process's share of the cores) and by the server (its access log: the server time the
+goal is set in). The history is
 kept in the shared cache until anything it counts changes, so it is also timed after a
 price changed (one quote touched before each of 3 calls, in this process): what the
 first reader after each new price waits. Then the reminder job for every agent, with its
-query count for 25 and for all 250 agents (it must not grow). Goals: warm ≤ 100 ms,
-cold ≤ 1 s, reminders ≤ 10 s."""
+query count for 25 and for all 250 agents (it must not grow). Goals: warm ≤ 100 ms of
+server time, cold ≤ 1 s, reminders ≤ 10 s."""
 
 from __future__ import annotations
 
+import tempfile
 import time
 from datetime import timedelta
+from pathlib import Path
 
 Row = tuple[str, str, str]
 
@@ -74,7 +78,7 @@ def run(url: str) -> list[Row]:
 
     from agriprices.collection import schedule
     from agriprices.models import Quote
-    from bench.api import flush_cache, load, start_gunicorn
+    from bench.api import flush_cache, load, server_times, start_gunicorn
     from sms_gateway import reminders
 
     rows: list[Row] = []
@@ -104,13 +108,17 @@ def run(url: str) -> list[Row]:
             updated_at=timezone.now()
         )
         changed.append(api(history_path))
-    server = start_gunicorn(url)
+    access_log = Path(tempfile.mkdtemp()) / "access.log"
+    server = start_gunicorn(url, access_log=access_log)
     try:
         warm = load([url_path], 100, 1)
         history_warm = load([history_path], 100, 1)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    served = {
+        path: server_times(access_log, path.split("?")[0]) for path in (url_path, history_path)
+    }
     for name, answered in (("week", warm), ("history", history_warm)):
         if set(answered["statuses"]) != {"200"}:
             raise RuntimeError(f"the {name} was answered {answered['statuses']}")
@@ -118,18 +126,19 @@ def run(url: str) -> list[Row]:
         (
             f"one week, {len(markets)} markets (API)",
             f"cold {cold:.0f} ms; by gunicorn p50 {warm['p50_ms']:.0f} ms, "
-            f"p99 {warm['p99_ms']:.0f} ms",
-            "warm ≤ 100 ms, cold ≤ 1 s",
+            f"p99 {warm['p99_ms']:.0f} ms (server time p50 {served[url_path]['p50_ms']:.0f}, "
+            f"p99 {served[url_path]['p99_ms']:.0f} ms)",
+            "warm ≤ 100 ms (server time), cold ≤ 1 s",
         )
     )
     rows.append(
         (
             f"52-week history, {len(markets)} markets (API)",
             f"cold {history_cold:.0f} ms; by gunicorn p50 {history_warm['p50_ms']:.0f} ms, "
-            f"p99 {history_warm['p99_ms']:.0f} ms; after a price changed "
-            + ", ".join(f"{ms:.0f}" for ms in changed)
-            + " ms",
-            "warm ≤ 100 ms, cold ≤ 1 s",
+            f"p99 {history_warm['p99_ms']:.0f} ms (server time p50 "
+            f"{served[history_path]['p50_ms']:.0f}, p99 {served[history_path]['p99_ms']:.0f} "
+            "ms); after a price changed " + ", ".join(f"{ms:.0f}" for ms in changed) + " ms",
+            "warm ≤ 100 ms (server time), cold ≤ 1 s",
         )
     )
     collection_day = today - timedelta(days=1)
