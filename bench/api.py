@@ -93,21 +93,22 @@ def start_gunicorn(
     raise SystemExit("gunicorn did not start")
 
 
-def server_times(access_log: Path, path: str) -> dict[str, float]:
-    """p50 and p99 (ms) of the server time of the requests for ``path`` in an access log
-    written by ``start_gunicorn``: what the server spent, without the client's side of
-    the round trip (the load process shares this machine's cores)."""
+def server_times(access_log: Path, path: str, last: int) -> dict[str, float]:
+    """p50 and p99 (ms) of the server time of the ``last`` requests for ``path`` in an
+    access log written by ``start_gunicorn`` (those the load process timed, after its
+    warm-up): what the server spent, without the client's side of the round trip."""
     from bench.load import percentile
 
-    times = sorted(
+    times = [
         int(micros) / 1000
         for line in access_log.read_text().splitlines()
         for logged_path, micros in [line.rsplit(" ", 1)]
         if logged_path == path
-    )
-    if not times:
-        raise RuntimeError(f"no request for {path} in {access_log}")
-    return {"p50_ms": percentile(times, 0.50), "p99_ms": percentile(times, 0.99)}
+    ]
+    if len(times) < last:
+        raise RuntimeError(f"{len(times)} requests for {path} in {access_log}, not {last}")
+    timed = sorted(times[-last:])
+    return {"p50_ms": percentile(timed, 0.50), "p99_ms": percentile(timed, 0.99)}
 
 
 def load(paths: list[str], requests: int, concurrency: int = 2, *extra: str) -> dict:

@@ -117,7 +117,8 @@ def run(url: str) -> list[Row]:
         server.terminate()
         server.wait(timeout=30)
     served = {
-        path: server_times(access_log, path.split("?")[0]) for path in (url_path, history_path)
+        path: server_times(access_log, path.split("?")[0], last=100)
+        for path in (url_path, history_path)
     }
     for name, answered in (("week", warm), ("history", history_warm)):
         if set(answered["statuses"]) != {"200"}:
