@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from django.db import connection
@@ -48,6 +49,14 @@ class Rounds:
     days: tuple[date, ...]
     counted: tuple[tuple[date, tuple[date, ...]], ...] = ()
 
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        # Worked out once: a report looks up each market's rounds several times.
+        return hash((self.schedule, self.days, self.counted))
+
 
 class _Statement:
     """The calendars of the markets asked about: for each market's stretch, the days
@@ -69,9 +78,12 @@ class _Statement:
         # each collection day's counting days once per schedule.
         self.calendars: dict[Rounds, list[tuple[date, int]]] = {}
         self.chosen: list[tuple[Key, Rounds]] = []
+        # One object for equal rounds, so that each later look-up finds it by identity.
+        same: dict[Rounds, Rounds] = {}
         for key, market_rounds in rounds.items():
             if planned is not None and not planned.get(key):
                 continue
+            market_rounds = same.setdefault(market_rounds, market_rounds)
             if market_rounds not in self.calendars:
                 self.calendars[market_rounds] = []
                 schedule = market_rounds.schedule
