@@ -22,7 +22,7 @@ from sms_gateway.channels import Channel
 from sms_gateway.channels.contacts import Limits
 from sms_gateway.channels.contacts import sender as sender_of
 from sms_gateway.conversation import answers
-from sms_gateway.conversation.acting import act, always_acted_on, language_of
+from sms_gateway.conversation.acting import act, always_acted_on, language_of, reports
 from sms_gateway.conversation.parser import pin_spans
 from sms_gateway.conversation.understanding import understand
 from sms_gateway.models import InboundMessage, OutboundMessage
@@ -196,8 +196,10 @@ def answer(
             # One notice as the limit is passed, then silence: each reply costs money.
             if not first_over:
                 return "limited", ""
-            # Past a farmer's limit, the number's agent is known already (no query).
-            language = language_of(request, subscriber, limits.agent)
+            # In the language its answer would have had; past a farmer's limit, the
+            # number's agent is known already (no query).
+            agent = limits.agent if reports(request) else None
+            language = language_of(request, subscriber, agent)
             return "limited", channel.render(answers.Limited(), language)
     outcome = act(
         request,

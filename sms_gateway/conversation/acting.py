@@ -109,6 +109,12 @@ def language_of(request: Request, subscriber: Subscriber, agent: AgentProfile | 
     return reply_language(chosen=chosen, written=request.language, app=subscriber.app_language)
 
 
+def reports(request: Request) -> bool:
+    """Whether ``request`` is a price report, or reads as one ("p potato osh price"):
+    from a market agent, it is answered in the agent's language."""
+    return request.otherwise is not None or request.action == "report"
+
+
 def reporting_agent(phone: str | None) -> AgentProfile | None:
     """The market agent registered to report prices from the phone number ``phone``
     (the number behind an SMS or a WhatsApp address alike), an active account, or None.
@@ -138,7 +144,7 @@ def act(
     ``phone``: the phone number behind the sender's address, as its channel reads it
     (None for an address that is no phone number): a market agent's may report prices."""
     agent = None
-    if request.otherwise is not None or request.action == "report":
+    if reports(request):
         agent = reporting_agent(phone)
         if request.otherwise is not None and agent is None:
             request = request.otherwise  # "p potato osh price" from a farmer: a question

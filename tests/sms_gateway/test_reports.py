@@ -372,12 +372,24 @@ def test_an_agents_number_may_report_a_round_past_a_farmers_limits(
     assert all(farmer[:3]) and farmer[3].startswith("Too many") and farmer[4] == ""
 
 
-def test_an_agent_past_the_limit_is_told_in_their_own_language(settings, field_agent, potatoes):
-    """As the agent's replies are, whatever the words of the message that passed it."""
+@pytest.mark.parametrize(
+    ("body", "notice"),
+    [
+        # A report is answered in the agent's language, whatever its words: so is the
+        # notice it gets past the limit.
+        ("P POTATOES OSH 18.5 KG 2468", "Өтө көп билдирүү. Кийинчерээк жазыңыз."),
+        # A question is answered in the language it is written in, as a farmer's is.
+        ("HELP", "Too many messages from this number. Try again later."),
+    ],
+)
+def test_an_agent_past_the_limit_is_told_in_the_language_of_its_answers(
+    settings, field_agent, potatoes, body, notice
+):
     settings.SMS_MAX_QUERIES_PER_HOUR, settings.SMS_AGENT_MAX_QUERIES_PER_HOUR = 1, 2
     AgentProfile.objects.filter(user=field_agent).update(language="ky")
-    replies = [text("HELP").reply for _ in range(3)]
-    assert replies[2] == "Өтө көп билдирүү. Кийинчерээк жазыңыз."
+    replies = [text(body).reply for _ in range(4)]
+    assert replies[2] == notice
+    assert replies[3] == ""
 
 
 def test_a_deactivated_agents_number_is_a_farmers_again(settings, field_agent, potatoes):
