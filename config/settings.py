@@ -368,17 +368,6 @@ SMS_MAX_SEGMENTS_PER_DAY = env.int("SMS_MAX_SEGMENTS_PER_DAY", default=60)
 #: (18 to 24 at a demo market, each answered), and an agent may have several markets.
 SMS_AGENT_MAX_QUERIES_PER_HOUR = env.int("SMS_AGENT_MAX_QUERIES_PER_HOUR", default=150)
 SMS_AGENT_MAX_SEGMENTS_PER_DAY = env.int("SMS_AGENT_MAX_SEGMENTS_PER_DAY", default=400)
-# An agent's number has the farmers' limits and more: it is held to the agents' only once
-# past the farmers' (contacts.Limits). Lower, it would be silenced without its notice.
-for _agents, _farmers in (
-    ("SMS_AGENT_MAX_QUERIES_PER_HOUR", "SMS_MAX_QUERIES_PER_HOUR"),
-    ("SMS_AGENT_MAX_SEGMENTS_PER_DAY", "SMS_MAX_SEGMENTS_PER_DAY"),
-):
-    if globals()[_agents] < globals()[_farmers]:
-        raise ImproperlyConfigured(
-            f"{_agents} ({globals()[_agents]}) must be at least {_farmers} "
-            f"({globals()[_farmers]}): an agent's number has the farmers' limits and more."
-        )
 #: "Unreachable" delivery reports in a row after which a number is sent nothing more.
 SMS_UNREACHABLE_LIMIT = env.int("SMS_UNREACHABLE_LIMIT", default=5)
 #: Wrong PINs in an hour before an agent's SMS reports are locked for that hour.

@@ -34,23 +34,6 @@ def test_refuses_to_start_without_a_secret_when_debug_is_off():
     assert "SECRET_KEY is not set" in result.stderr
 
 
-@pytest.mark.parametrize(
-    ("agents", "farmers"),
-    [
-        ("SMS_AGENT_MAX_QUERIES_PER_HOUR", "SMS_MAX_QUERIES_PER_HOUR"),
-        ("SMS_AGENT_MAX_SEGMENTS_PER_DAY", "SMS_MAX_SEGMENTS_PER_DAY"),
-    ],
-)
-def test_refuses_agents_limits_below_the_farmers(agents, farmers):
-    """An agent's number is held to the agents' limits only past the farmers': lower,
-    it would be silenced without the notice that says why."""
-    result = run_django("print('started')", DEBUG="true", **{agents: "3", farmers: "30"})
-    assert result.returncode != 0
-    assert f"{agents} (3) must be at least {farmers} (30)" in result.stderr
-    same = run_django("print('started')", DEBUG="true", **{agents: "30", farmers: "30"})
-    assert same.stdout.strip() == "started", same.stderr
-
-
 def test_debug_mode_starts_without_a_secret():
     result = run_django("print('started')", DEBUG="true")
     assert result.stdout.strip() == "started", result.stderr

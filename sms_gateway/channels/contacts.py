@@ -64,7 +64,9 @@ class Limits:
         return reporting_agent(self.phone)
 
     def _most(self, used: int, farmers: int, agents: int) -> int:
-        return agents if used > farmers and self.agent is not None else farmers
+        # An agent's number has the farmers' limits and more: agents' limits set lower
+        # (a deployer raising the farmers' alone) leave it the farmers'.
+        return max(agents, farmers) if used > farmers and self.agent is not None else farmers
 
     def ask(self) -> tuple[bool, bool]:
         """Count a question: (allowed, whether this one just passed the hourly limit,

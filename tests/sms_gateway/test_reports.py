@@ -392,6 +392,18 @@ def test_an_agent_past_the_limit_is_told_in_the_language_of_its_answers(
     assert replies[3] == ""
 
 
+def test_agents_limits_set_below_the_farmers_leave_an_agent_the_farmers(
+    settings, field_agent, potatoes
+):
+    """A deployer who raises the farmers' limit alone: an agent's number keeps the
+    farmers' limits, and still gets its notice (helper-58: it was silenced without)."""
+    settings.SMS_MAX_QUERIES_PER_HOUR, settings.SMS_AGENT_MAX_QUERIES_PER_HOUR = 4, 2
+    replies = [text(f"P POTATOES OSH {18 + n} KG 2468").reply for n in range(6)]
+    assert all(replies[:4]), replies
+    assert replies[4] == "Too many messages from this number. Try again later."
+    assert replies[5] == ""
+
+
 def test_a_deactivated_agents_number_is_a_farmers_again(settings, field_agent, potatoes):
     """Its PIN kept, it has neither the agents' limits nor the right to report."""
     settings.SMS_MAX_QUERIES_PER_HOUR, settings.SMS_AGENT_MAX_QUERIES_PER_HOUR = 2, 8
