@@ -38,6 +38,11 @@ def weekday_names(days: Iterable[int]) -> str:
     return ", ".join(str(label) for day, label in WEEKDAY_CHOICES if day in chosen)
 
 
+def weekday_numbers(digits: str) -> tuple[int, ...]:
+    """The weekdays a plan's digits name, Monday = 0, in order ("41": (1, 4))."""
+    return tuple(sorted(int(ch) for ch in digits))
+
+
 def validate_weekdays(value: str) -> None:
     if not value or any(ch not in "0123456" for ch in value) or len(set(value)) != len(value):
         raise ValidationError(
@@ -142,7 +147,7 @@ class CollectionPlan(models.Model):
 
     @property
     def weekday_numbers(self) -> tuple[int, ...]:
-        return tuple(sorted(int(ch) for ch in self.weekdays))
+        return weekday_numbers(self.weekdays)
 
 
 class PlannedItem(models.Model):

@@ -15,7 +15,12 @@ from typing import NamedTuple
 
 from django.conf import settings
 
-from agriprices.collection.models import MAX_TOLERANCE_DAYS, CollectionPlan, PlannedItem
+from agriprices.collection.models import (
+    MAX_TOLERANCE_DAYS,
+    CollectionPlan,
+    PlannedItem,
+    weekday_numbers,
+)
 from agriprices.collection.schedule import Schedule, nearest
 from agriprices.models import AgentProfile, LatestPrice, Market
 
@@ -144,12 +149,20 @@ class PlanHistory:
         return self.counting_days(version, day)[-1] + timedelta(days=1)
 
 
+#: The fields of a plan version its schedule is made of (``schedule_of``, ``_schedule``).
+SCHEDULE_FIELDS = ("kind", "weekdays", "every_days", "starts_on", "tolerance_days")
+
+
 def schedule_of(plan: CollectionPlan) -> Schedule:
-    if plan.kind == CollectionPlan.Kind.EVERY:
-        return Schedule(
-            every_days=plan.every_days, starts_on=plan.starts_on, tolerance=plan.tolerance_days
-        )
-    return Schedule(weekdays=plan.weekday_numbers, tolerance=plan.tolerance_days)
+    return _schedule(*(getattr(plan, name) for name in SCHEDULE_FIELDS))
+
+
+def _schedule(
+    kind: str, weekdays: str, every_days: int | None, starts_on: date | None, tolerance: int
+) -> Schedule:
+    if kind == CollectionPlan.Kind.EVERY:
+        return Schedule(every_days=every_days, starts_on=starts_on, tolerance=tolerance)
+    return Schedule(weekdays=weekday_numbers(weekdays), tolerance=tolerance)
 
 
 def agents_by_market(market_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
@@ -194,12 +207,11 @@ def plan_histories(
     until = today if rounds_until is None else rounds_until
     by_id = {market.pk: market for market in markets}
     agents = agents_by_market(by_id)
-    own = list(
-        CollectionPlan.objects.filter(market_id__in=list(by_id)).order_by(
-            "market_id", "effective_from"
-        )
+    # Rows, not model instances: a plan of every market is hundreds of versions and
+    # thousands of planned prices, read at each report.
+    own = CollectionPlan.objects.filter(market_id__in=list(by_id)).order_by(
+        "market_id", "effective_from"
     )
-    # Rows, not model instances: a plan of every market can be thousands of items.
     items: dict[int, list[tuple[int, str, int | None]]] = defaultdict(list)
     for plan_id, commodity_id, price_type, agent_id in (
         PlannedItem.objects.filter(plan__market_id__in=list(by_id))
@@ -207,20 +219,27 @@ def plan_histories(
         .values_list("plan_id", "commodity_id", "price_type", "agent_id")
     ):
         items[plan_id].append((commodity_id, price_type, agent_id))
+    # Markets mostly share a schedule: one object for each.
+    schedules: dict[tuple[object, ...], Schedule] = {}
     versions: dict[int, list[MarketPlan]] = defaultdict(list)
-    for plan in own:
-        market_agents = agents.get(plan.market_id, ())
-        versions[plan.market_id].append(
+    for pk, market_id, updated_at, effective_from, *terms in own.values_list(
+        "pk", "market_id", "updated_at", "effective_from", *SCHEDULE_FIELDS
+    ):
+        key = tuple(terms)
+        if key not in schedules:
+            schedules[key] = _schedule(*terms)
+        market_agents = agents.get(market_id, ())
+        versions[market_id].append(
             MarketPlan(
-                market=by_id[plan.market_id],
-                schedule=schedule_of(plan),
+                market=by_id[market_id],
+                schedule=schedules[key],
                 items=tuple(
                     Expected(commodity_id, price_type, (agent_id,) if agent_id else market_agents)
-                    for commodity_id, price_type, agent_id in items[plan.pk]
+                    for commodity_id, price_type, agent_id in items[pk]
                 ),
                 default=False,
-                updated_at=plan.updated_at,
-                effective_from=plan.effective_from,
+                updated_at=updated_at,
+                effective_from=effective_from,
             )
         )
     rest = [

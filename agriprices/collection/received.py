@@ -143,10 +143,10 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 _WORD = 63
 
 
-def _priced_days(statement: _Statement) -> tuple[list[date], dict[tuple[int, int, str], int]]:
-    """The days read, and for each (market, commodity id, price type) of the chosen
-    markets with a price counting on one of them (held or approved, not rejected), on
-    which: bit n set for the n-th day read. One query, grouped in the database by
+def _priced_days(statement: _Statement) -> tuple[list[date], dict[int, dict[Pair, int]]]:
+    """The days read, and for each market chosen, each (commodity id, price type) with
+    a price counting on one of them (held or approved, not rejected), on which: bit n
+    set for the n-th day read. One query, grouped in the database by
     series (a hash of a few thousand series, where making each price's round distinct
     sorted a year of prices); its rows: each series' days, a word of 63 at a time."""
     days = statement.days()
@@ -169,9 +169,11 @@ def _priced_days(statement: _Statement) -> tuple[list[date], dict[tuple[int, int
         " AND q.status <> %s GROUP BY q.market_id, q.commodity_id, q.price_type, days.w"
     )
     params = [connection.ops.adapt_datefield_value(days[0]), Quote.Status.REJECTED]
-    priced: dict[tuple[int, int, str], int] = defaultdict(int)
+    priced: dict[int, dict[Pair, int]] = defaultdict(dict)
     for market_id, commodity_id, price_type, word, bits in _fetch(sql, params):
-        priced[(market_id, commodity_id, price_type)] |= int(bits) << (_WORD * word)
+        series = priced[market_id]
+        pair = (commodity_id, price_type)
+        series[pair] = series.get(pair, 0) | int(bits) << (_WORD * word)
     return days, priced
 
 
@@ -193,15 +195,18 @@ def received_pairs(
         for seen, r in calendar:
             window[r] |= bit[seen]
         windows[market_rounds] = window
-    found: dict[tuple[int, date], set[Pair]] = defaultdict(set)
+    found: dict[tuple[int, date], set[Pair]] = {}
     for (market_id, v), market_rounds in statement.chosen:
-        for pair in planned[(market_id, v)]:
-            priced_days = priced.get((market_id, *pair))
-            if priced_days:
-                for r, counting in windows[market_rounds].items():
-                    if priced_days & counting:
-                        found[(market_id, statement.rounds[r])].add(pair)
-    return dict(found)
+        series = priced.get(market_id)
+        if not series:
+            continue
+        pairs = planned[(market_id, v)]
+        for r, counting in windows[market_rounds].items():
+            got = {pair for pair in pairs if series.get(pair, 0) & counting}
+            if got:
+                # A market's stretches have days of their own: no round is met twice.
+                found[(market_id, statement.rounds[r])] = got
+    return found
 
 
 def received_counts(
