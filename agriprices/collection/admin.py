@@ -243,7 +243,8 @@ class CollectionPlanAdmin(admin.ModelAdmin):
                     format_html(
                         gettext(
                             "This version of the plan was replaced meanwhile by {version}, "
-                            "in force now: nothing was saved. Make your changes there."
+                            "in force now: nothing was saved here. Open it: if it does not "
+                            "hold your change yet, make it there."
                         ),
                         # Named as the plan's str() names it, but with its market's
                         # name in the reader's language (str() has the stored one).

@@ -305,7 +305,7 @@ def test_an_admin_form_of_a_version_replaced_meanwhile_comes_back_naming_the_new
     assert response.status_code == 200
     page = response.content.decode()
     assert "This version of the plan was replaced meanwhile by" in page
-    assert "nothing was saved. Make your changes there." in page
+    assert "nothing was saved here. Open it: if it does not hold your change yet" in page
     link = f'<a href="/admin/agriprices/collectionplan/{in_force.pk}/change/">{in_force}</a>'
     assert link in page
     assert 'name="weekdays"' not in page  # read only, as it is now
