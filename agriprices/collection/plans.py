@@ -2,7 +2,8 @@
 day (``CollectionPlan``, effective-dated), or the default — what it reported in the
 last ``DEFAULT_LOOKBACK_DAYS`` days, weekly, on the weekday its latest prices fell on
 most — for a market without a version in force that day (none yet, or only versions
-taking effect later). The default is worked out as of today, whatever the day."""
+taking effect later). The default is worked out as of today, whatever the day, and
+expects prices from the market's first price on: no round before it was missed."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 
 from agriprices.collection.models import (
     MAX_TOLERANCE_DAYS,
@@ -22,7 +24,7 @@ from agriprices.collection.models import (
     weekday_numbers,
 )
 from agriprices.collection.schedule import Schedule, nearest
-from agriprices.models import AgentProfile, LatestPrice, Market
+from agriprices.models import AgentProfile, LatestPrice, Market, Quote
 
 DEFAULT_LOOKBACK_DAYS = 90
 #: How far before the first day asked about a round may be that takes a price from a
@@ -46,7 +48,8 @@ class MarketPlan:
     items: tuple[Expected, ...]
     default: bool  # no plan of its own in force: the default one
     updated_at: datetime | None = None
-    #: The day this version takes effect; None for the default plan.
+    #: The day this version takes effect; for the default plan, the day of the
+    #: market's first price (it expects none before), None when it has none.
     effective_from: date | None = None
 
 
@@ -180,7 +183,7 @@ def agents_by_market(market_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
 
 
 def market_plans(markets: Iterable[Market], *, today: date) -> dict[int, MarketPlan]:
-    """The plan of each market in force ``today``, its own or the default. Four queries
+    """The plan of each market in force ``today``, its own or the default. Five queries
     whatever the number of markets."""
     return {
         pk: history.in_force(today) for pk, history in plan_histories(markets, today=today).items()
@@ -201,8 +204,8 @@ def plan_histories(
     about (a price counts for the nearer: twice the widest tolerance): the first day
     asked about is ``since`` (default: ``today``), or the first of the ``rounds_back``
     rounds before ``rounds_until`` (default: today; the day the streaks are counted as
-    of) if earlier. Four queries whatever the number of markets and versions: agents,
-    versions, their planned prices, the default plans."""
+    of) if earlier. Five queries whatever the number of markets and versions: agents,
+    versions, their planned prices, the default plans and their markets' first prices."""
     since = today if since is None else since
     until = today if rounds_until is None else rounds_until
     by_id = {market.pk: market for market in markets}
@@ -249,6 +252,11 @@ def plan_histories(
         or _first_day(versions[pk]) > _asked_from(versions[pk], since, until, rounds_back) - REACH
     ]
     defaults = _default_plans(rest, agents, today) if rest else {}
+    for pk, default in list(defaults.items()):
+        # Its first price came once its own plan had taken effect: the default judges
+        # no day.
+        if pk in versions and (default.effective_from or date.min) >= _first_day(versions[pk]):
+            del defaults[pk]
     return {
         pk: PlanHistory(
             market,
@@ -276,6 +284,7 @@ def _default_plans(
     markets: list[Market], agents: dict[int, tuple[int, ...]], today: date
 ) -> dict[int, MarketPlan]:
     since = today - timedelta(days=DEFAULT_LOOKBACK_DAYS)
+    first = _first_prices(markets)
     rows = (
         LatestPrice.objects.filter(market__in=markets, observed_on__gte=since)
         .order_by("market_id", "commodity__name", "price_type")
@@ -301,5 +310,25 @@ def _default_plans(
             schedule=Schedule(weekdays=(weekday,), tolerance=settings.COLLECTION_TOLERANCE_DAYS),
             items=tuple(Expected(c, p, market_agents) for c, p in seen.get(market.pk, [])),
             default=True,
+            effective_from=first.get(market.pk),
         )
     return plans
+
+
+def _first_prices(markets: list[Market]) -> dict[int, date]:
+    """The day of each market's first price (held or approved; none: left out), where
+    its default plan starts expecting prices: a market new today has missed no round
+    before. One query, each market's found at the start of its prices in the index
+    (quote_market_day_idx)."""
+    first = (
+        Quote.objects.filter(market_id=OuterRef("pk"))
+        .exclude(status=Quote.Status.REJECTED)
+        .order_by("observed_on")
+        .values("observed_on")[:1]
+    )
+    rows = (
+        Market.objects.filter(pk__in=[market.pk for market in markets])
+        .annotate(first=Subquery(first))
+        .values_list("pk", "first")
+    )
+    return {pk: day for pk, day in rows if day is not None}

@@ -45,8 +45,13 @@ class Quote(models.Model):
     commodity = models.ForeignKey(
         Commodity, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("commodity")
     )
+    # Indexed with its day (quote_market_day_idx), which serves lookups by market too.
     market = models.ForeignKey(
-        Market, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("market")
+        Market,
+        on_delete=models.PROTECT,
+        related_name="quotes",
+        verbose_name=_("market"),
+        db_index=False,
     )
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("unit")
@@ -122,6 +127,9 @@ class Quote(models.Model):
             ),
             # An agent's last report: their newest quote, one step into the index.
             models.Index(fields=["agent", "created_at"], name="quote_agent_recent_idx"),
+            # A market's first price, where the default plan starts expecting prices
+            # (collection.plans), without reading all of its prices.
+            models.Index(fields=["market", "observed_on"], name="quote_market_day_idx"),
         ]
 
     def __str__(self) -> str:

@@ -80,6 +80,50 @@ def test_a_plan_made_today_leaves_the_past_rounds_to_the_default_plan(osh, potat
     }
 
 
+def test_a_market_new_today_has_missed_no_round_before(osh, potatoes):
+    """helper-59: a market's first price, today, flagged it for 8 rounds missed in a row:
+    the default plan, worked out from that price, judged the weeks before it existed."""
+    price(potatoes, osh, WEDNESDAY)
+    rebuild_latest_prices()
+    report = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    assert (report.by_market[osh.pk].expected, report.by_market[osh.pk].received) == (1, 1)
+    assert report.market_streaks[osh.pk] == 0
+    assert osh.pk not in report.escalated()
+    periods, table, _ = weekly_history(today=WEDNESDAY, weeks=3)
+    assert [(t.expected, t.late) for t in table[osh.pk]] == [(0, 0), (0, 0), (1, 0)]
+    # Before its first price nothing was expected; from it on, its rounds are: a market
+    # whose agent then stops reporting is missed, and flagged in time.
+    later = WEDNESDAY + timedelta(weeks=3)
+    report = completeness(sched.week_of(later), today=later)
+    assert report.market_streaks[osh.pk] == 2  # the two Wednesdays closed since
+    periods, table, _ = weekly_history(today=later, weeks=6)
+    assert [t.expected for t in table[osh.pk]] == [0, 0, 1, 1, 1, 1]
+
+
+def test_a_plan_is_not_missed_before_the_market_reported_or_before_it_took_effect(osh, potatoes):
+    """helper-59: with its own plan (from today, or in force but with its first round to
+    come), a market's first price flagged it for the rounds of the default plan before."""
+    bishkek = factories.MarketFactory(name="Bishkek")
+    version(osh, WEDNESDAY, weekdays="2", items=[(potatoes,)])
+    every = CollectionPlan.objects.create(
+        market=bishkek,
+        kind=CollectionPlan.Kind.EVERY,
+        every_days=7,
+        starts_on=WEDNESDAY + timedelta(days=8),
+        effective_from=WEDNESDAY - timedelta(weeks=5),
+    )
+    PlannedItem.objects.create(plan=every, commodity=potatoes)
+    for market in (osh, bishkek):
+        price(potatoes, market, WEDNESDAY)
+    rebuild_latest_prices()
+    report = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    assert report.market_streaks == {osh.pk: 0, bishkek.pk: 0}
+    assert not report.escalated()
+    periods, table, _ = weekly_history(today=WEDNESDAY, weeks=8)
+    assert [t.expected for t in table[osh.pk]] == [0] * 7 + [1]
+    assert [t.expected for t in table[bishkek.pk]] == [0] * 8
+
+
 def test_changing_a_plan_does_not_rewrite_the_weeks_before(osh, potatoes, onions):
     first = version(osh, LONG_AGO, items=[(potatoes,)])
     for weeks_ago in range(6):
