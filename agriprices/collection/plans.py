@@ -2,8 +2,9 @@
 day (``CollectionPlan``, effective-dated), or the default — what it reported in the
 last ``DEFAULT_LOOKBACK_DAYS`` days, weekly, on the weekday its latest prices fell on
 most — for a market without a version in force that day (none yet, or only versions
-taking effect later). The default is worked out as of today, whatever the day, and
-expects prices from the market's first price on: no round before it was missed."""
+taking effect later). The default is worked out as of today, whatever the day, from
+the last ``DEFAULT_LOOKBACK_DAYS`` days, and judges those days alone: it expects prices
+from the market's first price of them on, so no round before was missed."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ class MarketPlan:
     default: bool  # no plan of its own in force: the default one
     updated_at: datetime | None = None
     #: The day this version takes effect; for the default plan, the day of the
-    #: market's first price (it expects none before), None when it has none.
+    #: market's first price of the days it is worked out from (it expects none
+    #: before), None when it has none.
     effective_from: date | None = None
 
 
@@ -284,7 +286,7 @@ def _default_plans(
     markets: list[Market], agents: dict[int, tuple[int, ...]], today: date
 ) -> dict[int, MarketPlan]:
     since = today - timedelta(days=DEFAULT_LOOKBACK_DAYS)
-    first = _first_prices(markets)
+    first = _first_prices(markets, since)
     rows = (
         LatestPrice.objects.filter(market__in=markets, observed_on__gte=since)
         .order_by("market_id", "commodity__name", "price_type")
@@ -315,13 +317,14 @@ def _default_plans(
     return plans
 
 
-def _first_prices(markets: list[Market]) -> dict[int, date]:
-    """The day of each market's first price (held or approved; none: left out), where
-    its default plan starts expecting prices: a market new today has missed no round
-    before. One query, each market's found at the start of its prices in the index
-    (quote_market_day_idx)."""
+def _first_prices(markets: list[Market], since: date) -> dict[int, date]:
+    """The day of each market's first price (held or approved) from ``since`` on (none:
+    left out), where its default plan starts expecting prices: that plan is what the
+    market reported since then, and judges no day before it (a market reporting for the
+    first time today, or again after a long silence, has missed no round before). One
+    query, each market's found by one probe of the index (quote_market_day_idx)."""
     first = (
-        Quote.objects.filter(market_id=OuterRef("pk"))
+        Quote.objects.filter(market_id=OuterRef("pk"), observed_on__gte=since)
         .exclude(status=Quote.Status.REJECTED)
         .order_by("observed_on")
         .values("observed_on")[:1]

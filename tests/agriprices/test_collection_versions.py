@@ -100,6 +100,21 @@ def test_a_market_new_today_has_missed_no_round_before(osh, potatoes):
     assert [t.expected for t in table[osh.pk]] == [0, 0, 1, 1, 1, 1]
 
 
+def test_a_market_reporting_again_after_a_long_silence_has_missed_no_round_before(osh, potatoes):
+    """helper-60: a market with prices years ago (an import of its history) that gets
+    one today was flagged for 8 rounds missed: the default plan is worked out from the
+    last 90 days, and judges those alone."""
+    for weeks_ago in range(20, 60):
+        price(potatoes, osh, WEDNESDAY - timedelta(weeks=weeks_ago))
+    price(potatoes, osh, WEDNESDAY)
+    rebuild_latest_prices()
+    report = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    assert report.by_market[osh.pk].received == 1
+    assert report.market_streaks[osh.pk] == 0
+    periods, table, _ = weekly_history(today=WEDNESDAY, weeks=4)
+    assert [t.expected for t in table[osh.pk]] == [0, 0, 0, 1]
+
+
 def test_a_plan_is_not_missed_before_the_market_reported_or_before_it_took_effect(osh, potatoes):
     """helper-59: with its own plan (from today, or in force but with its first round to
     come), a market's first price flagged it for the rounds of the default plan before."""
