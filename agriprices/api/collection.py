@@ -257,14 +257,16 @@ class Collection(ApiView):
         user = request.user
         may_view = user.is_authenticated and user.has_perm(VIEW_AGENTS)
         agent = _agent(query.get("agent"), user, may_view=may_view)
+        shows_agents = may_view or agent is not None
         report = completeness(
             query["period"],
             today=timezone.localdate(),
             region=query.get("region"),
             markets=query.get("market") or None,
             agent=agent,
+            by_agent=shows_agents,
         )
-        document = collection_document(report, agents=may_view or agent is not None)
+        document = collection_document(report, agents=shows_agents)
         if request.accepted_renderer.format == "csv":
             # Each row says its period, and true/false as the JSON does.
             return Response(

@@ -212,10 +212,13 @@ def completeness(
     markets: Sequence[Market] | None = None,
     agent: User | None = None,
     streaks: bool = True,
+    by_agent: bool = True,
 ) -> Completeness:
     """Completeness of the collection days in ``period`` as known on ``today``, for the
     markets chosen (all by default); with ``agent``, only what that agent answers for.
-    Each day is judged by the version of its market's plan in force that day."""
+    Each day is judged by the version of its market's plan in force that day. Without
+    ``by_agent``, nothing is worked out per agent (tallies, streaks, names, last
+    reports): for a reader who may not see the agents."""
     chosen = list(markets_for(region=region, markets=markets, agent=agent))
     # The streaks are as they stood when the period ended (today, for one not over): an
     # old week shows the rounds missed then, not those missed since.
@@ -237,15 +240,17 @@ def completeness(
     for plan in plans.values():
         result.regions.setdefault(plan.market.region_id, plan.market.region)
     # The agents of the versions judging the period, and of the plans in force.
-    agent_ids = {
-        a
-        for version in [
-            *plans.values(),
-            *(stretch.plan for market in stretches.values() for stretch in market),
-        ]
-        for item in version.items
-        for a in item.agent_ids
-    }
+    agent_ids: set[int] = set()
+    if by_agent or agent is not None:
+        agent_ids = {
+            a
+            for version in [
+                *plans.values(),
+                *(stretch.plan for market in stretches.values() for stretch in market),
+            ]
+            for item in version.items
+            for a in item.agent_ids
+        }
     if agent is not None:
         agent_ids &= {agent.pk}
     for agent_id in sorted(agent_ids):
