@@ -239,9 +239,13 @@ class Collection(ApiView):
             "plan's tolerance of the day, the nearer round's), late (the round closed without "
             "one: no price from then on counts for it) or not yet "
             "due (each day judged by the version of the market's plan in force that day; "
-            "before its first, by the default plan); counted per region, market and "
+            "before its first, by the default plan: what the market reported in the last "
+            "90 days, weekly, expected over its current run of reporting, from its first "
+            "price after the last silence longer than 90 days). A market expecting nothing "
+            "in the period is not listed. Counted per region, market and "
             "overall, with the rounds missed in a row "
-            "per market. The agents' lines only for accounts that may view market agents. "
+            "per market. The agents' lines only for accounts that may view market agents, "
+            "and an agent's own line for that agent. "
             "`format=csv` gives one row per market."
         ),
         parameters=[CollectionParams],

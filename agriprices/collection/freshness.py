@@ -13,11 +13,8 @@ from datetime import date
 from django.conf import settings
 
 from agriprices.collection.models import CollectionPlan
-from agriprices.collection.plans import schedule_of
+from agriprices.collection.plans import DEFAULT_CYCLE_DAYS, schedule_of
 from agriprices.models import LatestPrice, Market
-
-#: No plan of its own: collected weekly (the default plan).
-DEFAULT_CYCLE_DAYS = 7
 
 
 @dataclass(frozen=True)
