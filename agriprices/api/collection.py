@@ -139,7 +139,12 @@ class CollectionSerializer(serializers.Serializer):
     regions = RegionLineSerializer(many=True)
     markets = MarketLineSerializer(many=True)
     agents = AgentLineSerializer(
-        many=True, required=False, help_text="Only for accounts that may view market agents."
+        many=True,
+        required=False,
+        help_text=(
+            "Only for accounts that may view market agents, and for an agent asking about "
+            "themselves (`agent=` their own name): their own line."
+        ),
     )
     late = LateSerializer(many=True)
 
