@@ -1,5 +1,6 @@
 """The operators' daily collection digest, by e-mail: the markets missed
-``COLLECTION_ESCALATE_AFTER`` rounds in a row and this week's completeness. Sent once
+``COLLECTION_ESCALATE_AFTER`` rounds in a row, those gone silent (``silent_markets``)
+and this week's completeness. Sent once
 per day: the day's row is taken in the transaction before the mail goes."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from agriprices.collection.completeness import Completeness, completeness
+from agriprices.collection.completeness import Completeness, completeness, silent_markets
 from agriprices.collection.models import CollectionDigest
 from agriprices.collection.schedule import week_of
 from agriprices.roles import operators_to_tell
@@ -37,6 +38,7 @@ def digest_text(report: Completeness) -> tuple[str, str]:
         {
             "report": report,
             "escalated": [(report.markets[pk], report.market_streaks[pk]) for pk in escalated],
+            "silent": silent_markets(report),
             # A mail is read away from the site: its link must say where the site is.
             "details_url": site.absolute(reverse("telecentre:collection")),
         },

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from agriprices.api.errors import PageBadRequest
 from agriprices.collection import schedule as sched
-from agriprices.collection.completeness import completeness, weekly_history
+from agriprices.collection.completeness import completeness, silent_markets, weekly_history
 from agriprices.collection.models import CollectionPlan, weekday_names
 from agriprices.collection.plans import market_plans, schedule_of
 from agriprices.collection.services import (
@@ -104,6 +104,8 @@ def collection(request: HttpRequest) -> HttpResponse:
         "report": report,
         "rows": rows,
         "flagged": [row for row in rows if row["flagged"]],
+        # Silent as of today: shown with the week under way.
+        "silent": silent_markets(report) if week.start <= today <= week.end else [],
         "late": [
             (
                 markets[i.market_id],

@@ -216,6 +216,23 @@ def test_markets_missed_round_after_round_are_flagged_in_the_operators_digest(pl
     assert "Details: https://prices.example.org/collection/" in message.body
 
 
+def test_a_market_gone_silent_without_a_plan_is_named_in_the_digest(plan_today, settings):
+    olga = operator("olga")
+    olga.email = "olga@example.org"
+    olga.save()
+    today = plan_today["today"]
+    naryn = MarketFactory(name="Naryn")
+    agent_with_phone(naryn, "nurlan", "+996555700099", language="ky")
+    last = today - timedelta(days=100)
+    factories.QuoteFactory(commodity=plan_today["potatoes"], market=naryn, observed_on=last)
+    call_command("collection_reminders", stdout=io.StringIO())
+    [message] = mail.outbox
+    assert "Markets gone silent (no price for more than 90 days, no plan of their own):" in (
+        message.body
+    )
+    assert f"- Naryn (last price {last.isoformat()})" in message.body
+
+
 @pytest.mark.redis
 def test_reminders_go_through_a_real_worker_once(celery_worker_on_redis, outbox, settings, db):
     settings.SMS_SEND_RATE = None

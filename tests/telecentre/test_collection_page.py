@@ -13,7 +13,8 @@ from django.utils import timezone
 from agriprices.audit.models import AuditAction, AuditEvent
 from agriprices.collection import schedule as sched
 from agriprices.collection.models import CollectionPlan, PlannedItem
-from agriprices.models import PriceType
+from agriprices.models import PriceType, Quote
+from agriprices.services.series import rebuild_latest_prices
 from openrosa.xform import form_for
 from telecentre import dates
 from tests import factories
@@ -114,6 +115,45 @@ def test_the_history_links_to_a_year_of_it_as_csv_for_the_week_and_region_shown(
     assert rows[0].startswith("market,name,region,week,")
     assert len(rows) == 1 + 52  # Osh alone, the region shown, week by week
     assert rows[-1].startswith(f"osh,Osh,{osh.region.slug},{shown(week)},")
+
+
+def test_a_market_gone_silent_without_a_plan_is_named_not_lost(client, week, operator, potatoes):
+    """helper-61: a market without a plan that stopped reporting is flagged while its
+    default plan counts its rounds, then, 90 days on, expects nothing and vanished from
+    the page. It is named as gone silent, with its last price and where to set a plan;
+    not a market without an agent (an imported history), nor one reporting lately."""
+    today = week["today"]
+    naryn = factories.MarketFactory(name="Naryn")
+    factories.agent(markets=[naryn], username="nurlan")
+    last = today - timedelta(days=120)
+    for days in range(0, 60, 7):
+        factories.QuoteFactory(
+            commodity=potatoes, market=naryn, observed_on=last - timedelta(days=days)
+        )
+    imported = factories.MarketFactory(name="Talas")
+    factories.QuoteFactory(commodity=potatoes, market=imported, observed_on=last)
+    lately = factories.MarketFactory(name="Karakol")
+    factories.agent(markets=[lately], username="kanat")
+    factories.QuoteFactory(commodity=potatoes, market=lately, observed_on=today - timedelta(days=8))
+    held = factories.MarketFactory(name="Batken")  # reporting, its prices held for review
+    factories.agent(markets=[held], username="bakyt")
+    for observed_on in (last, today - timedelta(days=8)):
+        factories.QuoteFactory(
+            commodity=potatoes, market=held, observed_on=observed_on, status=Quote.Status.PENDING
+        )
+    rebuild_latest_prices()
+    client.force_login(operator)
+    page = client.get("/collection/").content.decode()
+    box = page.split("Gone silent: no price for more than 90 days")[1].split("</div>")[0]
+    assert "Naryn" in box and dates.day(last) in box
+    assert f'href="/collection/plans/{naryn.slug}/"' in box
+    assert "Talas" not in box and "Karakol" not in box and "Osh" not in box
+    assert "Batken" not in box
+    # Said as of today: a week past does not say it.
+    past = sched.week_of(today - timedelta(days=7)).label
+    assert "Gone silent" not in client.get(f"/collection/?week={past}").content.decode()
+    russian = client.get("/collection/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Замолчали: нет цен больше 90 дней" in russian
 
 
 @pytest.mark.parametrize(("who", "status"), [("agent", 403), (None, 302)])
