@@ -46,11 +46,14 @@ def collection(request: HttpRequest) -> HttpResponse:
     report = completeness(week, today=today, region=region)
     markets = report.markets
     flagged = set(report.escalated())
+    # Each market's agents: those of the versions judging the week (a version taking
+    # over in it may expect nothing), else of the plan shown.
     agents_of: dict[int, list[int]] = {}
-    for plan in report.plans.values():
-        agents_of[plan.market.pk] = sorted(
-            {a for item in plan.items for a in item.agent_ids},
-            key=lambda pk: report.agents[pk].username if pk in report.agents else "",
+    for pk, plan in report.plans.items():
+        versions = [version for version, _ in report.versions_in_period(pk)] or [plan]
+        agents_of[pk] = sorted(
+            {a for version in versions for item in version.items for a in item.agent_ids},
+            key=lambda agent: report.agents[agent].username if agent in report.agents else "",
         )
     rows = [
         {

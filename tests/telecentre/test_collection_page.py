@@ -487,3 +487,24 @@ def test_the_plan_column_is_the_plan_of_the_week_shown(client, week, operator, b
         if r["market"] == bishkek
     )
     assert [(plan.schedule.weekdays, since) for plan, since, _ in row["plans"]] == [((3,), None)]
+
+
+def test_the_agents_column_names_the_agents_of_a_version_replaced_in_the_week(
+    client, week, operator, potatoes
+):
+    """helper-59: a market whose newest version expects nothing showed "no agent" for a
+    week its older version still judged, with an agent assigned who reported for it."""
+    today = week["today"]
+    golf = factories.MarketFactory(name="Golf")
+    nurlan = factories.agent(markets=[golf], username="nurlan")
+    old = CollectionPlan.objects.create(market=golf, weekdays="0", effective_from=LONG_AGO)
+    PlannedItem.objects.create(plan=old, commodity=potatoes)
+    last_week = today - timedelta(weeks=1)
+    monday = last_week - timedelta(days=last_week.weekday())
+    # From Wednesday of last week on, nothing expected: last week's Monday is the old one's.
+    CollectionPlan.objects.create(market=golf, weekdays="0", effective_from=monday + timedelta(2))
+    factories.QuoteFactory(commodity=potatoes, market=golf, observed_on=monday, agent=nurlan)
+    client.force_login(operator)
+    page = client.get(f"/collection/?week={sched.week_of(monday).label}").content.decode()
+    row = page.split('<th scope="row">Golf')[1].split("</tr>")[0]
+    assert "nurlan" in row and "no agent" not in row
