@@ -23,11 +23,10 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
 from agriprices.collection import schedule as sched
 from agriprices.collection.plans import (
-    DEFAULT_LOOKBACK_DAYS,
     Expected,
     MarketPlan,
     PlanHistory,
@@ -43,7 +42,7 @@ from agriprices.collection.received import (
 )
 from agriprices.collection.schedule import Period, Schedule
 from agriprices.collection.streaks import STREAK_ROUNDS, missed_streaks
-from agriprices.models import Commodity, Market, Quote, Region
+from agriprices.models import Commodity, LatestPrice, Market, Quote, Region
 
 
 @dataclass
@@ -324,32 +323,27 @@ def completeness(
 
 def silent_markets(report: Completeness) -> list[tuple[Market, date]]:
     """The report's markets that have gone silent: an agent is assigned, no plan of
-    their own is in force today, and their default plan expects nothing (no price in
-    its ``DEFAULT_LOOKBACK_DAYS`` days), though they had prices before — collection
-    stopped, and no round of theirs is counted any more to flag it. Each with the day
-    of its last price (held or approved), by name. Two queries, none when no market is
-    on a default plan that expects nothing."""
+    their own (none in force, none to come), and no approved price in the default plan's
+    ``DEFAULT_LOOKBACK_DAYS`` days, so it expects nothing and no round of theirs is
+    counted missed any more — though they had approved prices before. Each with the day
+    of its last approved price, by name. Two queries, none when no market is on a
+    default plan that expects nothing."""
     candidates = {
         pk: history.market
         for pk, history in report.histories.items()
-        if (plan := history.in_force(report.today)).default and not plan.items
+        if all(version.default for version in history.versions)
+        and not history.in_force(report.today).items
     }
     if not candidates:
         return []
     staffed = agents_by_market(candidates)
     last = (
-        Quote.objects.filter(market_id=OuterRef("pk"), observed_on__lte=report.today)
-        .exclude(status=Quote.Status.REJECTED)
-        .order_by("-observed_on")
-        .values("observed_on")[:1]
+        LatestPrice.objects.filter(market_id__in=list(staffed))
+        .values("market_id")
+        .annotate(day=Max("observed_on"))
+        .values_list("market_id", "day")
     )
-    days = Market.objects.filter(pk__in=list(staffed)).annotate(last=Subquery(last))
-    # Prices lately, but held for review only, are no silence.
-    before = report.today - timedelta(days=DEFAULT_LOOKBACK_DAYS)
-    found = [
-        (candidates[pk], day) for pk, day in days.values_list("pk", "last") if day and day < before
-    ]
-    return sorted(found, key=lambda pair: pair[0].name)
+    return sorted(((candidates[pk], day) for pk, day in last), key=lambda pair: pair[0].name)
 
 
 def shown_day(period: Period, today: date) -> date:

@@ -2,9 +2,11 @@
 day (``CollectionPlan``, effective-dated), or the default — what it reported in the
 last ``DEFAULT_LOOKBACK_DAYS`` days, weekly, on the weekday its latest prices fell on
 most — for a market without a version in force that day (none yet, or only versions
-taking effect later). The default is worked out as of today, whatever the day, and
-expects prices over the market's current run of reporting (``_reporting_since``): no
-round before it was missed."""
+taking effect later). The default is worked out as of today, whatever the day, from
+the last ``DEFAULT_LOOKBACK_DAYS`` days, and judges those days alone: it expects prices
+from the market's first price of them on, so no round before was missed. Judged over a
+longer past, a guess made today (its market day, its crops) would call weeks late that
+were not: a market needs a plan of its own to have older weeks judged."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection
+from django.db.models import OuterRef, Subquery
 
 from agriprices.collection.models import (
     MAX_TOLERANCE_DAYS,
@@ -51,9 +53,9 @@ class MarketPlan:
     items: tuple[Expected, ...]
     default: bool  # no plan of its own in force: the default one
     updated_at: datetime | None = None
-    #: The day this version takes effect; for the default plan, the day the market's
-    #: current run of reporting began (it expects nothing before), None when it has
-    #: no price of late.
+    #: The day this version takes effect; for the default plan, the day of the
+    #: market's first price of the days it is worked out from (it expects none
+    #: before), None when it has none.
     effective_from: date | None = None
 
 
@@ -209,8 +211,7 @@ def plan_histories(
     asked about is ``since`` (default: ``today``), or the first of the ``rounds_back``
     rounds before ``rounds_until`` (default: today; the day the streaks are counted as
     of) if earlier. Five queries whatever the number of markets and versions: agents,
-    versions, their planned prices, the default plans and their markets' runs of
-    reporting."""
+    versions, their planned prices, the default plans and their markets' first prices."""
     since = today if since is None else since
     until = today if rounds_until is None else rounds_until
     by_id = {market.pk: market for market in markets}
@@ -250,21 +251,15 @@ def plan_histories(
                 effective_from=effective_from,
             )
         )
-    # The first day asked about at each market, and where a default plan may judge.
-    asked = {
-        pk: _asked_from(
-            max([DEFAULT_CYCLE_DAYS, *(v.schedule.cycle_days for v in versions.get(pk, []))]),
-            since,
-            until,
-            rounds_back,
-        )
-        - REACH
+    rest = [
+        by_id[pk]
         for pk in by_id
-    }
-    rest = [by_id[pk] for pk in by_id if pk not in versions or _first_day(versions[pk]) > asked[pk]]
-    defaults = _default_plans(rest, agents, today, min(asked[m.pk] for m in rest)) if rest else {}
+        if pk not in versions
+        or _first_day(versions[pk]) > _asked_from(versions[pk], since, until, rounds_back) - REACH
+    ]
+    defaults = _default_plans(rest, agents, today) if rest else {}
     for pk, default in list(defaults.items()):
-        # Its reporting began once its own plan had taken effect: the default judges
+        # Its first price came once its own plan had taken effect: the default judges
         # no day.
         if pk in versions and (default.effective_from or date.min) >= _first_day(versions[pk]):
             del defaults[pk]
@@ -281,22 +276,21 @@ def _first_day(versions: list[MarketPlan]) -> date:
     return versions[0].effective_from or date.min
 
 
-def _asked_from(cycle_days: int, since: date, until: date, rounds_back: int) -> date:
-    """The first day asked about at a market whose longest cycle is ``cycle_days``:
-    ``since``, or earlier when ``rounds_back`` rounds before ``until`` may reach further
-    (at most that many cycles, and the widest tolerance, back)."""
+def _asked_from(versions: list[MarketPlan], since: date, until: date, rounds_back: int) -> date:
+    """The first day asked about at a market: ``since``, or earlier when ``rounds_back``
+    rounds before ``until`` may reach further (at most that many of its longest cycle, and
+    the widest tolerance, back)."""
     if not rounds_back:
         return since
-    return min(
-        since, until - timedelta(days=cycle_days * (rounds_back + 1) + MAX_TOLERANCE_DAYS + 1)
-    )
+    longest = max(version.schedule.cycle_days for version in versions)
+    return min(since, until - timedelta(days=longest * (rounds_back + 1) + MAX_TOLERANCE_DAYS + 1))
 
 
 def _default_plans(
-    markets: list[Market], agents: dict[int, tuple[int, ...]], today: date, asked: date
+    markets: list[Market], agents: dict[int, tuple[int, ...]], today: date
 ) -> dict[int, MarketPlan]:
     since = today - timedelta(days=DEFAULT_LOOKBACK_DAYS)
-    first = _reporting_since(markets, since, asked)
+    first = _first_prices(markets, since)
     rows = (
         LatestPrice.objects.filter(market__in=markets, observed_on__gte=since)
         .order_by("market_id", "commodity__name", "price_type")
@@ -327,53 +321,21 @@ def _default_plans(
     return plans
 
 
-def _reporting_since(markets: list[Market], since: date, asked: date) -> dict[int, date]:
-    """The day each market's current run of reporting began (the markets with a price
-    from ``since`` on; the others are left out): its first price after the last silence
-    longer than ``DEFAULT_LOOKBACK_DAYS``, or any day before ``asked`` when it began
-    before (days before are not asked about). Its default plan expects prices from then
-    on: a market reporting for the first time today, or again today after a long
-    silence, has missed no round before; one that reported for years is judged over them.
-
-    One query: from its first price since ``since``, back by the earliest price within
-    the lookback before it, while there is one and the day is still asked about; each
-    step one probe of the index (quote_market_day_idx), held or approved prices only."""
-    ids = ", ".join(str(int(market.pk)) for market in markets)
-    gap = int(DEFAULT_LOOKBACK_DAYS)
-    back = (
-        f"run.start - {gap}"
-        if connection.vendor == "postgresql"
-        else f"date(run.start, '-{gap} days')"
+def _first_prices(markets: list[Market], since: date) -> dict[int, date]:
+    """The day of each market's first price (held or approved) from ``since`` on (none:
+    left out), where its default plan starts expecting prices: that plan is what the
+    market reported since then, and judges no day before it (a market reporting for the
+    first time today, or again after a long silence, has missed no round before). One
+    query, each market's found by one probe of the index (quote_market_day_idx)."""
+    first = (
+        Quote.objects.filter(market_id=OuterRef("pk"), observed_on__gte=since)
+        .exclude(status=Quote.Status.REJECTED)
+        .order_by("observed_on")
+        .values("observed_on")[:1]
     )
-    quotes = Quote._meta.db_table
-    sql = f"""
-        WITH RECURSIVE run(market_id, start) AS (
-            SELECT m.id, (
-                SELECT q.observed_on FROM {quotes} q
-                WHERE q.market_id = m.id AND q.status <> %s AND q.observed_on >= %s
-                ORDER BY q.observed_on LIMIT 1
-            )
-            FROM {Market._meta.db_table} m WHERE m.id IN ({ids})
-            UNION ALL
-            SELECT run.market_id, (
-                SELECT q.observed_on FROM {quotes} q
-                WHERE q.market_id = run.market_id AND q.status <> %s
-                AND q.observed_on >= {back} AND q.observed_on < run.start
-                ORDER BY q.observed_on LIMIT 1
-            )
-            FROM run WHERE run.start IS NOT NULL AND run.start > %s
-        )
-        SELECT market_id, MIN(start) FROM run GROUP BY market_id
-    """  # noqa: S608 - the ids are integers, the days parameters
-    adapt = connection.ops.adapt_datefield_value
-    rejected = Quote.Status.REJECTED
-    params = [rejected, adapt(since), rejected, adapt(asked)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return {pk: _as_date(day) for pk, day in rows if day is not None}
-
-
-def _as_date(value: date | str) -> date:
-    # SQLite gives the day of an expression back as text.
-    return value if isinstance(value, date) else date.fromisoformat(value)
+    rows = (
+        Market.objects.filter(pk__in=[market.pk for market in markets])
+        .annotate(first=Subquery(first))
+        .values_list("pk", "first")
+    )
+    return {pk: day for pk, day in rows if day is not None}

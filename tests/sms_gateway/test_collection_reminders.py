@@ -225,6 +225,7 @@ def test_a_market_gone_silent_without_a_plan_is_named_in_the_digest(plan_today, 
     agent_with_phone(naryn, "nurlan", "+996555700099", language="ky")
     last = today - timedelta(days=100)
     factories.QuoteFactory(commodity=plan_today["potatoes"], market=naryn, observed_on=last)
+    rebuild_latest_prices()
     call_command("collection_reminders", stdout=io.StringIO())
     [message] = mail.outbox
     assert "Markets gone silent (no price for more than 90 days, no plan of their own):" in (

@@ -135,12 +135,18 @@ def test_a_market_gone_silent_without_a_plan_is_named_not_lost(client, week, ope
     lately = factories.MarketFactory(name="Karakol")
     factories.agent(markets=[lately], username="kanat")
     factories.QuoteFactory(commodity=potatoes, market=lately, observed_on=today - timedelta(days=8))
-    held = factories.MarketFactory(name="Batken")  # reporting, its prices held for review
+    held = factories.MarketFactory(name="Batken")  # its prices held for review lately
     factories.agent(markets=[held], username="bakyt")
-    for observed_on in (last, today - timedelta(days=8)):
+    for observed_on, status in ((last, Quote.Status.APPROVED), (today, Quote.Status.PENDING)):
         factories.QuoteFactory(
-            commodity=potatoes, market=held, observed_on=observed_on, status=Quote.Status.PENDING
+            commodity=potatoes, market=held, observed_on=observed_on, status=status
         )
+    planned = factories.MarketFactory(name="Jalal-Abad")
+    factories.agent(markets=[planned], username="jyldyz")
+    factories.QuoteFactory(commodity=potatoes, market=planned, observed_on=last)
+    CollectionPlan.objects.create(
+        market=planned, weekdays="0", effective_from=today + timedelta(days=7)
+    )
     rebuild_latest_prices()
     client.force_login(operator)
     page = client.get("/collection/").content.decode()
@@ -148,7 +154,10 @@ def test_a_market_gone_silent_without_a_plan_is_named_not_lost(client, week, ope
     assert "Naryn" in box and dates.day(last) in box
     assert f'href="/collection/plans/{naryn.slug}/"' in box
     assert "Talas" not in box and "Karakol" not in box and "Osh" not in box
-    assert "Batken" not in box
+    # helper-62: prices held for review lately make no plan (only approved ones do), so
+    # it is named too, with its last approved price; a market given a plan to come is not.
+    assert "Batken" in box and box.count(dates.day(last)) == 2
+    assert "Jalal-Abad" not in box
     # Said as of today: a week past does not say it.
     past = sched.week_of(today - timedelta(days=7)).label
     assert "Gone silent" not in client.get(f"/collection/?week={past}").content.decode()
@@ -508,3 +517,13 @@ def test_the_agents_column_names_the_agents_of_a_version_replaced_in_the_week(
     page = client.get(f"/collection/?week={sched.week_of(monday).label}").content.decode()
     row = page.split('<th scope="row">Golf')[1].split("</tr>")[0]
     assert "nurlan" in row and "no agent" not in row
+
+
+def test_a_week_nothing_was_expected_in_says_why(client, week, operator):
+    """helper-61: a week before the plans, its markets judged by the default plan,
+    read "set a plan, or record prices" where prices were recorded: the default plan
+    judges the last 90 days only, and the page says so."""
+    client.force_login(operator)
+    page = client.get("/collection/?week=2024-W40").content.decode()
+    assert "No market expects prices this week" in page
+    assert "judged over its last 90 days only" in page
