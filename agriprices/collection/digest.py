@@ -28,17 +28,22 @@ logger = logging.getLogger(__name__)
 def digest_text(report: Completeness) -> tuple[str, str]:
     """(subject, body) in the active language."""
     escalated = report.escalated()
-    subject = _("Price collection %(week)s: %(percent)s received, %(n)d market(s) flagged") % {
+    silent = silent_markets(report)
+    subject = _(
+        "Price collection %(week)s: %(percent)s received, %(n)d market(s) flagged, "
+        "%(silent)d gone silent"
+    ) % {
         "week": report.period.label,
         "percent": "—" if report.overall.percent is None else f"{report.overall.percent} %",
         "n": len(escalated),
+        "silent": len(silent),
     }
     body = render_to_string(
         "agriprices/collection_digest.txt",
         {
             "report": report,
             "escalated": [(report.markets[pk], report.market_streaks[pk]) for pk in escalated],
-            "silent": silent_markets(report),
+            "silent": silent,
             # A mail is read away from the site: its link must say where the site is.
             "details_url": site.absolute(reverse("telecentre:collection")),
         },

@@ -232,6 +232,7 @@ def test_a_market_gone_silent_without_a_plan_is_named_in_the_digest(plan_today, 
         message.body
     )
     assert f"- Naryn (last price {last.isoformat()})" in message.body
+    assert message.subject.endswith("market(s) flagged, 1 gone silent")
 
 
 @pytest.mark.redis
