@@ -237,8 +237,10 @@ COLLECTION_REMINDER_HOUR = env.int("COLLECTION_REMINDER_HOUR", default=14)
 COLLECTION_ESCALATE_AFTER = env.int("COLLECTION_ESCALATE_AFTER", default=2)
 # A market without a plan of its own: weekly, on the weekday its prices fell on most
 # lately, else on this one (0 = Monday); a price this many days off a collection day counts.
+# Three: any day of the week counts for the week's round, so a market that moved its
+# market day within the default plan's 90 days is not judged late before the move.
 COLLECTION_DEFAULT_WEEKDAY = env.int("COLLECTION_DEFAULT_WEEKDAY", default=0)
-COLLECTION_TOLERANCE_DAYS = env.int("COLLECTION_TOLERANCE_DAYS", default=1)
+COLLECTION_TOLERANCE_DAYS = env.int("COLLECTION_TOLERANCE_DAYS", default=3)
 # A farmer is told a price is old past its market's cycle plus this many cycles.
 COLLECTION_STALE_GRACE_CYCLES = env.int("COLLECTION_STALE_GRACE_CYCLES", default=2)
 # The operators' daily digest goes by e-mail (django-environ's EMAIL_URL; printed by default).

@@ -20,7 +20,7 @@ from agriprices.api.errors import PageBadRequest
 from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import completeness, silent_markets, weekly_history
 from agriprices.collection.models import CollectionPlan, weekday_names
-from agriprices.collection.plans import market_plans, schedule_of
+from agriprices.collection.plans import DEFAULT_LOOKBACK_DAYS, market_plans, schedule_of
 from agriprices.collection.services import (
     PlanConflict,
     PlanError,
@@ -107,6 +107,8 @@ def collection(request: HttpRequest) -> HttpResponse:
         "report": report,
         "rows": rows,
         "flagged": [row for row in rows if row["flagged"]],
+        # A week the default plan does not judge: its markets are left out, say why.
+        "before_default": week.start < today - timedelta(days=DEFAULT_LOOKBACK_DAYS),
         # Silent as of today: shown with the week under way.
         "silent": silent_markets(report) if week.start <= today <= week.end else [],
         "late": [

@@ -136,6 +136,22 @@ def test_a_market_without_a_plan_is_judged_over_its_last_90_days_only(osh, potat
     assert report.market_streaks[osh.pk] == 0
 
 
+def test_a_market_that_moved_its_market_day_lately_is_not_late_before_the_move(osh, potatoes):
+    """helper-63: the default plan's day is the one its latest prices fell on most; with a
+    day's tolerance, a market that moved from Mondays to Thursdays five weeks ago read
+    0 % and flagged for the Mondays it reported on. Any day of the week counts."""
+    for weeks_ago in range(5, 12):
+        price(potatoes, osh, MONDAY - timedelta(weeks=weeks_ago))
+    for weeks_ago in range(5):
+        price(potatoes, osh, THURSDAY - timedelta(weeks=weeks_ago))
+    rebuild_latest_prices()
+    periods, table, _ = weekly_history(today=WEDNESDAY, weeks=12)
+    assert [t.late for t in table[osh.pk]] == [0] * 12
+    before = completeness(sched.week_of(MONDAY - timedelta(weeks=6)), today=WEDNESDAY)
+    assert before.by_market[osh.pk].received == before.by_market[osh.pk].expected == 1
+    assert before.market_streaks[osh.pk] == 0
+
+
 def test_a_plan_is_not_missed_before_the_market_reported_or_before_it_took_effect(osh, potatoes):
     """helper-59: with its own plan (from today, or in force but with its first round to
     come), a market's first price flagged it for the rounds of the default plan before."""

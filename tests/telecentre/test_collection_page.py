@@ -150,7 +150,7 @@ def test_a_market_gone_silent_without_a_plan_is_named_not_lost(client, week, ope
     rebuild_latest_prices()
     client.force_login(operator)
     page = client.get("/collection/").content.decode()
-    box = page.split("Gone silent: no price for more than 90 days")[1].split("</div>")[0]
+    box = page.split("Gone silent: no approved price for more than 90 days")[1].split("</div>")[0]
     assert "Naryn" in box and dates.day(last) in box
     assert f'href="/collection/plans/{naryn.slug}/"' in box
     assert "Talas" not in box and "Karakol" not in box and "Osh" not in box
@@ -162,7 +162,7 @@ def test_a_market_gone_silent_without_a_plan_is_named_not_lost(client, week, ope
     past = sched.week_of(today - timedelta(days=7)).label
     assert "Gone silent" not in client.get(f"/collection/?week={past}").content.decode()
     russian = client.get("/collection/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
-    assert "Замолчали: нет цен больше 90 дней" in russian
+    assert "Замолчали: нет утверждённых цен больше 90 дней" in russian
 
 
 @pytest.mark.parametrize(("who", "status"), [("agent", 403), (None, 302)])
@@ -527,3 +527,17 @@ def test_a_week_nothing_was_expected_in_says_why(client, week, operator):
     page = client.get("/collection/?week=2024-W40").content.decode()
     assert "No market expects prices this week" in page
     assert "judged over its last 90 days only" in page
+
+
+def test_an_old_week_says_markets_without_a_plan_are_left_out(client, week, operator, potatoes):
+    """helper-63: for a week older than the default plan's 90 days, the markets without
+    a plan were left out without a word while others were listed."""
+    naryn = factories.MarketFactory(name="Naryn")
+    old_week = sched.week_of(week["today"] - timedelta(weeks=20))
+    factories.QuoteFactory(commodity=potatoes, market=naryn, observed_on=old_week.start)
+    client.force_login(operator)
+    page = client.get(f"/collection/?week={old_week.label}").content.decode()
+    assert '<th scope="row">Osh' in page  # its plan judges the week
+    assert "judged over their last 90 days only: they are not listed for this week" in page
+    this_week = client.get("/collection/").content.decode()
+    assert "they are not listed for this week" not in this_week
