@@ -79,6 +79,7 @@ def collection(request: HttpRequest) -> HttpResponse:
             key=lambda kv: (markets[kv[0]].region.name, markets[kv[0]].name),
         )
     ]
+    judged_from = today - timedelta(days=DEFAULT_LOOKBACK_DAYS)
     periods, table, history_markets = weekly_history(
         today=today, weeks=HISTORY_WEEKS, last_week=week, region=region
     )
@@ -107,8 +108,8 @@ def collection(request: HttpRequest) -> HttpResponse:
         "report": report,
         "rows": rows,
         "flagged": [row for row in rows if row["flagged"]],
-        # A week the default plan does not judge: its markets are left out, say why.
-        "before_default": week.start < today - timedelta(days=DEFAULT_LOOKBACK_DAYS),
+        # A week (partly) before the days the default plan judges: say from when.
+        "default_judges_from": judged_from if week.start < judged_from else None,
         # Silent as of today: shown with the week under way.
         "silent": silent_markets(report) if week.start <= today <= week.end else [],
         "late": [
@@ -277,7 +278,11 @@ def _plan_initial(market: Market) -> dict[str, Any]:
         "weekdays": list(current.schedule.weekdays),
         "every_days": current.schedule.every_days,
         "starts_on": current.schedule.starts_on,
-        "tolerance_days": current.schedule.tolerance,
+        # A plan of its own starts at a plan's tolerance, not the default plan's (a whole
+        # week: its rounds are guessed, not planned).
+        "tolerance_days": CollectionPlan._meta.get_field("tolerance_days").default
+        if current.default
+        else current.schedule.tolerance,
         "version": plan_version(market),
     }
     for item in current.items:

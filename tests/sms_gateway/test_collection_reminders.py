@@ -15,7 +15,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from agriprices.collection.models import CollectionPlan, PlannedItem
+from agriprices.collection.models import CollectionDigest, CollectionPlan, PlannedItem
 from agriprices.models import AgentProfile, PriceType, Quote
 from agriprices.services.series import rebuild_latest_prices
 from sms_gateway import reminders, services, tasks
@@ -214,6 +214,25 @@ def test_markets_missed_round_after_round_are_flagged_in_the_operators_digest(pl
     assert "1 market(s) flagged" in message.subject
     # Read away from the site, the mail's link says where it is.
     assert "Details: https://prices.example.org/collection/" in message.body
+
+
+def test_reminders_for_a_past_round_mail_todays_digest(plan_today, settings):
+    """helper-64: reminding of a round a few days back mailed the digest of that day,
+    as things stood then (wrong flags), and kept it as that day's."""
+    olga = operator("olga")
+    olga.email = "olga@example.org"
+    olga.save()
+    today = plan_today["today"]
+    call_command(
+        "collection_reminders",
+        "--date",
+        (today - timedelta(days=1)).isoformat(),
+        stdout=io.StringIO(),
+    )
+    [message] = mail.outbox
+    week = timezone.localdate().isocalendar()
+    assert f"Price collection {week.year}-W{week.week:02d}:" in message.subject
+    assert list(CollectionDigest.objects.values_list("day", flat=True)) == [today]
 
 
 def test_a_market_gone_silent_without_a_plan_is_named_in_the_digest(plan_today, settings):

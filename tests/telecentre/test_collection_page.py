@@ -538,6 +538,20 @@ def test_an_old_week_says_markets_without_a_plan_are_left_out(client, week, oper
     client.force_login(operator)
     page = client.get(f"/collection/?week={old_week.label}").content.decode()
     assert '<th scope="row">Osh' in page  # its plan judges the week
-    assert "judged over their last 90 days only: they are not listed for this week" in page
+    since = dates.day(week["today"] - timedelta(days=90))
+    assert f"judged over their last 90 days only, from {since}: before it, nothing" in page
     this_week = client.get("/collection/").content.decode()
-    assert "they are not listed for this week" not in this_week
+    assert "judged over their last 90 days only" not in this_week
+
+
+def test_a_plan_of_its_own_starts_at_a_plans_tolerance_not_the_default_plans(
+    client, week, operator, potatoes
+):
+    """helper-64: the editor of a market on the default plan (any day of the week
+    counts: three days either side) offered that tolerance for the plan being made."""
+    naryn = factories.MarketFactory(name="Naryn")
+    factories.QuoteFactory(commodity=potatoes, market=naryn, observed_on=week["today"])
+    client.force_login(operator)
+    page = client.get(f"/collection/plans/{naryn.slug}/").content.decode()
+    field = re.search(r'<input[^>]*name="tolerance_days"[^>]*>', page).group(0)
+    assert 'value="1"' in field

@@ -54,7 +54,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{run.queued} reminder(s) for {day} queued")
         if run.already:
             self.stdout.write(f"{run.already} agent(s) reminded already for {day}: not again")
-        mailed = send_digest(day, dry_run=dry_run)
+        # The operators' digest is today's, whichever round was reminded of.
+        mailed = send_digest(today, dry_run=dry_run)
         if dry_run:
             self.stdout.write(f"the operators' digest would go to {mailed} operator(s)")
         else:
