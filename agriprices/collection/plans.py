@@ -286,10 +286,15 @@ def _asked_from(versions: list[MarketPlan], since: date, until: date, rounds_bac
     return min(since, until - timedelta(days=longest * (rounds_back + 1) + MAX_TOLERANCE_DAYS + 1))
 
 
+def default_plan_since(today: date) -> date:
+    """The first of the days the default plan is worked out from, and judges."""
+    return today - timedelta(days=DEFAULT_LOOKBACK_DAYS)
+
+
 def _default_plans(
     markets: list[Market], agents: dict[int, tuple[int, ...]], today: date
 ) -> dict[int, MarketPlan]:
-    since = today - timedelta(days=DEFAULT_LOOKBACK_DAYS)
+    since = default_plan_since(today)
     first = _first_prices(markets, since)
     rows = (
         LatestPrice.objects.filter(market__in=markets, observed_on__gte=since)

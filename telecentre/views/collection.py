@@ -20,7 +20,7 @@ from agriprices.api.errors import PageBadRequest
 from agriprices.collection import schedule as sched
 from agriprices.collection.completeness import completeness, silent_markets, weekly_history
 from agriprices.collection.models import CollectionPlan, weekday_names
-from agriprices.collection.plans import DEFAULT_LOOKBACK_DAYS, market_plans, schedule_of
+from agriprices.collection.plans import default_plan_since, market_plans, schedule_of
 from agriprices.collection.services import (
     PlanConflict,
     PlanError,
@@ -79,7 +79,7 @@ def collection(request: HttpRequest) -> HttpResponse:
             key=lambda kv: (markets[kv[0]].region.name, markets[kv[0]].name),
         )
     ]
-    judged_from = today - timedelta(days=DEFAULT_LOOKBACK_DAYS)
+    judged_from = default_plan_since(today)
     periods, table, history_markets = weekly_history(
         today=today, weeks=HISTORY_WEEKS, last_week=week, region=region
     )
