@@ -4,9 +4,11 @@ last ``DEFAULT_LOOKBACK_DAYS`` days, weekly, on the weekday its latest prices fe
 most — for a market without a version in force that day (none yet, or only versions
 taking effect later). The default is worked out as of today, whatever the day, from
 the last ``DEFAULT_LOOKBACK_DAYS`` days, and judges those days alone: it expects prices
-from the market's first price of them on, so no round before was missed. Judged over a
-longer past, a guess made today (its market day, its crops) would call weeks late that
-were not: a market needs a plan of its own to have older weeks judged."""
+from the market's first price of them on, and each crop from the round its own first
+price of them counted for, so no round before was missed (it comes as versions, one
+more from each round that added a crop). Judged over a longer past, a guess made today
+(its market day, its crops) would call weeks late that were not: a market needs a plan
+of its own to have older weeks judged."""
 
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ from agriprices.collection.schedule import Schedule, nearest
 from agriprices.models import AgentProfile, LatestPrice, Market, Quote
 
 DEFAULT_LOOKBACK_DAYS = 90
+#: The prices that count for a round: held for review or approved, not rejected. Named,
+#: not excluded, so that the index probes for a first price read their days alone.
+COUNTED_STATUSES = (Quote.Status.PENDING, Quote.Status.FLAGGED, Quote.Status.APPROVED)
 #: The default plan's cycle: weekly (its schedule, ``_default_plans``).
 DEFAULT_CYCLE_DAYS = 7
 #: How far before the first day asked about a round may be that takes a price from a
@@ -59,10 +64,23 @@ class MarketPlan:
     effective_from: date | None = None
 
 
+class _Span(NamedTuple):
+    """A version, the first day it judges (``date.min``: a default plan without one)
+    and the day the next version takes over (None: none does); and the changes of
+    plan nearest before and after it that may move a round (``PlanHistory.near_change``:
+    None, none does)."""
+
+    version: MarketPlan
+    first: date
+    following: date | None
+    moved_from: date | None
+    moved_at: date | None
+
+
 @dataclass(frozen=True)
 class PlanHistory:
-    """A market's plan versions, oldest first; the first is the default plan when days
-    before the market's first version, or near it, were asked about (``since``)."""
+    """A market's plan versions, oldest first; the first are the default plan's when
+    days before the market's first version, or near it, were asked about (``since``)."""
 
     market: Market
     versions: tuple[MarketPlan, ...]
@@ -90,14 +108,38 @@ class PlanHistory:
         return found
 
     @cached_property
-    def _spans(self) -> dict[int, tuple[MarketPlan, date, date | None]]:
-        """Each version (by id) with the first day it judges and the day the next takes
-        over (None: none does); the default plan's first day is ``date.min``."""
-        found = {}
-        for n, version in enumerate(self.versions):
-            following = self.versions[n + 1].effective_from if n + 1 < len(self.versions) else None
-            found[id(version)] = (version, version.effective_from or date.min, following)
-        return found
+    def _spans(self) -> dict[int, _Span]:
+        """Each version's ``_Span``, by the version's id."""
+        versions = self.versions
+        # A version that only adds prices to the one before, on its schedule (the
+        # default plan's, as crops came), moves no round: collection days and their
+        # windows run on across it.
+        moves = [
+            n == 0
+            or not (
+                versions[n].schedule == versions[n - 1].schedule
+                and versions[n].items
+                and versions[n - 1].items
+            )
+            for n in range(len(versions))
+        ]
+        moved_from: list[date | None] = []
+        for n, version in enumerate(versions):
+            moved_from.append(version.effective_from if moves[n] else moved_from[-1])
+        moved_at: list[date | None] = [None] * len(versions)
+        for n in range(len(versions) - 2, -1, -1):
+            following = versions[n + 1]
+            moved_at[n] = following.effective_from if moves[n + 1] else moved_at[n + 1]
+        return {
+            id(version): _Span(
+                version,
+                version.effective_from or date.min,
+                versions[n + 1].effective_from if n + 1 < len(versions) else None,
+                moved_from[n],
+                moved_at[n],
+            )
+            for n, version in enumerate(versions)
+        }
 
     def round_of(self, seen: date) -> date | None:
         """The collection day a price of ``seen`` counts for, across plan changes: of
@@ -108,7 +150,7 @@ class PlanHistory:
         version). None: no round's. So a price counts for one round, never for two,
         and for the round of the version before when it is the nearer."""
         candidates: list[date] = []
-        for version, first, following in self._spans.values():
+        for version, first, following, _, _ in self._spans.values():
             if not version.items:
                 continue  # expecting nothing, it has no rounds to count for
             tolerance = version.schedule.tolerance
@@ -121,12 +163,12 @@ class PlanHistory:
 
     def near_change(self, version: MarketPlan, day: date) -> bool:
         """Whether another version's collection days may compete for the prices of
-        ``version``'s round of ``day`` (it is near the first or the last day
-        ``version`` judges); otherwise its schedule alone says which prices count."""
-        _, first, following = self._spans[id(version)]
+        ``version``'s round of ``day`` (it is near a change of plan before or after it
+        that may move a round); otherwise its schedule alone says which prices count."""
+        span = self._spans[id(version)]
         reach = timedelta(days=version.schedule.tolerance + MAX_TOLERANCE_DAYS)
-        return (version.effective_from is not None and day - reach < first) or (
-            following is not None and day + reach >= following
+        return (span.moved_from is not None and day - reach < span.moved_from) or (
+            span.moved_at is not None and day + reach >= span.moved_at
         )
 
     def counting_days(self, version: MarketPlan, day: date) -> tuple[date, ...]:
@@ -258,16 +300,14 @@ def plan_histories(
         or _first_day(versions[pk]) > _asked_from(versions[pk], since, until, rounds_back) - REACH
     ]
     defaults = _default_plans(rest, agents, today) if rest else {}
-    for pk, default in list(defaults.items()):
-        # Its first price came once its own plan had taken effect: the default judges
-        # no day.
-        if pk in versions and (default.effective_from or date.min) >= _first_day(versions[pk]):
-            del defaults[pk]
+    for pk in versions.keys() & defaults.keys():
+        # Versions of the default from once its own plan took effect judge no day.
+        own_first = _first_day(versions[pk])
+        defaults[pk] = [
+            default for default in defaults[pk] if (default.effective_from or date.min) < own_first
+        ]
     return {
-        pk: PlanHistory(
-            market,
-            tuple(([defaults[pk]] if pk in defaults else []) + versions.get(pk, [])),
-        )
+        pk: PlanHistory(market, tuple(defaults.get(pk, []) + versions.get(pk, [])))
         for pk, market in by_id.items()
     }
 
@@ -293,18 +333,35 @@ def default_plan_since(today: date) -> date:
 
 def _default_plans(
     markets: list[Market], agents: dict[int, tuple[int, ...]], today: date
-) -> dict[int, MarketPlan]:
+) -> dict[int, list[MarketPlan]]:
+    """Each market's default plan, as versions oldest first: from the market's first
+    price of the days it is worked out from, then one more from each round whose
+    prices brought a crop it had no price of yet, expecting that crop as well."""
     since = default_plan_since(today)
     first = _first_prices(markets, since)
+    # Each series' first price of those days (held or approved), one probe of the index
+    # each: a crop is expected from the round that price counted for, not before.
+    series_first = (
+        Quote.objects.filter(
+            market_id=OuterRef("market_id"),
+            commodity_id=OuterRef("commodity_id"),
+            price_type=OuterRef("price_type"),
+            observed_on__gte=since,
+            status__in=COUNTED_STATUSES,
+        )
+        .order_by("observed_on")
+        .values("observed_on")[:1]
+    )
     rows = (
         LatestPrice.objects.filter(market__in=markets, observed_on__gte=since)
+        .annotate(first=Subquery(series_first))
         .order_by("market_id", "commodity__name", "price_type")
-        .values_list("market_id", "commodity_id", "price_type", "observed_on")
+        .values_list("market_id", "commodity_id", "price_type", "observed_on", "first")
     )
-    seen: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    seen: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
     weekdays: dict[int, Counter[int]] = defaultdict(Counter)
-    for market_id, commodity_id, price_type, observed_on in rows:
-        seen[market_id].append((commodity_id, price_type))
+    for market_id, commodity_id, price_type, observed_on, first_seen in rows:
+        seen[market_id].append((commodity_id, price_type, first_seen or observed_on))
         weekdays[market_id][observed_on.weekday()] += 1
     plans = {}
     for market in markets:
@@ -315,15 +372,43 @@ def _default_plans(
             if counted
             else settings.COLLECTION_DEFAULT_WEEKDAY
         )
+        schedule = Schedule(weekdays=(weekday,), tolerance=settings.COLLECTION_TOLERANCE_DAYS)
         market_agents = agents.get(market.pk, ())
-        plans[market.pk] = MarketPlan(
-            market=market,
-            schedule=Schedule(weekdays=(weekday,), tolerance=settings.COLLECTION_TOLERANCE_DAYS),
-            items=tuple(Expected(c, p, market_agents) for c, p in seen.get(market.pk, [])),
-            default=True,
-            effective_from=first.get(market.pk),
-        )
+        starts_on = first.get(market.pk)
+        expected = [
+            (Expected(c, p, market_agents), _expected_from(schedule, seen_on, starts_on))
+            for c, p, seen_on in seen.get(market.pk, [])
+        ]
+        # No first day (no price held or approved of those days): one version, from
+        # no day on.
+        starts = {day for _, day in expected if day is not None}
+        if starts_on is not None:
+            starts.add(starts_on)
+        days: list[date | None] = [*sorted(starts)] or [None]
+        plans[market.pk] = [
+            MarketPlan(
+                market=market,
+                schedule=schedule,
+                items=tuple(
+                    item
+                    for item, expected_from in expected
+                    if day is None or expected_from is None or expected_from <= day
+                ),
+                default=True,
+                effective_from=day,
+            )
+            for day in days
+        ]
     return plans
+
+
+def _expected_from(schedule: Schedule, first_seen: date, starts_on: date | None) -> date | None:
+    """The day a crop is expected from under the default plan: the round its first
+    price of the plan's days counted for (or that day, if none), not before the
+    market's first price (``starts_on``; None: the plan has no first day)."""
+    if starts_on is None:
+        return None
+    return max(starts_on, schedule.round_of(first_seen) or first_seen)
 
 
 def _first_prices(markets: list[Market], since: date) -> dict[int, date]:
@@ -334,7 +419,7 @@ def _first_prices(markets: list[Market], since: date) -> dict[int, date]:
     query, each market's found by one probe of the index (quote_market_day_idx)."""
     first = (
         Quote.objects.filter(market_id=OuterRef("pk"), observed_on__gte=since)
-        .exclude(status=Quote.Status.REJECTED)
+        .filter(status__in=COUNTED_STATUSES)
         .order_by("observed_on")
         .values("observed_on")[:1]
     )

@@ -50,6 +50,8 @@ def plain_items(period, *, today, agent=None):
             for item in plan.items:
                 if agent is not None and agent.pk not in item.agent_ids:
                     continue
+                if plan.default and day < default_expected_from(plan, item, today):
+                    continue
                 low, high = schedule.window(day)
                 days = (
                     Quote.objects.filter(
@@ -68,6 +70,23 @@ def plain_items(period, *, today, agent=None):
                 state = sched.RECEIVED if received else sched.LATE if closed else sched.NOT_DUE
                 found.add((market_id, item.commodity_id, item.price_type, day, state))
     return found
+
+
+def default_expected_from(plan, item, today):
+    """The first round the default plan expects ``item`` on: that of the crop's first
+    price of the 90 days, not before the market's first price of them."""
+    since = today - timedelta(days=90)
+    counted = Quote.objects.filter(market=plan.market, observed_on__gte=since).exclude(
+        status=Quote.Status.REJECTED
+    )
+    market_first = counted.order_by("observed_on").first().observed_on
+    crop_first = (
+        counted.filter(commodity_id=item.commodity_id, price_type=item.price_type)
+        .order_by("observed_on")
+        .first()
+        .observed_on
+    )
+    return max(market_first, plan.schedule.round_of(crop_first) or crop_first)
 
 
 def plain_missed(plan, day):
@@ -142,7 +161,9 @@ def varied(db, kg):
         while day <= last:
             for crop in crops:  # D and E are planned nowhere but at the default market
                 for price_type in (PriceType.RETAIL, PriceType.WHOLESALE):
-                    if rng.random() < 0.3:
+                    # E came to the default market lately: expected from its first round.
+                    late_crop = crop is crops[4] and day < TODAY - timedelta(days=40)
+                    if rng.random() < 0.3 and not late_crop:
                         quotes.append(
                             factories.QuoteFactory.build(
                                 commodity=crop,
@@ -206,6 +227,10 @@ def test_the_varied_collection_has_every_state_and_case(varied):
     plans = market_plans(list(Market.objects.all()), today=TODAY)
     assert plans[varied["markets"]["default"].pk].default
     assert len(plans[varied["markets"]["default"].pk].items) > 4
+    # Crop E, new at the default market, is expected from a round of its own.
+    default = plans[varied["markets"]["default"].pk]
+    firsts = {default_expected_from(default, item, TODAY) for item in default.items}
+    assert len(firsts) > 1 and max(firsts) >= TODAY - timedelta(days=40)
     statuses = set(Quote.objects.values_list("status", flat=True))
     assert Quote.Status.REJECTED in statuses and Quote.Status.FLAGGED in statuses
 

@@ -152,6 +152,41 @@ def test_a_market_that_moved_its_market_day_lately_is_not_late_before_the_move(o
     assert before.market_streaks[osh.pk] == 0
 
 
+def test_a_crop_a_market_added_lately_is_not_late_before_it_was_added(osh, potatoes, onions):
+    """helper-63: the default plan expected every crop of its 90 days from the market's
+    first price on, so a market that added onions three weeks ago read 50 % with a late
+    price in each week before. Each crop is expected from the round of its first price."""
+    for weeks_ago in range(8):
+        price(potatoes, osh, THURSDAY - timedelta(weeks=weeks_ago))
+    # Onions from three weeks ago, the first on a Saturday: it counts for the Thursday
+    # before it (two days away, the nearer round), which expects onions from then on.
+    price(onions, osh, THURSDAY - timedelta(weeks=2) + timedelta(days=2))
+    price(onions, osh, THURSDAY - timedelta(weeks=1))
+    price(onions, osh, THURSDAY)
+    rebuild_latest_prices()
+    periods, table, _ = weekly_history(today=WEDNESDAY, weeks=9)
+    assert [(t.expected, t.received, t.late) for t in table[osh.pk]] == [
+        *[(1, 1, 0)] * 5,
+        (2, 2, 0),
+        (2, 2, 0),
+        (2, 2, 0),
+        (2, 0, 0),  # this week's Thursday is not due yet
+    ]
+    before = completeness(sched.week_of(THURSDAY - timedelta(weeks=4)), today=WEDNESDAY)
+    assert [(i.commodity_id, i.state) for i in before.items] == [(potatoes.pk, sched.RECEIVED)]
+    assert not before.late
+    # From the round of its first price on, onions are expected: missed next week,
+    # they are late.
+    next_week = THURSDAY + timedelta(weeks=1)
+    price(potatoes, osh, next_week)
+    rebuild_latest_prices()
+    later = completeness(sched.week_of(next_week), today=next_week + timedelta(days=4))
+    assert [(i.commodity_id, i.state) for i in later.late] == [(onions.pk, sched.LATE)]
+    # Today's plan, as the page and the reminders see it, expects both.
+    found = market_plans([osh], today=WEDNESDAY)[osh.pk]
+    assert {item.commodity_id for item in found.items} == {potatoes.pk, onions.pk}
+
+
 def test_a_plan_is_not_missed_before_the_market_reported_or_before_it_took_effect(osh, potatoes):
     """helper-59: with its own plan (from today, or in force but with its first round to
     come), a market's first price flagged it for the rounds of the default plan before."""
