@@ -33,7 +33,7 @@ from agriprices.models import AgentProfile, LatestPrice, Market, Quote
 
 DEFAULT_LOOKBACK_DAYS = 90
 #: The prices that count for a round: held for review or approved, not rejected. Named,
-#: not excluded, so that the index probes for a first price read their days alone.
+#: so that each is one range of the index when a series' first price is looked up.
 COUNTED_STATUSES = (Quote.Status.PENDING, Quote.Status.FLAGGED, Quote.Status.APPROVED)
 #: The default plan's cycle: weekly (its schedule, ``_default_plans``).
 DEFAULT_CYCLE_DAYS = 7
@@ -339,31 +339,38 @@ def _default_plans(
     prices brought a crop it had no price of yet, expecting that crop as well."""
     since = default_plan_since(today)
     first = _first_prices(markets, since)
-    # Each series' first price of those days (held or approved), one probe of the index
-    # each: a crop is expected from the round that price counted for, not before.
-    series_first = (
-        Quote.objects.filter(
-            market_id=OuterRef("market_id"),
-            commodity_id=OuterRef("commodity_id"),
-            price_type=OuterRef("price_type"),
-            observed_on__gte=since,
-            status__in=COUNTED_STATUSES,
+    # Each series' first price of those days (held or approved): one probe of the
+    # index per status, each the first entry of a range (one probe for all three
+    # statuses reads all of the series' days and sorts them, several times slower).
+    firsts = {
+        f"first_{status}": Subquery(
+            Quote.objects.filter(
+                market_id=OuterRef("market_id"),
+                commodity_id=OuterRef("commodity_id"),
+                price_type=OuterRef("price_type"),
+                status=status,
+                observed_on__gte=since,
+            )
+            .order_by("observed_on")
+            .values("observed_on")[:1]
         )
-        .order_by("observed_on")
-        .values("observed_on")[:1]
-    )
+        for status in COUNTED_STATUSES
+    }
     rows = (
         LatestPrice.objects.filter(market__in=markets, observed_on__gte=since)
-        .annotate(first=Subquery(series_first))
+        .annotate(**firsts)
         .order_by("market_id", "commodity__name", "price_type")
-        .values_list("market_id", "commodity_id", "price_type", "observed_on", "first")
+        .values_list("market_id", "commodity_id", "price_type", "observed_on", *firsts)
     )
     seen: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
     weekdays: dict[int, Counter[int]] = defaultdict(Counter)
-    for market_id, commodity_id, price_type, observed_on, first_seen in rows:
-        seen[market_id].append((commodity_id, price_type, first_seen or observed_on))
+    for market_id, commodity_id, price_type, observed_on, *first_days in rows:
+        first_seen = min((day for day in first_days if day is not None), default=observed_on)
+        seen[market_id].append((commodity_id, price_type, first_seen))
         weekdays[market_id][observed_on.weekday()] += 1
     plans = {}
+    # Markets share their schedules' rounds of a day: each worked out once.
+    rounds: dict[tuple[Schedule, date], date] = {}
     for market in markets:
         counted = weekdays.get(market.pk)
         # The day the market's prices fell on most lately; ties go to the earlier day.
@@ -376,7 +383,7 @@ def _default_plans(
         market_agents = agents.get(market.pk, ())
         starts_on = first.get(market.pk)
         expected = [
-            (Expected(c, p, market_agents), _expected_from(schedule, seen_on, starts_on))
+            (Expected(c, p, market_agents), _expected_from(schedule, seen_on, starts_on, rounds))
             for c, p, seen_on in seen.get(market.pk, [])
         ]
         # No first day (no price held or approved of those days): one version, from
@@ -402,13 +409,22 @@ def _default_plans(
     return plans
 
 
-def _expected_from(schedule: Schedule, first_seen: date, starts_on: date | None) -> date | None:
+def _expected_from(
+    schedule: Schedule,
+    first_seen: date,
+    starts_on: date | None,
+    rounds: dict[tuple[Schedule, date], date],
+) -> date | None:
     """The day a crop is expected from under the default plan: the round its first
     price of the plan's days counted for (or that day, if none), not before the
-    market's first price (``starts_on``; None: the plan has no first day)."""
+    market's first price (``starts_on``; None: the plan has no first day). ``rounds``
+    keeps the rounds already worked out."""
     if starts_on is None:
         return None
-    return max(starts_on, schedule.round_of(first_seen) or first_seen)
+    key = (schedule, first_seen)
+    if key not in rounds:
+        rounds[key] = schedule.round_of(first_seen) or first_seen
+    return max(starts_on, rounds[key])
 
 
 def _first_prices(markets: list[Market], since: date) -> dict[int, date]:
