@@ -32,6 +32,7 @@ from agriprices.collection.completeness import (
     weekly_history,
 )
 from agriprices.collection.schedule import Period
+from agriprices.collection.streaks import STREAK_ROUNDS
 from agriprices.models import Market
 from agriprices.validation import askable_days
 
@@ -103,7 +104,8 @@ class MarketLineSerializer(TallySerializer):
     name = serializers.CharField()
     region = serializers.CharField(help_text="The region's slug.")
     missed_rounds = serializers.IntegerField(
-        help_text="Closed rounds in a row, newest back, with none of the planned prices."
+        help_text="Closed rounds in a row, newest back, with none of the planned prices; "
+        f"counted back {STREAK_ROUNDS} rounds at most: {STREAK_ROUNDS} means as many or more."
     )
     flagged = serializers.BooleanField(help_text="missed_rounds ≥ COLLECTION_ESCALATE_AFTER.")
     default_plan = serializers.BooleanField(
@@ -121,7 +123,10 @@ class RegionLineSerializer(TallySerializer):
 
 class AgentLineSerializer(TallySerializer):
     agent = serializers.CharField(help_text="Username.")
-    missed_rounds = serializers.IntegerField()
+    missed_rounds = serializers.IntegerField(
+        help_text="Closed rounds in a row, newest back, on which none of the agent's markets "
+        f"that collected got a price; at most {STREAK_ROUNDS}, as for a market."
+    )
     last_report = serializers.DateTimeField(allow_null=True)
 
 

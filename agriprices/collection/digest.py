@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from agriprices.collection import streaks
 from agriprices.collection.completeness import Completeness, completeness, silent_markets
 from agriprices.collection.models import CollectionDigest
 from agriprices.collection.schedule import week_of
@@ -42,7 +43,14 @@ def digest_text(report: Completeness) -> tuple[str, str]:
         "agriprices/collection_digest.txt",
         {
             "report": report,
-            "escalated": [(report.markets[pk], report.market_streaks[pk]) for pk in escalated],
+            "escalated": [
+                (
+                    report.markets[pk],
+                    report.market_streaks[pk],
+                    streaks.shown(report.market_streaks[pk]),
+                )
+                for pk in escalated
+            ],
             "silent": silent,
             # A mail is read away from the site: its link must say where the site is.
             "details_url": site.absolute(reverse("telecentre:collection")),

@@ -18,6 +18,12 @@ from agriprices.collection.received import Key, Rounds, visited_rounds
 STREAK_ROUNDS = 8
 
 
+def shown(streak: int) -> str:
+    """A streak as people read it: the longest counted reads "8+", as more rounds may
+    have been missed before."""
+    return f"{streak}+" if streak >= STREAK_ROUNDS else str(streak)
+
+
 def last_rounds(history: PlanHistory, today: date, count: int) -> list[tuple[date, MarketPlan]]:
     """The market's ``count`` newest collection days whose round closed by ``today``
     (``PlanHistory.closes_on``: no later day's price counts for it), newest first,

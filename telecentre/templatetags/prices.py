@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from agriprices import labels
+from agriprices.collection import streaks
 from agriprices.formatting import rounded_price
 from agriprices.models import Commodity, Market, Region
 from agriprices.warnings import bands
@@ -80,6 +81,12 @@ def warning_badge(row: object) -> SafeString | str:
             getattr(row, "warning_ipa", None),
         )
     )
+
+
+@register.filter
+def missed_rounds(streak: int) -> str:
+    """Rounds missed in a row: the longest counted reads "8+"."""
+    return streaks.shown(streak)
 
 
 @register.filter

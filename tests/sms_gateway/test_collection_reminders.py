@@ -211,6 +211,8 @@ def test_markets_missed_round_after_round_are_flagged_in_the_operators_digest(pl
     [message] = mail.outbox
     assert message.to == ["olga@example.org"]
     assert "Talas" in message.body and "Osh" not in message.body.split("flagged")[-1]
+    # Talas never reported: as far back as the streaks are counted, and maybe more.
+    assert "- Talas (8+ rounds missed)" in message.body
     assert "1 market(s) flagged" in message.subject
     # Read away from the site, the mail's link says where it is.
     assert "Details: https://prices.example.org/collection/" in message.body

@@ -79,6 +79,20 @@ def test_operators_see_the_round_the_late_prices_and_the_flagged_market(client, 
     assert "aida" in page
 
 
+def test_a_market_missed_as_far_back_as_counted_reads_8_plus(client, week, operator, potatoes):
+    """helper-63: the streaks look back 8 rounds, so a market missed for months read
+    "8 rounds missed", as if it had reported before those."""
+    naryn = factories.MarketFactory(name="Naryn")
+    plan = CollectionPlan.objects.create(market=naryn, weekdays="0", effective_from=LONG_AGO)
+    PlannedItem.objects.create(plan=plan, commodity=potatoes)
+    client.force_login(operator)
+    page = client.get(f"/collection/?week={shown(week)}").content.decode()
+    assert "Naryn: 8+ rounds missed in a row" in page
+    assert "Osh: 2 rounds missed in a row" in page  # shorter streaks as they are
+    row = re.search(r"<th scope=\"row\">Naryn .*?</tr>", page).group(0)
+    assert re.search(r'data-label="[^"]*">8\+ ⚠</td>', row)
+
+
 def test_the_page_in_russian(client, week, operator):
     client.force_login(operator)
     page = client.get("/collection/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
