@@ -110,6 +110,23 @@ class _Statement:
             {seen for market_rounds in self.calendars.values() for seen, _ in market_rounds}
         )
 
+    def by_schedule(self) -> list[tuple[list[int], list[date]]]:
+        """The markets chosen, by schedule, each group with the days any of its prices
+        counts on: a group's days alone are read for its markets (a market on the
+        default plan counts any day of the week, a planned one mostly three)."""
+        markets: dict[Schedule, set[int]] = defaultdict(set)
+        calendars: dict[Schedule, set[Rounds]] = defaultdict(set)
+        for (market_id, _), market_rounds in self.chosen:
+            markets[market_rounds.schedule].add(market_id)
+            calendars[market_rounds.schedule].add(market_rounds)
+        return [
+            (
+                sorted(markets[schedule]),
+                sorted({seen for rounds in group for seen, _ in self.calendars[rounds]}),
+            )
+            for schedule, group in calendars.items()
+        ]
+
     def tables(self) -> tuple[str, list[Any]]:
         """The ``WITH`` clause of ``slots``, and its parameters."""
         # Days are written in as ISO dates (digits and dashes), but the first row's is
@@ -148,27 +165,33 @@ def _priced_days(statement: _Statement) -> tuple[list[date], dict[int, dict[Pair
     a price counting on one of them (held or approved, not rejected), on which: bit n
     set for the n-th day read. One query, grouped in the database by
     series (a hash of a few thousand series, where making each price's round distinct
-    sorted a year of prices); its rows: each series' days, a word of 63 at a time."""
+    sorted a year of prices); its rows: each series' days, a word of 63 at a time. The
+    markets of each schedule are read on their own days (``by_schedule``); a market
+    under two schedules (a plan change) is read on each one's, its bits joined."""
     days = statement.days()
     rows = [
         f"('{day.isoformat()}', {n // _WORD}, {1 << (n % _WORD)})" for n, day in enumerate(days)
     ]
     # The first day as a parameter makes the column a date in PostgreSQL (see tables).
     rows[0] = "(%s, 0, 1)"
-    markets = ", ".join(str(int(market_id)) for market_id in {k[0] for k, _ in statement.chosen})
-    listed = ", ".join(f"'{day.isoformat()}'" for day in days)
     # SQLite has no BIT_OR: the distinct powers of two a group holds, summed, are their OR.
     either = "BIT_OR(days.bit)" if connection.vendor == "postgresql" else "SUM(DISTINCT days.bit)"
-    sql = (
-        f"WITH days(observed_on, w, bit) AS (VALUES {', '.join(rows)})"  # noqa: S608
-        f" SELECT q.market_id, q.commodity_id, q.price_type, days.w, {either}"
-        f" FROM days JOIN {QUOTES} q ON q.observed_on = days.observed_on"
-        # Redundant with the join, but it lets the planner read those days alone from
-        # the index (quote_collection_idx), not every quote.
-        f" WHERE q.observed_on IN ({listed}) AND q.market_id IN ({markets})"
-        " AND q.status <> %s GROUP BY q.market_id, q.commodity_id, q.price_type, days.w"
+    reads = []
+    for markets, group_days in statement.by_schedule():
+        listed = ", ".join(f"'{day.isoformat()}'" for day in group_days)
+        ids = ", ".join(str(int(market_id)) for market_id in markets)
+        reads.append(
+            f"SELECT q.market_id, q.commodity_id, q.price_type, days.w, {either}"  # noqa: S608
+            f" FROM days JOIN {QUOTES} q ON q.observed_on = days.observed_on"
+            # Redundant with the join, but it lets the planner read those days alone
+            # from the index (quote_collection_idx), not every quote.
+            f" WHERE q.observed_on IN ({listed}) AND q.market_id IN ({ids})"
+            " AND q.status <> %s GROUP BY q.market_id, q.commodity_id, q.price_type, days.w"
+        )
+    sql = f"WITH days(observed_on, w, bit) AS (VALUES {', '.join(rows)}) " + " UNION ALL ".join(
+        reads
     )
-    params = [connection.ops.adapt_datefield_value(days[0]), Quote.Status.REJECTED]
+    params = [connection.ops.adapt_datefield_value(days[0])] + [Quote.Status.REJECTED] * len(reads)
     priced: dict[int, dict[Pair, int]] = defaultdict(dict)
     for market_id, commodity_id, price_type, word, bits in _fetch(sql, params):
         series = priced[market_id]
