@@ -403,6 +403,8 @@ def _stretches(
             expected = tuple(
                 item for item in version.items if agent is None or agent.pk in item.agent_ids
             )
+            if not expected:
+                continue  # nothing of the agent asked about: not their market then
             market_stretches.append(
                 Stretch(version, days, expected, history.counted_near_changes(version, days))
             )

@@ -98,8 +98,27 @@ def test_an_agent_sees_their_own_line_and_not_anothers(api, collected):
     assert [m["market"] for m in own["markets"]] == ["osh"]
     other = aida.get("/api/v1/collection/?agent=bek")
     assert other.status_code == 403
+
     assert other.json()["errors"][0]["field"] == "agent"
     assert api.get("/api/v1/collection/?agent=bek").status_code == 401
+
+
+def test_an_agent_is_not_shown_a_market_that_expects_nothing_of_them(collected, potatoes):
+    """helper-63: ``agent=`` listed the agent's markets whose plan names someone else
+    for every price, at 0 of 0 expected."""
+    from django.contrib.auth.models import User
+
+    aida = User.objects.get(username="aida")
+    bek = User.objects.get(username="bek")
+    naryn = factories.MarketFactory(name="Naryn")
+    aida.agent_profile.markets.add(naryn)
+    plan = CollectionPlan.objects.create(market=naryn, weekdays="0", effective_from=LONG_AGO)
+    PlannedItem.objects.create(plan=plan, commodity=potatoes, agent=bek)
+    own = client_with_token(aida).get(f"/api/v1/collection/?week={collected['week']}&agent=aida")
+    assert [m["market"] for m in own.json()["markets"]] == ["osh"]
+    # bek is asked for Naryn's potatoes there, and sees it.
+    theirs = client_with_token(bek).get(f"/api/v1/collection/?week={collected['week']}&agent=bek")
+    assert {m["market"] for m in theirs.json()["markets"]} == {"bishkek", "naryn"}
 
 
 def test_who_may_not_ask_about_agents_learns_no_names(api, collected):
