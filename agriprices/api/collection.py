@@ -104,8 +104,9 @@ class MarketLineSerializer(TallySerializer):
     name = serializers.CharField()
     region = serializers.CharField(help_text="The region's slug.")
     missed_rounds = serializers.IntegerField(
-        help_text="Closed rounds in a row, newest back, with none of the planned prices; "
-        f"counted back {STREAK_ROUNDS} rounds at most: {STREAK_ROUNDS} means as many or more."
+        help_text="Closed rounds in a row, newest back, in which none of the market's prices "
+        "came, planned or not (a partly reported round shows as late prices instead); counted "
+        f"back {STREAK_ROUNDS} rounds at most: {STREAK_ROUNDS} means as many or more."
     )
     flagged = serializers.BooleanField(help_text="missed_rounds ≥ COLLECTION_ESCALATE_AFTER.")
     default_plan = serializers.BooleanField(
@@ -251,7 +252,7 @@ class Collection(ApiView):
             "due (each day judged by the version of the market's plan in force that day; "
             "before its first, by the default plan: what the market reported in the last "
             "90 days, weekly, judging those 90 days only, from its first price in them, "
-            "each crop from the round of its own first price in them). "
+            "each crop from its own first price in them). "
             "A market expecting nothing in the period is not listed. Counted per region, "
             "market and "
             "overall, with the rounds missed in a row "
@@ -322,7 +323,7 @@ MAX_HISTORY_WEEKS = 52
 
 
 class HistoryParams(CollectionPlaces):
-    weeks = serializers.IntegerField(
+    weeks = p.CountField(
         required=False,
         default=8,
         min_value=1,

@@ -4,6 +4,7 @@ unfiltered answer."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -198,6 +199,17 @@ class SeriesParams(QueryParams):
         if (attrs["end"] - attrs["start"]).days > MAX_SERIES_DAYS:
             raise serializers.ValidationError({"start": "at most five years per request"})
         return attrs
+
+
+class CountField(serializers.IntegerField):
+    """A whole number in the digits 0 to 9, as the days, weeks and months are: DRF's
+    own reads any script's digits, ``1_0`` and ``10.0`` (Python's int and a stripped
+    decimal point)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if not (isinstance(data, str) and re.fullmatch(r"[0-9]{1,9}", data.strip())):
+            self.fail("invalid")
+        return super().to_internal_value(data.strip())
 
 
 class MonthField(serializers.CharField):

@@ -4,11 +4,11 @@ last ``DEFAULT_LOOKBACK_DAYS`` days, weekly, on the weekday its latest prices fe
 most — for a market without a version in force that day (none yet, or only versions
 taking effect later). The default is worked out as of today, whatever the day, from
 the last ``DEFAULT_LOOKBACK_DAYS`` days, and judges those days alone: it expects prices
-from the market's first price of them on, and each crop from the round its own first
-price of them counted for, so no round before was missed (it comes as versions, one
-more from each round that added a crop). Judged over a longer past, a guess made today
-(its market day, its crops) would call weeks late that were not: a market needs a plan
-of its own to have older weeks judged."""
+from the market's first price of them on, and each crop from its own first price of
+them (or the round it counted for, if earlier), so no round before was missed (it comes
+as versions, one more from each day that added a crop). Judged over a longer past, a
+guess made today (its market day, its crops) would call weeks late that were not: a
+market needs a plan of its own to have older weeks judged."""
 
 from __future__ import annotations
 
@@ -335,13 +335,14 @@ def _default_plans(
     markets: list[Market], agents: dict[int, tuple[int, ...]], today: date
 ) -> dict[int, list[MarketPlan]]:
     """Each market's default plan, as versions oldest first: from the market's first
-    price of the days it is worked out from, then one more from each round whose
-    prices brought a crop it had no price of yet, expecting that crop as well."""
+    price of the days it is worked out from, then one more from each day a crop came
+    that it had no price of yet (``_expected_from``), expecting that crop as well."""
     since = default_plan_since(today)
     first = _first_prices(markets, since)
     # Each series' first price of those days (held or approved): one probe of the
     # index per status, each the first entry of a range (one probe for all three
     # statuses reads all of the series' days and sorts them, several times slower).
+    # A crop is expected from then on, not before.
     firsts = {
         f"first_{status}": Subquery(
             Quote.objects.filter(
@@ -415,15 +416,17 @@ def _expected_from(
     starts_on: date | None,
     rounds: dict[tuple[Schedule, date], date],
 ) -> date | None:
-    """The day a crop is expected from under the default plan: the round its first
-    price of the plan's days counted for (or that day, if none), not before the
-    market's first price (``starts_on``; None: the plan has no first day). ``rounds``
-    keeps the rounds already worked out."""
+    """The day a crop is expected from under the default plan: the day of its first
+    price of the plan's days, or the round that price counted for when that round came
+    before it (the round then expects the crop and has it); never later, so today's
+    plan has every crop reported by today, though its first round is to come. Not
+    before the market's first price (``starts_on``; None: the plan has no first day).
+    ``rounds`` keeps the rounds already worked out."""
     if starts_on is None:
         return None
     key = (schedule, first_seen)
     if key not in rounds:
-        rounds[key] = schedule.round_of(first_seen) or first_seen
+        rounds[key] = min(schedule.round_of(first_seen) or first_seen, first_seen)
     return max(starts_on, rounds[key])
 
 

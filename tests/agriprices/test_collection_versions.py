@@ -187,6 +187,33 @@ def test_a_crop_a_market_added_lately_is_not_late_before_it_was_added(osh, potat
     assert {item.commodity_id for item in found.items} == {potatoes.pk, onions.pk}
 
 
+def test_a_crop_first_reported_today_is_in_todays_plan_before_its_round(osh, potatoes, onions):
+    """helper-65: a crop first priced today, for the round of tomorrow, was left out of
+    today's plan (its version took effect on its round): the plan editor, the ODK form
+    and the reminders did not know it, and a plan saved from the editor dropped it."""
+    rice = factories.CommodityFactory(name="Rice", base_unit=potatoes.base_unit)
+    for weeks_ago in range(6):
+        for crop in (potatoes, rice):
+            price(crop, osh, THURSDAY - timedelta(weeks=weeks_ago))
+    price(onions, osh, WEDNESDAY)  # counts for tomorrow's round, Thursday
+    rebuild_latest_prices()
+    found = market_plans([osh], today=WEDNESDAY)[osh.pk]
+    assert found.default and found.schedule.weekdays == (3,)
+    assert {item.commodity_id for item in found.items} == {potatoes.pk, rice.pk, onions.pk}
+    # Tomorrow's round expects all three and has onions; the rounds before, the others.
+    report = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    assert {(i.commodity_id, i.state) for i in report.items} == {
+        (potatoes.pk, sched.NOT_DUE),
+        (rice.pk, sched.NOT_DUE),
+        (onions.pk, sched.RECEIVED),
+    }
+    last_week = completeness(sched.week_of(THURSDAY), today=WEDNESDAY)
+    assert {(i.commodity_id, i.state) for i in last_week.items} == {
+        (potatoes.pk, sched.RECEIVED),
+        (rice.pk, sched.RECEIVED),
+    }
+
+
 def test_a_plan_is_not_missed_before_the_market_reported_or_before_it_took_effect(osh, potatoes):
     """helper-59: with its own plan (from today, or in force but with its first round to
     come), a market's first price flagged it for the rounds of the default plan before."""

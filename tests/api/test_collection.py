@@ -255,3 +255,13 @@ def test_a_date_in_other_digits_is_refused_as_badly_written(api, collected):
 def test_default_is_this_week(api, collected):
     year, week, _ = timezone.localdate().isocalendar()
     assert api.get("/api/v1/collection/").json()["period"]["label"] == f"{year}-W{week:02d}"
+
+
+def test_the_schema_says_a_missed_round_is_one_without_any_price_of_the_market(api, db):
+    """helper-65: the schema said "with none of the planned prices", so a partner read a
+    round of unplanned prices alone as missed; it is counted as visited."""
+    schema = api.get("/api/v1/schema/?format=json").json()["components"]["schemas"]
+    said = schema["MarketLine"]["properties"]["missed_rounds"]["description"]
+    assert "none of the market's prices came, planned or not" in said
+    assert "8 means as many or more" in said
+    assert "8" in schema["AgentLine"]["properties"]["missed_rounds"]["description"]

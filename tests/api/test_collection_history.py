@@ -82,7 +82,10 @@ def test_the_default_is_the_last_eight_weeks_up_to_this_one(api, mondays):
 
 def test_a_year_is_the_most_one_answer_holds(api, mondays):
     assert len(api.get(URL, {"weeks": 52}).json()["weeks"]) == 52
-    for wrong in ("53", "0", "-1", "a year", "5.5"):
+    assert len(api.get(URL, {"weeks": " 3 "}).json()["weeks"]) == 3
+    # helper-65: a count in other digits than 0 to 9, or as Python writes numbers, was
+    # read (５ as 5, 1_0 as 10): it is refused, as days, weeks and months are.
+    for wrong in ("53", "0", "-1", "a year", "5.5", "５", "1_0", "8.0", "+8", "٨"):
         response = api.get(URL, {"weeks": wrong})
         assert response.status_code == 400, wrong
         assert fields(response) == ["weeks"], wrong

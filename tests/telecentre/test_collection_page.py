@@ -93,6 +93,30 @@ def test_a_market_missed_as_far_back_as_counted_reads_8_plus(client, week, opera
     assert re.search(r'data-label="[^"]*">8\+ ⚠</td>', row)
 
 
+def test_a_crop_added_on_the_default_plan_is_no_change_of_plan(client, operator, potatoes):
+    """helper-65: the Plan column read "default: Monday; from 5 Dec: default: Monday" for a
+    week in which the market began to report a crop, as if its market day had changed."""
+    talas = factories.MarketFactory(name="Talas")
+    onions = factories.CommodityFactory(name="Onions", base_unit=potatoes.base_unit)
+    today = timezone.localdate()
+    last_monday = today - timedelta(days=today.weekday() + 7)
+    for weeks_ago in range(6):
+        factories.QuoteFactory(
+            commodity=potatoes, market=talas, observed_on=last_monday - timedelta(weeks=weeks_ago)
+        )
+    # First on last week's Friday, nearer the Monday after: expected from the Friday on.
+    factories.QuoteFactory(
+        commodity=onions, market=talas, observed_on=last_monday + timedelta(days=4)
+    )
+    rebuild_latest_prices()
+    client.force_login(operator)
+    page = client.get(f"/collection/?week={sched.week_of(last_monday).label}").content.decode()
+    row = re.search(r'<th scope="row">Talas .*?</tr>', page).group(0)
+    plan = re.search(r'data-label="Plan">(.*?)</td>', row).group(1)
+    assert plan.startswith("default: Monday") and plan.count("default") == 1, plan
+    assert "from" not in plan
+
+
 def test_the_page_in_russian(client, week, operator):
     client.force_login(operator)
     page = client.get("/collection/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
