@@ -323,10 +323,10 @@ def completeness(
 
 def silent_markets(report: Completeness) -> list[tuple[Market, date]]:
     """The report's markets that have gone silent: an agent is assigned, no plan of
-    their own (none in force, none to come), and no approved price in the default plan's
-    ``DEFAULT_LOOKBACK_DAYS`` days, so it expects nothing and no round of theirs is
-    counted missed any more — though they had approved prices before. Each with the day
-    of its last approved price, by name. Two queries, none when no market is on a
+    their own (none in force, none to come), and no price (approved or held) in the
+    default plan's ``DEFAULT_LOOKBACK_DAYS`` days, so it expects nothing and no round of
+    theirs is counted missed any more — though they had approved prices before. Each
+    with the day of its last approved price, by name. Two queries, none when no market is on a
     default plan that expects nothing."""
     candidates = {
         pk: history.market

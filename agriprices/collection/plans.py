@@ -1,14 +1,15 @@
-"""Each market's plan as the rules read it: the version of its own plan in force on a
-day (``CollectionPlan``, effective-dated), or the default — what it reported in the
-last ``DEFAULT_LOOKBACK_DAYS`` days, weekly, on the weekday its latest prices fell on
-most — for a market without a version in force that day (none yet, or only versions
-taking effect later). The default is worked out as of today, whatever the day, from
-the last ``DEFAULT_LOOKBACK_DAYS`` days, and judges those days alone: it expects prices
-from the market's first price of them on, and each crop from its own first price of
-them (or the round it counted for, if earlier), so no round before was missed (it comes
-as versions, one more from each day that added a crop). Judged over a longer past, a
-guess made today (its market day, its crops) would call weeks late that were not: a
-market needs a plan of its own to have older weeks judged."""
+"""Each market's plan as the rules read it: the version of its own plan in force on a day
+(``CollectionPlan``, effective-dated), or the default — what it reported in the last
+``DEFAULT_LOOKBACK_DAYS`` days (prices approved or held for review), weekly, on the
+weekday its crops' latest approved prices (or, with none, held ones) fell on most — for
+a market without a version in force that day (none yet, or only versions taking effect
+later). The default is worked out as of today, whatever the day, from the last
+``DEFAULT_LOOKBACK_DAYS`` days, and judges those days alone: it expects prices from the
+market's first price of them on, and each crop from its own first price of them (or the
+round it counted for, if earlier), so no round before was missed (it comes as versions,
+one more from each day that added a crop). Judged over a longer past, a guess made today
+(its market day, its crops) would call weeks late that were not: a market needs a plan
+of its own to have older weeks judged."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, Min, OuterRef, Subquery
 
 from agriprices.collection.models import (
     MAX_TOLERANCE_DAYS,
@@ -34,7 +35,8 @@ from agriprices.models import AgentProfile, LatestPrice, Market, Quote
 DEFAULT_LOOKBACK_DAYS = 90
 #: The prices that count for a round: held for review or approved, not rejected. Named,
 #: so that each is one range of the index when a series' first price is looked up.
-COUNTED_STATUSES = (Quote.Status.PENDING, Quote.Status.FLAGGED, Quote.Status.APPROVED)
+HELD_STATUSES = (Quote.Status.PENDING, Quote.Status.FLAGGED)
+COUNTED_STATUSES = (*HELD_STATUSES, Quote.Status.APPROVED)
 #: The default plan's cycle: weekly (its schedule, ``_default_plans``).
 DEFAULT_CYCLE_DAYS = 7
 #: How far before the first day asked about a round may be that takes a price from a
@@ -360,20 +362,36 @@ def _default_plans(
     rows = (
         LatestPrice.objects.filter(market__in=markets, observed_on__gte=since)
         .annotate(**firsts)
-        .order_by("market_id", "commodity__name", "price_type")
-        .values_list("market_id", "commodity_id", "price_type", "observed_on", *firsts)
+        .values_list(
+            "market_id", "commodity_id", "commodity__name", "price_type", "observed_on", *firsts
+        )
     )
-    seen: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
+    # Each market's crops: (crop's name, price type) -> (crop, first price day).
+    seen: dict[int, dict[tuple[str, str], tuple[int, date]]] = defaultdict(dict)
     weekdays: dict[int, Counter[int]] = defaultdict(Counter)
-    for market_id, commodity_id, price_type, observed_on, *first_days in rows:
+    for market_id, commodity_id, name, price_type, observed_on, *first_days in rows:
         first_seen = min((day for day in first_days if day is not None), default=observed_on)
-        seen[market_id].append((commodity_id, price_type, first_seen))
+        seen[market_id][(name, price_type)] = (commodity_id, first_seen)
         weekdays[market_id][observed_on.weekday()] += 1
+    # A crop whose prices of those days are all held for review was reported too: it is
+    # expected as well. The market day is its approved prices' to say; a market with
+    # none, its held ones'. Few prices wait for review: read by their status.
+    held = (
+        Quote.objects.filter(market__in=markets, observed_on__gte=since, status__in=HELD_STATUSES)
+        .values_list("market_id", "commodity_id", "commodity__name", "price_type")
+        .annotate(first=Min("observed_on"), newest=Max("observed_on"))
+        .order_by()
+    )
+    held_weekdays: dict[int, Counter[int]] = defaultdict(Counter)
+    for market_id, commodity_id, name, price_type, first_seen, newest in held:
+        if (name, price_type) not in seen[market_id]:
+            seen[market_id][(name, price_type)] = (commodity_id, first_seen)
+            held_weekdays[market_id][newest.weekday()] += 1
     plans = {}
     # Markets share their schedules' rounds of a day: each worked out once.
     rounds: dict[tuple[Schedule, date], date] = {}
     for market in markets:
-        counted = weekdays.get(market.pk)
+        counted = weekdays.get(market.pk) or held_weekdays.get(market.pk)
         # The day the market's prices fell on most lately; ties go to the earlier day.
         weekday = (
             min(counted, key=lambda day: (-counted[day], day))
@@ -385,7 +403,8 @@ def _default_plans(
         starts_on = first.get(market.pk)
         expected = [
             (Expected(c, p, market_agents), _expected_from(schedule, seen_on, starts_on, rounds))
-            for c, p, seen_on in seen.get(market.pk, [])
+            # In the plans' order: by crop's name, then price type.
+            for (_, p), (c, seen_on) in sorted(seen.get(market.pk, {}).items())
         ]
         # No first day (no price held or approved of those days): one version, from
         # no day on.

@@ -193,8 +193,9 @@ def plan_edit(request: HttpRequest, ref: str) -> HttpResponse:
     if market is None:
         raise Http404(_("No such market."))
     commodities = list(Commodity.objects.select_related("base_unit"))
+    current = market_plans([market], today=timezone.localdate())[market.pk]
     form = CollectionPlanForm(
-        request.POST or None, initial=_plan_initial(market), commodities=commodities
+        request.POST or None, initial=_plan_initial(market, current), commodities=commodities
     )
     conflict = ""
     if request.method == "POST" and form.is_valid():
@@ -215,7 +216,10 @@ def plan_edit(request: HttpRequest, ref: str) -> HttpResponse:
             # The values now stored, for the operator to change again: theirs were
             # made on a plan that is no longer there.
             conflict = exc.message
-            form = CollectionPlanForm(initial=_plan_initial(market), commodities=commodities)
+            current = market_plans([market], today=timezone.localdate())[market.pk]
+            form = CollectionPlanForm(
+                initial=_plan_initial(market, current), commodities=commodities
+            )
         except PlanError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -248,7 +252,9 @@ def plan_edit(request: HttpRequest, ref: str) -> HttpResponse:
         {
             "market": market,
             "form": form,
-            "default": not CollectionPlan.objects.filter(market=market).exists(),
+            # The plan in force today is the default one (none of its own yet, or only
+            # versions to come): the form shows that plan, as it judges.
+            "default": current if current.default else None,
             "conflict": conflict,
             "upcoming": upcoming,
             "until": upcoming[0]["from"] - timedelta(days=1) if upcoming else None,
@@ -281,9 +287,9 @@ def _upcoming(market: Market) -> list[dict[str, Any]]:
     return found
 
 
-def _plan_initial(market: Market) -> dict[str, Any]:
-    """The form's values: the market's plan in force today (or its default one)."""
-    current = market_plans([market], today=timezone.localdate())[market.pk]
+def _plan_initial(market: Market, current: MarketPlan) -> dict[str, Any]:
+    """The form's values: the market's plan in force today, ``current`` (its own or the
+    default one), as it judges: saved unchanged, it judges the rounds to come alike."""
     initial: dict[str, Any] = {
         "kind": CollectionPlan.Kind.EVERY
         if current.schedule.every_days
@@ -291,11 +297,10 @@ def _plan_initial(market: Market) -> dict[str, Any]:
         "weekdays": list(current.schedule.weekdays),
         "every_days": current.schedule.every_days,
         "starts_on": current.schedule.starts_on,
-        # A plan of its own starts at a plan's tolerance, not the default plan's (a whole
-        # week: its rounds are guessed, not planned).
-        "tolerance_days": CollectionPlan._meta.get_field("tolerance_days").default
-        if current.default
-        else current.schedule.tolerance,
+        # The default plan's too (any day of the week counts, its market day being a
+        # guess): a plan saved from it unchanged must not turn the prices its agents
+        # bring on another day late (helper-66). The page says so, to narrow it.
+        "tolerance_days": current.schedule.tolerance,
         "version": plan_version(market),
     }
     for item in current.items:

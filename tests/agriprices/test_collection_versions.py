@@ -22,7 +22,7 @@ from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.collection.plans import market_plans
 from agriprices.collection.reminders import counts_today
 from agriprices.collection.services import PlanConflict, plan_version, save_plan
-from agriprices.models import PriceType
+from agriprices.models import PriceType, Quote
 from agriprices.services.series import rebuild_latest_prices
 from tests import factories
 
@@ -212,6 +212,49 @@ def test_a_crop_first_reported_today_is_in_todays_plan_before_its_round(osh, pot
         (potatoes.pk, sched.RECEIVED),
         (rice.pk, sched.RECEIVED),
     }
+
+
+def test_a_crop_whose_prices_wait_for_review_is_in_todays_plan(osh, potatoes, onions):
+    """helper-66: the default plan was made of approved prices alone, so a crop first
+    priced yesterday and held for review was missing from today's plan (the editor, the
+    ODK form, the reminders), and a plan saved from the editor dropped it for good."""
+    for weeks_ago in range(6):
+        price(potatoes, osh, THURSDAY - timedelta(weeks=weeks_ago))
+    held = factories.QuoteFactory(
+        commodity=onions, market=osh, observed_on=WEDNESDAY - timedelta(days=1)
+    )
+    held.status = Quote.Status.PENDING
+    held.save()
+    rebuild_latest_prices()
+    found = market_plans([osh], today=WEDNESDAY)[osh.pk]
+    assert found.schedule.weekdays == (3,)  # the approved prices' Thursday still
+    assert [item.commodity_id for item in found.items] == [onions.pk, potatoes.pk]
+    report = completeness(sched.week_of(WEDNESDAY), today=WEDNESDAY)
+    assert {(i.commodity_id, i.state) for i in report.items} == {
+        (potatoes.pk, sched.NOT_DUE),
+        (onions.pk, sched.RECEIVED),  # a held price counts
+    }
+    # Rejected, it was no report: the crop is not expected.
+    held.status = Quote.Status.REJECTED
+    held.save()
+    found = market_plans([osh], today=WEDNESDAY)[osh.pk]
+    assert [item.commodity_id for item in found.items] == [potatoes.pk]
+
+
+def test_a_market_whose_prices_all_wait_for_review_is_judged_on_their_day(osh, potatoes):
+    for weeks_ago in range(4):
+        factories.QuoteFactory(
+            commodity=potatoes,
+            market=osh,
+            observed_on=THURSDAY - timedelta(weeks=weeks_ago),
+            status=Quote.Status.FLAGGED,
+        )
+    rebuild_latest_prices()
+    found = market_plans([osh], today=WEDNESDAY)[osh.pk]
+    assert found.schedule.weekdays == (3,)
+    assert [item.commodity_id for item in found.items] == [potatoes.pk]
+    periods, table, _ = weekly_history(today=WEDNESDAY, weeks=4)
+    assert [(t.expected, t.received) for t in table[osh.pk]] == [(1, 1)] * 3 + [(1, 0)]
 
 
 def test_a_plan_is_not_missed_before_the_market_reported_or_before_it_took_effect(osh, potatoes):

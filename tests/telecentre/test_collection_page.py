@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agriprices.audit.models import AuditAction, AuditEvent
 from agriprices.collection import schedule as sched
+from agriprices.collection.completeness import completeness
 from agriprices.collection.models import CollectionPlan, PlannedItem
 from agriprices.models import PriceType, Quote
 from agriprices.services.series import rebuild_latest_prices
@@ -192,10 +193,13 @@ def test_a_market_gone_silent_without_a_plan_is_named_not_lost(client, week, ope
     assert "Naryn" in box and dates.day(last) in box
     assert f'href="/collection/plans/{naryn.slug}/"' in box
     assert "Talas" not in box and "Karakol" not in box and "Osh" not in box
-    # helper-62: prices held for review lately make no plan (only approved ones do), so
-    # it is named too, with its last approved price; a market given a plan to come is not.
-    assert "Batken" in box and box.count(dates.day(last)) == 2
+    # helper-62 then helper-66: a market whose prices of late wait for review is not
+    # silent: its default plan expects what they are of, and its round has them (held
+    # prices count). A market given a plan to come is not named either.
+    assert "Batken" not in box and box.count(dates.day(last)) == 1
     assert "Jalal-Abad" not in box
+    batken = page.split('<th scope="row">Batken')[1].split("</tr>")[0]
+    assert "1/1 (100 %)" in batken
     # Said as of today: a week past does not say it.
     past = sched.week_of(today - timedelta(days=7)).label
     assert "Gone silent" not in client.get(f"/collection/?week={past}").content.decode()
@@ -582,14 +586,59 @@ def test_an_old_week_says_markets_without_a_plan_are_left_out(client, week, oper
     assert "judged over their last 90 days only" not in this_week
 
 
-def test_a_plan_of_its_own_starts_at_a_plans_tolerance_not_the_default_plans(
+def test_a_default_plan_saved_as_opened_judges_the_rounds_to_come_alike(client, operator, potatoes):
+    """helper-66: the editor of a market on the default plan offered a plan's tolerance
+    of 1 day, not the 3 it is judged by, so Save pressed without a change turned late,
+    every week, a crop its agents bring three days after the market day."""
+    naryn = factories.MarketFactory(name="Naryn")
+    onions = factories.CommodityFactory(name="Onions", base_unit=potatoes.base_unit)
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    for weeks_ago in range(1, 8):
+        factories.QuoteFactory(
+            commodity=potatoes, market=naryn, observed_on=monday - timedelta(weeks=weeks_ago)
+        )
+        factories.QuoteFactory(
+            commodity=onions,
+            market=naryn,
+            observed_on=monday - timedelta(weeks=weeks_ago) + timedelta(days=3),
+        )
+    rebuild_latest_prices()
+    client.force_login(operator)
+    opened_page = client.get(f"/collection/plans/{naryn.slug}/")
+    page = opened_page.content.decode()
+    assert "no plan of its own in force: below is the default one" in page
+    assert "up to 3 days from the market day counting" in page
+    field = re.search(r'<input[^>]*name="tolerance_days"[^>]*>', page).group(0)
+    assert 'value="3"' in field
+    initial = opened_page.context["form"].initial
+    form = {
+        key: value
+        for key, value in initial.items()
+        if key in {"kind", "weekdays", "tolerance_days", "version"} or key.startswith("expected_")
+    }
+    assert client.post(f"/collection/plans/{naryn.slug}/", form).status_code == 302
+    plan = CollectionPlan.objects.get(market=naryn)
+    assert (plan.weekdays, plan.tolerance_days) == ("0", 3)
+    # The onions of Thursday still count for Monday's round, as under the default plan.
+    factories.QuoteFactory(commodity=potatoes, market=naryn, observed_on=monday)
+    thursday = monday + timedelta(days=3)
+    factories.QuoteFactory(commodity=onions, market=naryn, observed_on=thursday)
+    report = completeness(sched.week_of(monday), today=thursday + timedelta(days=1))
+    assert (report.by_market[naryn.pk].received, report.by_market[naryn.pk].late) == (2, 0)
+
+
+def test_the_editor_says_the_default_plan_judges_until_a_version_to_come(
     client, week, operator, potatoes
 ):
-    """helper-64: the editor of a market on the default plan (any day of the week
-    counts: three days either side) offered that tolerance for the plan being made."""
+    """helper-66: with only a version to come, the editor showed the default plan
+    without saying it was the default."""
     naryn = factories.MarketFactory(name="Naryn")
     factories.QuoteFactory(commodity=potatoes, market=naryn, observed_on=week["today"])
+    CollectionPlan.objects.create(
+        market=naryn, weekdays="2", effective_from=week["today"] + timedelta(days=3)
+    )
     client.force_login(operator)
     page = client.get(f"/collection/plans/{naryn.slug}/").content.decode()
-    field = re.search(r'<input[^>]*name="tolerance_days"[^>]*>', page).group(0)
-    assert 'value="1"' in field
+    assert "no plan of its own in force: below is the default one" in page
+    assert "Versions to come" in page
