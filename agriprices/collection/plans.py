@@ -33,10 +33,8 @@ from agriprices.collection.schedule import Schedule, nearest
 from agriprices.models import AgentProfile, LatestPrice, Market, Quote
 
 DEFAULT_LOOKBACK_DAYS = 90
-#: The prices that count for a round: held for review or approved, not rejected. Named,
-#: so that each is one range of the index when a series' first price is looked up.
+#: Prices held for review: they count for a round, as approved ones do.
 HELD_STATUSES = (Quote.Status.PENDING, Quote.Status.FLAGGED)
-COUNTED_STATUSES = (*HELD_STATUSES, Quote.Status.APPROVED)
 #: The default plan's cycle: weekly (its schedule, ``_default_plans``).
 DEFAULT_CYCLE_DAYS = 7
 #: How far before the first day asked about a round may be that takes a price from a
@@ -341,41 +339,36 @@ def _default_plans(
     that it had no price of yet (``_expected_from``), expecting that crop as well."""
     since = default_plan_since(today)
     first = _first_prices(markets, since)
-    # Each series' first price of those days (held or approved): one probe of the
-    # index per status, each the first entry of a range (one probe for all three
-    # statuses reads all of the series' days and sorts them, several times slower).
-    # A crop is expected from then on, not before.
-    firsts = {
-        f"first_{status}": Subquery(
-            Quote.objects.filter(
-                market_id=OuterRef("market_id"),
-                commodity_id=OuterRef("commodity_id"),
-                price_type=OuterRef("price_type"),
-                status=status,
-                observed_on__gte=since,
-            )
-            .order_by("observed_on")
-            .values("observed_on")[:1]
+    # Each crop's first approved price of those days: one probe of the index each (the
+    # first entry of a range).
+    first_approved = (
+        Quote.objects.filter(
+            market_id=OuterRef("market_id"),
+            commodity_id=OuterRef("commodity_id"),
+            price_type=OuterRef("price_type"),
+            status=Quote.Status.APPROVED,
+            observed_on__gte=since,
         )
-        for status in COUNTED_STATUSES
-    }
+        .order_by("observed_on")
+        .values("observed_on")[:1]
+    )
     rows = (
         LatestPrice.objects.filter(market__in=markets, observed_on__gte=since)
-        .annotate(**firsts)
+        .annotate(first=Subquery(first_approved))
         .values_list(
-            "market_id", "commodity_id", "commodity__name", "price_type", "observed_on", *firsts
+            "market_id", "commodity_id", "commodity__name", "price_type", "observed_on", "first"
         )
     )
     # Each market's crops: (crop's name, price type) -> (crop, first price day).
     seen: dict[int, dict[tuple[str, str], tuple[int, date]]] = defaultdict(dict)
     weekdays: dict[int, Counter[int]] = defaultdict(Counter)
-    for market_id, commodity_id, name, price_type, observed_on, *first_days in rows:
-        first_seen = min((day for day in first_days if day is not None), default=observed_on)
-        seen[market_id][(name, price_type)] = (commodity_id, first_seen)
+    for market_id, commodity_id, name, price_type, observed_on, first_seen in rows:
+        seen[market_id][(name, price_type)] = (commodity_id, first_seen or observed_on)
         weekdays[market_id][observed_on.weekday()] += 1
-    # A crop whose prices of those days are all held for review was reported too: it is
-    # expected as well. The market day is its approved prices' to say; a market with
-    # none, its held ones'. Few prices wait for review: read by their status.
+    # Prices held for review count too: a crop's first price may be one, and a crop
+    # whose prices of those days all wait for review was reported, so it is expected as
+    # well. The market day is the approved prices' to say; a market with none, its held
+    # ones'. Few prices wait for review: read by their status.
     held = (
         Quote.objects.filter(market__in=markets, observed_on__gte=since, status__in=HELD_STATUSES)
         .values_list("market_id", "commodity_id", "commodity__name", "price_type")
@@ -384,8 +377,12 @@ def _default_plans(
     )
     held_weekdays: dict[int, Counter[int]] = defaultdict(Counter)
     for market_id, commodity_id, name, price_type, first_seen, newest in held:
-        if (name, price_type) not in seen[market_id]:
-            seen[market_id][(name, price_type)] = (commodity_id, first_seen)
+        crops = seen[market_id]
+        if (name, price_type) in crops:
+            approved_first = crops[(name, price_type)][1]
+            crops[(name, price_type)] = (commodity_id, min(approved_first, first_seen))
+        else:
+            crops[(name, price_type)] = (commodity_id, first_seen)
             held_weekdays[market_id][newest.weekday()] += 1
     plans = {}
     # Markets share their schedules' rounds of a day: each worked out once.
@@ -457,7 +454,7 @@ def _first_prices(markets: list[Market], since: date) -> dict[int, date]:
     query, each market's found by one probe of the index (quote_market_day_idx)."""
     first = (
         Quote.objects.filter(market_id=OuterRef("pk"), observed_on__gte=since)
-        .filter(status__in=COUNTED_STATUSES)
+        .exclude(status=Quote.Status.REJECTED)
         .order_by("observed_on")
         .values("observed_on")[:1]
     )
