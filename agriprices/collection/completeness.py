@@ -23,7 +23,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from agriprices.collection import schedule as sched
 from agriprices.collection.plans import (
@@ -42,7 +42,7 @@ from agriprices.collection.received import (
 )
 from agriprices.collection.schedule import Period, Schedule
 from agriprices.collection.streaks import STREAK_ROUNDS, missed_streaks
-from agriprices.models import Commodity, LatestPrice, Market, Quote, Region
+from agriprices.models import Commodity, Market, Quote, Region
 
 
 @dataclass
@@ -325,9 +325,10 @@ def silent_markets(report: Completeness) -> list[tuple[Market, date]]:
     """The report's markets that have gone silent: an agent is assigned, no plan of
     their own (none in force, none to come), and no price (approved or held) in the
     default plan's ``DEFAULT_LOOKBACK_DAYS`` days, so it expects nothing and no round of
-    theirs is counted missed any more — though they had approved prices before. Each
-    with the day of its last approved price, by name. Two queries, none when no market is on a
-    default plan that expects nothing."""
+    theirs is counted missed any more — though they had reported before (a price held
+    or approved, however long ago; one never reviewed too). Each with the day of its
+    last price, by name. Two queries (the last price one probe of the index per
+    market), none when no market is on a default plan that expects nothing."""
     candidates = {
         pk: history.market
         for pk, history in report.histories.items()
@@ -337,13 +338,21 @@ def silent_markets(report: Completeness) -> list[tuple[Market, date]]:
     if not candidates:
         return []
     staffed = agents_by_market(candidates)
-    last = (
-        LatestPrice.objects.filter(market_id__in=list(staffed))
-        .values("market_id")
-        .annotate(day=Max("observed_on"))
-        .values_list("market_id", "day")
+    newest = (
+        Quote.objects.filter(market_id=OuterRef("pk"))
+        .exclude(status=Quote.Status.REJECTED)
+        .order_by("-observed_on")
+        .values("observed_on")[:1]
     )
-    return sorted(((candidates[pk], day) for pk, day in last), key=lambda pair: pair[0].name)
+    last = (
+        Market.objects.filter(pk__in=list(staffed))
+        .annotate(day=Subquery(newest))
+        .values_list("pk", "day")
+    )
+    return sorted(
+        ((candidates[pk], day) for pk, day in last if day is not None),
+        key=lambda pair: pair[0].name,
+    )
 
 
 def shown_day(period: Period, today: date) -> date:

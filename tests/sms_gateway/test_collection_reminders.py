@@ -250,10 +250,10 @@ def test_a_market_gone_silent_without_a_plan_is_named_in_the_digest(plan_today, 
     call_command("collection_reminders", stdout=io.StringIO())
     [message] = mail.outbox
     assert (
-        "Markets gone silent (no approved price for more than 90 days, no plan of their own):"
-        in (message.body)
+        "Markets gone silent (no price, approved or held for review, for more than 90 days, "
+        "no plan of their own):" in message.body
     )
-    assert f"- Naryn (last approved price {last.isoformat()})" in message.body
+    assert f"- Naryn (last price {last.isoformat()})" in message.body
     assert message.subject.endswith("market(s) flagged, 1 gone silent")
 
 

@@ -189,8 +189,9 @@ def test_a_market_gone_silent_without_a_plan_is_named_not_lost(client, week, ope
     rebuild_latest_prices()
     client.force_login(operator)
     page = client.get("/collection/").content.decode()
-    box = page.split("Gone silent: no approved price for more than 90 days")[1].split("</div>")[0]
-    assert "Naryn" in box and dates.day(last) in box
+    heading = "Gone silent: no price, approved or held for review, for more than 90 days"
+    box = page.split(heading)[1].split("</div>")[0]
+    assert f"Naryn: last price {dates.day(last)}" in box
     assert f'href="/collection/plans/{naryn.slug}/"' in box
     assert "Talas" not in box and "Karakol" not in box and "Osh" not in box
     # helper-62 then helper-66: a market whose prices of late wait for review is not
@@ -204,7 +205,33 @@ def test_a_market_gone_silent_without_a_plan_is_named_not_lost(client, week, ope
     past = sched.week_of(today - timedelta(days=7)).label
     assert "Gone silent" not in client.get(f"/collection/?week={past}").content.decode()
     russian = client.get("/collection/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
-    assert "Замолчали: нет утверждённых цен больше 90 дней" in russian
+    assert "Замолчали: нет цен, утверждённых или на проверке, больше 90 дней" in russian
+
+
+def test_a_market_whose_prices_were_never_approved_is_named_silent_too(
+    client, week, operator, potatoes
+):
+    """helper-67: a market whose prices, all older than 90 days, were held for review
+    and never reviewed expected nothing and was named nowhere (the list read approved
+    prices alone). One whose only price was rejected never reported: not named."""
+    today = week["today"]
+    naryn = factories.MarketFactory(name="Naryn")
+    factories.agent(markets=[naryn], username="nurlan")
+    last = today - timedelta(days=100)
+    factories.QuoteFactory(
+        commodity=potatoes, market=naryn, observed_on=last, status=Quote.Status.FLAGGED
+    )
+    talas = factories.MarketFactory(name="Talas")
+    factories.agent(markets=[talas], username="talant")
+    factories.QuoteFactory(
+        commodity=potatoes, market=talas, observed_on=last, status=Quote.Status.REJECTED
+    )
+    rebuild_latest_prices()
+    client.force_login(operator)
+    page = client.get("/collection/").content.decode()
+    box = page.split("Gone silent:")[1].split("</div>")[0]
+    assert f"Naryn: last price {dates.day(last)}" in box
+    assert "Talas" not in box
 
 
 @pytest.mark.parametrize(("who", "status"), [("agent", 403), (None, 302)])
@@ -608,7 +635,7 @@ def test_a_default_plan_saved_as_opened_judges_the_rounds_to_come_alike(client, 
     opened_page = client.get(f"/collection/plans/{naryn.slug}/")
     page = opened_page.content.decode()
     assert "no plan of its own in force: below is the default one" in page
-    assert "up to 3 days from the market day counting" in page
+    assert "a price counting when it comes up to 3 days before or after the market day" in page
     field = re.search(r'<input[^>]*name="tolerance_days"[^>]*>', page).group(0)
     assert 'value="3"' in field
     initial = opened_page.context["form"].initial
