@@ -253,7 +253,8 @@ def plan_histories(
     asked about is ``since`` (default: ``today``), or the first of the ``rounds_back``
     rounds before ``rounds_until`` (default: today; the day the streaks are counted as
     of) if earlier. Five queries whatever the number of markets and versions: agents,
-    versions, their planned prices, the default plans and their markets' first prices."""
+    versions, their planned prices, the default plans' approved prices (with each crop's
+    first) and their prices held for review."""
     since = today if since is None else since
     until = today if rounds_until is None else rounds_until
     by_id = {market.pk: market for market in markets}
@@ -338,7 +339,6 @@ def _default_plans(
     price of the days it is worked out from, then one more from each day a crop came
     that it had no price of yet (``_expected_from``), expecting that crop as well."""
     since = default_plan_since(today)
-    first = _first_prices(markets, since)
     # Each crop's first approved price of those days: one probe of the index each (the
     # first entry of a range).
     first_approved = (
@@ -397,7 +397,10 @@ def _default_plans(
         )
         schedule = Schedule(weekdays=(weekday,), tolerance=settings.COLLECTION_TOLERANCE_DAYS)
         market_agents = agents.get(market.pk, ())
-        starts_on = first.get(market.pk)
+        # The market's first price of those days (held or approved): its crops' first.
+        # The plan expects none before it (a market reporting for the first time today,
+        # or again after a long silence, has missed no round before).
+        starts_on = min((day for _, day in seen.get(market.pk, {}).values()), default=None)
         expected = [
             (Expected(c, p, market_agents), _expected_from(schedule, seen_on, starts_on, rounds))
             # In the plans' order: by crop's name, then price type.
@@ -444,23 +447,3 @@ def _expected_from(
     if key not in rounds:
         rounds[key] = min(schedule.round_of(first_seen) or first_seen, first_seen)
     return max(starts_on, rounds[key])
-
-
-def _first_prices(markets: list[Market], since: date) -> dict[int, date]:
-    """The day of each market's first price (held or approved) from ``since`` on (none:
-    left out), where its default plan starts expecting prices: that plan is what the
-    market reported since then, and judges no day before it (a market reporting for the
-    first time today, or again after a long silence, has missed no round before). One
-    query, each market's found by one probe of the index (quote_market_day_idx)."""
-    first = (
-        Quote.objects.filter(market_id=OuterRef("pk"), observed_on__gte=since)
-        .exclude(status=Quote.Status.REJECTED)
-        .order_by("observed_on")
-        .values("observed_on")[:1]
-    )
-    rows = (
-        Market.objects.filter(pk__in=[market.pk for market in markets])
-        .annotate(first=Subquery(first))
-        .values_list("pk", "first")
-    )
-    return {pk: day for pk, day in rows if day is not None}

@@ -127,8 +127,8 @@ class Quote(models.Model):
             ),
             # An agent's last report: their newest quote, one step into the index.
             models.Index(fields=["agent", "created_at"], name="quote_agent_recent_idx"),
-            # A market's first price, where the default plan starts expecting prices
-            # (collection.plans), without reading all of its prices.
+            # A market's last price (a market gone silent, collection.completeness),
+            # found without reading all of its prices.
             models.Index(fields=["market", "observed_on"], name="quote_market_day_idx"),
         ]
 

@@ -337,8 +337,8 @@ def test_the_week_and_the_history_take_the_same_queries_for_more_markets(kg):
     few = queries()
     _markets(9, crops, 3)
     # Markets, their regions, agents, plans, planned prices, default plans (their
-    # approved prices, then the crops held for review alone) and their markets' first
-    # prices, the prices received, the rounds visited (each market's newest; the older
-    # ones of those that missed it), the agents with their last reports, crops; the
-    # history: the first seven, and the counts.
-    assert few == queries() == (13, 9)
+    # approved prices with each crop's first, then the prices held for review), the
+    # prices received, the rounds visited (each market's newest; the older ones of those
+    # that missed it), the agents with their last reports, crops; the history: the first
+    # six, and the counts.
+    assert few == queries() == (12, 8)
