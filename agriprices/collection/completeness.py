@@ -142,6 +142,23 @@ class Completeness:
             )
         ]
 
+    def plan_changes_in_period(self, market_id: int) -> list[tuple[MarketPlan, date]]:
+        """``versions_in_period`` as changes of plan a reader sees: a default plan's
+        version that only adds a crop the market began to report, on the same market
+        day, is no change of plan."""
+        found: list[tuple[MarketPlan, date]] = []
+        for version, first in self.versions_in_period(market_id):
+            before = found[-1][0] if found else None
+            if (
+                before
+                and before.default
+                and version.default
+                and before.schedule == version.schedule
+            ):
+                continue
+            found.append((version, first))
+        return found
+
     def plan_on(self, market_id: int, day: date) -> MarketPlan:
         """The version of the market's plan that judges ``day``."""
         return self.histories[market_id].in_force(day)

@@ -63,7 +63,10 @@ def collection(request: HttpRequest) -> HttpResponse:
             "flagged": pk in flagged,
             # The plan in force in the week shown; with a version taking over in it,
             # each, from its first day.
-            "plans": _plans_shown(report.versions_in_period(pk))
+            "plans": [
+                (version, first if n else None, _market_days(version.schedule))
+                for n, (version, first) in enumerate(report.plan_changes_in_period(pk))
+            ]
             or [(report.plans[pk], None, _market_days(report.plans[pk].schedule))],
             "agents": [
                 (report.agents[a], report.last_reports.get(a))
@@ -146,22 +149,6 @@ def collection(request: HttpRequest) -> HttpResponse:
         "keep": [("week", week.label)],
     }
     return remember_region(request, render(request, "telecentre/collection.html", context))
-
-
-def _plans_shown(
-    versions: list[tuple[MarketPlan, date]],
-) -> list[tuple[MarketPlan, date | None, str]]:
-    """The versions judging the week as the Plan column says them: each with the first
-    day it judges (none for the first) and its market days. A default plan's version
-    that only adds a crop the market began to report changes no market day: it is not
-    shown as a change of plan."""
-    shown: list[tuple[MarketPlan, date | None, str]] = []
-    for version, first in versions:
-        before = shown[-1][0] if shown else None
-        if before and before.default and version.default and before.schedule == version.schedule:
-            continue
-        shown.append((version, first if shown else None, _market_days(version.schedule)))
-    return shown
 
 
 def _market_days(schedule: sched.Schedule) -> str:
